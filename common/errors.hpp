@@ -1,0 +1,26 @@
+// The error codes a reply envelope can carry (docs/protocol.md lists their meaning).
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+namespace intentq {
+
+enum class ErrorCode {
+  kBadRequest,
+  kUnknownIntent,
+  kBusy,
+  kTimeout,
+  kWorkerLost,
+  kGatewayUnreachable,
+  kGatewayRefused,
+  kGatewayError,
+  kGatewayPacing,
+  kInternal,
+};
+
+// "BAD_REQUEST", "UNKNOWN_INTENT", ... as they appear on the wire.
+std::string_view to_string(ErrorCode code);
+std::optional<ErrorCode> error_code_from_string(std::string_view text);
+
+}  // namespace intentq

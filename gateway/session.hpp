@@ -1,0 +1,91 @@
+// A TWS API client session on a caller-supplied io_context.
+//
+// One session = one TCP connection to IB Gateway / TWS with one clientId. Requests are C++20
+// coroutines; several may run at once on the same session (the reader dispatches answers by
+// request id). Each request returns its complete answer (e.g. every position up to positionEnd)
+// or throws GatewayError.
+//
+// Lifecycle: Session::connect() connects (bounded by connect_timeout), does the handshake, sends
+// startApi and returns once both nextValidId and managedAccounts have arrived. close() cancels the
+// subscriptions this session opened and closes the socket; destroying the session closes the socket
+// without the courtesy cancels.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/asio.hpp"
+#include "gateway/types.hpp"
+
+namespace intentq::gw {
+
+struct GatewayError : std::runtime_error {
+  enum class Kind {
+    kUnreachable,     // TCP connect refused or timed out (IB's client-side 502)
+    kRefused,         // clientId in use (326), or EOF before ready, or version out of range
+    kIb,              // an IB error message answering a request (code/text attached)
+    kPacing,          // IB error 100: pacing violation
+    kConnectionLost,  // socket EOF / reset while requests were outstanding
+    kProtocol,        // the gateway sent something we cannot decode
+    kCancelled,       // the session was closed while the request waited
+  };
+  GatewayError(Kind k, std::string msg, int code = 0)
+      : std::runtime_error(std::move(msg)), kind(k), ib_code(code) {}
+  Kind kind;
+  int ib_code;  // IB's error code when there is one, else 0
+};
+
+struct SessionOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 4002;
+  int client_id = 1;
+  std::chrono::milliseconds connect_timeout{5000};
+  int min_version = kMinServerVersion;
+  int max_version = kMaxServerVersion;
+  double max_messages_per_second = 45;  // IB allows 50; stay under it
+};
+
+struct Fill {  // an execution joined with its commission report (if one arrived)
+  Execution execution;
+  std::optional<CommissionReport> commission;
+};
+
+struct OpenOrderWithStatus {  // openOrder merged with the latest orderStatus for that order
+  OpenOrder open_order;
+  std::optional<OrderStatus> status;
+};
+
+class Session {
+ public:
+  // Connects, handshakes and waits until ready. Throws GatewayError (kUnreachable, kRefused,
+  // kProtocol, kConnectionLost).
+  static awaitable<std::shared_ptr<Session>> connect(SessionOptions options);
+
+  virtual ~Session() = default;
+
+  virtual int server_version() const = 0;
+  virtual const std::string& connection_time() const = 0;
+  virtual const std::vector<std::string>& accounts() const = 0;
+  virtual int64_t next_order_id() const = 0;
+
+  virtual awaitable<std::vector<Position>> positions() = 0;
+  virtual awaitable<std::vector<AccountValue>> account_summary(std::string group,
+                                                                std::string tags) = 0;
+  virtual awaitable<std::vector<Fill>> executions(ExecutionFilter filter) = 0;
+  virtual awaitable<std::vector<OpenOrderWithStatus>> all_open_orders() = 0;
+  virtual awaitable<std::vector<OpenOrderWithStatus>> open_orders() = 0;  // this clientId's
+  virtual awaitable<std::vector<ContractDetails>> contract_details(Contract contract) = 0;
+  virtual awaitable<int64_t> current_time() = 0;  // epoch seconds
+
+  // Cancels open subscriptions (positions, account summary), then closes the socket. Every
+  // request still waiting fails with kCancelled.
+  virtual awaitable<void> close() = 0;
+  // Closes the socket at once (no cancels sent); waiting requests fail with kCancelled.
+  virtual void abort() = 0;
+};
+
+}  // namespace intentq::gw
