@@ -10,6 +10,12 @@
 // with '@': "@intentq=1" marks the worker as an intentq worker (envelopes are validated for its
 // services), "@heartbeat=1000" announces the worker's heartbeat interval in ms, and
 // "@nonretryable=<service>" marks one of its services as not safe to run twice.
+//
+// Because one intentq worker serves several services, a REQUEST to a worker that announced
+// "@intentq=1" names the service in one extra frame between the empty delimiter and the body:
+//   "", "MDPW01", 0x02, client, "", service, body
+// (stock MDP workers get the RFC 7 shape without it). The worker's REPLY keeps the RFC 7 shape:
+//   "", "MDPW01", 0x03, client, "", body
 #pragma once
 
 #include <string_view>
