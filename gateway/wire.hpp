@@ -56,6 +56,12 @@ class FrameReader {
   size_t pos_ = 0;  // start of the unread bytes in buf_ (compacted lazily)
 };
 
+// Number formatting shared by the writer and tests. Shortest text that parses back to the same
+// double ("201.94", "0", "1.7976931348623157E308"); java_double adds ".0" to integral values the
+// way IB's Java gateway prints them ("0.0", "100.0").
+std::string format_double(double v);
+std::string format_java_double(double v);
+
 // Builds one payload of NUL-terminated text fields.
 class FieldWriter {
  public:
@@ -70,6 +76,8 @@ class FieldWriter {
   FieldWriter& opt_decimal(std::optional<double> v);  // empty when unset
   FieldWriter& max_dbl(std::optional<double> v);      // unset as "1.7976931348623157E308"
   FieldWriter& max_int(std::optional<int64_t> v);     // unset as "2147483647"
+  FieldWriter& java_dbl(
+      double v);  // Java Double.toString style ("0.0", "201.94"), as IB writes some
   const std::string& payload() const { return out_; }
   size_t fields() const { return fields_; }
 
