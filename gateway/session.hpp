@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -47,6 +48,9 @@ struct SessionOptions {
   int min_version = kMinServerVersion;
   int max_version = kMaxServerVersion;
   double max_messages_per_second = 45;  // IB allows 50; stay under it
+  // Called on IB's connectivity reports (1100 lost, 1101/1102 restored, 1300 port changed, 2110)
+  // with the code and text; the session also logs them and tracks upstream_connected().
+  std::function<void(int code, const std::string& message)> on_connectivity;
 };
 
 struct Fill {  // an execution joined with its commission report (if one arrived)
@@ -71,10 +75,12 @@ class Session {
   virtual const std::string& connection_time() const = 0;
   virtual const std::vector<std::string>& accounts() const = 0;
   virtual int64_t next_order_id() const = 0;
+  // False after IB error 1100/2110 (the gateway lost its link to IB) until 1101/1102.
+  virtual bool upstream_connected() const { return true; }
 
   virtual awaitable<std::vector<Position>> positions() = 0;
   virtual awaitable<std::vector<AccountValue>> account_summary(std::string group,
-                                                                std::string tags) = 0;
+                                                               std::string tags) = 0;
   virtual awaitable<std::vector<Fill>> executions(ExecutionFilter filter) = 0;
   virtual awaitable<std::vector<OpenOrderWithStatus>> all_open_orders() = 0;
   virtual awaitable<std::vector<OpenOrderWithStatus>> open_orders() = 0;  // this clientId's

@@ -1,0 +1,287 @@
+#include "gateway/request_table.hpp"
+
+#include <algorithm>
+#include <type_traits>
+
+namespace intentq::gw {
+namespace {
+
+constexpr size_t kMaxEarlyCommissions = 256;
+
+bool is_open_orders(RequestKind k) {
+  return k == RequestKind::kAllOpenOrders || k == RequestKind::kOpenOrders;
+}
+
+}  // namespace
+
+std::string_view to_string(RequestKind kind) {
+  switch (kind) {
+    case RequestKind::kPositions:
+      return "positions";
+    case RequestKind::kAccountSummary:
+      return "account summary";
+    case RequestKind::kExecutions:
+      return "executions";
+    case RequestKind::kAllOpenOrders:
+      return "all open orders";
+    case RequestKind::kOpenOrders:
+      return "open orders";
+    case RequestKind::kContractDetails:
+      return "contract details";
+    case RequestKind::kCurrentTime:
+      return "current time";
+  }
+  return "request";
+}
+
+bool has_request_id(RequestKind kind) {
+  return kind == RequestKind::kAccountSummary || kind == RequestKind::kExecutions ||
+         kind == RequestKind::kContractDetails;
+}
+
+bool PendingRequest::missing_commissions() const {
+  return std::any_of(fills.begin(), fills.end(), [](const Fill& f) { return !f.commission; });
+}
+
+ErrorClass classify_error(const ErrorMessage& e) {
+  if (e.code == 326) return ErrorClass::kClientIdInUse;
+  if (e.code == 1100 || e.code == 1101 || e.code == 1102 || e.code == 1300 || e.code == 2110)
+    return ErrorClass::kConnectivity;
+  // IB's 2100-range codes are warnings and notices (farm status, ...), whatever their id.
+  if (e.code >= 2100 && e.code < 2200) return ErrorClass::kNotice;
+  return ErrorClass::kRequest;
+}
+
+GatewayError request_error(const ErrorMessage& e) {
+  auto kind = e.code == 100 ? GatewayError::Kind::kPacing : GatewayError::Kind::kIb;
+  return GatewayError(kind, "IB error " + std::to_string(e.code) + ": " + e.message, e.code);
+}
+
+std::shared_ptr<PendingRequest> RequestTable::add(RequestKind kind,
+                                                  std::shared_ptr<asio::steady_timer> wakeup) {
+  auto r = std::make_shared<PendingRequest>();
+  r->kind = kind;
+  if (has_request_id(kind)) r->req_id = next_id_++;
+  r->wakeup = std::move(wakeup);
+  entries_.push_back(r);
+  return r;
+}
+
+std::shared_ptr<PendingRequest> RequestTable::find_active(RequestKind kind) const {
+  for (const auto& e : entries_)
+    if (e->kind == kind && e->state == PendingRequest::State::kActive) return e;
+  return nullptr;
+}
+
+std::shared_ptr<PendingRequest> RequestTable::open_orders_in_flight() const {
+  for (const auto& e : entries_)
+    if (is_open_orders(e->kind)) return e;
+  return nullptr;
+}
+
+std::shared_ptr<PendingRequest> RequestTable::by_id(int64_t id, RequestKind kind) const {
+  for (const auto& e : entries_)
+    if (e->req_id == id && e->kind == kind) return e;
+  return nullptr;
+}
+
+std::shared_ptr<PendingRequest> RequestTable::oldest(RequestKind kind) const {
+  return find_active(kind);  // entries_ is in insertion order
+}
+
+std::vector<int> RequestTable::open_account_summaries() const {
+  std::vector<int> ids;
+  for (const auto& e : entries_)
+    if (e->kind == RequestKind::kAccountSummary) ids.push_back(e->req_id);
+  return ids;
+}
+
+std::shared_ptr<PendingRequest> RequestTable::remove(PendingRequest& request) {
+  auto it = std::find_if(entries_.begin(), entries_.end(),
+                         [&](const auto& e) { return e.get() == &request; });
+  if (it == entries_.end()) return nullptr;
+  auto held = std::move(*it);
+  entries_.erase(it);
+  return held;
+}
+
+void RequestTable::signal(PendingRequest& request) {
+  if (request.wakeup) request.wakeup->cancel();
+  if (request.notify) request.notify();
+}
+
+void RequestTable::complete(PendingRequest& request) {
+  if (request.kind == RequestKind::kAllOpenOrders || request.kind == RequestKind::kOpenOrders) {
+    // Merge the latest orderStatus of each order into it (statuses may precede the order).
+    for (auto& o : request.orders) {
+      auto st = request.statuses.find(o.open_order.order.order_id);
+      if (st != request.statuses.end()) o.status = st->second;
+    }
+  }
+  request.state = PendingRequest::State::kDone;
+  auto hold = remove(request);  // the table may hold the last reference
+  signal(request);
+}
+
+void RequestTable::finish(PendingRequest& request) {
+  if (!request.done()) complete(request);
+}
+
+void RequestTable::fail(PendingRequest& request, const GatewayError& error) {
+  if (request.done()) return;
+  request.error = error;
+  request.state = PendingRequest::State::kDone;
+  auto hold = remove(request);  // the table may hold the last reference
+  signal(request);
+}
+
+void RequestTable::fail_all(const GatewayError& error) {
+  auto all = std::move(entries_);
+  entries_.clear();
+  for (auto& e : all) {
+    if (e->done()) continue;
+    e->error = error;
+    e->state = PendingRequest::State::kDone;
+    signal(*e);
+  }
+}
+
+size_t RequestTable::on_error(const ErrorMessage& e) {
+  if (e.id >= 0) {
+    for (const auto& r : entries_) {
+      if (r->req_id == e.id) {
+        fail(*r, request_error(e));
+        return 1;
+      }
+    }
+    return 0;
+  }
+  // id -1: IB's way of reporting problems with requests that carry no id.
+  std::vector<std::shared_ptr<PendingRequest>> idless;
+  for (const auto& r : entries_)
+    if (!has_request_id(r->kind)) idless.push_back(r);
+  for (auto& r : idless) fail(*r, request_error(e));
+  return idless.size();
+}
+
+void RequestTable::add_commission(const CommissionReport& report) {
+  bool joined = false;
+  std::vector<std::shared_ptr<PendingRequest>> completed;
+  for (const auto& r : entries_) {
+    if (r->kind != RequestKind::kExecutions) continue;
+    for (auto& f : r->fills) {
+      if (f.execution.exec_id == report.exec_id) {
+        f.commission = report;
+        joined = true;
+      }
+    }
+    if (r->state == PendingRequest::State::kAwaitingCommissions && !r->missing_commissions())
+      completed.push_back(r);
+  }
+  for (auto& r : completed) complete(*r);
+  if (!joined) {
+    early_commissions_.push_back(report);
+    if (early_commissions_.size() > kMaxEarlyCommissions) early_commissions_.pop_front();
+  }
+}
+
+bool RequestTable::dispatch(const ServerMessage& message) {
+  return std::visit(
+      [&](const auto& m) -> bool {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, PositionMsg>) {
+          auto r = find_active(RequestKind::kPositions);
+          if (!r) return false;
+          r->positions.push_back(m.position);
+          return true;
+        } else if constexpr (std::is_same_v<T, PositionEnd>) {
+          auto r = find_active(RequestKind::kPositions);
+          if (!r) return false;
+          complete(*r);
+          return true;
+        } else if constexpr (std::is_same_v<T, AccountSummaryMsg>) {
+          auto r = by_id(m.req_id, RequestKind::kAccountSummary);
+          if (!r) return false;
+          r->account_values.push_back(m.value);
+          return true;
+        } else if constexpr (std::is_same_v<T, AccountSummaryEnd>) {
+          auto r = by_id(m.req_id, RequestKind::kAccountSummary);
+          if (!r) return false;
+          complete(*r);
+          return true;
+        } else if constexpr (std::is_same_v<T, ExecDetailsMsg>) {
+          auto r = by_id(m.req_id, RequestKind::kExecutions);
+          if (!r) return false;
+          Fill fill{m.execution, std::nullopt};
+          auto early =
+              std::find_if(early_commissions_.begin(), early_commissions_.end(),
+                           [&](const auto& c) { return c.exec_id == m.execution.exec_id; });
+          if (early != early_commissions_.end()) {
+            fill.commission = *early;
+            early_commissions_.erase(early);
+          }
+          r->fills.push_back(std::move(fill));
+          return true;
+        } else if constexpr (std::is_same_v<T, CommissionReport>) {
+          add_commission(m);
+          return true;
+        } else if constexpr (std::is_same_v<T, ExecDetailsEnd>) {
+          auto r = by_id(m.req_id, RequestKind::kExecutions);
+          if (!r || r->state != PendingRequest::State::kActive) return false;
+          if (!r->missing_commissions()) {
+            complete(*r);
+          } else {
+            // Commission reports may still follow the end marker; the session waits a short
+            // grace period for them and then calls finish().
+            r->state = PendingRequest::State::kAwaitingCommissions;
+            signal(*r);
+          }
+          return true;
+        } else if constexpr (std::is_same_v<T, OpenOrder>) {
+          auto r = open_orders_in_flight();
+          if (!r) return false;
+          auto id = m.order.order_id;
+          auto at = r->order_index.find(id);
+          if (at != r->order_index.end()) {
+            r->orders[at->second].open_order = m;  // a later copy of the same order wins
+          } else {
+            r->order_index.emplace(id, r->orders.size());
+            r->orders.push_back({m, std::nullopt});
+          }
+          return true;
+        } else if constexpr (std::is_same_v<T, OrderStatus>) {
+          auto r = open_orders_in_flight();
+          if (!r) return false;
+          r->statuses[m.order_id] = m;  // the latest status per order wins
+          return true;
+        } else if constexpr (std::is_same_v<T, OpenOrderEnd>) {
+          auto r = open_orders_in_flight();
+          if (!r) return false;
+          complete(*r);
+          return true;
+        } else if constexpr (std::is_same_v<T, CurrentTime>) {
+          auto r = oldest(RequestKind::kCurrentTime);
+          if (!r) return false;
+          r->current_time = m.epoch_seconds;
+          complete(*r);
+          return true;
+        } else if constexpr (std::is_same_v<T, ContractDataMsg>) {
+          auto r = by_id(m.req_id, RequestKind::kContractDetails);
+          if (!r) return false;
+          r->contracts.push_back(m.details);
+          return true;
+        } else if constexpr (std::is_same_v<T, ContractDataEnd>) {
+          auto r = by_id(m.req_id, RequestKind::kContractDetails);
+          if (!r) return false;
+          complete(*r);
+          return true;
+        } else if constexpr (std::is_same_v<T, ErrorMessage>) {
+          return classify_error(m) == ErrorClass::kRequest && on_error(m) > 0;
+        } else {
+          return false;  // ManagedAccounts, NextValidId, UnknownMessage: the session's
+        }
+      },
+      message);
+}
+
+}  // namespace intentq::gw
