@@ -1,0 +1,311 @@
+#include "sim/connection.hpp"
+
+#include <array>
+#include <ctime>
+
+#include <spdlog/spdlog.h>
+
+#include "gateway/wire.hpp"
+#include "sim/answers.hpp"
+#include "sim/server.hpp"
+
+namespace intentq::sim {
+namespace {
+
+// More bytes than any honest handshake needs: a client that sends this much without completing
+// one is not speaking the TWS API.
+constexpr size_t kMaxHandshakeBytes = 4096;
+// After sending our last frame we wait this long for the client to close its side, so that the
+// kernel delivers the frame instead of resetting the connection.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+
+// Connection time as a gateway sends it: "yyyymmdd hh:mm:ss <time zone name>".
+std::string connection_time() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y%m%d %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+// An undecodable frame for the `garbage` fault: a non-numeric message id and no NUL terminator.
+std::string garbage_frame() {
+  return gw::frame("\xde\xad\xbe\xef garbage, not a TWS message");
+}
+
+}  // namespace
+
+Connection::Connection(Server& server, tcp::socket socket, uint64_t id)
+    : server_(server),
+      socket_(std::move(socket)),
+      id_(id),
+      wake_(socket_.get_executor()),
+      linger_(socket_.get_executor()),
+      pacing_(server.options().max_messages_per_second) {
+  boost::system::error_code ec;
+  auto ep = socket_.remote_endpoint(ec);
+  peer_ = ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+void Connection::start() {
+  auto self = shared_from_this();
+  asio::co_spawn(socket_.get_executor(), read_loop(self), asio::detached);
+  asio::co_spawn(socket_.get_executor(), write_loop(self), asio::detached);
+}
+
+void Connection::close() {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ec;
+  socket_.close(ec);
+  wake_.cancel();
+  linger_.cancel();
+  if (client_id_) server_.unregister_client(*client_id_, id_);
+  server_.forget(id_);
+  spdlog::info("conn {} ({}) closed", id_, peer_);
+}
+
+void Connection::send(std::string payload) {
+  if (!open()) return;
+  outbox_.push_back(gw::frame(payload));
+  wake_.cancel();
+}
+
+void Connection::send_raw(std::string bytes) {
+  if (!open()) return;
+  outbox_.push_back(std::move(bytes));
+  wake_.cancel();
+}
+
+void Connection::close_when_flushed() {
+  if (!open()) return;
+  closing_ = true;
+  wake_.cancel();
+}
+
+awaitable<void> Connection::write_loop(std::shared_ptr<Connection> self) {
+  boost::system::error_code ec;
+  while (!self->closed_) {
+    while (!self->outbox_.empty() && !self->closed_) {
+      co_await asio::async_write(self->socket_, asio::buffer(self->outbox_.front()),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (!self->closed_) spdlog::info("conn {}: write failed: {}", self->id_, ec.message());
+        self->close();
+        co_return;
+      }
+      self->outbox_.pop_front();
+    }
+    if (self->closed_) co_return;
+    if (self->closing_) {
+      // Half-close and let the read loop drain until the client's EOF (bounded by linger_).
+      self->socket_.shutdown(tcp::socket::shutdown_send, ec);
+      self->linger_.expires_after(kLingerTime);
+      co_await self->linger_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      self->close();
+      co_return;
+    }
+    self->wake_.expires_at(asio::steady_timer::time_point::max());
+    co_await self->wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+awaitable<void> Connection::read_loop(std::shared_ptr<Connection> self) {
+  std::array<char, 16384> chunk;
+  boost::system::error_code ec;
+  auto read_some = [&]() -> awaitable<size_t> {
+    size_t n = co_await self->socket_.async_read_some(
+        asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
+    co_return ec ? 0 : n;
+  };
+
+  // 1. Handshake: "API\0" + length + "v<min>..<max>".
+  std::string pending;
+  std::optional<gw::HandshakeRequest> hello;
+  try {
+    while (!hello) {
+      size_t n = co_await read_some();
+      if (n == 0) {
+        if (!self->closed_) spdlog::info("conn {}: closed before the handshake", self->id_);
+        self->close();
+        co_return;
+      }
+      pending.append(chunk.data(), n);
+      size_t consumed = 0;
+      hello = gw::parse_handshake(pending, consumed);
+      if (hello) {
+        pending.erase(0, consumed);
+      } else if (pending.size() > kMaxHandshakeBytes) {
+        throw gw::CodecError("no complete handshake in the first " +
+                             std::to_string(kMaxHandshakeBytes) + " bytes");
+      }
+    }
+  } catch (const gw::CodecError& e) {
+    spdlog::warn("conn {} ({}): bad handshake: {}; closing", self->id_, self->peer_, e.what());
+    self->close();
+    co_return;
+  }
+
+  // 2. Version: min(client max, ours). We speak nothing below 176, so a client that cannot reach
+  // it is dropped (a real gateway would answer with an older version that the client refuses).
+  const int ours = self->server_.options().max_version;
+  if (hello->max_version < gw::kMinServerVersion) {
+    spdlog::warn("conn {} ({}): client offers v{}..{}, below our minimum {}; closing", self->id_,
+                 self->peer_, hello->min_version, hello->max_version, gw::kMinServerVersion);
+    self->close();
+    co_return;
+  }
+  self->sv_ = std::min(hello->max_version, ours);
+  spdlog::info("conn {} ({}): client v{}..{}{} -> server version {}", self->id_, self->peer_,
+               hello->min_version, hello->max_version,
+               hello->options.empty() ? "" : " " + hello->options, self->sv_);
+  self->send(gw::encode_server_version(self->sv_, connection_time()));
+  if (self->server_.has_fault(Fault::kCloseAfterHandshake)) {
+    spdlog::info("conn {}: fault close-after-handshake", self->id_);
+    self->close_when_flushed();
+  }
+
+  // 3. Frames until EOF. While closing, input is read and dropped (see write_loop).
+  gw::FrameReader frames;
+  frames.append(pending);
+  try {
+    while (!self->closed_) {
+      while (self->open()) {
+        auto payload = frames.next();
+        if (!payload) break;
+        self->on_frame(*payload);
+      }
+      size_t n = co_await read_some();
+      if (n == 0) {
+        if (!self->closed_) spdlog::info("conn {}: client closed the connection", self->id_);
+        self->close();
+        co_return;
+      }
+      if (self->open()) frames.append(chunk.data(), n);
+    }
+  } catch (const gw::CodecError& e) {
+    spdlog::warn("conn {} ({}): malformed frame: {}; closing", self->id_, self->peer_, e.what());
+    self->close();
+  }
+}
+
+void Connection::on_frame(std::string_view payload) {
+  gw::ClientMessage message;
+  try {
+    message = gw::decode_client_message(sv_, payload);
+  } catch (const gw::CodecError& e) {
+    spdlog::warn("conn {} ({}): malformed message: {}; closing", id_, peer_, e.what());
+    close();
+    return;
+  }
+
+  auto pace = pacing_.on_message(PacingMeter::Clock::now());
+  if (pace.verdict != PacingMeter::Verdict::kOk) {
+    send(error_payload(
+        sv_, request_id(message), 100,
+        "Max rate of messages per second has been exceeded:max=" + std::to_string(pacing_.limit()) +
+            " rec=" + std::to_string(pace.received)));
+    if (pace.verdict == PacingMeter::Verdict::kDisconnect) {
+      spdlog::warn("conn {}: sustained pacing violation ({} msgs in 1 s); disconnecting", id_,
+                   pace.received);
+      close_when_flushed();
+    }
+    return;
+  }
+
+  if (auto* start = std::get_if<gw::StartApi>(&message)) {
+    if (client_id_) {
+      spdlog::warn("conn {}: repeated startApi ignored", id_);
+    } else {
+      on_start_api(*start);
+    }
+    return;
+  }
+  if (!client_id_) {
+    // IB's connection doc: requests sent before the handshake completed get the socket closed.
+    spdlog::warn("conn {}: request before startApi; closing", id_);
+    close();
+    return;
+  }
+  if (auto* unknown = std::get_if<gw::UnknownRequest>(&message)) {
+    spdlog::info("conn {}: ignoring unsupported request id {}", id_, unknown->id);
+    return;
+  }
+  auto kind = request_kind(message);
+  if (!kind) {
+    spdlog::debug("conn {}: cancel accepted", id_);
+    return;
+  }
+  if (server_.has_fault(Fault::kSilence)) {
+    spdlog::debug("conn {}: fault silence: request not answered", id_);
+    return;
+  }
+  asio::co_spawn(socket_.get_executor(), deliver(shared_from_this(), *kind, std::move(message)),
+                 asio::detached);
+}
+
+void Connection::on_start_api(const gw::StartApi& start) {
+  switch (server_.register_client(start.client_id, id_)) {
+    case Server::Admission::kDuplicateClientId:
+      spdlog::warn("conn {}: clientId {} already in use; refusing", id_, start.client_id);
+      send(error_payload(sv_, -1, 326,
+                         "Unable to connect as the client id is already in use. Retry with a "
+                         "unique client id."));
+      close_when_flushed();
+      return;
+    case Server::Admission::kFull:
+      spdlog::warn("conn {}: {} clients connected already; refusing clientId {}", id_,
+                   server_.options().max_clients, start.client_id);
+      send(error_payload(sv_, -1, 502,
+                         "Couldn't connect to TWS. Maximum number of API clients (" +
+                             std::to_string(server_.options().max_clients) + ") reached."));
+      close_when_flushed();
+      return;
+    case Server::Admission::kAccepted:
+      break;
+  }
+  client_id_ = start.client_id;
+  spdlog::info("conn {}: startApi clientId {}", id_, start.client_id);
+  for (auto& payload : build_startup(server_.scenario(), sv_, server_.scenario().next_valid_id)) {
+    send(std::move(payload));
+  }
+}
+
+awaitable<void> Connection::deliver(std::shared_ptr<Connection> self, RequestKind kind,
+                                    gw::ClientMessage message) {
+  auto delay = self->server_.answer_delay(kind);
+  if (delay.count() > 0) {
+    asio::steady_timer timer(self->socket_.get_executor(), delay);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (!self->open()) co_return;
+
+  std::vector<std::string> answer;
+  try {
+    answer = build_answer(self->server_.scenario(), self->sv_, *self->client_id_, message,
+                          std::chrono::system_clock::now());
+  } catch (const std::exception& e) {
+    // Only a scenario the codec cannot encode gets here; keep serving the other clients.
+    spdlog::error("conn {}: cannot build answer: {}; closing", self->id_, e.what());
+    self->close();
+    co_return;
+  }
+
+  if (self->server_.has_fault(Fault::kCloseMidAnswer)) {
+    if (answer.size() >= 2) self->send(std::move(answer.front()));
+    spdlog::info("conn {}: fault close-mid-answer", self->id_);
+    self->close_when_flushed();
+    co_return;
+  }
+  for (size_t i = 0; i < answer.size(); ++i) {
+    self->send(std::move(answer[i]));
+    if (i == 0 && self->server_.has_fault(Fault::kGarbage)) {
+      spdlog::info("conn {}: fault garbage", self->id_);
+      self->send_raw(garbage_frame());
+    }
+  }
+}
+
+}  // namespace intentq::sim

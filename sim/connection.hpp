@@ -1,0 +1,59 @@
+// One TWS API client of the simulator: handshake, startApi, then requests answered from the
+// scenario with latency and faults applied, under IB's pacing rule.
+//
+// Runs on the server's single-threaded io_context: a read loop (handshake, frames, dispatch), a
+// write loop draining an outbox (so the frames of one answer are never interleaved with another),
+// and one short coroutine per delayed answer. Everything the client sends is untrusted: malformed
+// input closes this connection with a log line, nothing else.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/asio.hpp"
+#include "gateway/messages.hpp"
+#include "sim/pacing.hpp"
+#include "sim/scenario.hpp"
+
+namespace intentq::sim {
+
+class Server;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Server& server, tcp::socket socket, uint64_t id);
+  void start();
+  void close();  // at once; idempotent
+  uint64_t id() const { return id_; }
+
+ private:
+  static awaitable<void> read_loop(std::shared_ptr<Connection> self);
+  static awaitable<void> write_loop(std::shared_ptr<Connection> self);
+  static awaitable<void> deliver(std::shared_ptr<Connection> self, RequestKind kind,
+                                 gw::ClientMessage message);
+
+  void on_frame(std::string_view payload);
+  void on_start_api(const gw::StartApi& start);
+  void send(std::string payload);    // frames and queues one payload
+  void send_raw(std::string bytes);  // queues bytes as they are
+  void close_when_flushed();         // sends what is queued, then closes
+  bool open() const { return !closed_ && !closing_; }
+
+  Server& server_;
+  tcp::socket socket_;
+  uint64_t id_;
+  std::string peer_;
+  asio::steady_timer wake_;    // wakes the write loop
+  asio::steady_timer linger_;  // bounds the wait for the client's EOF after we shut down
+  std::deque<std::string> outbox_;
+  bool closing_ = false;
+  bool closed_ = false;
+  int sv_ = 0;
+  std::optional<int> client_id_;  // set once startApi is accepted
+  PacingMeter pacing_;
+};
+
+}  // namespace intentq::sim

@@ -1,0 +1,122 @@
+// intentq-gwsim: an IB Gateway simulator speaking the TWS API socket protocol (server versions
+// 176..200), serving a JSON scenario with configurable latency and faults. See docs/gateway.md.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include "common/asio.hpp"
+#include "sim/scenario.hpp"
+#include "sim/server.hpp"
+
+namespace {
+
+// "HOST:PORT", "[::1]:PORT" -> host, port.
+bool split_listen(const std::string& text, std::string& host, uint16_t& port) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  try {
+    size_t used = 0;
+    int p = std::stoi(text.substr(colon + 1), &used);
+    if (used != text.size() - colon - 1 || p < 0 || p > 65535) return false;
+    port = static_cast<uint16_t>(p);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace intentq;
+  // Logs go to stderr: stdout carries only the readiness line that scripts and tests wait for.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("gwsim"));
+
+  CLI::App app{"intentq-gwsim: IB Gateway simulator (TWS API server versions 176..200)"};
+  std::string listen = "127.0.0.1:4002";
+  std::string scenario_path;
+  std::optional<int> latency_ms, jitter_ms;
+  std::vector<std::string> fault_names;
+  int max_version = gw::kMaxServerVersion;
+  int max_clients = 32;
+  std::string log_level = "info";
+  app.add_option("--listen", listen, "HOST:PORT to listen on (port 0 = pick a free one)")
+      ->capture_default_str();
+  app.add_option("--scenario", scenario_path, "scenario JSON file (default: built-in scenario)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--latency-ms", latency_ms, "delay before every answer")
+      ->check(CLI::Range(0, 600000));
+  app.add_option("--jitter-ms", jitter_ms, "extra random delay 0..N per answer")
+      ->check(CLI::Range(0, 600000));
+  app.add_option("--fault", fault_names,
+                 "inject a fault (repeatable): refuse, close-after-handshake, close-mid-answer, "
+                 "garbage, silence")
+      ->check([](const std::string& name) {
+        return sim::fault_from_string(name) ? std::string() : "unknown fault '" + name + "'";
+      });
+  app.add_option("--max-version", max_version, "act as a gateway whose newest server version is N")
+      ->check(CLI::Range(gw::kMinServerVersion, gw::kMaxServerVersion))
+      ->capture_default_str();
+  app.add_option("--max-clients", max_clients, "simultaneous API clients allowed")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  sim::ServerOptions options;
+  if (!split_listen(listen, options.host, options.port)) {
+    std::cerr << "--listen: expected HOST:PORT, got '" << listen << "'\n";
+    return 2;
+  }
+  options.max_version = max_version;
+  options.latency_ms = latency_ms;
+  options.jitter_ms = jitter_ms;
+  options.max_clients = max_clients;
+  for (const auto& name : fault_names) options.faults.insert(*sim::fault_from_string(name));
+
+  sim::Scenario scenario;
+  try {
+    scenario = scenario_path.empty() ? sim::default_scenario() : sim::load_scenario(scenario_path);
+  } catch (const sim::ScenarioError& e) {
+    std::cerr << "intentq-gwsim: bad scenario: " << e.what() << "\n";
+    return 2;
+  }
+
+  try {
+    asio::io_context io(1);
+    sim::Server server(io, std::move(scenario), options);
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      spdlog::info("signal {}: shutting down", sig);
+      server.stop();
+      io.stop();
+    });
+    server.start();
+    auto ep = server.local_endpoint();
+    std::string host = ep.address().to_string();
+    if (ep.address().is_v6()) host = "[" + host + "]";
+    std::printf("listening on %s:%u\n", host.c_str(), static_cast<unsigned>(ep.port()));
+    std::fflush(stdout);
+    spdlog::info("max version {}, max clients {}, faults: {}", max_version, max_clients,
+                 fault_names.empty() ? std::string("none") : CLI::detail::join(fault_names));
+    io.run();
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+  return 0;
+}

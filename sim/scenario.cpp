@@ -1,0 +1,501 @@
+#include "sim/scenario.hpp"
+
+#include <cstdint>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+namespace intentq::sim {
+namespace {
+
+using json = nlohmann::json;
+
+std::string type_name(const json& j) {
+  if (j.is_number_integer()) return "integer";
+  if (j.is_number()) return "number";
+  return j.type_name();
+}
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw ScenarioError(path + ": " + what);
+}
+
+// Reads one JSON object field by field, remembering which keys were used so that finish() can
+// reject unknown keys: a misspelt key would otherwise silently fall back to a default.
+class Obj {
+ public:
+  Obj(const json& j, std::string path) : j_(j), path_(std::move(path)) {
+    if (!j_.is_object()) fail(path_, "expected an object, got " + type_name(j_));
+  }
+
+  std::string at(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
+
+  // The value under key, or nullptr when absent (null counts as absent).
+  const json* get(std::string_view key) {
+    used_.insert(std::string(key));
+    auto it = j_.find(std::string(key));
+    if (it == j_.end() || it->is_null()) return nullptr;
+    return &*it;
+  }
+  const json& require(std::string_view key) {
+    const json* v = get(key);
+    if (!v) fail(at(key), "missing");
+    return *v;
+  }
+  bool has(std::string_view key) const {
+    auto it = j_.find(std::string(key));
+    return it != j_.end() && !it->is_null();
+  }
+
+  void str(std::string_view key, std::string& out) {
+    if (const json* v = get(key)) out = as_str(*v, at(key));
+  }
+  void i64(std::string_view key, int64_t& out) {
+    if (const json* v = get(key)) out = as_i64(*v, at(key));
+  }
+  void i32(std::string_view key, int& out) {
+    if (const json* v = get(key)) out = as_i32(*v, at(key));
+  }
+  void dbl(std::string_view key, double& out) {
+    if (const json* v = get(key)) out = as_dbl(*v, at(key));
+  }
+  void opt_dbl(std::string_view key, std::optional<double>& out) {
+    if (const json* v = get(key)) out = as_dbl(*v, at(key));
+  }
+  void opt_i32(std::string_view key, std::optional<int>& out) {
+    if (const json* v = get(key)) out = as_i32(*v, at(key));
+  }
+  void boolean(std::string_view key, bool& out) {
+    if (const json* v = get(key)) {
+      if (!v->is_boolean()) fail(at(key), "expected true/false, got " + type_name(*v));
+      out = v->get<bool>();
+    }
+  }
+  // [["tag", "value"], ...]
+  void pairs(std::string_view key, std::vector<std::pair<std::string, std::string>>& out) {
+    const json* v = get(key);
+    if (!v) return;
+    const std::string p = at(key);
+    if (!v->is_array()) fail(p, "expected an array of [tag, value] pairs");
+    for (size_t i = 0; i < v->size(); ++i) {
+      const json& e = (*v)[i];
+      const std::string ep = p + "[" + std::to_string(i) + "]";
+      if (!e.is_array() || e.size() != 2) fail(ep, "expected a [tag, value] pair");
+      out.emplace_back(as_str(e[0], ep + "[0]"), as_str(e[1], ep + "[1]"));
+    }
+  }
+
+  void finish() const {
+    for (auto it = j_.begin(); it != j_.end(); ++it) {
+      if (!used_.count(it.key())) fail(at(it.key()), "unknown key");
+    }
+  }
+
+  static std::string as_str(const json& v, const std::string& path) {
+    if (!v.is_string()) fail(path, "expected a string, got " + type_name(v));
+    return v.get<std::string>();
+  }
+  static int64_t as_i64(const json& v, const std::string& path) {
+    if (!v.is_number_integer()) fail(path, "expected an integer, got " + type_name(v));
+    return v.get<int64_t>();
+  }
+  static int as_i32(const json& v, const std::string& path) {
+    int64_t x = as_i64(v, path);
+    if (x < INT32_MIN || x > INT32_MAX) fail(path, "integer out of range");
+    return static_cast<int>(x);
+  }
+  static double as_dbl(const json& v, const std::string& path) {
+    if (!v.is_number()) fail(path, "expected a number, got " + type_name(v));
+    return v.get<double>();
+  }
+
+ private:
+  const json& j_;
+  std::string path_;
+  std::set<std::string> used_;
+};
+
+// Calls fn(element, path) for every element of the array under key (absent = empty).
+template <typename Fn>
+void each(Obj& o, std::string_view key, Fn&& fn) {
+  const json* v = o.get(key);
+  if (!v) return;
+  if (!v->is_array()) fail(o.at(key), "expected an array, got " + type_name(*v));
+  for (size_t i = 0; i < v->size(); ++i) fn((*v)[i], o.at(key) + "[" + std::to_string(i) + "]");
+}
+
+gw::Contract read_contract(const json& j, const std::string& path) {
+  Obj o(j, path);
+  gw::Contract c;
+  o.i64("con_id", c.con_id);
+  o.str("symbol", c.symbol);
+  o.str("sec_type", c.sec_type);
+  o.str("last_trade_date", c.last_trade_date);
+  o.opt_dbl("strike", c.strike);
+  o.str("right", c.right);
+  o.str("multiplier", c.multiplier);
+  o.str("exchange", c.exchange);
+  o.str("primary_exchange", c.primary_exchange);
+  o.str("currency", c.currency);
+  o.str("local_symbol", c.local_symbol);
+  o.str("trading_class", c.trading_class);
+  o.finish();
+  if (c.symbol.empty() && c.con_id == 0) fail(path, "a contract needs a symbol or a con_id");
+  return c;
+}
+
+gw::Position read_position(const json& j, const std::string& path) {
+  Obj o(j, path);
+  gw::Position p;
+  p.account = Obj::as_str(o.require("account"), o.at("account"));
+  p.contract = read_contract(o.require("contract"), o.at("contract"));
+  p.position = Obj::as_dbl(o.require("position"), o.at("position"));
+  o.opt_dbl("avg_cost", p.avg_cost);
+  o.finish();
+  return p;
+}
+
+gw::AccountValue read_account_value(const json& j, const std::string& path) {
+  Obj o(j, path);
+  gw::AccountValue v;
+  v.account = Obj::as_str(o.require("account"), o.at("account"));
+  v.tag = Obj::as_str(o.require("tag"), o.at("tag"));
+  v.value = Obj::as_str(o.require("value"), o.at("value"));
+  o.str("currency", v.currency);
+  o.finish();
+  return v;
+}
+
+gw::Order read_order(const json& j, const std::string& path) {
+  Obj o(j, path);
+  gw::Order r;
+  r.order_id = Obj::as_i64(o.require("order_id"), o.at("order_id"));
+  o.i32("client_id", r.client_id);
+  o.i64("perm_id", r.perm_id);
+  o.i64("parent_id", r.parent_id);
+  r.action = Obj::as_str(o.require("action"), o.at("action"));
+  r.total_quantity = Obj::as_dbl(o.require("total_quantity"), o.at("total_quantity"));
+  r.order_type = Obj::as_str(o.require("order_type"), o.at("order_type"));
+  o.opt_dbl("lmt_price", r.lmt_price);
+  o.opt_dbl("aux_price", r.aux_price);
+  o.str("tif", r.tif);
+  o.str("oca_group", r.oca_group);
+  o.str("account", r.account);
+  o.str("open_close", r.open_close);
+  o.i32("origin", r.origin);
+  o.str("order_ref", r.order_ref);
+  o.boolean("outside_rth", r.outside_rth);
+  o.boolean("hidden", r.hidden);
+  o.str("good_after_time", r.good_after_time);
+  o.str("good_till_date", r.good_till_date);
+  o.str("model_code", r.model_code);
+  o.opt_dbl("trail_stop_price", r.trail_stop_price);
+  o.opt_dbl("trailing_percent", r.trailing_percent);
+  o.str("algo_strategy", r.algo_strategy);
+  o.pairs("algo_params", r.algo_params);
+  o.boolean("what_if", r.what_if);
+  o.opt_dbl("cash_qty", r.cash_qty);
+  o.finish();
+  return r;
+}
+
+gw::OrderState read_order_state(const json& j, const std::string& path) {
+  Obj o(j, path);
+  gw::OrderState s;
+  s.status = Obj::as_str(o.require("status"), o.at("status"));
+  o.opt_dbl("commission", s.commission);
+  o.opt_dbl("min_commission", s.min_commission);
+  o.opt_dbl("max_commission", s.max_commission);
+  o.str("commission_currency", s.commission_currency);
+  o.str("warning_text", s.warning_text);
+  o.finish();
+  return s;
+}
+
+// orderStatus fields default to the order's own values, so a scenario only states what differs.
+gw::OrderStatus read_order_status(const json* j, const std::string& path, const gw::Order& order,
+                                  const gw::OrderState& state) {
+  gw::OrderStatus s;
+  s.order_id = order.order_id;
+  s.status = state.status;
+  s.perm_id = order.perm_id;
+  s.parent_id = order.parent_id;
+  s.client_id = order.client_id;
+  bool remaining_given = false;
+  if (j) {
+    Obj o(*j, path);
+    o.i64("order_id", s.order_id);
+    o.str("status", s.status);
+    o.dbl("filled", s.filled);
+    remaining_given = o.has("remaining");
+    o.dbl("remaining", s.remaining);
+    o.opt_dbl("avg_fill_price", s.avg_fill_price);
+    o.i64("perm_id", s.perm_id);
+    o.i64("parent_id", s.parent_id);
+    o.opt_dbl("last_fill_price", s.last_fill_price);
+    o.i32("client_id", s.client_id);
+    o.str("why_held", s.why_held);
+    o.opt_dbl("mkt_cap_price", s.mkt_cap_price);
+    o.finish();
+  }
+  if (!remaining_given) s.remaining = order.total_quantity - s.filled;
+  return s;
+}
+
+OpenOrderEntry read_open_order(const json& j, const std::string& path) {
+  Obj o(j, path);
+  OpenOrderEntry e;
+  e.open_order.contract = read_contract(o.require("contract"), o.at("contract"));
+  e.open_order.order = read_order(o.require("order"), o.at("order"));
+  e.open_order.state = read_order_state(o.require("state"), o.at("state"));
+  e.status = read_order_status(o.get("order_status"), o.at("order_status"), e.open_order.order,
+                               e.open_order.state);
+  o.finish();
+  return e;
+}
+
+ExecutionEntry read_execution_entry(const json& j, const std::string& path) {
+  Obj o(j, path);
+  ExecutionEntry e;
+  {
+    const std::string p = o.at("execution");
+    Obj x(o.require("execution"), p);
+    gw::Execution& ex = e.execution;
+    ex.order_id = Obj::as_i64(x.require("order_id"), x.at("order_id"));
+    ex.contract = read_contract(x.require("contract"), x.at("contract"));
+    ex.exec_id = Obj::as_str(x.require("exec_id"), x.at("exec_id"));
+    ex.time = Obj::as_str(x.require("time"), x.at("time"));
+    ex.account = Obj::as_str(x.require("account"), x.at("account"));
+    x.str("exchange", ex.exchange);
+    ex.side = Obj::as_str(x.require("side"), x.at("side"));
+    if (ex.side != "BOT" && ex.side != "SLD") fail(x.at("side"), "expected \"BOT\" or \"SLD\"");
+    ex.shares = Obj::as_dbl(x.require("shares"), x.at("shares"));
+    ex.price = Obj::as_dbl(x.require("price"), x.at("price"));
+    x.i64("perm_id", ex.perm_id);
+    x.i32("client_id", ex.client_id);
+    x.i32("liquidation", ex.liquidation);
+    // A single fill is its own cumulative quantity and average price unless stated otherwise.
+    ex.cum_qty = ex.shares;
+    ex.avg_price = ex.price;
+    x.dbl("cum_qty", ex.cum_qty);
+    x.dbl("avg_price", ex.avg_price);
+    x.str("order_ref", ex.order_ref);
+    x.str("ev_rule", ex.ev_rule);
+    x.opt_dbl("ev_multiplier", ex.ev_multiplier);
+    x.str("model_code", ex.model_code);
+    x.opt_i32("last_liquidity", ex.last_liquidity);
+    x.boolean("pending_price_revision", ex.pending_price_revision);
+    x.str("submitter", ex.submitter);
+    x.finish();
+  }
+  if (const json* c = o.get("commission")) {
+    Obj x(*c, o.at("commission"));
+    gw::CommissionReport r;
+    r.exec_id = e.execution.exec_id;
+    x.str("exec_id", r.exec_id);
+    x.opt_dbl("commission", r.commission);
+    x.str("currency", r.currency);
+    x.opt_dbl("realized_pnl", r.realized_pnl);
+    x.opt_dbl("yield", r.yield);
+    x.opt_i32("yield_redemption_date", r.yield_redemption_date);
+    x.finish();
+    e.commission = std::move(r);
+  }
+  o.finish();
+  return e;
+}
+
+gw::ContractDetails read_contract_details(const json& j, const std::string& path) {
+  Obj o(j, path);
+  gw::ContractDetails d;
+  d.contract = read_contract(o.require("contract"), o.at("contract"));
+  o.str("market_name", d.market_name);
+  o.opt_dbl("min_tick", d.min_tick);
+  o.str("order_types", d.order_types);
+  o.str("valid_exchanges", d.valid_exchanges);
+  o.i32("price_magnifier", d.price_magnifier);
+  o.i64("under_con_id", d.under_con_id);
+  o.str("long_name", d.long_name);
+  o.str("contract_month", d.contract_month);
+  o.str("industry", d.industry);
+  o.str("category", d.category);
+  o.str("subcategory", d.subcategory);
+  o.str("time_zone_id", d.time_zone_id);
+  o.str("trading_hours", d.trading_hours);
+  o.str("liquid_hours", d.liquid_hours);
+  o.str("ev_rule", d.ev_rule);
+  o.opt_dbl("ev_multiplier", d.ev_multiplier);
+  o.pairs("sec_id_list", d.sec_id_list);
+  o.i32("agg_group", d.agg_group);
+  o.str("under_symbol", d.under_symbol);
+  o.str("under_sec_type", d.under_sec_type);
+  o.str("market_rule_ids", d.market_rule_ids);
+  o.str("real_expiration_date", d.real_expiration_date);
+  o.str("last_trade_date", d.last_trade_date);
+  o.str("stock_type", d.stock_type);
+  o.opt_dbl("min_size", d.min_size);
+  o.opt_dbl("size_increment", d.size_increment);
+  o.opt_dbl("suggested_size_increment", d.suggested_size_increment);
+  o.finish();
+  return d;
+}
+
+int read_ms(const json& v, const std::string& path) {
+  int ms = Obj::as_i32(v, path);
+  if (ms < 0) fail(path, "must not be negative");
+  return ms;
+}
+
+void read_latency(const json& v, const std::string& path, Scenario& s) {
+  if (v.is_number()) {
+    s.latency_ms = read_ms(v, path);
+    return;
+  }
+  if (!v.is_object()) fail(path, "expected milliseconds or an object of them per request");
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    const std::string p = path + "." + it.key();
+    if (it.key() == "default") {
+      s.latency_ms = read_ms(it.value(), p);
+    } else if (auto kind = request_kind_from_string(it.key())) {
+      s.request_latency_ms[*kind] = read_ms(it.value(), p);
+    } else {
+      fail(p,
+           "unknown request kind (default, positions, account_summary, executions, "
+           "open_orders, contract_details, current_time)");
+    }
+  }
+}
+
+void check_account(const Scenario& s, const std::string& account, const std::string& path) {
+  for (const auto& a : s.accounts) {
+    if (a == account) return;
+  }
+  fail(path, "account \"" + account + "\" is not in \"accounts\"");
+}
+
+Scenario read_scenario(const json& root) {
+  Obj o(root, "");
+  Scenario s;
+  o.get("description");  // free text for humans
+  each(o, "accounts", [&](const json& v, const std::string& p) {
+    s.accounts.push_back(Obj::as_str(v, p));
+    if (s.accounts.back().empty() || s.accounts.back().find(',') != std::string::npos) {
+      fail(p, "an account id must be non-empty and must not contain ','");
+    }
+  });
+  if (s.accounts.empty()) fail("accounts", "at least one account is required");
+  if (const json* g = o.get("groups")) {
+    if (!g->is_object()) fail("groups", "expected an object of group name -> accounts");
+    for (auto it = g->begin(); it != g->end(); ++it) {
+      const std::string p = "groups." + it.key();
+      if (!it.value().is_array()) fail(p, "expected an array of accounts");
+      auto& members = s.groups[it.key()];
+      for (size_t i = 0; i < it.value().size(); ++i) {
+        const std::string ep = p + "[" + std::to_string(i) + "]";
+        members.push_back(Obj::as_str(it.value()[i], ep));
+        check_account(s, members.back(), ep);
+      }
+    }
+  }
+  o.i64("next_valid_id", s.next_valid_id);
+  each(o, "positions", [&](const json& v, const std::string& p) {
+    s.positions.push_back(read_position(v, p));
+    check_account(s, s.positions.back().account, p + ".account");
+  });
+  each(o, "account_values", [&](const json& v, const std::string& p) {
+    s.account_values.push_back(read_account_value(v, p));
+    check_account(s, s.account_values.back().account, p + ".account");
+  });
+  each(o, "open_orders", [&](const json& v, const std::string& p) {
+    s.open_orders.push_back(read_open_order(v, p));
+    const auto& acct = s.open_orders.back().open_order.order.account;
+    if (!acct.empty()) check_account(s, acct, p + ".order.account");
+  });
+  each(o, "executions", [&](const json& v, const std::string& p) {
+    s.executions.push_back(read_execution_entry(v, p));
+    check_account(s, s.executions.back().execution.account, p + ".execution.account");
+  });
+  each(o, "contracts", [&](const json& v, const std::string& p) {
+    s.contracts.push_back(read_contract_details(v, p));
+  });
+  if (const json* l = o.get("latency_ms")) read_latency(*l, "latency_ms", s);
+  if (const json* jt = o.get("jitter_ms")) s.jitter_ms = read_ms(*jt, "jitter_ms");
+  each(o, "faults", [&](const json& v, const std::string& p) {
+    const std::string name = Obj::as_str(v, p);
+    auto f = fault_from_string(name);
+    if (!f) fail(p, "unknown fault \"" + name + "\"");
+    s.faults.insert(*f);
+  });
+  o.finish();
+  return s;
+}
+
+}  // namespace
+
+std::optional<Fault> fault_from_string(std::string_view name) {
+  if (name == "refuse") return Fault::kRefuse;
+  if (name == "close-after-handshake") return Fault::kCloseAfterHandshake;
+  if (name == "close-mid-answer") return Fault::kCloseMidAnswer;
+  if (name == "garbage") return Fault::kGarbage;
+  if (name == "silence") return Fault::kSilence;
+  return std::nullopt;
+}
+
+std::string_view to_string(Fault f) {
+  switch (f) {
+    case Fault::kRefuse:
+      return "refuse";
+    case Fault::kCloseAfterHandshake:
+      return "close-after-handshake";
+    case Fault::kCloseMidAnswer:
+      return "close-mid-answer";
+    case Fault::kGarbage:
+      return "garbage";
+    case Fault::kSilence:
+      return "silence";
+  }
+  return "?";
+}
+
+std::optional<RequestKind> request_kind_from_string(std::string_view name) {
+  if (name == "positions") return RequestKind::kPositions;
+  if (name == "account_summary") return RequestKind::kAccountSummary;
+  if (name == "executions") return RequestKind::kExecutions;
+  if (name == "open_orders") return RequestKind::kOpenOrders;
+  if (name == "contract_details") return RequestKind::kContractDetails;
+  if (name == "current_time") return RequestKind::kCurrentTime;
+  return std::nullopt;
+}
+
+Scenario parse_scenario(std::string_view json_text) {
+  json root;
+  try {
+    root = json::parse(json_text.begin(), json_text.end());
+  } catch (const json::parse_error& e) {
+    // nlohmann's message already names the byte position and what it expected.
+    throw ScenarioError(std::string("scenario is not valid JSON: ") + e.what());
+  }
+  return read_scenario(root);
+}
+
+Scenario load_scenario(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ScenarioError("cannot read scenario file " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  try {
+    return parse_scenario(text.str());
+  } catch (const ScenarioError& e) {
+    throw ScenarioError(path + ": " + e.what());
+  }
+}
+
+Scenario default_scenario() {
+  return parse_scenario(default_scenario_json());
+}
+
+}  // namespace intentq::sim
