@@ -21,6 +21,10 @@
 
 namespace intentq::gw {
 
+// Oldest layout the codec encodes/decodes. The session negotiates kMinServerVersion..200; the
+// codec also accepts 164..175 so that recorded sv-173 gateway traffic can be checked against it.
+inline constexpr int kOldestLayoutVersion = 164;
+
 namespace msg_id {
 // Incoming (server -> client).
 inline constexpr int kTickPrice = 1;

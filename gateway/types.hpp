@@ -62,8 +62,8 @@ struct ExecutionFilter {
   std::string sec_type;
   std::string exchange;
   std::string side;
-  std::optional<int> last_n_days;  // sv >= 200
-  std::vector<int> specific_dates;   // sv >= 200, yyyymmdd
+  std::optional<int> last_n_days;   // sv >= 200
+  std::vector<int> specific_dates;  // sv >= 200, yyyymmdd
 };
 
 struct Execution {
@@ -188,6 +188,7 @@ struct ContractDetails {  // one contractData message
   std::optional<double> min_size;
   std::optional<double> size_increment;
   std::optional<double> suggested_size_increment;
+  std::vector<std::pair<std::string, std::string>> ineligibility_reasons;  // (id, text), sv >= 186
 };
 
 // An error/notice message (id 4). id -1 = system notice; otherwise a request or order id.

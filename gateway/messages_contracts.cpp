@@ -1,0 +1,138 @@
+// Contract messages: reqContractDetails, contractData, contractDataEnd.
+#include "gateway/messages.hpp"
+#include "gateway/messages_fields.hpp"
+
+namespace intentq::gw {
+namespace detail {
+namespace {
+
+constexpr int kMinSvBondIssuerId = 176;
+constexpr int kMinSvFundDataFields = 179;
+constexpr int kMinSvLastTradeDate = 182;
+constexpr int kMinSvIneligibilityReasons = 186;
+constexpr int kFundFieldStrings1 = 7;  // fundName .. fundManagementFee
+constexpr int kFundFieldBools = 3;     // fundClosed, ...ForNewInvestors, ...ForNewMoney
+constexpr int kFundFieldStrings2 = 7;  // fundNotifyAmount .. fundAssetType
+
+template <class V>
+void req_contract_details_fields(V& v, ReqContractDetails& m) {
+  Contract& c = m.contract;
+  v.version(8);
+  v.i32(m.req_id);
+  v.i64(c.con_id);
+  v.str(c.symbol);
+  v.str(c.sec_type);
+  v.str(c.last_trade_date);
+  strike(v, c.strike, Fmt::kShort);
+  right(v, c.right, "");
+  v.str(c.multiplier);
+  v.str(c.exchange);
+  v.str(c.primary_exchange);
+  v.str(c.currency);
+  v.str(c.local_symbol);
+  v.str(c.trading_class);
+  v.boolean(c.include_expired);
+  v.str(c.sec_id_type);
+  v.str(c.sec_id);
+  if (v.sv() >= kMinSvBondIssuerId) v.str(c.issuer_id);
+}
+
+template <class V>
+void contract_data_fields(V& v, ContractDataMsg& m) {
+  ContractDetails& d = m.details;
+  Contract& c = d.contract;
+  v.i32(m.req_id);
+  v.str(c.symbol);
+  v.str(c.sec_type);
+  v.str(c.last_trade_date);
+  if (v.sv() >= kMinSvLastTradeDate) v.str(d.last_trade_date);
+  strike(v, c.strike, Fmt::kJava);
+  right(v, c.right, "");
+  v.str(c.exchange);
+  v.str(c.currency);
+  v.str(c.local_symbol);
+  v.str(d.market_name);
+  v.str(c.trading_class);
+  v.i64(c.con_id);
+  v.opt_dbl(d.min_tick);
+  v.str(c.multiplier);
+  v.str(d.order_types);
+  v.str(d.valid_exchanges);
+  v.i32(d.price_magnifier);
+  v.i64(d.under_con_id);
+  v.str(d.long_name);
+  v.str(c.primary_exchange);
+  v.str(d.contract_month);
+  v.str(d.industry);
+  v.str(d.category);
+  v.str(d.subcategory);
+  v.str(d.time_zone_id);
+  v.str(d.trading_hours);
+  v.str(d.liquid_hours);
+  v.str(d.ev_rule);
+  v.opt_dbl(d.ev_multiplier);
+  size_t n = v.count(d.sec_id_list.size());
+  resize_for(v, d.sec_id_list, n);
+  for (auto& [tag, value] : d.sec_id_list) {
+    v.str(tag);
+    v.str(value);
+  }
+  v.i32(d.agg_group);
+  v.str(d.under_symbol);
+  v.str(d.under_sec_type);
+  v.str(d.market_rule_ids);
+  v.str(d.real_expiration_date);
+  v.str(d.stock_type);
+  v.opt_decimal(d.min_size);
+  v.opt_decimal(d.size_increment);
+  v.opt_decimal(d.suggested_size_increment);
+  if (v.sv() >= kMinSvFundDataFields && c.sec_type == "FUND") {
+    // Fund details are read past (the model does not keep them) and written empty.
+    std::string s;
+    bool b = false;
+    for (int i = 0; i < kFundFieldStrings1; ++i) v.str(s);
+    for (int i = 0; i < kFundFieldBools; ++i) v.boolean(b);
+    for (int i = 0; i < kFundFieldStrings2; ++i) v.str(s);
+  }
+  if (v.sv() >= kMinSvIneligibilityReasons) {
+    size_t k = v.count(d.ineligibility_reasons.size());
+    resize_for(v, d.ineligibility_reasons, k);
+    for (auto& [id, text] : d.ineligibility_reasons) {
+      v.str(id);
+      v.str(text);
+    }
+  }
+}
+
+}  // namespace
+
+ReqContractDetails decode_req_contract_details(int sv, FieldReader& r) {
+  return decode_with<ReqContractDetails>(
+      sv, r, [](auto& v, auto& m) { req_contract_details_fields(v, m); });
+}
+
+ContractDataMsg decode_contract_data(int sv, FieldReader& r) {
+  return decode_with<ContractDataMsg>(sv, r, [](auto& v, auto& m) { contract_data_fields(v, m); });
+}
+
+}  // namespace detail
+
+std::string encode_req_contract_details(int sv, int req_id, const Contract& contract) {
+  detail::check_server_version(sv);
+  ReqContractDetails m{req_id, contract};
+  return detail::encode_with(sv, msg_id::kReqContractData, m,
+                             [](auto& v, auto& m) { detail::req_contract_details_fields(v, m); });
+}
+
+std::string encode_contract_data(int sv, int req_id, const ContractDetails& d) {
+  detail::check_server_version(sv);
+  ContractDataMsg m{req_id, d};
+  return detail::encode_with(sv, msg_id::kContractData, m,
+                             [](auto& v, auto& m) { detail::contract_data_fields(v, m); });
+}
+
+std::string encode_contract_data_end(int sv, int req_id) {
+  return detail::version_and_req_id(sv, msg_id::kContractDataEnd, req_id);
+}
+
+}  // namespace intentq::gw
