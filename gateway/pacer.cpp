@@ -8,10 +8,16 @@ namespace intentq::gw {
 Pacer::Pacer(double messages_per_second) {
   if (!(messages_per_second > 0) || !std::isfinite(messages_per_second))
     throw std::invalid_argument("max_messages_per_second must be a positive number");
-  // A whole number of messages per window; the window stretches so that burst/window == rate.
-  burst_ = messages_per_second >= 1 ? static_cast<size_t>(std::floor(messages_per_second)) : 1;
-  window_ = std::chrono::duration_cast<clock::duration>(
-      std::chrono::duration<double>(static_cast<double>(burst_) / messages_per_second));
+  if (messages_per_second >= 1) {
+    // IB counts messages per second, so the window stays 1 s and a fractional rate rounds down
+    // (a longer window would allow two bursts inside one second).
+    burst_ = static_cast<size_t>(std::floor(messages_per_second));
+    window_ = std::chrono::seconds(1);
+  } else {
+    burst_ = 1;
+    window_ = std::chrono::duration_cast<clock::duration>(
+        std::chrono::duration<double>(1.0 / messages_per_second));
+  }
 }
 
 Pacer::clock::time_point Pacer::earliest(clock::time_point now) const {

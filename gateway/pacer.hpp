@@ -1,8 +1,8 @@
 // Outgoing message pacing for one TWS API connection.
 //
 // IB allows 50 messages per second from a client and answers a faster client with error 100 (and
-// then disconnects it). The pacer is a sliding window: at most `burst` messages in any window of
-// `burst / rate` seconds (45 messages per 1 s at the default 45/s). It only does arithmetic on
+// then disconnects it). The pacer is a sliding window: at most floor(rate) messages in any 1 s
+// window (rates below 1/s: one message per 1/rate seconds). It only does arithmetic on
 // time points; the session's writer asks it when the next message may go and waits on an asio
 // timer until then, so nothing ever blocks the thread.
 #pragma once
@@ -17,7 +17,7 @@ class Pacer {
  public:
   using clock = std::chrono::steady_clock;
 
-  // `messages_per_second` > 0. Rates below 1/s become one message per 1/rate seconds.
+  // Throws std::invalid_argument unless `messages_per_second` > 0.
   explicit Pacer(double messages_per_second);
 
   // The earliest time at or after `now` at which one more message may be sent.
