@@ -78,30 +78,46 @@ std::string encode_req_contract_details(int sv, int req_id, const Contract& cont
 struct StartApi {
   int client_id = 0;
   std::string optional_capabilities;
+  bool operator==(const StartApi&) const = default;
 };
-struct ReqPositions {};
-struct CancelPositions {};
+struct ReqPositions {
+  bool operator==(const ReqPositions&) const = default;
+};
+struct CancelPositions {
+  bool operator==(const CancelPositions&) const = default;
+};
 struct ReqAccountSummary {
   int req_id = 0;
   std::string group;
   std::string tags;
+  bool operator==(const ReqAccountSummary&) const = default;
 };
 struct CancelAccountSummary {
   int req_id = 0;
+  bool operator==(const CancelAccountSummary&) const = default;
 };
 struct ReqExecutions {
   int req_id = 0;
   ExecutionFilter filter;
+  bool operator==(const ReqExecutions&) const = default;
 };
-struct ReqAllOpenOrders {};
-struct ReqOpenOrders {};
-struct ReqCurrentTime {};
+struct ReqAllOpenOrders {
+  bool operator==(const ReqAllOpenOrders&) const = default;
+};
+struct ReqOpenOrders {
+  bool operator==(const ReqOpenOrders&) const = default;
+};
+struct ReqCurrentTime {
+  bool operator==(const ReqCurrentTime&) const = default;
+};
 struct ReqContractDetails {
   int req_id = 0;
   Contract contract;
+  bool operator==(const ReqContractDetails&) const = default;
 };
 struct UnknownRequest {
   int id = 0;
+  bool operator==(const UnknownRequest&) const = default;
 };
 using ClientMessage =
     std::variant<StartApi, ReqPositions, CancelPositions, ReqAccountSummary, CancelAccountSummary,
@@ -132,45 +148,61 @@ std::string encode_contract_data_end(int sv, int req_id);
 struct ServerVersion {
   int version = 0;
   std::string connection_time;
+  bool operator==(const ServerVersion&) const = default;
 };
 ServerVersion decode_server_version(std::string_view payload);  // throws CodecError
 struct ManagedAccounts {
   std::vector<std::string> accounts;
+  bool operator==(const ManagedAccounts&) const = default;
 };
 struct NextValidId {
   int64_t order_id = 0;
+  bool operator==(const NextValidId&) const = default;
 };
 struct PositionMsg {
   Position position;
+  bool operator==(const PositionMsg&) const = default;
 };
-struct PositionEnd {};
+struct PositionEnd {
+  bool operator==(const PositionEnd&) const = default;
+};
 struct AccountSummaryMsg {
   int req_id = 0;
   AccountValue value;
+  bool operator==(const AccountSummaryMsg&) const = default;
 };
 struct AccountSummaryEnd {
   int req_id = 0;
+  bool operator==(const AccountSummaryEnd&) const = default;
 };
 struct ExecDetailsMsg {
   int req_id = 0;
   Execution execution;
+  bool operator==(const ExecDetailsMsg&) const = default;
 };
 struct ExecDetailsEnd {
   int req_id = 0;
+  bool operator==(const ExecDetailsEnd&) const = default;
 };
-struct OpenOrderEnd {};
+struct OpenOrderEnd {
+  bool operator==(const OpenOrderEnd&) const = default;
+};
 struct CurrentTime {
   int64_t epoch_seconds = 0;
+  bool operator==(const CurrentTime&) const = default;
 };
 struct ContractDataMsg {
   int req_id = 0;
   ContractDetails details;
+  bool operator==(const ContractDataMsg&) const = default;
 };
 struct ContractDataEnd {
   int req_id = 0;
+  bool operator==(const ContractDataEnd&) const = default;
 };
 struct UnknownMessage {  // skipped by length, never fatal
   int id = 0;
+  bool operator==(const UnknownMessage&) const = default;
 };
 using ServerMessage =
     std::variant<ManagedAccounts, NextValidId, ErrorMessage, PositionMsg, PositionEnd,

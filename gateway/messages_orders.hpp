@@ -25,6 +25,7 @@ struct ComboLegWire {
   int short_sale_slot = 0;
   std::string designated_location;
   int exempt_code = -1;
+  bool operator==(const ComboLegWire&) const = default;
 };
 
 // One order condition as it appears on the wire: its type and the type's fields as text.
@@ -33,6 +34,7 @@ struct ComboLegWire {
 struct OrderConditionWire {
   int type = 0;
   std::vector<std::string> fields;
+  bool operator==(const OrderConditionWire&) const = default;
 };
 
 struct OrderAllocationWire {  // sv >= 195 full-preview block
@@ -40,6 +42,7 @@ struct OrderAllocationWire {  // sv >= 195 full-preview block
   std::optional<double> position, position_desired, position_after, desired_alloc_qty,
       allowed_alloc_qty;
   bool is_monetary = false;
+  bool operator==(const OrderAllocationWire&) const = default;
 };
 
 struct OpenOrderExtras {
@@ -143,11 +146,13 @@ struct OpenOrderExtras {
   std::optional<int> manual_order_indicator;
   std::string submitter;        // sv >= 198
   bool imbalance_only = false;  // sv >= 199
+  bool operator==(const OpenOrderExtras&) const = default;
 };
 
 struct OpenOrderFull {
   OpenOrder open_order;
   OpenOrderExtras extras;
+  bool operator==(const OpenOrderFull&) const = default;
 };
 
 // The openOrder payload with every field taken from `o` and `x`.

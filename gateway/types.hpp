@@ -38,6 +38,8 @@ struct Contract {
   std::string sec_id_type;       // request-side only
   std::string sec_id;            // request-side only
   std::string issuer_id;         // request-side only (sv >= 176)
+
+  bool operator==(const Contract&) const = default;
 };
 
 struct Position {
@@ -45,6 +47,8 @@ struct Position {
   Contract contract;
   double position = 0;
   std::optional<double> avg_cost;
+
+  bool operator==(const Position&) const = default;
 };
 
 struct AccountValue {  // one accountSummary row
@@ -52,6 +56,8 @@ struct AccountValue {  // one accountSummary row
   std::string tag;
   std::string value;  // text as IB sends it ("246447.83", "INDIVIDUAL")
   std::string currency;
+
+  bool operator==(const AccountValue&) const = default;
 };
 
 struct ExecutionFilter {
@@ -64,6 +70,8 @@ struct ExecutionFilter {
   std::string side;
   std::optional<int> last_n_days;   // sv >= 200
   std::vector<int> specific_dates;  // sv >= 200, yyyymmdd
+
+  bool operator==(const ExecutionFilter&) const = default;
 };
 
 struct Execution {
@@ -88,6 +96,8 @@ struct Execution {
   std::optional<int> last_liquidity;
   bool pending_price_revision = false;  // sv >= 178
   std::string submitter;                // sv >= 198
+
+  bool operator==(const Execution&) const = default;
 };
 
 struct CommissionReport {
@@ -97,6 +107,8 @@ struct CommissionReport {
   std::optional<double> realized_pnl;
   std::optional<double> yield;
   std::optional<int> yield_redemption_date;  // yyyymmdd
+
+  bool operator==(const CommissionReport&) const = default;
 };
 
 // The order fields intentq reports. The codec decodes every field of openOrder in sequence (so
@@ -128,6 +140,8 @@ struct Order {
   std::vector<std::pair<std::string, std::string>> algo_params;
   bool what_if = false;
   std::optional<double> cash_qty;
+
+  bool operator==(const Order&) const = default;
 };
 
 struct OrderState {
@@ -137,12 +151,16 @@ struct OrderState {
   std::optional<double> max_commission;
   std::string commission_currency;
   std::string warning_text;
+
+  bool operator==(const OrderState&) const = default;
 };
 
 struct OpenOrder {  // one openOrder message
   Contract contract;
   Order order;
   OrderState state;
+
+  bool operator==(const OpenOrder&) const = default;
 };
 
 struct OrderStatus {  // one orderStatus message
@@ -157,6 +175,8 @@ struct OrderStatus {  // one orderStatus message
   int client_id = 0;
   std::string why_held;
   std::optional<double> mkt_cap_price;
+
+  bool operator==(const OrderStatus&) const = default;
 };
 
 struct ContractDetails {  // one contractData message
@@ -189,6 +209,8 @@ struct ContractDetails {  // one contractData message
   std::optional<double> size_increment;
   std::optional<double> suggested_size_increment;
   std::vector<std::pair<std::string, std::string>> ineligibility_reasons;  // (id, text), sv >= 186
+
+  bool operator==(const ContractDetails&) const = default;
 };
 
 // An error/notice message (id 4). id -1 = system notice; otherwise a request or order id.
@@ -198,6 +220,8 @@ struct ErrorMessage {
   std::string message;
   std::string advanced_order_reject_json;
   std::optional<int64_t> error_time_ms;  // sv >= 194
+
+  bool operator==(const ErrorMessage&) const = default;
 };
 
 }  // namespace intentq::gw

@@ -90,6 +90,8 @@ class FieldWriter {
 class FieldReader {
  public:
   explicit FieldReader(std::string_view payload);
+  // The reader keeps a view: refuse temporaries that would dangle.
+  explicit FieldReader(std::string&&) = delete;
   std::string_view str();  // throws CodecError("missing field ...") at end
   int64_t i64();           // empty -> 0; non-numeric -> CodecError
   int i32();
