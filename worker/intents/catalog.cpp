@@ -1,0 +1,18 @@
+// The intent catalog: every intent this worker serves, in the order READY lists them.
+// Keep it a plain list: each intent adds one line here (and its header to the includes).
+#include "worker/intent.hpp"
+#include "worker/intents/echo.hpp"
+
+namespace intentq {
+
+const std::vector<IntentInfo>& intent_catalog() {
+  static const std::vector<IntentInfo> catalog{
+      {"echo", true, run_echo},
+      // Same as echo but registered as not safe to run twice: the broker must answer it
+      // WORKER_LOST instead of re-running it when its worker dies. Tests use it.
+      {"echo_once", false, run_echo},
+  };
+  return catalog;
+}
+
+}  // namespace intentq

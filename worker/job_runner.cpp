@@ -1,0 +1,137 @@
+#include "worker/job_runner.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <exception>
+#include <system_error>
+
+#include <spdlog/spdlog.h>
+
+#include "common/asio.hpp"
+
+namespace intentq {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+uint64_t ms_since(Clock::time_point start) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
+}
+
+JobError to_error(const JobFailure& failure) {
+  return JobError{failure.code, failure.what(), failure.gateway_code, failure.gateway_message};
+}
+
+}  // namespace
+
+JobReply run_job(const IntentInfo& intent, JobContext job, uint64_t queued_ms,
+                 const std::string& worker_name) {
+  const auto start = Clock::now();
+  JobReply reply;
+  reply.id = job.id;
+  reply.intent = job.intent;
+  reply.worker = worker_name;
+
+  enum class End { kRunning, kDone, kTimeout };
+  End end = End::kRunning;
+  std::exception_ptr failure;
+  nlohmann::json result;
+
+  if (start >= job.deadline) {
+    end = End::kTimeout;  // the deadline passed before the job reached us: do not start it
+  } else {
+    // The context lives only inside this block. Destroying it destroys whatever the job left
+    // pending (the intent's coroutine frames, its timers, its gateway sockets), so an intent
+    // stopped at its deadline cannot leak into the next job.
+    asio::io_context io(1);
+    asio::steady_timer deadline(io, job.deadline);
+    deadline.async_wait([&](const boost::system::error_code& ec) {
+      if (ec || end != End::kRunning) return;
+      end = End::kTimeout;
+      io.stop();
+    });
+    try {
+      asio::co_spawn(io, intent.run(job), [&](std::exception_ptr e, nlohmann::json value) {
+        if (end != End::kRunning) return;
+        end = End::kDone;
+        failure = e;
+        result = std::move(value);
+        // Stop rather than cancel: the intent may have left work behind (a
+        // session reader, a subscription); none of it may outlive the job.
+        io.stop();
+      });
+      io.run();
+    } catch (...) {
+      // intent.run() itself threw before producing a coroutine, or a handler threw out of run().
+      if (end == End::kRunning) {
+        end = End::kDone;
+        failure = std::current_exception();
+      }
+    }
+  }
+
+  if (end == End::kTimeout) {
+    reply.ok = false;
+    reply.error = JobError{ErrorCode::kTimeout, "job exceeded its deadline", {}, {}};
+  } else if (failure) {
+    reply.ok = false;
+    try {
+      std::rethrow_exception(failure);
+    } catch (const JobFailure& f) {
+      reply.error = to_error(f);
+    } catch (const std::exception& e) {
+      reply.error =
+          JobError{ErrorCode::kInternal, std::string("intent failed: ") + e.what(), {}, {}};
+    } catch (...) {
+      reply.error =
+          JobError{ErrorCode::kInternal, "intent failed with a non-standard exception", {}, {}};
+    }
+  } else if (!result.is_object()) {
+    reply.ok = false;
+    reply.error =
+        JobError{ErrorCode::kInternal, "intent returned a result that is not a map", {}, {}};
+  } else {
+    reply.result = std::move(result);
+  }
+
+  reply.timings_ms =
+      job.timings_ms.is_object() ? std::move(job.timings_ms) : nlohmann::json::object();
+  reply.timings_ms["queued"] = queued_ms;
+  reply.timings_ms["run"] = ms_since(start);
+  return reply;
+}
+
+JobThread::JobThread() {
+  event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (event_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+}
+
+JobThread::~JobThread() {
+  if (thread_.joinable()) thread_.join();
+  ::close(event_fd_);
+}
+
+void JobThread::start(const IntentInfo& intent, JobContext job, uint64_t queued_ms,
+                      std::string worker_name) {
+  done_.store(false);
+  thread_ = std::thread([this, &intent, job = std::move(job), queued_ms,
+                         worker_name = std::move(worker_name)]() mutable {
+    reply_ = run_job(intent, std::move(job), queued_ms, worker_name);
+    done_.store(true, std::memory_order_release);
+    uint64_t one = 1;
+    (void)!::write(event_fd_, &one, sizeof one);
+  });
+}
+
+std::optional<JobReply> JobThread::collect() {
+  if (!thread_.joinable() || !done_.load(std::memory_order_acquire)) return std::nullopt;
+  uint64_t count = 0;
+  (void)!::read(event_fd_, &count, sizeof count);  // reset the eventfd
+  thread_.join();
+  return std::move(reply_);
+}
+
+}  // namespace intentq

@@ -1,0 +1,77 @@
+// The MDP/0.1 worker side of intentq: one DEALER socket to the broker's backend, READY listing
+// every intent of the catalog, heartbeats both while idle and while a job runs, reconnection with
+// exponential backoff when the broker falls silent, re-registration after a DISCONNECT, and one
+// job at a time on a JobThread.
+//
+// Protocol details (common/mdp.hpp): READY carries every service name plus "@intentq=1",
+// "@heartbeat=<ms>" and "@nonretryable=<name>" for intents that must not run twice. A REQUEST
+// names its service in an extra frame after the empty delimiter; a REQUEST without it is accepted
+// when its envelope carries an "intent" key. Replies keep RFC 7's shape.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "worker/intent.hpp"
+#include "worker/job_runner.hpp"
+#include "worker/worker_options.hpp"
+
+namespace intentq {
+
+class WorkerLoop {
+ public:
+  // `catalog` must outlive the loop (intent_catalog() is static). `worker_name` goes into every
+  // reply's "worker" field.
+  WorkerLoop(WorkerOptions options, const std::vector<IntentInfo>& catalog,
+             std::string worker_name);
+  ~WorkerLoop();
+  WorkerLoop(const WorkerLoop&) = delete;
+  WorkerLoop& operator=(const WorkerLoop&) = delete;
+
+  // Runs until `stop_fd` (e.g. a signalfd for SIGINT/SIGTERM) becomes readable; a running job is
+  // finished and answered first, then DISCONNECT is sent. Returns the process exit code.
+  // `on_ready` runs once, after the first READY was sent (main prints the readiness line).
+  int run(int stop_fd, const std::function<void()>& on_ready);
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  using Frames = std::vector<zmq::message_t>;
+
+  void connect();
+  void disconnect_socket();
+  void schedule_reconnect(bool immediately);
+  void send(Frames& frames);
+  void send_command(unsigned char command);
+  void receive_all();
+  void on_frames(Frames& frames);
+  void on_request(Frames& frames);
+  void finish_job();
+  void reply_now(Frames route, const JobReply& reply);
+  const IntentInfo* find_intent(std::string_view name) const;
+
+  WorkerOptions options_;
+  const std::vector<IntentInfo>& catalog_;
+  std::string worker_name_;
+  zmq::context_t context_{1};
+  std::unique_ptr<zmq::socket_t> socket_;
+  JobThread job_;
+
+  uint64_t generation_ = 0;      // incremented per socket; a reply goes only to its own socket
+  uint64_t job_generation_ = 0;  // socket generation the running job came from
+  Frames job_route_;             // client address frames of the running job
+  std::string job_id_;
+
+  Clock::time_point last_heard_{};  // last valid message from the broker
+  Clock::time_point last_sent_{};
+  std::optional<Clock::time_point> reconnect_at_;  // set while disconnected
+  std::chrono::milliseconds backoff_;
+  bool healthy_ = false;  // this socket got a real (non-DISCONNECT) message from the broker
+  bool ready_reported_ = false;
+};
+
+}  // namespace intentq

@@ -1,0 +1,40 @@
+// The worker's configuration (from the command line and environment) and the rules that derive
+// its IB clientId.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "worker/intent.hpp"
+
+namespace intentq {
+
+inline constexpr std::string_view kDefaultWorkerBroker = "tcp://127.0.0.1:5556";
+
+struct WorkerOptions {
+  std::string broker{kDefaultWorkerBroker};
+  GatewayConfig gateway;
+  std::chrono::milliseconds heartbeat{1000};
+  int liveness = 3;  // heartbeats missed before the broker counts as gone
+  std::chrono::milliseconds reconnect_min{1000};
+  std::chrono::milliseconds reconnect_max{32000};
+  std::string log_level = "info";
+};
+
+// The instance number of a systemd template unit, from (in order) the INTENTQ_INSTANCE value or
+// the program name: "intentq-worker@7" or "intentq-worker@7.service" (argv[0], possibly a path,
+// e.g. a symlink) -> 7. nullopt when neither names a non-negative number.
+std::optional<int> instance_number(std::optional<std::string_view> env_instance,
+                                   std::string_view argv0);
+
+// clientId rule: --client-id when given; else --client-id-base + instance number when there is
+// one; else 1. Throws std::invalid_argument for a negative or overflowing id (IB takes any int,
+// but a negative clientId here is almost certainly a typo).
+int resolve_client_id(std::optional<int> explicit_id, int base, std::optional<int> instance);
+
+// "host:port" -> host and port; throws std::invalid_argument naming the problem.
+void parse_gateway(std::string_view host_port, GatewayConfig& gateway);
+
+}  // namespace intentq
