@@ -1,0 +1,528 @@
+// Conformance of intentq-gwsim with an independent TWS API client: @stoqey/ib (pinned in
+// package.json), which offers server versions v100..193 and decodes every message with its own
+// field-by-field decoder (it reports any field-count mismatch as an error event).
+//
+// The test starts the simulator itself on a free port with scenario.json, connects with
+// @stoqey/ib and compares everything it receives with the scenario it loads itself:
+// positions, account summary, executions + commission reports, all/own open orders + status,
+// contract details (and error 200 for an unknown contract), current time; then the fault
+// cases: a duplicate clientId gets 326 (and the first client keeps working), and a client that
+// exceeds 50 messages/s gets error 100.
+//
+// Usage: node gwsim_conformance.mjs [path/to/intentq-gwsim]   (default: ../../build/bin/...)
+// Exit code 0 = all checks passed. Every wait is bounded; the simulator is stopped at the end.
+
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readFileSync, existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+let IBApi, EventName;
+try {
+  ({ IBApi, EventName } = require("@stoqey/ib"));
+} catch {
+  // ctest maps exit code 77 to "skipped" (SKIP_RETURN_CODE in tests/sim.cmake).
+  console.log("SKIP: @stoqey/ib is not installed; run `npm ci` in tests/conformance (scripts/test.sh does)");
+  process.exit(77);
+}
+
+const WAIT_MS = 10000; // bound for every single wait
+const CLIENT_ID = 7;
+const scenario = JSON.parse(readFileSync(join(here, "scenario.json"), "utf8"));
+
+let passed = 0;
+function check(name, fn) {
+  fn();
+  passed += 1;
+  console.log(`ok - ${name}`);
+}
+
+// ---------- the simulator process ----------
+
+function startSimulator(binary, args) {
+  const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d.toString()));
+  const ready = new Promise((resolveReady, rejectReady) => {
+    const timer = setTimeout(
+      () => rejectReady(new Error(`simulator not ready within ${WAIT_MS} ms; stderr:\n${stderr}`)),
+      WAIT_MS,
+    );
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      const m = /^listening on (.+):(\d+)$/.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolveReady({ host: m[1], port: Number(m[2]) });
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      rejectReady(new Error(`simulator exited early (code ${code}); stderr:\n${stderr}`));
+    });
+  });
+  return { child, ready, stderr: () => stderr };
+}
+
+function stopSimulator(sim) {
+  return new Promise((resolveStop) => {
+    if (sim.child.exitCode !== null) return resolveStop(sim.child.exitCode);
+    const timer = setTimeout(() => sim.child.kill("SIGKILL"), WAIT_MS);
+    sim.child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      resolveStop(signal ? signal : code);
+    });
+    sim.child.kill("SIGTERM");
+  });
+}
+
+// ---------- event helpers ----------
+
+// Resolves with the args of the first `event` whose args satisfy `pred`; rejects after WAIT_MS.
+function waitFor(api, event, pred = () => true, what = event) {
+  return new Promise((resolveWait, rejectWait) => {
+    const onEvent = (...args) => {
+      if (!pred(...args)) return;
+      clearTimeout(timer);
+      api.off(event, onEvent);
+      resolveWait(args);
+    };
+    const timer = setTimeout(() => {
+      api.off(event, onEvent);
+      rejectWait(new Error(`timed out after ${WAIT_MS} ms waiting for ${what}`));
+    }, WAIT_MS);
+    api.on(event, onEvent);
+  });
+}
+
+// Collects `item` events until `end` (both filtered by pred), then resolves with the list.
+function collect(api, item, end, pred = () => true, endPred = () => true) {
+  const items = [];
+  const onItem = (...args) => {
+    if (pred(...args)) items.push(args);
+  };
+  api.on(item, onItem);
+  return waitFor(api, end, endPred, end).then(
+    () => {
+      api.off(item, onItem);
+      return items;
+    },
+    (e) => {
+      api.off(item, onItem);
+      throw e;
+    },
+  );
+}
+
+// An error or info event (id -1 errors arrive as "info" in @stoqey/ib) with this code.
+function waitForCode(api, code, what) {
+  return Promise.race([
+    waitFor(api, EventName.error, (_err, c) => c === code, what).then(([err, c, id]) => ({
+      message: err.message,
+      code: c,
+      id,
+    })),
+    waitFor(api, EventName.info, (_msg, c) => c === code, what).then(([msg, c]) => ({
+      message: msg,
+      code: c,
+      id: -1,
+    })),
+  ]);
+}
+
+async function connect(port, clientId, options = {}) {
+  const api = new IBApi({ host: "127.0.0.1", port, clientId, ...options });
+  const errors = [];
+  api.on(EventName.error, (err, code, id) => errors.push({ message: err.message, code, id }));
+  const accounts = waitFor(api, EventName.managedAccounts);
+  const nextId = waitFor(api, EventName.nextValidId);
+  api.connect();
+  const [[accountList], [orderId]] = await Promise.all([accounts, nextId]);
+  return { api, errors, accountList, orderId };
+}
+
+// ---------- expected values from the scenario (the simulator's JSON format, see docs) ----------
+
+// How @stoqey/ib represents a scenario contract after decoding (its own conventions: strike and
+// multiplier as numbers, empty -> 0, right only C/P, a blank right is undefined).
+function expectedContract(c) {
+  return {
+    conId: c.con_id ?? 0,
+    symbol: c.symbol ?? "",
+    secType: c.sec_type ?? "",
+    lastTradeDateOrContractMonth: c.last_trade_date || undefined,
+    strike: c.strike ?? 0,
+    right: c.right || undefined,
+    multiplier: Number(c.multiplier || 0),
+    exchange: c.exchange ?? "",
+    currency: c.currency ?? "",
+    localSymbol: c.local_symbol ?? "",
+    tradingClass: c.trading_class ?? "",
+  };
+}
+
+function pick(obj, keys) {
+  return Object.fromEntries(keys.map((k) => [k, obj[k]]));
+}
+const CONTRACT_KEYS = Object.keys(expectedContract({}));
+// The decoded contract in the shape of expectedContract(). @stoqey/ib leaves a blank
+// lastTradeDateOrContractMonth as "" in some messages and undefined in others.
+function gotContract(c) {
+  const out = pick(c, CONTRACT_KEYS);
+  out.lastTradeDateOrContractMonth ||= undefined;
+  return out;
+}
+
+// The execution filter rules of docs/gateway.md, written independently of the C++ ones.
+function filterExecutions(f) {
+  const side = { BUY: "BOT", SELL: "SLD" }[f.side] ?? f.side;
+  return scenario.executions.filter(({ execution: e }) => {
+    if (f.clientId && e.client_id !== f.clientId) return false;
+    if (f.acctCode && e.account !== f.acctCode) return false;
+    if (f.symbol && e.contract.symbol !== f.symbol) return false;
+    if (f.secType && e.contract.sec_type !== f.secType) return false;
+    if (f.exchange && e.exchange !== f.exchange) return false;
+    if (side && e.side !== side) return false;
+    return true;
+  });
+}
+
+const EMPTY_FILTER = { clientId: 0, acctCode: "", time: "", symbol: "", secType: "", exchange: "", side: "" };
+
+// ---------- the checks ----------
+
+async function checkPositions(api) {
+  const pending = collect(api, EventName.position, EventName.positionEnd);
+  api.reqPositions();
+  const rows = await pending;
+  check("positions: one per scenario position", () =>
+    assert.equal(rows.length, scenario.positions.length),
+  );
+  scenario.positions.forEach((p, i) => {
+    const [account, contract, pos, avgCost] = rows[i];
+    check(`position ${i} (${p.contract.symbol} ${p.contract.sec_type}) equals the scenario`, () => {
+      assert.equal(account, p.account);
+      assert.deepEqual(gotContract(contract), expectedContract(p.contract));
+      assert.equal(pos, p.position);
+      assert.equal(avgCost, p.avg_cost);
+    });
+  });
+}
+
+async function checkAccountSummary(api) {
+  const reqId = 9001;
+  const tags = [...new Set(scenario.account_values.map((v) => v.tag))].join(",");
+  const rows = collect(
+    api,
+    EventName.accountSummary,
+    EventName.accountSummaryEnd,
+    (id) => id === reqId,
+    (id) => id === reqId,
+  );
+  api.reqAccountSummary(reqId, "All", tags);
+  const got = (await rows).map(([, account, tag, value, currency]) => ({ account, tag, value, currency }));
+  const key = (v) => `${v.account}|${v.tag}|${v.currency}`;
+  const sortRows = (a) => [...a].sort((x, y) => key(x).localeCompare(key(y)));
+  check("account summary (All, every tag) equals the scenario's account values", () =>
+    assert.deepEqual(sortRows(got), sortRows(scenario.account_values)),
+  );
+
+  const oneTag = collect(
+    api,
+    EventName.accountSummary,
+    EventName.accountSummaryEnd,
+    (id) => id === reqId + 1,
+    (id) => id === reqId + 1,
+  );
+  api.reqAccountSummary(reqId + 1, "All", "NetLiquidation");
+  const net = (await oneTag).map(([, account, tag, value]) => ({ account, tag, value }));
+  check("account summary tag filter returns only NetLiquidation rows", () =>
+    assert.deepEqual(
+      net,
+      scenario.account_values
+        .filter((v) => v.tag === "NetLiquidation")
+        .map(({ account, tag, value }) => ({ account, tag, value })),
+    ),
+  );
+  api.cancelAccountSummary(reqId);
+  api.cancelAccountSummary(reqId + 1);
+}
+
+async function requestExecutions(api, reqId, filter) {
+  const commissions = new Map();
+  const onCommission = (report) => commissions.set(report.execId, report);
+  api.on(EventName.commissionReport, onCommission);
+  const rows = collect(
+    api,
+    EventName.execDetails,
+    EventName.execDetailsEnd,
+    (id) => id === reqId,
+    (id) => id === reqId,
+  );
+  api.reqExecutions(reqId, filter);
+  try {
+    return { execs: await rows, commissions };
+  } finally {
+    api.off(EventName.commissionReport, onCommission);
+  }
+}
+
+async function checkExecutions(api) {
+  const { execs, commissions } = await requestExecutions(api, 9101, EMPTY_FILTER);
+  check("executions: one per scenario execution", () =>
+    assert.equal(execs.length, scenario.executions.length),
+  );
+  scenario.executions.forEach(({ execution: e, commission: c }, i) => {
+    const [, contract, exec] = execs[i];
+    check(`execution ${e.exec_id} equals the scenario`, () => {
+      assert.deepEqual(gotContract(contract), expectedContract(e.contract));
+      assert.deepEqual(
+        pick(exec, [
+          "orderId", "execId", "time", "acctNumber", "exchange", "side", "shares", "price", "permId",
+          "clientId", "liquidation", "cumQty", "avgPrice", "orderRef", "lastLiquidity",
+        ]),
+        {
+          orderId: e.order_id, execId: e.exec_id, time: e.time, acctNumber: e.account,
+          exchange: e.exchange, side: e.side, shares: e.shares, price: e.price, permId: e.perm_id,
+          clientId: e.client_id, liquidation: e.liquidation, cumQty: e.cum_qty,
+          avgPrice: e.avg_price, orderRef: e.order_ref, lastLiquidity: e.last_liquidity,
+        },
+      );
+    });
+    check(`commission report for ${e.exec_id} equals the scenario`, () => {
+      const r = commissions.get(e.exec_id);
+      assert.ok(r, "no commissionReport arrived for this execution");
+      assert.equal(r.commission, c.commission);
+      assert.equal(r.currency, c.currency);
+      // IB sends unset realizedPNL/yield as 1.7976931348623157E308, which @stoqey/ib maps to undefined.
+      assert.equal(r.realizedPNL, c.realized_pnl);
+      assert.equal(r.yield, c.yield);
+    });
+  });
+
+  const filter = { ...EMPTY_FILTER, symbol: "AAPL", side: "BUY" };
+  const filtered = await requestExecutions(api, 9102, filter);
+  check("execution filter (symbol AAPL, side BUY) selects the matching fills", () => {
+    const want = filterExecutions(filter).map((x) => x.execution.exec_id);
+    assert.ok(want.length > 0 && want.length < scenario.executions.length, "filter must discriminate");
+    assert.deepEqual(filtered.execs.map(([, , x]) => x.execId), want);
+  });
+  const byClient = await requestExecutions(api, 9103, { ...EMPTY_FILTER, clientId: 3 });
+  check("execution filter (clientId 3) selects that client's fills", () =>
+    assert.deepEqual(
+      byClient.execs.map(([, , x]) => x.execId),
+      filterExecutions({ ...EMPTY_FILTER, clientId: 3 }).map((x) => x.execution.exec_id),
+    ),
+  );
+}
+
+async function requestOpenOrders(api, send) {
+  const statuses = new Map();
+  const onStatus = (orderId, status, filled, remaining, avgFillPrice, permId, parentId,
+    lastFillPrice, clientId, whyHeld) =>
+    statuses.set(permId, { orderId, status, filled, remaining, avgFillPrice, permId, parentId,
+      lastFillPrice, clientId, whyHeld });
+  api.on(EventName.orderStatus, onStatus);
+  const orders = collect(api, EventName.openOrder, EventName.openOrderEnd);
+  send();
+  try {
+    return { orders: await orders, statuses };
+  } finally {
+    api.off(EventName.orderStatus, onStatus);
+  }
+}
+
+function checkOrders(label, got, want) {
+  check(`${label}: one openOrder per expected order`, () =>
+    assert.deepEqual(got.orders.map(([id]) => id), want.map((o) => o.order.order_id)),
+  );
+  want.forEach((o, i) => {
+    const [, contract, order, state] = got.orders[i];
+    const ord = o.order;
+    check(`${label}: order ${ord.order_id} (${o.contract.symbol}) equals the scenario`, () => {
+      assert.deepEqual(gotContract(contract), expectedContract(o.contract));
+      assert.deepEqual(
+        pick(order, ["orderId", "clientId", "permId", "action", "totalQuantity", "orderType",
+          "lmtPrice", "auxPrice", "tif", "account", "orderRef"]),
+        {
+          orderId: ord.order_id, clientId: ord.client_id, permId: ord.perm_id, action: ord.action,
+          totalQuantity: ord.total_quantity, orderType: ord.order_type, lmtPrice: ord.lmt_price,
+          auxPrice: ord.aux_price, tif: ord.tif, account: ord.account, orderRef: ord.order_ref ?? "",
+        },
+      );
+      assert.equal(state.status, o.state.status);
+    });
+    check(`${label}: orderStatus of order ${ord.order_id} equals the scenario`, () => {
+      const s = got.statuses.get(ord.perm_id);
+      assert.ok(s, "no orderStatus arrived for this order");
+      const w = o.order_status;
+      assert.deepEqual(s, {
+        orderId: ord.order_id, status: w.status, filled: w.filled, remaining: w.remaining,
+        avgFillPrice: w.avg_fill_price, permId: ord.perm_id, parentId: ord.parent_id ?? 0,
+        lastFillPrice: w.last_fill_price, clientId: ord.client_id, whyHeld: w.why_held,
+      });
+    });
+  });
+}
+
+async function checkOpenOrders(api) {
+  const all = await requestOpenOrders(api, () => api.reqAllOpenOrders());
+  checkOrders("all open orders", all, scenario.open_orders);
+  const own = await requestOpenOrders(api, () => api.reqOpenOrders());
+  const mine = scenario.open_orders.filter((o) => o.order.client_id === CLIENT_ID);
+  check("reqOpenOrders returns only this clientId's orders", () => {
+    assert.ok(mine.length > 0 && mine.length < scenario.open_orders.length, "scenario must mix clients");
+  });
+  checkOrders(`open orders of clientId ${CLIENT_ID}`, own, mine);
+}
+
+function expectedDetails(d) {
+  return {
+    contract: {
+      ...expectedContract(d.contract),
+      primaryExch: d.contract.primary_exchange ?? "",
+      lastTradeDate: d.last_trade_date ?? "",
+    },
+    marketName: d.market_name, minTick: d.min_tick, orderTypes: d.order_types,
+    validExchanges: d.valid_exchanges, priceMagnifier: d.price_magnifier, underConId: d.under_con_id,
+    longName: d.long_name, contractMonth: d.contract_month, industry: d.industry, category: d.category,
+    subcategory: d.subcategory, timeZoneId: d.time_zone_id, tradingHours: d.trading_hours,
+    liquidHours: d.liquid_hours, evRule: d.ev_rule,
+    secIdList: d.sec_id_list.length ? d.sec_id_list.map(([tag, value]) => ({ tag, value })) : undefined,
+    aggGroup: d.agg_group, underSymbol: d.under_symbol, underSecType: d.under_sec_type,
+    marketRuleIds: d.market_rule_ids, realExpirationDate: d.real_expiration_date,
+    stockType: d.stock_type, minSize: d.min_size, sizeIncrement: d.size_increment,
+    suggestedSizeIncrement: d.suggested_size_increment,
+  };
+}
+
+async function requestContractDetails(api, reqId, contract) {
+  const rows = collect(
+    api,
+    EventName.contractDetails,
+    EventName.contractDetailsEnd,
+    (id) => id === reqId,
+    (id) => id === reqId,
+  );
+  api.reqContractDetails(reqId, contract);
+  return (await rows).map(([, details]) => details);
+}
+
+async function checkContractDetails(api) {
+  let reqId = 9200;
+  for (const d of scenario.contracts) {
+    const got = await requestContractDetails(api, ++reqId, { conId: d.contract.con_id });
+    check(`contract details by conId ${d.contract.con_id} equal the scenario`, () => {
+      assert.equal(got.length, 1);
+      const want = expectedDetails(d);
+      const g = got[0];
+      assert.deepEqual(pick(g.contract, Object.keys(want.contract)), want.contract);
+      const { contract: _c, ...rest } = want;
+      assert.deepEqual(pick(g, Object.keys(rest)), rest);
+    });
+  }
+  const bySymbol = await requestContractDetails(api, ++reqId, {
+    symbol: "AAPL", secType: "STK", exchange: "SMART", currency: "USD",
+  });
+  check("contract details by symbol+secType+exchange+currency find AAPL", () =>
+    assert.deepEqual(bySymbol.map((d) => d.contract.conId), [265598]),
+  );
+  const unknownId = ++reqId;
+  const err = waitForCode(api, 200, "error 200 for an unknown contract");
+  api.reqContractDetails(unknownId, { symbol: "NOSUCH", secType: "STK", currency: "USD" });
+  const e = await err;
+  check("unknown contract gets error 200 with the request id", () => {
+    assert.equal(e.id, unknownId);
+    assert.match(e.message, /No security definition has been found for the request/);
+  });
+}
+
+async function checkCurrentTime(api, label) {
+  const t = waitFor(api, EventName.currentTime);
+  api.reqCurrentTime();
+  const [secs] = await t;
+  check(`${label}: currentTime is the real clock`, () =>
+    assert.ok(Math.abs(secs - Date.now() / 1000) < 10, `currentTime ${secs} is off the clock`),
+  );
+}
+
+async function checkDuplicateClientId(port, first) {
+  const dup = new IBApi({ host: "127.0.0.1", port, clientId: CLIENT_ID });
+  const refused = waitForCode(dup, 326, "error 326 for a duplicate clientId");
+  const closed = waitFor(dup, EventName.disconnected, () => true, "disconnect after 326");
+  dup.connect();
+  const e = await refused;
+  await closed;
+  check("a second client with the same clientId gets 326 and is disconnected", () => {
+    assert.equal(e.code, 326);
+    assert.match(e.message, /client id is already in use/);
+  });
+  await checkCurrentTime(first, "first client after the duplicate was refused");
+}
+
+async function checkPacing(port) {
+  // @stoqey/ib throttles itself (40/s by default); lift that so the simulator's 50/s rule fires.
+  const { api } = await connect(port, 8, { maxReqPerSec: 5000 });
+  const pacing = waitForCode(api, 100, "error 100 for exceeding 50 messages/s");
+  for (let i = 0; i < 70; i++) api.reqCurrentTime();
+  const e = await pacing;
+  check("a client exceeding 50 messages/s gets error 100", () =>
+    assert.match(e.message, /Max rate of messages per second has been exceeded:max=50 rec=\d+/),
+  );
+  api.disconnect();
+}
+
+async function main() {
+  const binary = resolve(process.argv[2] ?? join(here, "..", "..", "build", "bin", "intentq-gwsim"));
+  if (!existsSync(binary)) throw new Error(`simulator binary not found: ${binary}`);
+  const sim = startSimulator(binary, ["--listen", "127.0.0.1:0", "--scenario", join(here, "scenario.json")]);
+  const watchdog = setTimeout(() => {
+    console.error("conformance: overall timeout (90 s)");
+    sim.child.kill("SIGKILL");
+    process.exit(1);
+  }, 90000);
+  let api;
+  try {
+    const { port } = await sim.ready;
+    const first = await connect(port, CLIENT_ID);
+    api = first.api;
+    check("negotiated server version is 193 (@stoqey/ib offers v100..193)", () =>
+      assert.equal(api.serverVersion, 193),
+    );
+    check("managedAccounts lists the scenario accounts", () =>
+      assert.equal(first.accountList, scenario.accounts.join(",")),
+    );
+    check("nextValidId is the scenario's", () => assert.equal(first.orderId, scenario.next_valid_id));
+
+    await checkPositions(api);
+    await checkAccountSummary(api);
+    await checkExecutions(api);
+    await checkOpenOrders(api);
+    await checkContractDetails(api);
+    await checkCurrentTime(api, "first client");
+    check("no decode errors or unexpected errors on the first client", () =>
+      assert.deepEqual(first.errors.filter((e) => e.code !== 200), []),
+    );
+    await checkDuplicateClientId(port, api);
+    await checkPacing(port);
+    api.disconnect();
+    api = undefined;
+    const exit = await stopSimulator(sim);
+    check("simulator exits with 0 on SIGTERM", () => assert.equal(exit, 0));
+    console.log(`conformance: all ${passed} checks passed`);
+  } catch (e) {
+    console.error(`not ok - ${e.stack ?? e}`);
+    console.error(`--- simulator stderr ---\n${sim.stderr()}`);
+    api?.disconnect();
+    await stopSimulator(sim);
+    process.exitCode = 1;
+  } finally {
+    clearTimeout(watchdog);
+  }
+}
+
+await main();
