@@ -46,7 +46,7 @@ void contract_data_fields(V& v, ContractDataMsg& m) {
   v.str(c.sec_type);
   v.str(c.last_trade_date);
   if (v.sv() >= kMinSvLastTradeDate) v.str(d.last_trade_date);
-  strike(v, c.strike, Fmt::kJava);
+  strike(v, c.strike, Fmt::kShort);  // a live sv-200 capture prints "0" here
   right(v, c.right, "");
   v.str(c.exchange);
   v.str(c.currency);

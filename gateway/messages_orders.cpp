@@ -117,7 +117,7 @@ void open_order_fields(V& v, OpenOrder& oo, OpenOrderExtras& x) {
   v.boolean(x.continuous_update);
   v.i32(x.reference_price_type);
 
-  v.opt_dbl(o.trail_stop_price);
+  v.opt_dbl(x.trail_stop_price_first);
   v.opt_dbl(o.trailing_percent);
   v.opt_dbl(x.basis_points);
   v.opt_i32(x.basis_points_type);
@@ -239,10 +239,13 @@ void open_order_fields(V& v, OpenOrder& oo, OpenOrderExtras& x) {
   }
 
   // Adjusted (attached stop) order params. The official decoder stores the third field in
-  // trailStopPrice again; we do the same so a gateway's value wins over the earlier slot.
+  // trailStopPrice, overwriting the earlier slot; we keep the earlier one when this one is unset.
   v.str(x.adjusted_order_type);
   v.opt_dbl(x.trigger_price, Unset::kMaxDbl);
-  v.opt_dbl(o.trail_stop_price, Unset::kMaxDbl);
+  v.opt_dbl(o.trail_stop_price, Unset::kMaxDbl, Fmt::kJava);
+  if constexpr (V::kDecoding) {
+    if (!o.trail_stop_price) o.trail_stop_price = x.trail_stop_price_first;
+  }
   v.opt_dbl(x.lmt_price_offset, Unset::kMaxDbl);
   v.opt_dbl(x.adjusted_stop_price, Unset::kMaxDbl);
   v.opt_dbl(x.adjusted_stop_limit_price, Unset::kMaxDbl);
@@ -271,7 +274,7 @@ void open_order_fields(V& v, OpenOrder& oo, OpenOrderExtras& x) {
   if (sv >= kMinSvIncludeOvernight) v.boolean(x.include_overnight);
   if (sv >= kMinSvCmeTaggingFieldsInOpenOrder) {
     v.str(x.ext_operator);
-    v.opt_i32(x.manual_order_indicator);
+    v.opt_i32(x.manual_order_indicator, Unset::kMaxInt);
   }
   if (sv >= kMinSvSubmitter) v.str(x.submitter);
   if (sv >= kMinSvImbalanceOnly) v.boolean(x.imbalance_only);

@@ -1,7 +1,8 @@
 // The full openOrder field set, for tests and for a simulator that wants to send the optional
 // groups. OpenOrder (types.hpp) keeps what intentq reports; OpenOrderExtras holds every other
 // field openOrder carries, with defaults that mirror what a real IB Gateway sends for a plain
-// order (e.g. deltaNeutralOrderType "None", exemptCode -1, ocaType 3, what-if margins as DBL_MAX).
+// order at sv 200 (e.g. deltaNeutralOrderType "None", exemptCode -1, ocaType 3, what-if margins as
+// DBL_MAX), checked against a live sv-200 capture.
 // encode_open_order/decode_server_message use these defaults and drop the extras.
 #pragma once
 
@@ -80,6 +81,9 @@ struct OpenOrderExtras {
   std::string delta_neutral_designated_location;
   bool continuous_update = false;
   int reference_price_type = 0;
+  // The first trailStopPrice slot. The official decoder overwrites it with the second slot (in
+  // the adjusted-order block), which is what Order::trail_stop_price holds.
+  std::optional<double> trail_stop_price_first;
   std::optional<double> basis_points;
   std::optional<int> basis_points_type;
   std::string combo_legs_descrip;
@@ -135,17 +139,17 @@ struct OpenOrderExtras {
   std::optional<int> duration, post_to_ats;
   bool auto_cancel_parent = false;
   std::optional<int> min_trade_qty;
-  std::optional<int> min_compete_size = 100;
-  std::optional<double> compete_against_best_offset = 0.02;
+  std::optional<int> min_compete_size;  // an sv-173 recording had 100 / 0.02 here, sv 200 empty
+  std::optional<double> compete_against_best_offset;
   std::optional<double> mid_offset_at_whole, mid_offset_at_half;
-  std::string customer_account;        // sv >= 183
-  bool professional_customer = false;  // sv >= 184
-  std::string bond_accrued_interest;   // sv >= 185
-  bool include_overnight = false;      // sv >= 189
-  std::string ext_operator;            // sv >= 193
-  std::optional<int> manual_order_indicator;
-  std::string submitter;        // sv >= 198
-  bool imbalance_only = false;  // sv >= 199
+  std::string customer_account;               // sv >= 183
+  bool professional_customer = false;         // sv >= 184
+  std::string bond_accrued_interest;          // sv >= 185
+  bool include_overnight = false;             // sv >= 189
+  std::string ext_operator;                   // sv >= 193
+  std::optional<int> manual_order_indicator;  // unset goes out as 2147483647, as captured
+  std::string submitter;                      // sv >= 198
+  bool imbalance_only = false;                // sv >= 199
   bool operator==(const OpenOrderExtras&) const = default;
 };
 
