@@ -53,10 +53,10 @@ json read_json_map(mp::Reader& r, std::string_view field) {
 // Reads the top-level map header after checking the body is one well-formed msgpack value.
 uint32_t open_body(mp::Reader& r, std::string_view body) {
   if (body.empty()) throw EnvelopeError("body is empty: expected a msgpack map");
-  mp::validate(body);
   const auto t = r.peek_type();
   if (t != mp::Type::kMap)
     throw EnvelopeError("body is not a msgpack map (found " + std::string(mp::type_name(t)) + ")");
+  mp::validate(body);  // after the type check: plain text gets "not a map", not a syntax error
   return r.read_map_header();
 }
 

@@ -1,0 +1,38 @@
+// The broker's settings (command line: broker/main.cpp; meaning: docs/protocol.md).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace intentq::broker {
+
+using Clock = std::chrono::steady_clock;
+using Ms = std::chrono::milliseconds;
+
+struct Config {
+  std::string frontend = "tcp://*:5555";
+  std::string backend = "tcp://*:5556";
+  std::string publish = "tcp://*:5557";
+  Ms heartbeat{1000};
+  int liveness = 3;
+  size_t max_queue = 10000;  // queued jobs per service
+  Ms default_deadline{30000};
+  Ms dedup_ttl{60000};
+  size_t dedup_max_entries = 100000;
+  Ms drain_timeout{10000};
+  int64_t max_message_bytes = 4 * 1024 * 1024;
+  // Workers that do not announce "@heartbeat=" are assumed to beat at least this often (the
+  // zguide's mdwrkapi uses 2500 ms and beats only while idle).
+  Ms stock_worker_heartbeat{2500};
+  // Services known to the broker; READY for more is refused (bounds the service table).
+  size_t max_services = 4096;
+  // Submitters attached to one in-flight job id (dedup); more get BUSY.
+  size_t max_attached = 1024;
+  // For this long after start, requests for services nobody registered yet are queued instead of
+  // answered UNKNOWN_INTENT, so workers can re-register after a broker restart. 0 = off.
+  Ms startup_grace{3000};
+};
+
+}  // namespace intentq::broker

@@ -1,0 +1,78 @@
+// intentq-broker: the Majordomo (MDP/0.1) broker for intentq workers and stock MDP peers.
+#include <cstdio>
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include "broker/server.hpp"
+#include "common/logging.hpp"
+
+int main(int argc, char** argv) {
+  intentq::broker::Config config;
+  CLI::App app{"intentq-broker: Majordomo broker for intentq jobs"};
+  std::string log_level = "info";
+  int64_t heartbeat_ms = config.heartbeat.count();
+  int64_t deadline_ms = config.default_deadline.count();
+  int64_t dedup_ttl_ms = config.dedup_ttl.count();
+  int64_t drain_ms = config.drain_timeout.count();
+  app.add_option("--frontend", config.frontend, "client endpoint (ROUTER)")
+      ->envname("INTENTQ_FRONTEND")
+      ->capture_default_str();
+  app.add_option("--backend", config.backend, "worker endpoint (ROUTER)")
+      ->envname("INTENTQ_BACKEND")
+      ->capture_default_str();
+  app.add_option("--publish", config.publish, "results endpoint (PUB)")
+      ->envname("INTENTQ_PUBLISH")
+      ->capture_default_str();
+  app.add_option("--heartbeat-ms", heartbeat_ms, "heartbeat interval")
+      ->check(CLI::Range(int64_t{10}, int64_t{3600000}))
+      ->capture_default_str();
+  app.add_option("--liveness", config.liveness, "heartbeats missed before a peer is dead")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  app.add_option("--max-queue", config.max_queue, "queued jobs per service before BUSY")
+      ->check(CLI::Range(size_t{1}, size_t{100000000}))
+      ->capture_default_str();
+  app.add_option("--default-deadline-ms", deadline_ms, "deadline of requests that give none")
+      ->check(CLI::Range(int64_t{1}, int64_t{86400000}))
+      ->capture_default_str();
+  app.add_option("--dedup-ttl-ms", dedup_ttl_ms, "how long finished replies are kept by id")
+      ->check(CLI::Range(int64_t{0}, int64_t{86400000}))
+      ->capture_default_str();
+  app.add_option("--dedup-max-entries", config.dedup_max_entries, "bound of the dedup cache")
+      ->capture_default_str();
+  app.add_option("--drain-timeout-ms", drain_ms, "on SIGTERM, how long running jobs may finish")
+      ->check(CLI::Range(int64_t{0}, int64_t{3600000}))
+      ->capture_default_str();
+  app.add_option("--max-message-bytes", config.max_message_bytes,
+                 "largest frame accepted from a peer (ZMQ_MAXMSGSIZE)")
+      ->check(CLI::Range(int64_t{256}, int64_t{1} << 40))
+      ->capture_default_str();
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error|critical|off")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  config.heartbeat = intentq::broker::Ms(heartbeat_ms);
+  config.default_deadline = intentq::broker::Ms(deadline_ms);
+  config.dedup_ttl = intentq::broker::Ms(dedup_ttl_ms);
+  config.drain_timeout = intentq::broker::Ms(drain_ms);
+
+  try {
+    intentq::init_logging("broker", log_level);
+  } catch (const std::exception& e) {
+    std::cerr << "intentq-broker: " << e.what() << "\n";
+    return 2;
+  }
+  try {
+    intentq::broker::Server server(config);
+    // The one readiness line tests and scripts wait for; printed only once every bind succeeded.
+    std::printf("intentq-broker ready frontend=%s backend=%s publish=%s\n",
+                server.frontend_endpoint().c_str(), server.backend_endpoint().c_str(),
+                server.publish_endpoint().c_str());
+    std::fflush(stdout);
+    return server.run();
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+}

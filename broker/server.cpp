@@ -1,0 +1,133 @@
+#include "broker/server.hpp"
+
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+
+namespace intentq::broker {
+namespace {
+
+// Messages handled per socket per poll round: keeps one busy socket from starving the other and
+// the timers, while amortising the poll call under load.
+constexpr int kBatch = 256;
+
+int make_signal_fd() {
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGTERM);
+  // Blocked before the ZeroMQ context starts its threads, so they inherit the mask and the
+  // signals can only be read from the signalfd.
+  if (pthread_sigmask(SIG_BLOCK, &mask, nullptr) != 0)
+    throw std::runtime_error("cannot block SIGINT/SIGTERM");
+  const int fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (fd < 0) throw std::runtime_error("signalfd failed");
+  return fd;
+}
+
+void bind_socket(zmq::socket_t& socket, const std::string& endpoint, const char* role,
+                 std::string& bound) {
+  try {
+    socket.bind(endpoint);
+  } catch (const zmq::error_t& e) {
+    throw std::runtime_error(std::string("cannot bind ") + role + " to " + endpoint + ": " +
+                             e.what());
+  }
+  bound = socket.get(zmq::sockopt::last_endpoint);
+}
+
+}  // namespace
+
+Server::Server(Config config)
+    : config_(std::move(config)),
+      signal_fd_(make_signal_fd()),
+      context_(1),
+      frontend_(context_, zmq::socket_type::router),
+      backend_(context_, zmq::socket_type::router),
+      publisher_(context_, zmq::socket_type::pub),
+      broker_(config_, *this, Clock::now()) {
+  for (auto* s : {&frontend_, &backend_}) {
+    // Untrusted peers: bound message size, report unroutable replies instead of dropping them
+    // silently, and never block shutdown on unsent data.
+    s->set(zmq::sockopt::maxmsgsize, config_.max_message_bytes);
+    s->set(zmq::sockopt::router_mandatory, 1);
+    s->set(zmq::sockopt::linger, 1000);
+    s->set(zmq::sockopt::sndhwm, 100000);
+    s->set(zmq::sockopt::rcvhwm, 100000);
+  }
+  // A worker that reconnects with the same identity takes over its old connection.
+  backend_.set(zmq::sockopt::router_handover, 1);
+  publisher_.set(zmq::sockopt::linger, 1000);
+  publisher_.set(zmq::sockopt::sndhwm, 100000);
+  bind_socket(frontend_, config_.frontend, "frontend", frontend_ep_);
+  bind_socket(backend_, config_.backend, "backend", backend_ep_);
+  bind_socket(publisher_, config_.publish, "publish", publish_ep_);
+}
+
+Server::~Server() {
+  if (signal_fd_ >= 0) ::close(signal_fd_);
+}
+
+mdp::SendResult Server::to_client(Frames& frames) {
+  return mdp::send_frames(frontend_, frames);
+}
+
+mdp::SendResult Server::to_worker(Frames& frames) {
+  return mdp::send_frames(backend_, frames);
+}
+
+void Server::publish(Frames& frames) {
+  // PUB drops at its high-water mark by design; subscribers that lag lose results.
+  mdp::send_frames(publisher_, frames);
+}
+
+int Server::run() {
+  zmq_pollitem_t items[] = {
+      {frontend_.handle(), 0, ZMQ_POLLIN, 0},
+      {backend_.handle(), 0, ZMQ_POLLIN, 0},
+      {nullptr, signal_fd_, ZMQ_POLLIN, 0},
+  };
+  Frames frames;
+  Clock::time_point drain_deadline{};
+  while (true) {
+    auto now = Clock::now();
+    if (broker_.draining() && (broker_.idle() || now >= drain_deadline)) break;
+    auto wake = broker_.next_wakeup();
+    if (broker_.draining()) wake = std::min(wake, drain_deadline);
+    const auto wait = std::chrono::duration_cast<Ms>(wake - now).count();
+    // Round up so a wake-up is never early by a fraction of a millisecond (a busy spin).
+    const long timeout = wait <= 0 ? 0 : wait + 1;
+    if (zmq_poll(items, 3, timeout) < 0) {
+      if (zmq_errno() == EINTR) continue;
+      spdlog::critical("zmq_poll failed: {}", zmq_strerror(zmq_errno()));
+      return 1;
+    }
+    now = Clock::now();
+    if (items[2].revents & ZMQ_POLLIN) {
+      signalfd_siginfo info;
+      while (::read(signal_fd_, &info, sizeof info) == sizeof info) {
+      }
+      if (!broker_.draining()) {
+        broker_.begin_drain(now);
+        drain_deadline = now + config_.drain_timeout;
+      }
+    }
+    if (items[0].revents & ZMQ_POLLIN)
+      for (int i = 0; i < kBatch && mdp::recv_frames(frontend_, frames); ++i)
+        broker_.on_client_message(frames, now);
+    if (items[1].revents & ZMQ_POLLIN)
+      for (int i = 0; i < kBatch && mdp::recv_frames(backend_, frames); ++i)
+        broker_.on_worker_message(frames, now);
+    now = Clock::now();
+    if (now >= broker_.next_wakeup()) broker_.on_timer(now);
+  }
+  broker_.finish_drain(Clock::now());
+  spdlog::info("broker stopped");
+  return 0;
+}
+
+}  // namespace intentq::broker

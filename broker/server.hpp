@@ -1,0 +1,47 @@
+// The broker process: three ZeroMQ sockets around a Broker, one thread, one zmq_poll loop.
+// SIGINT/SIGTERM arrive through a signalfd polled with the sockets, so shutdown is an ordinary
+// event of the loop (no handler, no globals).
+#pragma once
+
+#include <string>
+
+#include <zmq.hpp>
+
+#include "broker/broker.hpp"
+#include "broker/config.hpp"
+
+namespace intentq::broker {
+
+class Server : public Outbox {
+ public:
+  // Blocks SIGINT/SIGTERM for the calling thread (call before starting other threads) and binds
+  // all three sockets. Throws std::runtime_error naming the endpoint that failed.
+  explicit Server(Config config);
+  ~Server() override;
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // The endpoints actually bound (wildcard ports resolved), as ZMQ_LAST_ENDPOINT gives them.
+  const std::string& frontend_endpoint() const { return frontend_ep_; }
+  const std::string& backend_endpoint() const { return backend_ep_; }
+  const std::string& publish_endpoint() const { return publish_ep_; }
+
+  // Serves until SIGINT/SIGTERM, drains, and returns the exit status (0).
+  int run();
+
+  mdp::SendResult to_client(Frames& frames) override;
+  mdp::SendResult to_worker(Frames& frames) override;
+  void publish(Frames& frames) override;
+
+ private:
+  Config config_;
+  int signal_fd_ = -1;
+  zmq::context_t context_;
+  zmq::socket_t frontend_;
+  zmq::socket_t backend_;
+  zmq::socket_t publisher_;
+  std::string frontend_ep_, backend_ep_, publish_ep_;
+  Broker broker_;
+};
+
+}  // namespace intentq::broker

@@ -1,0 +1,54 @@
+// The broker's counters (reported by mmi.stats; docs/protocol.md explains each).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <utility>
+
+namespace intentq::broker {
+
+struct Counters {
+  uint64_t requests = 0;              // client messages received (all services, mmi.* included)
+  uint64_t accepted = 0;              // jobs queued (intentq and opaque)
+  uint64_t dispatched = 0;            // REQUESTs sent to workers (a requeued job counts twice)
+  uint64_t replied = 0;               // jobs answered with a worker's reply
+  uint64_t timeouts = 0;              // jobs answered TIMEOUT
+  uint64_t requeued = 0;              // jobs put back in the queue after their worker was lost
+  uint64_t worker_lost = 0;           // jobs answered WORKER_LOST
+  uint64_t workers_expired = 0;       // workers dropped for silence
+  uint64_t busy_rejects = 0;          // requests answered BUSY
+  uint64_t dedup_hits = 0;            // requests answered from the dedup cache
+  uint64_t attached = 0;              // requests attached to a job already in flight
+  uint64_t unknown_intent = 0;        // requests answered UNKNOWN_INTENT
+  uint64_t late_replies_dropped = 0;  // worker replies for jobs already answered
+  uint64_t bad_requests = 0;          // requests answered BAD_REQUEST
+  uint64_t bad_worker_messages = 0;   // malformed or unexpected backend messages
+  uint64_t dropped_unroutable = 0;    // messages for peers that were gone (EHOSTUNREACH)
+  uint64_t dropped_full = 0;          // messages dropped because a peer's pipe was full
+  uint64_t published = 0;             // messages sent on PUB
+
+  // Calls fn(name, value) for each counter, in a stable order.
+  template <typename Fn>
+  void for_each(Fn&& fn) const {
+    fn("requests", requests);
+    fn("accepted", accepted);
+    fn("dispatched", dispatched);
+    fn("replied", replied);
+    fn("timeouts", timeouts);
+    fn("requeued", requeued);
+    fn("worker_lost", worker_lost);
+    fn("workers_expired", workers_expired);
+    fn("busy_rejects", busy_rejects);
+    fn("dedup_hits", dedup_hits);
+    fn("attached", attached);
+    fn("unknown_intent", unknown_intent);
+    fn("late_replies_dropped", late_replies_dropped);
+    fn("bad_requests", bad_requests);
+    fn("bad_worker_messages", bad_worker_messages);
+    fn("dropped_unroutable", dropped_unroutable);
+    fn("dropped_full", dropped_full);
+    fn("published", published);
+  }
+};
+
+}  // namespace intentq::broker

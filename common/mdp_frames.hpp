@@ -1,0 +1,71 @@
+// Majordomo messages as frame vectors: receiving and sending whole multipart messages without
+// exceptions, and building/parsing the MDP/0.1 commands (common/mdp.hpp has the constants).
+//
+// Frames are zmq::message_t so bodies move between sockets without copies; the helpers never
+// throw on peer-caused conditions (an unroutable ROUTER peer, a full pipe), they report them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "common/mdp.hpp"
+
+namespace intentq::mdp {
+
+using Frames = std::vector<zmq::message_t>;
+
+// A message that does not follow MDP/0.1; what() says how.
+struct MdpError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+inline std::string_view view(const zmq::message_t& m) {
+  return {static_cast<const char*>(m.data()), m.size()};
+}
+inline zmq::message_t frame(std::string_view text) {
+  return zmq::message_t(text.data(), text.size());
+}
+
+// Receives one whole multipart message into `out` (cleared first; its capacity is reused).
+// Returns false when nothing is waiting (non-blocking) or on EINTR/ETERM.
+bool recv_frames(zmq::socket_t& socket, Frames& out, bool dontwait = true);
+
+enum class SendResult {
+  kOk,
+  kUnroutable,  // ROUTER_MANDATORY: no peer with that routing id (EHOSTUNREACH)
+  kWouldBlock,  // the peer's pipe is full (EAGAIN with dontwait)
+  kFailed,      // anything else (ETERM, ...)
+};
+// Sends all frames (they are consumed: zmq empties a message_t it sends).
+SendResult send_frames(zmq::socket_t& socket, Frames& frames, bool dontwait = true);
+
+// ---- Worker side of the protocol (also used by tests' fake workers) ----
+
+struct ReadyInfo {
+  std::vector<std::string> services;  // first is the RFC 7 service frame; more per the extension
+  bool intentq = false;               // "@intentq=1"
+  std::optional<uint32_t> heartbeat_ms;
+  std::vector<std::string> nonretryable;
+  std::vector<std::string> unknown_options;  // "@..." frames this build does not know (ignored)
+};
+
+// Parses the frames after the READY command byte (service name, extra services, options).
+// Throws MdpError on an empty or over-long service name, no service, or a malformed option.
+ReadyInfo parse_ready(const Frames& frames, size_t first);
+
+// ["", "MDPW01", 0x01, service, extras...] for a DEALER worker.
+Frames worker_ready(const ReadyInfo& info);
+Frames worker_command(Command command);  // HEARTBEAT / DISCONNECT
+// ["", "MDPW01", 0x03, client, "", body...]
+Frames worker_reply(std::string_view client, Frames body);
+
+// ["", "MDPC01", service, body...] for a DEALER client (a REQ client omits the leading "").
+Frames client_request(std::string_view service, Frames body);
+
+}  // namespace intentq::mdp
