@@ -1,0 +1,29 @@
+// `contract_details`: reqContractDetails for a con_id, or symbol + sec_type (+ exchange,
+// currency, ...). Nothing found is IB error 200, reported as GATEWAY_ERROR with gateway_code 200.
+#include "worker/intents/gateway_intents.hpp"
+#include "worker/intents/gateway_job.hpp"
+#include "worker/intents/params.hpp"
+#include "worker/intents/results.hpp"
+
+namespace intentq {
+namespace {
+
+awaitable<nlohmann::json> fetch_contract_details(JobContext& job, gw::Contract contract,
+                                                 std::shared_ptr<gw::Session> session) {
+  auto details =
+      co_await intents::timed(job, "contract_details", session->contract_details(contract));
+  nlohmann::json contracts = nlohmann::json::array();
+  for (const auto& d : details) contracts.push_back(intents::contract_details_json(d));
+  co_return nlohmann::json{{"contracts", std::move(contracts)}};
+}
+
+}  // namespace
+
+awaitable<nlohmann::json> run_contract_details(JobContext& job) {
+  auto contract = intents::parse_contract_params(job);
+  co_return co_await intents::with_session(job, [&job, contract](auto session) {
+    return fetch_contract_details(job, contract, std::move(session));
+  });
+}
+
+}  // namespace intentq

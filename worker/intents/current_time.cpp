@@ -1,0 +1,38 @@
+// `current_time`: reqCurrentTime, the gateway health check. Also reports the negotiated server
+// version and whether the gateway is connected to IB (it is not after IB error 1100).
+#include <ctime>
+
+#include "worker/intents/gateway_intents.hpp"
+#include "worker/intents/gateway_job.hpp"
+#include "worker/intents/params.hpp"
+
+namespace intentq {
+namespace {
+
+std::string utc_text(int64_t epoch_seconds) {
+  std::time_t t = static_cast<std::time_t>(epoch_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+awaitable<nlohmann::json> fetch_current_time(JobContext& job,
+                                             std::shared_ptr<gw::Session> session) {
+  auto time = co_await intents::timed(job, "current_time", session->current_time());
+  co_return nlohmann::json{{"time", time},
+                           {"time_utc", utc_text(time)},
+                           {"server_version", session->server_version()},
+                           {"upstream_connected", session->upstream_connected()}};
+}
+
+}  // namespace
+
+awaitable<nlohmann::json> run_current_time(JobContext& job) {
+  intents::parse_no_params(job);
+  co_return co_await intents::with_session(
+      job, [&job](auto session) { return fetch_current_time(job, std::move(session)); });
+}
+
+}  // namespace intentq

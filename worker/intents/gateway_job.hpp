@@ -1,0 +1,55 @@
+// The gateway side of a job: open a session for it, run the intent's fetches on it, close it, and
+// turn gateway errors into the job's error reply.
+//
+// The session belongs to the job. It is opened on the job's own io_context and closed (or
+// aborted) before the intent returns; nothing of it survives into the next job. Should the job
+// runner stop the context at the deadline instead, destroying the context closes the socket.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/asio.hpp"
+#include "gateway/session.hpp"
+#include "worker/intent.hpp"
+
+namespace intentq::intents {
+
+// GatewayError -> JobFailure, with IB's code and text attached:
+//   kUnreachable -> GATEWAY_UNREACHABLE   kRefused -> GATEWAY_REFUSED (326: clientId in use)
+//   kIb -> GATEWAY_ERROR                  kPacing -> GATEWAY_PACING (IB 100)
+//   kConnectionLost -> GATEWAY_ERROR "connection lost"
+//   kProtocol -> GATEWAY_ERROR "protocol error: ..."   kCancelled -> GATEWAY_ERROR
+// `where` is the gateway's "host:port", for the message.
+JobFailure job_failure(const gw::GatewayError& error, const std::string& where);
+
+// The session options for a job: the worker's gateway config, with the connect timeout cut short
+// so that connecting never outlasts the job's deadline. Throws JobFailure(TIMEOUT) if the deadline
+// has already passed.
+gw::SessionOptions session_options(const JobContext& job);
+
+// Milliseconds since `start`, as timings_ms reports them.
+uint64_t elapsed_ms(std::chrono::steady_clock::time_point start);
+
+// Awaits `task` and records how long it took in job.timings_ms[name] (only when it succeeds).
+template <typename T>
+awaitable<T> timed(JobContext& job, std::string name, awaitable<T> task) {
+  auto start = std::chrono::steady_clock::now();
+  T value = co_await std::move(task);
+  job.timings_ms[name] = elapsed_ms(start);
+  co_return value;
+}
+
+// What an intent does once the session is ready.
+using SessionBody = std::function<awaitable<nlohmann::json>(std::shared_ptr<gw::Session>)>;
+
+// Connects (timed as "connect"), runs `body`, closes the session, returns body's result. On any
+// failure the session is aborted (which wakes every request still waiting) and the error is
+// rethrown, GatewayError mapped by job_failure(); other exceptions pass through unchanged.
+awaitable<nlohmann::json> with_session(JobContext& job, SessionBody body);
+
+}  // namespace intentq::intents

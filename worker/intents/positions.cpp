@@ -1,0 +1,26 @@
+// `positions`: reqPositions; optional `account` filter.
+#include "worker/intents/gateway_intents.hpp"
+#include "worker/intents/gateway_job.hpp"
+#include "worker/intents/params.hpp"
+#include "worker/intents/results.hpp"
+
+namespace intentq {
+namespace {
+
+awaitable<nlohmann::json> fetch_positions(JobContext& job, intents::AccountParams p,
+                                          std::shared_ptr<gw::Session> session) {
+  intents::check_account(p.account, session->accounts());
+  auto positions = co_await intents::timed(job, "positions", session->positions());
+  co_return nlohmann::json{{"positions", intents::positions_json(positions, p.account)}};
+}
+
+}  // namespace
+
+awaitable<nlohmann::json> run_positions(JobContext& job) {
+  auto params = intents::parse_account_params(job);
+  co_return co_await intents::with_session(job, [&job, params](auto session) {
+    return fetch_positions(job, params, std::move(session));
+  });
+}
+
+}  // namespace intentq
