@@ -3,3 +3,13 @@
 add_executable(envelope_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/envelope_test.cpp)
 target_link_libraries(envelope_test PRIVATE intentq_common GTest::gtest_main)
 gtest_discover_tests(envelope_test PROPERTIES TIMEOUT 60 LABELS unit)
+
+add_executable(mdp_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/mdp_test.cpp)
+target_link_libraries(mdp_test PRIVATE intentq_common GTest::gtest_main)
+gtest_discover_tests(mdp_test PROPERTIES TIMEOUT 60 LABELS unit)
+
+if(TARGET intentq_broker_lib)
+  add_executable(broker_core_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/broker_core_test.cpp)
+  target_link_libraries(broker_core_test PRIVATE intentq_broker_lib GTest::gtest_main)
+  gtest_discover_tests(broker_core_test PROPERTIES TIMEOUT 60 LABELS unit)
+endif()

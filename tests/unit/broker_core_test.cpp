@@ -1,0 +1,527 @@
+// The broker's logic without sockets: messages in, messages out through a recording Outbox,
+// time passed explicitly.
+#include "broker/broker.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "broker/dedup_cache.hpp"
+#include "broker/request_body.hpp"
+#include "common/envelope.hpp"
+
+namespace intentq::broker {
+namespace {
+
+using nlohmann::json;
+using Msg = std::vector<std::string>;
+
+struct Recorder : Outbox {
+  std::vector<Msg> clients, workers, published;
+  std::set<std::string> gone;  // worker identities that are unroutable
+  static Msg strings(Frames& f) {
+    Msg m;
+    for (auto& x : f) m.emplace_back(mdp::view(x));
+    return m;
+  }
+  mdp::SendResult to_client(Frames& f) override {
+    clients.push_back(strings(f));
+    return mdp::SendResult::kOk;
+  }
+  mdp::SendResult to_worker(Frames& f) override {
+    if (gone.count(std::string(mdp::view(f[0])))) return mdp::SendResult::kUnroutable;
+    workers.push_back(strings(f));
+    return mdp::SendResult::kOk;
+  }
+  void publish(Frames& f) override { published.push_back(strings(f)); }
+};
+
+Frames frames(const Msg& m) {
+  Frames f;
+  for (auto& s : m) f.push_back(mdp::frame(s));
+  return f;
+}
+
+std::string body(const json& j) {
+  auto b = json::to_msgpack(j);
+  return {b.begin(), b.end()};
+}
+
+const std::string kReady(1, '\x01'), kRequest(1, '\x02'), kReply(1, '\x03'), kHeartbeat(1, '\x04'),
+    kDisconnect(1, '\x05');
+
+class BrokerTest : public ::testing::Test {
+ protected:
+  Clock::time_point t0 = Clock::time_point() + std::chrono::hours(1);
+  Clock::time_point now = t0;
+  Recorder out;
+  Config config = [] {
+    Config c;
+    c.max_queue = 3;
+    c.default_deadline = Ms(5000);
+    return c;
+  }();
+  std::unique_ptr<Broker> broker = std::make_unique<Broker>(config, out, now);
+
+  void reset(Config c) {
+    config = c;
+    broker = std::make_unique<Broker>(config, out, now);
+  }
+  void advance(Ms d) {
+    // Step in small increments so timers fire as they would in the real loop.
+    const auto end = now + d;
+    while (now < end) {
+      now = std::min(end, std::max(now + Ms(1), broker->next_wakeup()));
+      if (now >= broker->next_wakeup()) broker->on_timer(now);
+    }
+  }
+  void worker_msg(const Msg& m) {
+    auto f = frames(m);
+    broker->on_worker_message(f, now);
+  }
+  void client_msg(const Msg& m) {
+    auto f = frames(m);
+    broker->on_client_message(f, now);
+  }
+  void ready(const std::string& w, std::vector<std::string> extra = {"echo", "@intentq=1"}) {
+    Msg m{w, "", "MDPW01", kReady};
+    m.insert(m.end(), extra.begin(), extra.end());
+    worker_msg(m);
+  }
+  void submit(const std::string& client, const json& req, const std::string& service = "echo") {
+    client_msg({client, "", "MDPC01", service, body(req)});
+  }
+  // REQUESTs sent to worker `w` so far.
+  std::vector<Msg> requests_to(const std::string& w) {
+    std::vector<Msg> r;
+    for (auto& m : out.workers)
+      if (m[0] == w && m.size() > 4 && m[3] == kRequest) r.push_back(m);
+    return r;
+  }
+  void reply(const std::string& w, const Msg& request, const std::string& status = "ok") {
+    const auto req = decode_request(request.back());
+    JobReply rep;
+    rep.id = req.id.value_or("");
+    rep.intent = "echo";
+    rep.ok = status == "ok";
+    if (!rep.ok) rep.error = JobError{ErrorCode::kGatewayError, "x", {}, {}};
+    rep.result = req.params;
+    rep.worker = w;
+    worker_msg({w, "", "MDPW01", kReply, request[4], "", encode_reply(rep)});
+  }
+  std::vector<JobReply> replies_to(const std::string& client) {
+    std::vector<JobReply> r;
+    for (auto& m : out.clients)
+      if (m[0] == client && m.size() == 5) r.push_back(decode_reply(m[4]));
+    return r;
+  }
+};
+
+TEST_F(BrokerTest, DispatchesToLeastRecentlyUsedIdleWorker) {
+  ready("w1");
+  ready("w2");
+  submit("c", {{"id", "a"}});
+  submit("c", {{"id", "b"}});
+  ASSERT_EQ(requests_to("w1").size(), 1u);
+  ASSERT_EQ(requests_to("w2").size(), 1u);
+  // The intentq shape names the service; the body carries id, remaining deadline, queued time.
+  const auto r1 = requests_to("w1")[0];
+  ASSERT_EQ(r1.size(), 8u);
+  EXPECT_EQ(r1[6], "echo");
+  const auto req = decode_request(r1[7]);
+  EXPECT_EQ(req.id, "a");
+  EXPECT_EQ(req.deadline_ms, 5000u);
+  EXPECT_EQ(req.queued_ms, 0u);
+  submit("c", {{"id", "c"}});
+  EXPECT_EQ(broker->queued_count("echo"), 1u);
+  advance(Ms(10));
+  reply("w2", requests_to("w2")[0]);  // w2 becomes idle first, so it gets "c"
+  ASSERT_EQ(requests_to("w2").size(), 2u);
+  EXPECT_EQ(decode_request(requests_to("w2")[1].back()).id, "c");
+  EXPECT_EQ(decode_request(requests_to("w2")[1].back()).queued_ms, 10u);
+  EXPECT_EQ(decode_request(requests_to("w2")[1].back()).deadline_ms, 4990u);
+  const auto got = replies_to("c");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].id, "b");
+  EXPECT_TRUE(got[0].ok);
+  ASSERT_EQ(out.published.size(), 1u);
+  EXPECT_EQ(out.published[0][0], "result.echo.ok");
+}
+
+TEST_F(BrokerTest, AssignsIdsWhenMissing) {
+  ready("w1");
+  submit("c", json::object());
+  submit("c", json::object());
+  ASSERT_EQ(requests_to("w1").size(), 1u);
+  const auto id = decode_request(requests_to("w1")[0].back()).id;
+  ASSERT_TRUE(id);
+  EXPECT_EQ(id->rfind("j-", 0), 0u);
+  reply("w1", requests_to("w1")[0]);
+  ASSERT_EQ(requests_to("w1").size(), 2u);
+  EXPECT_NE(decode_request(requests_to("w1")[1].back()).id, id);  // two jobs, two ids
+}
+
+TEST_F(BrokerTest, QueueBoundGivesBusy) {
+  ready("w1");
+  submit("c", {{"id", "run"}});
+  for (int i = 0; i < 3; ++i) submit("c", {{"id", "q" + std::to_string(i)}});
+  EXPECT_TRUE(replies_to("c").empty());
+  submit("c", {{"id", "over"}});
+  const auto got = replies_to("c");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].id, "over");
+  ASSERT_TRUE(got[0].error);
+  EXPECT_EQ(got[0].error->code, ErrorCode::kBusy);
+  EXPECT_EQ(broker->counters().busy_rejects, 1u);
+  EXPECT_EQ(broker->queued_count("echo"), 3u);
+}
+
+TEST_F(BrokerTest, QueuedJobTimesOutOnceAndLeavesTheQueue) {
+  ready("w1");
+  submit("c", {{"id", "run"}, {"deadline_ms", 60000}});
+  submit("c", {{"id", "waits"}, {"deadline_ms", 100}});
+  advance(Ms(99));
+  EXPECT_TRUE(replies_to("c").empty());
+  advance(Ms(5));
+  auto got = replies_to("c");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].id, "waits");
+  EXPECT_EQ(got[0].error->code, ErrorCode::kTimeout);
+  EXPECT_EQ(broker->queued_count("echo"), 0u);
+  // When the worker frees up, the timed-out job is not dispatched.
+  reply("w1", requests_to("w1")[0]);
+  EXPECT_EQ(requests_to("w1").size(), 1u);
+  advance(Ms(1000));
+  EXPECT_EQ(replies_to("c").size(), 2u);
+  EXPECT_EQ(broker->counters().timeouts, 1u);
+}
+
+TEST_F(BrokerTest, RunningJobTimesOutOnceLateReplyDroppedWorkerReused) {
+  ready("w1");
+  submit("c", {{"id", "slow"}, {"deadline_ms", 200}});
+  submit("c", {{"id", "next"}});
+  const auto req = requests_to("w1")[0];
+  advance(Ms(250));
+  auto got = replies_to("c");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].error->code, ErrorCode::kTimeout);
+  // A resubmission while the worker still runs it is refused rather than run twice.
+  submit("c2", {{"id", "slow"}});
+  ASSERT_EQ(replies_to("c2").size(), 1u);
+  EXPECT_EQ(replies_to("c2")[0].error->code, ErrorCode::kBusy);
+  reply("w1", req);  // late
+  EXPECT_EQ(replies_to("c").size(), 1u);
+  EXPECT_EQ(broker->counters().late_replies_dropped, 1u);
+  EXPECT_EQ(broker->counters().timeouts, 1u);
+  // The worker is idle again and takes the next job.
+  ASSERT_EQ(requests_to("w1").size(), 2u);
+  EXPECT_EQ(decode_request(requests_to("w1")[1].back()).id, "next");
+  // The late result was cached: resubmitting returns it without running again.
+  submit("c3", {{"id", "slow"}});
+  ASSERT_EQ(replies_to("c3").size(), 1u);
+  EXPECT_TRUE(replies_to("c3")[0].ok);
+  EXPECT_EQ(requests_to("w1").size(), 2u);
+}
+
+TEST_F(BrokerTest, SameIdInFlightAttachesAndFinishedIdHitsCache) {
+  ready("w1");
+  submit("c1", {{"id", "dup"}, {"params", {{"v", 1}}}});
+  submit("c2", {{"id", "dup"}, {"params", {{"v", 2}}}});
+  ASSERT_EQ(requests_to("w1").size(), 1u);
+  reply("w1", requests_to("w1")[0]);
+  ASSERT_EQ(replies_to("c1").size(), 1u);
+  ASSERT_EQ(replies_to("c2").size(), 1u);
+  EXPECT_EQ(replies_to("c2")[0].result, json({{"v", 1}}));
+  submit("c3", {{"id", "dup"}});
+  ASSERT_EQ(replies_to("c3").size(), 1u);
+  EXPECT_EQ(requests_to("w1").size(), 1u);  // ran once
+  EXPECT_EQ(broker->counters().dedup_hits, 1u);
+  EXPECT_EQ(broker->counters().attached, 1u);
+  // Published once, not per submitter or cache hit.
+  EXPECT_EQ(out.published.size(), 1u);
+  // After the TTL the id runs again.
+  advance(config.dedup_ttl + Ms(500));
+  ready("w1b");
+  submit("c4", {{"id", "dup"}});
+  EXPECT_EQ(requests_to("w1").size() + requests_to("w1b").size(), 2u);
+}
+
+TEST_F(BrokerTest, DeadWorkerJobRequeuedOnceThenWorkerLost) {
+  ready("w1");
+  ready("w2");
+  ready("w3");
+  submit("c", {{"id", "j"}, {"deadline_ms", 60000}});
+  ASSERT_EQ(requests_to("w1").size(), 1u);
+  // Only w1 goes silent; the others heartbeat.
+  for (int i = 0; i < 40; ++i) {
+    advance(Ms(100));
+    worker_msg({"w2", "", "MDPW01", kHeartbeat});
+    worker_msg({"w3", "", "MDPW01", kHeartbeat});
+  }
+  EXPECT_EQ(broker->counters().requeued, 1u);
+  ASSERT_EQ(requests_to("w2").size(), 1u);  // LRU: w2 was idle longest
+  EXPECT_EQ(decode_request(requests_to("w2")[0].back()).id, "j");
+  // w2 dies too: the job was already retried once.
+  worker_msg({"w2", "", "MDPW01", kDisconnect});
+  auto got = replies_to("c");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].error->code, ErrorCode::kWorkerLost);
+  EXPECT_TRUE(requests_to("w3").empty());
+  EXPECT_EQ(broker->worker_count(), 1u);
+}
+
+TEST_F(BrokerTest, NonRetryableJobIsNotRunTwice) {
+  ready("w1", {"place_order", "@intentq=1", "@nonretryable=place_order"});
+  ready("w2", {"place_order", "@intentq=1", "@nonretryable=place_order"});
+  submit("c", {{"id", "o1"}}, "place_order");
+  worker_msg({"w1", "", "MDPW01", kDisconnect});
+  auto got = replies_to("c");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].error->code, ErrorCode::kWorkerLost);
+  EXPECT_TRUE(requests_to("w2").empty());
+}
+
+TEST_F(BrokerTest, BusyWorkerThatStopsHeartbeatingIsExpiredWithinLiveness) {
+  ready("w1");
+  submit("c", {{"id", "j"}, {"deadline_ms", 60000}});
+  advance(Ms(2900));
+  EXPECT_EQ(broker->worker_count(), 1u);
+  advance(Ms(400));  // 3 x 1000 ms + one tick
+  EXPECT_EQ(broker->worker_count(), 0u);
+  EXPECT_EQ(broker->counters().workers_expired, 1u);
+  // Requeued, and waits for a worker.
+  EXPECT_EQ(broker->queued_count("echo"), 1u);
+  ready("w9");
+  EXPECT_EQ(requests_to("w9").size(), 1u);
+}
+
+TEST_F(BrokerTest, BrokerHeartbeatsEveryWorker) {
+  ready("w1");
+  ready("w2");
+  submit("c", {{"id", "j"}});  // w1 busy
+  advance(Ms(1100));
+  int hb1 = 0, hb2 = 0;
+  for (auto& m : out.workers) {
+    if (m.size() == 4 && m[3] == kHeartbeat) (m[0] == "w1" ? hb1 : hb2)++;
+  }
+  EXPECT_GE(hb1, 1);
+  EXPECT_GE(hb2, 1);
+}
+
+TEST_F(BrokerTest, StockWorkerToleratedAtGuidePaceAndBoundedByDeadlineWhenBusy) {
+  ready("s1", {"echo.stock"});  // no @intentq, no @heartbeat
+  advance(Ms(7000));            // longer than 3 x 1000 ms, shorter than 3 x 2500 ms
+  EXPECT_EQ(broker->worker_count(), 1u);
+  worker_msg({"s1", "", "MDPW01", kHeartbeat});
+  client_msg({"c", "", "MDPC01", "echo.stock", "part1", "part2"});
+  auto reqs = requests_to("s1");
+  ASSERT_EQ(reqs.size(), 1u);
+  ASSERT_EQ(reqs[0].size(), 8u);  // RFC 7 shape: no service frame, both body frames
+  EXPECT_EQ(reqs[0][6], "part1");
+  EXPECT_EQ(reqs[0][7], "part2");
+  // Silent while busy: kept until its job's deadline (5 s) plus the liveness window.
+  advance(Ms(5100));
+  EXPECT_EQ(broker->worker_count(), 1u);
+  auto got = replies_to("c");
+  ASSERT_EQ(got.size(), 1u);  // the opaque client got a TIMEOUT envelope
+  EXPECT_EQ(got[0].error->code, ErrorCode::kTimeout);
+  EXPECT_TRUE(out.published.empty());  // opaque services are not published
+  advance(Ms(8000));
+  EXPECT_EQ(broker->worker_count(), 0u);
+}
+
+TEST_F(BrokerTest, OpaqueBodiesPassThroughUntouched) {
+  ready("s1", {"raw"});
+  client_msg({"c", "", "MDPC01", "raw", "not msgpack", std::string("\0\xff", 2)});
+  auto req = requests_to("s1").at(0);
+  worker_msg({"s1", "", "MDPW01", kReply, req[4], "", "r1", "", "r3"});
+  ASSERT_EQ(out.clients.size(), 1u);
+  EXPECT_EQ(out.clients[0], (Msg{"c", "", "MDPC01", "raw", "r1", "", "r3"}));
+}
+
+TEST_F(BrokerTest, MmiServiceAndStats) {
+  ready("w1");
+  client_msg({"c", "", "MDPC01", "mmi.service", "echo"});
+  client_msg({"c", "", "MDPC01", "mmi.service", "nothing"});
+  client_msg({"c", "", "MDPC01", "mmi.bogus"});
+  client_msg({"c", "", "MDPC01", "mmi.stats"});
+  ASSERT_EQ(out.clients.size(), 4u);
+  EXPECT_EQ(out.clients[0].back(), "200");
+  EXPECT_EQ(out.clients[1].back(), "404");
+  EXPECT_EQ(out.clients[2].back(), "501");
+  const auto stats = json::from_msgpack(out.clients[3].back());
+  EXPECT_EQ(stats["services"]["echo"]["workers"], 1);
+  EXPECT_EQ(stats["services"]["echo"]["idle"], 1);
+  EXPECT_EQ(stats["counters"]["requests"], 4);
+  // After its last worker leaves, the service is reported absent.
+  worker_msg({"w1", "", "MDPW01", kDisconnect});
+  client_msg({"c", "", "MDPC01", "mmi.service", "echo"});
+  EXPECT_EQ(out.clients.back().back(), "404");
+}
+
+TEST_F(BrokerTest, UnknownIntentAnsweredAtOnceKnownButAbsentQueues) {
+  submit("c", {{"id", "u"}}, "never");
+  ASSERT_EQ(replies_to("c").size(), 1u);
+  EXPECT_EQ(replies_to("c")[0].error->code, ErrorCode::kUnknownIntent);
+  EXPECT_EQ(replies_to("c")[0].id, "u");
+  ready("w1");
+  worker_msg({"w1", "", "MDPW01", kDisconnect});
+  submit("c2", {{"id", "k"}, {"deadline_ms", 300}});
+  EXPECT_TRUE(replies_to("c2").empty());
+  EXPECT_EQ(broker->queued_count("echo"), 1u);
+  advance(Ms(301));
+  ASSERT_EQ(replies_to("c2").size(), 1u);
+  EXPECT_EQ(replies_to("c2")[0].error->code, ErrorCode::kTimeout);
+}
+
+TEST_F(BrokerTest, WorkersCannotRegisterMmiOrMixKinds) {
+  ready("bad", {"mmi.service"});
+  EXPECT_EQ(broker->worker_count(), 0u);
+  ASSERT_FALSE(out.workers.empty());
+  EXPECT_EQ(out.workers.back(), (Msg{"bad", "", "MDPW01", kDisconnect}));
+  ready("w1");
+  ready("stock", {"echo"});  // echo is an intentq service
+  EXPECT_EQ(broker->worker_count(), 1u);
+}
+
+TEST_F(BrokerTest, BadRequestsNameTheProblem) {
+  ready("w1");
+  client_msg({"c", "", "MDPC01", "echo", "hello"});
+  client_msg({"c", "", "MDPC01", "echo", body({{"deadline_ms", "x"}})});
+  client_msg({"c", "", "MDPC01", "echo"});
+  client_msg({"c", "", "MDPC02", "echo", body(json::object())});
+  const auto got = replies_to("c");
+  ASSERT_EQ(got.size(), 4u);
+  for (auto& r : got) EXPECT_EQ(r.error->code, ErrorCode::kBadRequest);
+  EXPECT_NE(got[0].error->message.find("not a msgpack map"), std::string::npos);
+  EXPECT_NE(got[1].error->message.find("deadline_ms"), std::string::npos);
+  EXPECT_NE(got[2].error->message.find("one body frame"), std::string::npos);
+  EXPECT_NE(got[3].error->message.find("MDPC01"), std::string::npos);
+  EXPECT_TRUE(requests_to("w1").empty());
+}
+
+TEST_F(BrokerTest, InvalidWorkerReplyBecomesInternalError) {
+  ready("w1");
+  submit("c", {{"id", "j"}});
+  const auto req = requests_to("w1")[0];
+  worker_msg({"w1", "", "MDPW01", kReply, req[4], "", "garbage"});
+  ASSERT_EQ(replies_to("c").size(), 1u);
+  EXPECT_EQ(replies_to("c")[0].error->code, ErrorCode::kInternal);
+}
+
+TEST_F(BrokerTest, UnknownPeersAreToldToDisconnect) {
+  worker_msg({"ghost", "", "MDPW01", kHeartbeat});
+  ASSERT_EQ(out.workers.size(), 1u);
+  EXPECT_EQ(out.workers[0][3], kDisconnect);
+}
+
+TEST_F(BrokerTest, UnreachableWorkerOnDispatchIsDroppedAndJobGoesToAnother) {
+  ready("w1");
+  ready("w2");
+  out.gone.insert("w1");
+  submit("c", {{"id", "j"}});
+  EXPECT_EQ(requests_to("w2").size(), 1u);
+  EXPECT_EQ(broker->worker_count(), 1u);
+}
+
+TEST_F(BrokerTest, DrainRefusesNewWorkFinishesRunningAndTimesOutTheRest) {
+  ready("w1");
+  submit("c", {{"id", "a"}});
+  submit("c", {{"id", "b"}});
+  broker->begin_drain(now);
+  submit("c", {{"id", "new"}});
+  ASSERT_EQ(replies_to("c").size(), 1u);
+  EXPECT_EQ(replies_to("c")[0].error->code, ErrorCode::kBusy);
+  EXPECT_FALSE(broker->idle());
+  reply("w1", requests_to("w1")[0]);  // a finishes; b is dispatched (it was accepted)
+  ASSERT_EQ(requests_to("w1").size(), 2u);
+  EXPECT_FALSE(broker->idle());
+  broker->finish_drain(now);
+  const auto got = replies_to("c");
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[2].id, "b");
+  EXPECT_EQ(got[2].error->code, ErrorCode::kTimeout);
+  EXPECT_EQ(out.workers.back()[3], kDisconnect);
+}
+
+TEST_F(BrokerTest, RandomFramesNeverBreakTheBroker) {
+  ready("w1");
+  std::mt19937 rng(7);
+  auto rnd = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
+  const std::vector<std::string> pieces = {
+      "",       "MDPW01", "MDPC01",   "echo",      "mmi.service",        kReady,
+      kRequest, kReply,   kHeartbeat, kDisconnect, std::string(8, '\0'), body({{"id", "z"}}),
+      "\xc1"};
+  for (int i = 0; i < 20000; ++i) {
+    Msg m{rnd(2) ? "w1" : "p" + std::to_string(rnd(5))};
+    const int n = rnd(8);
+    for (int k = 0; k < n; ++k) {
+      if (rnd(4) == 0) {
+        std::string s(rnd(12), '\0');
+        for (auto& c : s) c = static_cast<char>(rnd(256));
+        m.push_back(s);
+      } else {
+        m.push_back(pieces[rnd(pieces.size())]);
+      }
+    }
+    if (rnd(2))
+      client_msg(m);
+    else
+      worker_msg(m);
+    if (i % 100 == 0) advance(Ms(50));
+  }
+  // Still serving: a fresh worker and client complete a job.
+  advance(Ms(10000));
+  ready("good");
+  submit("fresh", {{"id", "after-fuzz"}});
+  auto reqs = requests_to("good");
+  ASSERT_FALSE(reqs.empty());
+  reply("good", reqs.back());
+  bool answered = false;
+  for (auto& r : replies_to("fresh")) answered |= r.id == "after-fuzz" && r.ok;
+  EXPECT_TRUE(answered);
+  EXPECT_LT(broker->job_count(), 100u);
+}
+
+TEST(DedupCacheTest, ExpiresByTtlAndEvictsOldestWhenFull) {
+  DedupCache cache(Ms(100), 2);
+  const auto t = Clock::time_point() + std::chrono::hours(1);
+  zmq::message_t a("A", 1), b("B", 1), c("C", 1);
+  cache.put("a", a, t);
+  cache.put("b", b, t + Ms(10));
+  ASSERT_NE(cache.find("a", t + Ms(50)), nullptr);
+  cache.put("c", c, t + Ms(20));  // full: "a" goes
+  EXPECT_EQ(cache.find("a", t + Ms(20)), nullptr);
+  EXPECT_EQ(mdp::view(*cache.find("b", t + Ms(20))), "B");
+  EXPECT_EQ(cache.find("b", t + Ms(110)), nullptr);  // past TTL
+  cache.expire(t + Ms(200));
+  EXPECT_EQ(cache.size(), 0u);
+}
+
+TEST(RequestBodyTest, ReencodeKeepsOtherFieldsAndReplacesBrokerOnes) {
+  const auto original = body({{"id", "old"},
+                              {"params", {{"a", {1, 2}}}},
+                              {"deadline_ms", 9999},
+                              {"queued_ms", 5},
+                              {"reply", false},
+                              {"extra", "kept"}});
+  const auto f = parse_request(original);
+  EXPECT_EQ(f.id, "old");
+  EXPECT_EQ(f.deadline_ms, 9999u);
+  EXPECT_FALSE(f.reply);
+  const auto j = json::from_msgpack(reencode_request(original, "new", 42, 7));
+  EXPECT_EQ(j, json({{"id", "new"},
+                     {"params", {{"a", {1, 2}}}},
+                     {"deadline_ms", 42},
+                     {"queued_ms", 7},
+                     {"reply", false},
+                     {"extra", "kept"}}));
+}
+
+}  // namespace
+}  // namespace intentq::broker
