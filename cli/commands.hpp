@@ -1,0 +1,45 @@
+// The `intentq` subcommands. Each returns the process exit code: 0 success, 2 the broker answered
+// with an error reply (submit), 1 usage or connection problems (message on stderr).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/lazy_pirate.hpp"
+
+namespace intentq::cli {
+
+inline constexpr const char* kDefaultFrontend = "tcp://127.0.0.1:5555";
+inline constexpr const char* kDefaultPublish = "tcp://127.0.0.1:5557";
+
+struct SubmitOptions {
+  std::string broker;
+  std::string intent;
+  std::vector<std::string> params;  // key=value
+  std::string params_json;
+  std::string id;  // generated when empty, so resends deduplicate
+  std::optional<uint64_t> deadline_ms;
+  RetryPolicy retry;
+  bool compact = false;
+};
+int run_submit(const SubmitOptions& options);
+
+struct WatchOptions {
+  std::string publish;
+  std::vector<std::string> topics;  // prefixes; none = everything
+  std::optional<uint64_t> count;
+};
+int run_watch(const WatchOptions& options);
+
+struct StatsOptions {
+  std::string broker;
+  RetryPolicy retry;
+};
+int run_stats(const StatsOptions& options);
+
+// "cli-" + 16 random hex digits.
+std::string generate_job_id();
+
+}  // namespace intentq::cli

@@ -1,0 +1,104 @@
+// intentq: the command-line client.
+//
+//   intentq submit INTENT [--param k=v]... [--params-json JSON] [--id ID] [--deadline-ms N]
+//                  [--broker EP] [--timeout-ms N] [--retries N] [--compact]
+//   intentq watch [--publish EP] [--topic PREFIX]... [--count N]
+//   intentq stats [--broker EP]
+//
+// Exit codes: 0 ok, 2 the job ended with an error reply, 1 usage or connection problems.
+// INTENTQ_BROKER (the broker's frontend here) and INTENTQ_PUBLISH override the defaults.
+#include <cstdlib>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.hpp"
+
+namespace {
+
+std::string env_or(const char* name, const char* fallback) {
+  const char* value = std::getenv(name);
+  return value && *value ? value : fallback;
+}
+
+void add_retry_options(CLI::App& cmd, intentq::cli::RetryPolicy& retry, int64_t& timeout_ms) {
+  cmd.add_option("--timeout-ms", timeout_ms, "wait this long for a reply before resending")
+      ->check(CLI::Range(int64_t{1}, int64_t{3600000}))
+      ->capture_default_str();
+  cmd.add_option("--retries", retry.retries, "resends (same id) before giving up")
+      ->check(CLI::Range(0, 100))
+      ->capture_default_str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace intentq::cli;
+  CLI::App app{"intentq: submit intent jobs to intentq-broker, watch results, read stats"};
+  app.require_subcommand(1);
+
+  const std::string broker = env_or("INTENTQ_BROKER", kDefaultFrontend);
+  const std::string publish = env_or("INTENTQ_PUBLISH", kDefaultPublish);
+
+  SubmitOptions submit;
+  submit.broker = broker;
+  int64_t submit_timeout_ms = submit.retry.timeout.count();
+  uint64_t deadline_ms = 0;
+  auto* submit_cmd = app.add_subcommand("submit", "submit one job and print its reply as JSON");
+  submit_cmd->add_option("intent", submit.intent, "intent (service) name")->required();
+  submit_cmd->add_option("--param", submit.params, "a param as key=value (repeatable)");
+  submit_cmd->add_option("--params-json", submit.params_json, "params as a JSON object");
+  submit_cmd->add_option("--id", submit.id, "job id (default: generated)");
+  auto* deadline_opt = submit_cmd->add_option("--deadline-ms", deadline_ms,
+                                              "job deadline (broker default if unset)");
+  submit_cmd->add_option("--broker", submit.broker, "broker frontend endpoint")
+      ->capture_default_str();
+  submit_cmd->add_flag("--compact", submit.compact, "print the reply on one line");
+  add_retry_options(*submit_cmd, submit.retry, submit_timeout_ms);
+
+  WatchOptions watch;
+  watch.publish = publish;
+  uint64_t count = 0;
+  auto* watch_cmd = app.add_subcommand("watch", "print published results, one JSON line each");
+  watch_cmd->add_option("--publish", watch.publish, "broker publish endpoint")
+      ->capture_default_str();
+  watch_cmd->add_option("--topic", watch.topics,
+                        "topic prefix, e.g. result.summary or result.echo.error (repeatable)");
+  auto* count_opt = watch_cmd->add_option("--count", count, "exit after this many results");
+
+  StatsOptions stats;
+  stats.broker = broker;
+  int64_t stats_timeout_ms = 2500;
+  stats.retry.retries = 1;
+  auto* stats_cmd = app.add_subcommand("stats", "print the broker's mmi.stats as JSON");
+  stats_cmd->add_option("--broker", stats.broker, "broker frontend endpoint")
+      ->capture_default_str();
+  add_retry_options(*stats_cmd, stats.retry, stats_timeout_ms);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 1;
+  }
+
+  try {
+    if (submit_cmd->parsed()) {
+      submit.retry.timeout = std::chrono::milliseconds(submit_timeout_ms);
+      if (deadline_opt->count() > 0) submit.deadline_ms = deadline_ms;
+      return run_submit(submit);
+    }
+    if (watch_cmd->parsed()) {
+      if (count_opt->count() > 0) watch.count = count;
+      return run_watch(watch);
+    }
+    if (stats_cmd->parsed()) {
+      stats.retry.timeout = std::chrono::milliseconds(stats_timeout_ms);
+      return run_stats(stats);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "intentq: " << e.what() << "\n";
+    return 1;
+  }
+  return 1;
+}

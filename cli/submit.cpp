@@ -1,0 +1,71 @@
+// `intentq submit`: one job, Lazy Pirate retries with a stable id, the reply printed as JSON.
+#include <iostream>
+#include <random>
+
+#include "cli/commands.hpp"
+#include "cli/params.hpp"
+#include "common/envelope.hpp"
+
+namespace intentq::cli {
+
+std::string generate_job_id() {
+  std::random_device device;
+  std::mt19937_64 rng((static_cast<uint64_t>(device()) << 32) ^ device());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "cli-";
+  uint64_t bits = rng();
+  for (int i = 0; i < 16; ++i, bits >>= 4) id += kHex[bits & 0xf];
+  return id;
+}
+
+int run_submit(const SubmitOptions& options) {
+  JobRequest request;
+  try {
+    request.params = build_params(options.params_json, options.params);
+  } catch (const std::exception& e) {
+    std::cerr << "intentq submit: " << e.what() << "\n";
+    return 1;
+  }
+  request.id = options.id.empty() ? generate_job_id() : options.id;
+  request.deadline_ms = options.deadline_ms;
+  const std::string id = *request.id;
+
+  zmq::context_t context(1);
+  // A reply for another id cannot reach a fresh socket, but a broker that answers without the id
+  // (e.g. a malformed-request error) is still the answer to us.
+  auto accept = [&](const std::vector<std::string>& body) {
+    if (body.size() != 1) return true;
+    try {
+      auto reply = decode_reply(body[0]);
+      return reply.id.empty() || reply.id == id;
+    } catch (const EnvelopeError&) {
+      return true;
+    }
+  };
+  auto on_retry = [&](int attempt) {
+    std::cerr << "intentq submit: no reply from " << options.broker << " within "
+              << options.retry.timeout.count() << " ms; resending job " << id << " (retry "
+              << attempt << "/" << options.retry.retries << ")\n";
+  };
+  auto body = request_with_retries(context, options.broker, options.intent,
+                                   {encode_request(request)}, options.retry, accept, on_retry);
+  if (!body) {
+    std::cerr << "intentq submit: broker " << options.broker << " did not answer job " << id
+              << " after " << (options.retry.retries + 1) << " tries\n";
+    return 1;
+  }
+  if (body->size() != 1) {
+    std::cerr << "intentq submit: expected one reply frame, got " << body->size() << "\n";
+    return 1;
+  }
+  try {
+    auto reply = decode_reply((*body)[0]);
+    std::cout << reply_to_json(reply).dump(options.compact ? -1 : 2) << std::endl;
+    return reply.ok ? 0 : 2;
+  } catch (const EnvelopeError& e) {
+    std::cerr << "intentq submit: reply is not a valid envelope: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace intentq::cli
