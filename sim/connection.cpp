@@ -241,8 +241,15 @@ void Connection::on_frame(std::string_view payload) {
     spdlog::debug("conn {}: fault silence: request not answered", id_);
     return;
   }
-  asio::co_spawn(socket_.get_executor(), deliver(shared_from_this(), *kind, std::move(message)),
-                 asio::detached);
+  // Undelayed answers go out at once, in request order; delayed ones each wait on their own
+  // timer, so a fast answer may overtake a slow one.
+  auto delay = server_.answer_delay(*kind);
+  if (delay.count() == 0) {
+    answer(message);
+  } else {
+    asio::co_spawn(socket_.get_executor(), deliver(shared_from_this(), delay, std::move(message)),
+                   asio::detached);
+  }
 }
 
 void Connection::on_start_api(const gw::StartApi& start) {
@@ -272,38 +279,38 @@ void Connection::on_start_api(const gw::StartApi& start) {
   }
 }
 
-awaitable<void> Connection::deliver(std::shared_ptr<Connection> self, RequestKind kind,
-                                    gw::ClientMessage message) {
-  auto delay = self->server_.answer_delay(kind);
-  if (delay.count() > 0) {
-    asio::steady_timer timer(self->socket_.get_executor(), delay);
-    boost::system::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  }
-  if (!self->open()) co_return;
+awaitable<void> Connection::deliver(std::shared_ptr<Connection> self,
+                                    std::chrono::milliseconds delay, gw::ClientMessage message) {
+  asio::steady_timer timer(self->socket_.get_executor(), delay);
+  boost::system::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  self->answer(message);
+}
 
-  std::vector<std::string> answer;
+void Connection::answer(const gw::ClientMessage& message) {
+  if (!open()) return;
+  std::vector<std::string> payloads;
   try {
-    answer = build_answer(self->server_.scenario(), self->sv_, *self->client_id_, message,
-                          std::chrono::system_clock::now());
+    payloads = build_answer(server_.scenario(), sv_, *client_id_, message,
+                            std::chrono::system_clock::now());
   } catch (const std::exception& e) {
     // Only a scenario the codec cannot encode gets here; keep serving the other clients.
-    spdlog::error("conn {}: cannot build answer: {}; closing", self->id_, e.what());
-    self->close();
-    co_return;
+    spdlog::error("conn {}: cannot build answer: {}; closing", id_, e.what());
+    close();
+    return;
   }
 
-  if (self->server_.has_fault(Fault::kCloseMidAnswer)) {
-    if (answer.size() >= 2) self->send(std::move(answer.front()));
-    spdlog::info("conn {}: fault close-mid-answer", self->id_);
-    self->close_when_flushed();
-    co_return;
+  if (server_.has_fault(Fault::kCloseMidAnswer)) {
+    if (payloads.size() >= 2) send(std::move(payloads.front()));
+    spdlog::info("conn {}: fault close-mid-answer", id_);
+    close_when_flushed();
+    return;
   }
-  for (size_t i = 0; i < answer.size(); ++i) {
-    self->send(std::move(answer[i]));
-    if (i == 0 && self->server_.has_fault(Fault::kGarbage)) {
-      spdlog::info("conn {}: fault garbage", self->id_);
-      self->send_raw(garbage_frame());
+  for (size_t i = 0; i < payloads.size(); ++i) {
+    send(std::move(payloads[i]));
+    if (i == 0 && server_.has_fault(Fault::kGarbage)) {
+      spdlog::info("conn {}: fault garbage", id_);
+      send_raw(garbage_frame());
     }
   }
 }

@@ -7,6 +7,7 @@
 // input closes this connection with a log line, nothing else.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -32,14 +33,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   static awaitable<void> read_loop(std::shared_ptr<Connection> self);
   static awaitable<void> write_loop(std::shared_ptr<Connection> self);
-  static awaitable<void> deliver(std::shared_ptr<Connection> self, RequestKind kind,
+  static awaitable<void> deliver(std::shared_ptr<Connection> self, std::chrono::milliseconds delay,
                                  gw::ClientMessage message);
 
   void on_frame(std::string_view payload);
   void on_start_api(const gw::StartApi& start);
-  void send(std::string payload);    // frames and queues one payload
-  void send_raw(std::string bytes);  // queues bytes as they are
-  void close_when_flushed();         // sends what is queued, then closes
+  void answer(const gw::ClientMessage& message);  // sends the answer with faults applied
+  void send(std::string payload);                 // frames and queues one payload
+  void send_raw(std::string bytes);               // queues bytes as they are
+  void close_when_flushed();                      // sends what is queued, then closes
   bool open() const { return !closed_ && !closing_; }
 
   Server& server_;

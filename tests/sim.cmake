@@ -8,6 +8,8 @@ if(TARGET intentq_sim)
     target_link_libraries(${test_name} PRIVATE intentq_sim intentq_test_support GTest::gtest_main)
     # Process-level tests start build/bin/intentq-gwsim: build it first.
     add_dependencies(${test_name} intentq-gwsim)
+    # Tests read the example scenarios from the source tree.
+    target_compile_definitions(${test_name} PRIVATE INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
     gtest_discover_tests(${test_name}
       PROPERTIES TIMEOUT 120 LABELS "sim"
       ENVIRONMENT "INTENTQ_BIN_DIR=${CMAKE_BINARY_DIR}/bin")

@@ -1,0 +1,440 @@
+// Process-level tests of build/bin/intentq-gwsim: version negotiation, clientId rules, the client
+// limit, faults, latency, pacing, malformed input and clean shutdown. Each test starts its own
+// simulator on a free port and talks to it over a plain socket with the codec.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <regex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "gateway/messages.hpp"
+#include "gateway/wire.hpp"
+#include "tests/support/process.hpp"
+
+namespace intentq::sim {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+constexpr auto kWait = 5s;  // bound for every single read
+
+struct Sim {
+  std::unique_ptr<test::Process> process;
+  uint16_t port = 0;
+};
+
+Sim start_sim(std::vector<std::string> args) {
+  args.insert(args.begin(), {test::bin_dir() + "/intentq-gwsim", "--listen", "127.0.0.1:0"});
+  Sim sim;
+  sim.process = std::make_unique<test::Process>(args);
+  auto m = sim.process->expect_line(std::regex(R"(listening on 127\.0\.0\.1:(\d+))"), 10s);
+  sim.port = static_cast<uint16_t>(std::stoi(m[1]));
+  return sim;
+}
+
+// A TWS API client on a plain blocking socket; reads are bounded by poll().
+class RawClient {
+ public:
+  enum class Status { kFrame, kEof, kTimeout };
+  struct Read {
+    Status status;
+    std::string payload;
+  };
+
+  explicit RawClient(uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd_ < 0 || ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      throw std::runtime_error("connect to the simulator failed");
+    }
+  }
+  ~RawClient() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  RawClient(const RawClient&) = delete;
+  RawClient& operator=(const RawClient&) = delete;
+
+  void send_bytes(std::string_view bytes) {
+    while (!bytes.empty()) {
+      ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n <= 0) throw std::runtime_error("send to the simulator failed");
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+  void send(std::string_view payload) { send_bytes(gw::frame(payload)); }
+
+  Read next(std::chrono::milliseconds timeout = kWait) {
+    auto deadline = Clock::now() + timeout;
+    while (true) {
+      if (auto p = frames_.next()) return {Status::kFrame, *p};
+      if (eof_) return {Status::kEof, {}};
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) return {Status::kTimeout, {}};
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+      char buf[65536];
+      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) {
+        eof_ = true;
+      } else {
+        frames_.append(buf, static_cast<size_t>(n));
+      }
+    }
+  }
+  // The next frame decoded at sv; fails the test on EOF or timeout.
+  gw::ServerMessage message(int sv) {
+    Read r = next();
+    if (r.status != Status::kFrame) {
+      throw std::runtime_error(r.status == Status::kEof ? "unexpected EOF" : "timed out");
+    }
+    return gw::decode_server_message(sv, r.payload);
+  }
+  // True when the simulator closed the connection (EOF) within the wait, skipping frames.
+  bool closed_by_peer(std::vector<std::string>* frames = nullptr) {
+    while (true) {
+      Read r = next();
+      if (r.status == Status::kEof) return true;
+      if (r.status == Status::kTimeout) return false;
+      if (frames) frames->push_back(r.payload);
+    }
+  }
+
+  // Handshake; returns the negotiated version (0 when the connection closed instead).
+  int handshake(int min_version = 176, int max_version = 200) {
+    send_bytes(gw::encode_handshake(min_version, max_version));
+    Read r = next();
+    if (r.status != Status::kFrame) return 0;
+    sv_ = gw::decode_server_version(r.payload).version;
+    return sv_;
+  }
+  // startApi; returns the start-up messages up to the last farm notice (2158), or the refusal.
+  std::vector<gw::ServerMessage> start_api(int client_id) {
+    send(gw::encode_start_api(sv_, client_id));
+    std::vector<gw::ServerMessage> out;
+    while (true) {
+      out.push_back(message(sv_));
+      if (auto* e = std::get_if<gw::ErrorMessage>(&out.back())) {
+        if (e->code == 2158 || e->code == 326 || e->code == 502) return out;
+      }
+    }
+  }
+  int sv() const { return sv_; }
+
+ private:
+  int fd_ = -1;
+  gw::FrameReader frames_;
+  bool eof_ = false;
+  int sv_ = 0;
+};
+
+// A client that is through handshake and startApi.
+std::unique_ptr<RawClient> ready_client(uint16_t port, int client_id) {
+  auto c = std::make_unique<RawClient>(port);
+  if (c->handshake() == 0) throw std::runtime_error("no handshake answer");
+  auto startup = c->start_api(client_id);
+  if (std::get<gw::ErrorMessage>(startup.back()).code != 2158) {
+    throw std::runtime_error("startApi refused");
+  }
+  return c;
+}
+
+int error_code(const gw::ServerMessage& m) {
+  auto* e = std::get_if<gw::ErrorMessage>(&m);
+  return e ? e->code : 0;
+}
+
+std::string temp_file(const std::string& name, const std::string& text) {
+  auto path =
+      std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()) + ".json");
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+TEST(SimGwsim, NegotiatesMinOfClientMaxAndOurs) {
+  Sim sim = start_sim({"--log-level", "warn"});
+  EXPECT_EQ(RawClient(sim.port).handshake(176, 200), 200);
+  EXPECT_EQ(RawClient(sim.port).handshake(100, 193), 193);
+  EXPECT_EQ(RawClient(sim.port).handshake(176, 176), 176);
+  EXPECT_EQ(RawClient(sim.port).handshake(100, 225), 200);
+  // A client that cannot reach 176 is dropped without an answer.
+  RawClient old(sim.port);
+  EXPECT_EQ(old.handshake(100, 175), 0);
+  EXPECT_TRUE(old.closed_by_peer());
+
+  Sim older = start_sim({"--log-level", "warn", "--max-version", "186"});
+  EXPECT_EQ(RawClient(older.port).handshake(176, 200), 186);
+  EXPECT_EQ(RawClient(older.port).handshake(100, 180), 180);
+}
+
+TEST(SimGwsim, StartupBurstAndDefaultScenario) {
+  Sim sim = start_sim({"--log-level", "warn"});
+  RawClient c(sim.port);
+  ASSERT_EQ(c.handshake(), 200);
+  auto startup = c.start_api(1);
+  ASSERT_EQ(startup.size(), 5u);
+  EXPECT_EQ(std::get<gw::ManagedAccounts>(startup[0]).accounts,
+            (std::vector<std::string>{"DU1000001", "DU1000002"}));
+  EXPECT_EQ(std::get<gw::NextValidId>(startup[1]).order_id, 1001);
+  EXPECT_EQ(error_code(startup[2]), 2104);
+  EXPECT_EQ(error_code(startup[3]), 2106);
+
+  c.send(gw::encode_req_positions(200));
+  int positions = 0;
+  while (std::holds_alternative<gw::PositionMsg>(c.message(200))) ++positions;
+  EXPECT_EQ(positions, 5);
+
+  auto before = std::chrono::system_clock::now();
+  c.send(gw::encode_req_current_time(200));
+  auto t = std::get<gw::CurrentTime>(c.message(200)).epoch_seconds;
+  auto now_s = std::chrono::duration_cast<std::chrono::seconds>(before.time_since_epoch()).count();
+  EXPECT_LE(std::abs(t - now_s), 5);
+}
+
+TEST(SimGwsim, UnknownRequestsAndCancelsAreIgnored) {
+  Sim sim = start_sim({"--log-level", "warn"});
+  auto c = ready_client(sim.port, 1);
+  c->send(
+      std::string("8\0"
+                  "1\0"
+                  "1\0",
+                  6));  // reqIds: not simulated
+  c->send(gw::encode_cancel_positions(200));
+  c->send(gw::encode_cancel_account_summary(200, 5));
+  c->send(gw::encode_req_current_time(200));
+  EXPECT_TRUE(std::holds_alternative<gw::CurrentTime>(c->message(200)));
+}
+
+TEST(SimGwsim, DuplicateClientIdGets326AndTheFirstKeepsWorking) {
+  Sim sim = start_sim({"--log-level", "warn"});
+  auto first = ready_client(sim.port, 5);
+  RawClient second(sim.port);
+  ASSERT_EQ(second.handshake(), 200);
+  auto answer = second.start_api(5);
+  ASSERT_EQ(answer.size(), 1u);
+  const auto& e = std::get<gw::ErrorMessage>(answer[0]);
+  EXPECT_EQ(e.code, 326);
+  EXPECT_EQ(e.id, -1);
+  EXPECT_EQ(e.message,
+            "Unable to connect as the client id is already in use. Retry with a unique client id.");
+  EXPECT_TRUE(second.closed_by_peer());
+
+  first->send(gw::encode_req_current_time(200));
+  EXPECT_TRUE(std::holds_alternative<gw::CurrentTime>(first->message(200)));
+  // Once the first client leaves, its clientId is free again (the server may need a moment to
+  // see the EOF, so a refusal is retried within the bound).
+  first.reset();
+  auto deadline = Clock::now() + kWait;
+  bool admitted = false;
+  while (!admitted && Clock::now() < deadline) {
+    RawClient again(sim.port);
+    again.handshake();
+    admitted = error_code(again.start_api(5).back()) == 2158;
+  }
+  EXPECT_TRUE(admitted);
+}
+
+TEST(SimGwsim, The33rdClientIsRefused) {
+  Sim sim = start_sim({"--log-level", "warn"});
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int id = 0; id < 32; ++id) clients.push_back(ready_client(sim.port, 100 + id));
+  RawClient extra(sim.port);
+  ASSERT_EQ(extra.handshake(), 200);
+  auto answer = extra.start_api(999);
+  ASSERT_EQ(answer.size(), 1u);
+  EXPECT_EQ(error_code(answer[0]), 502);
+  EXPECT_NE(std::get<gw::ErrorMessage>(answer[0]).message.find("(32)"), std::string::npos);
+  EXPECT_TRUE(extra.closed_by_peer());
+  // The 32 are unaffected.
+  clients.back()->send(gw::encode_req_current_time(200));
+  EXPECT_TRUE(std::holds_alternative<gw::CurrentTime>(clients.back()->message(200)));
+}
+
+TEST(SimGwsim, MalformedInputClosesOnlyThatClient) {
+  Sim sim = start_sim({"--log-level", "error"});
+  {
+    RawClient http(sim.port);
+    http.send_bytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_TRUE(http.closed_by_peer());
+  }
+  {
+    RawClient zero(sim.port);
+    ASSERT_EQ(zero.handshake(), 200);
+    zero.send_bytes(std::string("\0\0\0\0", 4));  // a frame of length 0
+    EXPECT_TRUE(zero.closed_by_peer());
+  }
+  {
+    RawClient huge(sim.port);
+    ASSERT_EQ(huge.handshake(), 200);
+    huge.send_bytes("\x7f\xff\xff\xff");  // length above 16 MiB
+    EXPECT_TRUE(huge.closed_by_peer());
+  }
+  {
+    auto c = ready_client(sim.port, 1);
+    c->send(std::string("abc\0", 4));  // non-numeric message id
+    EXPECT_TRUE(c->closed_by_peer());
+  }
+  {
+    auto c = ready_client(sim.port, 2);
+    c->send(
+        std::string("9\0"
+                    "8\0",
+                    4));  // reqContractDetails cut short
+    EXPECT_TRUE(c->closed_by_peer());
+  }
+  {
+    RawClient early(sim.port);
+    ASSERT_EQ(early.handshake(), 200);
+    early.send(gw::encode_req_positions(200));  // before startApi
+    EXPECT_TRUE(early.closed_by_peer());
+  }
+  auto good = ready_client(sim.port, 1);
+  good->send(gw::encode_req_current_time(200));
+  EXPECT_TRUE(std::holds_alternative<gw::CurrentTime>(good->message(200)));
+}
+
+TEST(SimGwsim, FaultRefuse) {
+  Sim sim = start_sim({"--log-level", "warn", "--fault", "refuse"});
+  RawClient c(sim.port);
+  c.send_bytes(gw::encode_handshake(176, 200));
+  std::vector<std::string> frames;
+  EXPECT_TRUE(c.closed_by_peer(&frames));
+  EXPECT_TRUE(frames.empty());
+}
+
+TEST(SimGwsim, FaultCloseAfterHandshake) {
+  Sim sim = start_sim({"--log-level", "warn", "--fault", "close-after-handshake"});
+  RawClient c(sim.port);
+  EXPECT_EQ(c.handshake(), 200);
+  c.send(gw::encode_start_api(200, 1));
+  std::vector<std::string> frames;
+  EXPECT_TRUE(c.closed_by_peer(&frames));
+  EXPECT_TRUE(frames.empty()) << "nothing may follow the server version";
+}
+
+TEST(SimGwsim, FaultCloseMidAnswer) {
+  Sim sim = start_sim({"--log-level", "warn", "--fault", "close-mid-answer"});
+  auto c = ready_client(sim.port, 1);
+  c->send(gw::encode_req_positions(200));
+  EXPECT_TRUE(std::holds_alternative<gw::PositionMsg>(c->message(200)));
+  std::vector<std::string> rest;
+  EXPECT_TRUE(c->closed_by_peer(&rest));
+  EXPECT_TRUE(rest.empty()) << "only the first position may arrive";
+}
+
+TEST(SimGwsim, FaultGarbage) {
+  Sim sim = start_sim({"--log-level", "warn", "--fault", "garbage"});
+  auto c = ready_client(sim.port, 1);
+  c->send(gw::encode_req_positions(200));
+  EXPECT_TRUE(std::holds_alternative<gw::PositionMsg>(c->message(200)));
+  auto bad = c->next();
+  ASSERT_EQ(bad.status, RawClient::Status::kFrame);
+  EXPECT_THROW(gw::decode_server_message(200, bad.payload), gw::CodecError);
+  // The rest of the answer follows the garbage.
+  int positions = 1;
+  while (std::holds_alternative<gw::PositionMsg>(c->message(200))) ++positions;
+  EXPECT_EQ(positions, 5);
+}
+
+TEST(SimGwsim, FaultSilence) {
+  Sim sim = start_sim({"--log-level", "warn", "--fault", "silence"});
+  auto c = ready_client(sim.port, 1);  // the start-up burst still arrives
+  c->send(gw::encode_req_current_time(200));
+  c->send(gw::encode_req_positions(200));
+  EXPECT_EQ(c->next(500ms).status, RawClient::Status::kTimeout);
+}
+
+TEST(SimGwsim, LatencyFromCliAndPerRequestFromScenario) {
+  Sim sim = start_sim({"--log-level", "warn", "--latency-ms", "300"});
+  auto c = ready_client(sim.port, 1);
+  auto t0 = Clock::now();
+  c->send(gw::encode_req_current_time(200));
+  EXPECT_TRUE(std::holds_alternative<gw::CurrentTime>(c->message(200)));
+  EXPECT_GE(Clock::now() - t0, 300ms);
+
+  std::string path = temp_file("intentq-sim-latency", R"({"accounts": ["DU1"],
+      "latency_ms": {"default": 0, "positions": 400}})");
+  Sim slow = start_sim({"--log-level", "warn", "--scenario", path});
+  auto d = ready_client(slow.port, 1);
+  t0 = Clock::now();
+  d->send(gw::encode_req_positions(200));
+  d->send(gw::encode_req_current_time(200));
+  // The fast answer overtakes the slow one, as on a real gateway.
+  EXPECT_TRUE(std::holds_alternative<gw::CurrentTime>(d->message(200)));
+  EXPECT_LT(Clock::now() - t0, 400ms);
+  EXPECT_TRUE(std::holds_alternative<gw::PositionEnd>(d->message(200)));
+  EXPECT_GE(Clock::now() - t0, 400ms);
+  std::filesystem::remove(path);
+}
+
+TEST(SimGwsim, PacingViolationGetsError100ThenDisconnect) {
+  Sim sim = start_sim({"--log-level", "error"});
+  auto c = ready_client(sim.port, 1);
+  std::string burst;
+  for (int i = 0; i < 120; ++i) burst += gw::frame(gw::encode_req_current_time(200));
+  c->send_bytes(burst);
+  int times = 0;
+  std::vector<gw::ErrorMessage> pacing;
+  while (true) {
+    auto r = c->next();
+    ASSERT_NE(r.status, RawClient::Status::kTimeout);
+    if (r.status == RawClient::Status::kEof) break;
+    auto m = gw::decode_server_message(200, r.payload);
+    if (std::holds_alternative<gw::CurrentTime>(m)) ++times;
+    if (auto* e = std::get_if<gw::ErrorMessage>(&m)) pacing.push_back(*e);
+  }
+  // startApi counted as the first message of the window: 49 requests pass, then error 100.
+  EXPECT_EQ(times, 49);
+  ASSERT_FALSE(pacing.empty());
+  EXPECT_EQ(pacing.front().code, 100);
+  EXPECT_EQ(pacing.front().id, -1);
+  EXPECT_EQ(pacing.front().message,
+            "Max rate of messages per second has been exceeded:max=50 rec=51");
+}
+
+TEST(SimGwsim, SigtermExitsCleanly) {
+  Sim sim = start_sim({"--log-level", "warn"});
+  auto c = ready_client(sim.port, 1);
+  sim.process->signal(SIGTERM);
+  auto status = sim.process->wait_exit(kWait);
+  ASSERT_TRUE(status.has_value()) << "simulator did not exit on SIGTERM";
+  EXPECT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
+  EXPECT_TRUE(c->closed_by_peer());
+}
+
+TEST(SimGwsim, BadScenarioOrOptionExitsWithAClearMessage) {
+  std::string path = temp_file("intentq-sim-bad", R"({"accounts": ["DU1"], "positions": [{}]})");
+  test::Process p(
+      {test::bin_dir() + "/intentq-gwsim", "--listen", "127.0.0.1:0", "--scenario", path});
+  p.expect_line(std::regex(R"(bad scenario: .*positions\[0\]\.account: missing)"), kWait);
+  auto status = p.wait_exit(kWait);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(WEXITSTATUS(*status), 2);
+  std::filesystem::remove(path);
+
+  test::Process q(
+      {test::bin_dir() + "/intentq-gwsim", "--listen", "127.0.0.1:0", "--fault", "boom"});
+  q.expect_line(std::regex("unknown fault 'boom'"), kWait);
+  status = q.wait_exit(kWait);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_NE(WEXITSTATUS(*status), 0);
+}
+
+}  // namespace
+}  // namespace intentq::sim
