@@ -95,6 +95,8 @@ function waitFor(api, event, pred = () => true, what = event) {
       api.off(event, onEvent);
       rejectWait(new Error(`timed out after ${WAIT_MS} ms waiting for ${what}`));
     }, WAIT_MS);
+    // The loser of a Promise.race (waitForCode) must not keep the process alive.
+    timer.unref();
     api.on(event, onEvent);
   });
 }
