@@ -13,3 +13,11 @@ if(TARGET intentq_broker_lib)
   target_link_libraries(broker_core_test PRIVATE intentq_broker_lib GTest::gtest_main)
   gtest_discover_tests(broker_core_test PROPERTIES TIMEOUT 60 LABELS unit)
 endif()
+
+if(TARGET intentq-broker)
+  add_executable(broker_process_test ${CMAKE_CURRENT_SOURCE_DIR}/integration/broker_process_test.cpp)
+  target_link_libraries(broker_process_test PRIVATE intentq_common intentq_test_support
+    GTest::gtest_main)
+  add_dependencies(broker_process_test intentq-broker)
+  gtest_discover_tests(broker_process_test PROPERTIES TIMEOUT 60 LABELS integration)
+endif()

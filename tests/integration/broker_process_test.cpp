@@ -1,0 +1,303 @@
+// The real intentq-broker process on wildcard ports, driven by MDP clients and fake workers.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <random>
+#include <regex>
+#include <thread>
+
+#include "tests/integration/broker_support.hpp"
+
+namespace intentq::test {
+namespace {
+
+using nlohmann::json;
+
+const Msg kIntentqEcho = {"echo", "@intentq=1"};
+
+TEST(BrokerProcess, MmiServiceStatsAndUnknownMmi) {
+  BrokerProcess broker;
+  zmq::context_t ctx;
+  FakeWorker worker(ctx, broker.backend, kIntentqEcho);
+  Client client(ctx, broker.frontend);
+  // The READY may still be in flight: ask until the service shows up (bounded).
+  std::string answer;
+  for (int i = 0; i < 50 && answer != "200"; ++i) {
+    client.request("mmi.service", {"echo"});
+    answer = client.reply_body(2s).value_or(Msg{""}).at(0);
+    if (answer != "200") worker.next_request(20ms);
+  }
+  EXPECT_EQ(answer, "200");
+  client.request("mmi.service", {"no.such.service"});
+  EXPECT_EQ(client.reply_body(2s).value_or(Msg{""}).at(0), "404");
+  client.request("mmi.whatever", {});
+  EXPECT_EQ(client.reply_body(2s).value_or(Msg{""}).at(0), "501");
+  const auto stats = client.stats();
+  EXPECT_EQ(stats["services"]["echo"]["workers"], 1);
+  EXPECT_EQ(stats["services"]["echo"]["kind"], "intentq");
+  EXPECT_GE(stats["counters"]["requests"].get<int>(), 3);
+}
+
+TEST(BrokerProcess, RoundTripPublishesTheReply) {
+  BrokerProcess broker;
+  zmq::context_t ctx;
+  zmq::socket_t sub(ctx, zmq::socket_type::sub);
+  sub.set(zmq::sockopt::linger, 0);
+  sub.set(zmq::sockopt::subscribe, "result.echo.");
+  sub.connect(broker.publish);
+  FakeWorker worker(ctx, broker.backend, kIntentqEcho);
+  Client client(ctx, broker.frontend);
+  client.wait_service("echo");
+  client.submit("echo", {{"id", "rt-1"}, {"params", {{"k", "v"}}}});
+  auto req = worker.next_request(5s);
+  ASSERT_TRUE(req);
+  ASSERT_EQ(req->body.size(), 2u);
+  EXPECT_EQ(req->body[0], "echo");  // intentq workers are told the service
+  worker.reply_ok(*req);
+  const auto rep = client.reply();
+  EXPECT_TRUE(rep.ok);
+  EXPECT_EQ(rep.id, "rt-1");
+  EXPECT_EQ(rep.result, json({{"k", "v"}}));
+  // PUB is lossy for subscribers that join late; this one joined before the job ran.
+  auto pub = recv_within(sub, 5s);
+  ASSERT_TRUE(pub);
+  EXPECT_EQ((*pub)[0], "result.echo.ok");
+  EXPECT_EQ(decode_reply((*pub)[1]).id, "rt-1");
+}
+
+TEST(BrokerProcess, QueueBoundGivesBusy) {
+  BrokerProcess broker({"--max-queue", "2"});
+  zmq::context_t ctx;
+  FakeWorker worker(ctx, broker.backend, kIntentqEcho);
+  Client client(ctx, broker.frontend);
+  client.wait_service("echo");
+  client.submit("echo", {{"id", "held"}});
+  auto held = worker.next_request(5s);  // the worker takes it and holds it
+  ASSERT_TRUE(held);
+  client.submit("echo", {{"id", "q1"}});
+  client.submit("echo", {{"id", "q2"}});
+  client.submit("echo", {{"id", "over"}});
+  const auto rep = client.reply();
+  EXPECT_EQ(rep.id, "over");
+  ASSERT_TRUE(rep.error);
+  EXPECT_EQ(rep.error->code, ErrorCode::kBusy);
+  EXPECT_FALSE(client.reply_body(300ms)) << "only the job over the bound is rejected";
+  worker.reply_ok(*held);
+  EXPECT_EQ(client.reply().id, "held");
+}
+
+TEST(BrokerProcess, DeadlineTimeoutOnceAndLateReplyDropped) {
+  BrokerProcess broker;
+  zmq::context_t ctx;
+  FakeWorker worker(ctx, broker.backend, kIntentqEcho);
+  Client client(ctx, broker.frontend);
+  const auto t0 = std::chrono::steady_clock::now();
+  client.submit("echo", {{"id", "slow"}, {"deadline_ms", 300}});
+  auto req = worker.next_request(5s);
+  ASSERT_TRUE(req);
+  EXPECT_LE(decode_request(req->body.back()).deadline_ms.value_or(0), 300u);
+  const auto rep = client.reply(5s);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_TRUE(rep.error);
+  EXPECT_EQ(rep.error->code, ErrorCode::kTimeout);
+  EXPECT_GE(took, 290ms);
+  EXPECT_LT(took, 2s);
+  worker.reply_ok(*req);  // late
+  EXPECT_FALSE(client.reply_body(500ms)) << "a late reply must not reach the client";
+  const auto stats = client.stats();
+  EXPECT_EQ(stats["counters"]["timeouts"], 1);
+  EXPECT_EQ(stats["counters"]["late_replies_dropped"], 1);
+  // The worker is idle again.
+  client.submit("echo", {{"id", "after"}});
+  auto next = worker.next_request(5s);
+  ASSERT_TRUE(next);
+  worker.reply_ok(*next);
+  EXPECT_EQ(client.reply().id, "after");
+}
+
+TEST(BrokerProcess, SameIdDuringAndAfterRunsOnce) {
+  BrokerProcess broker;
+  zmq::context_t ctx;
+  FakeWorker worker(ctx, broker.backend, kIntentqEcho);
+  Client a(ctx, broker.frontend), b(ctx, broker.frontend), c(ctx, broker.frontend);
+  a.wait_service("echo");
+  a.submit("echo", {{"id", "once"}, {"params", {{"n", 1}}}});
+  auto req = worker.next_request(5s);
+  ASSERT_TRUE(req);
+  b.submit("echo", {{"id", "once"}, {"params", {{"n", 1}}}});  // during
+  // Make sure b's request reached the broker before the reply (mmi is answered in order).
+  b.stats();
+  worker.reply_ok(*req);
+  EXPECT_TRUE(a.reply().ok);
+  EXPECT_TRUE(b.reply().ok);
+  c.submit("echo", {{"id", "once"}});  // after
+  const auto cached = c.reply();
+  EXPECT_TRUE(cached.ok);
+  EXPECT_EQ(cached.result, json({{"n", 1}}));
+  EXPECT_FALSE(worker.next_request(300ms));
+  EXPECT_EQ(worker.requests_seen, 1);
+}
+
+TEST(BrokerProcess, UnknownIntentIsAnsweredAtOnce) {
+  BrokerProcess broker;
+  zmq::context_t ctx;
+  Client client(ctx, broker.frontend);
+  client.submit("nobody.serves.this", {{"id", "u1"}});
+  const auto rep = client.reply(2s);
+  ASSERT_TRUE(rep.error);
+  EXPECT_EQ(rep.error->code, ErrorCode::kUnknownIntent);
+  EXPECT_EQ(rep.id, "u1");
+}
+
+// Raw TCP connections writing random bytes, and ZeroMQ peers writing malformed MDP, on both
+// ports: the broker stays up and valid traffic is unaffected.
+TEST(BrokerProcess, GarbageOnBothPortsLeavesValidTrafficUnaffected) {
+  BrokerProcess broker({"--max-message-bytes", "65536"});
+  zmq::context_t ctx;
+  FakeWorker worker(ctx, broker.backend, kIntentqEcho);
+  Client client(ctx, broker.frontend);
+  client.wait_service("echo");
+  std::mt19937 rng(99);
+  auto port_of = [](const std::string& ep) { return std::stoi(ep.substr(ep.rfind(':') + 1)); };
+  for (const auto& ep : {broker.frontend, broker.backend}) {
+    for (int conn = 0; conn < 20; ++conn) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      ASSERT_GE(fd, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(static_cast<uint16_t>(port_of(ep)));
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+        std::string junk(1 + rng() % 4096, '\0');
+        for (auto& ch : junk) ch = static_cast<char>(rng());
+        if (conn % 4 == 0) junk.replace(0, 2, "\xff\x00", 2);  // looks like a ZMTP signature
+        [[maybe_unused]] auto n = ::write(fd, junk.data(), junk.size());
+      }
+      ::close(fd);
+    }
+    zmq::socket_t bad(ctx, zmq::socket_type::dealer);
+    bad.set(zmq::sockopt::linger, 0);
+    bad.connect(ep);
+    const Msg pieces[] = {{},
+                          {"x"},
+                          {"", "MDPC01"},
+                          {"", "MDPW01", "\x07"},
+                          {"", "MDPW01", "\x03", "tok", ""},
+                          {"", "MDPW01", "\x01", "mmi.evil"},
+                          {"", "MDPC01", "echo", "\xc1\xc1"},
+                          {"", "MDPC01", "echo", "\xdf\xff\xff\xff\xff"},
+                          {"", "MDPC01", "mmi.service"},
+                          {"", "MDPC01", std::string(300, 's'), "x"},
+                          {std::string(70000, 'L')}};  // over --max-message-bytes
+    for (int i = 0; i < 200; ++i) {
+      const auto& p = pieces[i % std::size(pieces)];
+      if (p.empty()) {
+        std::string r(rng() % 64, '\0');
+        for (auto& ch : r) ch = static_cast<char>(rng());
+        send(bad, {r});
+      } else {
+        send(bad, p);
+      }
+    }
+  }
+  // Valid traffic still flows, on a fresh client and the worker registered before the flood.
+  client.submit("echo", {{"id", "after-garbage"}});
+  auto req = worker.next_request(5s);
+  ASSERT_TRUE(req);
+  worker.reply_ok(*req);
+  const auto rep = client.reply();
+  EXPECT_TRUE(rep.ok);
+  EXPECT_EQ(rep.id, "after-garbage");
+  EXPECT_TRUE(broker.process->running());
+  const auto stats = client.stats();
+  EXPECT_GT(stats["counters"]["bad_requests"].get<int>(), 0);
+  EXPECT_GT(stats["counters"]["bad_worker_messages"].get<int>(), 0);
+}
+
+TEST(BrokerProcess, LostBusyWorkerJobRequeuedOnceOrWorkerLost) {
+  BrokerProcess broker({"--heartbeat-ms", "100", "--liveness", "3"});
+  zmq::context_t ctx;
+  Client client(ctx, broker.frontend);
+  {
+    FakeWorker doomed(ctx, broker.backend, kIntentqEcho);
+    client.wait_service("echo");
+    client.submit("echo", {{"id", "retry-me"}, {"deadline_ms", 10000}});
+    ASSERT_TRUE(doomed.next_request(5s));
+    doomed.close();  // dies mid-job without a word, like kill -9
+  }
+  const auto lost_at = std::chrono::steady_clock::now();
+  FakeWorker rescuer(ctx, broker.backend, kIntentqEcho);
+  auto again = rescuer.next_request(5s);
+  ASSERT_TRUE(again) << "the job should be re-queued to the live worker";
+  const auto detect = std::chrono::steady_clock::now() - lost_at;
+  EXPECT_LT(detect, 1500ms) << "liveness is 3 x 100 ms";
+  EXPECT_EQ(decode_request(again->body.back()).id, "retry-me");
+  rescuer.reply_ok(*again);
+  EXPECT_TRUE(client.reply().ok);
+
+  // A non-retryable intent is answered WORKER_LOST instead, even with another worker free.
+  FakeWorker doomed(ctx, broker.backend, {"order", "@intentq=1", "@nonretryable=order"});
+  client.wait_service("order");
+  client.submit("order", {{"id", "o-1"}});
+  auto r1 = doomed.next_request(5s);
+  ASSERT_TRUE(r1);
+  // The spare announces a slow heartbeat so the test need not pump it.
+  FakeWorker spare(ctx, broker.backend,
+                   {"order", "@intentq=1", "@nonretryable=order", "@heartbeat=5000"});
+  doomed.close();
+  const auto rep = client.reply(5s);
+  ASSERT_TRUE(rep.error);
+  EXPECT_EQ(rep.error->code, ErrorCode::kWorkerLost);
+  EXPECT_FALSE(spare.next_request(300ms));
+  EXPECT_EQ(spare.requests_seen, 0);
+}
+
+TEST(BrokerProcess, SigtermDrainsRunningJobsAndExitsZero) {
+  BrokerProcess broker({"--drain-timeout-ms", "5000"});
+  zmq::context_t ctx;
+  FakeWorker worker(ctx, broker.backend, kIntentqEcho);
+  Client client(ctx, broker.frontend), late(ctx, broker.frontend);
+  client.wait_service("echo");
+  client.submit("echo", {{"id", "in-flight"}});
+  auto req = worker.next_request(5s);
+  ASSERT_TRUE(req);
+  broker.process->signal(SIGTERM);
+  broker.process->expect_line(std::regex("draining"), 5s);
+  late.submit("echo", {{"id", "too-late"}});
+  const auto refused = late.reply();
+  ASSERT_TRUE(refused.error);
+  EXPECT_EQ(refused.error->code, ErrorCode::kBusy);
+  worker.reply_ok(*req);
+  EXPECT_TRUE(client.reply().ok);
+  const auto status = broker.process->wait_exit(5s);
+  ASSERT_TRUE(status) << "broker did not exit after its last job";
+  EXPECT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
+}
+
+TEST(BrokerProcess, SigtermAnswersUnfinishedJobsTimeoutAfterDrainTimeout) {
+  BrokerProcess broker({"--drain-timeout-ms", "300"});
+  zmq::context_t ctx;
+  FakeWorker worker(ctx, broker.backend, kIntentqEcho);
+  Client client(ctx, broker.frontend);
+  client.wait_service("echo");
+  client.submit("echo", {{"id", "stuck"}});
+  ASSERT_TRUE(worker.next_request(5s));
+  const auto t0 = std::chrono::steady_clock::now();
+  broker.process->signal(SIGTERM);
+  const auto rep = client.reply(5s);
+  ASSERT_TRUE(rep.error);
+  EXPECT_EQ(rep.error->code, ErrorCode::kTimeout);
+  const auto status = broker.process->wait_exit(5s);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+}
+
+}  // namespace
+}  // namespace intentq::test
