@@ -7,3 +7,15 @@ if(TARGET intentq_gateway)
     gtest_discover_tests(${name} PROPERTIES TIMEOUT 30 LABELS "unit;session")
   endforeach()
 endif()
+
+if(TARGET intentq_gateway AND TARGET intentq_test_support)
+  add_executable(session_test ${CMAKE_CURRENT_SOURCE_DIR}/integration/session_test.cpp)
+  target_link_libraries(session_test PRIVATE intentq_gateway intentq_test_support
+    nlohmann_json::nlohmann_json GTest::gtest_main)
+  target_compile_definitions(session_test PRIVATE
+    INTENTQ_SESSION_SCENARIO="${CMAKE_CURRENT_SOURCE_DIR}/data/session_scenario.json")
+  if(TARGET intentq-gwsim)
+    add_dependencies(session_test intentq-gwsim)
+  endif()
+  gtest_discover_tests(session_test PROPERTIES TIMEOUT 120 LABELS "integration;session")
+endif()
