@@ -21,3 +21,12 @@ if(TARGET intentq-broker)
   add_dependencies(broker_process_test intentq-broker)
   gtest_discover_tests(broker_process_test PROPERTIES TIMEOUT 60 LABELS integration)
 endif()
+
+# Stock Majordomo peers in Python (RFC 7, no intentq knowledge) against the real broker. Slow on
+# purpose: a stock worker must survive 20 s of idleness at its 2.5 s heartbeat pace.
+if(TARGET intentq-broker)
+  add_test(NAME broker_interop_python
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/interop/interop_test.py
+      --broker $<TARGET_FILE:intentq-broker>)
+  set_tests_properties(broker_interop_python PROPERTIES TIMEOUT 120 LABELS "interop;slow")
+endif()
