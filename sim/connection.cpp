@@ -81,6 +81,9 @@ void Connection::send_raw(std::string bytes) {
 void Connection::close_when_flushed() {
   if (!open()) return;
   closing_ = true;
+  // The clientId is free from now on: a client reconnecting at once must not get 326 while we
+  // wait for its old socket to finish closing.
+  if (client_id_) server_.unregister_client(*client_id_, id_);
   wake_.cancel();
 }
 

@@ -335,6 +335,9 @@ TEST(SimGwsim, FaultCloseMidAnswer) {
   std::vector<std::string> rest;
   EXPECT_TRUE(c->closed_by_peer(&rest));
   EXPECT_TRUE(rest.empty()) << "only the first position may arrive";
+  // The clientId is free as soon as the simulator closes, even though this client has not
+  // closed its socket yet: an immediate reconnect is admitted.
+  EXPECT_NO_THROW(ready_client(sim.port, 1));
 }
 
 TEST(SimGwsim, FaultGarbage) {
