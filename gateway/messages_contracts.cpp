@@ -60,7 +60,7 @@ void contract_data_fields(V& v, ContractDataMsg& m) {
   v.str(d.valid_exchanges);
   v.i32(d.price_magnifier);
   v.i64(d.under_con_id);
-  v.str(d.long_name);
+  v.text(d.long_name);  // non-ASCII arrives as \uXXXX (sv >= 153)
   v.str(c.primary_exchange);
   v.str(d.contract_month);
   v.str(d.industry);

@@ -35,7 +35,8 @@ class Writer {
 
   void version(int n) { w_.i64(n); }
   void str(std::string& s) { w_.str(s); }
-  void lit(std::string_view s) { w_.str(s); }  // a field we always write the same way
+  void lit(std::string_view s) { w_.str(s); }               // a field we always write the same way
+  void text(std::string& s) { w_.str(escape_unicode(s)); }  // IB's "\uXXXX" escaping
   void i64(int64_t& v) { w_.i64(v); }
   void i32(int& v) { w_.i64(v); }
   void boolean(bool& b) { w_.boolean(b); }
@@ -96,6 +97,7 @@ class Reader {
   void version(int) { r_.str(); }  // message versions are implied by sv; read and ignore
   void str(std::string& s) { s = std::string(r_.str()); }
   void lit(std::string_view) { r_.str(); }
+  void text(std::string& s) { s = unescape_unicode(r_.str()); }
   void i64(int64_t& v) { v = r_.i64(); }
   void i32(int& v) { v = r_.i32(); }
   void boolean(bool& b) { b = r_.boolean(); }

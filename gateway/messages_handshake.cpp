@@ -32,7 +32,7 @@ void error_fields(V& v, ErrorMessage& e) {
   if (v.sv() < kMinSvErrorTime) v.version(2);
   v.i64(e.id);
   v.i32(e.code);
-  v.str(e.message);
+  v.text(e.message);  // non-ASCII arrives as \uXXXX (sv >= 153)
   if (v.sv() >= kMinSvAdvancedOrderReject) v.str(e.advanced_order_reject_json);
   if (v.sv() >= kMinSvErrorTime) v.opt_i64(e.error_time_ms);
 }

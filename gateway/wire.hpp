@@ -62,6 +62,14 @@ class FrameReader {
 std::string format_double(double v);
 std::string format_java_double(double v);
 
+// IB's ASCII-7 text escaping (server versions >= 153) for error texts and contract long names:
+// the gateway sends non-ASCII characters as "\uXXXX" (UTF-16 code units). unescape_unicode turns
+// them into UTF-8 (surrogate pairs combined; a lone surrogate becomes U+FFFD; anything that is not
+// "\u" + 4 hex digits stays as it is). escape_unicode is the inverse for valid UTF-8 (invalid
+// bytes pass through), and also escapes a backslash that would otherwise read as an escape.
+std::string unescape_unicode(std::string_view s);
+std::string escape_unicode(std::string_view s);
+
 // Builds one payload of NUL-terminated text fields.
 class FieldWriter {
  public:

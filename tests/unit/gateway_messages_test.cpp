@@ -101,6 +101,13 @@ TEST(Messages, ErrorLayoutChangesAt194) {
   EXPECT_EQ(server_as<ErrorMessage>(200, encode_error(200, notice)), notice);
 }
 
+TEST(Messages, ErrorTextCarriesUnicodeEscapes) {
+  // A non-English gateway sends escapes (sv >= 153); the model holds UTF-8.
+  ErrorMessage e = server_as<ErrorMessage>(200, nul("4|7|200|Aucune d\\u00e9finition||1|"));
+  EXPECT_EQ(e.message, "Aucune d\u00e9finition");
+  EXPECT_EQ(pipes(encode_error(200, e)), "4|7|200|Aucune d\\u00e9finition||1|");
+}
+
 TEST(Messages, PositionRoundTrips) {
   Position p;
   p.account = "DU9000001";

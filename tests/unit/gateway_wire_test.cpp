@@ -225,6 +225,25 @@ TEST(FieldReader, MalformedFieldsThrow) {
   EXPECT_THROW(cut.str(), CodecError);
 }
 
+TEST(UnicodeEscapes, DecodeLikeTheOfficialClients) {
+  EXPECT_EQ(unescape_unicode("Caf\\u00e9 \\u4e2d \\u12"), "Caf\u00e9 \u4e2d \\u12");
+  EXPECT_EQ(unescape_unicode("\\ud83d\\ude00!"), "\U0001F600!");  // surrogate pair
+  EXPECT_EQ(unescape_unicode("\\ud83d."), "\uFFFD.");             // lone high surrogate
+  EXPECT_EQ(unescape_unicode("\\u0000"), "\uFFFD");               // never a NUL in a field
+  EXPECT_EQ(unescape_unicode("\\uZZZZ \\u00"), "\\uZZZZ \\u00");
+  EXPECT_EQ(unescape_unicode("plain"), "plain");
+}
+
+TEST(UnicodeEscapes, EncodeIsTheInverse) {
+  EXPECT_EQ(escape_unicode("Caf\u00e9 \u4e2d"), "Caf\\u00e9 \\u4e2d");
+  EXPECT_EQ(escape_unicode("\U0001F600"), "\\ud83d\\ude00");
+  // A literal "\u0041" must not turn into "A" on the way back.
+  EXPECT_EQ(escape_unicode("a\\u0041"), "a\\u005cu0041");
+  for (std::string s : {"Caf\u00e9", "\U0001F600 x", "a\\u0041", "\\", "\\u12", "\xff\xfe bad"}) {
+    EXPECT_EQ(unescape_unicode(escape_unicode(s)), s) << s;
+  }
+}
+
 TEST(FieldReader, CountsAndSkips) {
   const std::string r_payload = nul("a|b||d|");
   FieldReader r(r_payload);
