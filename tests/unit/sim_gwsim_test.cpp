@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <random>
 #include <regex>
 #include <stdexcept>
 #include <string>
@@ -78,6 +79,7 @@ class RawClient {
     }
   }
   void send(std::string_view payload) { send_bytes(gw::frame(payload)); }
+  void shutdown_send() { ::shutdown(fd_, SHUT_WR); }
 
   Read next(std::chrono::milliseconds timeout = kWait) {
     auto deadline = Clock::now() + timeout;
@@ -303,6 +305,41 @@ TEST(SimGwsim, MalformedInputClosesOnlyThatClient) {
     early.send(gw::encode_req_positions(200));  // before startApi
     EXPECT_TRUE(early.closed_by_peer());
   }
+  auto good = ready_client(sim.port, 1);
+  good->send(gw::encode_req_current_time(200));
+  EXPECT_TRUE(std::holds_alternative<gw::CurrentTime>(good->message(200)));
+}
+
+TEST(SimGwsim, RandomInputNeverCrashesTheSimulator) {
+  Sim sim = start_sim({"--log-level", "off"});
+  std::mt19937 rng(12345);  // fixed seed: a failure is reproducible
+  auto random_bytes = [&](size_t n) {
+    std::string b(n, '\0');
+    for (auto& ch : b) ch = static_cast<char>(rng() & 0xff);
+    return b;
+  };
+  for (int round = 0; round < 150; ++round) {
+    RawClient c(sim.port);
+    try {
+      if (round % 3 == 0) {
+        c.send_bytes(random_bytes(1 + rng() % 64));  // not even a handshake
+      } else {
+        c.send_bytes(gw::encode_handshake(176, 200));
+        if (round % 3 == 2) c.send(gw::encode_start_api(200, 1000 + round));
+        // Frames with random payloads: random ids, random fields, random lengths.
+        for (int i = 0; i < 5; ++i) {
+          std::string payload =
+              std::to_string(rng() % 80) + std::string(1, '\0') + random_bytes(rng() % 40);
+          c.send_bytes(gw::frame(payload));
+        }
+      }
+      c.shutdown_send();
+    } catch (const std::runtime_error&) {
+      // The simulator closed this connection while we were still sending: fine.
+    }
+    EXPECT_TRUE(c.closed_by_peer()) << "round " << round;
+  }
+  ASSERT_TRUE(sim.process->running()) << sim.process->output_text();
   auto good = ready_client(sim.port, 1);
   good->send(gw::encode_req_current_time(200));
   EXPECT_TRUE(std::holds_alternative<gw::CurrentTime>(good->message(200)));
