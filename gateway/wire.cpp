@@ -158,7 +158,10 @@ void append_utf8(std::string& out, uint32_t cp) {
 size_t utf8_at(std::string_view s, size_t i, uint32_t& cp) {
   auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char b = byte(i);
-  size_t n = b >= 0xF0 && b <= 0xF4 ? 4 : b >= 0xE0 ? 3 : b >= 0xC2 && b < 0xE0 ? 2 : 0;
+  size_t n = (b >= 0xC2 && b <= 0xDF)   ? 2
+             : (b >= 0xE0 && b <= 0xEF) ? 3
+             : (b >= 0xF0 && b <= 0xF4) ? 4
+                                        : 0;
   if (n == 0 || i + n > s.size()) return 0;
   cp = n == 2 ? b & 0x1F : n == 3 ? b & 0x0F : b & 0x07;
   for (size_t k = 1; k < n; ++k) {

@@ -239,7 +239,8 @@ TEST(UnicodeEscapes, EncodeIsTheInverse) {
   EXPECT_EQ(escape_unicode("\U0001F600"), "\\ud83d\\ude00");
   // A literal "\u0041" must not turn into "A" on the way back.
   EXPECT_EQ(escape_unicode("a\\u0041"), "a\\u005cu0041");
-  for (std::string s : {"Caf\u00e9", "\U0001F600 x", "a\\u0041", "\\", "\\u12", "\xff\xfe bad"}) {
+  for (std::string s : {"Caf\u00e9", "\U0001F600 x", "a\\u0041", "\\", "\\u12", "\xff\xfe bad",
+                        "\xff\xbf\xbf", "\xf5\x80\x80\x80", "\xe0\x80\x80", "\xed\xa0\x80"}) {
     EXPECT_EQ(unescape_unicode(escape_unicode(s)), s) << s;
   }
 }
