@@ -43,6 +43,26 @@ TEST(BrokerProcess, MmiServiceStatsAndUnknownMmi) {
   EXPECT_GE(stats["counters"]["requests"].get<int>(), 3);
 }
 
+TEST(BrokerProcess, EnvironmentSetsEndpointsAndFlagsOverrideIt) {
+  Process broker({bin_dir() + "/intentq-broker", "--publish", "tcp://127.0.0.1:*"},
+                 {"INTENTQ_FRONTEND=tcp://127.0.0.1:*", "INTENTQ_BACKEND=tcp://127.0.0.1:*",
+                  "INTENTQ_PUBLISH=tcp://0.0.0.0:1"});  // overridden by the flag: no bind error
+  const auto m = broker.expect_line(
+      std::regex(R"(ready frontend=tcp://127.0.0.1:(\d+) backend=tcp://127.0.0.1:(\d+) )"
+                 R"(publish=tcp://127.0.0.1:(\d+))"),
+      10s);
+  EXPECT_NE(m[1], m[2]);
+  // A bind that fails is reported and the broker exits non-zero without a readiness line.
+  Process clash({bin_dir() + "/intentq-broker", "--frontend", "tcp://127.0.0.1:" + m[1].str(),
+                 "--backend", "tcp://127.0.0.1:*", "--publish", "tcp://127.0.0.1:*"});
+  const auto status = clash.wait_exit(10s);
+  ASSERT_TRUE(status);
+  EXPECT_NE(WEXITSTATUS(*status), 0);
+  EXPECT_EQ(clash.output_text().find("intentq-broker ready"), std::string::npos);
+  EXPECT_NE(clash.output_text().find("cannot bind frontend"), std::string::npos)
+      << clash.output_text();
+}
+
 TEST(BrokerProcess, RoundTripPublishesTheReply) {
   BrokerProcess broker;
   zmq::context_t ctx;
@@ -96,6 +116,7 @@ TEST(BrokerProcess, DeadlineTimeoutOnceAndLateReplyDropped) {
   zmq::context_t ctx;
   FakeWorker worker(ctx, broker.backend, kIntentqEcho);
   Client client(ctx, broker.frontend);
+  client.wait_service("echo");
   const auto t0 = std::chrono::steady_clock::now();
   client.submit("echo", {{"id", "slow"}, {"deadline_ms", 300}});
   auto req = worker.next_request(5s);
