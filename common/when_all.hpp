@@ -21,6 +21,11 @@
 //   deadline), the tasks' frames and the caller's frame are destroyed with it; the shared state is
 //   owned only by those frames and the pending timer wait, so nothing dangles or leaks.
 //
+// g++ 12 caution: build the when_all awaitable (and its argument awaitables) as named locals and
+// `co_await std::move(all)`. g++ 12 mis-destroys non-trivial temporaries (std::string,
+// std::function, lambdas with captures) that live inside a co_await expression across a
+// suspension; the summary intent crashed with a double free that way.
+//
 // Requirement: the executor runs handlers one at a time (a single-threaded io_context, as the
 // worker's per-job context is, or a strand); the shared state is not otherwise synchronised.
 #pragma once

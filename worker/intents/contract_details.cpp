@@ -10,8 +10,8 @@ namespace {
 
 awaitable<nlohmann::json> fetch_contract_details(JobContext& job, gw::Contract contract,
                                                  std::shared_ptr<gw::Session> session) {
-  auto details =
-      co_await intents::timed(job, "contract_details", session->contract_details(contract));
+  auto fetch = intents::timed(job, "contract_details", session->contract_details(contract));
+  auto details = co_await std::move(fetch);
   nlohmann::json contracts = nlohmann::json::array();
   for (const auto& d : details) contracts.push_back(intents::contract_details_json(d));
   co_return nlohmann::json{{"contracts", std::move(contracts)}};
@@ -21,9 +21,13 @@ awaitable<nlohmann::json> fetch_contract_details(JobContext& job, gw::Contract c
 
 awaitable<nlohmann::json> run_contract_details(JobContext& job) {
   auto contract = intents::parse_contract_params(job);
-  co_return co_await intents::with_session(job, [&job, contract](auto session) {
+  // Named locals, not temporaries inside the co_await expression: g++ 12 mis-destroys
+  // non-trivial temporaries that live across a suspension point.
+  intents::SessionBody body = [&job, contract](std::shared_ptr<gw::Session> session) {
     return fetch_contract_details(job, contract, std::move(session));
-  });
+  };
+  auto task = intents::with_session(job, std::move(body));
+  co_return co_await std::move(task);
 }
 
 }  // namespace intentq

@@ -20,7 +20,8 @@ std::string utc_text(int64_t epoch_seconds) {
 
 awaitable<nlohmann::json> fetch_current_time(JobContext& job,
                                              std::shared_ptr<gw::Session> session) {
-  auto time = co_await intents::timed(job, "current_time", session->current_time());
+  auto fetch = intents::timed(job, "current_time", session->current_time());
+  auto time = co_await std::move(fetch);
   co_return nlohmann::json{{"time", time},
                            {"time_utc", utc_text(time)},
                            {"server_version", session->server_version()},
@@ -31,8 +32,13 @@ awaitable<nlohmann::json> fetch_current_time(JobContext& job,
 
 awaitable<nlohmann::json> run_current_time(JobContext& job) {
   intents::parse_no_params(job);
-  co_return co_await intents::with_session(
-      job, [&job](auto session) { return fetch_current_time(job, std::move(session)); });
+  // Named locals, not temporaries inside the co_await expression: g++ 12 mis-destroys
+  // non-trivial temporaries that live across a suspension point.
+  intents::SessionBody body = [&job](std::shared_ptr<gw::Session> session) {
+    return fetch_current_time(job, std::move(session));
+  };
+  auto task = intents::with_session(job, std::move(body));
+  co_return co_await std::move(task);
 }
 
 }  // namespace intentq

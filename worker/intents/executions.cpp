@@ -11,7 +11,8 @@ namespace {
 awaitable<nlohmann::json> fetch_executions(JobContext& job, intents::ExecutionsParams p,
                                            std::shared_ptr<gw::Session> session) {
   intents::check_account(p.account, session->accounts());
-  auto fills = co_await intents::timed(job, "executions", session->executions(p.filter));
+  auto fetch = intents::timed(job, "executions", session->executions(p.filter));
+  auto fills = co_await std::move(fetch);
   // The gateway applies the filter; the account filter is applied here too, so a gateway that
   // ignores a filter field cannot leak another account's fills into the result.
   co_return nlohmann::json{{"fills", intents::fills_json(fills, p.account)}};
@@ -21,9 +22,13 @@ awaitable<nlohmann::json> fetch_executions(JobContext& job, intents::ExecutionsP
 
 awaitable<nlohmann::json> run_executions(JobContext& job) {
   auto params = intents::parse_executions_params(job);
-  co_return co_await intents::with_session(job, [&job, params](auto session) {
+  // Named locals, not temporaries inside the co_await expression: g++ 12 mis-destroys
+  // non-trivial temporaries that live across a suspension point.
+  intents::SessionBody body = [&job, params](std::shared_ptr<gw::Session> session) {
     return fetch_executions(job, params, std::move(session));
-  });
+  };
+  auto task = intents::with_session(job, std::move(body));
+  co_return co_await std::move(task);
 }
 
 }  // namespace intentq

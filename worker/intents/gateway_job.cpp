@@ -91,7 +91,9 @@ awaitable<nlohmann::json> with_session(JobContext& job, SessionBody body) {
   std::exception_ptr error;
   auto start = Clock::now();
   try {
-    session = co_await gw::Session::connect(options);
+    // Named, not a temporary in the co_await expression (g++ 12 coroutine temporaries bug).
+    auto connecting = gw::Session::connect(options);
+    session = co_await std::move(connecting);
   } catch (const gw::GatewayError& e) {
     // A connect that only timed out because the job ran out of time is the job's TIMEOUT.
     if (cut_by_deadline && e.kind == Kind::kUnreachable && Clock::now() >= job.deadline)
@@ -102,7 +104,8 @@ awaitable<nlohmann::json> with_session(JobContext& job, SessionBody body) {
 
   nlohmann::json result;
   try {
-    result = co_await body(session);
+    auto running = body(session);
+    result = co_await std::move(running);
   } catch (...) {
     error = std::current_exception();
   }

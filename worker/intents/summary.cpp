@@ -2,6 +2,7 @@
 // one session; the job costs about the slowest fetch, not the sum (timings_ms shows each fetch
 // and "fetch", the whole fetch phase).
 #include <chrono>
+#include <functional>
 
 #include "common/when_all.hpp"
 #include "worker/intents/gateway_intents.hpp"
@@ -21,12 +22,19 @@ awaitable<nlohmann::json> fetch_summary(JobContext& job, intents::SummaryParams 
   auto start = std::chrono::steady_clock::now();
   // The first failure aborts the session, which wakes the other three at once; when_all then
   // rethrows that first failure, not the cancellations it caused.
-  auto [positions, orders, fills, rows] = co_await when_all(
-      [session](std::exception_ptr) { session->abort(); },
-      intents::timed(job, "positions", session->positions()),
-      intents::timed(job, "open_orders", session->all_open_orders()),
-      intents::timed(job, "executions", session->executions(filter)),
-      intents::timed(job, "account_summary", session->account_summary(p.group, p.tags)));
+  // Every awaitable is a named local: g++ 12 mis-destroys non-trivial temporaries that live
+  // across a suspension point, so the co_await expression below holds none.
+  auto positions_task = intents::timed(job, "positions", session->positions());
+  auto orders_task = intents::timed(job, "open_orders", session->all_open_orders());
+  auto fills_task = intents::timed(job, "executions", session->executions(filter));
+  auto rows_task =
+      intents::timed(job, "account_summary", session->account_summary(p.group, p.tags));
+  std::function<void(std::exception_ptr)> abort_session = [session](std::exception_ptr) {
+    session->abort();
+  };
+  auto all = when_all(std::move(abort_session), std::move(positions_task), std::move(orders_task),
+                      std::move(fills_task), std::move(rows_task));
+  auto [positions, orders, fills, rows] = co_await std::move(all);
   job.timings_ms["fetch"] = intents::elapsed_ms(start);
 
   nlohmann::json result = nlohmann::json::object();
@@ -42,8 +50,13 @@ awaitable<nlohmann::json> fetch_summary(JobContext& job, intents::SummaryParams 
 
 awaitable<nlohmann::json> run_summary(JobContext& job) {
   auto params = intents::parse_summary_params(job);
-  co_return co_await intents::with_session(
-      job, [&job, params](auto session) { return fetch_summary(job, params, std::move(session)); });
+  // Named locals, not temporaries inside the co_await expression: g++ 12 mis-destroys
+  // non-trivial temporaries that live across a suspension point.
+  intents::SessionBody body = [&job, params](std::shared_ptr<gw::Session> session) {
+    return fetch_summary(job, params, std::move(session));
+  };
+  auto task = intents::with_session(job, std::move(body));
+  co_return co_await std::move(task);
 }
 
 }  // namespace intentq
