@@ -8,6 +8,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/sd_notify.hpp"
+
 namespace intentq::broker {
 namespace {
 
@@ -93,10 +95,21 @@ int Server::run() {
   };
   Frames frames;
   Clock::time_point drain_deadline{};
+  // systemd: READY=1 once bound (the caller printed the readiness line already); watchdog pings
+  // come from this loop so a hung loop is noticed; STOPPING=1 when draining starts.
+  sd_notify("READY=1\nSTATUS=serving");
+  const auto watchdog = sd_watchdog_interval();
+  const auto watchdog_every = watchdog ? std::chrono::duration_cast<Ms>(*watchdog / 2) : Ms::max();
+  auto next_watchdog = Clock::now();
   while (true) {
     auto now = Clock::now();
     if (broker_.draining() && (broker_.idle() || now >= drain_deadline)) break;
+    if (watchdog && now >= next_watchdog) {
+      sd_notify("WATCHDOG=1");
+      next_watchdog = now + watchdog_every;
+    }
     auto wake = broker_.next_wakeup();
+    if (watchdog) wake = std::min(wake, next_watchdog);
     if (broker_.draining()) wake = std::min(wake, drain_deadline);
     const auto wait = std::chrono::duration_cast<Ms>(wake - now).count();
     // Round up so a wake-up is never early by a fraction of a millisecond (a busy spin).
@@ -114,6 +127,7 @@ int Server::run() {
       if (!broker_.draining()) {
         broker_.begin_drain(now);
         drain_deadline = now + config_.drain_timeout;
+        sd_notify("STOPPING=1\nSTATUS=draining");
       }
     }
     if (items[0].revents & ZMQ_POLLIN)

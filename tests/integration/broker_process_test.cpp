@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -61,6 +62,41 @@ TEST(BrokerProcess, EnvironmentSetsEndpointsAndFlagsOverrideIt) {
   EXPECT_EQ(clash.output_text().find("intentq-broker ready"), std::string::npos);
   EXPECT_NE(clash.output_text().find("cannot bind frontend"), std::string::npos)
       << clash.output_text();
+}
+
+// systemd notifications: READY=1 after binding, WATCHDOG=1 pings from the loop, STOPPING=1 on
+// SIGTERM. A datagram socket stands in for systemd's.
+TEST(BrokerProcess, NotifiesSystemdReadyWatchdogStopping) {
+  const std::string path = "/tmp/intentq-broker-notify-" + std::to_string(::getpid());
+  ::unlink(path.c_str());
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  auto next = [&] {
+    char buf[256];
+    const auto n = ::recv(fd, buf, sizeof buf, 0);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+  };
+  {
+    Process broker({bin_dir() + "/intentq-broker", "--frontend", "tcp://127.0.0.1:*", "--backend",
+                    "tcp://127.0.0.1:*", "--publish", "tcp://127.0.0.1:*"},
+                   {"NOTIFY_SOCKET=" + path, "WATCHDOG_USEC=200000"});
+    EXPECT_NE(next().find("READY=1"), std::string::npos);
+    EXPECT_EQ(next(), "WATCHDOG=1");
+    EXPECT_EQ(next(), "WATCHDOG=1");
+    broker.signal(SIGTERM);
+    std::string m;
+    for (int i = 0; i < 20 && m.find("STOPPING=1") == std::string::npos; ++i) m = next();
+    EXPECT_NE(m.find("STOPPING=1"), std::string::npos);
+    ASSERT_TRUE(broker.wait_exit(5s));
+  }
+  ::close(fd);
+  ::unlink(path.c_str());
 }
 
 TEST(BrokerProcess, RoundTripPublishesTheReply) {
