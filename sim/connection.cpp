@@ -102,6 +102,10 @@ awaitable<void> Connection::write_loop(std::shared_ptr<Connection> self) {
     }
     if (self->closed_) co_return;
     if (self->closing_) {
+      if (self->peer_closed_) {
+        self->close();
+        co_return;
+      }
       // Half-close and let the read loop drain until the client's EOF (bounded by linger_).
       self->socket_.shutdown(tcp::socket::shutdown_send, ec);
       self->linger_.expires_after(kLingerTime);
@@ -181,14 +185,25 @@ awaitable<void> Connection::read_loop(std::shared_ptr<Connection> self) {
       }
       size_t n = co_await read_some();
       if (n == 0) {
-        if (!self->closed_) spdlog::info("conn {}: client closed the connection", self->id_);
-        self->close();
+        if (self->closed_) co_return;
+        spdlog::info("conn {}: client closed the connection", self->id_);
+        // Answers already queued still go out (the client may only have half-closed).
+        self->peer_closed_ = true;
+        if (self->closing_) {
+          self->close();
+        } else {
+          self->close_when_flushed();
+        }
         co_return;
       }
       if (self->open()) frames.append(chunk.data(), n);
     }
   } catch (const gw::CodecError& e) {
     spdlog::warn("conn {} ({}): malformed frame: {}; closing", self->id_, self->peer_, e.what());
+    self->close();
+  } catch (const std::exception& e) {
+    // Not expected; whatever it is, it costs this connection only.
+    spdlog::error("conn {} ({}): {}; closing", self->id_, self->peer_, e.what());
     self->close();
   }
 }

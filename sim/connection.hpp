@@ -53,6 +53,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::deque<std::string> outbox_;
   bool closing_ = false;
   bool closed_ = false;
+  bool peer_closed_ = false;  // the client sent EOF
   int sv_ = 0;
   std::optional<int> client_id_;  // set once startApi is accepted
   PacingMeter pacing_;

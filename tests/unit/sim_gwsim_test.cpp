@@ -222,6 +222,18 @@ TEST(SimGwsim, UnknownRequestsAndCancelsAreIgnored) {
   EXPECT_TRUE(std::holds_alternative<gw::CurrentTime>(c->message(200)));
 }
 
+TEST(SimGwsim, AHalfClosedClientStillGetsItsAnswers) {
+  Sim sim = start_sim({"--log-level", "warn"});
+  auto c = ready_client(sim.port, 1);
+  c->send(gw::encode_req_positions(200));
+  c->shutdown_send();
+  std::vector<std::string> frames;
+  EXPECT_TRUE(c->closed_by_peer(&frames));
+  ASSERT_EQ(frames.size(), 6u);  // 5 positions + positionEnd, then EOF
+  EXPECT_TRUE(
+      std::holds_alternative<gw::PositionEnd>(gw::decode_server_message(200, frames.back())));
+}
+
 TEST(SimGwsim, DuplicateClientIdGets326AndTheFirstKeepsWorking) {
   Sim sim = start_sim({"--log-level", "warn"});
   auto first = ready_client(sim.port, 5);
