@@ -35,7 +35,6 @@ class Writer {
 
   void version(int n) { w_.i64(n); }
   void str(std::string& s) { w_.str(s); }
-  void lit(std::string_view s) { w_.str(s); }               // a field we always write the same way
   void text(std::string& s) { w_.str(escape_unicode(s)); }  // IB's "\uXXXX" escaping
   void i64(int64_t& v) { w_.i64(v); }
   void i32(int& v) { w_.i64(v); }
@@ -96,7 +95,6 @@ class Reader {
 
   void version(int) { r_.str(); }  // message versions are implied by sv; read and ignore
   void str(std::string& s) { s = std::string(r_.str()); }
-  void lit(std::string_view) { r_.str(); }
   void text(std::string& s) { s = unescape_unicode(r_.str()); }
   void i64(int64_t& v) { v = r_.i64(); }
   void i32(int& v) { v = r_.i32(); }
@@ -135,11 +133,9 @@ void resize_for(V& v, std::vector<T>& items, size_t n) {
 template <class V>
 void strike(V& v, std::optional<double>& s, Fmt f) {
   if constexpr (V::kDecoding) {
-    double d = 0;
     std::optional<double> o;
     v.opt_dbl(o);
-    d = o.value_or(0.0);
-    s = d == 0 ? std::nullopt : std::optional<double>(d);
+    s = (o && *o != 0) ? o : std::nullopt;
   } else {
     double d = s.value_or(0.0);
     v.dbl(d, f);
