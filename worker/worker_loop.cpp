@@ -95,7 +95,7 @@ void WorkerLoop::schedule_reconnect(bool immediately) {
   auto wait = immediately ? 0ms : backoff_;
   if (!immediately) backoff_ = std::min(backoff_ * 2, options_.reconnect_max);
   reconnect_at_ = Clock::now() + wait;
-  spdlog::warn("broker connection lost; reconnecting in {} ms", wait.count());
+  spdlog::warn("reconnecting to the broker in {} ms", wait.count());
 }
 
 void WorkerLoop::send(Frames& frames) {
@@ -146,19 +146,22 @@ void WorkerLoop::on_frames(Frames& frames) {
     case mdp::Command::kRequest:
       last_heard_ = Clock::now();
       healthy_ = true;
+      disconnect_streak_ = false;
       backoff_ = options_.reconnect_min;
       on_request(frames);
       break;
     case mdp::Command::kHeartbeat:
       last_heard_ = Clock::now();
       healthy_ = true;
+      disconnect_streak_ = false;
       backoff_ = options_.reconnect_min;
       break;
     case mdp::Command::kDisconnect:
       // A broker that restarted does not know us and says so; register again at once. A broker
       // that keeps refusing us gets the backoff instead of a reconnect storm.
       spdlog::info("broker sent DISCONNECT");
-      schedule_reconnect(healthy_);
+      schedule_reconnect(healthy_ || !disconnect_streak_);
+      disconnect_streak_ = !healthy_;
       break;
     default:
       spdlog::warn("dropping unexpected command 0x{:02x} from broker",

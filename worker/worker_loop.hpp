@@ -71,6 +71,9 @@ class WorkerLoop {
   std::optional<Clock::time_point> reconnect_at_;  // set while disconnected
   std::chrono::milliseconds backoff_;
   bool healthy_ = false;  // this socket got a real (non-DISCONNECT) message from the broker
+  // The last socket ended with a DISCONNECT before hearing anything else: a broker that keeps
+  // refusing us gets the backoff instead of a reconnect storm.
+  bool disconnect_streak_ = false;
   bool ready_reported_ = false;
 };
 

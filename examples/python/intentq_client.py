@@ -1,0 +1,137 @@
+#!/usr/bin/python3
+"""A small intentq client in Python (pyzmq + msgpack, Debian's python3-zmq/python3-msgpack).
+
+intentq speaks Majordomo MDP/0.1 on the broker's frontend. A request is the multipart message
+    "", "MDPC01", <intent>, <body>
+sent on a DEALER socket, where <body> is one msgpack map (the job envelope):
+    {"id": str, "params": map, "deadline_ms": uint}        (all optional)
+The reply comes back on the same socket in the same shape, with a msgpack reply envelope:
+    {"id", "intent", "status": "ok"|"error", "result" | "error": {"code", "message", ...},
+     "timings_ms": {...}, "worker"}
+Every reply is also published on the broker's PUB socket as [topic, body] with the topic
+"result.<intent>.<ok|error>". docs/protocol.md in the repository is the normative reference.
+
+Use as a module:
+    import intentq_client as iq
+    reply = iq.submit("tcp://127.0.0.1:5555", "echo", {"greeting": "hello"})
+    for topic, reply in iq.watch("tcp://127.0.0.1:5557", ["result.echo."], count=1): ...
+
+Or from the shell:
+    intentq_client.py --broker tcp://127.0.0.1:5555 submit echo --param greeting=hello
+    intentq_client.py --publish tcp://127.0.0.1:5557 watch --topic result. --count 3
+"""
+
+import argparse
+import json
+import os
+import sys
+import uuid
+
+import msgpack
+import zmq
+
+DEFAULT_BROKER = os.environ.get("INTENTQ_BROKER", "tcp://127.0.0.1:5555")
+DEFAULT_PUBLISH = os.environ.get("INTENTQ_PUBLISH", "tcp://127.0.0.1:5557")
+
+
+class NoReply(Exception):
+    """The broker did not answer after every try."""
+
+
+def submit(broker, intent, params=None, job_id=None, deadline_ms=None, timeout=5.0, retries=3,
+           context=None):
+    """Submits one job and returns the reply envelope as a dict.
+
+    Lazy Pirate: if no reply comes within `timeout` seconds, the socket is discarded and the
+    request resent on a fresh one, up to `retries` times. The job keeps its id across tries, so
+    the broker never runs it twice (it attaches the resend to the running job or answers it from
+    its dedup cache).
+    """
+    context = context or zmq.Context.instance()
+    envelope = {"id": job_id or "py-" + uuid.uuid4().hex[:16], "params": params or {}}
+    if deadline_ms is not None:
+        envelope["deadline_ms"] = int(deadline_ms)
+    body = msgpack.packb(envelope, use_bin_type=False)
+    for _ in range(retries + 1):
+        socket = context.socket(zmq.DEALER)
+        socket.setsockopt(zmq.LINGER, 0)
+        socket.connect(broker)
+        try:
+            socket.send_multipart([b"", b"MDPC01", intent.encode(), body])
+            if socket.poll(int(timeout * 1000)) & zmq.POLLIN:
+                frames = socket.recv_multipart()
+                # ["", "MDPC01", intent, reply-body]
+                if len(frames) == 4 and frames[1] == b"MDPC01":
+                    return msgpack.unpackb(frames[3], raw=False)
+                raise ValueError("unexpected reply shape: %d frames" % len(frames))
+        finally:
+            socket.close()
+    raise NoReply("no reply from %s after %d tries" % (broker, retries + 1))
+
+
+def watch(publish, topics=("result.",), count=None, context=None):
+    """Yields (topic, reply) for every result the broker publishes under the topic prefixes."""
+    context = context or zmq.Context.instance()
+    socket = context.socket(zmq.SUB)
+    socket.setsockopt(zmq.LINGER, 0)
+    socket.connect(publish)
+    for topic in topics:
+        socket.setsockopt(zmq.SUBSCRIBE, topic.encode())
+    try:
+        seen = 0
+        while count is None or seen < count:
+            frames = socket.recv_multipart()
+            if len(frames) != 2:
+                continue
+            yield frames[0].decode(), msgpack.unpackb(frames[1], raw=False)
+            seen += 1
+    finally:
+        socket.close()
+
+
+def _param(text):
+    """key=value; the value is a JSON scalar when it parses as one, else a string."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError("--param must be key=value, got %r" % text)
+    try:
+        parsed = json.loads(value)
+        if isinstance(parsed, (dict, list)):
+            parsed = value
+    except ValueError:
+        parsed = value
+    return key, parsed
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="intentq example client")
+    parser.add_argument("--broker", default=DEFAULT_BROKER, help="broker frontend endpoint")
+    parser.add_argument("--publish", default=DEFAULT_PUBLISH, help="broker publish endpoint")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_submit = sub.add_parser("submit", help="submit one job, print the reply as JSON")
+    p_submit.add_argument("intent")
+    p_submit.add_argument("--param", type=_param, action="append", default=[])
+    p_submit.add_argument("--id")
+    p_submit.add_argument("--deadline-ms", type=int)
+    p_submit.add_argument("--timeout", type=float, default=5.0, help="seconds per try")
+    p_watch = sub.add_parser("watch", help="print published results as JSON lines")
+    p_watch.add_argument("--topic", action="append")
+    p_watch.add_argument("--count", type=int)
+    args = parser.parse_args(argv)
+
+    if args.command == "submit":
+        try:
+            reply = submit(args.broker, args.intent, dict(args.param), args.id, args.deadline_ms,
+                           args.timeout)
+        except NoReply as e:
+            print("intentq_client: %s" % e, file=sys.stderr)
+            return 1
+        print(json.dumps(reply))
+        return 0 if reply.get("status") == "ok" else 2
+    for topic, reply in watch(args.publish, args.topic or ["result."], args.count):
+        print(json.dumps({"topic": topic, "reply": reply}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+// A worker killed with SIGKILL while it holds a job: a retryable job is answered ok by another
+// worker exactly once, within liveness x heartbeat + the job's own 2 s; a non-retryable one is
+// answered WORKER_LOST instead of running twice.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include "tests/integration/e2e_cluster.hpp"
+
+namespace intentq::e2e {
+namespace {
+
+constexpr int kHeartbeatMs = 500;
+constexpr int kLiveness = 3;
+// Scheduling slack on a loaded 2-core machine (the broker's timer tick and process wake-ups).
+constexpr auto kSlack = 500ms;
+
+struct Pool {
+  Broker broker{
+      {"--heartbeat-ms", std::to_string(kHeartbeatMs), "--liveness", std::to_string(kLiveness)}};
+  std::vector<std::unique_ptr<Process>> workers;
+  Pool() {
+    for (int i = 0; i < 2; ++i)
+      workers.push_back(start_worker(broker.endpoints.backend, kHeartbeatMs, kLiveness, "debug"));
+    wait_for_service(broker.endpoints.frontend, "echo");
+  }
+  // The worker that logged "job <id> start", within `timeout`.
+  Process* holder(const std::string& id, std::chrono::milliseconds timeout) {
+    auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline)
+      for (auto& w : workers)
+        if (saw_line(*w, "job " + id + " start", 20ms)) return w.get();
+    return nullptr;
+  }
+};
+
+TEST(E2eFailover, KilledWorkersRetryableJobIsAnsweredOnceByAnother) {
+  Pool pool;
+  JobClient client(pool.broker.endpoints.frontend);
+  JobRequest request;
+  request.id = "failover-1";
+  request.params = {{"delay_ms", 2000}};
+  request.deadline_ms = 20000;
+  client.send("echo", request);
+
+  Process* victim = pool.holder(*request.id, 5s);
+  ASSERT_NE(victim, nullptr) << "no worker started the job";
+  const std::string victim_pid = std::to_string(victim->pid());
+  victim->signal(SIGKILL);
+  auto killed_at = Clock::now();
+
+  auto reply = client.receive(15s);
+  auto elapsed = Clock::now() - killed_at;
+  ASSERT_TRUE(reply) << "the job was lost with its worker";
+  ASSERT_TRUE(reply->second.ok) << reply->second.error->message;
+  EXPECT_EQ(reply->second.id, *request.id);
+  EXPECT_EQ(reply->second.result.value("delay_ms", 0), 2000);
+  EXPECT_FALSE(reply->second.worker.ends_with(":" + victim_pid)) << reply->second.worker;
+  EXPECT_LE(elapsed, std::chrono::milliseconds(kHeartbeatMs * kLiveness) + 2s + kSlack)
+      << "took " << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() << " ms";
+  std::printf("kill -9 to ok reply from another worker: %lld ms (bound %d ms + 2000 ms)\n",
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()),
+              kHeartbeatMs * kLiveness);
+  EXPECT_FALSE(client.receive(500ms)) << "a second reply arrived for the same job";
+}
+
+TEST(E2eFailover, KilledWorkersNonRetryableJobIsAnsweredWorkerLost) {
+  Pool pool;
+  JobClient client(pool.broker.endpoints.frontend);
+  JobRequest request;
+  request.id = "once-1";
+  request.params = {{"delay_ms", 2000}};
+  request.deadline_ms = 20000;
+  client.send("echo_once", request);
+
+  Process* victim = pool.holder(*request.id, 5s);
+  ASSERT_NE(victim, nullptr) << "no worker started the job";
+  victim->signal(SIGKILL);
+  auto killed_at = Clock::now();
+  auto reply = client.receive(15s);
+  auto elapsed = Clock::now() - killed_at;
+  ASSERT_TRUE(reply);
+  ASSERT_FALSE(reply->second.ok);
+  EXPECT_EQ(reply->second.error->code, ErrorCode::kWorkerLost) << reply->second.error->message;
+  EXPECT_LE(elapsed, std::chrono::milliseconds(kHeartbeatMs * kLiveness) + kSlack);
+  // It must not have run again on the surviving worker.
+  for (auto& w : pool.workers)
+    if (w.get() != victim) EXPECT_EQ(count_lines(*w, "job once-1 start"), 0u);
+  EXPECT_FALSE(client.receive(500ms)) << "a second reply arrived for the same job";
+}
+
+}  // namespace
+}  // namespace intentq::e2e
