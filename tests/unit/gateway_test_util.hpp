@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -57,3 +58,38 @@ T client_as(int sv, std::string_view payload) {
 }
 
 }  // namespace intentq::gw::test
+
+// gtest printers: show a value as its sv-200 wire form, so a failed comparison reads like a frame
+// instead of a byte dump.
+namespace intentq::gw {
+inline void PrintTo(const Contract& c, std::ostream* os) {
+  *os << test::pipes(encode_req_contract_details(kMaxServerVersion, 0, c));
+}
+inline void PrintTo(const Position& p, std::ostream* os) {
+  *os << test::pipes(encode_position(kMaxServerVersion, p));
+}
+inline void PrintTo(const AccountValue& v, std::ostream* os) {
+  *os << test::pipes(encode_account_summary(kMaxServerVersion, 0, v));
+}
+inline void PrintTo(const ExecutionFilter& f, std::ostream* os) {
+  *os << test::pipes(encode_req_executions(kMaxServerVersion, 0, f));
+}
+inline void PrintTo(const Execution& e, std::ostream* os) {
+  *os << test::pipes(encode_exec_details(kMaxServerVersion, 0, e));
+}
+inline void PrintTo(const CommissionReport& c, std::ostream* os) {
+  *os << test::pipes(encode_commission_report(kMaxServerVersion, c));
+}
+inline void PrintTo(const OpenOrder& o, std::ostream* os) {
+  *os << test::pipes(encode_open_order(kMaxServerVersion, o));
+}
+inline void PrintTo(const OrderStatus& s, std::ostream* os) {
+  *os << test::pipes(encode_order_status(kMaxServerVersion, s));
+}
+inline void PrintTo(const ContractDetails& d, std::ostream* os) {
+  *os << test::pipes(encode_contract_data(kMaxServerVersion, 0, d));
+}
+inline void PrintTo(const ErrorMessage& e, std::ostream* os) {
+  *os << test::pipes(encode_error(kMaxServerVersion, e));
+}
+}  // namespace intentq::gw
