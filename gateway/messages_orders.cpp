@@ -12,6 +12,7 @@ namespace intentq::gw {
 namespace detail {
 namespace {
 
+constexpr int kMinSvPegBestPegMidOffsets = 170;
 constexpr int kMinSvFaProfileDesupport = 177;
 constexpr int kMinSvCustomerAccount = 183;
 constexpr int kMinSvProfessionalCustomer = 184;
@@ -263,11 +264,13 @@ void open_order_fields(V& v, OpenOrder& oo, OpenOrderExtras& x) {
   v.opt_i32(x.duration);
   v.opt_i32(x.post_to_ats);
   v.boolean(x.auto_cancel_parent);
-  v.opt_i32(x.min_trade_qty);
-  v.opt_i32(x.min_compete_size);
-  v.opt_dbl(x.compete_against_best_offset);
-  v.opt_dbl(x.mid_offset_at_whole);
-  v.opt_dbl(x.mid_offset_at_half);
+  if (sv >= kMinSvPegBestPegMidOffsets) {
+    v.opt_i32(x.min_trade_qty);
+    v.opt_i32(x.min_compete_size);
+    v.opt_dbl(x.compete_against_best_offset);
+    v.opt_dbl(x.mid_offset_at_whole);
+    v.opt_dbl(x.mid_offset_at_half);
+  }
   if (sv >= kMinSvCustomerAccount) v.str(x.customer_account);
   if (sv >= kMinSvProfessionalCustomer) v.boolean(x.professional_customer);
   if (sv >= kMinSvBondAccruedInterest) v.str(x.bond_accrued_interest);

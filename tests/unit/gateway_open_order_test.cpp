@@ -35,8 +35,8 @@ const std::string kLiveSv200 =
 // Fields (incl. the msg id) of a plain order, i.e. with no optional group but the "None"
 // delta-neutral block every gateway sends, at server version sv.
 size_t plain_field_count(int sv) {
-  return 135 + (sv < 177) + (sv >= 183) + (sv >= 184) + (sv >= 185) + (sv >= 189) +
-         2 * (sv >= 193) + 13 * (sv >= 195) + (sv >= 198) + (sv >= 199);
+  return 130 + 5 * (sv >= 170) + (sv < 177) + (sv >= 183) + (sv >= 184) + (sv >= 185) +
+         (sv >= 189) + 2 * (sv >= 193) + 13 * (sv >= 195) + (sv >= 198) + (sv >= 199);
 }
 
 OpenOrder option_lmt_order() {
