@@ -230,7 +230,7 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
   const uint64_t deadline_ms = std::min<uint64_t>(
       fields.deadline_ms.value_or(static_cast<uint64_t>(config_.default_deadline.count())),
       kMaxDeadlineMs);
-  job->opaque_body.push_back(std::move(frames[4]));
+  job->body.push_back(std::move(frames[4]));
   job->submitters.push_back({std::move(client), fields.reply});
   job->accepted = now;
   job->deadline = now + Ms(deadline_ms);
@@ -255,7 +255,7 @@ void Broker::handle_opaque_request(std::string client, Service& service, Frames&
   auto job = std::make_unique<Job>();
   job->service = &service;
   job->id = new_job_id();
-  for (size_t i = 4; i < frames.size(); ++i) job->opaque_body.push_back(std::move(frames[i]));
+  for (size_t i = 4; i < frames.size(); ++i) job->body.push_back(std::move(frames[i]));
   job->submitters.push_back({std::move(client), true});
   job->accepted = now;
   job->deadline = now + config_.default_deadline;
@@ -323,11 +323,11 @@ void Broker::dispatch(Service& service, Clock::time_point now) {
     if (worker.intentq) f.push_back(frame(service.name));
     if (job.intentq) {
       const uint64_t remaining = std::max<uint64_t>(1, ms_between(now, job.deadline));
-      f.push_back(frame(reencode_request(view(job.opaque_body[0]), job.id, remaining,
-                                         ms_between(job.accepted, now))));
+      f.push_back(frame(
+          reencode_request(view(job.body[0]), job.id, remaining, ms_between(job.accepted, now))));
     } else {
       // Keep the originals: the job may have to be sent again if this worker dies.
-      for (auto& b : job.opaque_body) f.push_back(share(b));
+      for (auto& b : job.body) f.push_back(share(b));
     }
     const auto result = outbox_.to_worker(f);
     if (result != mdp::SendResult::kOk) {

@@ -69,6 +69,7 @@ class Broker {
   const Counters& counters() const { return counters_; }
   size_t worker_count() const { return workers_.size(); }
   size_t job_count() const { return jobs_.size(); }
+  size_t unanswered() const { return unanswered_; }
   size_t queued_count(std::string_view service) const;
   // The mmi.stats body (a msgpack map).
   std::string stats_body(Clock::time_point now) const;
@@ -87,8 +88,9 @@ class Broker {
     bool intentq = false;
     std::string key;  // service '\0' id (intentq jobs only)
     std::string id;
-    std::string body;    // intentq: the original request envelope
-    Frames opaque_body;  // stock services: the request body frames, untouched
+    // The request body as received: one envelope frame (intentq) or any frames (opaque). Kept
+    // until the job finishes so a re-queued job can be sent again.
+    Frames body;
     std::vector<Submitter> submitters;
     Clock::time_point accepted;
     Clock::time_point deadline;

@@ -15,6 +15,7 @@ struct Config {
   std::string frontend = "tcp://*:5555";
   std::string backend = "tcp://*:5556";
   std::string publish = "tcp://*:5557";
+  std::string metrics;  // "host:port" for Prometheus GET /metrics; empty = off
   Ms heartbeat{1000};
   int liveness = 3;
   size_t max_queue = 10000;  // queued jobs per service
@@ -30,9 +31,6 @@ struct Config {
   size_t max_services = 4096;
   // Submitters attached to one in-flight job id (dedup); more get BUSY.
   size_t max_attached = 1024;
-  // For this long after start, requests for services nobody registered yet are queued instead of
-  // answered UNKNOWN_INTENT, so workers can re-register after a broker restart. 0 = off.
-  Ms startup_grace{3000};
 };
 
 }  // namespace intentq::broker

@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
   app.add_option("--publish", config.publish, "results endpoint (PUB)")
       ->envname("INTENTQ_PUBLISH")
       ->capture_default_str();
+  app.add_option("--metrics", config.metrics,
+                 "serve Prometheus metrics on HOST:PORT (GET /metrics); off when empty")
+      ->envname("INTENTQ_METRICS");
   app.add_option("--heartbeat-ms", heartbeat_ms, "heartbeat interval")
       ->check(CLI::Range(int64_t{10}, int64_t{3600000}))
       ->capture_default_str();
@@ -66,9 +69,11 @@ int main(int argc, char** argv) {
   try {
     intentq::broker::Server server(config);
     // The one readiness line tests and scripts wait for; printed only once every bind succeeded.
-    std::printf("intentq-broker ready frontend=%s backend=%s publish=%s\n",
+    const auto metrics = server.metrics_url();
+    std::printf("intentq-broker ready frontend=%s backend=%s publish=%s%s%s\n",
                 server.frontend_endpoint().c_str(), server.backend_endpoint().c_str(),
-                server.publish_endpoint().c_str());
+                server.publish_endpoint().c_str(),
+                metrics.empty() ? "" : " metrics=", metrics.c_str());
     std::fflush(stdout);
     return server.run();
   } catch (const std::exception& e) {

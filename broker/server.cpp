@@ -68,6 +68,7 @@ Server::Server(Config config)
   bind_socket(frontend_, config_.frontend, "frontend", frontend_ep_);
   bind_socket(backend_, config_.backend, "backend", backend_ep_);
   bind_socket(publisher_, config_.publish, "publish", publish_ep_);
+  if (!config_.metrics.empty()) metrics_ = std::make_unique<MetricsExporter>(config_.metrics);
 }
 
 Server::~Server() {
@@ -101,6 +102,7 @@ int Server::run() {
   const auto watchdog = sd_watchdog_interval();
   const auto watchdog_every = watchdog ? std::chrono::duration_cast<Ms>(*watchdog / 2) : Ms::max();
   auto next_watchdog = Clock::now();
+  auto next_metrics = Clock::now();
   while (true) {
     auto now = Clock::now();
     if (broker_.draining() && (broker_.idle() || now >= drain_deadline)) break;
@@ -137,7 +139,13 @@ int Server::run() {
       for (int i = 0; i < kBatch && mdp::recv_frames(backend_, frames); ++i)
         broker_.on_worker_message(frames, now);
     now = Clock::now();
-    if (now >= broker_.next_wakeup()) broker_.on_timer(now);
+    if (now >= broker_.next_wakeup()) {
+      broker_.on_timer(now);
+      if (metrics_ && now >= next_metrics) {
+        metrics_->update(broker_);
+        next_metrics = now + Ms(250);
+      }
+    }
   }
   broker_.finish_drain(Clock::now());
   spdlog::info("broker stopped");

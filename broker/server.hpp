@@ -3,12 +3,14 @@
 // event of the loop (no handler, no globals).
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include <zmq.hpp>
 
 #include "broker/broker.hpp"
 #include "broker/config.hpp"
+#include "broker/metrics.hpp"
 
 namespace intentq::broker {
 
@@ -25,6 +27,8 @@ class Server : public Outbox {
   const std::string& frontend_endpoint() const { return frontend_ep_; }
   const std::string& backend_endpoint() const { return backend_ep_; }
   const std::string& publish_endpoint() const { return publish_ep_; }
+  // "http://HOST:PORT/metrics", or empty when metrics are off.
+  std::string metrics_url() const { return metrics_ ? metrics_->url() : std::string(); }
 
   // Serves until SIGINT/SIGTERM, drains, and returns the exit status (0).
   int run();
@@ -42,6 +46,7 @@ class Server : public Outbox {
   zmq::socket_t publisher_;
   std::string frontend_ep_, backend_ep_, publish_ep_;
   Broker broker_;
+  std::unique_ptr<MetricsExporter> metrics_;
 };
 
 }  // namespace intentq::broker

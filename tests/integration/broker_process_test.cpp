@@ -99,6 +99,49 @@ TEST(BrokerProcess, NotifiesSystemdReadyWatchdogStopping) {
   ::unlink(path.c_str());
 }
 
+// GET path from 127.0.0.1:port with a plain socket; returns the whole response.
+std::string http_get(int port, const std::string& path) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    const std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    [[maybe_unused]] auto w = ::write(fd, req.data(), req.size());
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+TEST(BrokerProcess, PrometheusMetricsFollowCounters) {
+  BrokerProcess broker({"--metrics", "127.0.0.1:0"});
+  const auto line = broker.process->output_text();
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(line, m, std::regex(R"(metrics=http://127.0.0.1:(\d+)/metrics)")))
+      << line;
+  const int port = std::stoi(m[1]);
+  zmq::context_t ctx;
+  Client client(ctx, broker.frontend);
+  client.submit("nobody", {{"id", "m1"}});
+  ASSERT_EQ(client.reply().error->code, ErrorCode::kUnknownIntent);
+  // The exporter is refreshed every 250 ms; bounded retries.
+  std::string body;
+  const auto end = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < end &&
+         body.find(R"(intentq_broker_events_total{event="unknown_intent"} 1)") == std::string::npos)
+    body = http_get(port, "/metrics");
+  EXPECT_NE(body.find(R"(intentq_broker_events_total{event="unknown_intent"} 1)"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find(R"(intentq_broker_state{what="workers"} 0)"), std::string::npos);
+}
+
 TEST(BrokerProcess, RoundTripPublishesTheReply) {
   BrokerProcess broker;
   zmq::context_t ctx;

@@ -1,0 +1,72 @@
+#include "broker/metrics.hpp"
+
+#include <map>
+#include <stdexcept>
+
+#include <prometheus/counter.h>
+#include <prometheus/exposer.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include "broker/broker.hpp"
+
+namespace intentq::broker {
+
+struct MetricsExporter::Impl {
+  std::string host;
+  std::unique_ptr<prometheus::Exposer> exposer;
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  prometheus::Family<prometheus::Counter>* events = nullptr;
+  std::map<std::string, prometheus::Counter*> counters;
+  std::map<std::string, uint64_t> last;  // counter values already added
+  prometheus::Gauge* workers = nullptr;
+  prometheus::Gauge* jobs = nullptr;
+  prometheus::Gauge* unanswered = nullptr;
+};
+
+MetricsExporter::MetricsExporter(const std::string& bind) : impl_(std::make_unique<Impl>()) {
+  impl_->host = bind.substr(0, bind.rfind(':'));
+  try {
+    impl_->exposer = std::make_unique<prometheus::Exposer>(bind);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot serve metrics on " + bind + ": " + e.what());
+  }
+  auto& events = prometheus::BuildCounter()
+                     .Name("intentq_broker_events_total")
+                     .Help("Broker counters, by event (see docs/protocol.md, mmi.stats)")
+                     .Register(*impl_->registry);
+  Counters zero;
+  zero.for_each([&](std::string_view name, uint64_t) {
+    impl_->counters[std::string(name)] = &events.Add({{"event", std::string(name)}});
+  });
+  auto& gauges = prometheus::BuildGauge()
+                     .Name("intentq_broker_state")
+                     .Help("Current broker state: workers, jobs held, jobs unanswered")
+                     .Register(*impl_->registry);
+  impl_->workers = &gauges.Add({{"what", "workers"}});
+  impl_->jobs = &gauges.Add({{"what", "jobs"}});
+  impl_->unanswered = &gauges.Add({{"what", "unanswered"}});
+  impl_->exposer->RegisterCollectable(impl_->registry);
+}
+
+MetricsExporter::~MetricsExporter() = default;
+
+std::string MetricsExporter::url() const {
+  const auto ports = impl_->exposer->GetListeningPorts();
+  return "http://" + impl_->host + ":" + (ports.empty() ? "?" : std::to_string(ports.front())) +
+         "/metrics";
+}
+
+void MetricsExporter::update(const Broker& broker) {
+  broker.counters().for_each([&](std::string_view name, uint64_t value) {
+    const std::string key(name);
+    auto& seen = impl_->last[key];
+    if (value > seen) impl_->counters[key]->Increment(static_cast<double>(value - seen));
+    seen = value;
+  });
+  impl_->workers->Set(static_cast<double>(broker.worker_count()));
+  impl_->jobs->Set(static_cast<double>(broker.job_count()));
+  impl_->unanswered->Set(static_cast<double>(broker.unanswered()));
+}
+
+}  // namespace intentq::broker

@@ -1,0 +1,32 @@
+// Prometheus metrics of the broker on an HTTP endpoint (GET /metrics, text format), served by
+// prometheus-cpp's own thread. The broker's loop calls update() on its heartbeat tick; counters
+// and gauges in prometheus-cpp are atomic, so nothing else is shared between the threads.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "broker/stats.hpp"
+
+namespace intentq::broker {
+
+class Broker;
+
+class MetricsExporter {
+ public:
+  // bind: "127.0.0.1:9464", or port 0 for any free port. Throws std::runtime_error on failure.
+  explicit MetricsExporter(const std::string& bind);
+  ~MetricsExporter();
+  MetricsExporter(const MetricsExporter&) = delete;
+  MetricsExporter& operator=(const MetricsExporter&) = delete;
+
+  // "http://HOST:PORT/metrics" with the port actually bound.
+  std::string url() const;
+  void update(const Broker& broker);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace intentq::broker
