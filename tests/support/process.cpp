@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,8 +42,10 @@ Process::Process(std::vector<std::string> argv, std::vector<std::string> extra_e
   if (pid_ == 0) {
     dup2(fds[1], STDOUT_FILENO);
     dup2(fds[1], STDERR_FILENO);
-    // Die with the test runner, so a crashed test leaves no daemon behind.
-    setpgid(0, 0);
+    // Die with the test runner, so a crashed test leaves no daemon behind. (The parent may already
+    // be gone by the time prctl runs; then exit at once.)
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() == 1) _exit(127);
     execve(args[0], args.data(), envp.data());
     const char msg[] = "Process: execve failed\n";
     (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
