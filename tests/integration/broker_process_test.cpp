@@ -336,6 +336,9 @@ TEST(BrokerProcess, LostBusyWorkerJobRequeuedOnceOrWorkerLost) {
   ASSERT_TRUE(again) << "the job should be re-queued to the live worker";
   const auto detect = std::chrono::steady_clock::now() - lost_at;
   EXPECT_LT(detect, 1500ms) << "liveness is 3 x 100 ms";
+  RecordProperty(
+      "requeue_after_loss_ms",
+      static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(detect).count()));
   EXPECT_EQ(decode_request(again->body.back()).id, "retry-me");
   rescuer.reply_ok(*again);
   EXPECT_TRUE(client.reply().ok);
