@@ -50,7 +50,7 @@ Server::Server(Config config)
       context_(1),
       frontend_(context_, zmq::socket_type::router),
       backend_(context_, zmq::socket_type::router),
-      publisher_(context_, zmq::socket_type::pub),
+      publisher_(context_, zmq::socket_type::xpub),
       broker_(config_, *this, Clock::now()) {
   for (auto* s : {&frontend_, &backend_}) {
     // Untrusted peers: bound message size, report unroutable replies instead of dropping them
@@ -84,8 +84,23 @@ mdp::SendResult Server::to_worker(Frames& frames) {
 }
 
 void Server::publish(Frames& frames) {
-  // PUB drops at its high-water mark by design; subscribers that lag lose results.
-  mdp::send_frames(publisher_, frames);
+  // Nobody listening: skip the send (it would be dropped anyway; this saves a ZeroMQ call per
+  // job). Otherwise XPUB drops at its high-water mark, like PUB: lagging subscribers lose results.
+  if (subscriptions_ > 0) mdp::send_frames(publisher_, frames);
+}
+
+void Server::read_subscriptions() {
+  // XPUB (non-verbose) passes up the first subscription and the last unsubscription of each
+  // topic, so this counts the topics that have at least one subscriber.
+  Frames f;
+  while (mdp::recv_frames(publisher_, f)) {
+    if (f.size() != 1 || f[0].size() == 0) continue;
+    const auto kind = static_cast<const unsigned char*>(f[0].data())[0];
+    if (kind == 1)
+      ++subscriptions_;
+    else if (kind == 0 && subscriptions_ > 0)
+      --subscriptions_;
+  }
 }
 
 int Server::run() {
@@ -93,6 +108,7 @@ int Server::run() {
       {frontend_.handle(), 0, ZMQ_POLLIN, 0},
       {backend_.handle(), 0, ZMQ_POLLIN, 0},
       {nullptr, signal_fd_, ZMQ_POLLIN, 0},
+      {publisher_.handle(), 0, ZMQ_POLLIN, 0},
   };
   Frames frames;
   Clock::time_point drain_deadline{};
@@ -116,7 +132,7 @@ int Server::run() {
     const auto wait = std::chrono::duration_cast<Ms>(wake - now).count();
     // Round up so a wake-up is never early by a fraction of a millisecond (a busy spin).
     const long timeout = wait <= 0 ? 0 : wait + 1;
-    if (zmq_poll(items, 3, timeout) < 0) {
+    if (zmq_poll(items, 4, timeout) < 0) {
       if (zmq_errno() == EINTR) continue;
       spdlog::critical("zmq_poll failed: {}", zmq_strerror(zmq_errno()));
       return 1;
@@ -132,6 +148,7 @@ int Server::run() {
         sd_notify("STOPPING=1\nSTATUS=draining");
       }
     }
+    if (items[3].revents & ZMQ_POLLIN) read_subscriptions();
     if (items[0].revents & ZMQ_POLLIN)
       for (int i = 0; i < kBatch && mdp::recv_frames(frontend_, frames); ++i)
         broker_.on_client_message(frames, now);

@@ -38,12 +38,14 @@ class Server : public Outbox {
   void publish(Frames& frames) override;
 
  private:
+  void read_subscriptions();
   Config config_;
   int signal_fd_ = -1;
   zmq::context_t context_;
   zmq::socket_t frontend_;
   zmq::socket_t backend_;
-  zmq::socket_t publisher_;
+  zmq::socket_t publisher_;  // XPUB: like PUB, and tells us whether anyone subscribed
+  size_t subscriptions_ = 0;
   std::string frontend_ep_, backend_ep_, publish_ep_;
   Broker broker_;
   std::unique_ptr<MetricsExporter> metrics_;
