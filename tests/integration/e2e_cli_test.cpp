@@ -141,5 +141,27 @@ TEST_F(E2eCli, PythonExampleClientRoundTripsAJob) {
   EXPECT_EQ((*reply)["result"].value("greeting", ""), "hello");
 }
 
+TEST_F(E2eCli, PythonExampleWatchReceivesAPublishedResult) {
+  Process py({"/usr/bin/python3",
+              std::string(INTENTQ_SOURCE_DIR) + "/examples/python/intentq_client.py", "--publish",
+              ep().publish, "watch", "--topic", "result.echo.", "--count", "1"});
+  // The subscription propagates asynchronously: submit until the watcher has printed a result.
+  bool seen = false;
+  for (int i = 0; i < 40 && !seen; ++i) {
+    JobRequest r;
+    r.id = "py-watch-" + std::to_string(i);
+    ASSERT_TRUE(submit(ep().frontend, "echo", r).ok);
+    seen = saw_line(py, "\"py-watch-", 500ms);
+  }
+  ASSERT_TRUE(seen) << py.output_text();
+  auto status = py.wait_exit(10s);
+  ASSERT_TRUE(status) << "watch --count 1 did not exit";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << py.output_text();
+  auto line = first_json_line(py.output_text());
+  ASSERT_TRUE(line) << py.output_text();
+  EXPECT_EQ(line->value("topic", ""), "result.echo.ok");
+  EXPECT_EQ((*line)["reply"].value("status", ""), "ok");
+}
+
 }  // namespace
 }  // namespace intentq::e2e

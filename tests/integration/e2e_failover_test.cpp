@@ -12,8 +12,9 @@ namespace {
 
 constexpr int kHeartbeatMs = 500;
 constexpr int kLiveness = 3;
-// Scheduling slack on a loaded 2-core machine (the broker's timer tick and process wake-ups).
-constexpr auto kSlack = 500ms;
+// Scheduling slack on a loaded 2-core machine shared with parallel tests (the broker's timer
+// tick, process wake-ups). Measured on such a machine: ~3.56 s for a 3.5 s bound.
+constexpr auto kSlack = 1000ms;
 
 struct Pool {
   Broker broker{
