@@ -447,8 +447,8 @@ void Connection::shut(GatewayError why) {
 
 awaitable<void> Connection::close() {
   auto self = shared_from_this();
-  if (failure_) co_return;
-  closing_ = true;  // no new requests from here on
+  if (failure_ || closing_) co_return;  // already closed, or another close() is flushing
+  closing_ = true;                      // no new requests from here on
   if (table_.positions_open()) send(encode_cancel_positions(server_version_));
   for (int id : table_.open_account_summaries())
     send(encode_cancel_account_summary(server_version_, id));
