@@ -1,0 +1,69 @@
+#include "tests/integration/intents_cluster.hpp"
+
+#include <signal.h>
+
+#include <unistd.h>
+#include <atomic>
+
+#include <fstream>
+#include <regex>
+#include <stdexcept>
+
+#include "common/asio.hpp"
+
+namespace intentq::intents_test {
+
+std::string scenario_path() {
+  return std::string(INTENTQ_SOURCE_DIR) + "/tests/data/intents_scenario.json";
+}
+
+nlohmann::json load_scenario() {
+  std::ifstream in(scenario_path());
+  if (!in) throw std::runtime_error("cannot read " + scenario_path());
+  return nlohmann::json::parse(in);
+}
+
+Sim::Sim(std::vector<std::string> extra_args, uint16_t want_port) {
+  std::vector<std::string> argv{test::bin_dir() + "/intentq-gwsim", "--listen",
+                                "127.0.0.1:" + std::to_string(want_port), "--scenario",
+                                scenario_path()};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  process = std::make_unique<Process>(argv);
+  auto m = process->expect_line(std::regex(R"(listening on 127\.0\.0\.1:(\d+))"), 10s);
+  port = static_cast<uint16_t>(std::stoi(m[1].str()));
+}
+
+void Sim::stop() {
+  process->signal(SIGTERM);
+  if (!process->wait_exit(10s)) throw std::runtime_error("intentq-gwsim did not exit on SIGTERM");
+}
+
+uint16_t free_port() {
+  asio::io_context io;
+  tcp::acceptor probe(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return probe.local_endpoint().port();
+}
+
+std::unique_ptr<Process> start_gateway_worker(const Broker& broker, const std::string& gateway,
+                                              int client_id) {
+  return e2e::start_worker(broker.endpoints.backend, 1000, 3, "info",
+                           {"--gateway", gateway, "--client-id", std::to_string(client_id)});
+}
+
+JobReply run(const Broker& broker, const std::string& intent, nlohmann::json params,
+             uint64_t deadline_ms, std::chrono::milliseconds timeout) {
+  static std::atomic<int> counter{0};
+  JobRequest request;
+  request.id = "it-" + intent + "-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
+  request.params = params.is_null() ? nlohmann::json::object() : std::move(params);
+  request.deadline_ms = deadline_ms;
+  return e2e::submit(broker.endpoints.frontend, intent, std::move(request), timeout);
+}
+
+std::string describe(const JobReply& reply) {
+  if (reply.ok) return "ok";
+  if (!reply.error) return "error without details";
+  return std::string(to_string(reply.error->code)) + ": " + reply.error->message;
+}
+
+}  // namespace intentq::intents_test

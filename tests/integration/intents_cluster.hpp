@@ -1,0 +1,51 @@
+// Test kit of the intents integration tests: the gateway simulator as a child process, plus the
+// broker/worker/client helpers of e2e_cluster.hpp.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/e2e_cluster.hpp"
+
+namespace intentq::intents_test {
+
+using namespace std::chrono_literals;
+using e2e::Broker;
+using e2e::Clock;
+using e2e::JobClient;
+using test::Process;
+
+// The scenario every intents test serves (tests/data/intents_scenario.json).
+std::string scenario_path();
+nlohmann::json load_scenario();
+
+// intentq-gwsim on 127.0.0.1 (port 0 = a free one), with extra args (--latency-ms, --fault, ...);
+// waits for its "listening on HOST:PORT" line.
+struct Sim {
+  explicit Sim(std::vector<std::string> extra_args = {}, uint16_t port = 0);
+  // SIGTERM, and a bounded wait for the exit (the port is free again afterwards).
+  void stop();
+  std::string address() const { return "127.0.0.1:" + std::to_string(port); }
+  std::unique_ptr<Process> process;
+  uint16_t port = 0;
+};
+
+// A loopback port nothing listens on (bound and released at once).
+uint16_t free_port();
+
+// A worker of `broker` that talks to the gateway at `gateway` with `client_id`.
+std::unique_ptr<Process> start_gateway_worker(const Broker& broker, const std::string& gateway,
+                                              int client_id);
+
+// Submits one job on a fresh client socket and waits for the reply (throws after `timeout`).
+JobReply run(const Broker& broker, const std::string& intent, nlohmann::json params = {},
+             uint64_t deadline_ms = 20000, std::chrono::milliseconds timeout = 30s);
+
+// "code: message" of an error reply, or "ok", for assertion messages.
+std::string describe(const JobReply& reply);
+
+}  // namespace intentq::intents_test
