@@ -1,5 +1,6 @@
 // `intentq submit`: one job, Lazy Pirate retries with a stable id, the reply printed as JSON.
 #include <iostream>
+#include <optional>
 #include <random>
 
 #include "cli/commands.hpp"
@@ -33,22 +34,41 @@ int run_submit(const SubmitOptions& options) {
   zmq::context_t context(1);
   // A reply for another id cannot reach a fresh socket, but a broker that answers without the id
   // (e.g. a malformed-request error) is still the answer to us.
+  //
+  // After a try went unanswered (the broker was down), an UNKNOWN_INTENT from the broker most
+  // likely means it has just restarted and the workers have not registered again yet: that answer
+  // is held back and the job resent after the timeout. On the first try it is final, so a truly
+  // unknown intent fails fast.
+  bool resent = false;
+  std::optional<std::string> held_back;
   auto accept = [&](const std::vector<std::string>& body) {
     if (body.size() != 1) return true;
     try {
       auto reply = decode_reply(body[0]);
-      return reply.id.empty() || reply.id == id;
+      if (!reply.id.empty() && reply.id != id) return false;
+      if (resent && !reply.ok && reply.error && reply.error->code == ErrorCode::kUnknownIntent) {
+        held_back = body[0];
+        return false;
+      }
+      return true;
     } catch (const EnvelopeError&) {
       return true;
     }
   };
   auto on_retry = [&](int attempt) {
-    std::cerr << "intentq submit: no reply from " << options.broker << " within "
-              << options.retry.timeout.count() << " ms; resending job " << id << " (retry "
-              << attempt << "/" << options.retry.retries << ")\n";
+    resent = true;
+    if (held_back)
+      std::cerr << "intentq submit: " << options.broker << " has no worker for " << options.intent
+                << " yet (restarted?)";
+    else
+      std::cerr << "intentq submit: no reply from " << options.broker << " within "
+                << options.retry.timeout.count() << " ms";
+    std::cerr << "; resending job " << id << " (retry " << attempt << "/" << options.retry.retries
+              << ")\n";
   };
   auto body = request_with_retries(context, options.broker, options.intent,
                                    {encode_request(request)}, options.retry, accept, on_retry);
+  if (!body && held_back) body = std::vector<std::string>{*held_back};
   if (!body) {
     std::cerr << "intentq submit: broker " << options.broker << " did not answer job " << id
               << " after " << (options.retry.retries + 1) << " tries\n";

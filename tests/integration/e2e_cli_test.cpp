@@ -61,6 +61,16 @@ TEST_F(E2eCli, ErrorReplyExitsTwo) {
                           "--deadline-ms", "200", "--compact"});
   EXPECT_EQ(timeout.exit_code, 2) << timeout.output;
   EXPECT_NE(timeout.output.find("TIMEOUT"), std::string::npos) << timeout.output;
+
+  // An intent nobody serves fails on the first try (no resends). The broker may hold such
+  // requests for its startup grace (a few seconds after it starts, so that workers can register
+  // after a restart), hence the bound.
+  auto start = Clock::now();
+  auto unknown = run_cli({"submit", "no_such_intent", "--broker", ep().frontend, "--compact"});
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
+  EXPECT_NE(unknown.output.find("UNKNOWN_INTENT"), std::string::npos) << unknown.output;
+  EXPECT_EQ(unknown.output.find("resending"), std::string::npos) << unknown.output;
+  EXPECT_LT(Clock::now() - start, 5s);
 }
 
 TEST_F(E2eCli, NoBrokerExitsOneAfterRetriesAndUsageErrorsExitOne) {
