@@ -509,7 +509,9 @@ std::string accounts_frame(int version) {
 
 // A scripted gateway on the test's own io_context: answers the handshake with `version`, then
 // (if the client sends startApi) nextValidId, waits `gap`, and sends managedAccounts.
-awaitable<void> scripted_gateway(tcp::acceptor& acceptor, int version, ms gap) {
+// Then it sends each of `later` (framed payloads), `gap` apart, and waits for the client to leave.
+awaitable<void> scripted_gateway(tcp::acceptor& acceptor, int version, ms gap,
+                                 std::vector<std::string> later = {}) {
   auto socket = co_await acceptor.async_accept(asio::use_awaitable);
   std::string in;
   std::vector<char> buf(4096);
@@ -532,6 +534,11 @@ awaitable<void> scripted_gateway(tcp::acceptor& acceptor, int version, ms gap) {
   co_await t.async_wait(asio::use_awaitable);
   auto accounts = accounts_frame(version);
   co_await asio::async_write(socket, asio::buffer(accounts), asio::use_awaitable);
+  for (const auto& message : later) {
+    t.expires_after(gap);
+    co_await t.async_wait(asio::use_awaitable);
+    co_await asio::async_write(socket, asio::buffer(message), asio::use_awaitable);
+  }
   while (!ec)
     co_await socket.async_read_some(asio::buffer(buf),
                                     asio::redirect_error(asio::use_awaitable, ec));
@@ -559,6 +566,44 @@ TEST(SessionIntegration, ReadyOnlyAfterBothNextValidIdAndManagedAccountsInEither
   EXPECT_GE(Clock::now() - t0, 290ms) << "ready before managedAccounts arrived";
   EXPECT_EQ(s->next_order_id(), 77);
   EXPECT_EQ(s->accounts(), (std::vector<std::string>{"DU1", "DU2"}));
+  s->abort();
+}
+
+std::string error_frame(int64_t id, int code, std::string text) {
+  ErrorMessage e;
+  e.id = id;
+  e.code = code;
+  e.message = std::move(text);
+  return frame(encode_error(200, e));
+}
+
+TEST(SessionIntegration, ConnectivityReportsAreTrackedAndNoticesIgnored) {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  std::vector<std::string> later{
+      error_frame(-1, 2104, "Market data farm connection is OK:usfarm"),
+      error_frame(-1, 1100, "Connectivity between IB and Trader Workstation has been lost."),
+      error_frame(-1, 1102,
+                  "Connectivity between IB and Trader Workstation has been restored - "
+                  "data maintained.")};
+  asio::co_spawn(io, scripted_gateway(acceptor, 200, 50ms, later), asio::detached);
+  SessionOptions o;
+  o.port = acceptor.local_endpoint().port();
+  std::vector<int> reported;
+  std::vector<bool> connected_when_reported;
+  std::shared_ptr<Session> s;
+  o.on_connectivity = [&](int code, const std::string& message) {
+    EXPECT_FALSE(message.empty());
+    reported.push_back(code);
+    connected_when_reported.push_back(s ? s->upstream_connected() : true);
+  };
+  s = run(io, Session::connect(o), 5s);
+  EXPECT_TRUE(s->upstream_connected());
+  run_until(
+      io, [&] { return reported.size() == 2; }, 5s, "connectivity reports");
+  EXPECT_EQ(reported, (std::vector<int>{1100, 1102})) << "2104 is a notice, not a report";
+  EXPECT_EQ(connected_when_reported, (std::vector<bool>{false, true}));
+  EXPECT_TRUE(s->upstream_connected());
   s->abort();
 }
 
