@@ -136,6 +136,11 @@ void Broker::handle_mmi(const std::string& client, std::string_view service, Fra
 void Broker::handle_request(std::string client, std::string_view service_name, Frames& frames,
                             Clock::time_point now) {
   Service* service = find_service(service_name);
+  if (!service && !draining_ && now < started_ + config_.startup_grace &&
+      held_.size() < config_.max_queue) {
+    hold_request(std::move(client), frames);
+    return;
+  }
   if (!service) {
     // No worker ever registered this service: answer at once rather than queueing forever.
     ++counters_.unknown_intent;
@@ -460,6 +465,30 @@ void Broker::handle_ready(const std::string& identity, Frames& frames, Clock::ti
                info.services.front(), w.intentq ? ", intentq" : ", plain MDP", w.heartbeat.count());
   set_idle(w);
   for (auto* s : w.services) dispatch(*s, now);
+  if (!held_.empty()) release_held(now);
+}
+
+void Broker::hold_request(std::string client, Frames& frames) {
+  held_.push_back(Held{std::move(client), std::move(frames)});
+}
+
+// Hands held requests whose service now exists (or all of them, once the grace is over) to
+// handle_request, which queues them or answers UNKNOWN_INTENT.
+void Broker::release_held(Clock::time_point now) {
+  const bool grace_over = now >= started_ + config_.startup_grace;
+  std::vector<Held> ready;
+  std::vector<Held> keep;
+  for (auto& h : held_) {
+    if (grace_over || find_service(view(h.frames[3])))
+      ready.push_back(std::move(h));
+    else
+      keep.push_back(std::move(h));
+  }
+  held_ = std::move(keep);
+  for (auto& h : ready) {
+    const std::string service(view(h.frames[3]));
+    handle_request(std::move(h.client), service, h.frames, now);
+  }
 }
 
 void Broker::handle_reply(Worker& worker, Frames& frames, Clock::time_point now) {
@@ -675,6 +704,7 @@ void Broker::on_timer(Clock::time_point now) {
       Job& job = *it->second;
       if (job.deadline == when && job.state != JobState::kAnswered) timeout_job(job, now);
     }
+    if (!held_.empty() && now >= started_ + config_.startup_grace) release_held(now);
     if (now >= next_tick_) {
       std::vector<Worker*> expired;
       for (auto& [id, w] : workers_) {
@@ -703,6 +733,7 @@ void Broker::on_timer(Clock::time_point now) {
 Clock::time_point Broker::next_wakeup() const {
   auto at = next_tick_;
   if (!deadlines_.empty()) at = std::min(at, deadlines_.top().first);
+  if (!held_.empty()) at = std::min(at, started_ + config_.startup_grace);
   return at;
 }
 

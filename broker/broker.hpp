@@ -151,6 +151,10 @@ class Broker {
   void publish(std::string_view intent, bool ok, zmq::message_t& body);
   void send_worker(const std::string& identity, Frames& frames);
 
+  // Startup grace: requests for services not registered yet (see Config::startup_grace).
+  void hold_request(std::string client, Frames& frames);
+  void release_held(Clock::time_point now);
+
   Service* find_service(std::string_view name);
   std::string new_job_id();
   void compact_queue(Service& service);
@@ -170,6 +174,11 @@ class Broker {
   using Deadline = std::pair<Clock::time_point, uint64_t>;
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   DedupCache dedup_;
+  struct Held {
+    std::string client;
+    Frames frames;
+  };
+  std::vector<Held> held_;  // bounded by config_.max_queue
 
   uint64_t next_seq_ = 0;
   uint64_t next_idle_seq_ = 0;

@@ -23,6 +23,10 @@ struct Config {
   Ms dedup_ttl{60000};
   size_t dedup_max_entries = 100000;
   Ms drain_timeout{10000};
+  // After start, requests for a service no worker has registered yet are held this long instead
+  // of being answered UNKNOWN_INTENT at once: after a broker restart, workers re-register within
+  // about one heartbeat, and a client's retry must not lose its job to that race.
+  Ms startup_grace{3000};
   int64_t max_message_bytes = 4 * 1024 * 1024;
   // Workers that do not announce "@heartbeat=" are assumed to beat at least this often (the
   // zguide's mdwrkapi uses 2500 ms and beats only while idle).

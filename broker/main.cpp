@@ -48,6 +48,11 @@ int main(int argc, char** argv) {
   app.add_option("--drain-timeout-ms", drain_ms, "on SIGTERM, how long running jobs may finish")
       ->check(CLI::Range(int64_t{0}, int64_t{3600000}))
       ->capture_default_str();
+  int64_t grace_ms = config.startup_grace.count();
+  app.add_option("--startup-grace-ms", grace_ms,
+                 "after start, how long requests for not-yet-registered services are held")
+      ->check(CLI::Range(int64_t{0}, int64_t{600000}))
+      ->capture_default_str();
   app.add_option("--max-message-bytes", config.max_message_bytes,
                  "largest frame accepted from a peer (ZMQ_MAXMSGSIZE)")
       ->check(CLI::Range(int64_t{256}, int64_t{1} << 40))
@@ -59,6 +64,7 @@ int main(int argc, char** argv) {
   config.default_deadline = intentq::broker::Ms(deadline_ms);
   config.dedup_ttl = intentq::broker::Ms(dedup_ttl_ms);
   config.drain_timeout = intentq::broker::Ms(drain_ms);
+  config.startup_grace = intentq::broker::Ms(grace_ms);
 
   try {
     intentq::init_logging("broker", log_level);

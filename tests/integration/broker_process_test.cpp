@@ -120,7 +120,7 @@ std::string http_get(int port, const std::string& path) {
 }
 
 TEST(BrokerProcess, PrometheusMetricsFollowCounters) {
-  BrokerProcess broker({"--metrics", "127.0.0.1:0"});
+  BrokerProcess broker({"--metrics", "127.0.0.1:0", "--startup-grace-ms", "0"});
   const auto line = broker.process->output_text();
   std::smatch m;
   ASSERT_TRUE(std::regex_search(line, m, std::regex(R"(metrics=http://127.0.0.1:(\d+)/metrics)")))
@@ -244,7 +244,7 @@ TEST(BrokerProcess, SameIdDuringAndAfterRunsOnce) {
 }
 
 TEST(BrokerProcess, UnknownIntentIsAnsweredAtOnce) {
-  BrokerProcess broker;
+  BrokerProcess broker({"--startup-grace-ms", "0"});
   zmq::context_t ctx;
   Client client(ctx, broker.frontend);
   client.submit("nobody.serves.this", {{"id", "u1"}});

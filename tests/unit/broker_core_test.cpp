@@ -64,6 +64,7 @@ class BrokerTest : public ::testing::Test {
     Config c;
     c.max_queue = 3;
     c.default_deadline = Ms(5000);
+    c.startup_grace = Ms(0);  // the grace has its own test below
     return c;
   }();
   std::unique_ptr<Broker> broker = std::make_unique<Broker>(config, out, now);
@@ -377,6 +378,28 @@ TEST_F(BrokerTest, UnknownIntentAnsweredAtOnceKnownButAbsentQueues) {
   advance(Ms(301));
   ASSERT_EQ(replies_to("c2").size(), 1u);
   EXPECT_EQ(replies_to("c2")[0].error->code, ErrorCode::kTimeout);
+}
+
+TEST_F(BrokerTest, StartupGraceHoldsRequestsForServicesNotYetRegistered) {
+  Config c = config;
+  c.startup_grace = Ms(3000);
+  reset(c);
+  // A client retrying against a restarted broker, before the workers re-registered.
+  submit("c", {{"id", "early"}});
+  EXPECT_TRUE(replies_to("c").empty());
+  advance(Ms(500));
+  ready("w1");
+  ASSERT_EQ(requests_to("w1").size(), 1u);  // released to the worker that registered
+  // A service nobody registers is still answered, once the grace is over.
+  submit("c2", {{"id", "never"}}, "never");
+  EXPECT_TRUE(replies_to("c2").empty());
+  advance(Ms(2600));
+  ASSERT_EQ(replies_to("c2").size(), 1u);
+  EXPECT_EQ(replies_to("c2")[0].error->code, ErrorCode::kUnknownIntent);
+  // After the grace, unknown services are answered at once.
+  submit("c3", {{"id", "late"}}, "never");
+  ASSERT_EQ(replies_to("c3").size(), 1u);
+  EXPECT_EQ(replies_to("c3")[0].error->code, ErrorCode::kUnknownIntent);
 }
 
 TEST_F(BrokerTest, WorkersCannotRegisterMmiOrMixKinds) {
