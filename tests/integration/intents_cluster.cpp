@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <unistd.h>
+#include <algorithm>
 #include <atomic>
 
 #include <fstream>
@@ -27,6 +28,10 @@ Sim::Sim(std::vector<std::string> extra_args, uint16_t want_port) {
   std::vector<std::string> argv{test::bin_dir() + "/intentq-gwsim", "--listen",
                                 "127.0.0.1:" + std::to_string(want_port), "--scenario",
                                 scenario_path()};
+  // The test reads a child's output only while it waits for a line; a chatty child would fill
+  // the pipe and block on its next log line. So: warnings only, unless the test asks for more.
+  if (std::find(extra_args.begin(), extra_args.end(), "--log-level") == extra_args.end())
+    argv.insert(argv.end(), {"--log-level", "warn"});
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   process = std::make_unique<Process>(argv);
   auto m = process->expect_line(std::regex(R"(listening on 127\.0\.0\.1:(\d+))"), 10s);
@@ -46,7 +51,8 @@ uint16_t free_port() {
 
 std::unique_ptr<Process> start_gateway_worker(const Broker& broker, const std::string& gateway,
                                               int client_id) {
-  return e2e::start_worker(broker.endpoints.backend, 1000, 3, "info",
+  // "warn": per-job info lines would fill the output pipe over a long test (see Sim).
+  return e2e::start_worker(broker.endpoints.backend, 1000, 3, "warn",
                            {"--gateway", gateway, "--client-id", std::to_string(client_id)});
 }
 

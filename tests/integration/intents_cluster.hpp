@@ -24,7 +24,7 @@ std::string scenario_path();
 nlohmann::json load_scenario();
 
 // intentq-gwsim on 127.0.0.1 (port 0 = a free one), with extra args (--latency-ms, --fault, ...);
-// waits for its "listening on HOST:PORT" line.
+// waits for its "listening on HOST:PORT" line. Logs at warn unless extra_args set --log-level.
 struct Sim {
   explicit Sim(std::vector<std::string> extra_args = {}, uint16_t port = 0);
   // SIGTERM, and a bounded wait for the exit (the port is free again afterwards).
