@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# intentq demo: installs what is missing, builds, starts a broker and 4 workers (plus the IB
-# Gateway simulator when it is built) on free loopback ports, submits one job with the CLI,
-# prints the result, and shuts everything down. Exit code 0 = the job came back ok.
+# intentq demo: installs what is missing, builds, starts the IB Gateway simulator, a broker and
+# 4 workers (clientIds 1..4) on free loopback ports, submits one `summary` job with the CLI (four
+# gateway requests at once), prints the JSON result and its timings, and shuts everything down.
+# Exit code 0 = the job came back ok.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +11,9 @@ bash scripts/build.sh
 
 BIN=build/bin
 WORKERS=4
-DEMO_INTENT=echo
+DEMO_INTENT=summary
+# Every simulator answer waits this long, so the timings show the four fetches overlapping.
+DEMO_LATENCY_MS=${DEMO_LATENCY_MS:-50}
 logs=$(mktemp -d -t intentq-demo.XXXXXX)
 pids=()
 
@@ -50,15 +53,12 @@ backend=$(sed -E 's/.* backend=([^ ]+).*/\1/' <<<"$ready")
 publish=$(sed -E 's/.* publish=([^ ]+).*/\1/' <<<"$ready")
 echo "   $ready"
 
-gateway_args=()
-if [[ -x "$BIN/intentq-gwsim" ]]; then
-  echo "== starting intentq-gwsim (IB Gateway simulator)"
-  "$BIN/intentq-gwsim" --listen 127.0.0.1:0 >"$logs/gwsim.log" 2>&1 &
-  pids+=($!)
-  listening=$(wait_line "$logs/gwsim.log" '^listening on ')
-  gateway_args=(--gateway "${listening#listening on }")
-  echo "   $listening"
-fi
+echo "== starting intentq-gwsim (IB Gateway simulator, default scenario, ${DEMO_LATENCY_MS} ms per answer)"
+"$BIN/intentq-gwsim" --listen 127.0.0.1:0 --latency-ms "$DEMO_LATENCY_MS" >"$logs/gwsim.log" 2>&1 &
+pids+=($!)
+listening=$(wait_line "$logs/gwsim.log" '^listening on ')
+gateway_args=(--gateway "${listening#listening on }")
+echo "   $listening"
 
 echo "== starting $WORKERS intentq-worker processes"
 for n in $(seq 1 "$WORKERS"); do
@@ -74,8 +74,20 @@ echo "== intentq submit $DEMO_INTENT"
 # Each worker printed its ready line after sending READY; the broker also holds requests for a
 # short grace period after its start, so this first submit does not race the registrations.
 status=0
-"$BIN/intentq" submit "$DEMO_INTENT" --broker "$frontend" --param greeting=hello \
-  --param delay_ms=100 --deadline-ms 10000 || status=$?
+"$BIN/intentq" submit "$DEMO_INTENT" --broker "$frontend" --deadline-ms 10000 \
+  >"$logs/reply.json" || status=$?
+# Pretty-print the reply and sum up its timings (python3 is installed by setup.sh).
+python3 - "$logs/reply.json" <<'PY' || cat "$logs/reply.json"
+import json, sys
+reply = json.load(open(sys.argv[1]))
+print(json.dumps(reply, indent=2))
+t = reply.get("timings_ms", {})
+fetches = {k: t[k] for k in ("positions", "open_orders", "executions", "account_summary") if k in t}
+if fetches:
+    print(f"timings: connect {t.get('connect')} ms, fetches {fetches} ms, "
+          f"fetch phase {t.get('fetch')} ms (sequential would be ~{sum(fetches.values())} ms), "
+          f"whole job {t.get('run')} ms")
+PY
 
 echo "== broker stats"
 "$BIN/intentq" stats --broker "$frontend" || true
