@@ -53,7 +53,7 @@ Process::Process(std::vector<std::string> argv, std::vector<std::string> extra_e
   }
   close(fds[1]);
   out_fd_ = fds[0];
-  fcntl(out_fd_, F_SETFL, fcntl(out_fd_, F_GETFL) | O_NONBLOCK);
+  reader_ = std::thread([this] { read_loop(); });
 }
 
 Process::~Process() {
@@ -62,68 +62,91 @@ Process::~Process() {
     int st = 0;
     waitpid(pid_, &st, 0);
   }
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  if (reader_.joinable()) reader_.join();
   if (out_fd_ >= 0) close(out_fd_);
 }
 
-bool Process::read_some(std::chrono::milliseconds timeout) {
-  if (out_fd_ < 0) return false;
-  pollfd p{out_fd_, POLLIN, 0};
-  int r = poll(&p, 1, static_cast<int>(timeout.count()));
-  if (r <= 0) return false;
+void Process::read_loop() {
   char buf[65536];
-  ssize_t n = read(out_fd_, buf, sizeof buf);
-  if (n == 0) {  // EOF: the child closed its output (exited)
-    close(out_fd_);
-    out_fd_ = -1;
-    if (!partial_.empty()) {
-      lines_.push_back(partial_);
-      partial_.clear();
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (stop_) return;
     }
-    return false;
+    // A bounded poll so the destructor's stop_ is seen even if a grandchild keeps the pipe open.
+    pollfd p{out_fd_, POLLIN, 0};
+    int r = poll(&p, 1, 50);
+    if (r < 0 && errno != EINTR) break;
+    if (r <= 0) continue;
+    ssize_t n = read(out_fd_, buf, sizeof buf);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+    std::lock_guard lock(mu_);
+    if (n <= 0) {  // EOF: the child closed its output (exited)
+      if (!partial_.empty()) {
+        lines_.push_back(partial_);
+        partial_.clear();
+      }
+      eof_ = true;
+      cv_.notify_all();
+      return;
+    }
+    partial_.append(buf, static_cast<size_t>(n));
+    size_t pos;
+    while ((pos = partial_.find('\n')) != std::string::npos) {
+      lines_.push_back(partial_.substr(0, pos));
+      partial_.erase(0, pos + 1);
+    }
+    cv_.notify_all();
   }
-  if (n < 0) return errno == EAGAIN || errno == EINTR;
-  partial_.append(buf, static_cast<size_t>(n));
-  size_t pos;
-  while ((pos = partial_.find('\n')) != std::string::npos) {
-    lines_.push_back(partial_.substr(0, pos));
-    partial_.erase(0, pos + 1);
-  }
-  return true;
+  std::lock_guard lock(mu_);
+  eof_ = true;
+  cv_.notify_all();
 }
 
 void Process::drain() {
-  while (read_some(std::chrono::milliseconds(0))) {
-  }
+  // Output the child wrote before this call is in the pipe; give the reader a moment to move it.
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, std::chrono::milliseconds(20), [&] { return eof_; });
+}
+
+std::vector<std::string> Process::output() const {
+  std::lock_guard lock(mu_);
+  return lines_;
 }
 
 std::optional<std::smatch> Process::wait_for_line(const std::regex& pattern,
                                                   std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::unique_lock lock(mu_);
   for (;;) {
     while (scanned_ < lines_.size()) {
+      // regex_search keeps iterators into the line: match against a copy the caller owns.
+      matched_line_ = lines_[scanned_++];
       std::smatch m;
-      const std::string& line = lines_[scanned_++];
-      if (std::regex_search(line, m, pattern)) return m;
+      if (std::regex_search(matched_line_, m, pattern)) return m;
     }
-    auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) return std::nullopt;
-    if (out_fd_ < 0) return std::nullopt;  // EOF: nothing more will come
-    read_some(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) +
-              std::chrono::milliseconds(1));
+    if (eof_) return std::nullopt;  // nothing more will come
+    if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && scanned_ >= lines_.size())
+      return std::nullopt;
   }
 }
 
 std::smatch Process::expect_line(const std::regex& pattern, std::chrono::milliseconds timeout) {
   auto m = wait_for_line(pattern, timeout);
   if (!m) {
-    throw std::runtime_error("process " + std::to_string(pid_) + " did not print the expected line within " +
-                             std::to_string(timeout.count()) + " ms; output so far:\n" +
-                             output_text());
+    throw std::runtime_error(
+        "process " + std::to_string(pid_) + " did not print the expected line within " +
+        std::to_string(timeout.count()) + " ms; output so far:\n" + output_text());
   }
   return *m;
 }
 
 std::string Process::output_text() const {
+  std::lock_guard lock(mu_);
   std::string s;
   for (const auto& l : lines_) s += l + "\n";
   s += partial_;
@@ -142,16 +165,19 @@ std::optional<int> Process::wait_exit(std::chrono::milliseconds timeout) {
     pid_t r = waitpid(pid_, &st, WNOHANG);
     if (r == pid_) {
       status_ = st;
-      drain();
+      // Let the reader collect the last lines the child wrote before exiting.
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return eof_; });
       return status_;
     }
     if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-    // Keep the pipe drained so a chatty child cannot block on a full pipe while exiting.
-    if (!read_some(std::chrono::milliseconds(5))) usleep(2000);
+    usleep(2000);
   }
 }
 
-bool Process::running() { return !wait_exit(std::chrono::milliseconds(0)).has_value(); }
+bool Process::running() {
+  return !wait_exit(std::chrono::milliseconds(0)).has_value();
+}
 
 std::string bin_dir() {
   if (const char* d = std::getenv("INTENTQ_BIN_DIR")) return d;

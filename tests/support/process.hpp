@@ -1,5 +1,6 @@
 // A child process for tests: started with fork/exec, its stdout and stderr merged into a pipe
-// that the test reads line by line, killed (SIGKILL) and reaped on destruction.
+// that a reader thread drains continuously into a list of lines (so a chatty daemon never blocks
+// on a full pipe), killed (SIGKILL) and reaped on destruction.
 //
 // Tests use wait_for_line() instead of sleeping: every daemon prints a line once it is ready
 // (e.g. "listening on 127.0.0.1:40123"), and the test waits for that line with a bounded timeout.
@@ -8,9 +9,12 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace intentq::test {
@@ -32,9 +36,11 @@ class Process {
   // Same, but throws std::runtime_error (with the output seen so far) on timeout.
   std::smatch expect_line(const std::regex& pattern, std::chrono::milliseconds timeout);
 
-  // Reads whatever output is available now without blocking.
+  // Waits briefly for output already written to reach the line list (the reader thread keeps
+  // draining by itself; this only makes "everything printed so far" visible).
   void drain();
-  const std::vector<std::string>& output() const { return lines_; }
+  // A snapshot of every line read so far.
+  std::vector<std::string> output() const;
   std::string output_text() const;
 
   void signal(int sig);  // sends sig (no wait)
@@ -44,13 +50,20 @@ class Process {
   bool running();
 
  private:
-  bool read_some(std::chrono::milliseconds timeout);  // false on timeout or EOF
+  void read_loop();  // the reader thread: pipe -> lines_, until EOF or stop_
+
   pid_t pid_ = -1;
   int out_fd_ = -1;
   std::optional<int> status_;
-  std::string partial_;
-  std::vector<std::string> lines_;
-  size_t scanned_ = 0;  // lines already offered to wait_for_line
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::string partial_;             // guarded by mu_
+  std::vector<std::string> lines_;  // guarded by mu_
+  bool eof_ = false;                // guarded by mu_
+  bool stop_ = false;               // guarded by mu_
+  size_t scanned_ = 0;              // lines already offered to wait_for_line (test thread only)
+  std::string matched_line_;        // the line the last returned smatch points into
+  std::thread reader_;
 };
 
 // Directory that holds the built programs (intentq-broker, ...): $INTENTQ_BIN_DIR, else the
