@@ -1,7 +1,8 @@
 // intentq-worker: serves every intent of the catalog to an intentq broker, one job at a time.
 //
 //   intentq-worker --broker tcp://127.0.0.1:5556 [--client-id N | --client-id-base N]
-//                  [--gateway HOST:PORT] [--heartbeat-ms 1000] [--liveness 3] [--log-level L]
+//                  [--gateway HOST:PORT] [--gateway-timeout-ms 5000] [--heartbeat-ms 1000]
+//                  [--liveness 3] [--log-level L]
 //
 // clientId: --client-id wins; otherwise, under systemd as intentq-worker@N, the instance number N
 // (from INTENTQ_INSTANCE, which the unit sets to %i, or from a program name such as
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
   int client_id_base = 0;
   std::string gateway;
   int heartbeat_ms = static_cast<int>(options.heartbeat.count());
+  int connect_timeout_ms = static_cast<int>(options.gateway.connect_timeout.count());
   app.add_option("--broker", options.broker, "broker backend endpoint (env INTENTQ_BROKER)")
       ->capture_default_str();
   app.add_option("--client-id", client_id, "IB clientId for this worker's gateway sessions");
@@ -56,6 +58,11 @@ int main(int argc, char** argv) {
                  "clientId = base + systemd instance number (INTENTQ_INSTANCE or argv[0] @N)")
       ->capture_default_str();
   app.add_option("--gateway", gateway, "IB Gateway / TWS / intentq-gwsim as HOST:PORT");
+  app.add_option("--gateway-timeout-ms", connect_timeout_ms,
+                 "bound on connecting to the gateway (TCP, handshake, ready); the job's deadline "
+                 "bounds it too")
+      ->check(CLI::Range(50, 600000))
+      ->capture_default_str();
   app.add_option("--heartbeat-ms", heartbeat_ms, "MDP heartbeat interval")
       ->check(CLI::Range(50, 60000))
       ->capture_default_str();
@@ -68,6 +75,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     options.heartbeat = std::chrono::milliseconds(heartbeat_ms);
+    options.gateway.connect_timeout = std::chrono::milliseconds(connect_timeout_ms);
     if (!gateway.empty()) intentq::parse_gateway(gateway, options.gateway);
     const char* instance_env = std::getenv("INTENTQ_INSTANCE");
     auto instance = intentq::instance_number(
