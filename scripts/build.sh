@@ -2,6 +2,9 @@
 # Configures and builds intentq into build/ (programs in build/bin/). Extra args go to cmake.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+launcher=()
+# ccache, when the machine has it, makes rebuilds of unchanged units free (it is not required).
+command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" "$@" >/dev/null
 # Two jobs: the machines this runs on have 2 cores, and Asio coroutine units are memory hungry.
 cmake --build build -j "${INTENTQ_BUILD_JOBS:-2}"
