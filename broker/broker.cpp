@@ -51,6 +51,16 @@ zmq::message_t share(zmq::message_t& m) {
 
 }  // namespace
 
+// Ends every public entry point, also when it returns early or throws: frees the workers retired
+// during the event once nothing up the stack can hold them.
+struct Broker::EventScope {
+  Broker& broker;
+  explicit EventScope(Broker& b) : broker(b) {}
+  ~EventScope() { broker.end_event(); }
+  EventScope(const EventScope&) = delete;
+  EventScope& operator=(const EventScope&) = delete;
+};
+
 Clock::time_point Broker::Worker::expiry(const Broker& b) const {
   const auto window = heartbeat * b.config_.liveness;
   auto at = last_heard + window;
@@ -84,6 +94,7 @@ Broker::~Broker() = default;
 
 void Broker::on_client_message(Frames& frames, Clock::time_point now) {
   if (frames.empty()) return;
+  EventScope scope(*this);
   ++counters_.requests;
   std::string client(view(frames[0]));
   try {
@@ -357,6 +368,7 @@ void Broker::dispatch(Service& service, Clock::time_point now) {
 
 void Broker::on_worker_message(Frames& frames, Clock::time_point now) {
   if (frames.empty()) return;
+  EventScope scope(*this);
   try {
     const std::string identity(view(frames[0]));
     auto it = workers_.find(identity);
@@ -464,6 +476,8 @@ void Broker::handle_ready(const std::string& identity, Frames& frames, Clock::ti
   spdlog::info("worker ready: {} service(s) [{}]{}, heartbeat {} ms", w.services.size(),
                info.services.front(), w.intentq ? ", intentq" : ", plain MDP", w.heartbeat.count());
   set_idle(w);
+  // dispatch() may retire `w` (unreachable); it stays valid memory until the event ends, and a
+  // retired worker is in no idle set, so the remaining services simply skip it.
   for (auto* s : w.services) dispatch(*s, now);
   if (!held_.empty()) release_held(now);
 }
@@ -579,6 +593,8 @@ void Broker::disconnect_peer(const std::string& identity) {
 
 void Broker::delete_worker(Worker& worker, bool send_disconnect, std::string_view why,
                            Clock::time_point now) {
+  if (worker.retired) return;
+  worker.retired = true;
   spdlog::info("worker removed: {}{}", why, worker.job ? " (was busy)" : "");
   if (send_disconnect) disconnect_peer(worker.identity);
   set_busy(worker);
@@ -602,8 +618,14 @@ void Broker::delete_worker(Worker& worker, bool send_disconnect, std::string_vie
       finish_job(*job);
     }
   }
-  workers_.erase(worker.identity);  // `worker` is gone from here on
+  auto it = workers_.find(worker.identity);
+  retired_.push_back(std::move(it->second));  // freed by end_event()
+  workers_.erase(it);
   if (requeued_to) dispatch(*requeued_to, now);
+}
+
+void Broker::end_event() {
+  retired_.clear();
 }
 
 void Broker::finish_job(Job& job) {
@@ -695,6 +717,7 @@ void Broker::publish(std::string_view intent, bool ok, zmq::message_t& body) {
 // Time
 
 void Broker::on_timer(Clock::time_point now) {
+  EventScope scope(*this);
   try {
     while (!deadlines_.empty() && deadlines_.top().first <= now) {
       const auto [when, seq] = deadlines_.top();
@@ -717,7 +740,10 @@ void Broker::on_timer(Clock::time_point now) {
           w->next_heartbeat = now + std::min(config_.heartbeat, w->heartbeat);
         }
       }
+      // Out of the idle sets first, so a job requeued from one of them is not handed to another.
+      for (auto* w : expired) set_busy(*w);
       for (auto* w : expired) {
+        if (w->retired) continue;  // dropped meanwhile (unreachable when a requeue reached it)
         ++counters_.workers_expired;
         delete_worker(*w, true, "expired (no heartbeat)", now);
       }
@@ -744,6 +770,7 @@ void Broker::begin_drain(Clock::time_point now) {
 }
 
 void Broker::finish_drain(Clock::time_point now) {
+  EventScope scope(*this);
   std::vector<Job*> left;
   for (auto& [seq, job] : jobs_)
     if (job->state != JobState::kAnswered) left.push_back(job.get());

@@ -77,6 +77,7 @@ class Broker {
  private:
   struct Worker;
   struct Service;
+  struct EventScope;
   struct Submitter {
     std::string client;  // routing id
     bool reply = true;
@@ -107,6 +108,7 @@ class Broker {
     Clock::time_point next_heartbeat;
     uint64_t idle_seq = 0;  // position in the LRU order while idle; 0 = busy
     Job* job = nullptr;
+    bool retired = false;  // removed from every table; freed when the current event ends
     Clock::time_point expiry(const Broker& b) const;
   };
   struct Service {
@@ -137,8 +139,12 @@ class Broker {
   void dispatch(Service& service, Clock::time_point now);
   void set_idle(Worker& worker);
   void set_busy(Worker& worker);
+  // Removes a worker from every table (requeueing or answering its job). The Worker itself is
+  // freed only when the current event ends (end_event): callers up the stack (handle_ready and
+  // handle_reply walking its services, on_timer walking the expired list) may still hold it.
   void delete_worker(Worker& worker, bool send_disconnect, std::string_view why,
                      Clock::time_point now);
+  void end_event();  // frees retired workers; every public entry point ends with it
   void disconnect_peer(const std::string& identity);
   void finish_job(Job& job);  // removes it from every table and frees it
   void timeout_job(Job& job, Clock::time_point now);
@@ -169,6 +175,7 @@ class Broker {
 
   std::unordered_map<std::string, std::unique_ptr<Service>> services_;
   std::unordered_map<std::string, std::unique_ptr<Worker>> workers_;
+  std::vector<std::unique_ptr<Worker>> retired_;  // deleted during this event
   std::unordered_map<uint64_t, std::unique_ptr<Job>> jobs_;
   std::unordered_map<std::string, Job*> in_flight_;  // by key, intentq jobs only
   using Deadline = std::pair<Clock::time_point, uint64_t>;

@@ -10,6 +10,7 @@
 #include <csignal>
 #include <random>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "tests/integration/broker_support.hpp"
@@ -400,6 +401,47 @@ TEST(BrokerProcess, SigtermAnswersUnfinishedJobsTimeoutAfterDrainTimeout) {
   ASSERT_TRUE(status);
   EXPECT_EQ(WEXITSTATUS(*status), 0);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+}
+
+// Issue 7 defect 1 (a): a DEALER that sends READY for two services and closes its socket at once
+// while jobs are queued for the first one. The broker used to free the worker when the dispatch
+// found it unreachable and then read it again (SIGSEGV, 4 of 4 runs).
+TEST(BrokerProcess, ReadyForTwoServicesThenGoneWhileJobsQueuedDoesNotCrash) {
+  BrokerProcess broker;
+  zmq::context_t ctx;
+  FakeWorker worker(ctx, broker.backend, {"svc.a", "svc.b", "@intentq=1"});
+  Client client(ctx, broker.frontend);
+  client.wait_service("svc.a");
+  for (int i = 0; i < 5; ++i) client.submit("svc.a", {{"id", "q" + std::to_string(i)}});
+  auto first = worker.next_request(5s);
+  ASSERT_TRUE(first);  // the worker holds it: the other four stay queued
+  for (int round = 0; round < 20; ++round) {
+    zmq::socket_t ghost(ctx, zmq::socket_type::dealer);
+    ghost.set(zmq::sockopt::linger, 1000);  // READY leaves, then the socket is gone
+    ghost.connect(broker.backend);
+    send(ghost, {"", "MDPW01", "\x01", "svc.a", "svc.b", "@intentq=1"});
+    ghost.close();
+  }
+  // Whatever the ghosts took was requeued or answered; the broker is alive and serving.
+  ASSERT_TRUE(broker.process->running()) << broker.process->output_text();
+  const auto stats = client.stats();
+  EXPECT_GE(stats["workers"].get<int>(), 1);
+  worker.reply_ok(*first);
+  // Ghosts that took a job before closing are expired (3 s) and their jobs requeued or answered
+  // WORKER_LOST: every job gets exactly one answer.
+  std::set<std::string> answered;
+  int replies = 0;
+  const auto end = std::chrono::steady_clock::now() + 30s;
+  while (answered.size() < 5 && std::chrono::steady_clock::now() < end) {
+    if (auto next = worker.next_request(50ms)) worker.reply_ok(*next);
+    if (auto b = client.reply_body(50ms)) {
+      ++replies;
+      answered.insert(decode_reply(b->at(0)).id);
+    }
+  }
+  EXPECT_EQ(answered.size(), 5u);
+  EXPECT_EQ(replies, 5);
+  EXPECT_TRUE(broker.process->running()) << broker.process->output_text();
 }
 
 }  // namespace

@@ -452,6 +452,67 @@ TEST_F(BrokerTest, UnreachableWorkerOnDispatchIsDroppedAndJobGoesToAnother) {
   EXPECT_EQ(broker->worker_count(), 1u);
 }
 
+// Issue 7 defect 1 (a): a worker that announces two services and is gone by the time the first
+// dispatch reaches it. dispatch() drops it while handle_ready still walks its services; the worker
+// must stay valid memory until the event ends (ASan catches the old use-after-free).
+TEST_F(BrokerTest, WorkerUnreachableOnDispatchRightAfterReadyForTwoServices) {
+  ready("w0", {"a", "b", "@intentq=1"});
+  submit("c", {{"id", "run"}}, "a");  // w0 busy
+  submit("c", {{"id", "q1"}}, "a");
+  submit("c", {{"id", "q2"}}, "b");
+  ASSERT_EQ(broker->queued_count("a"), 1u);
+  out.gone.insert("w1");
+  ready("w1", {"a", "b", "@intentq=1"});
+  EXPECT_EQ(broker->worker_count(), 1u);
+  EXPECT_EQ(broker->queued_count("a"), 1u);
+  EXPECT_EQ(broker->queued_count("b"), 1u);
+  // The broker still works: w0 finishes and takes the queued jobs in turn.
+  reply("w0", requests_to("w0").at(0));
+  ASSERT_EQ(requests_to("w0").size(), 2u);
+  reply("w0", requests_to("w0").at(1));
+  ASSERT_EQ(requests_to("w0").size(), 3u);
+  EXPECT_TRUE(replies_to("c").size() == 2u);
+}
+
+// Same, after a REPLY: the worker that just answered is handed the next job of its first service
+// but its socket is already closed (a worker stopping with SIGTERM right after its last reply).
+TEST_F(BrokerTest, WorkerUnreachableOnDispatchRightAfterItsReply) {
+  ready("w1", {"a", "b", "c", "@intentq=1"});
+  submit("c", {{"id", "run"}}, "a");
+  submit("c", {{"id", "q1"}}, "a");
+  submit("c", {{"id", "q2"}}, "b");
+  out.gone.insert("w1");
+  reply("w1", requests_to("w1").at(0));
+  EXPECT_EQ(replies_to("c").size(), 1u);
+  EXPECT_EQ(broker->worker_count(), 0u);
+  EXPECT_EQ(broker->queued_count("a"), 1u);
+  EXPECT_EQ(broker->queued_count("b"), 1u);
+  ready("w2", {"a", "b", "c", "@intentq=1"});
+  EXPECT_EQ(requests_to("w2").size(), 1u);
+}
+
+// Issue 7 defect 1 (c): busy and idle workers expiring in the same tick. Expiring a busy one
+// requeues its job and dispatches it to an idle one that is expiring too (and unreachable), which
+// used to be freed while still listed for expiry.
+TEST_F(BrokerTest, BusyAndIdleWorkersExpiringAtOnce) {
+  for (int i = 0; i < 4; ++i) ready("busy" + std::to_string(i));
+  for (int i = 0; i < 4; ++i)
+    submit("c", {{"id", "j" + std::to_string(i)}, {"deadline_ms", 60000}});
+  for (int i = 0; i < 4; ++i) ready("idle" + std::to_string(i));
+  for (int i = 0; i < 4; ++i) out.gone.insert("idle" + std::to_string(i));
+  advance(Ms(3500));
+  EXPECT_EQ(broker->worker_count(), 0u);
+  EXPECT_EQ(broker->queued_count("echo"), 4u);
+  EXPECT_TRUE(replies_to("c").empty());
+  // Jobs on workers that expire in the same pass are retried at most once in all.
+  ready("w1");
+  ready("w2");
+  EXPECT_EQ(requests_to("w1").size() + requests_to("w2").size(), 2u);
+  advance(Ms(3500));
+  EXPECT_EQ(broker->worker_count(), 0u);
+  EXPECT_EQ(replies_to("c").size() + broker->queued_count("echo"), 4u);
+}
+
 TEST_F(BrokerTest, DrainRefusesNewWorkFinishesRunningAndTimesOutTheRest) {
   ready("w1");
   submit("c", {{"id", "a"}});
