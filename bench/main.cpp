@@ -127,6 +127,9 @@ int main(int argc, char** argv) {
                  "tool attached to the broker during the relay's intentq run with the most "
                  "workers, {pid} replaced, stopped with SIGINT (e.g. \"perf stat -e "
                  "page-faults,context-switches -p {pid}\")");
+  app.add_option("--attach-variant", s.attach_variant, "relay variant --attach measures")
+      ->check(CLI::IsMember({"raw", "intentq", "opaque"}))
+      ->capture_default_str();
   app.add_option("--broker-prefix", broker_prefix,
                  "run the relay's broker under this command (e.g. \"valgrind --tool=callgrind\")");
   app.add_option("--broker-arg", s.broker_args,
@@ -153,6 +156,8 @@ int main(int argc, char** argv) {
   if (budget_seconds > 0) s.budget_seconds = budget_seconds;
   if (reuse_seconds > 0) s.reuse_seconds = reuse_seconds;
   s.broker_prefix = split(broker_prefix, ' ');
+  if (!s.broker_prefix.empty() && s.broker_prefix[0].find('/') == std::string::npos)
+    s.broker_prefix[0] = "/usr/bin/" + s.broker_prefix[0];
 
   json out;
   json skipped = json::array();

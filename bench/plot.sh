@@ -25,35 +25,39 @@ def get(node, *path):
         node = node[k]
     return node
 with open(os.path.join(d, "relay.dat"), "w") as f:
-    f.write("workers raw intentq opaque\n")
+    f.write("# workers raw intentq opaque\n")
     for w in ("1", "2", "4"):
         f.write(" ".join([w, v(get(j, "relay", "raw_jobs_per_s_by_workers", w)),
                           v(get(j, "relay", "jobs_per_s", w)),
                           v(get(j, "relay", "opaque_jobs_per_s", w))]) + "\n")
 with open(os.path.join(d, "latency.dat"), "w") as f:
-    f.write("path p50 p99 p999\n")
+    f.write("# path p50 p99 p999\n")
     for label, p in (("raw-echo", "raw_"), ("raw-relay", "raw_relay_"), ("broker", ""),
                      ("broker+worker-echo", "worker_echo_")):
         f.write(" ".join([label] + [v(get(j, "rtt", p + q)) for q in ("p50_us", "p99_us", "p999_us")]) + "\n")
 with open(os.path.join(d, "soak.dat"), "w") as f:
-    f.write("jobs broker worker\n")
+    f.write("# jobs broker worker\n")
     for s in get(j, "soak", "samples") or []:
         f.write(f"{s['jobs']} {v(s.get('broker_rss_mb'))} {v(s.get('worker_rss_mb'))}\n")
 with open(os.path.join(d, "scaling.dat"), "w") as f:
-    f.write("workers jobs ideal\n")
+    f.write("# workers jobs ideal\n")
     one = get(j, "summary", "jobs_per_s", "1")
     for w in ("1", "2", "4", "8", "16"):
         f.write(" ".join([w, v(get(j, "summary", "jobs_per_s", w)),
                           v(one * int(w) if isinstance(one, (int, float)) else None)]) + "\n")
 with open(os.path.join(d, "budget.dat"), "w") as f:
-    f.write("run jobs\n")
+    f.write("# run jobs\n")
     rows = [("ceiling(45/cost)", get(j, "summary", "budget", "ceiling_jobs_per_s")),
             ("budget-on", get(j, "summary", "budget", "jobs_per_s")),
             ("reuse-max_age_0", get(j, "summary", "reuse", "fresh", "jobs_per_s")),
             ("reuse-max_age_1000", get(j, "summary", "reuse", "jobs_per_s"))]
     for label, x in rows:
         f.write(f"{label} {v(x)}\n")
+    # gnuplot cannot plot a histogram without one number: say so on the chart instead.
+    open(os.path.join(d, "budget_measured"), "w").write(
+        "1" if any(isinstance(x, (int, float)) for _, x in rows[1:]) else "0")
 PY
+budget_measured=$(cat "$data/budget_measured")
 
 gnuplot <<GP
 set terminal pngcairo size 900,520 font "sans,10" noenhanced
@@ -109,6 +113,12 @@ set xlabel ""
 set ylabel "jobs/s (log scale)"
 set logscale y
 set yrange [1:*]
-plot "$data/budget.dat" using 2:xtic(1) title "jobs/s"
+if ($budget_measured) {
+  plot "$data/budget.dat" using 2:xtic(1) title "jobs/s"
+} else {
+  unset logscale y
+  set label 1 "not measured in this run: the gateway budget and answer reuse are not built yet" at graph 0.5, 0.5 center
+  plot [0:1] [0:1] NaN notitle
+}
 GP
 echo "plot.sh: wrote $out/relay.png latency.png soak_rss.png summary_scaling.png budget.png"

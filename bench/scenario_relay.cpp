@@ -2,6 +2,8 @@
 // through (a) the bench's raw ROUTER/ROUTER relay, (b) intentq-broker with intentq envelopes and
 // its defaults (dedup cache on), (c) intentq-broker with stock MDP workers and opaque bodies.
 // Runs alternate between the three so load drift on a shared machine hits them alike.
+#include <signal.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -70,6 +72,11 @@ Run measure(const Settings& s, Variant v, int workers, bool attach) {
                                s.relay_jobs, intentq, s.payload_bytes);
   const double cpu = cpu_seconds(pid) - cpu0;
   if (tool) tool->finish();
+  if (broker && !s.broker_prefix.empty()) {
+    // A tool like callgrind writes its profile when the broker exits: stop it, do not kill it.
+    broker->process->signal(SIGTERM);
+    broker->process->wait_exit(120s);
+  }
   Run out;
   out.jobs_per_s = r.jobs_per_s();
   out.cpu_us_per_job = r.jobs > 0 ? cpu * 1e6 / static_cast<double>(r.jobs) : 0;
@@ -87,7 +94,8 @@ nlohmann::json run_relay(const Settings& s, nlohmann::json& skipped) {
   for (int rep = 0; rep < s.repeats; ++rep) {
     for (int w : s.relay_workers) {
       for (auto v : variants) {
-        const bool attach = !s.attach.empty() && rep == 0 && w == most && v == Variant::kIntentq;
+        const bool attach =
+            !s.attach.empty() && rep == 0 && w == most && s.attach_variant == name(v);
         const auto r = measure(s, v, w, attach);
         std::fprintf(stderr, "relay: %-7s %d workers: %.0f jobs/s, %.1f us CPU/job\n", name(v), w,
                      r.jobs_per_s, r.cpu_us_per_job);

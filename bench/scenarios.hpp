@@ -35,7 +35,8 @@ struct Settings {
   // soak
   long soak_jobs = 1000000;
   // profiling aids
-  std::string attach;  // tool attached to the broker (relay, intentq, most workers)
+  std::string attach;  // tool attached to the relay process (relay scenario, most workers)
+  std::string attach_variant = "intentq";  // ... during this variant: raw, intentq or opaque
   std::vector<std::string> broker_prefix;  // e.g. valgrind --tool=callgrind
   std::vector<std::string> broker_args;    // extra broker options for experiments
 };
