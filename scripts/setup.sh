@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev prometheus-cpp-dev
   libsystemd-dev
   python3 python3-zmq python3-msgpack
+  gnuplot-nox  # bench/plot.sh renders the benchmark charts
   clang-14 libclang-rt-14-dev
 )
 # Node.js and npm run the independent IB client check (@stoqey/ib). A machine may already carry

@@ -1,0 +1,215 @@
+// intentq-bench: starts intentq-broker, intentq-worker and intentq-gwsim on loopback, runs the
+// scenarios (relay, rtt, summary, soak; curve once CURVE exists), each against a baseline measured
+// in the same run, prints a table per scenario and writes every figure with --json.
+//
+//   intentq-bench [--quick] [--json FILE] [--only relay,rtt,summary,soak]
+//
+// docs/benchmarks.md explains the scenarios, the figures and their targets.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+
+#include "bench/proc_stats.hpp"
+#include "bench/raw_peers.hpp"
+#include "bench/scenarios.hpp"
+#include "tests/support/process.hpp"
+
+namespace {
+
+using json = nlohmann::json;
+using namespace intentq::bench;
+
+// The keys every --json file holds (issue 12); a figure that could not be measured is null.
+const std::vector<std::vector<std::string>> kRequired = {
+    {"machine"},
+    {"relay", "raw_jobs_per_s"},
+    {"relay", "jobs_per_s", "1"},
+    {"relay", "jobs_per_s", "2"},
+    {"relay", "jobs_per_s", "4"},
+    {"relay", "ratio_vs_raw"},
+    {"relay", "broker_cpu_us_per_job"},
+    {"relay", "raw_cpu_us_per_job"},
+    {"rtt", "raw_p50_us"},
+    {"rtt", "p50_us"},
+    {"rtt", "p99_us"},
+    {"rtt", "ratio_p50"},
+    {"summary", "parallel_vs_sequential"},
+    {"summary", "persistent_vs_per_job"},
+    {"summary", "jobs_per_s", "1"},
+    {"summary", "jobs_per_s", "2"},
+    {"summary", "jobs_per_s", "4"},
+    {"summary", "jobs_per_s", "8"},
+    {"summary", "jobs_per_s", "16"},
+    {"summary", "efficiency_at_16"},
+    {"summary", "budget", "msg_rate"},
+    {"summary", "budget", "jobs_per_s"},
+    {"summary", "budget", "pacing_errors"},
+    {"summary", "reuse", "jobs_per_s"},
+    {"summary", "reuse", "max_age_ms"},
+    {"summary", "reuse", "pacing_errors"},
+    {"soak", "jobs"},
+    {"soak", "broker_rss_mb_start"},
+    {"soak", "broker_rss_mb_end"},
+};
+
+void fill_required(json& out) {
+  for (const auto& path : kRequired) {
+    json* node = &out;
+    for (const auto& key : path) {
+      if (!node->is_object()) *node = json::object();
+      node = &(*node)[key];
+    }
+  }
+}
+
+void write_json(const std::string& path, json out) {
+  if (path.empty()) return;
+  fill_required(out);
+  std::ofstream f(path);
+  f << out.dump(2) << "\n";
+  if (!f) std::fprintf(stderr, "bench: cannot write %s\n", path.c_str());
+}
+
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string part; std::getline(in, part, sep);)
+    if (!part.empty()) out.push_back(part);
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // The raw baselines run as this binary in a child process (bench/raw_peers.hpp).
+  if (argc >= 3 && std::string_view(argv[1]) == "--role") {
+    const std::string role = argv[2];
+    if (role == "raw-relay")
+      return run_raw_relay(argc >= 5 && std::string_view(argv[3]) == "--service" ? argv[4]
+                                                                                 : "bench");
+    if (role == "raw-echo") return run_raw_echo();
+    std::fprintf(stderr, "intentq-bench: unknown role '%s'\n", role.c_str());
+    return 2;
+  }
+
+  CLI::App app{"intentq-bench: intentq against raw ZeroMQ baselines, on loopback"};
+  Settings s;
+  bool quick = false;
+  std::string json_path, only = "relay,rtt,summary,soak,curve";
+  std::string bin_dir = intentq::test::bin_dir();
+  std::string broker_prefix;
+  s.scenario_path = INTENTQ_BENCH_SCENARIO;
+  long relay_jobs = 0, rtt_jobs = 0, soak_jobs = 0;
+  int repeats = 0;
+  double scaling_seconds = 0, budget_seconds = 0, reuse_seconds = 0;
+  app.add_flag("--quick", quick, "every scenario small (under a minute); for tests");
+  app.add_option("--json", json_path, "write every figure to this file");
+  app.add_option("--only", only, "comma-separated scenarios: relay,rtt,summary,soak,curve")
+      ->capture_default_str();
+  app.add_option("--bin-dir", bin_dir, "where intentq-broker/-worker/-gwsim are")
+      ->capture_default_str();
+  app.add_option("--repeats", repeats, "relay/rtt runs per variant (median counts)");
+  app.add_option("--relay-jobs", relay_jobs, "jobs per relay run");
+  app.add_option("--relay-workers", s.relay_workers, "worker counts of the relay scenario")
+      ->capture_default_str();
+  app.add_option("--rtt-jobs", rtt_jobs, "round trips per rtt path");
+  app.add_option("--soak-jobs", soak_jobs, "echo jobs in the soak");
+  app.add_option("--scaling-seconds", scaling_seconds, "length of each summary scaling run");
+  app.add_option("--budget-seconds", budget_seconds, "length of the summary budget run");
+  app.add_option("--reuse-seconds", reuse_seconds, "length of each summary reuse run");
+  app.add_option("--scenario", s.scenario_path, "gateway simulator scenario (4 accounts)")
+      ->capture_default_str();
+  app.add_option("--attach", s.attach,
+                 "tool attached to the broker during the relay's intentq run with the most "
+                 "workers, {pid} replaced, stopped with SIGINT (e.g. \"perf stat -e "
+                 "page-faults,context-switches -p {pid}\")");
+  app.add_option("--attach-variant", s.attach_variant, "relay variant --attach measures")
+      ->check(CLI::IsMember({"raw", "intentq", "opaque"}))
+      ->capture_default_str();
+  app.add_option("--broker-prefix", broker_prefix,
+                 "run the relay's broker under this command (e.g. \"valgrind --tool=callgrind\")");
+  app.add_option("--broker-arg", s.broker_args,
+                 "extra broker option (repeatable), e.g. "
+                 "--broker-arg=--dedup-ttl-ms=0");
+  CLI11_PARSE(app, argc, argv);
+
+  s.quick = quick;
+  if (quick) {
+    s.relay_jobs = 3000;
+    s.repeats = 1;
+    s.rtt_jobs = 300;
+    s.latency_jobs = 5;
+    s.scaling_seconds = 1;
+    s.budget_seconds = 3;
+    s.reuse_seconds = 3;
+    s.soak_jobs = 10000;
+  }
+  if (relay_jobs > 0) s.relay_jobs = relay_jobs;
+  if (rtt_jobs > 0) s.rtt_jobs = rtt_jobs;
+  if (soak_jobs > 0) s.soak_jobs = soak_jobs;
+  if (repeats > 0) s.repeats = repeats;
+  if (scaling_seconds > 0) s.scaling_seconds = scaling_seconds;
+  if (budget_seconds > 0) s.budget_seconds = budget_seconds;
+  if (reuse_seconds > 0) s.reuse_seconds = reuse_seconds;
+  s.broker_prefix = split(broker_prefix, ' ');
+  if (!s.broker_prefix.empty() && s.broker_prefix[0].find('/') == std::string::npos)
+    s.broker_prefix[0] = "/usr/bin/" + s.broker_prefix[0];
+
+  json out;
+  json skipped = json::array();
+  try {
+    s.programs = Programs::detect(bin_dir);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "intentq-bench: %s\n", e.what());
+    return 1;
+  }
+  out["machine"] = machine_info();
+  out["machine"]["quick"] = quick;
+  out["machine"]["note"] =
+      "shared machine: other builds and tests may run at the same time; compare ratios (each "
+      "baseline runs in the same run), not absolute figures";
+  std::printf("intentq-bench%s on %s cpus, load average %.2f\n", quick ? " --quick" : "",
+              out["machine"]["cpus"].dump().c_str(), load_average());
+
+  const auto selected = split(only, ',');
+  auto wanted = [&](const std::string& name) {
+    return std::find(selected.begin(), selected.end(), name) != selected.end();
+  };
+  int failures = 0;
+  auto scenario = [&](const std::string& name, auto&& run) {
+    if (!wanted(name)) {
+      skipped.push_back(name + ": not selected (--only)");
+      return;
+    }
+    try {
+      out[name] = run(s, skipped);
+    } catch (const std::exception& e) {
+      ++failures;
+      std::fprintf(stderr, "intentq-bench: scenario %s failed: %s\n", name.c_str(), e.what());
+      out[name]["error"] = e.what();
+      skipped.push_back(name + ": failed: " + e.what());
+    }
+    out["skipped"] = skipped;
+    write_json(json_path, out);  // after every scenario: a late failure keeps what was measured
+  };
+  scenario("relay", run_relay);
+  scenario("rtt", run_rtt);
+  scenario("summary", run_summary);
+  scenario("soak", run_soak);
+  if (wanted("curve")) {
+    out["curve"] = {{"skipped", "CURVE security (issue 9) is not built yet"}};
+    skipped.push_back("curve: CURVE security (issue 9) is not built yet");
+  }
+  out["machine"]["load_average_end"] = load_average();
+  out["skipped"] = skipped;
+  write_json(json_path, out);
+  if (!skipped.empty()) {
+    std::printf("\nskipped:\n");
+    for (const auto& line : skipped) std::printf("  %s\n", line.get<std::string>().c_str());
+  }
+  return failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,109 @@
+// intentq-bench --quick --json: runs to the end, writes valid JSON holding every key the issue
+// lists (null allowed for what this build cannot measure yet, with a "skipped" line saying why),
+// and the scenarios that need nothing from other branches (relay, rtt, soak) carry numbers.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/process.hpp"
+
+namespace {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+const json* find(const json& root, const std::vector<std::string>& path) {
+  const json* node = &root;
+  for (const auto& key : path) {
+    if (!node->is_object() || !node->contains(key)) return nullptr;
+    node = &(*node)[key];
+  }
+  return node;
+}
+
+std::string joined(const std::vector<std::string>& path) {
+  std::string s;
+  for (const auto& k : path) s += (s.empty() ? "" : ".") + k;
+  return s;
+}
+
+TEST(BenchQuick, WritesEveryKey) {
+  const auto out = std::filesystem::temp_directory_path() /
+                   ("intentq-bench-" + std::to_string(::getpid()) + ".json");
+  intentq::test::Process bench(
+      {intentq::test::bin_dir() + "/intentq-bench", "--quick", "--json", out.string()});
+  const auto status = bench.wait_exit(240s);
+  ASSERT_TRUE(status.has_value()) << "intentq-bench --quick did not finish in 240 s:\n"
+                                  << bench.output_text();
+  bench.drain();
+  ASSERT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << "intentq-bench --quick failed:\n"
+                                                               << bench.output_text();
+
+  std::ifstream in(out);
+  ASSERT_TRUE(in) << "no JSON file written";
+  json j;
+  ASSERT_NO_THROW(j = json::parse(in)) << "the --json file is not valid JSON";
+  std::filesystem::remove(out);
+
+  const std::vector<std::vector<std::string>> keys = {
+      {"machine"},
+      {"relay", "raw_jobs_per_s"},
+      {"relay", "jobs_per_s", "1"},
+      {"relay", "jobs_per_s", "2"},
+      {"relay", "jobs_per_s", "4"},
+      {"relay", "ratio_vs_raw"},
+      {"relay", "broker_cpu_us_per_job"},
+      {"relay", "raw_cpu_us_per_job"},
+      {"rtt", "raw_p50_us"},
+      {"rtt", "p50_us"},
+      {"rtt", "p99_us"},
+      {"rtt", "ratio_p50"},
+      {"summary", "parallel_vs_sequential"},
+      {"summary", "persistent_vs_per_job"},
+      {"summary", "jobs_per_s", "1"},
+      {"summary", "jobs_per_s", "2"},
+      {"summary", "jobs_per_s", "4"},
+      {"summary", "jobs_per_s", "8"},
+      {"summary", "jobs_per_s", "16"},
+      {"summary", "efficiency_at_16"},
+      {"summary", "budget", "msg_rate"},
+      {"summary", "budget", "jobs_per_s"},
+      {"summary", "budget", "pacing_errors"},
+      {"summary", "reuse", "jobs_per_s"},
+      {"summary", "reuse", "max_age_ms"},
+      {"summary", "reuse", "pacing_errors"},
+      {"soak", "jobs"},
+      {"soak", "broker_rss_mb_start"},
+      {"soak", "broker_rss_mb_end"},
+  };
+  for (const auto& path : keys) EXPECT_NE(find(j, path), nullptr) << "missing key " << joined(path);
+
+  // A null figure must be explained.
+  ASSERT_TRUE(j.contains("skipped") && j["skipped"].is_array());
+  for (const auto& path : keys) {
+    const json* v = find(j, path);
+    if (!v || !v->is_null()) continue;
+    bool explained = false;
+    for (const auto& line : j["skipped"])
+      explained = explained || line.get<std::string>().rfind(path[0], 0) == 0;
+    EXPECT_TRUE(explained) << joined(path) << " is null without a skipped line";
+  }
+  // These need only the broker, the worker's echo intent and the bench itself: always measured.
+  for (const auto& path : std::vector<std::vector<std::string>>{{"relay", "raw_jobs_per_s"},
+                                                                {"relay", "ratio_vs_raw"},
+                                                                {"rtt", "p50_us"},
+                                                                {"rtt", "ratio_p50"},
+                                                                {"summary", "jobs_per_s", "1"},
+                                                                {"soak", "broker_rss_mb_end"}}) {
+    const json* v = find(j, path);
+    ASSERT_NE(v, nullptr);
+    EXPECT_TRUE(v->is_number() && v->get<double>() > 0) << joined(path) << " = " << v->dump();
+  }
+  EXPECT_EQ(j["soak"]["jobs"], 10000);
+}
+
+}  // namespace
