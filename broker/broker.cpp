@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <random>
 
 #include <spdlog/spdlog.h>
 
 #include "broker/request_body.hpp"
 #include "common/envelope.hpp"
-#include "common/msgpack_lite.hpp"
 
 namespace intentq::broker {
 namespace {
@@ -56,22 +56,10 @@ zmq::message_t share(zmq::message_t& m) {
 struct Broker::EventScope {
   Broker& broker;
   explicit EventScope(Broker& b) : broker(b) {}
-  ~EventScope() { broker.end_event(); }
+  ~EventScope() { broker.registry_.end_event(); }
   EventScope(const EventScope&) = delete;
   EventScope& operator=(const EventScope&) = delete;
 };
-
-Clock::time_point Broker::Worker::expiry(const Broker& b) const {
-  const auto window = heartbeat * b.config_.liveness;
-  auto at = last_heard + window;
-  if (job) {
-    // Stock workers are silent while busy: the job's deadline bounds them instead.
-    if (!intentq) at = std::max(at, job->deadline + window);
-    // A worker that keeps a timed-out job longer than one liveness window is treated as hung.
-    if (job->state == JobState::kAnswered) at = std::min(at, job->deadline + window);
-  }
-  return at;
-}
 
 Broker::Broker(Config config, Outbox& outbox, Clock::time_point now)
     : config_(std::move(config)),
@@ -99,21 +87,19 @@ void Broker::on_client_message(Frames& frames, Clock::time_point now) {
   std::string client(view(frames[0]));
   try {
     if (frames.size() < 4 || frames[1].size() != 0 || view(frames[2]) != mdp::kClient) {
-      ++counters_.bad_requests;
       const auto service = frames.size() >= 4 ? view(frames[3]) : std::string_view();
       std::string why = frames.size() < 4       ? "expected frames \"\", \"MDPC01\", service, body"
                         : frames[1].size() != 0 ? "the first frame must be empty"
                                                 : "the protocol frame must be \"MDPC01\"";
-      warn_limited("bad client message: " + why);
-      send_client_error(client, service.substr(0, kMaxServiceName), "", ErrorCode::kBadRequest,
-                        "malformed MDP client message: " + why, false);
+      warn_limited("bad client message: " + why, now);
+      reject(client, service.substr(0, kMaxServiceName), "", ErrorCode::kBadRequest,
+             "malformed MDP client message: " + why, false);
       return;
     }
     const std::string service_name(view(frames[3]));
     if (service_name.empty() || service_name.size() > kMaxServiceName) {
-      ++counters_.bad_requests;
-      send_client_error(client, service_name.substr(0, kMaxServiceName), "", ErrorCode::kBadRequest,
-                        "service name must be 1..255 bytes", false);
+      reject(client, service_name.substr(0, kMaxServiceName), "", ErrorCode::kBadRequest,
+             "service name must be 1..255 bytes", false);
       return;
     }
     if (service_name.compare(0, mdp::kMmiPrefix.size(), mdp::kMmiPrefix) == 0)
@@ -132,7 +118,7 @@ void Broker::handle_mmi(const std::string& client, std::string_view service, Fra
   if (service == "mmi.service") {
     bool present = false;
     if (frames.size() >= 5) {
-      const auto* s = find_service(view(frames[4]));
+      const auto* s = registry_.find_service(view(frames[4]));
       present = s && s->workers > 0;
     }
     body.push_back(frame(present ? "200" : "404"));
@@ -146,7 +132,7 @@ void Broker::handle_mmi(const std::string& client, std::string_view service, Fra
 
 void Broker::handle_request(std::string client, std::string_view service_name, Frames& frames,
                             Clock::time_point now) {
-  Service* service = find_service(service_name);
+  Service* service = registry_.find_service(service_name);
   if (!service && !draining_ && now < started_ + config_.startup_grace &&
       held_.size() < config_.max_queue) {
     hold_request(std::move(client), frames);
@@ -154,7 +140,6 @@ void Broker::handle_request(std::string client, std::string_view service_name, F
   }
   if (!service) {
     // No worker ever registered this service: answer at once rather than queueing forever.
-    ++counters_.unknown_intent;
     std::string id;
     if (frames.size() == 5) {
       try {
@@ -162,8 +147,8 @@ void Broker::handle_request(std::string client, std::string_view service_name, F
       } catch (const EnvelopeError&) {
       }
     }
-    send_client_error(client, service_name, std::move(id), ErrorCode::kUnknownIntent,
-                      "no worker has registered service '" + std::string(service_name) + "'", true);
+    reject(client, service_name, std::move(id), ErrorCode::kUnknownIntent,
+           "no worker has registered service '" + std::string(service_name) + "'", true);
     return;
   }
   if (service->intentq)
@@ -175,20 +160,18 @@ void Broker::handle_request(std::string client, std::string_view service_name, F
 void Broker::handle_intentq_request(std::string client, Service& service, Frames& frames,
                                     Clock::time_point now) {
   if (frames.size() != 5) {
-    ++counters_.bad_requests;
-    send_client_error(client, service.name, "", ErrorCode::kBadRequest,
-                      "a request carries exactly one body frame (a msgpack map), got " +
-                          std::to_string(frames.size() - 4),
-                      true);
+    reject(client, service.name, "", ErrorCode::kBadRequest,
+           "a request carries exactly one body frame (a msgpack map), got " +
+               std::to_string(frames.size() - 4),
+           true);
     return;
   }
   RequestFields fields;
   try {
     fields = parse_request(view(frames[4]));
   } catch (const EnvelopeError& e) {
-    ++counters_.bad_requests;
-    send_client_error(client, service.name, "", ErrorCode::kBadRequest,
-                      std::string("invalid request envelope: ") + e.what(), true);
+    reject(client, service.name, "", ErrorCode::kBadRequest,
+           std::string("invalid request envelope: ") + e.what(), true);
     return;
   }
   std::string id = fields.id ? std::string(*fields.id) : new_job_id();
@@ -204,19 +187,17 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
       }
       return;
     }
-    if (auto it = in_flight_.find(key); it != in_flight_.end()) {
-      Job& job = *it->second;
+    if (Job* attached = jobs_.in_flight(key)) {
+      Job& job = *attached;
       if (job.state == JobState::kAnswered) {
-        ++counters_.busy_rejects;
-        send_client_error(client, service.name, id, ErrorCode::kBusy,
-                          "job '" + id +
-                              "' passed its deadline but its worker has not finished it yet; "
-                              "retry later with the same id",
-                          true);
+        reject(client, service.name, id, ErrorCode::kBusy,
+               "job '" + id +
+                   "' passed its deadline but its worker has not finished it yet; "
+                   "retry later with the same id",
+               true);
       } else if (job.submitters.size() >= config_.max_attached) {
-        ++counters_.busy_rejects;
-        send_client_error(client, service.name, id, ErrorCode::kBusy,
-                          "too many submitters waiting for job '" + id + "'", true);
+        reject(client, service.name, id, ErrorCode::kBusy,
+               "too many submitters waiting for job '" + id + "'", true);
       } else {
         ++counters_.attached;
         job.submitters.push_back({std::move(client), fields.reply});
@@ -225,14 +206,12 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
     }
   }
   if (draining_) {
-    ++counters_.busy_rejects;
-    send_client_error(client, service.name, id, ErrorCode::kBusy,
-                      "broker is shutting down; retry against the next broker", true);
+    reject(client, service.name, id, ErrorCode::kBusy,
+           "broker is shutting down; retry against the next broker", true);
     return;
   }
   if (service.queued >= config_.max_queue) {
-    ++counters_.busy_rejects;
-    send_client_error(
+    reject(
         client, service.name, id, ErrorCode::kBusy,
         "queue of '" + service.name + "' is full (" + std::to_string(config_.max_queue) + " jobs)",
         true);
@@ -251,21 +230,19 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
   job->accepted = now;
   job->deadline = now + Ms(deadline_ms);
   Job& j = add_job(std::move(job));
-  in_flight_[j.key] = &j;
+  jobs_.set_in_flight(j);
   dispatch(service, now);
 }
 
 void Broker::handle_opaque_request(std::string client, Service& service, Frames& frames,
                                    Clock::time_point now) {
   if (draining_) {
-    ++counters_.busy_rejects;
-    send_client_error(client, service.name, "", ErrorCode::kBusy, "broker is shutting down", false);
+    reject(client, service.name, "", ErrorCode::kBusy, "broker is shutting down", false);
     return;
   }
   if (service.queued >= config_.max_queue) {
-    ++counters_.busy_rejects;
-    send_client_error(client, service.name, "", ErrorCode::kBusy,
-                      "queue of '" + service.name + "' is full", false);
+    reject(client, service.name, "", ErrorCode::kBusy, "queue of '" + service.name + "' is full",
+           false);
     return;
   }
   auto job = std::make_unique<Job>();
@@ -279,54 +256,18 @@ void Broker::handle_opaque_request(std::string client, Service& service, Frames&
   dispatch(service, now);
 }
 
-Broker::Job& Broker::add_job(std::unique_ptr<Job> job) {
-  Job& j = *job;
-  j.seq = ++next_seq_;
+Job& Broker::add_job(std::unique_ptr<Job> job) {
   ++counters_.accepted;
   ++unanswered_;
-  deadlines_.emplace(j.deadline, j.seq);
-  if (deadlines_.size() > 2 * jobs_.size() + 1024) {
-    // Finished jobs leave stale heap entries; rebuild from live jobs so the heap stays O(jobs).
-    std::vector<Deadline> live;
-    live.reserve(jobs_.size() + 1);
-    for (auto& [seq, jp] : jobs_) live.emplace_back(jp->deadline, seq);
-    live.emplace_back(j.deadline, j.seq);
-    deadlines_ = decltype(deadlines_)(std::greater<>(), std::move(live));
-  }
-  jobs_.emplace(j.seq, std::move(job));
-  enqueue(j, false);
-  return j;
-}
-
-void Broker::enqueue(Job& j, bool front) {
-  j.state = JobState::kQueued;
-  j.worker = nullptr;
-  if (front)
-    j.service->queue.push_front(j.seq);
-  else
-    j.service->queue.push_back(j.seq);
-  ++j.service->queued;
-}
-
-void Broker::compact_queue(Service& service) {
-  if (service.queue.size() <= 2 * service.queued + 64) return;
-  std::deque<uint64_t> live;
-  for (auto seq : service.queue) {
-    auto it = jobs_.find(seq);
-    if (it != jobs_.end() && it->second->state == JobState::kQueued) live.push_back(seq);
-  }
-  service.queue.swap(live);
+  return jobs_.add(std::move(job));
 }
 
 void Broker::dispatch(Service& service, Clock::time_point now) {
-  while (!service.idle.empty() && service.queued > 0 && !service.queue.empty()) {
-    const uint64_t seq = service.queue.front();
-    service.queue.pop_front();
-    auto it = jobs_.find(seq);
-    if (it == jobs_.end() || it->second->state != JobState::kQueued) continue;  // stale entry
-    Job& job = *it->second;
-    --service.queued;
-    Worker& worker = *service.idle.begin()->second;
+  while (Worker* idle = registry_.idle_worker(service)) {
+    Job* next = jobs_.pop_queued(service);
+    if (!next) break;
+    Job& job = *next;
+    Worker& worker = *idle;
 
     Frames& f = scratch_;
     f.clear();
@@ -348,7 +289,7 @@ void Broker::dispatch(Service& service, Clock::time_point now) {
     const auto result = outbox_.to_worker(f);
     if (result != mdp::SendResult::kOk) {
       // The worker is gone (or wedged): put the job back first in line and forget the worker.
-      enqueue(job, true);
+      jobs_.enqueue(job, true);
       delete_worker(worker, false, "unreachable on dispatch", now);
       continue;
     }
@@ -358,9 +299,9 @@ void Broker::dispatch(Service& service, Clock::time_point now) {
     job.worker = &worker;
     worker.job = &job;
     worker.next_heartbeat = now + std::min(config_.heartbeat, worker.heartbeat);
-    set_busy(worker);
+    registry_.set_busy(worker);
   }
-  compact_queue(service);
+  jobs_.compact(service);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -371,12 +312,11 @@ void Broker::on_worker_message(Frames& frames, Clock::time_point now) {
   EventScope scope(*this);
   try {
     const std::string identity(view(frames[0]));
-    auto it = workers_.find(identity);
-    Worker* worker = it == workers_.end() ? nullptr : it->second.get();
+    Worker* worker = registry_.find(identity);
     if (frames.size() < 4 || frames[1].size() != 0 || view(frames[2]) != mdp::kWorker ||
         frames[3].size() != 1) {
       ++counters_.bad_worker_messages;
-      warn_limited("malformed worker message (" + std::to_string(frames.size()) + " frames)");
+      warn_limited("malformed worker message (" + std::to_string(frames.size()) + " frames)", now);
       // RFC 7: a peer that sends an invalid message is treated as invalid.
       if (worker) delete_worker(*worker, true, "sent a malformed message", now);
       return;
@@ -406,7 +346,8 @@ void Broker::on_worker_message(Frames& frames, Clock::time_point now) {
         return;
       default:
         ++counters_.bad_worker_messages;
-        warn_limited("worker sent unexpected command " + std::to_string(static_cast<int>(command)));
+        warn_limited("worker sent unexpected command " + std::to_string(static_cast<int>(command)),
+                     now);
         if (worker)
           delete_worker(*worker, true, "sent an unexpected command", now);
         else
@@ -424,13 +365,13 @@ void Broker::handle_ready(const std::string& identity, Frames& frames, Clock::ti
     info = mdp::parse_ready(frames, 4);
   } catch (const mdp::MdpError& e) {
     ++counters_.bad_worker_messages;
-    warn_limited(std::string("refusing worker: ") + e.what());
+    warn_limited(std::string("refusing worker: ") + e.what(), now);
     disconnect_peer(identity);
     return;
   }
   auto refuse = [&](const std::string& why) {
     ++counters_.bad_worker_messages;
-    warn_limited("refusing worker: " + why);
+    warn_limited("refusing worker: " + why, now);
     disconnect_peer(identity);
   };
   if (info.services.size() > kMaxServicesPerWorker) return refuse("too many services in READY");
@@ -439,11 +380,11 @@ void Broker::handle_ready(const std::string& identity, Frames& frames, Clock::ti
   for (const auto& name : info.services) {
     if (name.compare(0, mdp::kMmiPrefix.size(), mdp::kMmiPrefix) == 0)
       return refuse("service '" + name + "' is reserved for the broker (mmi.*)");
-    auto* s = find_service(name);
+    auto* s = registry_.find_service(name);
     if (s && s->intentq != info.intentq && (s->workers > 0 || s->queued > 0))
       return refuse("service '" + name + "' is served by " +
                     (s->intentq ? "intentq" : "plain MDP") + " workers; kinds cannot mix");
-    if (!s && services_.size() >= config_.max_services) return refuse("too many services");
+    if (!s && registry_.service_count() >= config_.max_services) return refuse("too many services");
   }
   for (const auto& o : info.unknown_options) spdlog::info("worker option '{}' ignored", o);
 
@@ -458,24 +399,13 @@ void Broker::handle_ready(const std::string& identity, Frames& frames, Clock::ti
     worker->heartbeat = std::max(config_.heartbeat, config_.stock_worker_heartbeat);
   worker->last_heard = now;
   worker->next_heartbeat = now + std::min(config_.heartbeat, worker->heartbeat);
-  for (const auto& name : info.services) {
-    auto& slot = services_[name];
-    if (!slot) {
-      slot = std::make_unique<Service>();
-      slot->name = name;
-    }
-    slot->intentq = info.intentq;
-    ++slot->workers;
-    worker->services.push_back(slot.get());
-  }
+  Worker& w = registry_.add(std::move(worker), info.services);
   for (const auto& name : info.nonretryable)
     if (std::binary_search(info.services.begin(), info.services.end(), name))
-      find_service(name)->nonretryable = true;
-  Worker& w = *worker;
-  workers_.emplace(identity, std::move(worker));
+      registry_.find_service(name)->nonretryable = true;
   spdlog::info("worker ready: {} service(s) [{}]{}, heartbeat {} ms", w.services.size(),
                info.services.front(), w.intentq ? ", intentq" : ", plain MDP", w.heartbeat.count());
-  set_idle(w);
+  registry_.set_idle(w);
   // dispatch() may retire `w` (unreachable); it stays valid memory until the event ends, and a
   // retired worker is in no idle set, so the remaining services simply skip it.
   for (auto* s : w.services) dispatch(*s, now);
@@ -493,7 +423,7 @@ void Broker::release_held(Clock::time_point now) {
   std::vector<Held> ready;
   std::vector<Held> keep;
   for (auto& h : held_) {
-    if (grace_over || find_service(view(h.frames[3])))
+    if (grace_over || registry_.find_service(view(h.frames[3])))
       ready.push_back(std::move(h));
     else
       keep.push_back(std::move(h));
@@ -545,7 +475,7 @@ void Broker::handle_reply(Worker& worker, Frames& frames, Clock::time_point now)
     }
     if (!valid) {
       ++counters_.bad_worker_messages;
-      warn_limited("worker sent an invalid reply envelope: " + problem);
+      warn_limited("worker sent an invalid reply envelope: " + problem, now);
       body = frame(encode_reply(make_error_reply(job->id, service.name, ErrorCode::kInternal,
                                                  "worker sent an invalid reply: " + problem)));
     } else {
@@ -569,20 +499,8 @@ void Broker::handle_reply(Worker& worker, Frames& frames, Clock::time_point now)
   }
   worker.job = nullptr;
   finish_job(*job);
-  set_idle(worker);
+  registry_.set_idle(worker);
   for (auto* s : worker.services) dispatch(*s, now);
-}
-
-void Broker::set_busy(Worker& worker) {
-  if (worker.idle_seq == 0) return;
-  for (auto* s : worker.services) s->idle.erase({worker.idle_seq, &worker});
-  worker.idle_seq = 0;
-}
-
-void Broker::set_idle(Worker& worker) {
-  set_busy(worker);
-  worker.idle_seq = ++next_idle_seq_;
-  for (auto* s : worker.services) s->idle.emplace(worker.idle_seq, &worker);
 }
 
 void Broker::disconnect_peer(const std::string& identity) {
@@ -594,11 +512,9 @@ void Broker::disconnect_peer(const std::string& identity) {
 void Broker::delete_worker(Worker& worker, bool send_disconnect, std::string_view why,
                            Clock::time_point now) {
   if (worker.retired) return;
-  worker.retired = true;
   spdlog::info("worker removed: {}{}", why, worker.job ? " (was busy)" : "");
   if (send_disconnect) disconnect_peer(worker.identity);
-  set_busy(worker);
-  for (auto* s : worker.services) --s->workers;
+  registry_.retire(worker);
   Service* requeued_to = nullptr;
   if (Job* job = worker.job) {
     worker.job = nullptr;
@@ -607,7 +523,7 @@ void Broker::delete_worker(Worker& worker, bool send_disconnect, std::string_vie
       finish_job(*job);
     } else if (!job->service->nonretryable && job->dispatches < 2 && now < job->deadline) {
       ++counters_.requeued;
-      enqueue(*job, true);
+      jobs_.enqueue(*job, true);
       requeued_to = job->service;
     } else {
       ++counters_.worker_lost;
@@ -618,23 +534,11 @@ void Broker::delete_worker(Worker& worker, bool send_disconnect, std::string_vie
       finish_job(*job);
     }
   }
-  auto it = workers_.find(worker.identity);
-  retired_.push_back(std::move(it->second));  // freed by end_event()
-  workers_.erase(it);
   if (requeued_to) dispatch(*requeued_to, now);
 }
 
-void Broker::end_event() {
-  retired_.clear();
-}
-
 void Broker::finish_job(Job& job) {
-  if (job.state == JobState::kQueued) --job.service->queued;  // its queue entry becomes stale
-  if (job.intentq) {
-    auto it = in_flight_.find(job.key);
-    if (it != in_flight_.end() && it->second == &job) in_flight_.erase(it);
-  }
-  jobs_.erase(job.seq);
+  jobs_.finish(job);
 }
 
 void Broker::timeout_job(Job& job, Clock::time_point now) {
@@ -646,7 +550,7 @@ void Broker::timeout_job(Job& job, Clock::time_point now) {
                     " ms passed while the job was queued (no free worker)");
     Service& s = *job.service;
     finish_job(job);
-    compact_queue(s);
+    jobs_.compact(s);
   } else {
     reply_error(job, ErrorCode::kTimeout,
                 "deadline of " + std::to_string(deadline_ms) +
@@ -692,8 +596,9 @@ void Broker::send_client(const std::string& client, std::string_view service, Fr
   }
 }
 
-void Broker::send_client_error(const std::string& client, std::string_view service, std::string id,
-                               ErrorCode code, const std::string& message, bool publish_it) {
+void Broker::reject(const std::string& client, std::string_view service, std::string id,
+                    ErrorCode code, const std::string& message, bool publish_it) {
+  counters_.count_reject(code);
   zmq::message_t body(
       encode_reply(make_error_reply(std::move(id), std::string(service), code, message)));
   if (publish_it) publish(service, false, body);
@@ -719,29 +624,20 @@ void Broker::publish(std::string_view intent, bool ok, zmq::message_t& body) {
 void Broker::on_timer(Clock::time_point now) {
   EventScope scope(*this);
   try {
-    while (!deadlines_.empty() && deadlines_.top().first <= now) {
-      const auto [when, seq] = deadlines_.top();
-      deadlines_.pop();
-      auto it = jobs_.find(seq);
-      if (it == jobs_.end()) continue;
-      Job& job = *it->second;
-      if (job.deadline == when && job.state != JobState::kAnswered) timeout_job(job, now);
-    }
+    while (Job* job = jobs_.pop_due(now)) timeout_job(*job, now);
     if (!held_.empty() && now >= started_ + config_.startup_grace) release_held(now);
     if (now >= next_tick_) {
-      std::vector<Worker*> expired;
-      for (auto& [id, w] : workers_) {
-        if (now >= w->expiry(*this)) {
-          expired.push_back(w.get());
-        } else if (now >= w->next_heartbeat) {
+      const auto expired = registry_.expired(now, config_.liveness);
+      registry_.for_each([&](Worker& w) {
+        if (now >= w.next_heartbeat && now < w.expiry(config_.liveness)) {
           Frames f = mdp::worker_command(mdp::Command::kHeartbeat);
-          f.insert(f.begin(), frame(w->identity));
+          f.insert(f.begin(), frame(w.identity));
           outbox_.to_worker(f);
-          w->next_heartbeat = now + std::min(config_.heartbeat, w->heartbeat);
+          w.next_heartbeat = now + std::min(config_.heartbeat, w.heartbeat);
         }
-      }
+      });
       // Out of the idle sets first, so a job requeued from one of them is not handed to another.
-      for (auto* w : expired) set_busy(*w);
+      for (auto* w : expired) registry_.set_busy(*w);
       for (auto* w : expired) {
         if (w->retired) continue;  // dropped meanwhile (unreachable when a requeue reached it)
         ++counters_.workers_expired;
@@ -758,7 +654,7 @@ void Broker::on_timer(Clock::time_point now) {
 
 Clock::time_point Broker::next_wakeup() const {
   auto at = next_tick_;
-  if (!deadlines_.empty()) at = std::min(at, deadlines_.top().first);
+  if (jobs_.has_deadlines()) at = std::min(at, jobs_.next_deadline());
   if (!held_.empty()) at = std::min(at, started_ + config_.startup_grace);
   return at;
 }
@@ -772,14 +668,15 @@ void Broker::begin_drain(Clock::time_point now) {
 void Broker::finish_drain(Clock::time_point now) {
   EventScope scope(*this);
   std::vector<Job*> left;
-  for (auto& [seq, job] : jobs_)
-    if (job->state != JobState::kAnswered) left.push_back(job.get());
+  jobs_.for_each([&](Job& job) {
+    if (job.state != JobState::kAnswered) left.push_back(&job);
+  });
   for (auto* job : left) {
     ++counters_.timeouts;
     reply_error(*job, ErrorCode::kTimeout, "the broker shut down before the job finished");
     job->state = JobState::kAnswered;
   }
-  for (auto& [id, w] : workers_) disconnect_peer(w->identity);
+  registry_.for_each([&](Worker& w) { disconnect_peer(w.identity); });
   if (!left.empty()) spdlog::warn("shutdown: answered {} unfinished job(s) TIMEOUT", left.size());
 }
 
@@ -787,68 +684,26 @@ void Broker::finish_drain(Clock::time_point now) {
 // Introspection and helpers
 
 size_t Broker::queued_count(std::string_view service) const {
-  auto it = services_.find(std::string(service));
-  return it == services_.end() ? 0 : it->second->queued;
+  const auto* s = registry_.find_service(service);
+  return s ? s->queued : 0;
 }
 
 std::string Broker::stats_body(Clock::time_point now) const {
-  namespace mp = msgpack_lite;
-  std::string out;
-  mp::Writer w(out);
-  w.map_header(8);
-  w.str("services");
-  w.map_header(static_cast<uint32_t>(services_.size()));
-  for (const auto& [name, s] : services_) {
-    w.str(name);
-    w.map_header(6);
-    w.str("kind");
-    w.str(s->intentq ? "intentq" : "opaque");
-    w.str("queued");
-    w.uint(s->queued);
-    w.str("workers");
-    w.uint(s->workers);
-    w.str("idle");
-    w.uint(s->idle.size());
-    w.str("busy");
-    w.uint(s->workers - s->idle.size());
-    w.str("retryable");
-    w.boolean(!s->nonretryable);
-  }
-  w.str("workers");
-  w.uint(workers_.size());
-  w.str("jobs");
-  w.uint(jobs_.size());
-  w.str("unanswered");
-  w.uint(unanswered_);
-  w.str("dedup_entries");
-  w.uint(dedup_.size());
-  w.str("draining");
-  w.boolean(draining_);
-  w.str("uptime_ms");
-  w.uint(ms_between(started_, now));
-  w.str("counters");
-  uint32_t n = 0;
-  counters_.for_each([&](std::string_view, uint64_t) { ++n; });
-  w.map_header(n);
-  counters_.for_each([&](std::string_view name, uint64_t v) {
-    w.str(name);
-    w.uint(v);
-  });
-  return out;
-}
-
-Broker::Service* Broker::find_service(std::string_view name) {
-  auto it = services_.find(std::string(name));
-  return it == services_.end() ? nullptr : it->second.get();
+  StatsSummary summary;
+  summary.workers = registry_.size();
+  summary.jobs = jobs_.size();
+  summary.unanswered = unanswered_;
+  summary.dedup_entries = dedup_.size();
+  summary.draining = draining_;
+  summary.uptime_ms = ms_between(started_, now);
+  return encode_stats(registry_, counters_, summary);
 }
 
 std::string Broker::new_job_id() {
-  return id_prefix_ + std::to_string(next_seq_ + 1);
+  return id_prefix_ + std::to_string(jobs_.last_seq() + 1);
 }
 
-void Broker::warn_limited(const std::string& message) {
-  // Garbage floods must not turn into log floods: at most one warning per second.
-  const auto now = Clock::now();
+void Broker::warn_limited(const std::string& message, Clock::time_point now) {
   if (now - last_warning_ < std::chrono::seconds(1)) {
     ++suppressed_warnings_;
     return;

@@ -1,9 +1,13 @@
 // The broker's counters (reported by mmi.stats; docs/protocol.md explains each).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <utility>
+
+#include "common/errors.hpp"
 
 namespace intentq::broker {
 
@@ -49,6 +53,39 @@ struct Counters {
     fn("dropped_full", dropped_full);
     fn("published", published);
   }
+
+  // Counts a request the broker answered with an error of its own (BUSY, BAD_REQUEST, ...).
+  void count_reject(ErrorCode code) {
+    switch (code) {
+      case ErrorCode::kBusy:
+        ++busy_rejects;
+        break;
+      case ErrorCode::kBadRequest:
+        ++bad_requests;
+        break;
+      case ErrorCode::kUnknownIntent:
+        ++unknown_intent;
+        break;
+      default:
+        break;
+    }
+  }
 };
+
+class WorkerRegistry;
+
+// Broker-wide figures of the mmi.stats body besides the services and counters.
+struct StatsSummary {
+  size_t workers = 0;
+  size_t jobs = 0;
+  size_t unanswered = 0;
+  size_t dedup_entries = 0;
+  bool draining = false;
+  uint64_t uptime_ms = 0;
+};
+
+// The mmi.stats body: a msgpack map (fields in docs/protocol.md).
+std::string encode_stats(const WorkerRegistry& registry, const Counters& counters,
+                         const StatsSummary& summary);
 
 }  // namespace intentq::broker

@@ -1,0 +1,72 @@
+// The broker's records: jobs, the workers that run them and the services that group both. Plain
+// data: JobTable (broker/job_table.hpp) owns the jobs, WorkerRegistry
+// (broker/worker_registry.hpp) owns workers and services, and Broker decides what happens to them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "broker/config.hpp"
+#include "common/mdp_frames.hpp"
+
+namespace intentq::broker {
+
+using mdp::Frames;
+
+struct Worker;
+struct Service;
+
+struct Submitter {
+  std::string client;  // routing id
+  bool reply = true;
+};
+
+enum class JobState { kQueued, kRunning, kAnswered };  // kAnswered: timed out, worker busy
+
+struct Job {
+  uint64_t seq = 0;
+  Service* service = nullptr;
+  bool intentq = false;
+  std::string key;  // service '\0' id (intentq jobs only)
+  std::string id;
+  // The request body as received: one envelope frame (intentq) or any frames (opaque). Kept
+  // until the job finishes so a re-queued job can be sent again.
+  Frames body;
+  std::vector<Submitter> submitters;
+  Clock::time_point accepted;
+  Clock::time_point deadline;
+  JobState state = JobState::kQueued;
+  int dispatches = 0;  // how many times handed to a worker (requeue once)
+  Worker* worker = nullptr;
+};
+
+struct Worker {
+  std::string identity;
+  std::vector<Service*> services;
+  bool intentq = false;
+  Ms heartbeat{0};  // the interval this worker is expected to keep
+  Clock::time_point last_heard;
+  Clock::time_point next_heartbeat;
+  uint64_t idle_seq = 0;  // position in the LRU order while idle; 0 = busy
+  Job* job = nullptr;
+  bool retired = false;  // removed from every table; freed when the current event ends
+  // When silence makes this worker dead, given the broker's liveness (missed heartbeats).
+  Clock::time_point expiry(int liveness) const;
+};
+
+struct Service {
+  std::string name;
+  bool intentq = false;
+  bool nonretryable = false;
+  size_t workers = 0;
+  std::set<std::pair<uint64_t, Worker*>> idle;  // LRU: smallest idle_seq first
+  std::deque<uint64_t> queue;                   // job seqs; may hold finished ones (lazy)
+  size_t queued = 0;                            // live entries in queue
+};
+
+}  // namespace intentq::broker

@@ -1,0 +1,55 @@
+// Every accepted job not yet finished, by sequence number, with the indexes the broker needs:
+// in-flight intentq jobs by key (service + id) so a second submitter attaches instead of running
+// twice, a min-heap of deadlines with lazy deletion (O(log n) per job), and each service's FIFO
+// of queued job numbers (also lazy: finished jobs leave stale entries, compacted when they pile
+// up). Bounded by the broker's admission checks, not here.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "broker/entities.hpp"
+
+namespace intentq::broker {
+
+class JobTable {
+ public:
+  // Numbers a new job, indexes its deadline and queues it at the back of its service.
+  Job& add(std::unique_ptr<Job> job);
+  // (Re)queues a job, at the front for one that lost its worker.
+  void enqueue(Job& job, bool front);
+  // Takes the next live job out of `service`'s queue (state still kQueued), or nullptr.
+  Job* pop_queued(Service& service);
+  // Drops stale queue entries once they outnumber the live ones.
+  void compact(Service& service);
+  // Removes a job from every index and frees it.
+  void finish(Job& job);
+
+  Job* in_flight(const std::string& key);
+  void set_in_flight(Job& job);
+
+  // The next job whose deadline passed by `now` and that is not answered yet, or nullptr.
+  Job* pop_due(Clock::time_point now);
+  bool has_deadlines() const { return !deadlines_.empty(); }
+  Clock::time_point next_deadline() const { return deadlines_.top().first; }
+
+  size_t size() const { return jobs_.size(); }
+  uint64_t last_seq() const { return next_seq_; }
+  template <typename Fn>
+  void for_each(Fn&& fn) {
+    for (auto& [seq, job] : jobs_) fn(*job);
+  }
+
+ private:
+  std::unordered_map<uint64_t, std::unique_ptr<Job>> jobs_;
+  std::unordered_map<std::string, Job*> in_flight_;  // by key, intentq jobs only
+  using Deadline = std::pair<Clock::time_point, uint64_t>;
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+  uint64_t next_seq_ = 0;
+};
+
+}  // namespace intentq::broker
