@@ -7,7 +7,7 @@
 
 #include "broker/request_body.hpp"
 #include "common/envelope.hpp"
-#include "common/msgpack_lite.hpp"
+#include "common/msgpack_codec.hpp"
 
 namespace intentq::broker {
 namespace {
@@ -765,7 +765,7 @@ size_t Broker::queued_count(std::string_view service) const {
 }
 
 std::string Broker::stats_body(Clock::time_point now) const {
-  namespace mp = msgpack_lite;
+  namespace mp = msgpack_codec;
   std::string out;
   mp::Writer w(out);
   w.map_header(8);
