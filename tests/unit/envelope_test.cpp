@@ -414,7 +414,10 @@ TEST(EnvelopeReply, CachedFieldsRoundTrip) {
   EXPECT_EQ(out.age_ms, 250u);
   EXPECT_EQ(out.source_id, "j-1");
   EXPECT_EQ(reply_to_json(out).at("cached"), true);
-  EXPECT_FALSE(decode_reply(encode_reply(JobReply{"b", "x"})).cached);
+  JobReply fresh;
+  fresh.id = "b";
+  fresh.intent = "x";
+  EXPECT_FALSE(decode_reply(encode_reply(fresh)).cached);
 }
 
 }  // namespace
