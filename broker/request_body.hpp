@@ -1,6 +1,7 @@
 // The broker's view of request and reply envelopes: it reads only the top-level fields it needs
 // and copies the rest as raw msgpack (params stay undecoded), so the hot path never builds a
-// JSON tree. common/envelope.hpp is the full decoder that workers and clients use.
+// JSON tree. The rules are common/envelope's (read_request_fields): one rule set for the broker,
+// workers and clients.
 #pragma once
 
 #include <cstdint>
@@ -8,21 +9,21 @@
 #include <string>
 #include <string_view>
 
+#include "common/envelope.hpp"
+
 namespace intentq::broker {
 
-struct RequestFields {
-  std::optional<std::string_view> id;  // points into the body
-  std::optional<uint64_t> deadline_ms;
-  bool reply = true;
-};
+using intentq::RequestFields;
 
-// Validates the request envelope (same rules as intentq::decode_request for the top level:
-// a map with string keys; id a non-empty string up to 256 bytes; params a map or nil;
-// deadline_ms an unsigned integer > 0; reply a boolean). Throws EnvelopeError naming the problem.
+// Validates the request envelope (intentq::read_request_fields: a map with string keys, UTF-8
+// strings, id a non-empty string up to 256 bytes, params a map or nil, deadline_ms an unsigned
+// integer > 0, reply a boolean, max_age_ms an unsigned integer). Throws EnvelopeError naming the
+// problem ("field 'params.symbol' is not valid UTF-8").
 RequestFields parse_request(std::string_view body);
 
 // The body a worker gets: every field of `body` except id/deadline_ms/queued_ms copied as is,
-// plus the given id, the remaining deadline and the time spent queued.
+// plus the given id, the remaining deadline and the time spent queued. `body` must have passed
+// parse_request.
 std::string reencode_request(std::string_view body, std::string_view id, uint64_t deadline_ms,
                              uint64_t queued_ms);
 

@@ -1,13 +1,13 @@
 #include "broker/stats.hpp"
 
 #include "broker/worker_registry.hpp"
-#include "common/msgpack_lite.hpp"
+#include "common/msgpack_codec.hpp"
 
 namespace intentq::broker {
 
 std::string encode_stats(const WorkerRegistry& registry, const Counters& counters,
                          const StatsSummary& summary) {
-  namespace mp = msgpack_lite;
+  namespace mp = msgpack_codec;
   std::string out;
   mp::Writer w(out);
   w.map_header(8);

@@ -1,9 +1,10 @@
 // `intentq stats`: the broker's mmi.stats map, as JSON.
 #include <iostream>
 
-#include <nlohmann/json.hpp>
-
 #include "cli/commands.hpp"
+#include "cli/json_text.hpp"
+#include "common/envelope.hpp"
+#include "common/msgpack_codec.hpp"
 
 namespace intentq::cli {
 
@@ -19,12 +20,15 @@ int run_stats(const StatsOptions& options) {
     std::cerr << "intentq stats: expected one reply frame, got " << body->size() << "\n";
     return 1;
   }
-  auto stats = nlohmann::json::from_msgpack((*body)[0], true, false);
-  if (stats.is_discarded()) {
-    std::cerr << "intentq stats: the reply is not msgpack (" << (*body)[0].size() << " bytes)\n";
+  nlohmann::json stats;
+  try {
+    stats = msgpack_codec::to_json((*body)[0]);
+  } catch (const EnvelopeError& e) {
+    std::cerr << "intentq stats: the reply is not msgpack (" << (*body)[0].size()
+              << " bytes): " << e.what() << "\n";
     return 1;
   }
-  std::cout << stats.dump(2) << std::endl;
+  std::cout << json_text(stats, 2) << std::endl;
   return 0;
 }
 

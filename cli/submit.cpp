@@ -4,6 +4,7 @@
 #include <random>
 
 #include "cli/commands.hpp"
+#include "cli/json_text.hpp"
 #include "cli/params.hpp"
 #include "common/envelope.hpp"
 
@@ -80,7 +81,7 @@ int run_submit(const SubmitOptions& options) {
   }
   try {
     auto reply = decode_reply((*body)[0]);
-    std::cout << reply_to_json(reply).dump(options.compact ? -1 : 2) << std::endl;
+    std::cout << json_text(reply_to_json(reply), options.compact ? -1 : 2) << std::endl;
     return reply.ok ? 0 : 2;
   } catch (const EnvelopeError& e) {
     std::cerr << "intentq submit: reply is not a valid envelope: " << e.what() << "\n";

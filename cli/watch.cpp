@@ -4,20 +4,24 @@
 #include <zmq.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/json_text.hpp"
 #include "common/envelope.hpp"
+#include "common/msgpack_codec.hpp"
 
 namespace intentq::cli {
 namespace {
 
 // The reply as the CLI prints it; a body that is not an intentq envelope is shown as generic
-// msgpack, or as its size when not even that.
+// msgpack (read with the envelope's bounds), or as its size when not even that.
 nlohmann::json body_json(const std::string& body) {
   try {
     return reply_to_json(decode_reply(body));
   } catch (const EnvelopeError&) {
   }
-  auto generic = nlohmann::json::from_msgpack(body, true, false);
-  if (!generic.is_discarded()) return generic;
+  try {
+    return msgpack_codec::to_json(body);
+  } catch (const EnvelopeError&) {
+  }
   return {{"unparsed_bytes", body.size()}};
 }
 
@@ -47,7 +51,7 @@ int run_watch(const WatchOptions& options) {
     } while (part.more());
     if (frames.size() != 2) continue;  // not [topic, body]: not ours to show
     nlohmann::json line{{"topic", frames[0]}, {"reply", body_json(frames[1])}};
-    std::cout << line.dump() << std::endl;
+    std::cout << json_text(line) << std::endl;
     ++seen;
   }
   return 0;

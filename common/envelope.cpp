@@ -2,133 +2,146 @@
 
 #include <string>
 
-#include "common/msgpack_lite.hpp"
+#include "common/msgpack_codec.hpp"
 
 namespace intentq {
 namespace {
 
-namespace mp = msgpack_lite;
+namespace mc = msgpack_codec;
 using nlohmann::json;
-
-// Longest job id accepted. Ids are keys of the broker's job table and dedup cache; a bound keeps
-// one request from pinning megabytes there.
-constexpr size_t kMaxIdBytes = 256;
 
 [[noreturn]] void field_error(std::string_view field, std::string_view problem) {
   throw EnvelopeError("field '" + std::string(field) + "' " + std::string(problem));
 }
 
-void expect_type(mp::Reader& r, std::string_view field, mp::Type want, std::string_view what) {
-  const auto got = r.peek_type();
-  if (got == want) return;
-  if (want == mp::Type::kUint && got == mp::Type::kInt)
-    field_error(field, "must be " + std::string(what) + ", found a negative integer");
-  field_error(field, "must be " + std::string(what) + ", found " + std::string(mp::type_name(got)));
+void expect(const mc::Value& v, std::string_view field, mc::Type want, std::string_view what) {
+  if (v.type != want)
+    field_error(field,
+                "must be " + std::string(what) + ", found " + std::string(mc::type_name(v.type)));
 }
 
-std::string read_string_field(mp::Reader& r, std::string_view field) {
-  expect_type(r, field, mp::Type::kStr, "a string");
-  return std::string(r.read_str());
+std::string_view string_field(const mc::Value& v, std::string_view field) {
+  expect(v, field, mc::Type::kStr, "a string");
+  return v.text;
 }
 
-uint64_t read_uint_field(mp::Reader& r, std::string_view field) {
-  const auto t = r.peek_type();
-  if (t != mp::Type::kUint) expect_type(r, field, mp::Type::kUint, "an unsigned integer");
-  return r.read_uint();
+uint64_t uint_field(const mc::Value& v, std::string_view field) {
+  expect(v, field, mc::Type::kUint, "an unsigned integer");
+  return v.uint;
 }
 
-// A nested map decoded into JSON. Safe because the whole body passed mp::validate() first.
-json read_json_map(mp::Reader& r, std::string_view field) {
-  expect_type(r, field, mp::Type::kMap, "a map");
-  const auto raw = r.skip_value();
-  try {
-    return json::from_msgpack(raw.begin(), raw.end(), /*strict=*/true);
-  } catch (const json::exception& e) {
-    // nlohmann rejects what JSON cannot hold, chiefly non-string map keys.
-    field_error(
-        field, "is not a JSON-compatible map (map keys must be strings): " + std::string(e.what()));
-  }
+// Requests: what the broker checks at the door. Strings must be UTF-8 (they end up in replies,
+// published results and logs that JSON readers parse) and keys strings (params are JSON).
+mc::Limits request_limits() {
+  mc::Limits limits;
+  limits.check_utf8 = true;
+  limits.string_keys = true;
+  return limits;
 }
 
-// Reads the top-level map header after checking the body is one well-formed msgpack value.
-uint32_t open_body(mp::Reader& r, std::string_view body) {
-  if (body.empty()) throw EnvelopeError("body is empty: expected a msgpack map");
-  const auto t = r.peek_type();
-  if (t != mp::Type::kMap)
-    throw EnvelopeError("body is not a msgpack map (found " + std::string(mp::type_name(t)) + ")");
-  mp::validate(body);  // after the type check: plain text gets "not a map", not a syntax error
-  return r.read_map_header();
+// A nested map as JSON (results, timings). Replies are not UTF-8 checked: whoever prints them
+// renders invalid bytes safely.
+json json_map(const mc::Value& v, std::string_view field) {
+  expect(v, field, mc::Type::kMap, "a map");
+  return mc::to_json(v.raw, {}, field);
 }
 
-std::string read_key(mp::Reader& r) {
-  const auto t = r.peek_type();
-  if (t != mp::Type::kStr)
-    throw EnvelopeError("envelope keys must be strings (found " + std::string(mp::type_name(t)) +
-                        ")");
-  return std::string(r.read_str());
-}
-
-void append_json(std::string& out, const json& value) {
-  json::to_msgpack(value, nlohmann::detail::output_adapter<char>(out));
-}
-
-JobError read_error(mp::Reader& r) {
-  expect_type(r, "error", mp::Type::kMap, "a map");
+JobError read_error(const mc::Value& v) {
+  expect(v, "error", mc::Type::kMap, "a map");
   JobError err;
   bool have_code = false;
-  const auto n = r.read_map_header();
-  for (uint32_t i = 0; i < n; ++i) {
-    const auto key = read_key(r);
-    if (r.try_read_nil()) continue;
+  mc::read_map(v.raw, {}, [&](std::string_view key, const mc::Value& f) {
+    if (f.type == mc::Type::kNil) return true;
     if (key == "code") {
-      auto text = read_string_field(r, "error.code");
+      const auto text = string_field(f, "error.code");
       if (auto code = error_code_from_string(text)) {
         err.code = *code;
       } else {
         // A newer peer may send a code this build does not know; keep it visible, don't fail.
         err.code = ErrorCode::kInternal;
-        err.message = text + ": " + err.message;
+        err.message = std::string(text) + ": " + err.message;
       }
       have_code = true;
     } else if (key == "message") {
-      err.message += read_string_field(r, "error.message");
+      err.message += string_field(f, "error.message");
     } else if (key == "gateway_code") {
-      const auto t = r.peek_type();
-      if (t != mp::Type::kInt && t != mp::Type::kUint)
+      if (f.type != mc::Type::kInt && f.type != mc::Type::kUint)
         field_error("error.gateway_code",
-                    "must be an integer, found " + std::string(mp::type_name(t)));
-      const auto v = r.read_int();
-      if (v < INT32_MIN || v > INT32_MAX) field_error("error.gateway_code", "is out of range");
-      err.gateway_code = static_cast<int>(v);
+                    "must be an integer, found " + std::string(mc::type_name(f.type)));
+      const bool fits = f.type == mc::Type::kInt ? f.integer >= INT32_MIN : f.uint <= INT32_MAX;
+      if (!fits) field_error("error.gateway_code", "is out of range");
+      err.gateway_code = static_cast<int>(f.type == mc::Type::kInt ? f.integer : f.uint);
     } else if (key == "gateway_message") {
-      err.gateway_message = read_string_field(r, "error.gateway_message");
-    } else {
-      r.skip_value();
+      err.gateway_message = std::string(string_field(f, "error.gateway_message"));
     }
-  }
+    return true;
+  });
   if (!have_code) field_error("error", "must contain a 'code' string");
   return err;
 }
 
+void write_json_map(mc::Writer& w, const json& value) {
+  if (value.is_null())
+    w.map_header(0);
+  else
+    w.json(value);
+}
+
 }  // namespace
+
+RequestFields read_request_fields(std::string_view body) {
+  RequestFields f;
+  mc::read_map(body, request_limits(), [&](std::string_view key, const mc::Value& v) {
+    // nil means "not given" for every optional field, as in most msgpack clients.
+    if (v.type == mc::Type::kNil) return true;
+    if (key == "id") {
+      const auto id = string_field(v, "id");
+      if (id.empty()) field_error("id", "must not be empty");
+      if (id.size() > kMaxIdBytes)
+        field_error("id", "is longer than " + std::to_string(kMaxIdBytes) + " bytes");
+      f.id = id;
+    } else if (key == "params") {
+      expect(v, "params", mc::Type::kMap, "a map");
+      f.params = v.raw;
+    } else if (key == "deadline_ms") {
+      const auto ms = uint_field(v, "deadline_ms");
+      if (ms == 0) field_error("deadline_ms", "must be greater than 0");
+      f.deadline_ms = ms;
+    } else if (key == "reply") {
+      expect(v, "reply", mc::Type::kBool, "a boolean");
+      f.reply = v.boolean;
+    } else if (key == "queued_ms") {
+      f.queued_ms = uint_field(v, "queued_ms");
+    } else if (key == "max_age_ms") {
+      f.max_age_ms = uint_field(v, "max_age_ms");
+    }
+    return true;  // unknown fields are ignored: newer clients may send more
+  });
+  if (!f.params.empty()) {
+    f.account.reset();
+    mc::read_map(f.params, request_limits(), [&](std::string_view key, const mc::Value& v) {
+      if (key == "account")
+        f.account = v.type == mc::Type::kStr ? std::optional(v.text) : std::nullopt;
+      return true;
+    });
+  }
+  return f;
+}
 
 std::string encode_request(const JobRequest& request) {
   if (!request.params.is_null() && !request.params.is_object())
     throw EnvelopeError("field 'params' must be a map");
   std::string out;
   out.reserve(64);
-  mp::Writer w(out);
+  mc::Writer w(out);
   w.map_header(2 + (request.id ? 1 : 0) + (request.deadline_ms ? 1 : 0) +
-               (request.queued_ms ? 1 : 0));
+               (request.queued_ms ? 1 : 0) + (request.max_age_ms > 0 ? 1 : 0));
   if (request.id) {
     w.str("id");
     w.str(*request.id);
   }
   w.str("params");
-  if (request.params.is_null())
-    w.map_header(0);
-  else
-    append_json(out, request.params);
+  write_json_map(w, request.params);
   if (request.deadline_ms) {
     w.str("deadline_ms");
     w.uint(*request.deadline_ms);
@@ -139,46 +152,30 @@ std::string encode_request(const JobRequest& request) {
     w.str("queued_ms");
     w.uint(*request.queued_ms);
   }
+  if (request.max_age_ms > 0) {
+    w.str("max_age_ms");
+    w.uint(request.max_age_ms);
+  }
   return out;
 }
 
 JobRequest decode_request(std::string_view body) {
-  mp::Reader r(body);
-  const auto n = open_body(r, body);
+  const auto f = read_request_fields(body);
   JobRequest req;
-  for (uint32_t i = 0; i < n; ++i) {
-    const auto key = read_key(r);
-    // nil means "not given" for every optional field, as in most msgpack clients.
-    if (r.try_read_nil()) continue;
-    if (key == "id") {
-      auto id = read_string_field(r, "id");
-      if (id.empty()) field_error("id", "must not be empty");
-      if (id.size() > kMaxIdBytes)
-        field_error("id", "is longer than " + std::to_string(kMaxIdBytes) + " bytes");
-      req.id = std::move(id);
-    } else if (key == "params") {
-      req.params = read_json_map(r, "params");
-    } else if (key == "deadline_ms") {
-      const auto v = read_uint_field(r, "deadline_ms");
-      if (v == 0) field_error("deadline_ms", "must be greater than 0");
-      req.deadline_ms = v;
-    } else if (key == "reply") {
-      expect_type(r, "reply", mp::Type::kBool, "a boolean");
-      req.reply = r.read_bool();
-    } else if (key == "queued_ms") {
-      req.queued_ms = read_uint_field(r, "queued_ms");
-    } else {
-      r.skip_value();  // unknown fields are ignored: newer clients may send more
-    }
-  }
+  if (f.id) req.id = std::string(*f.id);
+  if (!f.params.empty()) req.params = mc::to_json(f.params, request_limits(), "params");
+  req.deadline_ms = f.deadline_ms;
+  req.reply = f.reply;
+  req.queued_ms = f.queued_ms;
+  req.max_age_ms = f.max_age_ms;
   return req;
 }
 
 std::string encode_reply(const JobReply& reply) {
   std::string out;
   out.reserve(128);
-  mp::Writer w(out);
-  w.map_header(6);
+  mc::Writer w(out);
+  w.map_header(6 + (reply.cached ? 1 : 0) + (reply.age_ms ? 1 : 0) + (reply.source_id ? 1 : 0));
   w.str("id");
   w.str(reply.id);
   w.str("intent");
@@ -187,10 +184,7 @@ std::string encode_reply(const JobReply& reply) {
   w.str(reply.ok ? "ok" : "error");
   if (reply.ok) {
     w.str("result");
-    if (reply.result.is_null())
-      w.map_header(0);
-    else
-      append_json(out, reply.result);
+    write_json_map(w, reply.result);
   } else {
     const JobError fallback{ErrorCode::kInternal, "error reply without error details", {}, {}};
     const JobError& e = reply.error ? *reply.error : fallback;
@@ -210,47 +204,59 @@ std::string encode_reply(const JobReply& reply) {
     }
   }
   w.str("timings_ms");
-  if (reply.timings_ms.is_null())
-    w.map_header(0);
-  else
-    append_json(out, reply.timings_ms);
+  write_json_map(w, reply.timings_ms);
   w.str("worker");
   w.str(reply.worker);
+  if (reply.cached) {
+    w.str("cached");
+    w.boolean(true);
+  }
+  if (reply.age_ms) {
+    w.str("age_ms");
+    w.uint(*reply.age_ms);
+  }
+  if (reply.source_id) {
+    w.str("source_id");
+    w.str(*reply.source_id);
+  }
   return out;
 }
 
 JobReply decode_reply(std::string_view body) {
-  mp::Reader r(body);
-  const auto n = open_body(r, body);
   JobReply rep;
   bool have_id = false, have_intent = false, have_status = false;
-  for (uint32_t i = 0; i < n; ++i) {
-    const auto key = read_key(r);
-    if (r.try_read_nil()) continue;
+  mc::read_map(body, {}, [&](std::string_view key, const mc::Value& v) {
+    if (v.type == mc::Type::kNil) return true;
     if (key == "id") {
-      rep.id = read_string_field(r, "id");
+      rep.id = string_field(v, "id");
       have_id = true;
     } else if (key == "intent") {
-      rep.intent = read_string_field(r, "intent");
+      rep.intent = string_field(v, "intent");
       have_intent = true;
     } else if (key == "status") {
-      const auto status = read_string_field(r, "status");
+      const auto status = string_field(v, "status");
       if (status != "ok" && status != "error")
-        field_error("status", "must be \"ok\" or \"error\", found \"" + status + "\"");
+        field_error("status", "must be \"ok\" or \"error\", found \"" + std::string(status) + "\"");
       rep.ok = status == "ok";
       have_status = true;
     } else if (key == "result") {
-      rep.result = read_json_map(r, "result");
+      rep.result = json_map(v, "result");
     } else if (key == "error") {
-      rep.error = read_error(r);
+      rep.error = read_error(v);
     } else if (key == "timings_ms") {
-      rep.timings_ms = read_json_map(r, "timings_ms");
+      rep.timings_ms = json_map(v, "timings_ms");
     } else if (key == "worker") {
-      rep.worker = read_string_field(r, "worker");
-    } else {
-      r.skip_value();
+      rep.worker = string_field(v, "worker");
+    } else if (key == "cached") {
+      expect(v, "cached", mc::Type::kBool, "a boolean");
+      rep.cached = v.boolean;
+    } else if (key == "age_ms") {
+      rep.age_ms = uint_field(v, "age_ms");
+    } else if (key == "source_id") {
+      rep.source_id = std::string(string_field(v, "source_id"));
     }
-  }
+    return true;
+  });
   if (!have_id) throw EnvelopeError("reply lacks field 'id'");
   if (!have_intent) throw EnvelopeError("reply lacks field 'intent'");
   if (!have_status) throw EnvelopeError("reply lacks field 'status'");
@@ -276,6 +282,9 @@ json reply_to_json(const JobReply& reply) {
   }
   j["timings_ms"] = reply.timings_ms.is_null() ? json::object() : reply.timings_ms;
   j["worker"] = reply.worker;
+  if (reply.cached) j["cached"] = true;
+  if (reply.age_ms) j["age_ms"] = *reply.age_ms;
+  if (reply.source_id) j["source_id"] = *reply.source_id;
   return j;
 }
 

@@ -1,6 +1,5 @@
-// systemd's notification protocol (sd_notify(3)) without libsystemd: one datagram with
-// "KEY=value" lines to the AF_UNIX socket named by $NOTIFY_SOCKET ('@' = abstract namespace).
-// Outside systemd (no $NOTIFY_SOCKET) every call is a cheap no-op.
+// systemd's notification protocol (sd_notify(3)), through libsystemd. Outside systemd (no
+// $NOTIFY_SOCKET) every call is a cheap no-op.
 #pragma once
 
 #include <chrono>

@@ -25,19 +25,6 @@ std::string_view view(const zmq::message_t& m) {
   return {static_cast<const char*>(m.data()), m.size()};
 }
 
-// The "intent" key of an envelope, for brokers that put the service there instead of a frame.
-std::string intent_from_body(std::string_view body) {
-  try {
-    auto map = nlohmann::json::from_msgpack(body.begin(), body.end());
-    if (map.is_object()) {
-      auto it = map.find("intent");
-      if (it != map.end() && it->is_string()) return it->get<std::string>();
-    }
-  } catch (const std::exception&) {
-  }
-  return {};
-}
-
 }  // namespace
 
 WorkerLoop::WorkerLoop(WorkerOptions options, const std::vector<IntentInfo>& catalog,
@@ -186,8 +173,9 @@ void WorkerLoop::on_request(Frames& frames) {
     service = std::string(view(frames[delimiter + 1]));
     body = view(frames[delimiter + 2]);
   } else if (rest == 1) {
+    // No service frame (a broker without the intentq READY extension): the intent is unknown
+    // and the job is answered UNKNOWN_INTENT below.
     body = view(frames[delimiter + 1]);
-    service = intent_from_body(body);
   } else {
     reply_now(std::move(route),
               make_error_reply("", "", ErrorCode::kBadRequest,

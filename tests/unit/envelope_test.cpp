@@ -6,7 +6,7 @@
 #include <random>
 #include <string>
 
-#include "common/msgpack_lite.hpp"
+#include "common/msgpack_codec.hpp"
 
 namespace intentq {
 namespace {
@@ -147,7 +147,7 @@ TEST(EnvelopeRequest, RejectsHugeLengthClaimsWithoutAllocating) {
 
 TEST(EnvelopeRequest, RejectsDeepNestingWithoutRecursing) {
   // {"params": {"k": [[[[... 100000 levels]]]]}}: would overflow a recursive parser's stack.
-  std::string body("\x81\xa6params\x81\xa1k", 10);
+  std::string body("\x81\xa6params\x81\xa1k", 11);  // {"params": {"k": ...
   body.append(100000, '\x91');
   body.push_back('\xc0');
   EXPECT_NE(error_of([&] { decode_request(body); }).find("nested deeper"), std::string::npos);
@@ -267,28 +267,157 @@ TEST(EnvelopeReply, ToJsonHasTheWireShape) {
   EXPECT_EQ(json::from_msgpack(encode_reply(in)), j);
 }
 
-TEST(MsgpackLite, WriterUsesShortestEncodingsThatReaderReads) {
-  std::string out;
-  msgpack_lite::Writer w(out);
+TEST(MsgpackCodec, WriterUsesShortestEncodingsThatTheReaderReads) {
   const std::vector<uint64_t> uints = {0,     127,   128,           255,           256,
                                        65535, 65536, 4294967295ull, 4294967296ull, UINT64_MAX};
   const std::vector<int64_t> ints = {-1,     -32,    -33,       -128,     -129,
                                      -32768, -32769, INT32_MIN, INT64_MIN};
-  for (auto u : uints) w.uint(u);
-  for (auto i : ints) w.integer(i);
-  w.str(std::string(40, 'a'));
-  w.str(std::string(300, 'b'));
-  msgpack_lite::Reader r(out);
-  for (auto u : uints) EXPECT_EQ(r.read_uint(), u);
-  for (auto i : ints) EXPECT_EQ(r.read_int(), i);
-  EXPECT_EQ(r.read_str(), std::string(40, 'a'));
-  EXPECT_EQ(r.read_str(), std::string(300, 'b'));
-  EXPECT_TRUE(r.at_end());
+  for (auto u : uints) {
+    std::string out;
+    msgpack_codec::Writer(out).uint(u);
+    const auto v = msgpack_codec::read_value(out);
+    EXPECT_EQ(v.type, msgpack_codec::Type::kUint);
+    EXPECT_EQ(v.uint, u);
+  }
+  for (auto i : ints) {
+    std::string out;
+    msgpack_codec::Writer(out).integer(i);
+    const auto v = msgpack_codec::read_value(out);
+    EXPECT_EQ(v.type, msgpack_codec::Type::kInt);
+    EXPECT_EQ(v.integer, i);
+  }
   // Agrees with an independent encoder.
-  EXPECT_EQ(json::from_msgpack(std::string("\xcd\x01\x00", 3)), 256);
   std::string one;
-  msgpack_lite::Writer(one).uint(256);
+  msgpack_codec::Writer(one).uint(256);
   EXPECT_EQ(one, std::string("\xcd\x01\x00", 3));
+  std::string text;
+  msgpack_codec::Writer(text).str(std::string(300, 'b'));
+  EXPECT_EQ(json::from_msgpack(text), std::string(300, 'b'));
+}
+
+// Issue 7 defect 9: msgpack lets a sender pick any integer encoding that holds the value; a
+// positive value in a signed encoding (Python's msgpack and others do this) is a positive number.
+TEST(EnvelopeRequest, DeadlineInAnySignedEncodingOfAPositiveValueIsAccepted) {
+  const std::vector<std::pair<std::string, uint64_t>> encodings = {
+      {std::string("\xd0\x01", 2), 1},
+      {std::string("\xd1\x01\x00", 3), 256},
+      {std::string("\xd2\x00\x01\x00\x00", 5), 65536},
+      {std::string("\xd3\x00\x00\x00\x01\x00\x00\x00\x00", 9), 4294967296ull},
+      {std::string("\xcc\x05", 2), 5},
+  };
+  for (const auto& [enc, value] : encodings) {
+    const auto body = std::string("\x81\xab") + "deadline_ms" + enc;
+    EXPECT_EQ(decode_request(body).deadline_ms, value) << "encoding of " << value;
+  }
+  // Negative values stay refused, in any width.
+  for (const auto& enc :
+       {std::string("\xd0\xff", 2), std::string("\xd1\xff\x00", 3), std::string("\xff", 1)}) {
+    const auto body = std::string("\x81\xab") + "deadline_ms" + enc;
+    EXPECT_NE(error_of([&] { decode_request(body); }).find("negative"), std::string::npos);
+  }
+}
+
+// The fuzz regression seed fuzz/envelope_corpus/regression_huge_array_header.bin: a header that
+// declares 4 billion entries in 5 bytes must be refused before anything is sized by it.
+TEST(EnvelopeRequest, HugeDeclaredCountsAreRefusedBeforeAnythingIsAllocated) {
+  for (const auto& body : {std::string("\x81\xa6params\x81\xa1k\xdd\xff\xff\xff\xff\xc0", 17),
+                           std::string("\x81\xa6params\xdf\xff\xff\xff\xff"),
+                           std::string("\xdd\xff\xff\xff\xff", 5)}) {
+    const auto message = error_of([&] { decode_request(body); });
+    EXPECT_TRUE(message.find("truncated") != std::string::npos ||
+                message.find("not a msgpack map") != std::string::npos)
+        << message;
+    EXPECT_THROW(msgpack_codec::to_json(body), EnvelopeError);
+  }
+  // Counts that fit the bytes left are fine: [nil x 5].
+  EXPECT_EQ(msgpack_codec::to_json(std::string("\x95\xc0\xc0\xc0\xc0\xc0", 6)).size(), 5u);
+}
+
+TEST(EnvelopeRequest, StringsMustBeUtf8AndTheErrorNamesTheField) {
+  const std::string bad = "\xff\xfe";
+  EXPECT_NE(error_of([&] {
+              decode_request(std::string("\x81\xa6params\x81\xa1"
+                                         "a\xa2") +
+                             bad);
+            }).find("field 'params.a' is not valid UTF-8"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              decode_request(std::string("\x81\xa6params\x81\xa4tags\x92\xa1x\xa2") + bad);
+            }).find("field 'params.tags[1]' is not valid UTF-8"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              decode_request(std::string("\x81\xa2id\xa2") + bad);
+            }).find("field 'id' is not valid UTF-8"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              decode_request(std::string("\x81\xa6params\x81\xa2") + bad + "\x01");
+            }).find("field 'params' has a key that is not valid UTF-8"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              decode_request(std::string("\x81\xa2", 2) + bad + "\x01");
+            }).find("envelope key is not valid UTF-8"),
+            std::string::npos);
+  // Replies are not refused for it: consumers print them with invalid bytes replaced.
+  JobReply reply;
+  reply.id = "r";
+  reply.intent = "echo";
+  reply.result = {{"a", bad}};
+  const auto decoded = decode_reply(encode_reply(reply));
+  EXPECT_EQ(decoded.result.at("a"), bad);
+  EXPECT_NE(reply_to_json(decoded)
+                .dump(-1, ' ', false, json::error_handler_t::replace)
+                .find("\xef\xbf\xbd"),
+            std::string::npos);
+}
+
+TEST(EnvelopeRequest, Utf8CheckAcceptsValidAndRefusesInvalidSequences) {
+  using msgpack_codec::is_valid_utf8;
+  EXPECT_TRUE(is_valid_utf8(""));
+  EXPECT_TRUE(is_valid_utf8("plain"));
+  EXPECT_TRUE(is_valid_utf8("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"));  // é € 😀
+  EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));                             // overlong
+  EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));                         // surrogate
+  EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));                     // past U+10FFFF
+  EXPECT_FALSE(is_valid_utf8("\xe2\x82"));                             // cut short
+  EXPECT_FALSE(is_valid_utf8("\x80"));                                 // lone continuation
+}
+
+TEST(EnvelopeRequest, FieldsForTheBrokerIncludeMaxAgeAndAccount) {
+  JobRequest in;
+  in.params = {{"account", "DU123"}, {"tags", "NetLiquidation"}};
+  in.max_age_ms = 1500;
+  const auto body = encode_request(in);
+  const auto f = read_request_fields(body);
+  EXPECT_EQ(f.max_age_ms, 1500u);
+  EXPECT_EQ(f.account, "DU123");
+  EXPECT_EQ(json::from_msgpack(f.params), in.params);
+  EXPECT_EQ(decode_request(body).max_age_ms, 1500u);
+  // account only when it is a string; max_age_ms defaults to 0.
+  const auto other = read_request_fields(to_mp({{"params", {{"account", 5}}}}));
+  EXPECT_FALSE(other.account);
+  EXPECT_EQ(other.max_age_ms, 0u);
+  EXPECT_NE(error_of([] {
+              read_request_fields(to_mp({{"max_age_ms", -1}}));
+            }).find("'max_age_ms' must be an unsigned integer"),
+            std::string::npos);
+}
+
+TEST(EnvelopeReply, CachedFieldsRoundTrip) {
+  JobReply in;
+  in.id = "a";
+  in.intent = "summary";
+  in.cached = true;
+  in.age_ms = 250;
+  in.source_id = "j-1";
+  const auto out = decode_reply(encode_reply(in));
+  EXPECT_TRUE(out.cached);
+  EXPECT_EQ(out.age_ms, 250u);
+  EXPECT_EQ(out.source_id, "j-1");
+  EXPECT_EQ(reply_to_json(out).at("cached"), true);
+  JobReply fresh;
+  fresh.id = "b";
+  fresh.intent = "x";
+  EXPECT_FALSE(decode_reply(encode_reply(fresh)).cached);
 }
 
 }  // namespace
