@@ -18,6 +18,8 @@ constexpr size_t kMaxHandshakeBytes = 4096;
 // After sending our last frame we wait this long for the client to close its side, so that the
 // kernel delivers the frame instead of resetting the connection.
 constexpr auto kLingerTime = std::chrono::seconds(2);
+// A flood keeps at most this many frames queued: it goes at the client's reading speed.
+constexpr size_t kFloodQueue = 256;
 
 // Connection time as a gateway sends it: "yyyymmdd hh:mm:ss <time zone name>".
 std::string connection_time() {
@@ -42,6 +44,7 @@ Connection::Connection(Server& server, tcp::socket socket, uint64_t id)
       id_(id),
       wake_(socket_.get_executor()),
       linger_(socket_.get_executor()),
+      space_(socket_.get_executor()),
       pacing_(server.options().max_messages_per_second) {
   boost::system::error_code ec;
   auto ep = socket_.remote_endpoint(ec);
@@ -61,6 +64,7 @@ void Connection::close() {
   socket_.close(ec);
   wake_.cancel();
   linger_.cancel();
+  space_.cancel();
   if (client_id_) server_.unregister_client(*client_id_, id_);
   server_.forget(id_);
   spdlog::info("conn {} ({}) closed", id_, peer_);
@@ -99,6 +103,7 @@ awaitable<void> Connection::write_loop(std::shared_ptr<Connection> self) {
         co_return;
       }
       self->outbox_.pop_front();
+      if (self->outbox_.size() < kFloodQueue / 2) self->space_.cancel();
     }
     if (self->closed_) co_return;
     if (self->closing_) {
@@ -164,6 +169,12 @@ awaitable<void> Connection::read_loop(std::shared_ptr<Connection> self) {
     co_return;
   }
   self->sv_ = std::min(hello->max_version, ours);
+  // A real gateway takes a while to answer a handshake (--handshake-latency-ms).
+  if (auto delay = self->server_.handshake_delay(); delay.count() > 0) {
+    asio::steady_timer timer(self->socket_.get_executor(), delay);
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (self->closed_) co_return;
+  }
   spdlog::info("conn {} ({}): client v{}..{}{} -> server version {}", self->id_, self->peer_,
                hello->min_version, hello->max_version,
                hello->options.empty() ? "" : " " + hello->options, self->sv_);
@@ -218,15 +229,18 @@ void Connection::on_frame(std::string_view payload) {
     return;
   }
 
-  auto pace = pacing_.on_message(PacingMeter::Clock::now());
-  if (pace.verdict != PacingMeter::Verdict::kOk) {
-    send(error_payload(
-        sv_, request_id(message), 100,
-        "Max rate of messages per second has been exceeded:max=" + std::to_string(pacing_.limit()) +
-            " rec=" + std::to_string(pace.received)));
-    if (pace.verdict == PacingMeter::Verdict::kDisconnect) {
-      spdlog::warn("conn {}: sustained pacing violation ({} msgs in 1 s); disconnecting", id_,
-                   pace.received);
+  server_.stats().count_request(message);
+  auto pace = judge_pacing();
+  if (pace.verdict != PacingVerdict::kOk) {
+    ++server_.stats().pacing_errors;
+    send(error_payload(sv_, request_id(message), 100,
+                       "Max rate of messages per second has been exceeded:max=" +
+                           std::to_string(server_.options().max_messages_per_second) +
+                           " rec=" + std::to_string(pace.received)));
+    if (pace.verdict == PacingVerdict::kDisconnect) {
+      ++server_.stats().pacing_disconnects;
+      spdlog::warn("conn {}: sustained pacing violation ({} msgs in the window); disconnecting",
+                   id_, pace.received);
       close_when_flushed();
     }
     return;
@@ -259,6 +273,21 @@ void Connection::on_frame(std::string_view payload) {
     spdlog::debug("conn {}: fault silence: request not answered", id_);
     return;
   }
+  if (server_.has_fault(Fault::kErrorFlood) && !error_flood_) {
+    error_flood_ = true;
+    spdlog::info("conn {}: fault error-flood", id_);
+    asio::co_spawn(socket_.get_executor(), flood(shared_from_this(), Flood::kErrors),
+                   asio::detached);
+  }
+  if (*kind == RequestKind::kPositions && server_.has_fault(Fault::kPositionsNoEnd)) {
+    if (!positions_flood_) {
+      positions_flood_ = true;
+      spdlog::info("conn {}: fault positions-no-end", id_);
+      asio::co_spawn(socket_.get_executor(), flood(shared_from_this(), Flood::kPositions),
+                     asio::detached);
+    }
+    return;
+  }
   // Undelayed answers go out at once, in request order; delayed ones each wait on their own
   // timer, so a fast answer may overtake a slow one.
   auto delay = server_.answer_delay(*kind);
@@ -268,6 +297,19 @@ void Connection::on_frame(std::string_view payload) {
     asio::co_spawn(socket_.get_executor(), deliver(shared_from_this(), delay, std::move(message)),
                    asio::detached);
   }
+}
+
+PacingResult Connection::judge_pacing() {
+  auto now = PacingClock::now();
+  switch (server_.options().pacing) {
+    case PacingMode::kOff:
+      return {PacingVerdict::kOk, 0};
+    case PacingMode::kPerConnection:
+      return pacing_.on_message(now);
+    case PacingMode::kCombined:
+      break;
+  }
+  return server_.combined_pacing().on_message(violations_, now);
 }
 
 void Connection::on_start_api(const gw::StartApi& start) {
@@ -303,6 +345,54 @@ awaitable<void> Connection::deliver(std::shared_ptr<Connection> self,
   boost::system::error_code ec;
   co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   self->answer(message);
+}
+
+awaitable<void> Connection::flood(std::shared_ptr<Connection> self, Flood kind) {
+  const auto& options = self->server_.options();
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(options.flood_seconds);
+  std::vector<std::string> positions;
+  if (kind == Flood::kPositions) {
+    for (const auto& p : self->server_.scenario().positions) {
+      positions.push_back(gw::frame(gw::encode_position(self->sv_, p)));
+    }
+    if (positions.empty()) {
+      gw::Position p;
+      const auto& accounts = self->server_.scenario().accounts;
+      p.account = accounts.empty() ? "DU0000000" : accounts.front();
+      p.contract.con_id = 265598;
+      p.contract.symbol = "AAPL";
+      p.contract.sec_type = "STK";
+      p.position = 1;
+      positions.push_back(gw::frame(gw::encode_position(self->sv_, p)));
+    }
+  }
+  int64_t bytes = 0;
+  uint64_t sent = 0;
+  boost::system::error_code ec;
+  while (self->open() && bytes < options.flood_bytes &&
+         std::chrono::steady_clock::now() < deadline) {
+    if (self->outbox_.size() >= kFloodQueue) {
+      self->space_.expires_at(deadline);
+      co_await self->space_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    std::string frame;
+    if (kind == Flood::kPositions) {
+      frame = positions[sent % positions.size()];
+    } else {
+      // Error 300 for a request id nobody sent, as a gateway answers a stale cancel.
+      int64_t id = 1'000'000'000 + static_cast<int64_t>(sent);
+      frame = gw::frame(
+          error_payload(self->sv_, id, 300, "Can't find EId with tickerId:" + std::to_string(id)));
+    }
+    bytes += static_cast<int64_t>(frame.size());
+    ++sent;
+    self->send_raw(std::move(frame));
+  }
+  spdlog::info("conn {}: {} flood over: {} messages, {} bytes", self->id_,
+               kind == Flood::kPositions ? "positions" : "error", sent, bytes);
+  (kind == Flood::kPositions ? self->positions_flood_ : self->error_flood_) = false;
 }
 
 void Connection::answer(const gw::ClientMessage& message) {

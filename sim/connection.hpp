@@ -35,6 +35,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static awaitable<void> write_loop(std::shared_ptr<Connection> self);
   static awaitable<void> deliver(std::shared_ptr<Connection> self, std::chrono::milliseconds delay,
                                  gw::ClientMessage message);
+  enum class Flood { kPositions, kErrors };
+  // A hostile fault: frames sent as fast as the client reads them, until the server's flood
+  // bounds (seconds, bytes) or the connection's end. At most a few hundred frames are queued.
+  static awaitable<void> flood(std::shared_ptr<Connection> self, Flood kind);
+
+  PacingResult judge_pacing();
 
   void on_frame(std::string_view payload);
   void on_start_api(const gw::StartApi& start);
@@ -50,13 +56,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string peer_;
   asio::steady_timer wake_;    // wakes the write loop
   asio::steady_timer linger_;  // bounds the wait for the client's EOF after we shut down
+  asio::steady_timer space_;   // wakes a flood when the outbox has room
   std::deque<std::string> outbox_;
   bool closing_ = false;
   bool closed_ = false;
   bool peer_closed_ = false;  // the client sent EOF
   int sv_ = 0;
-  std::optional<int> client_id_;  // set once startApi is accepted
-  PacingMeter pacing_;
+  std::optional<int> client_id_;           // set once startApi is accepted
+  PacingMeter pacing_;                     // --pacing per-connection
+  CombinedPacing::Violations violations_;  // --pacing combined: this connection's refusals
+  bool positions_flood_ = false;           // a flood is running (one of each kind at a time)
+  bool error_flood_ = false;
 };
 
 }  // namespace intentq::sim

@@ -2,6 +2,7 @@
 // 176..200), serving a JSON scenario with configurable latency and faults. See docs/gateway.md.
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -35,6 +36,13 @@ bool split_listen(const std::string& text, std::string& host, uint16_t& port) {
   return true;
 }
 
+// stdout carries the readiness line and the counters' lines, each written whole and flushed.
+void print_line(const std::string& line) {
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -45,7 +53,14 @@ int main(int argc, char** argv) {
   CLI::App app{"intentq-gwsim: IB Gateway simulator (TWS API server versions 176..200)"};
   std::string listen = "127.0.0.1:4002";
   std::string scenario_path;
-  std::optional<int> latency_ms, jitter_ms;
+  std::optional<int> latency_ms, jitter_ms, handshake_latency_ms;
+  std::string pacing = "combined";
+  sim::ServerOptions defaults;
+  int msg_rate = defaults.max_messages_per_second;
+  int pacing_close_after = defaults.pacing_close_after;
+  int fault_cycle_ms = 0;
+  int flood_seconds = defaults.flood_seconds;
+  int64_t flood_bytes = defaults.flood_bytes;
   std::vector<std::string> fault_names;
   int max_version = gw::kMaxServerVersion;
   int max_clients = 32;
@@ -58,12 +73,42 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 600000));
   app.add_option("--jitter-ms", jitter_ms, "extra random delay 0..N per answer")
       ->check(CLI::Range(0, 600000));
+  app.add_option("--handshake-latency-ms", handshake_latency_ms,
+                 "delay before answering a handshake (default: the --latency-ms value)")
+      ->check(CLI::Range(0, 600000));
+  app.add_option("--msg-rate", msg_rate,
+                 "pacing budget: messages per sliding second (all clients, or per client)")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  app.add_option("--pacing", pacing,
+                 "combined: one budget shared by all clients, as IB; per-connection: one budget "
+                 "per client; off")
+      ->check(CLI::IsMember({"combined", "per-connection", "off"}))
+      ->capture_default_str();
+  app.add_option("--pacing-close-after", pacing_close_after,
+                 "combined pacing: a client refused more than N times within one second is "
+                 "disconnected")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
   app.add_option("--fault", fault_names,
                  "inject a fault (repeatable): refuse, close-after-handshake, close-mid-answer, "
-                 "garbage, silence")
+                 "garbage, silence, positions-no-end, error-flood")
       ->check([](const std::string& name) {
         return sim::fault_from_string(name) ? std::string() : "unknown fault '" + name + "'";
       });
+  app.add_option("--fault-cycle-ms", fault_cycle_ms,
+                 "cycle through the --fault faults: N ms without a fault, N ms with the first, N "
+                 "ms without, N ms with the second, ... (0 = all faults all the time)")
+      ->check(CLI::Range(0, 86400000))
+      ->capture_default_str();
+  app.add_option("--flood-seconds", flood_seconds,
+                 "positions-no-end / error-flood: stop one flood after N seconds")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  app.add_option("--flood-bytes", flood_bytes,
+                 "positions-no-end / error-flood: stop one flood after N bytes")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
+      ->capture_default_str();
   app.add_option("--max-version", max_version, "act as a gateway whose newest server version is N")
       ->check(CLI::Range(gw::kMinServerVersion, gw::kMaxServerVersion))
       ->capture_default_str();
@@ -85,6 +130,13 @@ int main(int argc, char** argv) {
   options.latency_ms = latency_ms;
   options.jitter_ms = jitter_ms;
   options.max_clients = max_clients;
+  options.handshake_latency_ms = handshake_latency_ms;
+  options.pacing = *sim::pacing_mode_from_string(pacing);
+  options.max_messages_per_second = msg_rate;
+  options.pacing_close_after = pacing_close_after;
+  options.fault_cycle_ms = fault_cycle_ms;
+  options.flood_seconds = flood_seconds;
+  options.flood_bytes = flood_bytes;
   for (const auto& name : fault_names) options.faults.insert(*sim::fault_from_string(name));
 
   sim::Scenario scenario;
@@ -105,15 +157,29 @@ int main(int argc, char** argv) {
       server.stop();
       io.stop();
     });
+    // SIGUSR1: print the counters (one JSON line on stdout) and keep running.
+    asio::signal_set usr1(io, SIGUSR1);
+    std::function<void()> arm_usr1 = [&] {
+      usr1.async_wait([&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        print_line(server.stats_line());
+        arm_usr1();
+      });
+    };
+    arm_usr1();
     server.start();
     auto ep = server.local_endpoint();
     std::string host = ep.address().to_string();
     if (ep.address().is_v6()) host = "[" + host + "]";
     std::printf("listening on %s:%u\n", host.c_str(), static_cast<unsigned>(ep.port()));
     std::fflush(stdout);
-    spdlog::info("max version {}, max clients {}, faults: {}", max_version, max_clients,
-                 fault_names.empty() ? std::string("none") : CLI::detail::join(fault_names));
+    spdlog::info("max version {}, max clients {}, pacing {} at {} msg/s, faults: {}{}", max_version,
+                 max_clients, pacing, msg_rate,
+                 fault_names.empty() ? std::string("none") : CLI::detail::join(fault_names),
+                 fault_cycle_ms > 0 ? " (cycled every " + std::to_string(fault_cycle_ms) + " ms)"
+                                    : std::string());
     io.run();
+    print_line(server.stats_line());  // the final counters, at exit
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 1;

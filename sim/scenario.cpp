@@ -442,6 +442,8 @@ std::optional<Fault> fault_from_string(std::string_view name) {
   if (name == "close-mid-answer") return Fault::kCloseMidAnswer;
   if (name == "garbage") return Fault::kGarbage;
   if (name == "silence") return Fault::kSilence;
+  if (name == "positions-no-end") return Fault::kPositionsNoEnd;
+  if (name == "error-flood") return Fault::kErrorFlood;
   return std::nullopt;
 }
 
@@ -457,6 +459,10 @@ std::string_view to_string(Fault f) {
       return "garbage";
     case Fault::kSilence:
       return "silence";
+    case Fault::kPositionsNoEnd:
+      return "positions-no-end";
+    case Fault::kErrorFlood:
+      return "error-flood";
   }
   return "?";
 }

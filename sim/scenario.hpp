@@ -29,6 +29,9 @@ enum class Fault {
   kCloseMidAnswer,       // send the first message of an answer, then close
   kGarbage,              // put an undecodable frame in the middle of every answer
   kSilence,              // never answer requests after the start-up burst
+  // Hostile gateways (bounded by ServerOptions::flood_seconds / flood_bytes per connection):
+  kPositionsNoEnd,  // answer reqPositions with position messages forever, never positionEnd
+  kErrorFlood,      // with every request, a flood of error messages for request ids nobody sent
 };
 std::optional<Fault> fault_from_string(std::string_view name);  // "close-mid-answer" -> ...
 std::string_view to_string(Fault f);

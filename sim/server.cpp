@@ -11,9 +11,14 @@ Server::Server(asio::io_context& io, Scenario scenario, ServerOptions options)
       acceptor_(io),
       scenario_(std::move(scenario)),
       options_(std::move(options)),
+      combined_pacing_(options_.max_messages_per_second, options_.pacing_close_after),
       rng_(std::random_device{}()) {
   faults_ = scenario_.faults;
-  faults_.insert(options_.faults.begin(), options_.faults.end());
+  if (options_.fault_cycle_ms > 0) {
+    cycled_faults_.assign(options_.faults.begin(), options_.faults.end());
+  } else {
+    faults_.insert(options_.faults.begin(), options_.faults.end());
+  }
 
   tcp::endpoint endpoint;
   boost::system::error_code ec;
@@ -62,6 +67,7 @@ awaitable<void> Server::accept_loop() {
       continue;
     }
     uint64_t id = next_connection_id_++;
+    ++stats_.connections;
     if (has_fault(Fault::kRefuse)) {
       spdlog::info("conn {}: fault refuse: closing at once", id);
       socket.close(ec);
@@ -73,6 +79,25 @@ awaitable<void> Server::accept_loop() {
     spdlog::debug("conn {} accepted", id);
     connection->start();
   }
+}
+
+bool Server::has_fault(Fault f) const {
+  if (faults_.count(f)) return true;
+  if (cycled_faults_.empty()) return false;
+  // Phases of fault_cycle_ms: even ones without a fault, odd ones with the next cycled fault.
+  auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started_);
+  auto phase = static_cast<uint64_t>(elapsed.count() / options_.fault_cycle_ms);
+  if (phase % 2 == 0) return false;
+  return cycled_faults_[(phase / 2) % cycled_faults_.size()] == f;
+}
+
+std::chrono::milliseconds Server::handshake_delay() {
+  int base = options_.handshake_latency_ms.value_or(
+      options_.latency_ms.value_or(scenario_.latency_ms.value_or(0)));
+  int jitter = options_.jitter_ms.value_or(scenario_.jitter_ms.value_or(0));
+  if (jitter > 0) base += std::uniform_int_distribution<int>(0, jitter)(rng_);
+  return std::chrono::milliseconds(base);
 }
 
 std::chrono::milliseconds Server::answer_delay(RequestKind kind) {

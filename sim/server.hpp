@@ -11,9 +11,12 @@
 #include <random>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "common/asio.hpp"
+#include "sim/pacing.hpp"
 #include "sim/scenario.hpp"
+#include "sim/stats.hpp"
 
 namespace intentq::sim {
 
@@ -25,9 +28,22 @@ struct ServerOptions {
   int max_version = 200;          // highest server version offered (176..200)
   std::optional<int> latency_ms;  // overrides the scenario's default latency
   std::optional<int> jitter_ms;   // overrides the scenario's jitter
-  std::set<Fault> faults;         // added to the scenario's faults
-  int max_clients = 32;           // IB's per-gateway limit
+  // Delay before the server version answers a handshake; default: latency_ms, else the
+  // scenario's latency_ms (jitter applies too).
+  std::optional<int> handshake_latency_ms;
+  std::set<Fault> faults;  // added to the scenario's faults
+  // With fault_cycle_ms > 0 the `faults` above are not all on at once: the server cycles through
+  // phases of fault_cycle_ms each: no fault, the first fault, no fault, the second fault, ...
+  // (the scenario's faults stay on all the time).
+  int fault_cycle_ms = 0;
+  // Bounds of one hostile flood (positions-no-end, error-flood) on one connection, so that a
+  // test against a hostile gateway ends: the flood stops after this long or this many bytes.
+  int flood_seconds = 10;
+  int64_t flood_bytes = 64 << 20;
+  int max_clients = 32;  // IB's per-gateway limit
+  PacingMode pacing = PacingMode::kCombined;
   int max_messages_per_second = 50;
+  int pacing_close_after = 10;  // combined: violations within one second that close a connection
 };
 
 class Server {
@@ -45,9 +61,15 @@ class Server {
   // ---- for connections ----
   const Scenario& scenario() const { return scenario_; }
   const ServerOptions& options() const { return options_; }
-  bool has_fault(Fault f) const { return faults_.count(f) > 0; }
+  bool has_fault(Fault f) const;
   // How long to hold back the answer to a request of this kind (latency + random jitter).
   std::chrono::milliseconds answer_delay(RequestKind kind);
+  std::chrono::milliseconds handshake_delay();
+  // The combined pacing budget (used when options().pacing is kCombined).
+  CombinedPacing& combined_pacing() { return combined_pacing_; }
+  Stats& stats() { return stats_; }
+  // The counters as one JSON line (see stats.hpp).
+  std::string stats_line() const { return stats_.json_line(client_ids_.size()); }
 
   enum class Admission { kAccepted, kDuplicateClientId, kFull };
   Admission register_client(int client_id, uint64_t connection_id);
@@ -61,7 +83,11 @@ class Server {
   tcp::acceptor acceptor_;
   Scenario scenario_;
   ServerOptions options_;
-  std::set<Fault> faults_;
+  std::set<Fault> faults_;  // always on
+  std::vector<Fault> cycled_faults_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  CombinedPacing combined_pacing_;
+  Stats stats_;
   std::mt19937 rng_;
   uint64_t next_connection_id_ = 1;
   std::map<uint64_t, std::weak_ptr<Connection>> connections_;

@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -19,10 +20,12 @@
 #include <regex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gateway/messages.hpp"
 #include "gateway/wire.hpp"
+#include "tests/support/gwsim_stats.hpp"
 #include "tests/support/process.hpp"
 
 namespace intentq::sim {
@@ -323,7 +326,9 @@ TEST(SimGwsim, MalformedInputClosesOnlyThatClient) {
 }
 
 TEST(SimGwsim, RandomInputNeverCrashesTheSimulator) {
-  Sim sim = start_sim({"--log-level", "off"});
+  // Per-connection pacing: with the combined budget the random clients would use up the good
+  // client's budget too (which is what a real gateway does).
+  Sim sim = start_sim({"--log-level", "off", "--pacing", "per-connection"});
   std::mt19937 rng(12345);  // fixed seed: a failure is reproducible
   auto random_bytes = [&](size_t n) {
     std::string b(n, '\0');
@@ -434,8 +439,8 @@ TEST(SimGwsim, LatencyFromCliAndPerRequestFromScenario) {
   std::filesystem::remove(path);
 }
 
-TEST(SimGwsim, PacingViolationGetsError100ThenDisconnect) {
-  Sim sim = start_sim({"--log-level", "error"});
+TEST(SimGwsim, PerConnectionPacingViolationGetsError100ThenDisconnect) {
+  Sim sim = start_sim({"--log-level", "error", "--pacing", "per-connection"});
   RawClient c(sim.port);
   ASSERT_EQ(c.handshake(), 200);
   // startApi and 120 requests in one write, so all of them fall into one second.
@@ -463,6 +468,213 @@ TEST(SimGwsim, PacingViolationGetsError100ThenDisconnect) {
             "Max rate of messages per second has been exceeded:max=50 rec=51");
   EXPECT_EQ(pacing.back().message,
             "Max rate of messages per second has been exceeded:max=50 rec=101");
+}
+
+// Reads frames until `n` of the predicate's kind arrived; returns every frame decoded.
+std::vector<gw::ServerMessage> read_until(RawClient& c, int n,
+                                          bool (*counts)(const gw::ServerMessage&)) {
+  std::vector<gw::ServerMessage> out;
+  int seen = 0;
+  while (seen < n) {
+    out.push_back(c.message(c.sv()));
+    if (counts(out.back())) ++seen;
+  }
+  return out;
+}
+bool is_time(const gw::ServerMessage& m) {
+  return std::holds_alternative<gw::CurrentTime>(m);
+}
+bool is_pacing(const gw::ServerMessage& m) {
+  return error_code(m) == 100;
+}
+
+TEST(SimGwsim, CombinedPacingIsOneBudgetForAllClients) {
+  Sim sim = start_sim({"--log-level", "error", "--msg-rate", "50"});
+  auto t0 = Clock::now();
+  auto a = ready_client(sim.port, 1);  // startApi: 1 message each
+  auto b = ready_client(sim.port, 2);
+  std::string burst;
+  for (int i = 0; i < 30; ++i) burst += gw::frame(gw::encode_req_current_time(200));
+  a->send_bytes(burst);
+  read_until(*a, 30, is_time);
+  // 32 of the 50 are used: of b's 25, 18 are served and 7 refused with error 100, although b
+  // alone sent far fewer than 50.
+  burst.clear();
+  for (int i = 0; i < 25; ++i) burst += gw::frame(gw::encode_req_current_time(200));
+  b->send_bytes(burst);
+  auto got =
+      read_until(*b, 25, [](const gw::ServerMessage& m) { return is_time(m) || is_pacing(m); });
+  int times = 0, refused = 0;
+  for (auto& m : got) {
+    times += is_time(m);
+    refused += is_pacing(m);
+  }
+  ASSERT_LT(Clock::now() - t0, 900ms) << "the machine is too slow for a one-second window test";
+  EXPECT_EQ(times, 18);
+  EXPECT_EQ(refused, 7);
+  auto first = std::find_if(got.begin(), got.end(), is_pacing);
+  EXPECT_EQ(std::get<gw::ErrorMessage>(*first).message,
+            "Max rate of messages per second has been exceeded:max=50 rec=51");
+  // 7 refusals are within the tolerance (10 per second); 4 more make 11: b is disconnected,
+  // a is not.
+  burst.clear();
+  for (int i = 0; i < 4; ++i) burst += gw::frame(gw::encode_req_current_time(200));
+  b->send_bytes(burst);
+  std::vector<std::string> frames;
+  EXPECT_TRUE(b->closed_by_peer(&frames));
+  EXPECT_EQ(frames.size(), 4u);
+  EXPECT_EQ(a->next(300ms).status, RawClient::Status::kTimeout);
+
+  auto stats = test::read_gwsim_stats(*sim.process);
+  EXPECT_EQ(stats.connections, 2u);
+  EXPECT_EQ(stats.requests_of("startApi"), 2u);
+  EXPECT_EQ(stats.requests_of("reqCurrentTime"), 59u);
+  EXPECT_EQ(stats.requests_total, 61u);
+  EXPECT_EQ(stats.pacing_errors, 11u);
+  EXPECT_EQ(stats.pacing_disconnects, 1u);
+  EXPECT_EQ(stats.clients_now, 1u);
+}
+
+TEST(SimGwsim, PacingOffServesEverything) {
+  Sim sim = start_sim({"--log-level", "error", "--pacing", "off"});
+  auto c = ready_client(sim.port, 1);
+  std::string burst;
+  for (int i = 0; i < 200; ++i) burst += gw::frame(gw::encode_req_current_time(200));
+  c->send_bytes(burst);
+  auto got = read_until(*c, 200, is_time);
+  EXPECT_EQ(got.size(), 200u);
+  EXPECT_EQ(test::read_gwsim_stats(*sim.process).pacing_errors, 0u);
+}
+
+TEST(SimGwsim, StatsOnSigusr1AndAtExit) {
+  Sim sim = start_sim({"--log-level", "warn"});
+  auto s0 = test::read_gwsim_stats(*sim.process);
+  EXPECT_EQ(s0.connections, 0u);
+  EXPECT_EQ(s0.requests_total, 0u);
+  EXPECT_EQ(s0.clients_now, 0u);
+  {
+    auto c = ready_client(sim.port, 7);
+    c->send(gw::encode_req_positions(200));
+    c->send(gw::encode_cancel_positions(200));
+    while (!std::holds_alternative<gw::PositionEnd>(c->message(200))) {
+    }
+    auto d = ready_client(sim.port, 8);
+    auto s1 = test::read_gwsim_stats(*sim.process);
+    EXPECT_EQ(s1.connections, 2u);
+    EXPECT_EQ(s1.clients_now, 2u);
+    EXPECT_EQ(s1.requests_of("startApi"), 2u);
+    EXPECT_EQ(s1.requests_of("reqPositions"), 1u);
+    EXPECT_EQ(s1.requests_of("cancelPositions"), 1u);
+    EXPECT_EQ(s1.requests_total, 4u);
+  }
+  sim.process->signal(SIGTERM);
+  ASSERT_TRUE(sim.process->wait_exit(kWait).has_value());
+  auto last = test::last_gwsim_stats(*sim.process);
+  ASSERT_TRUE(last.has_value()) << sim.process->output_text();
+  EXPECT_EQ(last->connections, 2u);
+  EXPECT_EQ(last->requests_total, 4u);
+}
+
+TEST(SimGwsim, HandshakeLatency) {
+  // Default: the per-answer latency.
+  Sim sim = start_sim({"--log-level", "warn", "--latency-ms", "300"});
+  RawClient c(sim.port);
+  auto t0 = Clock::now();
+  ASSERT_EQ(c.handshake(), 200);
+  EXPECT_GE(Clock::now() - t0, 300ms);
+  // Its own value, independent of the answers' latency.
+  Sim fast = start_sim({"--log-level", "warn", "--handshake-latency-ms", "400"});
+  auto d = std::make_unique<RawClient>(fast.port);
+  t0 = Clock::now();
+  ASSERT_EQ(d->handshake(), 200);
+  EXPECT_GE(Clock::now() - t0, 400ms);
+  d->start_api(1);
+  t0 = Clock::now();
+  d->send(gw::encode_req_current_time(200));
+  EXPECT_TRUE(is_time(d->message(200)));
+  EXPECT_LT(Clock::now() - t0, 300ms);
+}
+
+TEST(SimGwsim, TwoSimulatorsWithDisjointAccountsSideBySide) {
+  Sim one = start_sim({"--log-level", "warn"});
+  Sim two = start_sim({"--log-level", "warn", "--scenario",
+                       std::string(INTENTQ_SOURCE_DIR) + "/sim/scenarios/second-gateway.json"});
+  ASSERT_NE(one.port, two.port);
+  auto accounts = [](uint16_t port) {
+    RawClient c(port);
+    c.handshake();
+    return std::get<gw::ManagedAccounts>(c.start_api(1).front()).accounts;
+  };
+  EXPECT_EQ(accounts(one.port), (std::vector<std::string>{"DU1000001", "DU1000002"}));
+  EXPECT_EQ(accounts(two.port), (std::vector<std::string>{"DU2000001", "DU2000002"}));
+  // Budgets are separate too: each counted only its own client.
+  EXPECT_EQ(test::read_gwsim_stats(*one.process).requests_total, 1u);
+  EXPECT_EQ(test::read_gwsim_stats(*two.process).requests_total, 1u);
+}
+
+TEST(SimGwsim, FaultPositionsNoEndIsBoundedByBytes) {
+  Sim sim = start_sim({"--log-level", "warn", "--fault", "positions-no-end", "--flood-bytes",
+                       "200000", "--flood-seconds", "60"});
+  auto c = ready_client(sim.port, 1);
+  c->send(gw::encode_req_positions(200));
+  size_t positions = 0, bytes = 0;
+  while (true) {
+    auto r = c->next(1500ms);
+    if (r.status != RawClient::Status::kFrame) {
+      EXPECT_EQ(r.status, RawClient::Status::kTimeout);  // the flood stopped; the link stays
+      break;
+    }
+    auto m = gw::decode_server_message(200, r.payload);
+    ASSERT_FALSE(std::holds_alternative<gw::PositionEnd>(m));
+    ASSERT_TRUE(std::holds_alternative<gw::PositionMsg>(m));
+    ++positions;
+    bytes += r.payload.size() + 4;
+  }
+  EXPECT_GT(positions, 1000u);  // "forever" for any client that holds them all
+  EXPECT_GE(bytes, 200000u);
+  EXPECT_LT(bytes, 200000u + 1000u);  // the bound: at most one frame over
+  // The connection still answers other requests.
+  c->send(gw::encode_req_current_time(200));
+  EXPECT_TRUE(is_time(c->message(200)));
+}
+
+TEST(SimGwsim, FaultErrorFloodIsBoundedByTime) {
+  Sim sim = start_sim({"--log-level", "warn", "--fault", "error-flood", "--flood-seconds", "1"});
+  auto c = ready_client(sim.port, 1);
+  auto t0 = Clock::now();
+  c->send(gw::encode_req_current_time(200));
+  size_t errors = 0, times = 0;
+  while (true) {
+    auto r = c->next(1500ms);
+    if (r.status != RawClient::Status::kFrame) break;
+    auto m = gw::decode_server_message(200, r.payload);
+    if (error_code(m) == 300) ++errors;
+    if (is_time(m)) ++times;
+  }
+  auto took = Clock::now() - t0;
+  EXPECT_EQ(times, 1u);  // the request itself is answered amid the flood
+  EXPECT_GT(errors, 1000u);
+  EXPECT_LT(took, 1s + 1500ms + 2s);  // one second of flood, the idle wait, a margin
+}
+
+TEST(SimGwsim, FaultCycleTurnsFaultsOnAndOff) {
+  // Phases of 600 ms: no fault, refuse, no fault, refuse, ...
+  Sim sim = start_sim({"--log-level", "warn", "--fault", "refuse", "--fault-cycle-ms", "600"});
+  auto refused = [&] {
+    RawClient c(sim.port);
+    return c.handshake() == 0;
+  };
+  auto wait_for = [&](bool want) {
+    auto deadline = Clock::now() + 5s;
+    while (Clock::now() < deadline) {
+      if (refused() == want) return true;
+      std::this_thread::sleep_for(50ms);  // probing rate, not synchronisation
+    }
+    return false;
+  };
+  EXPECT_TRUE(wait_for(true)) << "refuse phase never came";
+  EXPECT_TRUE(wait_for(false)) << "the fault-free phase never came back";
+  EXPECT_TRUE(wait_for(true)) << "refuse phase did not come again";
 }
 
 TEST(SimGwsim, SigtermExitsCleanly) {

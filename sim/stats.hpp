@@ -1,0 +1,36 @@
+// Counters tests read from the simulator: printed as one JSON line on stdout on SIGUSR1 and at
+// exit, e.g.
+//   {"gwsim_stats": {"connections": 3, "requests": {"reqPositions": 10, ...},
+//                    "requests_total": 25, "pacing_errors": 0, "pacing_disconnects": 0,
+//                    "clients_now": 1}}
+// "requests" counts every message a client sent after the handshake, by its TWS API name
+// (startApi and cancels included, refused ones too: it is what the gateway received).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "gateway/messages.hpp"
+
+namespace intentq::sim {
+
+// The TWS API name of a client message: "startApi", "reqPositions", "cancelPositions", ...,
+// "unknown" for a request the simulator does not serve.
+std::string_view message_name(const gw::ClientMessage& m);
+
+struct Stats {
+  uint64_t connections = 0;  // TCP connections accepted (refused by a fault too)
+  std::map<std::string, uint64_t, std::less<>> requests;
+  uint64_t requests_total = 0;
+  uint64_t pacing_errors = 0;       // error 100 sent
+  uint64_t pacing_disconnects = 0;  // connections closed for sustained violation
+
+  void count_request(const gw::ClientMessage& m);
+  // The JSON line (no newline); `clients_now` = API clients connected at this moment (startApi
+  // accepted, connection not closing).
+  std::string json_line(size_t clients_now) const;
+};
+
+}  // namespace intentq::sim

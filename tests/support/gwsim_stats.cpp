@@ -1,0 +1,44 @@
+#include "tests/support/gwsim_stats.hpp"
+
+#include <signal.h>
+
+#include <regex>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+namespace intentq::test {
+
+std::optional<GwsimStats> parse_gwsim_stats(const std::string& line) {
+  if (line.find("{\"gwsim_stats\"") == std::string::npos) return std::nullopt;
+  try {
+    auto j = nlohmann::json::parse(line.substr(line.find('{'))).at("gwsim_stats");
+    GwsimStats s;
+    s.connections = j.at("connections").get<uint64_t>();
+    s.requests = j.at("requests").get<std::map<std::string, uint64_t>>();
+    s.requests_total = j.at("requests_total").get<uint64_t>();
+    s.pacing_errors = j.at("pacing_errors").get<uint64_t>();
+    s.pacing_disconnects = j.value("pacing_disconnects", uint64_t{0});
+    s.clients_now = j.at("clients_now").get<uint64_t>();
+    return s;
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error("malformed gwsim_stats line '" + line + "': " + e.what());
+  }
+}
+
+GwsimStats read_gwsim_stats(Process& sim, std::chrono::milliseconds timeout) {
+  sim.signal(SIGUSR1);
+  auto m = sim.expect_line(std::regex(R"(^\{"gwsim_stats".*\}$)"), timeout);
+  return *parse_gwsim_stats(m[0].str());
+}
+
+std::optional<GwsimStats> last_gwsim_stats(Process& sim) {
+  sim.drain();
+  auto lines = sim.output();
+  for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+    if (auto s = parse_gwsim_stats(*it)) return s;
+  }
+  return std::nullopt;
+}
+
+}  // namespace intentq::test
