@@ -11,7 +11,9 @@ packages=(
   python3 python3-zmq python3-msgpack
   gnuplot-nox  # bench/plot.sh renders the benchmark charts
   clang-14 libclang-rt-14-dev
+  iproute2
 )
+# iproute2: `ip netns` for the reliability suite's multi-host scenario (tests/reliability/).
 # Node.js and npm run the independent IB client check (@stoqey/ib). A machine may already carry
 # its own Node build; only install Debian's when there is none.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

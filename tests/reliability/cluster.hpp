@@ -1,0 +1,34 @@
+// Processes of the reliability suite beyond the e2e kit: programs started inside a network
+// namespace, resident memory of a process, and the broker's mmi.stats.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/process.hpp"
+
+namespace intentq::reliability {
+
+// Resident set size of a running process in MiB (VmRSS), or -1 when it is gone.
+double rss_mib(pid_t pid);
+
+// argv run through `ip netns exec <ns>` when ns is not empty.
+std::vector<std::string> in_netns(const std::string& ns, std::vector<std::string> argv);
+
+// A program of the build (build/bin/<name>).
+std::string program(const std::string& name);
+
+// The broker's mmi.stats map (asked on a fresh client socket; from the given network namespace
+// when not empty). Throws std::runtime_error when no answer comes within 5 s.
+nlohmann::json broker_stats(const std::string& frontend, const std::string& netns = "");
+
+// A worker inside a namespace (or not): waits for its readiness line.
+std::unique_ptr<test::Process> start_worker_in(const std::string& ns, const std::string& backend,
+                                               std::vector<std::string> extra_args);
+
+}  // namespace intentq::reliability

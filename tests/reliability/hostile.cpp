@@ -1,0 +1,159 @@
+#include "tests/reliability/hostile.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include <zmq.hpp>
+
+namespace intentq::reliability {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string random_bytes(std::mt19937& rng, size_t max_len) {
+  std::uniform_int_distribution<size_t> len(0, max_len);
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::string s(len(rng), '\0');
+  for (auto& c : s) c = static_cast<char>(byte(rng));
+  return s;
+}
+
+// A service name no valid client uses ("junk-..."), sometimes with hostile characters.
+std::string junk_name(std::mt19937& rng) {
+  static const std::vector<std::string> odd = {"\xff\xfe", "junk.ok", "mmi.junk",
+                                               "",         "a b",     std::string(300, 'x')};
+  if (rng() % 4 == 0) return odd[rng() % odd.size()];
+  return "junk-" + std::to_string(rng() % 100000);
+}
+
+void send_frames(zmq::socket_t& s, const std::vector<std::string>& frames) {
+  for (size_t i = 0; i < frames.size(); ++i) {
+    auto flags = zmq::send_flags::dontwait;
+    if (i + 1 < frames.size()) flags = flags | zmq::send_flags::sndmore;
+    if (!s.send(zmq::buffer(frames[i]), flags)) return;  // HWM: drop, we are not a real peer
+  }
+}
+
+void tcp_garbage(const std::string& endpoint, const std::atomic<bool>& stop, uint64_t& count) {
+  // "tcp://127.0.0.1:PORT"
+  auto colon = endpoint.rfind(':');
+  std::string host = endpoint.substr(6, colon - 6);
+  int port = std::stoi(endpoint.substr(colon + 1));
+  std::mt19937 rng(std::random_device{}());
+  while (!stop) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    ::inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
+    if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+      std::string junk = random_bytes(rng, 65536);
+      if (rng() % 2) junk.insert(0, std::string("\xff\0\0\0\0\0\0\0\x01\x7f", 10));  // ZMTP-ish
+      (void)!::send(fd, junk.data(), junk.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      ++count;
+    }
+    if (fd >= 0) ::close(fd);
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
+void frontend_junk(const std::string& frontend, const std::atomic<bool>& stop, uint64_t& count) {
+  zmq::context_t ctx(1);
+  std::mt19937 rng(std::random_device{}());
+  while (!stop) {
+    zmq::socket_t s(ctx, zmq::socket_type::dealer);
+    s.set(zmq::sockopt::linger, 0);
+    s.connect(frontend);
+    for (int i = 0; i < 500 && !stop; ++i, ++count) {
+      switch (rng() % 6) {
+        case 0:  // frames of random bytes
+          send_frames(s, {random_bytes(rng, 64), random_bytes(rng, 512)});
+          break;
+        case 1:  // a request to a junk service with a junk body
+          send_frames(s, {"", "MDPC01", junk_name(rng), random_bytes(rng, 256)});
+          break;
+        case 2:  // echo with a body that is not msgpack (or not a map)
+          send_frames(s, {"", "MDPC01", "echo", random_bytes(rng, 128)});
+          break;
+        case 3:  // the wrong protocol header
+          send_frames(s, {"", "MDPW01", "echo", "x"});
+          break;
+        case 4:  // mmi with garbage
+          send_frames(s, {"", "MDPC01", "mmi." + random_bytes(rng, 8)});
+          break;
+        default:  // an empty message
+          send_frames(s, {""});
+      }
+      // Drain what the broker answers so its queue towards us never fills.
+      zmq::message_t m;
+      while (s.recv(m, zmq::recv_flags::dontwait)) {
+      }
+      std::this_thread::sleep_for(1ms);
+    }
+  }
+}
+
+void backend_junk(const std::string& backend, const std::atomic<bool>& stop, uint64_t& count) {
+  zmq::context_t ctx(1);
+  std::mt19937 rng(std::random_device{}());
+  while (!stop) {
+    // A fresh identity every few messages: each is a new "worker" to the broker.
+    zmq::socket_t s(ctx, zmq::socket_type::dealer);
+    s.set(zmq::sockopt::linger, 0);
+    s.connect(backend);
+    for (int i = 0; i < 20 && !stop; ++i, ++count) {
+      switch (rng() % 6) {
+        case 0: {  // READY for several junk services (then the socket may vanish at once)
+          std::vector<std::string> f{"", "MDPW01", "\x01"};
+          for (int k = 0; k < 1 + static_cast<int>(rng() % 8); ++k) f.push_back(junk_name(rng));
+          send_frames(s, f);
+          break;
+        }
+        case 1:  // READY with absurd extension frames
+          send_frames(s, {"", "MDPW01", "\x01", junk_name(rng), "@heartbeat=4000000000",
+                          "@nonretryable=" + junk_name(rng), "@intentq"});
+          break;
+        case 2:  // a REPLY for a client that does not exist
+          send_frames(s, {"", "MDPW01", "\x03", random_bytes(rng, 16), "", random_bytes(rng, 64)});
+          break;
+        case 3:  // heartbeat / disconnect from a stranger
+          send_frames(s, {"", "MDPW01", rng() % 2 ? "\x04" : "\x05"});
+          break;
+        case 4:  // an unknown command
+          send_frames(s, {"", "MDPW01", random_bytes(rng, 2), random_bytes(rng, 32)});
+          break;
+        default:  // not MDP at all
+          send_frames(s, {random_bytes(rng, 32)});
+      }
+      zmq::message_t m;
+      while (s.recv(m, zmq::recv_flags::dontwait)) {
+      }
+      std::this_thread::sleep_for(1ms);
+    }
+  }
+}
+
+}  // namespace
+
+HostileCounts run_hostile(const std::string& frontend, const std::string& backend,
+                          const std::atomic<bool>& stop) {
+  HostileCounts c;
+  uint64_t tcp_front = 0, tcp_back = 0;
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] { tcp_garbage(frontend, stop, tcp_front); });
+  threads.emplace_back([&] { tcp_garbage(backend, stop, tcp_back); });
+  threads.emplace_back([&] { frontend_junk(frontend, stop, c.frontend_messages); });
+  threads.emplace_back([&] { backend_junk(backend, stop, c.backend_messages); });
+  for (auto& t : threads) t.join();
+  c.tcp_connections = tcp_front + tcp_back;
+  return c;
+}
+
+}  // namespace intentq::reliability
