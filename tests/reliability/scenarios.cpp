@@ -237,6 +237,8 @@ Row broker_restart(const Mode& mode) {
   std::optional<std::chrono::milliseconds> back;
   std::string restart_error;
   std::atomic<bool> done{false};
+  double end_rss = -1;        // the new broker, seen by the thread that started it
+  std::string end_note = "";  // its death note, if it died
   std::thread killer([&] {
     try {
       auto until = Clock::now() + 120s;
@@ -252,6 +254,8 @@ Row broker_restart(const Mode& mode) {
       // The new broker dies with this thread (the test's children get SIGKILL when the thread
       // that started them ends: PR_SET_PDEATHSIG), so the thread lives until the run is over.
       while (!done) std::this_thread::sleep_for(20ms);
+      end_rss = rss_mib(broker->process->pid());
+      end_note = note_broker(*broker);
     } catch (const std::exception& e) {
       restart_error = e.what();
       std::fprintf(stderr, "   broker restart failed: %s\n", e.what());
@@ -285,9 +289,8 @@ Row broker_restart(const Mode& mode) {
                (back ? std::to_string(back->count()) + " ms after the new broker was ready"
                      : std::string("NOT within 10 s"));
   if (!restart_error.empty()) row.notes += "; RESTART FAILED: " + restart_error;
-  row.notes += note_broker(*broker);
-  row.memory = fmt("new broker %.0f MiB, worker max %.0f MiB", rss_mib(broker->process->pid()),
-                   max_rss(workers));
+  row.notes += end_note;
+  row.memory = fmt("new broker %.0f MiB, worker max %.0f MiB", end_rss, max_rss(workers));
   row.passed =
       exactly_once(t) && t.ok == t.sent && back && *back <= 2000ms && restart_error.empty();
   return row;
