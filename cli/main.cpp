@@ -4,6 +4,7 @@
 //                  [--broker EP] [--timeout-ms N] [--retries N] [--compact]
 //   intentq watch [--publish EP] [--topic PREFIX]... [--count N]
 //   intentq stats [--broker EP]
+//   intentq keygen DIR [--name NAME]
 //
 // Exit codes: 0 ok, 2 the job ended with an error reply, 1 usage or connection problems.
 // INTENTQ_BROKER (the broker's frontend here) and INTENTQ_PUBLISH override the defaults.
@@ -13,6 +14,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/keygen.hpp"
 
 namespace {
 
@@ -75,6 +77,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   add_retry_options(*stats_cmd, stats.retry, stats_timeout_ms);
 
+  KeygenOptions keygen;
+  auto* keygen_cmd = add_keygen_command(app, keygen);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -92,6 +97,7 @@ int main(int argc, char** argv) {
       if (count_opt->count() > 0) watch.count = count;
       return run_watch(watch);
     }
+    if (keygen_cmd->parsed()) return run_keygen(keygen);
     if (stats_cmd->parsed()) {
       stats.retry.timeout = std::chrono::milliseconds(stats_timeout_ms);
       return run_stats(stats);

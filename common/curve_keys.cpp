@@ -142,12 +142,12 @@ void save(const fs::path& dir, const std::string& name, const KeyPair& keys) {
     throw std::runtime_error("key '" + name + "' already exists in " + dir.string() +
                              " (refusing to overwrite)");
   write_new(sec_file,
-            header("\n#   ZeroMQ CURVE **Secret** Certificate\n"
+            header("#   ZeroMQ CURVE **Secret** Certificate\n"
                    "#   DO NOT PROVIDE THIS FILE TO OTHER USERS nor change its permissions.\n") +
                 curve + "    secret-key = \"" + keys.secret_key + "\"\n",
             0600);
   write_new(pub_file,
-            header("\n#   ZeroMQ CURVE Public Certificate\n"
+            header("#   ZeroMQ CURVE Public Certificate\n"
                    "#   Exchange securely, or use a secure mechanism to verify the contents\n"
                    "#   of this file after exchange.\n") +
                 curve,
