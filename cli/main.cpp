@@ -8,6 +8,8 @@
 //
 // Exit codes: 0 ok, 2 the job ended with an error reply, 1 usage or connection problems.
 // INTENTQ_BROKER (the broker's frontend here) and INTENTQ_PUBLISH override the defaults.
+// CURVE: --curve-server-key KEY|FILE --curve-secret FILE (or INTENTQ_CURVE_SERVER_KEY,
+// INTENTQ_CURVE_SECRET) on submit, watch and stats.
 #include <cstdlib>
 #include <iostream>
 
@@ -15,6 +17,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/keygen.hpp"
+#include "common/curve_options.hpp"
 
 namespace {
 
@@ -77,6 +80,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   add_retry_options(*stats_cmd, stats.retry, stats_timeout_ms);
 
+  // CURVE (submit, watch, stats): --curve-server-key and --curve-secret on each subcommand.
+  intentq::curve::ClientOptions curve_options;
+  for (auto* cmd : {submit_cmd, watch_cmd, stats_cmd}) curve_options.add_to(*cmd);
+
   KeygenOptions keygen;
   auto* keygen_cmd = add_keygen_command(app, keygen);
 
@@ -88,6 +95,9 @@ int main(int argc, char** argv) {
   }
 
   try {
+    if (keygen_cmd->parsed()) return run_keygen(keygen);
+    const auto curve_keys = curve_options.load();
+    submit.curve = watch.curve = stats.curve = curve_keys;
     if (submit_cmd->parsed()) {
       submit.retry.timeout = std::chrono::milliseconds(submit_timeout_ms);
       if (deadline_opt->count() > 0) submit.deadline_ms = deadline_ms;
@@ -97,7 +107,6 @@ int main(int argc, char** argv) {
       if (count_opt->count() > 0) watch.count = count;
       return run_watch(watch);
     }
-    if (keygen_cmd->parsed()) return run_keygen(keygen);
     if (stats_cmd->parsed()) {
       stats.retry.timeout = std::chrono::milliseconds(stats_timeout_ms);
       return run_stats(stats);
