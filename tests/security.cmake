@@ -12,6 +12,7 @@ if(TARGET intentq-broker AND TARGET intentq-worker AND TARGET intentq)
     ${CMAKE_CURRENT_SOURCE_DIR}/integration/e2e_cluster.cpp)
   target_link_libraries(security_test PRIVATE intentq_test_support intentq_common
     GTest::gtest_main)
+  target_compile_definitions(security_test PRIVATE INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   add_dependencies(security_test intentq-broker intentq-worker intentq)
   gtest_add_tests(TARGET security_test TEST_LIST security_tests)
   set_tests_properties(${security_tests} PROPERTIES TIMEOUT 120 LABELS "integration;security")

@@ -274,6 +274,28 @@ TEST_F(CurveCluster, RemovedKeyPlusSighupStopsNewConnections) {
   EXPECT_EQ(st.output.find("late.svc"), std::string::npos) << st.output;
 }
 
+// The Python example client (pyzmq) with CURVE keys from `intentq keygen`.
+TEST_F(CurveCluster, PythonExampleClientSubmitsWithCurve) {
+  auto worker = worker_as("w1");
+  auto python = [&](const std::string& name) {
+    Process p({"/usr/bin/python3",
+               std::string(INTENTQ_SOURCE_DIR) + "/examples/python/intentq_client.py", "--broker",
+               ep().frontend, "--curve-server-key", keys().pub("broker").string(), "--curve-secret",
+               keys().secret(name).string(), "submit", "echo", "--param",
+               std::string("account=") + kAccount, "--timeout", "1.5"});
+    const auto status = p.wait_exit(30s);
+    EXPECT_TRUE(status) << p.output_text();
+    return std::make_pair(status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1,
+                          p.output_text());
+  };
+  const auto [ok_code, ok_out] = python("alice");
+  EXPECT_EQ(ok_code, 0) << ok_out;
+  EXPECT_NE(ok_out.find(kAccount), std::string::npos) << ok_out;
+  const auto [bad_code, bad_out] = python("mallory");
+  EXPECT_EQ(bad_code, 1) << bad_out;
+  EXPECT_NE(bad_out.find("no reply"), std::string::npos) << bad_out;
+}
+
 // A TCP relay on loopback that records every byte in both directions: what a capture of the
 // traffic between a client and the broker would show.
 class RecordingRelay {
