@@ -4,6 +4,8 @@
 // --curve-secret/--curve-allow (keys made for the run in a temporary directory), each with N
 // no-op worker threads and C pipelined DEALER clients, then one synchronous client. Prints
 // jobs/s, sync round-trip percentiles and the broker's CPU per job for both, and the ratios.
+// --rounds N alternates plain and CURVE runs N times and reports the medians, so that load from
+// other processes on a shared machine hits both sides alike.
 // Every peer of the CURVE run is a CURVE client with an allowed key (the ZAP handler is asked
 // once per connection, so the steady state measures encryption, not ZAP).
 #include <unistd.h>
@@ -221,6 +223,10 @@ int main(int argc, char** argv) {
   app.add_option("--payload", setup.payload, "bytes of params per request")->capture_default_str();
   app.add_option("--latency-jobs", setup.latency_jobs, "sync round trips per run")
       ->capture_default_str();
+  int rounds = 1;
+  app.add_option("--rounds", rounds, "alternating plain/CURVE runs; medians are reported")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   // Keys for this run: the broker's, one client and one worker key, in a temporary directory.
@@ -236,23 +242,51 @@ int main(int argc, char** argv) {
   const Keys client_keys = curve::ClientKeys{broker_keys.public_key, client_pair};
   const Keys worker_keys = curve::ClientKeys{broker_keys.public_key, worker_pair};
 
-  const auto plain = run(broker_path, setup, {}, std::nullopt, std::nullopt);
-  const auto secured = run(broker_path, setup,
-                           {"--curve-secret", (dir / "broker.key_secret").string(), "--curve-allow",
-                            (dir / "allow").string()},
-                           client_keys, worker_keys);
+  std::vector<Result> plains, cures;
+  for (int i = 0; i < rounds; ++i) {
+    const auto p = run(broker_path, setup, {}, std::nullopt, std::nullopt);
+    const auto c = run(broker_path, setup,
+                       {"--curve-secret", (dir / "broker.key_secret").string(), "--curve-allow",
+                        (dir / "allow").string()},
+                       client_keys, worker_keys);
+    if (!p || !c) {
+      fs::remove_all(dir);
+      return 1;
+    }
+    std::printf(
+        "round %d: plain %.0f jobs/s %.1f us/job p50 %.0f us | CURVE %.0f jobs/s %.1f "
+        "us/job p50 %.0f us\n",
+        i + 1, p->jobs_per_s, p->cpu_us_per_job, p->p50, c->jobs_per_s, c->cpu_us_per_job, c->p50);
+    std::fflush(stdout);
+    plains.push_back(*p);
+    cures.push_back(*c);
+  }
   fs::remove_all(dir);
-  if (!plain || !secured) return 1;
-  std::printf("%d workers, %d clients x window %d, %d B params, %ld jobs, %ld sync round trips\n",
-              setup.workers, setup.clients, setup.window, setup.payload, setup.jobs,
-              setup.latency_jobs);
-  for (const auto& [name, r] : {std::pair{"plain", *plain}, std::pair{"CURVE", *secured}})
+  // Field-wise medians over the rounds.
+  auto median = [](const std::vector<Result>& rs) {
+    auto med = [&](double Result::*f) {
+      std::vector<double> v;
+      for (const auto& r : rs) v.push_back(r.*f);
+      std::sort(v.begin(), v.end());
+      return v[v.size() / 2];
+    };
+    return Result{med(&Result::jobs_per_s), med(&Result::cpu_us_per_job), med(&Result::p50),
+                  med(&Result::p99), med(&Result::p999)};
+  };
+  const auto plain = median(plains);
+  const auto secured = median(cures);
+  std::printf(
+      "medians of %d round(s); %d workers, %d clients x window %d, %d B params, %ld jobs, %ld "
+      "sync round trips\n",
+      rounds, setup.workers, setup.clients, setup.window, setup.payload, setup.jobs,
+      setup.latency_jobs);
+  for (const auto& [name, r] : {std::pair{"plain", plain}, std::pair{"CURVE", secured}})
     std::printf(
         "%-5s: %8.0f jobs/s, broker CPU %6.1f us/job; round trip p50 %5.0f us, p99 %5.0f us, "
         "p99.9 %5.0f us\n",
         name, r.jobs_per_s, r.cpu_us_per_job, r.p50, r.p99, r.p999);
   std::printf("CURVE/plain: throughput x%.2f, broker CPU x%.2f, p50 round trip x%.2f\n",
-              secured->jobs_per_s / plain->jobs_per_s,
-              secured->cpu_us_per_job / plain->cpu_us_per_job, secured->p50 / plain->p50);
+              secured.jobs_per_s / plain.jobs_per_s, secured.cpu_us_per_job / plain.cpu_us_per_job,
+              secured.p50 / plain.p50);
   return 0;
 }

@@ -60,7 +60,7 @@ class CurveCluster : public ::testing::Test {
     allow("subscribers", "sub");
     broker_ = std::make_unique<Broker>(std::vector<std::string>{
         "--curve-secret", keys().secret("broker").string(), "--curve-allow",
-        (root_ / "allow").string(), "--startup-grace-ms", "500"});
+        (root_ / "allow").string(), "--startup-grace-ms", "500", "--metrics", "127.0.0.1:0"});
   }
   void TearDown() override {
     broker_.reset();
@@ -100,6 +100,29 @@ class CurveCluster : public ::testing::Test {
   uint64_t counter(const std::string& name) {
     auto s = stats();
     return s.is_object() ? s["counters"].value(name, uint64_t{0}) : 0;
+  }
+  // The body of GET /metrics from the broker's Prometheus endpoint (plain HTTP/1.0 over loopback).
+  std::string metrics() {
+    std::smatch m;
+    const auto text = broker_->process->output_text();
+    if (!std::regex_search(text, m, std::regex(R"(metrics=http://127\.0\.0\.1:(\d+)/metrics)")))
+      return {};
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(std::stoi(m[1])));
+    std::string body;
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+      const std::string get = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+      (void)!::write(fd, get.data(), get.size());
+      char buf[4096];
+      for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) body.append(buf, n);
+    }
+    ::close(fd);
+    return body;
   }
   std::unique_ptr<Process> worker_as(const std::string& name) {
     return start_worker(ep().backend, 200, 3, "info", keys().args(name));
@@ -191,6 +214,12 @@ TEST_F(CurveCluster, ClientWithUnknownKeyGetsNoReplyAndIsCounted) {
   EXPECT_GE(counter("zap_denied"), 1u);
   EXPECT_EQ(counter("accepted"), 0u);  // nothing of mallory's reached the broker core
   EXPECT_TRUE(saw_line(*broker_->process, "not in the allowlist", 5s));
+  // The denial is on the Prometheus endpoint too (refreshed every 250 ms).
+  const std::regex denied(R"re(intentq_broker_events_total\{event="zap_denied"\} ([1-9]\d*))re");
+  std::string text;
+  for (int i = 0; i < 40 && !std::regex_search(text = metrics(), denied); ++i)
+    std::this_thread::sleep_for(100ms);  // polling a scrape endpoint, bounded
+  EXPECT_TRUE(std::regex_search(text, denied)) << text;
 }
 
 TEST_F(CurveCluster, WorkerWithUnknownKeyNeverRegistersNorGetsJobs) {
