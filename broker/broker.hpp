@@ -61,6 +61,8 @@ class Broker {
   void finish_drain(Clock::time_point now);
 
   const Counters& counters() const { return counters_; }
+  // The server's ZAP denial count (the core has no sockets; it only reports the number).
+  void note_zap_denied(uint64_t total) { counters_.zap_denied = total; }
   size_t worker_count() const { return registry_.size(); }
   size_t job_count() const { return jobs_.size(); }
   size_t unanswered() const { return unanswered_; }

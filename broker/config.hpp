@@ -11,10 +11,19 @@ namespace intentq::broker {
 using Clock = std::chrono::steady_clock;
 using Ms = std::chrono::milliseconds;
 
+// CURVE and the bind policy (broker/security.hpp; docs/operations.md).
+struct SecurityConfig {
+  std::string curve_secret;            // the broker's .key_secret file; empty = CURVE off
+  std::string curve_allow;             // allowlist directory (clients/, workers/, subscribers/)
+  bool insecure_allow_public = false;  // without CURVE, bind non-loopback addresses anyway
+};
+
 struct Config {
-  std::string frontend = "tcp://*:5555";
-  std::string backend = "tcp://*:5556";
-  std::string publish = "tcp://*:5557";
+  // Loopback by default: without CURVE the broker refuses public addresses (broker/security.hpp).
+  std::string frontend = "tcp://127.0.0.1:5555";
+  std::string backend = "tcp://127.0.0.1:5556";
+  std::string publish = "tcp://127.0.0.1:5557";
+  SecurityConfig security;
   std::string metrics;  // "host:port" for Prometheus GET /metrics; empty = off
   Ms heartbeat{1000};
   int liveness = 3;

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "broker/security_options.hpp"
 #include "broker/server.hpp"
 #include "common/logging.hpp"
 
@@ -57,6 +58,7 @@ int main(int argc, char** argv) {
                  "largest frame accepted from a peer (ZMQ_MAXMSGSIZE)")
       ->check(CLI::Range(int64_t{256}, int64_t{1} << 40))
       ->capture_default_str();
+  intentq::broker::add_security_options(app, config.security);
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error|critical|off")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);

@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/curve_socket.hpp"
 #include "common/sd_notify.hpp"
 
 namespace intentq::broker {
@@ -22,10 +23,11 @@ int make_signal_fd() {
   sigemptyset(&mask);
   sigaddset(&mask, SIGINT);
   sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGHUP);
   // Blocked before the ZeroMQ context starts its threads, so they inherit the mask and the
   // signals can only be read from the signalfd.
   if (pthread_sigmask(SIG_BLOCK, &mask, nullptr) != 0)
-    throw std::runtime_error("cannot block SIGINT/SIGTERM");
+    throw std::runtime_error("cannot block SIGINT/SIGTERM/SIGHUP");
   const int fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
   if (fd < 0) throw std::runtime_error("signalfd failed");
   return fd;
@@ -65,6 +67,14 @@ Server::Server(Config config)
   backend_.set(zmq::sockopt::router_handover, 1);
   publisher_.set(zmq::sockopt::linger, 1000);
   publisher_.set(zmq::sockopt::sndhwm, 100000);
+  security_ = std::make_unique<Security>(
+      context_, config_.security,
+      std::vector<std::pair<std::string, std::string>>{{"frontend", config_.frontend},
+                                                       {"backend", config_.backend},
+                                                       {"publish", config_.publish}});
+  security_->secure(frontend_, curve::kDomainClients);
+  security_->secure(backend_, curve::kDomainWorkers);
+  security_->secure(publisher_, curve::kDomainSubscribers);
   bind_socket(frontend_, config_.frontend, "frontend", frontend_ep_);
   bind_socket(backend_, config_.backend, "backend", backend_ep_);
   bind_socket(publisher_, config_.publish, "publish", publish_ep_);
@@ -138,11 +148,17 @@ int Server::run() {
       return 1;
     }
     now = Clock::now();
+    broker_.note_zap_denied(security_->denied());
     if (items[2].revents & ZMQ_POLLIN) {
       signalfd_siginfo info;
+      bool stop = false;
       while (::read(signal_fd_, &info, sizeof info) == sizeof info) {
+        if (info.ssi_signo == SIGHUP)
+          security_->reload();
+        else
+          stop = true;
       }
-      if (!broker_.draining()) {
+      if (stop && !broker_.draining()) {
         broker_.begin_drain(now);
         drain_deadline = now + config_.drain_timeout;
         sd_notify("STOPPING=1\nSTATUS=draining");

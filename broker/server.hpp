@@ -1,6 +1,6 @@
 // The broker process: three ZeroMQ sockets around a Broker, one thread, one zmq_poll loop.
-// SIGINT/SIGTERM arrive through a signalfd polled with the sockets, so shutdown is an ordinary
-// event of the loop (no handler, no globals).
+// SIGINT/SIGTERM (drain) and SIGHUP (reload the CURVE allowlists) arrive through a signalfd polled
+// with the sockets, so shutdown is an ordinary event of the loop (no handler, no globals).
 #pragma once
 
 #include <memory>
@@ -11,6 +11,7 @@
 #include "broker/broker.hpp"
 #include "broker/config.hpp"
 #include "broker/metrics.hpp"
+#include "broker/security.hpp"
 
 namespace intentq::broker {
 
@@ -44,7 +45,8 @@ class Server : public Outbox {
   zmq::context_t context_;
   zmq::socket_t frontend_;
   zmq::socket_t backend_;
-  zmq::socket_t publisher_;  // XPUB: like PUB, and tells us whether anyone subscribed
+  zmq::socket_t publisher_;             // XPUB: like PUB, and tells us whether anyone subscribed
+  std::unique_ptr<Security> security_;  // CURVE + ZAP handler; after context_ (uses it)
   size_t subscriptions_ = 0;
   std::string frontend_ep_, backend_ep_, publish_ep_;
   Broker broker_;

@@ -30,6 +30,7 @@ struct Counters {
   uint64_t dropped_unroutable = 0;    // messages for peers that were gone (EHOSTUNREACH)
   uint64_t dropped_full = 0;          // messages dropped because a peer's pipe was full
   uint64_t published = 0;             // messages sent on PUB
+  uint64_t zap_denied = 0;            // CURVE handshakes refused by the ZAP allowlist
 
   // Calls fn(name, value) for each counter, in a stable order.
   template <typename Fn>
@@ -52,6 +53,7 @@ struct Counters {
     fn("dropped_unroutable", dropped_unroutable);
     fn("dropped_full", dropped_full);
     fn("published", published);
+    fn("zap_denied", zap_denied);
   }
 
   // Counts a request the broker answered with an error of its own (BUSY, BAD_REQUEST, ...).

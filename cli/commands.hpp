@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/lazy_pirate.hpp"
+#include "common/curve_socket.hpp"
 
 namespace intentq::cli {
 
@@ -23,6 +24,7 @@ struct SubmitOptions {
   std::optional<uint64_t> deadline_ms;
   RetryPolicy retry;
   bool compact = false;
+  std::optional<curve::ClientKeys> curve;
 };
 int run_submit(const SubmitOptions& options);
 
@@ -30,12 +32,14 @@ struct WatchOptions {
   std::string publish;
   std::vector<std::string> topics;  // prefixes; none = everything
   std::optional<uint64_t> count;
+  std::optional<curve::ClientKeys> curve;
 };
 int run_watch(const WatchOptions& options);
 
 struct StatsOptions {
   std::string broker;
   RetryPolicy retry;
+  std::optional<curve::ClientKeys> curve;
 };
 int run_stats(const StatsOptions& options);
 

@@ -13,8 +13,10 @@ using Clock = std::chrono::steady_clock;
 std::optional<std::vector<std::string>> try_once(
     zmq::context_t& context, const std::string& endpoint, const std::string& service,
     const std::vector<std::string>& body, std::chrono::milliseconds timeout,
-    const std::function<bool(const std::vector<std::string>&)>& accept) {
+    const std::function<bool(const std::vector<std::string>&)>& accept,
+    const curve::ClientKeys* curve) {
   zmq::socket_t socket(context, zmq::socket_type::dealer);
+  if (curve) curve::apply_curve_client(socket, *curve);
   socket.set(zmq::sockopt::linger, 0);
   socket.connect(endpoint);
 
@@ -54,7 +56,7 @@ std::optional<std::vector<std::string>> request_with_retries(
     zmq::context_t& context, const std::string& endpoint, const std::string& service,
     const std::vector<std::string>& body, const RetryPolicy& policy,
     const std::function<bool(const std::vector<std::string>&)>& accept,
-    const std::function<void(int attempt)>& on_retry) {
+    const std::function<void(int attempt)>& on_retry, const curve::ClientKeys* curve) {
   auto backoff = policy.backoff;
   for (int attempt = 0; attempt <= policy.retries; ++attempt) {
     if (attempt > 0) {
@@ -63,7 +65,7 @@ std::optional<std::vector<std::string>> request_with_retries(
       std::this_thread::sleep_for(backoff);
       backoff = std::min(backoff * 2, policy.backoff_max);
     }
-    if (auto reply = try_once(context, endpoint, service, body, policy.timeout, accept))
+    if (auto reply = try_once(context, endpoint, service, body, policy.timeout, accept, curve))
       return reply;
   }
   return std::nullopt;

@@ -14,6 +14,8 @@
 
 #include <zmq.hpp>
 
+#include "common/curve_socket.hpp"
+
 namespace intentq::cli {
 
 struct RetryPolicy {
@@ -26,11 +28,12 @@ struct RetryPolicy {
 // Sends ["", "MDPC01", service, body...] and returns the reply's body frames (after the
 // service frame), or nullopt when no reply came after every try. `accept` may reject a reply
 // (e.g. one for another id); rejected replies are ignored and the wait goes on. `on_retry`
-// (optional) is told before each resend.
+// (optional) is told before each resend. `curve` (optional) makes each try a CURVE client.
 std::optional<std::vector<std::string>> request_with_retries(
     zmq::context_t& context, const std::string& endpoint, const std::string& service,
     const std::vector<std::string>& body, const RetryPolicy& policy,
     const std::function<bool(const std::vector<std::string>&)>& accept = {},
-    const std::function<void(int attempt)>& on_retry = {});
+    const std::function<void(int attempt)>& on_retry = {},
+    const curve::ClientKeys* curve = nullptr);
 
 }  // namespace intentq::cli

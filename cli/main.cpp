@@ -4,15 +4,20 @@
 //                  [--broker EP] [--timeout-ms N] [--retries N] [--compact]
 //   intentq watch [--publish EP] [--topic PREFIX]... [--count N]
 //   intentq stats [--broker EP]
+//   intentq keygen DIR [--name NAME]
 //
 // Exit codes: 0 ok, 2 the job ended with an error reply, 1 usage or connection problems.
 // INTENTQ_BROKER (the broker's frontend here) and INTENTQ_PUBLISH override the defaults.
+// CURVE: --curve-server-key KEY|FILE --curve-secret FILE (or INTENTQ_CURVE_SERVER_KEY,
+// INTENTQ_CURVE_SECRET) on submit, watch and stats.
 #include <cstdlib>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/keygen.hpp"
+#include "common/curve_options.hpp"
 
 namespace {
 
@@ -75,6 +80,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   add_retry_options(*stats_cmd, stats.retry, stats_timeout_ms);
 
+  // CURVE (submit, watch, stats): --curve-server-key and --curve-secret on each subcommand.
+  intentq::curve::ClientOptions curve_options;
+  for (auto* cmd : {submit_cmd, watch_cmd, stats_cmd}) curve_options.add_to(*cmd);
+
+  KeygenOptions keygen;
+  auto* keygen_cmd = add_keygen_command(app, keygen);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -83,6 +95,9 @@ int main(int argc, char** argv) {
   }
 
   try {
+    if (keygen_cmd->parsed()) return run_keygen(keygen);
+    const auto curve_keys = curve_options.load();
+    submit.curve = watch.curve = stats.curve = curve_keys;
     if (submit_cmd->parsed()) {
       submit.retry.timeout = std::chrono::milliseconds(submit_timeout_ms);
       if (deadline_opt->count() > 0) submit.deadline_ms = deadline_ms;

@@ -68,7 +68,8 @@ int run_submit(const SubmitOptions& options) {
               << ")\n";
   };
   auto body = request_with_retries(context, options.broker, options.intent,
-                                   {encode_request(request)}, options.retry, accept, on_retry);
+                                   {encode_request(request)}, options.retry, accept, on_retry,
+                                   options.curve ? &*options.curve : nullptr);
   if (!body && held_back) body = std::vector<std::string>{*held_back};
   if (!body) {
     std::cerr << "intentq submit: broker " << options.broker << " did not answer job " << id

@@ -31,6 +31,7 @@ int run_watch(const WatchOptions& options) {
   zmq::context_t context(1);
   zmq::socket_t socket(context, zmq::socket_type::sub);
   socket.set(zmq::sockopt::linger, 0);
+  if (options.curve) curve::apply_curve_client(socket, *options.curve);
   try {
     socket.connect(options.publish);
   } catch (const zmq::error_t& e) {

@@ -18,6 +18,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "common/curve_options.hpp"
 #include "worker/intent.hpp"
 #include "worker/worker_loop.hpp"
 #include "worker/worker_options.hpp"
@@ -69,6 +70,8 @@ int main(int argc, char** argv) {
   app.add_option("--liveness", options.liveness, "missed heartbeats before reconnecting")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
+  intentq::curve::ClientOptions curve_options;
+  curve_options.add_to(app);
   app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->capture_default_str();
@@ -77,6 +80,7 @@ int main(int argc, char** argv) {
     options.heartbeat = std::chrono::milliseconds(heartbeat_ms);
     options.gateway.connect_timeout = std::chrono::milliseconds(connect_timeout_ms);
     if (!gateway.empty()) intentq::parse_gateway(gateway, options.gateway);
+    options.curve = curve_options.load();
     const char* instance_env = std::getenv("INTENTQ_INSTANCE");
     auto instance = intentq::instance_number(
         instance_env ? std::optional<std::string_view>(instance_env) : std::nullopt, argv[0]);

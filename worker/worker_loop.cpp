@@ -47,6 +47,7 @@ const IntentInfo* WorkerLoop::find_intent(std::string_view name) const {
 void WorkerLoop::connect() {
   disconnect_socket();
   socket_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
+  if (options_.curve) curve::apply_curve_client(*socket_, *options_.curve);
   // Unsent heartbeats for a broker that is gone are worthless: drop them on close.
   socket_->set(zmq::sockopt::linger, 0);
   socket_->connect(options_.broker);

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/curve_socket.hpp"
 #include "worker/intent.hpp"
 
 namespace intentq {
@@ -21,6 +22,7 @@ struct WorkerOptions {
   std::chrono::milliseconds reconnect_min{1000};
   std::chrono::milliseconds reconnect_max{32000};
   std::string log_level = "info";
+  std::optional<curve::ClientKeys> curve;  // set: connect to the broker as a CURVE client
 };
 
 // The instance number of a systemd template unit, from (in order) the INTENTQ_INSTANCE value or

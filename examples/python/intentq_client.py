@@ -19,6 +19,9 @@ Use as a module:
 Or from the shell:
     intentq_client.py --broker tcp://127.0.0.1:5555 submit echo --param greeting=hello
     intentq_client.py --publish tcp://127.0.0.1:5557 watch --topic result. --count 3
+With CURVE (a broker started with --curve-secret/--curve-allow), add before the subcommand:
+    --curve-server-key keys/broker.key --curve-secret keys/me.key_secret
+(or set INTENTQ_CURVE_SERVER_KEY and INTENTQ_CURVE_SECRET).
 """
 
 import argparse
@@ -32,6 +35,40 @@ import zmq
 
 DEFAULT_BROKER = os.environ.get("INTENTQ_BROKER", "tcp://127.0.0.1:5555")
 DEFAULT_PUBLISH = os.environ.get("INTENTQ_PUBLISH", "tcp://127.0.0.1:5557")
+DEFAULT_CURVE_SERVER_KEY = os.environ.get("INTENTQ_CURVE_SERVER_KEY")
+DEFAULT_CURVE_SECRET = os.environ.get("INTENTQ_CURVE_SECRET")
+
+
+class CurveKeys:
+    """CURVE client keys: the broker's public key and this client's own pair (all Z85 bytes).
+
+    load() reads the files `intentq keygen` writes (the zcert format, which pyzmq's
+    zmq.auth.load_certificate also reads): the broker's NAME.key (or its key as 40 Z85
+    characters) and this client's NAME.key_secret, whose NAME.key must be in the broker's
+    allow directory (clients/ for submit, subscribers/ for watch).
+    """
+
+    def __init__(self, server_public, public, secret):
+        self.server_public, self.public, self.secret = server_public, public, secret
+
+    @classmethod
+    def load(cls, server_key, secret_file):
+        import zmq.auth
+
+        if len(server_key) == 40 and not os.path.exists(server_key):
+            server_public = server_key.encode()
+        else:
+            server_public, _ = zmq.auth.load_certificate(server_key)
+        public, secret = zmq.auth.load_certificate(secret_file)
+        if secret is None:
+            raise ValueError("%s holds no secret key (use the .key_secret file)" % secret_file)
+        return cls(server_public, public, secret)
+
+    def apply(self, socket):
+        """Makes `socket` a CURVE client of the broker; call before connect()."""
+        socket.curve_serverkey = self.server_public
+        socket.curve_publickey = self.public
+        socket.curve_secretkey = self.secret
 
 
 class NoReply(Exception):
@@ -39,13 +76,13 @@ class NoReply(Exception):
 
 
 def submit(broker, intent, params=None, job_id=None, deadline_ms=None, timeout=5.0, retries=3,
-           context=None):
+           context=None, curve=None):
     """Submits one job and returns the reply envelope as a dict.
 
     Lazy Pirate: if no reply comes within `timeout` seconds, the socket is discarded and the
     request resent on a fresh one, up to `retries` times. The job keeps its id across tries, so
     the broker never runs it twice (it attaches the resend to the running job or answers it from
-    its dedup cache).
+    its dedup cache). `curve` (CurveKeys) makes each try a CURVE client.
     """
     context = context or zmq.Context.instance()
     envelope = {"id": job_id or "py-" + uuid.uuid4().hex[:16], "params": params or {}}
@@ -55,6 +92,8 @@ def submit(broker, intent, params=None, job_id=None, deadline_ms=None, timeout=5
     for _ in range(retries + 1):
         socket = context.socket(zmq.DEALER)
         socket.setsockopt(zmq.LINGER, 0)
+        if curve:
+            curve.apply(socket)
         socket.connect(broker)
         try:
             socket.send_multipart([b"", b"MDPC01", intent.encode(), body])
@@ -69,11 +108,13 @@ def submit(broker, intent, params=None, job_id=None, deadline_ms=None, timeout=5
     raise NoReply("no reply from %s after %d tries" % (broker, retries + 1))
 
 
-def watch(publish, topics=("result.",), count=None, context=None):
+def watch(publish, topics=("result.",), count=None, context=None, curve=None):
     """Yields (topic, reply) for every result the broker publishes under the topic prefixes."""
     context = context or zmq.Context.instance()
     socket = context.socket(zmq.SUB)
     socket.setsockopt(zmq.LINGER, 0)
+    if curve:
+        curve.apply(socket)
     socket.connect(publish)
     for topic in topics:
         socket.setsockopt(zmq.SUBSCRIBE, topic.encode())
@@ -107,6 +148,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="intentq example client")
     parser.add_argument("--broker", default=DEFAULT_BROKER, help="broker frontend endpoint")
     parser.add_argument("--publish", default=DEFAULT_PUBLISH, help="broker publish endpoint")
+    parser.add_argument("--curve-server-key", default=DEFAULT_CURVE_SERVER_KEY,
+                        help="the broker's CURVE public key (Z85 or NAME.key); turns CURVE on")
+    parser.add_argument("--curve-secret", default=DEFAULT_CURVE_SECRET,
+                        help="this client's NAME.key_secret (from intentq keygen)")
     sub = parser.add_subparsers(dest="command", required=True)
     p_submit = sub.add_parser("submit", help="submit one job, print the reply as JSON")
     p_submit.add_argument("intent")
@@ -118,17 +163,22 @@ def main(argv=None):
     p_watch.add_argument("--topic", action="append")
     p_watch.add_argument("--count", type=int)
     args = parser.parse_args(argv)
+    curve = None
+    if args.curve_server_key or args.curve_secret:
+        if not (args.curve_server_key and args.curve_secret):
+            parser.error("--curve-server-key and --curve-secret go together")
+        curve = CurveKeys.load(args.curve_server_key, args.curve_secret)
 
     if args.command == "submit":
         try:
             reply = submit(args.broker, args.intent, dict(args.param), args.id, args.deadline_ms,
-                           args.timeout)
+                           args.timeout, curve=curve)
         except NoReply as e:
             print("intentq_client: %s" % e, file=sys.stderr)
             return 1
         print(json.dumps(reply))
         return 0 if reply.get("status") == "ok" else 2
-    for topic, reply in watch(args.publish, args.topic or ["result."], args.count):
+    for topic, reply in watch(args.publish, args.topic or ["result."], args.count, curve=curve):
         print(json.dumps({"topic": topic, "reply": reply}), flush=True)
     return 0
 

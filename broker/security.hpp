@@ -1,0 +1,43 @@
+// The broker's transport security: CURVE on its three sockets with a ZAP allowlist per socket
+// (clients, workers, subscribers), and the rule that a broker without CURVE binds loopback only.
+// The Server owns one Security next to its context and asks it to secure each socket before
+// binding; SIGHUP calls reload().
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "broker/config.hpp"
+#include "common/zap_handler.hpp"
+
+namespace intentq::broker {
+
+class Security {
+ public:
+  // `endpoints`: (role, bind endpoint) of each socket. Throws std::runtime_error (the message is
+  // for the operator) when --curve-secret comes without --curve-allow or the key file is bad,
+  // or when a non-loopback endpoint would be bound without CURVE and without
+  // --insecure-allow-public; with that flag it warns instead. Starts the ZAP handler in
+  // `context` when CURVE is on.
+  Security(zmq::context_t& context, const SecurityConfig& config,
+           const std::vector<std::pair<std::string, std::string>>& endpoints);
+  ~Security();
+
+  bool curve() const { return !secret_key_.empty(); }
+  // CURVE server in ZAP domain `domain` (common/curve_socket.hpp), or nothing without CURVE.
+  void secure(zmq::socket_t& socket, const char* domain) const;
+  // Re-reads the allowlists (SIGHUP) and logs what was loaded.
+  void reload();
+  // Handshakes refused by the ZAP handler since start.
+  uint64_t denied() const { return zap_ ? zap_->denied() : 0; }
+
+ private:
+  std::string secret_key_;
+  std::unique_ptr<curve::ZapHandler> zap_;
+};
+
+}  // namespace intentq::broker

@@ -1,0 +1,473 @@
+// Security on real processes: intentq-broker with CURVE and a ZAP allowlist, the real worker and
+// CLI with keys made by `intentq keygen`, and hostile peers (unknown keys, plain peers) as raw
+// ZeroMQ sockets. A recording TCP relay between a client and the broker stands in for a capture
+// of the loopback traffic. Also the bind policy: a public address without CURVE is refused.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <mutex>
+#include <regex>
+#include <thread>
+
+#include "common/curve_keys.hpp"
+#include "common/curve_socket.hpp"
+#include "common/mdp.hpp"
+#include "tests/integration/e2e_cluster.hpp"
+
+namespace intentq::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+
+// An account id as IB formats them; it must never cross the wire in clear text under CURVE.
+constexpr const char* kAccount = "DU7319264";
+
+struct Keys {
+  fs::path dir;
+  explicit Keys(const fs::path& d) : dir(d) {}
+  fs::path pub(const std::string& name) const { return dir / (name + ".key"); }
+  fs::path secret(const std::string& name) const { return dir / (name + ".key_secret"); }
+  curve::ClientKeys client(const std::string& name) const {
+    return {curve::load_public(pub("broker")), curve::load_secret(secret(name))};
+  }
+  // Command-line options of the worker and CLI for peer `name`.
+  std::vector<std::string> args(const std::string& name) const {
+    return {"--curve-server-key", pub("broker").string(), "--curve-secret", secret(name).string()};
+  }
+};
+
+// A temporary directory with keys made by the real `intentq keygen`, and an allow directory.
+class CurveCluster : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "intentq-security-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    root_ = tmpl;
+    for (const char* name : {"broker", "alice", "w1", "sub", "mallory"}) {
+      auto run = run_cli({"keygen", (root_ / "keys").string(), "--name", name}, 10s);
+      ASSERT_EQ(run.exit_code, 0) << run.output;
+    }
+    allow("clients", "alice");
+    allow("workers", "w1");
+    allow("subscribers", "sub");
+    broker_ = std::make_unique<Broker>(std::vector<std::string>{
+        "--curve-secret", keys().secret("broker").string(), "--curve-allow",
+        (root_ / "allow").string(), "--startup-grace-ms", "500", "--metrics", "127.0.0.1:0"});
+  }
+  void TearDown() override {
+    broker_.reset();
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+  }
+  void allow(const std::string& domain, const std::string& name) {
+    fs::create_directories(root_ / "allow" / domain);
+    fs::copy_file(keys().pub(name), root_ / "allow" / domain / (name + ".key"),
+                  fs::copy_options::overwrite_existing);
+  }
+  Keys keys() const { return Keys(root_ / "keys"); }
+  const Endpoints& ep() const { return broker_->endpoints; }
+
+  // `intentq submit echo` as peer `name`; one try with a short timeout.
+  CliRun submit_as(const std::string& name, const std::string& id,
+                   const std::string& frontend = {}) {
+    std::vector<std::string> args{"submit",    "echo",
+                                  "--broker",  frontend.empty() ? ep().frontend : frontend,
+                                  "--param",   std::string("account=") + kAccount,
+                                  "--id",      id,
+                                  "--compact", "--retries",
+                                  "0",         "--timeout-ms",
+                                  "3000"};
+    for (auto& a : keys().args(name)) args.push_back(a);
+    return run_cli(args);
+  }
+  nlohmann::json stats() {
+    std::vector<std::string> args{"stats", "--broker", ep().frontend};
+    for (auto& a : keys().args("alice")) args.push_back(a);
+    auto run = run_cli(args);
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    const auto start = run.output.find('{');
+    if (start == std::string::npos) return {};
+    return nlohmann::json::parse(run.output.substr(start), nullptr, false);
+  }
+  uint64_t counter(const std::string& name) {
+    auto s = stats();
+    return s.is_object() ? s["counters"].value(name, uint64_t{0}) : 0;
+  }
+  // The body of GET /metrics from the broker's Prometheus endpoint (plain HTTP/1.0 over loopback).
+  std::string metrics() {
+    std::smatch m;
+    const auto text = broker_->process->output_text();
+    if (!std::regex_search(text, m, std::regex(R"(metrics=http://127\.0\.0\.1:(\d+)/metrics)")))
+      return {};
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(std::stoi(m[1])));
+    std::string body;
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+      const std::string get = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+      (void)!::write(fd, get.data(), get.size());
+      char buf[4096];
+      for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) body.append(buf, n);
+    }
+    ::close(fd);
+    return body;
+  }
+  std::unique_ptr<Process> worker_as(const std::string& name) {
+    return start_worker(ep().backend, 200, 3, "info", keys().args(name));
+  }
+
+  fs::path root_;
+  std::unique_ptr<Broker> broker_;
+};
+
+// A SUB socket subscribed to everything, optionally a CURVE client.
+struct Subscriber {
+  zmq::context_t ctx{1};
+  zmq::socket_t socket{ctx, zmq::socket_type::sub};
+  Subscriber(const std::string& endpoint, const std::optional<curve::ClientKeys>& keys) {
+    socket.set(zmq::sockopt::linger, 0);
+    if (keys) curve::apply_curve_client(socket, *keys);
+    socket.set(zmq::sockopt::subscribe, "");
+    socket.connect(endpoint);
+  }
+  // Every frame received within `timeout`, concatenated.
+  std::string receive_for(std::chrono::milliseconds timeout) {
+    std::string all;
+    const auto end = Clock::now() + timeout;
+    while (Clock::now() < end) {
+      zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+      zmq::poll(&item, 1, 50ms);
+      zmq::message_t m;
+      while (socket.recv(m, zmq::recv_flags::dontwait)) all += m.to_string();
+    }
+    return all;
+  }
+};
+
+// A DEALER peer of either kind (client or worker), optionally a CURVE client.
+struct Peer {
+  zmq::context_t ctx{1};
+  zmq::socket_t socket{ctx, zmq::socket_type::dealer};
+  Peer(const std::string& endpoint, const std::optional<curve::ClientKeys>& keys) {
+    socket.set(zmq::sockopt::linger, 0);
+    if (keys) curve::apply_curve_client(socket, *keys);
+    socket.connect(endpoint);
+  }
+  void send(const std::vector<std::string>& frames) {
+    for (size_t i = 0; i < frames.size(); ++i)
+      socket.send(zmq::buffer(frames[i]),
+                  (i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none) |
+                      zmq::send_flags::dontwait);
+  }
+  bool receives_anything(std::chrono::milliseconds timeout) {
+    zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+    return zmq::poll(&item, 1, timeout) > 0;
+  }
+};
+
+TEST_F(CurveCluster, AllowedClientWorkerAndSubscriberWorkEndToEnd) {
+  auto worker = worker_as("w1");
+  auto watch_args = std::vector<std::string>{test::bin_dir() + "/intentq",
+                                             "watch",
+                                             "--publish",
+                                             ep().publish,
+                                             "--topic",
+                                             "result.echo",
+                                             "--count",
+                                             "1"};
+  for (auto& a : keys().args("sub")) watch_args.push_back(a);
+  Process watch(watch_args);
+  ASSERT_TRUE(saw_line(watch, "subscribed", 10s)) << watch.output_text();
+  // The subscription travels after the CURVE handshake: submit until the watcher has one.
+  CliRun run;
+  for (int i = 0; i < 20 && !watch.wait_exit(0ms); ++i) {
+    run = submit_as("alice", "ok-" + std::to_string(i));
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    if (watch.wait_exit(1s)) break;
+  }
+  auto reply = first_json_line(run.output);
+  ASSERT_TRUE(reply) << run.output;
+  EXPECT_EQ(reply->value("status", ""), "ok");
+  EXPECT_EQ((*reply)["result"].value("account", ""), kAccount);
+  ASSERT_FALSE(watch.running()) << "the allowed subscriber saw no result:\n" << watch.output_text();
+  EXPECT_NE(watch.output_text().find(kAccount), std::string::npos) << watch.output_text();
+  EXPECT_EQ(counter("zap_denied"), 0u);
+}
+
+TEST_F(CurveCluster, ClientWithUnknownKeyGetsNoReplyAndIsCounted) {
+  auto worker = worker_as("w1");
+  auto run = submit_as("mallory", "mallory-1");
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_FALSE(first_json_line(run.output)) << run.output;
+  EXPECT_GE(counter("zap_denied"), 1u);
+  EXPECT_EQ(counter("accepted"), 0u);  // nothing of mallory's reached the broker core
+  EXPECT_TRUE(saw_line(*broker_->process, "not in the allowlist", 5s));
+  // The denial is on the Prometheus endpoint too (refreshed every 250 ms).
+  const std::regex denied(R"re(intentq_broker_events_total\{event="zap_denied"\} ([1-9]\d*))re");
+  std::string text;
+  for (int i = 0; i < 40 && !std::regex_search(text = metrics(), denied); ++i)
+    std::this_thread::sleep_for(100ms);  // polling a scrape endpoint, bounded
+  EXPECT_TRUE(std::regex_search(text, denied)) << text;
+}
+
+TEST_F(CurveCluster, WorkerWithUnknownKeyNeverRegistersNorGetsJobs) {
+  // The real worker with a key that is not in allow/workers (alice's key is a client key).
+  auto bad = worker_as("alice");
+  auto run = submit_as("alice", "no-worker-1");
+  auto reply = first_json_line(run.output);
+  ASSERT_TRUE(reply) << run.output;
+  EXPECT_EQ(reply->value("status", ""), "error");
+  EXPECT_EQ((*reply)["error"].value("code", ""), "UNKNOWN_INTENT") << run.output;
+  const auto s = stats();
+  EXPECT_EQ(s["counters"].value("dispatched", -1), 0);
+  EXPECT_FALSE(s["services"].contains("echo")) << s.dump();
+  EXPECT_GE(s["counters"].value("zap_denied", 0), 1);
+}
+
+TEST_F(CurveCluster, SubscriberWithUnknownKeyReceivesNothing) {
+  auto worker = worker_as("w1");
+  Subscriber good(ep().publish, keys().client("sub"));
+  Subscriber bad(ep().publish, keys().client("mallory"));
+  Subscriber wrong_domain(ep().publish, keys().client("alice"));
+  std::string seen;
+  for (int i = 0; i < 20 && seen.find(kAccount) == std::string::npos; ++i) {
+    ASSERT_EQ(submit_as("alice", "pub-" + std::to_string(i)).exit_code, 0);
+    seen += good.receive_for(300ms);
+  }
+  ASSERT_NE(seen.find(kAccount), std::string::npos) << "the allowed subscriber saw nothing";
+  ASSERT_EQ(submit_as("alice", "pub-last").exit_code, 0);
+  EXPECT_EQ(bad.receive_for(1s), "");
+  EXPECT_EQ(wrong_domain.receive_for(200ms), "");
+  EXPECT_GE(counter("zap_denied"), 2u);
+}
+
+TEST_F(CurveCluster, PlainPeersOfEveryKindAreRefused) {
+  auto worker = worker_as("w1");
+  // A plain client: no reply to mmi.service.
+  Peer client(ep().frontend, std::nullopt);
+  client.send({"", std::string(mdp::kClient), "mmi.service", "echo"});
+  EXPECT_FALSE(client.receives_anything(2s));
+  // A plain worker offering "plain.svc": never registered.
+  Peer plain_worker(ep().backend, std::nullopt);
+  plain_worker.send({"", std::string(mdp::kWorker), "\x01", "plain.svc", "@intentq=1"});
+  EXPECT_FALSE(plain_worker.receives_anything(1s));
+  // A plain subscriber: nothing, while an allowed job runs.
+  Subscriber sub(ep().publish, std::nullopt);
+  ASSERT_EQ(submit_as("alice", "plain-1").exit_code, 0);
+  EXPECT_EQ(sub.receive_for(1s), "");
+  const auto s = stats();
+  EXPECT_FALSE(s["services"].contains("plain.svc")) << s.dump();
+  EXPECT_EQ(s["counters"].value("bad_worker_messages", -1), 0);
+  // The same peers with an allowed key get through (the refusal was about the key).
+  Peer allowed(ep().frontend, keys().client("alice"));
+  allowed.send({"", std::string(mdp::kClient), "mmi.service", "echo"});
+  EXPECT_TRUE(allowed.receives_anything(5s));
+}
+
+TEST_F(CurveCluster, RemovedKeyPlusSighupStopsNewConnections) {
+  auto worker = worker_as("w1");
+  ASSERT_EQ(submit_as("alice", "before-1").exit_code, 0);
+  fs::remove(root_ / "allow" / "clients" / "alice.key");
+  allow("clients", "mallory");  // and a key added at the same time takes effect
+  broker_->process->signal(SIGHUP);
+  ASSERT_TRUE(saw_line(*broker_->process, "SIGHUP: CURVE allowlist clients has 1 key(s)", 5s))
+      << broker_->process->output_text();
+  auto run = submit_as("alice", "after-1");
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_FALSE(first_json_line(run.output)) << run.output;
+  auto ok = submit_as("mallory", "after-2");
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  // A worker key removed: a new worker connection with it cannot register.
+  fs::remove(root_ / "allow" / "workers" / "w1.key");
+  broker_->process->signal(SIGHUP);
+  ASSERT_TRUE(saw_line(*broker_->process, "SIGHUP: CURVE allowlist workers has 0 key(s)", 5s));
+  Peer late(ep().backend, keys().client("w1"));
+  late.send({"", std::string(mdp::kWorker), "\x01", "late.svc", "@intentq=1"});
+  EXPECT_FALSE(late.receives_anything(1500ms));
+  std::vector<std::string> args{"stats", "--broker", ep().frontend};
+  for (auto& a : keys().args("mallory")) args.push_back(a);
+  auto st = run_cli(args);
+  ASSERT_EQ(st.exit_code, 0) << st.output;
+  EXPECT_EQ(st.output.find("late.svc"), std::string::npos) << st.output;
+}
+
+// The Python example client (pyzmq) with CURVE keys from `intentq keygen`.
+TEST_F(CurveCluster, PythonExampleClientSubmitsWithCurve) {
+  auto worker = worker_as("w1");
+  auto python = [&](const std::string& name) {
+    Process p({"/usr/bin/python3",
+               std::string(INTENTQ_SOURCE_DIR) + "/examples/python/intentq_client.py", "--broker",
+               ep().frontend, "--curve-server-key", keys().pub("broker").string(), "--curve-secret",
+               keys().secret(name).string(), "submit", "echo", "--param",
+               std::string("account=") + kAccount, "--timeout", "1.5"});
+    const auto status = p.wait_exit(30s);
+    EXPECT_TRUE(status) << p.output_text();
+    return std::make_pair(status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1,
+                          p.output_text());
+  };
+  const auto [ok_code, ok_out] = python("alice");
+  EXPECT_EQ(ok_code, 0) << ok_out;
+  EXPECT_NE(ok_out.find(kAccount), std::string::npos) << ok_out;
+  const auto [bad_code, bad_out] = python("mallory");
+  EXPECT_EQ(bad_code, 1) << bad_out;
+  EXPECT_NE(bad_out.find("no reply"), std::string::npos) << bad_out;
+}
+
+// A TCP relay on loopback that records every byte in both directions: what a capture of the
+// traffic between a client and the broker would show.
+class RecordingRelay {
+ public:
+  explicit RecordingRelay(const std::string& target_endpoint) {
+    const std::regex ep(R"(tcp://127\.0\.0\.1:(\d+))");
+    std::smatch m;
+    if (!std::regex_match(target_endpoint, m, ep)) throw std::runtime_error("bad endpoint");
+    target_port_ = static_cast<uint16_t>(std::stoi(m[1]));
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(listen_fd_, 4) != 0)
+      throw std::runtime_error("relay: cannot listen");
+    socklen_t len = sizeof addr;
+    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~RecordingRelay() {
+    stop_ = true;
+    thread_.join();
+    ::close(listen_fd_);
+  }
+  std::string endpoint() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+  std::string recorded() {
+    std::lock_guard lock(mu_);
+    return bytes_;
+  }
+
+ private:
+  void run() {
+    std::vector<std::pair<int, int>> pairs;  // (client, broker)
+    while (!stop_) {
+      std::vector<pollfd> fds{{listen_fd_, POLLIN, 0}};
+      for (auto [a, b] : pairs) {
+        fds.push_back({a, POLLIN, 0});
+        fds.push_back({b, POLLIN, 0});
+      }
+      if (::poll(fds.data(), fds.size(), 50) <= 0) continue;
+      if (fds[0].revents & POLLIN) {
+        const int a = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        const int b = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = htons(target_port_);
+        if (a >= 0 && ::connect(b, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
+          pairs.emplace_back(a, b);
+      }
+      for (size_t i = 1; i < fds.size(); ++i) {
+        if (!(fds[i].revents & (POLLIN | POLLHUP))) continue;
+        const auto& p = pairs[(i - 1) / 2];
+        const int from = fds[i].fd;
+        const int to = from == p.first ? p.second : p.first;
+        char buf[65536];
+        const auto n = ::read(from, buf, sizeof buf);
+        if (n <= 0) continue;  // closed; the test ends soon anyway
+        {
+          std::lock_guard lock(mu_);
+          bytes_.append(buf, static_cast<size_t>(n));
+        }
+        (void)!::write(to, buf, static_cast<size_t>(n));
+      }
+    }
+    for (auto [a, b] : pairs) {
+      ::close(a);
+      ::close(b);
+    }
+  }
+  uint16_t target_port_ = 0, port_ = 0;
+  int listen_fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::string bytes_;
+  std::thread thread_;
+};
+
+TEST_F(CurveCluster, TrafficCarriesNoPlaintextAccountId) {
+  auto worker = worker_as("w1");
+  RecordingRelay relay(ep().frontend);
+  auto run = submit_as("alice", "captured-1", relay.endpoint());
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_NE(run.output.find(kAccount), std::string::npos);  // it did travel, encrypted
+  const auto wire = relay.recorded();
+  EXPECT_GT(wire.size(), 200u);
+  EXPECT_NE(wire.find("CURVE"), std::string::npos);  // the ZMTP greeting names the mechanism
+  EXPECT_EQ(wire.find(kAccount), std::string::npos);
+  EXPECT_EQ(wire.find("echo"), std::string::npos);
+}
+
+// The control for the capture above: without CURVE the same relay does see the account id.
+TEST(PlainTraffic, RelaySeesTheAccountIdWithoutCurve) {
+  Broker broker;
+  auto worker = start_worker(broker.endpoints.backend);
+  RecordingRelay relay(broker.endpoints.frontend);
+  auto run = run_cli({"submit", "echo", "--broker", relay.endpoint(), "--param",
+                      std::string("account=") + kAccount, "--retries", "0"});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(relay.recorded().find(kAccount), std::string::npos);
+}
+
+TEST(BindPolicy, PublicAddressWithoutCurveExitsWithAClearMessage) {
+  Process broker({test::bin_dir() + "/intentq-broker", "--frontend", "tcp://0.0.0.0:*", "--backend",
+                  "tcp://127.0.0.1:*", "--publish", "tcp://127.0.0.1:*"});
+  const auto status = broker.wait_exit(10s);
+  ASSERT_TRUE(status) << broker.output_text();
+  EXPECT_NE(WEXITSTATUS(*status), 0);
+  const auto out = broker.output_text();
+  EXPECT_EQ(out.find("intentq-broker ready"), std::string::npos) << out;
+  EXPECT_NE(out.find("refusing to bind frontend to tcp://0.0.0.0:* without CURVE"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("--insecure-allow-public"), std::string::npos) << out;
+}
+
+TEST(BindPolicy, InsecureAllowPublicStartsAndWarns) {
+  // Bound on all interfaces, but the test only talks to it over loopback.
+  Process broker({test::bin_dir() + "/intentq-broker", "--frontend", "tcp://127.0.0.1:*",
+                  "--backend", "tcp://*:0", "--publish", "tcp://127.0.0.1:*",
+                  "--insecure-allow-public"});
+  broker.expect_line(std::regex("intentq-broker ready"), 10s);
+  EXPECT_NE(broker.output_text().find("INSECURE: backend bound to tcp://*:0 without CURVE"),
+            std::string::npos)
+      << broker.output_text();
+}
+
+TEST(BindPolicy, CurveSecretWithoutAllowlistIsRefused) {
+  std::string tmpl = (fs::temp_directory_path() / "intentq-security-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  ASSERT_EQ(run_cli({"keygen", tmpl, "--name", "b"}).exit_code, 0);
+  Process broker({test::bin_dir() + "/intentq-broker", "--frontend", "tcp://127.0.0.1:*",
+                  "--backend", "tcp://127.0.0.1:*", "--publish", "tcp://127.0.0.1:*",
+                  "--curve-secret", tmpl + "/b.key_secret"});
+  const auto status = broker.wait_exit(10s);
+  ASSERT_TRUE(status);
+  EXPECT_NE(WEXITSTATUS(*status), 0);
+  EXPECT_NE(broker.output_text().find("--curve-secret needs --curve-allow"), std::string::npos)
+      << broker.output_text();
+  fs::remove_all(tmpl);
+}
+
+}  // namespace
+}  // namespace intentq::e2e
