@@ -16,6 +16,7 @@ namespace {
 // Messages handled per socket per poll round: keeps one busy socket from starving the other and
 // the timers, while amortising the poll call under load.
 constexpr int kBatch = 256;
+constexpr int kPublishHwm = 1000;
 
 int make_signal_fd() {
   sigset_t mask;
@@ -64,7 +65,10 @@ Server::Server(Config config)
   // A worker that reconnects with the same identity takes over its old connection.
   backend_.set(zmq::sockopt::router_handover, 1);
   publisher_.set(zmq::sockopt::linger, 1000);
-  publisher_.set(zmq::sockopt::sndhwm, 100000);
+  // Per subscriber, at most this many results wait for a slow reader; past it XPUB drops
+  // (ZMQ_XPUB_NODROP stays off). Messages, not bytes: the byte bound is this times the largest
+  // result, worked out in docs/operations.md.
+  publisher_.set(zmq::sockopt::sndhwm, kPublishHwm);
   bind_socket(frontend_, config_.frontend, "frontend", frontend_ep_);
   bind_socket(backend_, config_.backend, "backend", backend_ep_);
   bind_socket(publisher_, config_.publish, "publish", publish_ep_);
