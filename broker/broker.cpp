@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/request_body.hpp"
+#include "broker/service_name.hpp"
 #include "common/envelope.hpp"
 
 namespace intentq::broker {
@@ -19,6 +20,31 @@ constexpr size_t kMaxServiceName = 255;
 constexpr size_t kMaxServicesPerWorker = 256;
 // Deadlines beyond a day are clamped: no job should sit longer, and time arithmetic stays safe.
 constexpr uint64_t kMaxDeadlineMs = 24ull * 3600 * 1000;
+// What a reply envelope adds around an echoed request body (id, intent, worker, timings, error
+// text): a request bigger than the frame limit minus this could never be answered in one frame.
+constexpr int64_t kReplyOverhead = 16 * 1024;
+// Request frames below this are copied out of libzmq's receive buffer when a job keeps them
+// (a received message can pin that whole 8 KiB buffer).
+constexpr size_t kCopyBelow = 8192;
+// Bytes charged per job and per attached submitter on top of the request bytes, so the byte
+// budgets also bound many tiny jobs (the Job record, its routing ids, index entries).
+constexpr size_t kJobOverhead = 512;
+constexpr size_t kSubmitterOverhead = 64;
+
+zmq::message_t keep(zmq::message_t& m) {
+  if (m.size() >= kCopyBelow) return std::move(m);
+  return zmq::message_t(m.data(), m.size());
+}
+
+// The id of an intentq request, if its body parses; "" otherwise.
+std::string request_id(const Frames& frames) {
+  if (frames.size() != 5) return {};
+  try {
+    if (auto f = parse_request(view(frames[4])); f.id) return std::string(*f.id);
+  } catch (const EnvelopeError&) {
+  }
+  return {};
+}
 
 uint64_t ms_between(Clock::time_point from, Clock::time_point to) {
   if (to <= from) return 0;
@@ -66,13 +92,9 @@ Broker::Broker(Config config, Outbox& outbox, Clock::time_point now)
       outbox_(outbox),
       started_(now),
       next_tick_(now),
-      dedup_(config_.dedup_ttl, config_.dedup_max_entries) {
+      dedup_(config_.dedup_ttl, config_.dedup_max_entries, config_.dedup_max_bytes) {
   if (config_.heartbeat.count() <= 0) config_.heartbeat = Ms(1000);
   if (config_.liveness <= 0) config_.liveness = 3;
-  std::random_device rd;
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%06x", static_cast<unsigned>(rd() & 0xffffff));
-  id_prefix_ = std::string("j-") + buf + "-";
 }
 
 Broker::~Broker() = default;
@@ -97,15 +119,18 @@ void Broker::on_client_message(Frames& frames, Clock::time_point now) {
       return;
     }
     const std::string service_name(view(frames[3]));
-    if (service_name.empty() || service_name.size() > kMaxServiceName) {
-      reject(client, service_name.substr(0, kMaxServiceName), "", ErrorCode::kBadRequest,
-             "service name must be 1..255 bytes", false);
+    if (service_name.compare(0, mdp::kMmiPrefix.size(), mdp::kMmiPrefix) == 0 &&
+        service_name.size() <= kMaxServiceNameBytes) {
+      handle_mmi(client, service_name, frames, now);
       return;
     }
-    if (service_name.compare(0, mdp::kMmiPrefix.size(), mdp::kMmiPrefix) == 0)
-      handle_mmi(client, service_name, frames, now);
-    else
-      handle_request(std::move(client), service_name, frames, now);
+    if (auto problem = service_name_problem(service_name)) {
+      // Not published: no subscriber may receive a topic made from a name like this.
+      reject(client, service_name.substr(0, kMaxServiceName), request_id(frames),
+             ErrorCode::kBadRequest, "invalid service name: " + *problem, false);
+      return;
+    }
+    handle_request(std::move(client), service_name, frames, now);
   } catch (const std::exception& e) {
     // Nothing a client sends may stop the broker; this is a bug if it ever fires.
     spdlog::error("internal error handling a client message: {}", e.what());
@@ -134,20 +159,16 @@ void Broker::handle_request(std::string client, std::string_view service_name, F
                             Clock::time_point now) {
   Service* service = registry_.find_service(service_name);
   if (!service && !draining_ && now < started_ + config_.startup_grace &&
-      held_.size() < config_.max_queue) {
+      held_.size() < config_.max_queue &&
+      held_bytes_ + frames_bytes(frames) + kJobOverhead <= config_.max_held_bytes) {
     hold_request(std::move(client), frames);
     return;
   }
   if (!service) {
     // No worker ever registered this service: answer at once rather than queueing forever.
-    std::string id;
-    if (frames.size() == 5) {
-      try {
-        if (auto f = parse_request(view(frames[4])); f.id) id = std::string(*f.id);
-      } catch (const EnvelopeError&) {
-      }
-    }
-    reject(client, service_name, std::move(id), ErrorCode::kUnknownIntent,
+    // The name is valid (checked above), so its error topic cannot reach another service's
+    // subscribers.
+    reject(client, service_name, request_id(frames), ErrorCode::kUnknownIntent,
            "no worker has registered service '" + std::string(service_name) + "'", true);
     return;
   }
@@ -166,6 +187,15 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
            true);
     return;
   }
+  if (static_cast<int64_t>(frames[4].size()) > config_.max_message_bytes - kReplyOverhead) {
+    reject(client, service.name, request_id(frames), ErrorCode::kBadRequest,
+           "request body of " + std::to_string(frames[4].size()) + " bytes is over the limit of " +
+               std::to_string(config_.max_message_bytes - kReplyOverhead) +
+               " bytes (the broker's --max-message-bytes minus " + std::to_string(kReplyOverhead) +
+               " for the reply envelope)",
+           true);
+    return;
+  }
   RequestFields fields;
   try {
     fields = parse_request(view(frames[4]));
@@ -174,7 +204,7 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
            std::string("invalid request envelope: ") + e.what(), true);
     return;
   }
-  std::string id = fields.id ? std::string(*fields.id) : new_job_id();
+  std::string id = fields.id ? std::string(*fields.id) : ids_.next();
   std::string key = job_key(service.name, id);
 
   if (fields.id) {
@@ -199,7 +229,15 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
         reject(client, service.name, id, ErrorCode::kBusy,
                "too many submitters waiting for job '" + id + "'", true);
       } else {
+        if (jobs_.bytes() + kSubmitterOverhead + client.size() > config_.max_jobs_bytes) {
+          reject(client, service.name, id, ErrorCode::kBusy,
+                 "the broker holds its limit of request bytes (" +
+                     std::to_string(config_.max_jobs_bytes) + ")",
+                 true);
+          return;
+        }
         ++counters_.attached;
+        jobs_.grow(job, kSubmitterOverhead + client.size());
         job.submitters.push_back({std::move(client), fields.reply});
       }
       return;
@@ -210,27 +248,28 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
            "broker is shutting down; retry against the next broker", true);
     return;
   }
-  if (service.queued >= config_.max_queue) {
-    reject(
-        client, service.name, id, ErrorCode::kBusy,
-        "queue of '" + service.name + "' is full (" + std::to_string(config_.max_queue) + " jobs)",
-        true);
+  if (auto full = over_budget(service, frames[4].size() + kJobOverhead + client.size())) {
+    reject(client, service.name, id, ErrorCode::kBusy, *full, true);
     return;
   }
   auto job = std::make_unique<Job>();
   job->service = &service;
   job->intentq = true;
+  job->client_id = fields.id.has_value();
+  job->bytes = frames[4].size() + kJobOverhead + client.size();
   job->key = std::move(key);
   job->id = std::move(id);
   const uint64_t deadline_ms = std::min<uint64_t>(
       fields.deadline_ms.value_or(static_cast<uint64_t>(config_.default_deadline.count())),
       kMaxDeadlineMs);
-  job->body.push_back(std::move(frames[4]));
+  job->body.push_back(keep(frames[4]));
   job->submitters.push_back({std::move(client), fields.reply});
   job->accepted = now;
   job->deadline = now + Ms(deadline_ms);
   Job& j = add_job(std::move(job));
-  jobs_.set_in_flight(j);
+  // Only a submitter-chosen id can be asked for again (attach, dedup); a generated one is
+  // known to its submitter alone.
+  if (j.client_id) jobs_.set_in_flight(j);
   dispatch(service, now);
 }
 
@@ -240,20 +279,40 @@ void Broker::handle_opaque_request(std::string client, Service& service, Frames&
     reject(client, service.name, "", ErrorCode::kBusy, "broker is shutting down", false);
     return;
   }
-  if (service.queued >= config_.max_queue) {
-    reject(client, service.name, "", ErrorCode::kBusy, "queue of '" + service.name + "' is full",
-           false);
+  const size_t bytes = frames_bytes(frames) + kJobOverhead + client.size();
+  if (auto full = over_budget(service, bytes)) {
+    reject(client, service.name, "", ErrorCode::kBusy, *full, false);
     return;
   }
   auto job = std::make_unique<Job>();
   job->service = &service;
-  job->id = new_job_id();
-  for (size_t i = 4; i < frames.size(); ++i) job->body.push_back(std::move(frames[i]));
+  job->id = ids_.next();
+  job->bytes = bytes;
+  for (size_t i = 4; i < frames.size(); ++i) job->body.push_back(keep(frames[i]));
   job->submitters.push_back({std::move(client), true});
   job->accepted = now;
   job->deadline = now + config_.default_deadline;
   add_job(std::move(job));
   dispatch(service, now);
+}
+
+std::optional<std::string> Broker::over_budget(const Service& service, size_t bytes) const {
+  if (service.queued >= config_.max_queue)
+    return "queue of '" + service.name + "' is full (" + std::to_string(config_.max_queue) +
+           " jobs)";
+  if (service.queued_bytes + bytes > config_.max_queue_bytes)
+    return "queue of '" + service.name + "' is full (" + std::to_string(config_.max_queue_bytes) +
+           " bytes queued)";
+  if (jobs_.bytes() + bytes > config_.max_jobs_bytes)
+    return "the broker holds its limit of request bytes (" +
+           std::to_string(config_.max_jobs_bytes) + ")";
+  return std::nullopt;
+}
+
+size_t Broker::frames_bytes(const Frames& frames) {
+  size_t n = 0;
+  for (size_t i = 4; i < frames.size(); ++i) n += frames[i].size();
+  return n;
 }
 
 Job& Broker::add_job(std::unique_ptr<Job> job) {
@@ -375,17 +434,31 @@ void Broker::handle_ready(const std::string& identity, Frames& frames, Clock::ti
     disconnect_peer(identity);
   };
   if (info.services.size() > kMaxServicesPerWorker) return refuse("too many services in READY");
+  if (registry_.size() >= config_.max_workers)
+    return refuse("too many workers (limit " + std::to_string(config_.max_workers) + ")");
+  if (info.heartbeat_ms && Ms(*info.heartbeat_ms) > config_.max_worker_heartbeat)
+    return refuse("announced heartbeat of " + std::to_string(*info.heartbeat_ms) +
+                  " ms is over the limit of " +
+                  std::to_string(config_.max_worker_heartbeat.count()) + " ms");
   std::sort(info.services.begin(), info.services.end());
   info.services.erase(std::unique(info.services.begin(), info.services.end()), info.services.end());
+  size_t new_services = 0;
   for (const auto& name : info.services) {
     if (name.compare(0, mdp::kMmiPrefix.size(), mdp::kMmiPrefix) == 0)
       return refuse("service '" + name + "' is reserved for the broker (mmi.*)");
+    if (auto problem = service_name_problem(name))
+      return refuse("invalid service name (" + *problem + ")");
     auto* s = registry_.find_service(name);
     if (s && s->intentq != info.intentq && (s->workers > 0 || s->queued > 0))
       return refuse("service '" + name + "' is served by " +
                     (s->intentq ? "intentq" : "plain MDP") + " workers; kinds cannot mix");
-    if (!s && registry_.service_count() >= config_.max_services) return refuse("too many services");
+    if (!s) ++new_services;
   }
+  // Exactly: the services this READY would add count, not only whether one more fits.
+  if (registry_.service_count() + new_services > config_.max_services)
+    return refuse("too many services (the broker knows " +
+                  std::to_string(registry_.service_count()) + ", limit " +
+                  std::to_string(config_.max_services) + ")");
   for (const auto& o : info.unknown_options) spdlog::info("worker option '{}' ignored", o);
 
   auto worker = std::make_unique<Worker>();
@@ -399,10 +472,7 @@ void Broker::handle_ready(const std::string& identity, Frames& frames, Clock::ti
     worker->heartbeat = std::max(config_.heartbeat, config_.stock_worker_heartbeat);
   worker->last_heard = now;
   worker->next_heartbeat = now + std::min(config_.heartbeat, worker->heartbeat);
-  Worker& w = registry_.add(std::move(worker), info.services);
-  for (const auto& name : info.nonretryable)
-    if (std::binary_search(info.services.begin(), info.services.end(), name))
-      registry_.find_service(name)->nonretryable = true;
+  Worker& w = registry_.add(std::move(worker), info.services, info.nonretryable);
   spdlog::info("worker ready: {} service(s) [{}]{}, heartbeat {} ms", w.services.size(),
                info.services.front(), w.intentq ? ", intentq" : ", plain MDP", w.heartbeat.count());
   registry_.set_idle(w);
@@ -413,6 +483,7 @@ void Broker::handle_ready(const std::string& identity, Frames& frames, Clock::ti
 }
 
 void Broker::hold_request(std::string client, Frames& frames) {
+  held_bytes_ += frames_bytes(frames) + kJobOverhead;
   held_.push_back(Held{std::move(client), std::move(frames)});
 }
 
@@ -429,6 +500,8 @@ void Broker::release_held(Clock::time_point now) {
       keep.push_back(std::move(h));
   }
   held_ = std::move(keep);
+  held_bytes_ = 0;
+  for (auto& h : held_) held_bytes_ += frames_bytes(h.frames) + kJobOverhead;
   for (auto& h : ready) {
     const std::string service(view(h.frames[3]));
     handle_request(std::move(h.client), service, h.frames, now);
@@ -452,7 +525,7 @@ void Broker::handle_reply(Worker& worker, Frames& frames, Clock::time_point now)
     // Its submitters already got TIMEOUT. The reply is not delivered nor published, but a valid
     // one is cached: resubmitting the id returns what really happened instead of running again.
     ++counters_.late_replies_dropped;
-    if (job->intentq && frames.size() == 7) {
+    if (job->intentq && job->client_id && frames.size() == 7) {
       try {
         parse_reply(view(frames[6]));
         dedup_.put(job->key, frames[6], now);
@@ -478,7 +551,7 @@ void Broker::handle_reply(Worker& worker, Frames& frames, Clock::time_point now)
       warn_limited("worker sent an invalid reply envelope: " + problem, now);
       body = frame(encode_reply(make_error_reply(job->id, service.name, ErrorCode::kInternal,
                                                  "worker sent an invalid reply: " + problem)));
-    } else {
+    } else if (job->client_id) {
       dedup_.put(job->key, body, now);
     }
     for (auto& s : job->submitters) {
@@ -514,6 +587,9 @@ void Broker::delete_worker(Worker& worker, bool send_disconnect, std::string_vie
   if (worker.retired) return;
   spdlog::info("worker removed: {}{}", why, worker.job ? " (was busy)" : "");
   if (send_disconnect) disconnect_peer(worker.identity);
+  // Whether its job may run again is decided with the worker still counted: retiring it
+  // recomputes the service's attributes from the workers that remain.
+  const bool nonretryable = worker.job && worker.job->service->nonretryable;
   registry_.retire(worker);
   Service* requeued_to = nullptr;
   if (Job* job = worker.job) {
@@ -521,7 +597,7 @@ void Broker::delete_worker(Worker& worker, bool send_disconnect, std::string_vie
     job->worker = nullptr;
     if (job->state == JobState::kAnswered) {
       finish_job(*job);
-    } else if (!job->service->nonretryable && job->dispatches < 2 && now < job->deadline) {
+    } else if (!nonretryable && job->dispatches < 2 && now < job->deadline) {
       ++counters_.requeued;
       jobs_.enqueue(*job, true);
       requeued_to = job->service;
@@ -529,8 +605,7 @@ void Broker::delete_worker(Worker& worker, bool send_disconnect, std::string_vie
       ++counters_.worker_lost;
       reply_error(*job, ErrorCode::kWorkerLost,
                   "the worker running the job was lost (" + std::string(why) + ")" +
-                      (job->service->nonretryable ? "; the intent is not retryable"
-                                                  : "; already retried once"));
+                      (nonretryable ? "; the intent is not retryable" : "; already retried once"));
       finish_job(*job);
     }
   }
@@ -599,8 +674,11 @@ void Broker::send_client(const std::string& client, std::string_view service, Fr
 void Broker::reject(const std::string& client, std::string_view service, std::string id,
                     ErrorCode code, const std::string& message, bool publish_it) {
   counters_.count_reject(code);
-  zmq::message_t body(
-      encode_reply(make_error_reply(std::move(id), std::string(service), code, message)));
+  // The envelope names the intent only when it is a valid name (valid names are ASCII): the
+  // service frame is echoed as MDP requires, but no text field carries arbitrary bytes.
+  const bool valid = !service_name_problem(service);
+  zmq::message_t body(encode_reply(make_error_reply(
+      std::move(id), valid ? std::string(service) : std::string(), code, message)));
   if (publish_it) publish(service, false, body);
   Frames b;
   b.push_back(std::move(body));
@@ -644,6 +722,7 @@ void Broker::on_timer(Clock::time_point now) {
         delete_worker(*w, true, "expired (no heartbeat)", now);
       }
       dedup_.expire(now);
+      registry_.sweep_services(now, config_.service_linger);
       // A quarter heartbeat bounds how late expiry and heartbeats can be.
       next_tick_ = now + std::max(Ms(10), config_.heartbeat / 4);
     }
@@ -662,6 +741,15 @@ Clock::time_point Broker::next_wakeup() const {
 void Broker::begin_drain(Clock::time_point now) {
   if (draining_) return;
   draining_ = true;
+  // Requests held for the startup grace will not be served by this broker: BUSY, as for any
+  // request that arrives while draining (docs/protocol.md §6.6).
+  for (auto& h : held_) {
+    const std::string service(view(h.frames[3]));
+    reject(h.client, service, request_id(h.frames), ErrorCode::kBusy,
+           "broker is shutting down; retry against the next broker", true);
+  }
+  held_.clear();
+  held_bytes_ = 0;
   spdlog::info("draining: {} job(s) unanswered, new requests get BUSY", unanswered_);
 }
 
@@ -694,13 +782,13 @@ std::string Broker::stats_body(Clock::time_point now) const {
   summary.jobs = jobs_.size();
   summary.unanswered = unanswered_;
   summary.dedup_entries = dedup_.size();
+  summary.dedup_bytes = dedup_.bytes();
+  summary.jobs_bytes = jobs_.bytes();
+  summary.held = held_.size();
+  summary.held_bytes = held_bytes_;
   summary.draining = draining_;
   summary.uptime_ms = ms_between(started_, now);
   return encode_stats(registry_, counters_, summary);
-}
-
-std::string Broker::new_job_id() {
-  return id_prefix_ + std::to_string(jobs_.last_seq() + 1);
 }
 
 void Broker::warn_limited(const std::string& message, Clock::time_point now) {

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -20,6 +21,7 @@
 #include "broker/config.hpp"
 #include "broker/dedup_cache.hpp"
 #include "broker/entities.hpp"
+#include "broker/job_ids.hpp"
 #include "broker/job_table.hpp"
 #include "broker/stats.hpp"
 #include "broker/worker_registry.hpp"
@@ -110,7 +112,9 @@ class Broker {
   void hold_request(std::string client, Frames& frames);
   void release_held(Clock::time_point now);
 
-  std::string new_job_id();
+  // Why a new job of `bytes` would break a queue or byte budget (BUSY), or nullopt.
+  std::optional<std::string> over_budget(const Service& service, size_t bytes) const;
+  static size_t frames_bytes(const Frames& frames);  // body bytes of a client message
   // Garbage floods must not turn into log floods: at most one warning per second.
   void warn_limited(const std::string& message, Clock::time_point now);
 
@@ -128,9 +132,10 @@ class Broker {
     std::string client;
     Frames frames;
   };
-  std::vector<Held> held_;  // bounded by config_.max_queue
+  std::vector<Held> held_;  // bounded by config_.max_queue and config_.max_held_bytes
+  size_t held_bytes_ = 0;
 
-  std::string id_prefix_;
+  JobIds ids_;
   Counters counters_;
   Clock::time_point last_warning_{};
   size_t suppressed_warnings_ = 0;

@@ -44,6 +44,19 @@ struct Config {
   size_t max_services = 4096;
   // Submitters attached to one in-flight job id (dedup); more get BUSY.
   size_t max_attached = 1024;
+
+  // Byte budgets: what peers can make the broker hold, whatever they send (the ceiling they add
+  // up to is worked out in docs/operations.md). A request past a budget gets BUSY.
+  size_t max_queue_bytes = 64u << 20;  // request bytes queued per service
+  size_t max_jobs_bytes = 256u << 20;  // request bytes of all unfinished jobs (queued, running)
+  size_t dedup_max_bytes = 64u << 20;  // replies in the dedup cache; oldest evicted first
+  size_t max_held_bytes = 16u << 20;   // requests held during the startup grace
+  // Workers registered at once; READY past it is refused (each costs up to ~16 KiB of indexes).
+  size_t max_workers = 1024;
+  // Announced worker heartbeats above this are refused at READY (liveness stays bounded).
+  Ms max_worker_heartbeat{60000};
+  // A service with no worker and no queued job is forgotten after this long.
+  Ms service_linger{60000};
 };
 
 }  // namespace intentq::broker

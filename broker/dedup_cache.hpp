@@ -1,10 +1,12 @@
 // Replies of finished jobs, by job key, kept for a fixed TTL so a resubmitted id is answered
-// without running again. Bounded: the oldest entries go first when the cache is full.
+// without running again. Bounded in entries and in bytes: the oldest entries go first when
+// either is full.
 //
 // All entries share one TTL, so insertion order is expiry order: a FIFO of keys gives O(1)
 // expiry without scanning or a heap.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -19,14 +21,18 @@ namespace intentq::broker {
 
 class DedupCache {
  public:
-  DedupCache(Ms ttl, size_t max_entries) : ttl_(ttl), max_entries_(max_entries) {}
+  DedupCache(Ms ttl, size_t max_entries, size_t max_bytes = SIZE_MAX)
+      : ttl_(ttl), max_entries_(max_entries), max_bytes_(max_bytes) {}
 
-  // Stores (or replaces) the reply for `key`. The body is shared, not copied (zmq refcounts).
+  // Stores (or replaces) the reply for `key`. Small bodies are copied: a message received from
+  // a socket points into libzmq's 8 KiB receive buffer, and keeping it would pin that whole
+  // buffer per entry. Larger ones are shared (zmq refcounts them).
   void put(const std::string& key, zmq::message_t& body, Clock::time_point now);
   // The cached reply, or nullptr if none or expired.
   zmq::message_t* find(const std::string& key, Clock::time_point now);
   void expire(Clock::time_point now);
   size_t size() const { return entries_.size(); }
+  size_t bytes() const { return bytes_; }  // bodies and keys held
 
  private:
   struct Entry {
@@ -35,8 +41,13 @@ class DedupCache {
     uint64_t generation;
   };
   void pop_front();
+  static size_t cost(const std::string& key, const zmq::message_t& body) {
+    return key.size() + body.size() + 64;  // 64: map node and bookkeeping, roughly
+  }
   Ms ttl_;
   size_t max_entries_;
+  size_t max_bytes_;
+  size_t bytes_ = 0;
   uint64_t next_generation_ = 0;
   std::unordered_map<std::string, Entry> entries_;
   std::deque<std::pair<std::string, uint64_t>> order_;  // (key, generation), oldest first

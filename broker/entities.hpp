@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -37,6 +38,8 @@ struct Job {
   // The request body as received: one envelope frame (intentq) or any frames (opaque). Kept
   // until the job finishes so a re-queued job can be sent again.
   Frames body;
+  size_t bytes = 0;        // of body, counted against the byte budgets
+  bool client_id = false;  // the submitter chose the id (only those replies are cached)
   std::vector<Submitter> submitters;
   Clock::time_point accepted;
   Clock::time_point deadline;
@@ -48,6 +51,7 @@ struct Job {
 struct Worker {
   std::string identity;
   std::vector<Service*> services;
+  std::vector<Service*> nonretryable;  // services this worker announced @nonretryable
   bool intentq = false;
   Ms heartbeat{0};  // the interval this worker is expected to keep
   Clock::time_point last_heard;
@@ -62,11 +66,14 @@ struct Worker {
 struct Service {
   std::string name;
   bool intentq = false;
-  bool nonretryable = false;
+  bool nonretryable = false;        // some live worker announced it @nonretryable
+  size_t nonretryable_workers = 0;  // how many
   size_t workers = 0;
-  std::set<std::pair<uint64_t, Worker*>> idle;  // LRU: smallest idle_seq first
-  std::deque<uint64_t> queue;                   // job seqs; may hold finished ones (lazy)
-  size_t queued = 0;                            // live entries in queue
+  std::set<std::pair<uint64_t, Worker*>> idle;   // LRU: smallest idle_seq first
+  std::deque<uint64_t> queue;                    // job seqs; may hold finished ones (lazy)
+  size_t queued = 0;                             // live entries in queue
+  size_t queued_bytes = 0;                       // their request bytes
+  std::optional<Clock::time_point> empty_since;  // no worker and no queued job since then
 };
 
 }  // namespace intentq::broker

@@ -15,6 +15,7 @@ Job& JobTable::add(std::unique_ptr<Job> job) {
     deadlines_ = decltype(deadlines_)(std::greater<>(), std::move(live));
   }
   jobs_.emplace(j.seq, std::move(job));
+  bytes_ += j.bytes;
   enqueue(j, false);
   return j;
 }
@@ -27,6 +28,7 @@ void JobTable::enqueue(Job& j, bool front) {
   else
     j.service->queue.push_back(j.seq);
   ++j.service->queued;
+  j.service->queued_bytes += j.bytes;
 }
 
 Job* JobTable::pop_queued(Service& service) {
@@ -36,6 +38,7 @@ Job* JobTable::pop_queued(Service& service) {
     auto it = jobs_.find(seq);
     if (it == jobs_.end() || it->second->state != JobState::kQueued) continue;  // stale entry
     --service.queued;
+    service.queued_bytes -= it->second->bytes;
     return it->second.get();
   }
   return nullptr;
@@ -52,12 +55,22 @@ void JobTable::compact(Service& service) {
 }
 
 void JobTable::finish(Job& job) {
-  if (job.state == JobState::kQueued) --job.service->queued;  // its queue entry becomes stale
+  if (job.state == JobState::kQueued) {  // its queue entry becomes stale
+    --job.service->queued;
+    job.service->queued_bytes -= job.bytes;
+  }
+  bytes_ -= job.bytes;
   if (job.intentq) {
     auto it = in_flight_.find(job.key);
     if (it != in_flight_.end() && it->second == &job) in_flight_.erase(it);
   }
   jobs_.erase(job.seq);
+}
+
+void JobTable::grow(Job& job, size_t bytes) {
+  job.bytes += bytes;
+  bytes_ += bytes;
+  if (job.state == JobState::kQueued) job.service->queued_bytes += bytes;
 }
 
 Job* JobTable::in_flight(const std::string& key) {

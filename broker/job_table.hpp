@@ -26,6 +26,8 @@ class JobTable {
   Job* pop_queued(Service& service);
   // Drops stale queue entries once they outnumber the live ones.
   void compact(Service& service);
+  // Charges `bytes` more to a job (an attached submitter).
+  void grow(Job& job, size_t bytes);
   // Removes a job from every index and frees it.
   void finish(Job& job);
 
@@ -38,6 +40,7 @@ class JobTable {
   Clock::time_point next_deadline() const { return deadlines_.top().first; }
 
   size_t size() const { return jobs_.size(); }
+  size_t bytes() const { return bytes_; }  // request bytes of all unfinished jobs
   uint64_t last_seq() const { return next_seq_; }
   template <typename Fn>
   void for_each(Fn&& fn) {
@@ -50,6 +53,7 @@ class JobTable {
   using Deadline = std::pair<Clock::time_point, uint64_t>;
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   uint64_t next_seq_ = 0;
+  size_t bytes_ = 0;
 };
 
 }  // namespace intentq::broker

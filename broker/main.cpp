@@ -49,6 +49,20 @@ int main(int argc, char** argv) {
   app.add_option("--drain-timeout-ms", drain_ms, "on SIGTERM, how long running jobs may finish")
       ->check(CLI::Range(int64_t{0}, int64_t{3600000}))
       ->capture_default_str();
+  app.add_option("--max-queue-bytes", config.max_queue_bytes,
+                 "request bytes queued per service before BUSY")
+      ->capture_default_str();
+  app.add_option("--max-jobs-bytes", config.max_jobs_bytes,
+                 "request bytes of all unfinished jobs before BUSY")
+      ->capture_default_str();
+  app.add_option("--dedup-max-bytes", config.dedup_max_bytes,
+                 "bytes of replies the dedup cache keeps")
+      ->capture_default_str();
+  app.add_option("--max-held-bytes", config.max_held_bytes,
+                 "request bytes held during the startup grace")
+      ->capture_default_str();
+  app.add_option("--max-workers", config.max_workers, "workers registered at once")
+      ->capture_default_str();
   int64_t grace_ms = config.startup_grace.count();
   app.add_option("--startup-grace-ms", grace_ms,
                  "after start, how long requests for not-yet-registered services are held")

@@ -17,6 +17,7 @@ namespace {
 // Messages handled per socket per poll round: keeps one busy socket from starving the other and
 // the timers, while amortising the poll call under load.
 constexpr int kBatch = 256;
+constexpr int kPublishHwm = 1000;
 
 int make_signal_fd() {
   sigset_t mask;
@@ -66,7 +67,10 @@ Server::Server(Config config)
   // A worker that reconnects with the same identity takes over its old connection.
   backend_.set(zmq::sockopt::router_handover, 1);
   publisher_.set(zmq::sockopt::linger, 1000);
-  publisher_.set(zmq::sockopt::sndhwm, 100000);
+  // Per subscriber, at most this many results wait for a slow reader; past it XPUB drops
+  // (ZMQ_XPUB_NODROP stays off). Messages, not bytes: the byte bound is this times the largest
+  // result, worked out in docs/operations.md.
+  publisher_.set(zmq::sockopt::sndhwm, kPublishHwm);
   security_ = std::make_unique<Security>(
       context_, config_.security,
       std::vector<std::pair<std::string, std::string>>{{"frontend", config_.frontend},

@@ -10,16 +10,18 @@ std::string encode_stats(const WorkerRegistry& registry, const Counters& counter
   namespace mp = msgpack_codec;
   std::string out;
   mp::Writer w(out);
-  w.map_header(8);
+  w.map_header(12);
   w.str("services");
   w.map_header(static_cast<uint32_t>(registry.service_count()));
   registry.for_each_service([&](const Service& s) {
     w.str(s.name);
-    w.map_header(6);
+    w.map_header(7);
     w.str("kind");
     w.str(s.intentq ? "intentq" : "opaque");
     w.str("queued");
     w.uint(s.queued);
+    w.str("queued_bytes");
+    w.uint(s.queued_bytes);
     w.str("workers");
     w.uint(s.workers);
     w.str("idle");
@@ -37,6 +39,14 @@ std::string encode_stats(const WorkerRegistry& registry, const Counters& counter
   w.uint(summary.unanswered);
   w.str("dedup_entries");
   w.uint(summary.dedup_entries);
+  w.str("dedup_bytes");
+  w.uint(summary.dedup_bytes);
+  w.str("jobs_bytes");
+  w.uint(summary.jobs_bytes);
+  w.str("held");
+  w.uint(summary.held);
+  w.str("held_bytes");
+  w.uint(summary.held_bytes);
   w.str("draining");
   w.boolean(summary.draining);
   w.str("uptime_ms");

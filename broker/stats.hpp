@@ -82,6 +82,10 @@ struct StatsSummary {
   size_t jobs = 0;
   size_t unanswered = 0;
   size_t dedup_entries = 0;
+  size_t dedup_bytes = 0;
+  size_t jobs_bytes = 0;  // request bytes of unfinished jobs
+  size_t held = 0;        // requests held for the startup grace
+  size_t held_bytes = 0;
   bool draining = false;
   uint64_t uptime_ms = 0;
 };

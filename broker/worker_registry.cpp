@@ -32,7 +32,8 @@ const Service* WorkerRegistry::find_service(std::string_view name) const {
 }
 
 Worker& WorkerRegistry::add(std::unique_ptr<Worker> worker,
-                            const std::vector<std::string>& services) {
+                            const std::vector<std::string>& services,
+                            const std::vector<std::string>& nonretryable) {
   for (const auto& name : services) {
     auto& slot = services_[name];
     if (!slot) {
@@ -41,7 +42,13 @@ Worker& WorkerRegistry::add(std::unique_ptr<Worker> worker,
     }
     slot->intentq = worker->intentq;
     ++slot->workers;
+    slot->empty_since.reset();
     worker->services.push_back(slot.get());
+    if (std::find(nonretryable.begin(), nonretryable.end(), name) != nonretryable.end()) {
+      ++slot->nonretryable_workers;
+      slot->nonretryable = true;
+      worker->nonretryable.push_back(slot.get());
+    }
   }
   Worker& w = *worker;
   workers_[w.identity] = std::move(worker);
@@ -53,6 +60,7 @@ void WorkerRegistry::retire(Worker& worker) {
   worker.retired = true;
   set_busy(worker);
   for (auto* s : worker.services) --s->workers;
+  for (auto* s : worker.nonretryable) s->nonretryable = --s->nonretryable_workers > 0;
   auto it = workers_.find(worker.identity);
   retired_.push_back(std::move(it->second));
   workers_.erase(it);
@@ -72,6 +80,21 @@ void WorkerRegistry::set_idle(Worker& worker) {
 
 Worker* WorkerRegistry::idle_worker(Service& service) {
   return service.idle.empty() ? nullptr : service.idle.begin()->second;
+}
+
+void WorkerRegistry::sweep_services(Clock::time_point now, Ms linger) {
+  for (auto it = services_.begin(); it != services_.end();) {
+    Service& s = *it->second;
+    if (s.workers > 0 || s.queued > 0) {
+      s.empty_since.reset();
+    } else if (!s.empty_since) {
+      s.empty_since = now;
+    } else if (now - *s.empty_since >= linger) {
+      it = services_.erase(it);
+      continue;
+    }
+    ++it;
+  }
 }
 
 std::vector<Worker*> WorkerRegistry::expired(Clock::time_point now, int liveness) {

@@ -23,15 +23,22 @@ class WorkerRegistry {
   Service* find_service(std::string_view name);
   const Service* find_service(std::string_view name) const;
 
-  // Registers a worker for `services` (created as needed), busy until set_idle().
-  Worker& add(std::unique_ptr<Worker> worker, const std::vector<std::string>& services);
-  // Takes the worker out of every table; it stays valid memory until end_event().
+  // Registers a worker for `services` (created as needed), busy until set_idle(). Those of
+  // `nonretryable` it serves become non-retryable while it lives.
+  Worker& add(std::unique_ptr<Worker> worker, const std::vector<std::string>& services,
+              const std::vector<std::string>& nonretryable);
+  // Takes the worker out of every table and recomputes its services' attributes without it; it
+  // stays valid memory until end_event().
   void retire(Worker& worker);
   void end_event() { retired_.clear(); }
 
   void set_idle(Worker& worker);  // last in its services' LRU order
   void set_busy(Worker& worker);
   Worker* idle_worker(Service& service);  // least recently used idle worker, or nullptr
+
+  // Forgets services that had no worker and no queued job for `linger`. Call between events
+  // (jobs and workers hold Service pointers; empty services have neither).
+  void sweep_services(Clock::time_point now, Ms linger);
 
   // Workers whose silence outlasted `liveness` heartbeats by `now`.
   std::vector<Worker*> expired(Clock::time_point now, int liveness);

@@ -12,7 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include "broker/dedup_cache.hpp"
+#include "broker/job_ids.hpp"
 #include "broker/request_body.hpp"
+#include "broker/service_name.hpp"
 #include "common/envelope.hpp"
 
 namespace intentq::broker {
@@ -511,6 +513,154 @@ TEST_F(BrokerTest, BusyAndIdleWorkersExpiringAtOnce) {
   advance(Ms(3500));
   EXPECT_EQ(broker->worker_count(), 0u);
   EXPECT_EQ(replies_to("c").size() + broker->queued_count("echo"), 4u);
+}
+
+// Issue 7 defect 4: service names have a documented character set, and a made-up name can never
+// produce a topic that a subscriber of another service's results receives.
+TEST_F(BrokerTest, ServiceNamesAreCheckedAndCannotSpoofTopics) {
+  EXPECT_FALSE(service_name_problem("summary"));
+  EXPECT_FALSE(service_name_problem("echo.stock"));
+  EXPECT_FALSE(service_name_problem("account_summary-2"));
+  EXPECT_TRUE(service_name_problem("summary.ok"));
+  EXPECT_TRUE(service_name_problem("summary.okay"));
+  EXPECT_TRUE(service_name_problem("summary.error"));
+  EXPECT_TRUE(service_name_problem(""));
+  EXPECT_TRUE(service_name_problem("a..b"));
+  EXPECT_TRUE(service_name_problem(".a"));
+  EXPECT_TRUE(service_name_problem("\xff\xfe"));
+  EXPECT_TRUE(service_name_problem("a b"));
+  EXPECT_TRUE(service_name_problem(std::string(65, 'a')));
+  EXPECT_FALSE(service_name_problem(std::string(64, 'a')));
+
+  ready("w1", {"summary", "@intentq=1"});
+  submit("c", {{"id", "s"}}, "summary.ok");
+  submit("c", {{"id", "t"}}, "\xff\xfe");
+  const auto got = replies_to("c");
+  ASSERT_EQ(got.size(), 2u);
+  for (auto& r : got) {
+    EXPECT_EQ(r.error->code, ErrorCode::kBadRequest);
+    EXPECT_NE(r.error->message.find("service name"), std::string::npos) << r.error->message;
+    EXPECT_EQ(r.intent, "");  // no arbitrary bytes in the envelope
+  }
+  EXPECT_EQ(got[0].id, "s");
+  // Nothing published: "result.summary.ok" subscribers see only summary's own results.
+  EXPECT_TRUE(out.published.empty());
+  // A worker cannot register such names either.
+  ready("w2", {"orders.ok", "@intentq=1"});
+  ready("w3", {"bad name", "@intentq=1"});
+  EXPECT_EQ(broker->worker_count(), 1u);
+  // Unknown but valid names are answered and published under their own topic only.
+  submit("c", {{"id", "u"}}, "nosuch");
+  ASSERT_EQ(out.published.size(), 1u);
+  EXPECT_EQ(out.published[0][0], "result.nosuch.error");
+}
+
+// Issue 7 defect 5: generated ids are 128 random bits, and jobs without a client id are not
+// cached, so nobody can fetch another client's result by guessing.
+TEST_F(BrokerTest, GeneratedIdsAreRandomAndTheirRepliesAreNotCached) {
+  ready("w1");
+  submit("c", json::object());
+  const auto req = requests_to("w1").at(0);
+  const auto id = *decode_request(req.back()).id;
+  EXPECT_EQ(id.size(), 34u);  // "j-" + 32 hex digits
+  EXPECT_EQ(id.rfind("j-", 0), 0u);
+  reply("w1", req);
+  ASSERT_EQ(replies_to("c").size(), 1u);
+  // Asking for that id again runs a new job instead of returning the cached result.
+  submit("thief", {{"id", id}});
+  EXPECT_TRUE(replies_to("thief").empty());
+  EXPECT_EQ(requests_to("w1").size(), 2u);
+  EXPECT_EQ(broker->counters().dedup_hits, 0u);
+  JobIds ids;
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) seen.insert(ids.next());
+  EXPECT_EQ(seen.size(), 1000u);
+}
+
+// Issue 7 defect 6: attributes belong to live workers; heartbeats are bounded; the services cap
+// holds exactly; empty services are forgotten.
+TEST_F(BrokerTest, RegistryAttributesFollowLiveWorkersAndStayBounded) {
+  ready("w1", {"summary", "@intentq=1", "@nonretryable=summary"});
+  worker_msg({"w1", "", "MDPW01", kDisconnect});
+  ready("w2", {"summary", "@intentq=1"});
+  ready("w3", {"summary", "@intentq=1"});
+  submit("c", {{"id", "s"}}, "summary");
+  const std::string holder = requests_to("w2").empty() ? "w3" : "w2";
+  worker_msg({holder, "", "MDPW01", kDisconnect});
+  EXPECT_EQ(broker->counters().requeued, 1u);  // retryable again: w1 is gone
+  EXPECT_TRUE(replies_to("c").empty());
+
+  ready("slow", {"x", "@heartbeat=4000000000"});
+  ready("slow2", {"x", "@intentq=1", "@heartbeat=60001"});
+  EXPECT_EQ(broker->worker_count(), 1u);
+
+  Config c = config;
+  c.max_services = 4;
+  c.service_linger = Ms(1000);
+  reset(c);
+  ready("a", {"s1", "s2", "s3", "@intentq=1"});
+  ready("b", {"s4", "s5", "@intentq=1"});  // would make 5
+  EXPECT_EQ(broker->worker_count(), 1u);
+  ready("b2", {"s4", "@intentq=1"});  // exactly 4
+  EXPECT_EQ(broker->worker_count(), 2u);
+  worker_msg({"a", "", "MDPW01", kDisconnect});
+  advance(Ms(1600));  // s1..s3 had no worker and no job for the linger: forgotten
+  ready("b", {"s5", "s6", "@intentq=1"});
+  EXPECT_EQ(broker->worker_count(), 2u);
+  const auto stats = json::from_msgpack(broker->stats_body(now));
+  EXPECT_EQ(stats["services"].size(), 3u);
+  EXPECT_FALSE(stats["services"].contains("s1"));
+}
+
+// Issue 7 defect 9: requests held for the startup grace get BUSY when the broker stops.
+TEST_F(BrokerTest, HeldRequestsGetBusyWhenTheBrokerStops) {
+  Config c = config;
+  c.startup_grace = Ms(3000);
+  reset(c);
+  submit("c", {{"id", "early"}});
+  EXPECT_TRUE(replies_to("c").empty());
+  broker->begin_drain(now);
+  ASSERT_EQ(replies_to("c").size(), 1u);
+  EXPECT_EQ(replies_to("c")[0].error->code, ErrorCode::kBusy);
+  EXPECT_EQ(replies_to("c")[0].id, "early");
+  EXPECT_TRUE(broker->idle());
+}
+
+// Issue 7 defects 7 and 2: byte budgets on queues, the dedup cache and held requests; a request
+// whose echo could not come back in one frame is refused up front.
+TEST_F(BrokerTest, ByteBudgetsAndTheRequestSizeLimit) {
+  Config c = config;
+  c.max_queue = 1000;
+  c.max_queue_bytes = 4000;  // each job: ~1010 request bytes + 512 overhead + routing id
+  c.max_message_bytes = 20 * 1024;
+  reset(c);
+  ready("w1");
+  const std::string kb(1000, 'x');
+  for (int i = 0; i < 5; ++i)
+    submit("c", {{"id", "q" + std::to_string(i)}, {"params", {{"p", kb}}}});
+  // One running, two queued (~2 KB), the rest BUSY by bytes.
+  EXPECT_EQ(broker->queued_count("echo"), 2u);
+  auto got = replies_to("c");
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].error->code, ErrorCode::kBusy);
+  EXPECT_NE(got[0].error->message.find("bytes"), std::string::npos) << got[0].error->message;
+  auto stats = json::from_msgpack(broker->stats_body(now));
+  EXPECT_GT(stats["services"]["echo"]["queued_bytes"].get<int>(), 2000);
+  EXPECT_GT(stats["jobs_bytes"].get<int>(), 4500);
+  // 20 KiB limit - 16 KiB reply overhead: a 5 KB body is refused, naming the limit.
+  submit("big", {{"id", "b"}, {"params", {{"p", std::string(5000, 'y')}}}});
+  ASSERT_EQ(replies_to("big").size(), 1u);
+  EXPECT_EQ(replies_to("big")[0].error->code, ErrorCode::kBadRequest);
+  EXPECT_NE(replies_to("big")[0].error->message.find("4096"), std::string::npos)
+      << replies_to("big")[0].error->message;
+
+  DedupCache cache(Ms(60000), 1000, 1000);
+  zmq::message_t small(std::string(300, 'r'));
+  for (int i = 0; i < 10; ++i) cache.put("k" + std::to_string(i), small, now);
+  EXPECT_LE(cache.bytes(), 1000u);
+  EXPECT_EQ(cache.size(), 2u);  // 2 x (300 + key + 64) fit in 1000 bytes
+  EXPECT_TRUE(cache.find("k9", now));
+  EXPECT_FALSE(cache.find("k0", now));
 }
 
 TEST_F(BrokerTest, DrainRefusesNewWorkFinishesRunningAndTimesOutTheRest) {
