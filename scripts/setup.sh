@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages intentq needs to build, test and run its demo; skips what is
-# already present. Run as root on Debian 12 (bookworm).
+# already present. Debian 12 (bookworm). Run it as any user: as root it calls apt-get directly;
+# otherwise it escalates with sudo when sudo is installed, and says what to run when it is not.
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git
   libzmq3-dev cppzmq-dev libboost-dev libmsgpack-cxx-dev libspdlog-dev libfmt-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev prometheus-cpp-dev
+  libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev prometheus-cpp-dev
   libsystemd-dev
   python3 python3-zmq python3-msgpack
   gnuplot-nox  # bench/plot.sh renders the benchmark charts
@@ -30,13 +31,19 @@ if ((${#missing[@]} == 0)); then
   exit 0
 fi
 
+as_root=()
 if [[ $(id -u) -ne 0 ]]; then
-  echo "setup: missing packages: ${missing[*]}" >&2
-  echo "setup: run as root (or: sudo apt-get install ${missing[*]})" >&2
-  exit 1
+  if ! command -v sudo >/dev/null 2>&1; then
+    echo "setup: missing packages: ${missing[*]}" >&2
+    echo "setup: not root and sudo is not installed; as root run:" >&2
+    echo "  apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "setup: not root: installing with sudo"
+  as_root=(sudo)
 fi
 
 echo "setup: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -8,25 +8,19 @@ add_executable(mdp_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/mdp_test.cpp)
 target_link_libraries(mdp_test PRIVATE intentq_common GTest::gtest_main)
 gtest_discover_tests(mdp_test PROPERTIES TIMEOUT 60 LABELS unit)
 
-if(TARGET intentq_broker_lib)
-  add_executable(broker_core_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/broker_core_test.cpp)
-  target_link_libraries(broker_core_test PRIVATE intentq_broker_lib GTest::gtest_main)
-  gtest_discover_tests(broker_core_test PROPERTIES TIMEOUT 60 LABELS unit)
-endif()
+add_executable(broker_core_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/broker_core_test.cpp)
+target_link_libraries(broker_core_test PRIVATE intentq_broker_lib GTest::gtest_main)
+gtest_discover_tests(broker_core_test PROPERTIES TIMEOUT 60 LABELS unit)
 
-if(TARGET intentq-broker)
-  add_executable(broker_process_test ${CMAKE_CURRENT_SOURCE_DIR}/integration/broker_process_test.cpp)
-  target_link_libraries(broker_process_test PRIVATE intentq_common intentq_test_support
-    GTest::gtest_main)
-  add_dependencies(broker_process_test intentq-broker)
-  gtest_discover_tests(broker_process_test PROPERTIES TIMEOUT 60 LABELS integration)
-endif()
+add_executable(broker_process_test ${CMAKE_CURRENT_SOURCE_DIR}/integration/broker_process_test.cpp)
+target_link_libraries(broker_process_test PRIVATE intentq_common intentq_test_support
+  GTest::gtest_main)
+add_dependencies(broker_process_test intentq-broker)
+gtest_discover_tests(broker_process_test PROPERTIES TIMEOUT 60 LABELS integration)
 
 # Stock Majordomo peers in Python (RFC 7, no intentq knowledge) against the real broker. Slow on
 # purpose: a stock worker must survive 20 s of idleness at its 2.5 s heartbeat pace.
-if(TARGET intentq-broker)
-  add_test(NAME broker_interop_python
-    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/interop/interop_test.py
-      --broker $<TARGET_FILE:intentq-broker>)
-  set_tests_properties(broker_interop_python PROPERTIES TIMEOUT 120 LABELS "interop;slow")
-endif()
+add_test(NAME broker_interop_python
+  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/interop/interop_test.py
+    --broker $<TARGET_FILE:intentq-broker>)
+set_tests_properties(broker_interop_python PROPERTIES TIMEOUT 120 LABELS "interop;slow")

@@ -5,31 +5,28 @@ add_executable(when_all_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/when_all_test.cpp)
 target_link_libraries(when_all_test PRIVATE intentq_common GTest::gtest_main)
 gtest_discover_tests(when_all_test PROPERTIES TIMEOUT 60 LABELS unit)
 
-# Params validation, result mapping and gateway error mapping. They link the worker library (which
-# holds worker/intents/*) once it exists; until then the test target is simply not defined.
-if(TARGET intentq_worker_lib)
-  foreach(name intents_params_test intents_results_test intents_gateway_job_test)
-    add_executable(${name} ${CMAKE_CURRENT_SOURCE_DIR}/unit/${name}.cpp)
-    target_link_libraries(${name} PRIVATE intentq_worker_lib GTest::gtest_main)
-    gtest_discover_tests(${name} PROPERTIES TIMEOUT 60 LABELS unit)
-  endforeach()
-endif()
+# Params validation, result mapping and gateway error mapping (the worker library holds
+# worker/intents/*).
+foreach(name intents_params_test intents_results_test intents_gateway_job_test)
+  add_executable(${name} ${CMAKE_CURRENT_SOURCE_DIR}/unit/${name}.cpp)
+  target_link_libraries(${name} PRIVATE intentq_worker_lib GTest::gtest_main)
+  gtest_discover_tests(${name} PROPERTIES TIMEOUT 60)
+  intentq_test_labels(${name} unit intents)
+endforeach()
 
 # Every intent end to end (client -> intentq-broker -> intentq-worker -> intentq-gwsim), gateway
 # faults, and the worker's resources after many gateway jobs. Reuses the e2e test kit.
-if(TARGET intentq-broker AND TARGET intentq-worker AND TARGET intentq-gwsim AND TARGET intentq_gateway)
-  add_executable(intents_integration_tests
-    ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_e2e_test.cpp
-    ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_faults_test.cpp
-    ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_resources_test.cpp
-    ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_cluster.cpp
-    ${CMAKE_CURRENT_SOURCE_DIR}/integration/e2e_cluster.cpp)
-  target_link_libraries(intents_integration_tests PRIVATE intentq_test_support intentq_gateway
-    intentq_common GTest::gtest_main)
-  target_compile_definitions(intents_integration_tests PRIVATE
-    INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
-  add_dependencies(intents_integration_tests intentq-broker intentq-worker intentq-gwsim)
-  # Each test starts its own simulator, broker and workers on loopback wildcard ports.
-  gtest_discover_tests(intents_integration_tests DISCOVERY_TIMEOUT 60
-    PROPERTIES TIMEOUT 120 LABELS "integration;intents")
-endif()
+add_executable(intents_integration_tests
+  ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_e2e_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_faults_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_resources_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_cluster.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/integration/e2e_cluster.cpp)
+target_link_libraries(intents_integration_tests PRIVATE intentq_test_support intentq_gateway
+  intentq_common GTest::gtest_main)
+target_compile_definitions(intents_integration_tests PRIVATE
+  INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+add_dependencies(intents_integration_tests intentq-broker intentq-worker intentq-gwsim)
+# Each test starts its own simulator, broker and workers on loopback wildcard ports.
+gtest_discover_tests(intents_integration_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
+intentq_test_labels(intents_integration_tests integration intents)

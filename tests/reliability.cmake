@@ -1,23 +1,21 @@
 # The reliability suite of issue 7 (tests/reliability/, docs/reliability.md): one program that
 # drives the real broker, workers, simulator and clients. ctest runs its quick mode (label
 # `reliability`); the full mode is run by hand: build/bin/intentq-reliability.
-if(TARGET intentq-broker AND TARGET intentq-worker AND TARGET intentq-gwsim)
-  add_executable(intentq-reliability
-    ${CMAKE_CURRENT_SOURCE_DIR}/reliability/main.cpp
-    ${CMAKE_CURRENT_SOURCE_DIR}/reliability/scenarios.cpp
-    ${CMAKE_CURRENT_SOURCE_DIR}/reliability/driver.cpp
-    ${CMAKE_CURRENT_SOURCE_DIR}/reliability/cluster.cpp
-    ${CMAKE_CURRENT_SOURCE_DIR}/reliability/hostile.cpp
-    ${CMAKE_CURRENT_SOURCE_DIR}/reliability/netns.cpp
-    ${CMAKE_CURRENT_SOURCE_DIR}/integration/e2e_cluster.cpp
-    ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_cluster.cpp)
-  target_link_libraries(intentq-reliability PRIVATE intentq_common intentq_gateway intentq_test_support
-    CLI11::CLI11)
-  target_compile_definitions(intentq-reliability PRIVATE INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
-  add_dependencies(intentq-reliability intentq-broker intentq-worker intentq-gwsim)
-  add_test(NAME reliability_quick COMMAND intentq-reliability --quick)
-  # RUN_SERIAL: its timing figures (workers back within 2 s) must not share the cores with
-  # other tests.
-  set_tests_properties(reliability_quick PROPERTIES TIMEOUT 300 LABELS "reliability;slow" RUN_SERIAL TRUE
-    ENVIRONMENT "INTENTQ_BIN_DIR=${CMAKE_BINARY_DIR}/bin")
-endif()
+add_executable(intentq-reliability
+  ${CMAKE_CURRENT_SOURCE_DIR}/reliability/main.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/reliability/scenarios.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/reliability/driver.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/reliability/cluster.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/reliability/hostile.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/reliability/netns.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/integration/e2e_cluster.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_cluster.cpp)
+target_link_libraries(intentq-reliability PRIVATE intentq_common intentq_gateway intentq_test_support
+  CLI11::CLI11)
+target_compile_definitions(intentq-reliability PRIVATE INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+add_dependencies(intentq-reliability intentq-broker intentq-worker intentq-gwsim)
+add_test(NAME reliability_quick COMMAND intentq-reliability --quick)
+# RUN_SERIAL: its timing figures (workers back within 2 s) must not share the cores with
+# other tests.
+set_tests_properties(reliability_quick PROPERTIES TIMEOUT 300 LABELS "reliability;slow" RUN_SERIAL TRUE
+  ENVIRONMENT "INTENTQ_BIN_DIR=${CMAKE_BINARY_DIR}/bin")

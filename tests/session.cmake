@@ -1,21 +1,15 @@
 # Client session (gateway/session.cpp, pacer, request table): unit tests without network, and the
 # integration test against the simulator intentq-gwsim.
-if(TARGET intentq_gateway)
-  foreach(name session_pacer_test session_request_table_test)
-    add_executable(${name} ${CMAKE_CURRENT_SOURCE_DIR}/unit/${name}.cpp)
-    target_link_libraries(${name} PRIVATE intentq_gateway GTest::gtest_main)
-    gtest_discover_tests(${name} PROPERTIES TIMEOUT 30 LABELS unit)
-  endforeach()
-endif()
+foreach(name session_pacer_test session_request_table_test)
+  add_executable(${name} ${CMAKE_CURRENT_SOURCE_DIR}/unit/${name}.cpp)
+  target_link_libraries(${name} PRIVATE intentq_gateway GTest::gtest_main)
+  gtest_discover_tests(${name} PROPERTIES TIMEOUT 30 LABELS unit)
+endforeach()
 
-if(TARGET intentq_gateway AND TARGET intentq_test_support)
-  add_executable(session_test ${CMAKE_CURRENT_SOURCE_DIR}/integration/session_test.cpp)
-  target_link_libraries(session_test PRIVATE intentq_gateway intentq_test_support
-    nlohmann_json::nlohmann_json GTest::gtest_main)
-  target_compile_definitions(session_test PRIVATE
-    INTENTQ_SESSION_SCENARIO="${CMAKE_CURRENT_SOURCE_DIR}/data/session_scenario.json")
-  if(TARGET intentq-gwsim)
-    add_dependencies(session_test intentq-gwsim)
-  endif()
-  gtest_discover_tests(session_test PROPERTIES TIMEOUT 120 LABELS integration)
-endif()
+add_executable(session_test ${CMAKE_CURRENT_SOURCE_DIR}/integration/session_test.cpp)
+target_link_libraries(session_test PRIVATE intentq_gateway intentq_test_support
+  nlohmann_json::nlohmann_json GTest::gtest_main)
+target_compile_definitions(session_test PRIVATE
+  INTENTQ_SESSION_SCENARIO="${CMAKE_CURRENT_SOURCE_DIR}/data/session_scenario.json")
+add_dependencies(session_test intentq-gwsim)
+gtest_discover_tests(session_test PROPERTIES TIMEOUT 120 LABELS integration)

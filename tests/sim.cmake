@@ -1,29 +1,33 @@
 # Tests of the gateway simulator (intentq-gwsim): unit tests of its pieces, process-level tests of
 # the binary, and the conformance test with the independent IB client @stoqey/ib (node).
-if(TARGET intentq_sim)
-  file(GLOB SIM_UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/unit/sim_*_test.cpp)
-  foreach(test_source ${SIM_UNIT_TESTS})
-    get_filename_component(test_name ${test_source} NAME_WE)
-    add_executable(${test_name} ${test_source})
-    target_link_libraries(${test_name} PRIVATE intentq_sim intentq_test_support GTest::gtest_main)
-    # Process-level tests start build/bin/intentq-gwsim: build it first.
-    add_dependencies(${test_name} intentq-gwsim)
-    # Tests read the example scenarios from the source tree.
-    target_compile_definitions(${test_name} PRIVATE INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
-    gtest_discover_tests(${test_name}
-      PROPERTIES TIMEOUT 120 LABELS "sim"
-      ENVIRONMENT "INTENTQ_BIN_DIR=${CMAKE_BINARY_DIR}/bin")
-  endforeach()
-
-  find_program(NODE_EXECUTABLE node)
-  if(NODE_EXECUTABLE)
-    add_test(NAME sim_conformance_stoqey_ib
-      COMMAND ${NODE_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/conformance/gwsim_conformance.mjs
-              $<TARGET_FILE:intentq-gwsim>)
-    # 77 = @stoqey/ib not installed (scripts/test.sh runs `npm ci` first, so CI never skips).
-    set_tests_properties(sim_conformance_stoqey_ib PROPERTIES
-      TIMEOUT 120 SKIP_RETURN_CODE 77 LABELS "sim;conformance")
+file(GLOB SIM_UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/unit/sim_*_test.cpp)
+# The process-level test of the intentq-gwsim binary.
+set(SIM_PROCESS_TESTS ${CMAKE_CURRENT_SOURCE_DIR}/integration/sim_gwsim_test.cpp)
+foreach(test_source ${SIM_UNIT_TESTS} ${SIM_PROCESS_TESTS})
+  get_filename_component(test_name ${test_source} NAME_WE)
+  add_executable(${test_name} ${test_source})
+  target_link_libraries(${test_name} PRIVATE intentq_sim intentq_test_support GTest::gtest_main)
+  # Process-level tests start build/bin/intentq-gwsim: build it first.
+  add_dependencies(${test_name} intentq-gwsim)
+  # Tests read the example scenarios from the source tree.
+  target_compile_definitions(${test_name} PRIVATE INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  gtest_discover_tests(${test_name}
+    PROPERTIES TIMEOUT 120 ENVIRONMENT "INTENTQ_BIN_DIR=${CMAKE_BINARY_DIR}/bin")
+  if(test_source IN_LIST SIM_PROCESS_TESTS)
+    intentq_test_labels(${test_name} integration sim)
   else()
-    message(STATUS "node not found: the @stoqey/ib conformance test of intentq-gwsim is not registered")
+    intentq_test_labels(${test_name} unit sim)
   endif()
+endforeach()
+
+find_program(NODE_EXECUTABLE node)
+if(NODE_EXECUTABLE)
+  add_test(NAME sim_conformance_stoqey_ib
+    COMMAND ${NODE_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/conformance/gwsim_conformance.mjs
+            $<TARGET_FILE:intentq-gwsim>)
+  # 77 = @stoqey/ib not installed (scripts/test.sh runs `npm ci` first, so CI never skips).
+  set_tests_properties(sim_conformance_stoqey_ib PROPERTIES
+    TIMEOUT 120 SKIP_RETURN_CODE 77 LABELS "sim;conformance")
+else()
+  message(STATUS "node not found: the @stoqey/ib conformance test of intentq-gwsim is not registered")
 endif()

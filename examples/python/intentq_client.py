@@ -75,6 +75,24 @@ class NoReply(Exception):
     """The broker did not answer after every try."""
 
 
+def decode_body(body):
+    """A reply body as Python values; never raises.
+
+    Replies carry whatever bytes a worker or gateway put in them: strings that are not valid
+    UTF-8 get U+FFFD in place of the bad bytes, and a body that is not msgpack (or has map keys
+    JSON cannot hold) comes back as {"unparsed_bytes": <size>}.
+    """
+    try:
+        return msgpack.unpackb(body, raw=False, unicode_errors="replace")
+    except Exception:  # msgpack raises several types (ExtraData, FormatError, ValueError, ...)
+        return {"unparsed_bytes": len(body)}
+
+
+def to_json(value):
+    """JSON text for a decoded reply; bin values are shown as hex strings."""
+    return json.dumps(value, default=lambda v: v.hex() if isinstance(v, bytes) else repr(v))
+
+
 def submit(broker, intent, params=None, job_id=None, deadline_ms=None, timeout=5.0, retries=3,
            context=None, curve=None):
     """Submits one job and returns the reply envelope as a dict.
@@ -101,7 +119,7 @@ def submit(broker, intent, params=None, job_id=None, deadline_ms=None, timeout=5
                 frames = socket.recv_multipart()
                 # ["", "MDPC01", intent, reply-body]
                 if len(frames) == 4 and frames[1] == b"MDPC01":
-                    return msgpack.unpackb(frames[3], raw=False)
+                    return decode_body(frames[3])
                 raise ValueError("unexpected reply shape: %d frames" % len(frames))
         finally:
             socket.close()
@@ -124,7 +142,7 @@ def watch(publish, topics=("result.",), count=None, context=None, curve=None):
             frames = socket.recv_multipart()
             if len(frames) != 2:
                 continue
-            yield frames[0].decode(), msgpack.unpackb(frames[1], raw=False)
+            yield frames[0].decode(errors="replace"), decode_body(frames[1])
             seen += 1
     finally:
         socket.close()
@@ -176,10 +194,10 @@ def main(argv=None):
         except NoReply as e:
             print("intentq_client: %s" % e, file=sys.stderr)
             return 1
-        print(json.dumps(reply))
-        return 0 if reply.get("status") == "ok" else 2
+        print(to_json(reply))
+        return 0 if isinstance(reply, dict) and reply.get("status") == "ok" else 2
     for topic, reply in watch(args.publish, args.topic or ["result."], args.count, curve=curve):
-        print(json.dumps({"topic": topic, "reply": reply}), flush=True)
+        print(to_json({"topic": topic, "reply": reply}), flush=True)
     return 0
 
 
