@@ -22,6 +22,7 @@ if(TARGET intentq-broker AND TARGET intentq-worker AND TARGET intentq-gwsim AND 
     ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_e2e_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_faults_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_resources_test.cpp
+    ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_session_test.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_cluster.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/integration/e2e_cluster.cpp)
   target_link_libraries(intents_integration_tests PRIVATE intentq_test_support intentq_gateway
