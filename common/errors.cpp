@@ -5,7 +5,7 @@
 
 namespace intentq {
 namespace {
-constexpr std::array<std::pair<ErrorCode, std::string_view>, 10> kNames{{
+constexpr std::array<std::pair<ErrorCode, std::string_view>, 12> kNames{{
     {ErrorCode::kBadRequest, "BAD_REQUEST"},
     {ErrorCode::kUnknownIntent, "UNKNOWN_INTENT"},
     {ErrorCode::kBusy, "BUSY"},
@@ -16,6 +16,8 @@ constexpr std::array<std::pair<ErrorCode, std::string_view>, 10> kNames{{
     {ErrorCode::kGatewayError, "GATEWAY_ERROR"},
     {ErrorCode::kGatewayPacing, "GATEWAY_PACING"},
     {ErrorCode::kInternal, "INTERNAL"},
+    {ErrorCode::kUnknownAccount, "UNKNOWN_ACCOUNT"},
+    {ErrorCode::kResultTooLarge, "RESULT_TOO_LARGE"},
 }};
 }  // namespace
 

@@ -17,6 +17,8 @@ enum class ErrorCode {
   kGatewayError,
   kGatewayPacing,
   kInternal,
+  kUnknownAccount,  // no live worker's gateway holds params.account (broker)
+  kResultTooLarge,  // the reply would exceed the message size limit (worker)
 };
 
 // "BAD_REQUEST", "UNKNOWN_INTENT", ... as they appear on the wire.

@@ -73,6 +73,72 @@ std::shared_ptr<PendingRequest> RequestTable::find_active(RequestKind kind) cons
   return nullptr;
 }
 
+std::shared_ptr<PendingRequest> RequestTable::find_joinable(RequestKind kind) const {
+  for (const auto& e : entries_)
+    if (e->kind == kind && !e->orphan && e->state == PendingRequest::State::kActive) return e;
+  return nullptr;
+}
+
+std::shared_ptr<PendingRequest> RequestTable::make_orphan(
+    RequestKind kind, int req_id, std::chrono::steady_clock::time_point now) {
+  auto o = std::make_shared<PendingRequest>();
+  o->kind = kind;
+  o->req_id = req_id;
+  o->orphan = true;
+  o->orphaned_at = now;
+  return o;
+}
+
+std::vector<int> RequestTable::abandon_all(const GatewayError& error,
+                                           std::chrono::steady_clock::time_point now) {
+  std::vector<int> cancels;
+  auto all = std::move(entries_);
+  entries_.clear();
+  for (auto& e : all) {
+    if (e->orphan) {  // an earlier job's: stays until its answer ends
+      e->wakeup = nullptr;
+      e->notify = nullptr;
+      entries_.push_back(std::move(e));
+      continue;
+    }
+    if (!e->done()) {
+      e->error = error;
+      e->state = PendingRequest::State::kDone;
+      signal(*e);
+    }
+    if (!has_request_id(e->kind))
+      entries_.push_back(make_orphan(e->kind, e->req_id, now));
+    else if (e->kind == RequestKind::kAccountSummary)
+      cancels.push_back(e->req_id);
+  }
+  return cancels;
+}
+
+std::optional<std::chrono::steady_clock::time_point> RequestTable::oldest_orphan() const {
+  std::optional<std::chrono::steady_clock::time_point> oldest;
+  for (const auto& e : entries_)
+    if (e->orphan && (!oldest || e->orphaned_at < *oldest)) oldest = e->orphaned_at;
+  return oldest;
+}
+
+bool RequestTable::count_row(const std::shared_ptr<PendingRequest>& r, size_t bytes) {
+  if (r->orphan) return false;  // swallowed
+  ++r->rows;
+  r->bytes += bytes;
+  if (r->rows <= max_rows_ && r->bytes <= max_bytes_) return true;
+  auto error = GatewayError(GatewayError::Kind::kTooLarge,
+                            "gateway answer to the " + std::string(to_string(r->kind)) +
+                                " request passed the bound of " + std::to_string(max_rows_) +
+                                " rows / " + std::to_string(max_bytes_) + " bytes");
+  bool idless = !has_request_id(r->kind);
+  auto kind = r->kind;
+  auto id = r->req_id;
+  fail(*r, error);
+  // The rest of an id-less answer must not reach a later request of the same kind.
+  if (idless) entries_.push_front(make_orphan(kind, id, std::chrono::steady_clock::now()));
+  return false;
+}
+
 std::shared_ptr<PendingRequest> RequestTable::open_orders_in_flight() const {
   for (const auto& e : entries_)
     if (is_open_orders(e->kind)) return e;
@@ -92,7 +158,7 @@ std::shared_ptr<PendingRequest> RequestTable::oldest(RequestKind kind) const {
 std::vector<int> RequestTable::open_account_summaries() const {
   std::vector<int> ids;
   for (const auto& e : entries_)
-    if (e->kind == RequestKind::kAccountSummary) ids.push_back(e->req_id);
+    if (e->kind == RequestKind::kAccountSummary && !e->orphan) ids.push_back(e->req_id);
   return ids;
 }
 
@@ -185,14 +251,14 @@ void RequestTable::add_commission(const CommissionReport& report) {
   }
 }
 
-bool RequestTable::dispatch(const ServerMessage& message) {
+bool RequestTable::dispatch(const ServerMessage& message, size_t bytes) {
   return std::visit(
       [&](const auto& m) -> bool {
         using T = std::decay_t<decltype(m)>;
         if constexpr (std::is_same_v<T, PositionMsg>) {
           auto r = find_active(RequestKind::kPositions);
           if (!r) return false;
-          r->positions.push_back(m.position);
+          if (count_row(r, bytes)) r->positions.push_back(m.position);
           return true;
         } else if constexpr (std::is_same_v<T, PositionEnd>) {
           auto r = find_active(RequestKind::kPositions);
@@ -202,7 +268,7 @@ bool RequestTable::dispatch(const ServerMessage& message) {
         } else if constexpr (std::is_same_v<T, AccountSummaryMsg>) {
           auto r = by_id(m.req_id, RequestKind::kAccountSummary);
           if (!r) return false;
-          r->account_values.push_back(m.value);
+          if (count_row(r, bytes)) r->account_values.push_back(m.value);
           return true;
         } else if constexpr (std::is_same_v<T, AccountSummaryEnd>) {
           auto r = by_id(m.req_id, RequestKind::kAccountSummary);
@@ -212,6 +278,7 @@ bool RequestTable::dispatch(const ServerMessage& message) {
         } else if constexpr (std::is_same_v<T, ExecDetailsMsg>) {
           auto r = by_id(m.req_id, RequestKind::kExecutions);
           if (!r) return false;
+          if (!count_row(r, bytes)) return true;
           Fill fill{m.execution, std::nullopt};
           auto early =
               std::find_if(early_commissions_.begin(), early_commissions_.end(),
@@ -240,6 +307,7 @@ bool RequestTable::dispatch(const ServerMessage& message) {
         } else if constexpr (std::is_same_v<T, OpenOrder>) {
           auto r = open_orders_in_flight();
           if (!r) return false;
+          if (!count_row(r, bytes)) return true;
           auto id = m.order.order_id;
           auto at = r->order_index.find(id);
           if (at != r->order_index.end()) {
@@ -252,6 +320,7 @@ bool RequestTable::dispatch(const ServerMessage& message) {
         } else if constexpr (std::is_same_v<T, OrderStatus>) {
           auto r = open_orders_in_flight();
           if (!r) return false;
+          if (!count_row(r, bytes)) return true;
           r->statuses[m.order_id] = m;  // the latest status per order wins
           return true;
         } else if constexpr (std::is_same_v<T, OpenOrderEnd>) {
@@ -268,7 +337,7 @@ bool RequestTable::dispatch(const ServerMessage& message) {
         } else if constexpr (std::is_same_v<T, ContractDataMsg>) {
           auto r = by_id(m.req_id, RequestKind::kContractDetails);
           if (!r) return false;
-          r->contracts.push_back(m.details);
+          if (count_row(r, bytes)) r->contracts.push_back(m.details);
           return true;
         } else if constexpr (std::is_same_v<T, ContractDataEnd>) {
           auto r = by_id(m.req_id, RequestKind::kContractDetails);

@@ -14,6 +14,16 @@
 //   holds that execution. A report that arrives before its execution is kept (bounded) and joined
 //   when the execution arrives.
 //
+// Orphans (persistent sessions, docs/gateway.md "Session lifecycle"): when a job ends with
+// requests still on the wire, abandon_all() fails them for the job and keeps, for each id-less one,
+// an orphan entry that swallows the rest of its answer (storing nothing) until its end marker, so
+// that answer is never taken for a later job's. A later request of the same kind waits for the
+// orphan to end. Requests that carry an id are simply forgotten: their late answers match nothing
+// and are dropped (account summaries are returned for a cancel).
+//
+// Bounds: a request whose answer passes max_rows rows or max_bytes bytes fails with kTooLarge (an
+// id-less one turns into an orphan that keeps swallowing its answer).
+//
 // Errors (see classify_error): an error whose id is an outstanding request fails that request
 // (code 100 -> kPacing, else kIb, with IB's code and text). Notices (2100..2199) never fail
 // anything. An error with id -1 that is neither a notice, a connectivity report (1100/1101/1102/
@@ -21,6 +31,7 @@
 // time), because IB reports problems with those requests under id -1.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -78,6 +89,13 @@ struct PendingRequest {
   bool done() const { return state == State::kDone; }
   bool missing_commissions() const;
 
+  // Orphans: no waiter, no stored answer; they only consume the rest of an abandoned answer.
+  bool orphan = false;
+  std::chrono::steady_clock::time_point orphaned_at{};
+  // Size of the answer so far, for the bounds.
+  size_t rows = 0;
+  size_t bytes = 0;
+
   // Bookkeeping for merging openOrder/orderStatus by order id and commissions by exec_id.
   std::map<int64_t, size_t> order_index;
   std::map<int64_t, OrderStatus> statuses;
@@ -95,17 +113,29 @@ GatewayError request_error(const ErrorMessage& e);
 
 class RequestTable {
  public:
+  static constexpr size_t kDefaultMaxRows = 100000;
+  static constexpr size_t kDefaultMaxBytes = 64 * 1024 * 1024;
+  // Per-request bounds on the answer (rows = messages appended, bytes = their payload sizes).
+  void set_limits(size_t max_rows, size_t max_bytes) {
+    max_rows_ = max_rows;
+    max_bytes_ = max_bytes;
+  }
+
   // Adds a request. Kinds that carry an id get the next request id (1, 2, ...).
   std::shared_ptr<PendingRequest> add(RequestKind kind,
                                       std::shared_ptr<asio::steady_timer> wakeup = nullptr);
-  // The outstanding request of an id-less kind that later callers may join, or null.
+  // The outstanding request of an id-less kind that later callers may join, or null (orphans are
+  // never joined).
+  std::shared_ptr<PendingRequest> find_joinable(RequestKind kind) const;
+  // The oldest outstanding request of a kind, orphans included (they come first).
   std::shared_ptr<PendingRequest> find_active(RequestKind kind) const;
   // The outstanding open-orders request (all or own), or null.
   std::shared_ptr<PendingRequest> open_orders_in_flight() const;
 
   // Routes one message. Returns false if no outstanding request wanted it (the caller logs it).
   // ManagedAccounts, NextValidId and UnknownMessage are the session's, never routed here.
-  bool dispatch(const ServerMessage& message);
+  // `bytes` is the payload size of the message (for the bytes bound).
+  bool dispatch(const ServerMessage& message, size_t bytes = 0);
   // Routes an error of class kRequest. Returns the number of requests it failed.
   size_t on_error(const ErrorMessage& e);
 
@@ -114,6 +144,18 @@ class RequestTable {
   // Fails one request / every request (session closed, connection lost, protocol error).
   void fail(PendingRequest& request, const GatewayError& error);
   void fail_all(const GatewayError& error);
+  // Ends the current job's part: fails every waiting request with `error`, keeps (or makes)
+  // orphans for the id-less ones, forgets the others, and drops every wakeup timer (they belong to
+  // the job's io_context). Returns the ids of the account summaries to cancel on the wire.
+  std::vector<int> abandon_all(const GatewayError& error,
+                               std::chrono::steady_clock::time_point now);
+  // When the oldest orphan was made, if there is one.
+  std::optional<std::chrono::steady_clock::time_point> oldest_orphan() const;
+  // Gives every entry (orphans, after a new job took the session) a fresh wakeup timer.
+  template <typename MakeTimer>
+  void rearm(MakeTimer make) {
+    for (auto& e : entries_) e->wakeup = make();
+  }
 
   // Subscriptions currently open on the gateway (for the courtesy cancels on close).
   bool positions_open() const { return find_active(RequestKind::kPositions) != nullptr; }
@@ -128,8 +170,15 @@ class RequestTable {
   std::shared_ptr<PendingRequest> by_id(int64_t id, RequestKind kind) const;
   std::shared_ptr<PendingRequest> oldest(RequestKind kind) const;
   void add_commission(const CommissionReport& report);
+  // Counts one row of `bytes` for `request`; fails it (kTooLarge) past the bounds. True if the row
+  // is to be stored.
+  bool count_row(const std::shared_ptr<PendingRequest>& request, size_t bytes);
+  std::shared_ptr<PendingRequest> make_orphan(RequestKind kind, int req_id,
+                                              std::chrono::steady_clock::time_point now);
 
   int next_id_ = 1;
+  size_t max_rows_ = kDefaultMaxRows;
+  size_t max_bytes_ = kDefaultMaxBytes;
   std::deque<std::shared_ptr<PendingRequest>> entries_;  // in the order they were added
   // Commission reports that arrived before their execution (bounded, oldest dropped first).
   std::deque<CommissionReport> early_commissions_;

@@ -10,6 +10,12 @@
 // channels, and a cancelled timer is the cheapest one-shot wake-up Asio offers.
 #include "gateway/session.hpp"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <spdlog/spdlog.h>
 
 #include <deque>
@@ -19,6 +25,7 @@
 #include "gateway/messages.hpp"
 #include "gateway/pacer.hpp"
 #include "gateway/request_table.hpp"
+#include "gateway/session_core.hpp"
 #include "gateway/wire.hpp"
 
 namespace intentq::gw {
@@ -43,23 +50,34 @@ auto redirect(error_code& ec) {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
+  // A new connection (open() connects it).
   Connection(asio::any_io_executor ex, SessionOptions options)
       : ex_(ex),
-        options_(std::move(options)),
+        options_(options),
         socket_(ex),
         connect_timer_(ex),
         ready_timer_(ex, Clock::time_point::max()),
         writer_timer_(ex, Clock::time_point::max()),
         flush_timer_(ex, Clock::time_point::max()),
-        pacer_(options_.max_messages_per_second) {}
+        core_(std::make_unique<SessionCore>(std::move(options))) {}
 
   awaitable<void> open();
+  // Takes over a detached session for this executor (see Session::attach).
+  void adopt(DetachedSession& d, int fd, bool v6, std::unique_ptr<SessionCore> core);
+  // Gives the descriptor and the core back (see Session::reclaim). Idempotent.
+  void detach_into(int& fd, std::unique_ptr<SessionCore>& core);
+  bool borrowed() const { return borrowed_; }
+  bool v6() const {
+    error_code ec;
+    auto endpoint = socket_.local_endpoint(ec);
+    return !ec && endpoint.address().is_v6();
+  }
 
   int server_version() const { return server_version_; }
   const std::string& connection_time() const { return connection_time_; }
   const std::vector<std::string>& accounts() const { return accounts_; }
-  int64_t next_order_id() const { return next_order_id_; }
-  bool upstream_connected() const { return upstream_connected_; }
+  int64_t next_order_id() const { return core_ ? core_->next_order_id : 0; }
+  bool upstream_connected() const { return core_ ? core_->upstream_connected : false; }
 
   awaitable<std::vector<Position>> positions();
   awaitable<std::vector<AccountValue>> account_summary(std::string group, std::string tags);
@@ -69,6 +87,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   awaitable<int64_t> current_time();
 
   awaitable<void> close();
+  // Borrowed: ends the borrower's requests (abandoned), keeps the connection.
+  void abandon(const char* why);
   // Fails every waiting request with `why`, closes the socket and stops the reader and writer.
   // The first failure wins; later calls do nothing.
   void shut(GatewayError why);
@@ -77,48 +97,51 @@ class Connection : public std::enable_shared_from_this<Connection> {
   awaitable<void> read_loop(std::shared_ptr<Connection> self);
   awaitable<void> write_loop(std::shared_ptr<Connection> self);
   awaitable<void> read_server_version();
+  void start_loops();
   void on_connect_timeout();
   void on_read_error(const error_code& ec);
-  void process_buffered();
-  void on_message(ServerMessage&& message);
-  void on_error_message(const ErrorMessage& e);
+  void after_input();
   void check_ready();
+  bool stopped() const { return failure_.has_value() || detached_; }
 
   void send(std::string payload);
+  void poke_writer() {
+    if (writer_idle_) writer_timer_.cancel();
+  }
   void ensure_usable() const;
   std::shared_ptr<PendingRequest> begin(RequestKind kind);
+  std::shared_ptr<asio::steady_timer> make_wakeup() {
+    return std::make_shared<asio::steady_timer>(ex_, Clock::time_point::max());
+  }
   awaitable<void> wait(std::shared_ptr<PendingRequest> r, bool until_end = false);
   static void rethrow_if_failed(const PendingRequest& r) {
     if (r.error) throw *r.error;
   }
   std::string where() const { return options_.host + ":" + std::to_string(options_.port); }
+  RequestTable& table() { return core_->table(); }
 
   asio::any_io_executor ex_;
   SessionOptions options_;
   tcp::socket socket_;
-  asio::steady_timer connect_timer_;  // bounds the whole of open()
-  asio::steady_timer ready_timer_;    // wakes open() when ready (or failed)
-  asio::steady_timer writer_timer_;   // wakes the idle writer; paces it otherwise
-  asio::steady_timer flush_timer_;    // wakes close() when the writer has flushed
-  Pacer pacer_;
-  FrameReader reader_;
-  std::deque<std::string> out_;  // framed messages waiting for the writer
+  asio::steady_timer connect_timer_;   // bounds the whole of open()
+  asio::steady_timer ready_timer_;     // wakes open() when ready (or failed)
+  asio::steady_timer writer_timer_;    // wakes the idle writer; paces it otherwise
+  asio::steady_timer flush_timer_;     // wakes close() when the writer has flushed
+  std::unique_ptr<SessionCore> core_;  // null once detached
   bool writer_idle_ = false;
-  bool writing_ = false;
-  RequestTable table_;
 
   enum class Phase { kConnecting, kHandshaking, kStarting, kReady };
   Phase phase_ = Phase::kConnecting;
   bool closing_ = false;
+  bool borrowed_ = false;  // lent by a DetachedSession: close()/abort() keep the connection
+  bool detached_ = false;  // the descriptor and core went back (or elsewhere)
   std::optional<GatewayError> failure_;
 
+  // Copies of the handshake results, valid after detaching too (the handle's getters return
+  // references).
   int server_version_ = 0;
   std::string connection_time_;
   std::vector<std::string> accounts_;
-  bool have_accounts_ = false;
-  int64_t next_order_id_ = 0;
-  bool have_next_id_ = false;
-  bool upstream_connected_ = true;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -185,12 +208,13 @@ awaitable<void> Connection::open() {
                                           std::to_string(lo) + ".." + std::to_string(hi)));
     throw *failure_;
   }
+  core_->server_version = server_version_;
+  core_->connection_time = connection_time_;
   spdlog::debug("gateway {}: server version {}, connection time '{}'", where(), server_version_,
                 connection_time_);
 
   phase_ = Phase::kStarting;
-  asio::co_spawn(ex_, write_loop(self), asio::detached);
-  asio::co_spawn(ex_, read_loop(self), asio::detached);
+  start_loops();
   send(encode_start_api(server_version_, options_.client_id));
 
   while (!failure_ && phase_ != Phase::kReady) {
@@ -204,12 +228,66 @@ awaitable<void> Connection::open() {
                options_.client_id, server_version_, accounts);
 }
 
+void Connection::start_loops() {
+  // From here on every read and write is a non-blocking call made after readiness: stopping the
+  // io_context can never leave a byte half consumed (see session_core.hpp).
+  error_code ec;
+  socket_.non_blocking(true, ec);
+  auto self = shared_from_this();
+  asio::co_spawn(ex_, write_loop(self), asio::detached);
+  asio::co_spawn(ex_, read_loop(self), asio::detached);
+}
+
+void Connection::adopt(DetachedSession& d, int fd, bool v6, std::unique_ptr<SessionCore> core) {
+  (void)d;
+  core_ = std::move(core);
+  borrowed_ = true;
+  server_version_ = core_->server_version;
+  connection_time_ = core_->connection_time;
+  accounts_ = core_->accounts;
+  phase_ = Phase::kReady;
+  error_code ec;
+  socket_.assign(v6 ? tcp::v6() : tcp::v4(), fd, ec);
+  if (ec) {
+    ::close(fd);
+    shut(GatewayError(Kind::kConnectionLost, "cannot adopt the gateway socket: " + ec.message()));
+    return;
+  }
+  // Orphans of earlier jobs may be waited for by this one.
+  table().rearm([this] { return make_wakeup(); });
+  start_loops();
+}
+
+void Connection::detach_into(int& fd, std::unique_ptr<SessionCore>& core) {
+  if (detached_ || !core_) return;
+  detached_ = true;
+  if (!failure_) {
+    core_->abandon_requests(GatewayError(Kind::kCancelled, "the job ended"));
+    error_code ec;
+    fd = socket_.release(ec);  // cancels the reader's and writer's waits; the fd stays open
+    if (ec) {
+      fd = -1;
+      core_->set_failure(GatewayError(Kind::kConnectionLost,
+                                      "cannot release the gateway socket: " + ec.message()));
+    }
+  } else {
+    fd = -1;  // shut() closed it
+    core_->set_failure(*failure_);
+    core_->table().fail_all(*failure_);
+  }
+  core = std::move(core_);
+  connect_timer_.cancel();
+  ready_timer_.cancel();
+  writer_timer_.cancel();
+  flush_timer_.cancel();
+}
+
 awaitable<void> Connection::read_server_version() {
   std::vector<char> buf(kReadChunk);
   for (;;) {
     std::optional<std::string> payload;
     try {
-      payload = reader_.next();
+      payload = core_->reader().next();
     } catch (const CodecError& e) {
       shut(GatewayError(Kind::kProtocol,
                         "gateway sent an invalid handshake answer: " + std::string(e.what())));
@@ -240,7 +318,7 @@ awaitable<void> Connection::read_server_version() {
                         kClientCannotConnect));
       throw *failure_;
     }
-    reader_.append(buf.data(), n);
+    core_->reader().append(buf.data(), n);
   }
 }
 
@@ -261,8 +339,9 @@ void Connection::on_connect_timeout() {
 }
 
 void Connection::check_ready() {
-  if (phase_ == Phase::kStarting && have_accounts_ && have_next_id_) {
+  if (phase_ == Phase::kStarting && core_->ready()) {
     phase_ = Phase::kReady;
+    accounts_ = core_->accounts;
     ready_timer_.cancel();
   }
 }
@@ -272,18 +351,39 @@ void Connection::check_ready() {
 
 awaitable<void> Connection::read_loop(std::shared_ptr<Connection> self) {
   std::vector<char> buf(kReadChunk);
-  process_buffered();  // bytes that arrived together with the server version
-  while (!failure_) {
+  core_->process_buffered();  // bytes that arrived together with the server version
+  after_input();
+  while (!stopped()) {
     error_code ec;
-    auto n = co_await socket_.async_read_some(asio::buffer(buf), redirect(ec));
-    if (failure_) break;
+    co_await socket_.async_wait(tcp::socket::wait_read, redirect(ec));
+    if (stopped()) break;
     if (ec) {
       on_read_error(ec);
       break;
     }
-    reader_.append(buf.data(), n);
-    process_buffered();
+    // Drain what is there (bounded, so the writer gets its turn under a flood).
+    for (int i = 0; i < 16 && !stopped(); ++i) {
+      auto n = socket_.read_some(asio::buffer(buf), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+      if (ec) {
+        on_read_error(ec);
+        co_return;
+      }
+      core_->feed(buf.data(), n);
+      after_input();
+      if (n < buf.size()) break;
+    }
   }
+}
+
+void Connection::after_input() {
+  if (stopped()) return;
+  if (auto& f = core_->failure()) {
+    shut(*f);
+    return;
+  }
+  check_ready();
+  poke_writer();  // the input may have queued cancels
 }
 
 void Connection::on_read_error(const error_code& ec) {
@@ -297,99 +397,21 @@ void Connection::on_read_error(const error_code& ec) {
   }
 }
 
-void Connection::process_buffered() {
-  try {
-    while (!failure_) {
-      auto payload = reader_.next();
-      if (!payload) break;
-      on_message(decode_server_message(server_version_, *payload));
-    }
-  } catch (const CodecError& e) {
-    spdlog::error("gateway {}: undecodable data, closing: {}", where(), e.what());
-    shut(GatewayError(Kind::kProtocol,
-                      "gateway sent data intentq cannot decode: " + std::string(e.what())));
-  }
-}
-
-void Connection::on_message(ServerMessage&& message) {
-  if (auto* m = std::get_if<ManagedAccounts>(&message)) {
-    accounts_ = m->accounts;
-    have_accounts_ = true;
-    check_ready();
-    return;
-  }
-  if (auto* m = std::get_if<NextValidId>(&message)) {
-    next_order_id_ = m->order_id;
-    have_next_id_ = true;
-    check_ready();
-    return;
-  }
-  if (auto* m = std::get_if<ErrorMessage>(&message)) {
-    on_error_message(*m);
-    return;
-  }
-  if (auto* m = std::get_if<UnknownMessage>(&message)) {
-    spdlog::trace("gateway {}: skipping message id {}", where(), m->id);
-    return;
-  }
-  if (!table_.dispatch(message)) {
-    spdlog::debug("gateway {}: unsolicited message (index {}) ignored", where(), message.index());
-    return;
-  }
-  // A subscription whose answer just completed is no longer needed. Cancel it now, before any
-  // other coroutine can start a new one that a late cancel would hit.
-  if (std::holds_alternative<PositionEnd>(message)) {
-    send(encode_cancel_positions(server_version_));
-  } else if (auto* end = std::get_if<AccountSummaryEnd>(&message)) {
-    send(encode_cancel_account_summary(server_version_, end->req_id));
-  }
-}
-
-void Connection::on_error_message(const ErrorMessage& e) {
-  switch (classify_error(e)) {
-    case ErrorClass::kNotice:
-      spdlog::debug("gateway {}: notice {} (id {}): {}", where(), e.code, e.id, e.message);
-      return;
-    case ErrorClass::kConnectivity: {
-      // The gateway's own link to IB: the API socket stays up, requests may go unanswered until
-      // it is back (the caller's deadline covers that). Tracked for upstream_connected().
-      bool up = e.code == 1101 || e.code == 1102;
-      if (e.code == 1100 || e.code == 2110) upstream_connected_ = false;
-      if (up) upstream_connected_ = true;
-      spdlog::warn("gateway {}: connectivity {}: {}", where(), e.code, e.message);
-      if (options_.on_connectivity) options_.on_connectivity(e.code, e.message);
-      return;
-    }
-    case ErrorClass::kClientIdInUse:
-      spdlog::error("gateway {}: clientId {} in use: {}", where(), options_.client_id, e.message);
-      shut(GatewayError(Kind::kRefused,
-                        "clientId " + std::to_string(options_.client_id) +
-                            " is already in use (IB 326): " + e.message,
-                        e.code));
-      return;
-    case ErrorClass::kRequest:
-      if (table_.on_error(e) == 0)
-        spdlog::warn("gateway {}: error {} (id {}) matches no request: {}", where(), e.code, e.id,
-                     e.message);
-      else
-        spdlog::debug("gateway {}: error {} (id {}): {}", where(), e.code, e.id, e.message);
-      return;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Writing
 
 void Connection::send(std::string payload) {
-  if (failure_) return;
-  out_.push_back(frame(payload));
-  if (writer_idle_) writer_timer_.cancel();
+  if (stopped()) return;
+  core_->send(payload);
+  poke_writer();
 }
 
 awaitable<void> Connection::write_loop(std::shared_ptr<Connection> self) {
-  while (!failure_) {
+  while (!stopped()) {
     error_code ec;
-    if (out_.empty()) {
+    auto now = Clock::now();
+    auto due = core_->write_due(now);
+    if (!due) {
       flush_timer_.cancel();  // close() may be waiting for the queue to drain
       writer_idle_ = true;
       writer_timer_.expires_at(Clock::time_point::max());
@@ -397,20 +419,17 @@ awaitable<void> Connection::write_loop(std::shared_ptr<Connection> self) {
       writer_idle_ = false;
       continue;
     }
-    auto now = Clock::now();
-    auto at = pacer_.earliest(now);
-    if (at > now) {
-      writer_timer_.expires_at(at);  // stay under max_messages_per_second
+    if (*due > now) {
+      writer_timer_.expires_at(*due);  // stay under max_messages_per_second
       co_await writer_timer_.async_wait(redirect(ec));
       continue;
     }
-    pacer_.record(now);
-    std::string message = std::move(out_.front());
-    out_.pop_front();
-    writing_ = true;
-    co_await asio::async_write(socket_, asio::buffer(message), redirect(ec));
-    writing_ = false;
-    if (failure_) break;
+    auto bytes = core_->begin_write(now);
+    auto n = socket_.write_some(asio::buffer(bytes.data(), bytes.size()), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      co_await socket_.async_wait(tcp::socket::wait_write, redirect(ec));
+      continue;
+    }
     if (ec) {
       spdlog::warn("gateway {}: write failed: {}", where(), ec.message());
       shut(phase_ == Phase::kReady
@@ -421,6 +440,7 @@ awaitable<void> Connection::write_loop(std::shared_ptr<Connection> self) {
                                   " probably in use (IB 326)"));
       break;
     }
+    core_->wrote(n);
   }
   flush_timer_.cancel();
 }
@@ -429,9 +449,9 @@ awaitable<void> Connection::write_loop(std::shared_ptr<Connection> self) {
 // Closing
 
 void Connection::shut(GatewayError why) {
-  if (failure_) return;
+  if (failure_ || detached_) return;
   failure_ = why;
-  out_.clear();
+  if (core_) core_->set_failure(why);
   error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
@@ -439,21 +459,32 @@ void Connection::shut(GatewayError why) {
   ready_timer_.cancel();
   writer_timer_.cancel();
   flush_timer_.cancel();
-  if (table_.size() > 0)
-    spdlog::debug("gateway {}: failing {} waiting request(s): {}", where(), table_.size(),
+  if (core_ && table().size() > 0)
+    spdlog::debug("gateway {}: failing {} waiting request(s): {}", where(), table().size(),
                   why.what());
-  table_.fail_all(why);
+  if (core_) table().fail_all(why);
+}
+
+void Connection::abandon(const char* why) {
+  if (stopped()) return;
+  core_->abandon_requests(GatewayError(Kind::kCancelled, why));
+  table().rearm([this] { return make_wakeup(); });
+  poke_writer();
 }
 
 awaitable<void> Connection::close() {
   auto self = shared_from_this();
-  if (failure_ || closing_) co_return;  // already closed, or another close() is flushing
-  closing_ = true;                      // no new requests from here on
-  if (table_.positions_open()) send(encode_cancel_positions(server_version_));
-  for (int id : table_.open_account_summaries())
+  if (borrowed_) {  // the connection outlives the job: only its requests end
+    abandon("session closed");
+    co_return;
+  }
+  if (stopped() || closing_) co_return;  // already closed, or another close() is flushing
+  closing_ = true;                       // no new requests from here on
+  if (table().positions_open()) send(encode_cancel_positions(server_version_));
+  for (int id : table().open_account_summaries())
     send(encode_cancel_account_summary(server_version_, id));
   flush_timer_.expires_after(kCloseFlushTimeout);
-  while (!failure_ && (!out_.empty() || writing_)) {
+  while (!stopped() && core_->has_output()) {
     error_code ec;
     co_await flush_timer_.async_wait(redirect(ec));
     if (!ec) break;  // flush deadline passed: close anyway
@@ -466,11 +497,11 @@ awaitable<void> Connection::close() {
 
 void Connection::ensure_usable() const {
   if (failure_) throw *failure_;
-  if (closing_) throw GatewayError(Kind::kCancelled, "session closed");
+  if (closing_ || detached_) throw GatewayError(Kind::kCancelled, "session closed");
 }
 
 std::shared_ptr<PendingRequest> Connection::begin(RequestKind kind) {
-  return table_.add(kind, std::make_shared<asio::steady_timer>(ex_, Clock::time_point::max()));
+  return table().add(kind, make_wakeup());
 }
 
 awaitable<void> Connection::wait(std::shared_ptr<PendingRequest> r, bool until_end) {
@@ -486,7 +517,19 @@ awaitable<std::vector<Position>> Connection::positions() {
   ensure_usable();
   // One positions subscription at a time: position messages carry no request id, so callers
   // that ask while one is on the wire share its answer.
-  auto r = table_.find_active(RequestKind::kPositions);
+  // An earlier job's abandoned positions answer (an orphan) must end first: position messages
+  // carry no id, so its rest would otherwise be taken for ours.
+  std::shared_ptr<PendingRequest> r;
+  for (;;) {
+    ensure_usable();
+    auto active = table().find_active(RequestKind::kPositions);
+    if (active && active->orphan) {
+      co_await wait(active);
+      continue;
+    }
+    r = active;
+    break;
+  }
   if (!r) {
     r = begin(RequestKind::kPositions);
     send(encode_req_positions(server_version_));
@@ -526,7 +569,7 @@ awaitable<std::vector<Fill>> Connection::executions(ExecutionFilter filter) {
           "gateway {}: executions request {}: some commission reports still missing "
           "after {} ms; returning without them",
           where(), r->req_id, kCommissionGrace.count());
-      table_.finish(*r);
+      table().finish(*r);
     }
   }
   rethrow_if_failed(*r);
@@ -538,14 +581,14 @@ awaitable<std::vector<OpenOrderWithStatus>> Connection::open_orders(RequestKind 
   std::shared_ptr<PendingRequest> r;
   for (;;) {
     ensure_usable();
-    auto in_flight = table_.open_orders_in_flight();
+    auto in_flight = table().open_orders_in_flight();
     if (!in_flight) {
       r = begin(kind);
       send(kind == RequestKind::kAllOpenOrders ? encode_req_all_open_orders(server_version_)
                                                : encode_req_open_orders(server_version_));
       break;
     }
-    if (in_flight->kind == kind) {  // same question already on the wire: share its answer
+    if (in_flight->kind == kind && !in_flight->orphan) {  // same question already on the wire
       r = in_flight;
       break;
     }
@@ -584,7 +627,12 @@ awaitable<int64_t> Connection::current_time() {
 class SessionImpl final : public Session {
  public:
   explicit SessionImpl(std::shared_ptr<Connection> c) : c_(std::move(c)) {}
-  ~SessionImpl() override { c_->shut(GatewayError(Kind::kCancelled, "session destroyed")); }
+  ~SessionImpl() override {
+    if (c_->borrowed())
+      c_->abandon("session destroyed");  // the connection belongs to the DetachedSession
+    else
+      c_->shut(GatewayError(Kind::kCancelled, "session destroyed"));
+  }
 
   int server_version() const override { return c_->server_version(); }
   const std::string& connection_time() const override { return c_->connection_time(); }
@@ -612,7 +660,12 @@ class SessionImpl final : public Session {
   awaitable<int64_t> current_time() override { return c_->current_time(); }
 
   awaitable<void> close() override { return c_->close(); }
-  void abort() override { c_->shut(GatewayError(Kind::kCancelled, "session aborted")); }
+  void abort() override {
+    if (c_->borrowed())
+      c_->abandon("session aborted");
+    else
+      c_->shut(GatewayError(Kind::kCancelled, "session aborted"));
+  }
 
  private:
   std::shared_ptr<Connection> c_;
@@ -620,11 +673,117 @@ class SessionImpl final : public Session {
 
 }  // namespace
 
+// ---------------------------------------------------------------------------------------------
+// Detached sessions
+
+DetachedSession::DetachedSession() = default;
+
+DetachedSession::~DetachedSession() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool DetachedSession::usable() const {
+  return fd_ >= 0 && core_ && !core_->failure();
+}
+
+std::optional<GatewayError> DetachedSession::failure() const {
+  if (core_ && core_->failure()) return core_->failure();
+  if (fd_ < 0) return GatewayError(Kind::kConnectionLost, "connection closed");
+  return std::nullopt;
+}
+
+void DetachedSession::close(GatewayError why) {
+  if (core_) {
+    core_->set_failure(why);
+    core_->table().fail_all(why);
+  }
+  if (fd_ >= 0) {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    fd_ = -1;
+  }
+}
+
+void DetachedSession::read_available() {
+  if (!usable()) return;
+  char buf[kReadChunk];
+  for (int i = 0; i < 16; ++i) {  // bounded: the caller's loop has other duties
+    auto n = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
+    if (n == 0) {
+      spdlog::warn("gateway {}: connection closed by the gateway", core_->where());
+      close(GatewayError(Kind::kConnectionLost, "connection lost"));
+      return;
+    }
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+      spdlog::warn("gateway {}: connection lost: {}", core_->where(), std::strerror(errno));
+      close(GatewayError(Kind::kConnectionLost, "connection lost"));
+      return;
+    }
+    core_->feed(buf, static_cast<size_t>(n));
+    if (auto f = core_->failure()) {
+      close(*f);
+      return;
+    }
+    if (static_cast<size_t>(n) < sizeof buf) return;
+  }
+}
+
+void DetachedSession::write_due(std::chrono::steady_clock::time_point now) {
+  while (usable()) {
+    auto due = core_->write_due(now);
+    if (!due || *due > now) return;
+    auto bytes = core_->begin_write(now);
+    auto n = ::send(fd_, bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+      spdlog::warn("gateway {}: write failed: {}", core_->where(), std::strerror(errno));
+      close(GatewayError(Kind::kConnectionLost, "connection lost"));
+      return;
+    }
+    core_->wrote(static_cast<size_t>(n));
+  }
+}
+
+std::optional<std::chrono::steady_clock::time_point> DetachedSession::next_write(
+    std::chrono::steady_clock::time_point now) const {
+  if (!usable()) return std::nullopt;
+  return core_->write_due(now);
+}
+
 awaitable<std::shared_ptr<Session>> Session::connect(SessionOptions options) {
   auto ex = co_await asio::this_coro::executor;
   auto connection = std::make_shared<Connection>(ex, std::move(options));
   co_await connection->open();
   co_return std::make_shared<SessionImpl>(std::move(connection));
+}
+
+awaitable<std::unique_ptr<DetachedSession>> Session::connect_detached(SessionOptions options) {
+  auto ex = co_await asio::this_coro::executor;
+  auto connection = std::make_shared<Connection>(ex, options);
+  co_await connection->open();
+  auto detached = std::make_unique<DetachedSession>();
+  detached->v6_ = connection->v6();
+  connection->detach_into(detached->fd_, detached->core_);
+  if (!detached->core_) throw GatewayError(Kind::kConnectionLost, "connection lost");
+  co_return detached;
+}
+
+std::shared_ptr<Session> Session::attach(asio::any_io_executor executor,
+                                         DetachedSession& detached) {
+  if (!detached.usable() || detached.attached_)
+    throw GatewayError(Kind::kConnectionLost, "the gateway session is not available");
+  auto connection = std::make_shared<Connection>(executor, detached.core_->options());
+  int fd = std::exchange(detached.fd_, -1);
+  connection->adopt(detached, fd, detached.v6_, std::move(detached.core_));
+  detached.attached_ = connection;
+  return std::make_shared<SessionImpl>(std::move(connection));
+}
+
+void Session::reclaim(DetachedSession& detached) {
+  auto held = std::move(detached.attached_);
+  if (!held) return;
+  static_cast<Connection*>(held.get())->detach_into(detached.fd_, detached.core_);
 }
 
 }  // namespace intentq::gw

@@ -33,6 +33,7 @@ struct GatewayError : std::runtime_error {
     kConnectionLost,  // socket EOF / reset while requests were outstanding
     kProtocol,        // the gateway sent something we cannot decode
     kCancelled,       // the session was closed while the request waited
+    kTooLarge,        // the answer passed the per-request row or byte bound
   };
   GatewayError(Kind k, std::string msg, int code = 0)
       : std::runtime_error(std::move(msg)), kind(k), ib_code(code) {}
@@ -48,6 +49,9 @@ struct SessionOptions {
   int min_version = kMinServerVersion;
   int max_version = kMaxServerVersion;
   double max_messages_per_second = 45;  // IB allows 50; stay under it
+  // Bounds on one request's answer; past them the request fails with kTooLarge.
+  size_t max_rows_per_request = 100000;
+  size_t max_bytes_per_request = 64 * 1024 * 1024;
   // Called on IB's connectivity reports (1100 lost, 1101/1102 restored, 1300 port changed, 2110)
   // with the code and text; the session also logs them and tracks upstream_connected().
   std::function<void(int code, const std::string& message)> on_connectivity;
@@ -63,11 +67,63 @@ struct OpenOrderWithStatus {  // openOrder merged with the latest orderStatus fo
   std::optional<OrderStatus> status;
 };
 
+class SessionCore;
+class Session;
+
+// A connected, ready session that no io_context owns: the socket's file descriptor plus its
+// SessionCore (session_core.hpp). The worker keeps one for its whole life (persistent mode) and
+// lends it to each job: Session::attach() wraps it for the job's io_context, Session::reclaim()
+// takes it back (also after the job's context was stopped at a deadline). Not thread-safe: one
+// thread uses it at a time (the worker hands it over by starting and joining the job thread).
+class DetachedSession {
+ public:
+  DetachedSession();
+  ~DetachedSession();  // closes the descriptor
+  DetachedSession(const DetachedSession&) = delete;
+  DetachedSession& operator=(const DetachedSession&) = delete;
+
+  // True while the connection is usable: descriptor open, no failure recorded.
+  bool usable() const;
+  // Why it is not (nullopt while usable).
+  std::optional<GatewayError> failure() const;
+  int fd() const { return fd_; }
+  SessionCore& core() { return *core_; }
+  const SessionCore& core() const { return *core_; }
+  // Closes the descriptor (failure = `why` unless one was recorded).
+  void close(GatewayError why);
+
+  // Between jobs, for a poll loop on fd(): reads what is there (bounded per call) and writes
+  // what is queued and due. Both detect EOF and errors (usable() turns false).
+  void read_available();
+  void write_due(std::chrono::steady_clock::time_point now);
+  // When the next queued message may go (nullopt: nothing queued).
+  std::optional<std::chrono::steady_clock::time_point> next_write(
+      std::chrono::steady_clock::time_point now) const;
+
+ private:
+  friend class Session;
+  friend struct SessionAccess;
+  int fd_ = -1;
+  bool v6_ = false;
+  std::unique_ptr<SessionCore> core_;
+  std::shared_ptr<void> attached_;  // the job's Connection while one holds it
+};
+
 class Session {
  public:
   // Connects, handshakes and waits until ready. Throws GatewayError (kUnreachable, kRefused,
   // kProtocol, kConnectionLost).
   static awaitable<std::shared_ptr<Session>> connect(SessionOptions options);
+  // Connects like connect() and returns the ready session detached from this io_context.
+  static awaitable<std::unique_ptr<DetachedSession>> connect_detached(SessionOptions options);
+  // Lends `detached` to the caller's io_context until reclaim(). In this mode close() and abort()
+  // end only this borrower's requests (abandoned: see RequestTable::abandon_all); the connection
+  // stays open. `detached` must be usable and not attached.
+  static std::shared_ptr<Session> attach(asio::any_io_executor executor, DetachedSession& detached);
+  // Takes the session back from its borrower (no-op if not attached). Safe after the borrower's
+  // io_context was stopped, before it is destroyed: waiting requests are abandoned, the
+  // descriptor and the core return to `detached`.
+  static void reclaim(DetachedSession& detached);
 
   virtual ~Session() = default;
 

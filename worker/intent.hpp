@@ -19,6 +19,10 @@
 #include "common/asio.hpp"
 #include "common/errors.hpp"
 
+namespace intentq::gw {
+class DetachedSession;
+}
+
 namespace intentq {
 
 // How the worker reaches IB Gateway (or intentq-gwsim); from the command line.
@@ -27,6 +31,10 @@ struct GatewayConfig {
   uint16_t port = 4002;
   int client_id = 1;
   std::chrono::milliseconds connect_timeout{5000};
+  int msg_rate = 45;  // messages per second this worker's session may send (--gateway-msg-rate)
+  size_t max_rows_per_request = 100000;             // --gateway-max-rows
+  size_t max_bytes_per_request = 64 * 1024 * 1024;  // --gateway-max-bytes
+  bool sequential_fetch = false;  // --fetch-mode sequential: an intent's fetches one at a time
 };
 
 // Thrown by an intent to end its job with an error reply.
@@ -48,6 +56,8 @@ struct JobContext {
   nlohmann::json params;  // the request's params map (never null; {} when absent)
   std::chrono::steady_clock::time_point deadline;
   GatewayConfig gateway;
+  // Persistent mode: the worker's gateway session, lent for this job (null: per-job session).
+  gw::DetachedSession* session = nullptr;
   // Intents add their own entries ("connect", one per fetch) in milliseconds.
   nlohmann::json timings_ms = nlohmann::json::object();
 };
@@ -56,6 +66,10 @@ struct IntentInfo {
   std::string name;
   bool retryable = true;  // read-only intents are; order placement will not be
   std::function<awaitable<nlohmann::json>(JobContext&)> run;
+  // Messages one job sends to the gateway on a persistent session, cancels included (READY's
+  // @cost; docs/gateway.md). -1: the intent needs no gateway (echo).
+  int gateway_cost = -1;
+  bool uses_gateway() const { return gateway_cost >= 0; }
 };
 
 // Every intent this worker implements (echo, summary, positions, ...).

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/asio.hpp"
+#include "gateway/session.hpp"
 
 namespace intentq {
 namespace {
@@ -71,6 +72,9 @@ JobReply run_job(const IntentInfo& intent, JobContext job, uint64_t queued_ms,
         failure = std::current_exception();
       }
     }
+    // A lent gateway session goes back to the worker before the context (and with it the job's
+    // half-finished coroutines) is destroyed: its requests are abandoned, the socket survives.
+    if (job.session) gw::Session::reclaim(*job.session);
   }
 
   if (end == End::kTimeout) {

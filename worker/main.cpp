@@ -2,7 +2,9 @@
 //
 //   intentq-worker --broker tcp://127.0.0.1:5556 [--client-id N | --client-id-base N]
 //                  [--gateway HOST:PORT] [--gateway-timeout-ms 5000] [--heartbeat-ms 1000]
-//                  [--liveness 3] [--log-level L]
+//                  [--liveness 3] [--log-level L] [--gateway-session persistent|per-job]
+//                  [--gateway-id ID] [--gateway-msg-rate 45] [--fetch-mode parallel|sequential]
+//                  [--max-message-bytes N] [--gateway-max-rows N] [--gateway-max-bytes N]
 //
 // clientId: --client-id wins; otherwise, under systemd as intentq-worker@N, the instance number N
 // (from INTENTQ_INSTANCE, which the unit sets to %i, or from a program name such as
@@ -64,6 +66,37 @@ int main(int argc, char** argv) {
                  "bounds it too")
       ->check(CLI::Range(50, 600000))
       ->capture_default_str();
+  std::string session_mode = "persistent";
+  app.add_option("--gateway-session", session_mode,
+                 "persistent: one gateway session for the worker's life, lent to each job; "
+                 "per-job: a new session per job")
+      ->check(CLI::IsMember({"persistent", "per-job"}))
+      ->capture_default_str();
+  app.add_option("--gateway-id", options.gateway_id,
+                 "name of the gateway for the broker's budget and routing (default HOST:PORT)");
+  app.add_option("--gateway-msg-rate", options.gateway.msg_rate,
+                 "the gateway's message budget per second (announced to the broker; this "
+                 "worker's own pacer never exceeds it either)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  std::string fetch_mode = "parallel";
+  app.add_option("--fetch-mode", fetch_mode,
+                 "parallel: an intent's fetches at once; sequential: one after another")
+      ->check(CLI::IsMember({"parallel", "sequential"}))
+      ->capture_default_str();
+  app.add_option("--max-message-bytes", options.max_message_bytes,
+                 "largest reply body sent to the broker (keep it at or below the broker's "
+                 "--max-message-bytes); larger results are answered RESULT_TOO_LARGE")
+      ->check(CLI::Range(int64_t{1024}, int64_t{1} << 31))
+      ->capture_default_str();
+  app.add_option("--gateway-max-rows", options.gateway.max_rows_per_request,
+                 "rows one gateway request may return before it fails (GATEWAY_ERROR)")
+      ->check(CLI::Range(size_t{1}, size_t{100000000}))
+      ->capture_default_str();
+  app.add_option("--gateway-max-bytes", options.gateway.max_bytes_per_request,
+                 "bytes one gateway request's answer may take before it fails (GATEWAY_ERROR)")
+      ->check(CLI::Range(size_t{1024}, size_t{1} << 34))
+      ->capture_default_str();
   app.add_option("--heartbeat-ms", heartbeat_ms, "MDP heartbeat interval")
       ->check(CLI::Range(50, 60000))
       ->capture_default_str();
@@ -81,6 +114,11 @@ int main(int argc, char** argv) {
     options.gateway.connect_timeout = std::chrono::milliseconds(connect_timeout_ms);
     if (!gateway.empty()) intentq::parse_gateway(gateway, options.gateway);
     options.curve = curve_options.load();
+    options.session_mode = session_mode == "per-job" ? intentq::SessionMode::kPerJob
+                                                     : intentq::SessionMode::kPersistent;
+    options.gateway.sequential_fetch = fetch_mode == "sequential";
+    if (options.gateway_id.empty())
+      options.gateway_id = options.gateway.host + ":" + std::to_string(options.gateway.port);
     const char* instance_env = std::getenv("INTENTQ_INSTANCE");
     auto instance = intentq::instance_number(
         instance_env ? std::optional<std::string_view>(instance_env) : std::nullopt, argv[0]);
@@ -112,8 +150,9 @@ int main(int argc, char** argv) {
   }
 
   try {
-    spdlog::info("clientId {} gateway {}:{}", options.gateway.client_id, options.gateway.host,
-                 options.gateway.port);
+    spdlog::info("clientId {} gateway {}:{} ({} session)", options.gateway.client_id,
+                 options.gateway.host, options.gateway.port,
+                 options.session_mode == intentq::SessionMode::kPerJob ? "per-job" : "persistent");
     intentq::WorkerLoop loop(options, intentq::intent_catalog(), worker_name());
     int code = loop.run(stop_fd, [&] {
       std::cout << "intentq-worker ready broker=" << options.broker << " intents=" << intent_names()

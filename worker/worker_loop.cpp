@@ -9,6 +9,8 @@
 
 #include "common/envelope.hpp"
 #include "common/mdp.hpp"
+#include "gateway/session.hpp"
+#include "worker/intents/gateway_job.hpp"
 
 namespace intentq {
 namespace {
@@ -32,7 +34,15 @@ WorkerLoop::WorkerLoop(WorkerOptions options, const std::vector<IntentInfo>& cat
     : options_(std::move(options)),
       catalog_(catalog),
       worker_name_(std::move(worker_name)),
-      backoff_(options_.reconnect_min) {}
+      backoff_(options_.reconnect_min) {
+  if (options_.session_mode == SessionMode::kPersistent) {
+    GatewayLink::Options link;
+    link.session = intents::session_options_for(options_.gateway);
+    link.reconnect_min = options_.gateway_reconnect_min;
+    link.reconnect_max = options_.gateway_reconnect_max;
+    link_ = std::make_unique<GatewayLink>(std::move(link));
+  }
+}
 
 WorkerLoop::~WorkerLoop() {
   disconnect_socket();
@@ -59,16 +69,76 @@ void WorkerLoop::connect() {
   ready.push_back(frame(""));
   ready.push_back(frame(mdp::kWorker));
   ready.push_back(frame(std::string(1, static_cast<char>(mdp::Command::kReady))));
-  for (const auto& intent : catalog_) ready.push_back(frame(intent.name));
+  append_ready(ready);
+  size_t frames = ready.size();
+  send(ready);
+  last_heard_ = Clock::now();  // give the broker a full liveness window to answer
+  spdlog::info("connected to broker {} and sent READY ({} frames, gateway session {})",
+               options_.broker, frames,
+               !link_        ? "per-job"
+               : link_->up() ? "up"
+                             : "down");
+}
+
+void WorkerLoop::append_ready(Frames& ready) {
+  // Per-job sessions are opened by each job: the worker offers its gateway intents always.
+  const bool session_up = !link_ || link_->up();
+  if (link_) link_->take_change();  // this READY reports the current state
+  auto offered = [&](const IntentInfo& intent) { return session_up || !intent.uses_gateway(); };
+  for (const auto& intent : catalog_)
+    if (offered(intent)) ready.push_back(frame(intent.name));
   ready.push_back(frame(mdp::kOptIntentq));
   ready.push_back(
       frame(std::string(mdp::kOptHeartbeat) + std::to_string(options_.heartbeat.count())));
   for (const auto& intent : catalog_)
-    if (!intent.retryable) ready.push_back(frame(std::string(mdp::kOptNonRetryable) + intent.name));
-  send(ready);
-  last_heard_ = Clock::now();  // give the broker a full liveness window to answer
-  spdlog::info("connected to broker {} and sent READY ({} intents)", options_.broker,
-               catalog_.size());
+    if (!intent.retryable && offered(intent))
+      ready.push_back(frame(std::string(mdp::kOptNonRetryable) + intent.name));
+
+  // Gateway session, budget and routing (CONTRACT; docs/protocol.md "READY options").
+  ready.push_back(frame("@gateway=" + options_.gateway_id));
+  ready.push_back(frame(std::string("@session=") + (session_up ? "up" : "down")));
+  ready.push_back(frame("@budget=" + std::to_string(options_.gateway.msg_rate)));
+  if (session_up) {
+    // A per-job session adds startApi to every job.
+    const int extra = link_ ? 0 : 1;
+    for (const auto& intent : catalog_)
+      if (intent.uses_gateway())
+        ready.push_back(
+            frame("@cost=" + intent.name + ":" + std::to_string(intent.gateway_cost + extra)));
+  }
+  if (link_ && link_->up()) {
+    // At most 1024 bytes per frame: a long account list goes out in several @accounts frames.
+    constexpr size_t kMaxFrame = 1024;
+    const std::string prefix = "@accounts=";
+    std::string list;
+    for (const auto& account : link_->accounts()) {
+      if (account.empty() || prefix.size() + account.size() > kMaxFrame) continue;
+      if (!list.empty() && prefix.size() + list.size() + 1 + account.size() > kMaxFrame) {
+        ready.push_back(frame(prefix + list));
+        list.clear();
+      }
+      list += (list.empty() ? "" : ",") + account;
+    }
+    if (!list.empty()) ready.push_back(frame(prefix + list));
+  }
+  ready.push_back(frame("@client-id=" + std::to_string(options_.gateway.client_id)));
+  if (link_) {
+    ready.push_back(frame("@reconnects=" + std::to_string(link_->reconnects())));
+    if (link_->up())
+      ready.push_back(
+          frame("@session-age-ms=" + std::to_string(link_->session_age_ms(Clock::now()))));
+  }
+}
+
+void WorkerLoop::reregister() {
+  spdlog::info("gateway session {}: registering again with the broker",
+               link_->up() ? "up" : "down");
+  if (socket_) {
+    send_command(static_cast<unsigned char>(mdp::Command::kDisconnect));
+    // Let the DISCONNECT reach the broker before its socket closes (connect() closes it).
+    socket_->set(zmq::sockopt::linger, 1000);
+  }
+  connect();
 }
 
 void WorkerLoop::disconnect_socket() {
@@ -209,7 +279,20 @@ void WorkerLoop::on_request(Frames& frames) {
   }
 
   auto now = Clock::now();
+  gw::DetachedSession* session = nullptr;
+  if (link_ && intent->uses_gateway()) {
+    // The broker may have dispatched this before it saw our READY with @session=down.
+    session = link_->lend();
+    if (!session) {
+      reply_now(std::move(route),
+                make_error_reply(id, service, ErrorCode::kGatewayUnreachable,
+                                 "gateway " + options_.gateway_id +
+                                     " unreachable: the worker's session is down (reconnecting)"));
+      return;
+    }
+  }
   JobContext job;
+  job.session = session;
   job.id = id;
   job.intent = service;
   job.params = request.params.is_null() ? nlohmann::json::object() : std::move(request.params);
@@ -228,6 +311,7 @@ void WorkerLoop::on_request(Frames& frames) {
 void WorkerLoop::finish_job() {
   auto reply = job_.collect();
   if (!reply) return;
+  if (link_) link_->returned(Clock::now());
   spdlog::debug("job {} end status={} run_ms={}", reply->id, reply->ok ? "ok" : "error",
                 reply->timings_ms.value("run", uint64_t{0}));
   if (job_generation_ != generation_ || !socket_) {
@@ -249,7 +333,21 @@ void WorkerLoop::reply_now(Frames route, const JobReply& reply) {
   frames.push_back(frame(std::string(1, static_cast<char>(mdp::Command::kReply))));
   for (auto& r : route) frames.push_back(std::move(r));
   frames.push_back(frame(""));
-  frames.push_back(frame(encode_reply(reply)));
+  auto body = encode_reply(reply);
+  if (static_cast<int64_t>(body.size()) > options_.max_message_bytes) {
+    // libzmq on the broker drops a connection that sends a frame over its ZMQ_MAXMSGSIZE: answer
+    // a small error instead of knocking this worker offline.
+    spdlog::warn("job {}: reply of {} bytes exceeds --max-message-bytes {}; answering {}", reply.id,
+                 body.size(), options_.max_message_bytes, to_string(ErrorCode::kResultTooLarge));
+    auto error = make_error_reply(
+        reply.id, reply.intent, ErrorCode::kResultTooLarge,
+        "the result is " + std::to_string(body.size()) + " bytes encoded; the limit is " +
+            std::to_string(options_.max_message_bytes) + " (--max-message-bytes)");
+    error.worker = reply.worker;
+    error.timings_ms = reply.timings_ms;
+    body = encode_reply(error);
+  }
+  frames.push_back(frame(body));
   if (!reply.ok && reply.error)
     spdlog::debug("job {} answered {}: {}", reply.id, to_string(reply.error->code),
                   reply.error->message);
@@ -257,6 +355,8 @@ void WorkerLoop::reply_now(Frames route, const JobReply& reply) {
 }
 
 int WorkerLoop::run(int stop_fd, const std::function<void()>& on_ready) {
+  // The first READY says whether the gateway session is up: try it once before registering.
+  if (link_) link_->connect_now();
   connect();
   if (on_ready) on_ready();
   bool stopping = false;
@@ -277,12 +377,28 @@ int WorkerLoop::run(int stop_fd, const std::function<void()>& on_ready) {
     if (socket_) next = std::min({next, last_sent_ + options_.heartbeat, last_heard_ + liveness});
     // While a job runs, a due reconnect waits for the job's eventfd, which wakes the poll.
     if (reconnect_at_ && !job_.busy()) next = std::min(next, std::max(*reconnect_at_, now));
+    if (link_) next = std::min(next, link_->next_wakeup(now));
     auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(next - now) + 1ms;
 
     std::vector<zmq::pollitem_t> items;
     items.push_back({nullptr, job_.notify_fd(), ZMQ_POLLIN, 0});
     items.push_back({nullptr, stop_fd, ZMQ_POLLIN, 0});
-    if (socket_) items.push_back({socket_->handle(), 0, ZMQ_POLLIN, 0});
+    size_t socket_item = 0, link_item = 0;
+    if (socket_) {
+      socket_item = items.size();
+      items.push_back({socket_->handle(), 0, ZMQ_POLLIN, 0});
+    }
+    if (link_) {
+      // The connect thread's completion, and between jobs the session itself: whatever the
+      // gateway sends unasked is read (and dropped) at once, EOF is noticed at once.
+      items.push_back({nullptr, link_->connect_fd(), ZMQ_POLLIN, 0});
+      if (int fd = link_->session_fd(); fd >= 0) {
+        link_item = items.size();
+        short events = ZMQ_POLLIN;
+        if (link_->wants_write(now)) events |= ZMQ_POLLOUT;
+        items.push_back({nullptr, fd, events, 0});
+      }
+    }
     zmq::poll(items.data(), items.size(), timeout);
 
     if (items[1].revents & ZMQ_POLLIN) {
@@ -298,7 +414,13 @@ int WorkerLoop::run(int stop_fd, const std::function<void()>& on_ready) {
       (void)!::read(stop_fd, buf, sizeof buf);
     }
     if (items[0].revents & ZMQ_POLLIN) finish_job();
-    if (items.size() > 2 && (items[2].revents & ZMQ_POLLIN)) receive_all();
+    if (link_) {
+      link_->service(link_item && (items[link_item].revents & (ZMQ_POLLIN | ZMQ_POLLERR)),
+                     Clock::now());
+      // Only between jobs: READY promises the broker an idle worker.
+      if (!job_.busy() && !stopping && socket_ && link_->take_change()) reregister();
+    }
+    if (socket_item && socket_ && (items[socket_item].revents & ZMQ_POLLIN)) receive_all();
   }
 
   if (socket_) {

@@ -7,6 +7,11 @@
 // "@heartbeat=<ms>" and "@nonretryable=<name>" for intents that must not run twice. A REQUEST
 // names its service in an extra frame after the empty delimiter; a REQUEST without it is accepted
 // when its envelope carries an "intent" key. Replies keep RFC 7's shape.
+//
+// Gateway session (docs/gateway.md): persistent by default (a GatewayLink, lent to each gateway
+// job); READY then also carries @gateway, @session, @budget, @cost, @accounts, @client-id,
+// @reconnects and @session-age-ms, and while the session is down it lists only the intents that
+// need no gateway. A reply larger than --max-message-bytes is answered RESULT_TOO_LARGE instead.
 #pragma once
 
 #include <chrono>
@@ -17,6 +22,7 @@
 
 #include <zmq.hpp>
 
+#include "worker/gateway_link.hpp"
 #include "worker/intent.hpp"
 #include "worker/job_runner.hpp"
 #include "worker/worker_options.hpp"
@@ -43,6 +49,10 @@ class WorkerLoop {
   using Frames = std::vector<zmq::message_t>;
 
   void connect();
+  // READY's service names and options for the gateway session's current state (CONTRACT).
+  void append_ready(Frames& ready);
+  // Session up/down or new accounts: DISCONNECT, a new socket, a fresh READY (between jobs).
+  void reregister();
   void disconnect_socket();
   void schedule_reconnect(bool immediately);
   void send(Frames& frames);
@@ -60,6 +70,7 @@ class WorkerLoop {
   zmq::context_t context_{1};
   std::unique_ptr<zmq::socket_t> socket_;
   JobThread job_;
+  std::unique_ptr<GatewayLink> link_;  // persistent mode only
 
   uint64_t generation_ = 0;      // incremented per socket; a reply goes only to its own socket
   uint64_t job_generation_ = 0;  // socket generation the running job came from

@@ -14,9 +14,20 @@ namespace intentq {
 
 inline constexpr std::string_view kDefaultWorkerBroker = "tcp://127.0.0.1:5556";
 
+// Largest reply body the worker sends; mirrors the broker's --max-message-bytes default (a frame
+// above the broker's ZMQ_MAXMSGSIZE makes libzmq drop the worker's connection).
+inline constexpr int64_t kDefaultMaxMessageBytes = 4 * 1024 * 1024;
+
+enum class SessionMode { kPersistent, kPerJob };
+
 struct WorkerOptions {
   std::string broker{kDefaultWorkerBroker};
   GatewayConfig gateway;
+  SessionMode session_mode = SessionMode::kPersistent;  // --gateway-session
+  std::string gateway_id;                               // --gateway-id; default HOST:PORT
+  std::chrono::milliseconds gateway_reconnect_min{250};
+  std::chrono::milliseconds gateway_reconnect_max{30000};
+  int64_t max_message_bytes = kDefaultMaxMessageBytes;  // --max-message-bytes
   std::chrono::milliseconds heartbeat{1000};
   int liveness = 3;  // heartbeats missed before the broker counts as gone
   std::chrono::milliseconds reconnect_min{1000};

@@ -1,5 +1,7 @@
 #include "tests/integration/e2e_cluster.hpp"
 
+#include <algorithm>
+
 #include <sys/wait.h>
 
 #include <regex>
@@ -42,6 +44,12 @@ std::unique_ptr<Process> start_worker(const std::string& backend, int heartbeat_
                                 "--log-level",
                                 log_level};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  // A worker without a gateway (the echo tests): per-job sessions, so it does not keep trying to
+  // reach a gateway that is not there (reconnect threads would disturb the fd/thread counts).
+  if (std::find(extra_args.begin(), extra_args.end(), "--gateway") == extra_args.end()) {
+    argv.push_back("--gateway-session");
+    argv.push_back("per-job");
+  }
   auto worker = std::make_unique<Process>(argv);
   worker->expect_line(
       std::regex("intentq-worker ready broker=" + regex_escape(backend) + " intents=\\S*echo"),

@@ -50,10 +50,12 @@ uint16_t free_port() {
 }
 
 std::unique_ptr<Process> start_gateway_worker(const Broker& broker, const std::string& gateway,
-                                              int client_id) {
-  // "warn": per-job info lines would fill the output pipe over a long test (see Sim).
-  return e2e::start_worker(broker.endpoints.backend, 1000, 3, "warn",
-                           {"--gateway", gateway, "--client-id", std::to_string(client_id)});
+                                              int client_id, std::vector<std::string> extra_args,
+                                              const std::string& log_level) {
+  // "warn" by default: per-job lines are noise over a long test.
+  std::vector<std::string> args{"--gateway", gateway, "--client-id", std::to_string(client_id)};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  return e2e::start_worker(broker.endpoints.backend, 1000, 3, log_level, std::move(args));
 }
 
 JobReply run(const Broker& broker, const std::string& intent, nlohmann::json params,

@@ -37,9 +37,12 @@ struct Sim {
 // A loopback port nothing listens on (bound and released at once).
 uint16_t free_port();
 
-// A worker of `broker` that talks to the gateway at `gateway` with `client_id`.
+// A worker of `broker` that talks to the gateway at `gateway` with `client_id` (persistent
+// session unless `extra_args` say otherwise).
 std::unique_ptr<Process> start_gateway_worker(const Broker& broker, const std::string& gateway,
-                                              int client_id);
+                                              int client_id,
+                                              std::vector<std::string> extra_args = {},
+                                              const std::string& log_level = "warn");
 
 // Submits one job on a fresh client socket and waits for the reply (throws after `timeout`).
 JobReply run(const Broker& broker, const std::string& intent, nlohmann::json params = {},

@@ -37,7 +37,8 @@ void expect_then_recover(const Broker& broker, FaultyGateway& gateway, const std
 TEST(IntentsFaults, GatewayDownIsUnreachableWithinTheConnectTimeout) {
   uint16_t port = free_port();
   Broker broker;
-  auto worker = start_gateway_worker(broker, "127.0.0.1:" + std::to_string(port), 21);
+  auto worker = start_gateway_worker(broker, "127.0.0.1:" + std::to_string(port), 21,
+                                     {"--gateway-session", "per-job"});
   e2e::wait_for_service(broker.endpoints.frontend, "current_time");
 
   auto start = Clock::now();
@@ -56,7 +57,7 @@ TEST(IntentsFaults, GatewayDownIsUnreachableWithinTheConnectTimeout) {
 TEST(IntentsFaults, ClientIdInUseIsRefusedWith326) {
   Sim sim({"--log-level", "info"});  // its "closed" line tells when clientId 42 is free again
   Broker broker;
-  auto worker = start_gateway_worker(broker, sim.address(), 42);
+  auto worker = start_gateway_worker(broker, sim.address(), 42, {"--gateway-session", "per-job"});
   e2e::wait_for_service(broker.endpoints.frontend, "positions");
 
   // Another API client already holds clientId 42.
@@ -90,7 +91,8 @@ TEST(IntentsFaults, ClientIdInUseIsRefusedWith326) {
 TEST(IntentsFaults, CloseMidAnswerIsConnectionLost) {
   FaultyGateway gateway("close-mid-answer");
   Broker broker;
-  auto worker = start_gateway_worker(broker, gateway.sim.address(), 22);
+  auto worker =
+      start_gateway_worker(broker, gateway.sim.address(), 22, {"--gateway-session", "per-job"});
   e2e::wait_for_service(broker.endpoints.frontend, "summary");
   expect_then_recover(broker, gateway, "summary", ErrorCode::kGatewayError, "connection lost");
 }
@@ -98,7 +100,8 @@ TEST(IntentsFaults, CloseMidAnswerIsConnectionLost) {
 TEST(IntentsFaults, GarbageIsAProtocolError) {
   FaultyGateway gateway("garbage");
   Broker broker;
-  auto worker = start_gateway_worker(broker, gateway.sim.address(), 23);
+  auto worker =
+      start_gateway_worker(broker, gateway.sim.address(), 23, {"--gateway-session", "per-job"});
   e2e::wait_for_service(broker.endpoints.frontend, "summary");
   expect_then_recover(broker, gateway, "summary", ErrorCode::kGatewayError, "protocol");
 }
@@ -106,7 +109,8 @@ TEST(IntentsFaults, GarbageIsAProtocolError) {
 TEST(IntentsFaults, CloseAfterHandshakeIsRefused) {
   FaultyGateway gateway("close-after-handshake");
   Broker broker;
-  auto worker = start_gateway_worker(broker, gateway.sim.address(), 24);
+  auto worker =
+      start_gateway_worker(broker, gateway.sim.address(), 24, {"--gateway-session", "per-job"});
   e2e::wait_for_service(broker.endpoints.frontend, "positions");
   expect_then_recover(broker, gateway, "positions", ErrorCode::kGatewayRefused, "refused");
 }
@@ -114,7 +118,8 @@ TEST(IntentsFaults, CloseAfterHandshakeIsRefused) {
 TEST(IntentsFaults, SilentGatewayTimesOutAtTheDeadline) {
   FaultyGateway gateway("silence");
   Broker broker;
-  auto worker = start_gateway_worker(broker, gateway.sim.address(), 25);
+  auto worker =
+      start_gateway_worker(broker, gateway.sim.address(), 25, {"--gateway-session", "per-job"});
   e2e::wait_for_service(broker.endpoints.frontend, "summary");
 
   auto start = Clock::now();

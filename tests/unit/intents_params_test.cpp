@@ -278,3 +278,25 @@ TEST(IntentsParams, AccountMustBeManaged) {
 
 }  // namespace
 }  // namespace intentq::intents
+
+namespace intentq::intents {
+namespace {
+
+// Issue 7 defect 9: a NUL byte would split a TWS field; it is the client's mistake, not INTERNAL.
+TEST(IntentsParams, NulByteInAStringIsABadRequestNamingTheField) {
+  std::string symbol("AA\0PL", 5);
+  expect_bad_request(
+      [&] {
+        parse_contract_params(job("contract_details", {{"symbol", symbol}, {"sec_type", "STK"}}));
+      },
+      {"symbol", "NUL"});
+  expect_bad_request(
+      [&] {
+        parse_account_summary_params(
+            job("account_summary", {{"tags", {"NetLiquidation", symbol}}}));
+      },
+      {"tags", "NUL"});
+}
+
+}  // namespace
+}  // namespace intentq::intents

@@ -322,5 +322,73 @@ TEST(SessionRequestTable, RequestIdsAreUniqueAndOnlyForKindsThatCarryThem) {
   EXPECT_EQ(t.add(RequestKind::kAllOpenOrders)->req_id, -1);
 }
 
+// Persistent sessions: a job that ends with requests on the wire leaves orphans for the id-less
+// ones, which swallow the rest of their answer; id requests are forgotten (late answers match
+// nothing) and account summaries come back for a cancel.
+TEST(SessionRequestTable, AbandonedRequestsNeverReachTheNextJob) {
+  RequestTable t;
+  auto positions = t.add(RequestKind::kPositions);
+  auto summary = t.add(RequestKind::kAccountSummary);
+  auto fills = t.add(RequestKind::kExecutions);
+  ASSERT_TRUE(t.dispatch(PositionMsg{position("DU1", "AAPL", 1)}));
+  auto now = std::chrono::steady_clock::now();
+  auto cancels = t.abandon_all(GatewayError(Kind::kCancelled, "job ended"), now);
+  EXPECT_EQ(cancels, std::vector<int>{summary->req_id});
+  for (auto& r : {positions, summary, fills}) {
+    EXPECT_TRUE(r->done());
+    ASSERT_TRUE(r->error);
+    EXPECT_EQ(r->error->kind, Kind::kCancelled);
+  }
+  EXPECT_EQ(t.size(), 1u);  // the positions orphan
+  EXPECT_EQ(t.oldest_orphan(), now);
+  EXPECT_EQ(t.find_joinable(RequestKind::kPositions), nullptr);
+
+  // The next job's request waits for the orphan (the session does that); the orphan takes the
+  // rest of the old answer and keeps none of it.
+  EXPECT_TRUE(t.dispatch(PositionMsg{position("DU1", "MSFT", 2)}));
+  EXPECT_TRUE(t.dispatch(PositionEnd{}));
+  EXPECT_EQ(t.size(), 0u);
+  EXPECT_FALSE(t.oldest_orphan());
+  // Late answers to the forgotten id requests match nothing.
+  EXPECT_FALSE(t.dispatch(AccountSummaryEnd{summary->req_id}));
+  EXPECT_FALSE(t.dispatch(ExecDetailsEnd{fills->req_id}));
+
+  auto next = t.add(RequestKind::kPositions);
+  ASSERT_TRUE(t.dispatch(PositionMsg{position("DU1", "IBM", 3)}));
+  ASSERT_TRUE(t.dispatch(PositionEnd{}));
+  ASSERT_TRUE(next->done());
+  ASSERT_EQ(next->positions.size(), 1u);
+  EXPECT_EQ(next->positions[0].contract.symbol, "IBM");
+}
+
+// Issue 7 defect 8: a gateway that answers without end fails the request at the bound, and the
+// rest of that answer is swallowed (stored nowhere).
+TEST(SessionRequestTable, AnswersPastTheRowOrByteBoundFailTheRequest) {
+  RequestTable t;
+  t.set_limits(3, 1 << 20);
+  auto r = t.add(RequestKind::kPositions);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(t.dispatch(PositionMsg{position("DU1", "A", i)}, 10));
+  EXPECT_FALSE(r->done());
+  ASSERT_TRUE(t.dispatch(PositionMsg{position("DU1", "A", 4)}, 10));
+  ASSERT_TRUE(r->done());
+  ASSERT_TRUE(r->error);
+  EXPECT_EQ(r->error->kind, Kind::kTooLarge);
+  EXPECT_NE(std::string(r->error->what()).find("3 rows"), std::string::npos) << r->error->what();
+  for (int i = 0; i < 1000; ++i) EXPECT_TRUE(t.dispatch(PositionMsg{position("DU1", "A", i)}, 10));
+  EXPECT_EQ(t.size(), 1u);  // just the orphan, holding nothing
+  EXPECT_EQ(t.find_active(RequestKind::kPositions)->positions.size(), 0u);
+
+  t.set_limits(1000, 100);
+  auto s = t.add(RequestKind::kAccountSummary);
+  AccountSummaryMsg row;
+  row.req_id = s->req_id;
+  ASSERT_TRUE(t.dispatch(row, 60));
+  EXPECT_FALSE(s->done());
+  ASSERT_TRUE(t.dispatch(row, 60));
+  ASSERT_TRUE(s->done());
+  EXPECT_EQ(s->error->kind, Kind::kTooLarge);
+  EXPECT_FALSE(t.dispatch(row, 60));  // later rows of that id match nothing
+}
+
 }  // namespace
 }  // namespace intentq::gw

@@ -54,6 +54,8 @@ JobFailure job_failure(const gw::GatewayError& e, const std::string& where) {
     case Kind::kProtocol:
       return JobFailure(ErrorCode::kGatewayError, std::string("protocol error: ") + e.what(),
                         code_of(e), e.what());
+    case Kind::kTooLarge:
+      return JobFailure(ErrorCode::kGatewayError, e.what(), code_of(e), e.what());
     case Kind::kCancelled:
       break;
   }
@@ -66,12 +68,20 @@ uint64_t elapsed_ms(Clock::time_point start) {
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
 }
 
-gw::SessionOptions session_options(const JobContext& job) {
+gw::SessionOptions session_options_for(const GatewayConfig& gateway) {
   gw::SessionOptions options;
-  options.host = job.gateway.host;
-  options.port = job.gateway.port;
-  options.client_id = job.gateway.client_id;
-  options.connect_timeout = job.gateway.connect_timeout;
+  options.host = gateway.host;
+  options.port = gateway.port;
+  options.client_id = gateway.client_id;
+  options.connect_timeout = gateway.connect_timeout;
+  options.max_messages_per_second = gateway.msg_rate;
+  options.max_rows_per_request = gateway.max_rows_per_request;
+  options.max_bytes_per_request = gateway.max_bytes_per_request;
+  return options;
+}
+
+gw::SessionOptions session_options(const JobContext& job) {
+  auto options = session_options_for(job.gateway);
   if (job.deadline != Clock::time_point::max()) {
     // Rounded up, so a connect cut short by the deadline ends at or after it (see with_session).
     auto left = std::chrono::ceil<std::chrono::milliseconds>(job.deadline - Clock::now());
@@ -82,7 +92,47 @@ gw::SessionOptions session_options(const JobContext& job) {
   return options;
 }
 
+namespace {
+
+// Persistent mode: the worker's session, borrowed for this job. The job runner reclaims it
+// after the job's io_context stopped whatever happens; on the normal path it is reclaimed here,
+// before the result leaves, so the job's reader stops at once.
+awaitable<nlohmann::json> with_lent_session(JobContext& job, SessionBody body) {
+  auto& lent = *job.session;
+  const std::string where = job.gateway.host + ":" + std::to_string(job.gateway.port);
+  if (!lent.usable())
+    throw JobFailure(ErrorCode::kGatewayUnreachable,
+                     "gateway " + where + " unreachable: the worker's session is down");
+  auto executor = co_await asio::this_coro::executor;
+  std::shared_ptr<gw::Session> session;
+  try {
+    session = gw::Session::attach(executor, lent);
+  } catch (const gw::GatewayError& e) {
+    throw job_failure(e, where);
+  }
+  job.timings_ms["connect"] = 0;  // the session was already open
+
+  nlohmann::json result;
+  std::exception_ptr error;
+  try {
+    auto running = body(session);
+    result = co_await std::move(running);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  // Ends whatever the body left on the wire (abandoned: see RequestTable::abandon_all).
+  gw::Session::reclaim(lent);
+  if (error) rethrow_mapped(error, where);
+  co_return result;
+}
+
+}  // namespace
+
 awaitable<nlohmann::json> with_session(JobContext& job, SessionBody body) {
+  if (job.session) {
+    auto lent = with_lent_session(job, std::move(body));
+    co_return co_await std::move(lent);
+  }
   auto options = session_options(job);
   const std::string where = options.host + ":" + std::to_string(options.port);
   const bool cut_by_deadline = options.connect_timeout < job.gateway.connect_timeout;

@@ -31,6 +31,8 @@ JobFailure job_failure(const gw::GatewayError& error, const std::string& where);
 // so that connecting never outlasts the job's deadline. Throws JobFailure(TIMEOUT) if the deadline
 // has already passed.
 gw::SessionOptions session_options(const JobContext& job);
+// The session options for the worker's gateway config alone (persistent sessions).
+gw::SessionOptions session_options_for(const GatewayConfig& gateway);
 
 // Milliseconds since `start`, as timings_ms reports them.
 uint64_t elapsed_ms(std::chrono::steady_clock::time_point start);

@@ -149,7 +149,10 @@ std::optional<std::string> ParamReader::string(std::string_view key) {
   const auto* v = find(key);
   if (!v) return std::nullopt;
   if (!v->is_string()) fail(key, "must be a string");
-  return v->get<std::string>();
+  const auto& text = v->get_ref<const std::string&>();
+  // The TWS protocol ends every field with a NUL: one inside a value would split the field.
+  if (text.find('\0') != std::string::npos) fail(key, "must not contain a NUL byte");
+  return text;
 }
 
 std::optional<int64_t> ParamReader::integer(std::string_view key, int64_t min, int64_t max) {
@@ -192,6 +195,7 @@ std::optional<std::vector<std::string>> ParamReader::string_list(std::string_vie
   auto add = [&](std::string_view item) {
     item = trim(item);
     if (item.empty()) fail(key, "must not contain empty entries");
+    if (item.find('\0') != std::string_view::npos) fail(key, "must not contain a NUL byte");
     out.emplace_back(item);
   };
   if (v->is_string()) {

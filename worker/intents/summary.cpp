@@ -13,6 +13,21 @@
 namespace intentq {
 namespace {
 
+nlohmann::json summary_json(const intents::SummaryParams& p, const gw::Session& session,
+                            const std::vector<gw::Position>& positions,
+                            const std::vector<gw::OpenOrderWithStatus>& orders,
+                            const std::vector<gw::Fill>& fills,
+                            const std::vector<gw::AccountValue>& rows) {
+  nlohmann::json result = nlohmann::json::object();
+  // Which accounts the answer covers: the requested one, or every account of the gateway.
+  result["accounts"] = intents::accounts_json(session.accounts(), p.account);
+  result["positions"] = intents::positions_json(positions, p.account);
+  result["open_orders"] = intents::open_orders_json(orders, p.account);
+  result["fills"] = intents::fills_json(fills, p.account);
+  result["account_summary"] = intents::account_summary_json(rows, p.account);
+  return result;
+}
+
 awaitable<nlohmann::json> fetch_summary(JobContext& job, intents::SummaryParams p,
                                         std::shared_ptr<gw::Session> session) {
   intents::check_account(p.account, session->accounts());
@@ -20,6 +35,20 @@ awaitable<nlohmann::json> fetch_summary(JobContext& job, intents::SummaryParams 
   if (p.account) filter.account = *p.account;
 
   auto start = std::chrono::steady_clock::now();
+  if (job.gateway.sequential_fetch) {
+    // --fetch-mode sequential: one fetch after another (the benchmark's baseline).
+    auto positions_task = intents::timed(job, "positions", session->positions());
+    auto positions = co_await std::move(positions_task);
+    auto orders_task = intents::timed(job, "open_orders", session->all_open_orders());
+    auto orders = co_await std::move(orders_task);
+    auto fills_task = intents::timed(job, "executions", session->executions(filter));
+    auto fills = co_await std::move(fills_task);
+    auto rows_task =
+        intents::timed(job, "account_summary", session->account_summary(p.group, p.tags));
+    auto rows = co_await std::move(rows_task);
+    job.timings_ms["fetch"] = intents::elapsed_ms(start);
+    co_return summary_json(p, *session, positions, orders, fills, rows);
+  }
   // The first failure aborts the session, which wakes the other three at once; when_all then
   // rethrows that first failure, not the cancellations it caused.
   // Every awaitable is a named local: g++ 12 mis-destroys non-trivial temporaries that live
@@ -36,14 +65,7 @@ awaitable<nlohmann::json> fetch_summary(JobContext& job, intents::SummaryParams 
                       std::move(fills_task), std::move(rows_task));
   auto [positions, orders, fills, rows] = co_await std::move(all);
   job.timings_ms["fetch"] = intents::elapsed_ms(start);
-
-  nlohmann::json result = nlohmann::json::object();
-  result["accounts"] = intents::accounts_json(session->accounts(), p.account);
-  result["positions"] = intents::positions_json(positions, p.account);
-  result["open_orders"] = intents::open_orders_json(orders, p.account);
-  result["fills"] = intents::fills_json(fills, p.account);
-  result["account_summary"] = intents::account_summary_json(rows, p.account);
-  co_return result;
+  co_return summary_json(p, *session, positions, orders, fills, rows);
 }
 
 }  // namespace

@@ -1,0 +1,178 @@
+#include "worker/gateway_link.hpp"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include <spdlog/spdlog.h>
+
+#include "common/asio.hpp"
+#include "gateway/session_core.hpp"
+
+namespace intentq {
+
+GatewayLink::GatewayLink(Options options)
+    : options_(std::move(options)), backoff_(options_.reconnect_min) {
+  event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (event_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+}
+
+GatewayLink::~GatewayLink() {
+  join_connect();
+  ::close(event_fd_);
+}
+
+void GatewayLink::join_connect() {
+  if (connect_thread_.joinable()) connect_thread_.join();
+}
+
+void GatewayLink::start_connect(Clock::time_point) {
+  reconnect_at_.reset();
+  auto options = options_.session;
+  connect_thread_ = std::thread([this, options] {
+    std::unique_ptr<gw::DetachedSession> session;
+    std::string error;
+    {
+      // The connect runs on an io_context of its own; the session leaves it detached.
+      asio::io_context io(1);
+      asio::co_spawn(io, gw::Session::connect_detached(options),
+                     [&](std::exception_ptr e, std::unique_ptr<gw::DetachedSession> s) {
+                       if (!e) {
+                         session = std::move(s);
+                         return;
+                       }
+                       try {
+                         std::rethrow_exception(e);
+                       } catch (const std::exception& x) {
+                         error = x.what();
+                       } catch (...) {
+                         error = "unknown error";
+                       }
+                     });
+      io.run();
+    }
+    {
+      std::lock_guard lock(result_mutex_);
+      result_ = std::move(session);
+      result_error_ = error.empty() && !result_ ? "connect did not finish" : error;
+    }
+    uint64_t one = 1;
+    (void)!::write(event_fd_, &one, sizeof one);
+  });
+}
+
+void GatewayLink::finish_connect(Clock::time_point now) {
+  uint64_t count = 0;
+  (void)!::read(event_fd_, &count, sizeof count);
+  join_connect();
+  std::unique_ptr<gw::DetachedSession> session;
+  std::string error;
+  {
+    std::lock_guard lock(result_mutex_);
+    session = std::move(result_);
+    error = std::move(result_error_);
+  }
+  if (session && session->usable()) {
+    session_ = std::move(session);
+    connected_at_ = now;
+    if (connections_++ > 0) ++reconnects_;
+    backoff_ = options_.reconnect_min;
+    accounts_ = session_->core().accounts;
+    changed_ = true;
+    spdlog::info("gateway session up (clientId {}, connection {}, {} account(s))",
+                 options_.session.client_id, connections_, accounts_.size());
+    return;
+  }
+  reconnect_at_ = now + backoff_;
+  spdlog::warn("gateway session: connect failed: {}; next try in {} ms", error, backoff_.count());
+  backoff_ = std::min(backoff_ * 2, options_.reconnect_max);
+}
+
+void GatewayLink::connect_now() {
+  if (up() || connect_thread_.joinable()) return;
+  start_connect(Clock::now());
+  pollfd p{event_fd_, POLLIN, 0};
+  while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
+  }
+  finish_connect(Clock::now());
+}
+
+void GatewayLink::on_down(Clock::time_point now) {
+  auto why = session_ ? session_->failure() : std::nullopt;
+  spdlog::warn("gateway session down ({}); reconnecting in {} ms", why ? why->what() : "closed",
+               backoff_.count());
+  session_.reset();
+  accounts_.clear();
+  changed_ = true;
+  reconnect_at_ = now + backoff_;
+  backoff_ = std::min(backoff_ * 2, options_.reconnect_max);
+}
+
+bool GatewayLink::wants_write(Clock::time_point now) const {
+  if (session_fd() < 0) return false;
+  auto due = session_->next_write(now);
+  return due && *due <= now;
+}
+
+GatewayLink::Clock::time_point GatewayLink::next_wakeup(Clock::time_point now) const {
+  auto next = Clock::time_point::max();
+  if (reconnect_at_ && !connect_thread_.joinable()) next = std::min(next, *reconnect_at_);
+  if (session_fd() >= 0) {
+    if (auto due = session_->next_write(now)) next = std::min(next, *due);
+    if (auto orphan = session_->core().table().oldest_orphan())
+      next = std::min(next, *orphan + options_.orphan_limit);
+  }
+  return std::max(next, now);
+}
+
+void GatewayLink::service(bool readable, Clock::time_point now) {
+  // A finished connect attempt.
+  pollfd p{event_fd_, POLLIN, 0};
+  if (connect_thread_.joinable() && ::poll(&p, 1, 0) > 0) finish_connect(now);
+  if (lent_) return;
+  if (session_) {
+    if (readable) session_->read_available();
+    if (session_->usable()) session_->write_due(now);
+    if (session_->usable()) {
+      auto orphan = session_->core().table().oldest_orphan();
+      if (orphan && now - *orphan >= options_.orphan_limit)
+        session_->close(gw::GatewayError(gw::GatewayError::Kind::kProtocol,
+                                         "an abandoned answer did not end within " +
+                                             std::to_string(options_.orphan_limit.count()) +
+                                             " ms"));
+    }
+    if (!session_->usable()) on_down(now);
+  }
+  if (!session_ && reconnect_at_ && now >= *reconnect_at_ && !connect_thread_.joinable())
+    start_connect(now);
+}
+
+gw::DetachedSession* GatewayLink::lend() {
+  if (!up() || lent_) return nullptr;
+  lent_ = true;
+  return session_.get();
+}
+
+void GatewayLink::returned(Clock::time_point now) {
+  if (!lent_) return;
+  lent_ = false;
+  if (!session_->usable()) {
+    on_down(now);
+    return;
+  }
+  session_->write_due(now);  // cancels the job left queued
+}
+
+bool GatewayLink::take_change() {
+  return std::exchange(changed_, false);
+}
+
+int64_t GatewayLink::session_age_ms(Clock::time_point now) const {
+  if (!up()) return 0;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(now - connected_at_).count();
+}
+
+}  // namespace intentq

@@ -1,0 +1,103 @@
+// The worker's persistent gateway session (docs/gateway.md "Session lifecycle").
+//
+// The link opens one session at start and keeps it for the worker's life. Between jobs the
+// worker's main loop polls the session's descriptor and calls service(): what the gateway sends
+// unasked (farm status, connectivity reports, order updates, the rest of an abandoned answer) is
+// read and dropped at once, queued cancels go out under the pacer, and EOF is noticed at once. A
+// gateway job borrows the session (lend(): the job thread attaches it to the job's io_context)
+// and gives it back when its thread was joined (returned()).
+//
+// Session lost: the link reconnects on a thread of its own (a connect can take seconds; the main
+// loop keeps heartbeating meanwhile) with exponential backoff, and reports every change of
+// up/down or accounts once through take_change(), so the worker re-registers with the broker.
+// An abandoned answer that has not ended after `orphan_limit` makes the session untrustworthy
+// for id-less requests (positions, open orders): the link closes it and reconnects.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gateway/session.hpp"
+
+namespace intentq {
+
+class GatewayLink {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  struct Options {
+    gw::SessionOptions session;
+    std::chrono::milliseconds reconnect_min{250};
+    std::chrono::milliseconds reconnect_max{30000};
+    std::chrono::milliseconds orphan_limit{10000};
+  };
+
+  explicit GatewayLink(Options options);
+  ~GatewayLink();  // waits for a connect in progress (bounded by the connect timeout)
+  GatewayLink(const GatewayLink&) = delete;
+  GatewayLink& operator=(const GatewayLink&) = delete;
+
+  // Connects and waits for the outcome (startup, before the first READY). Failure schedules
+  // the reconnect as usual.
+  void connect_now();
+
+  bool up() const { return session_ && session_->usable(); }
+  bool lent() const { return lent_; }
+
+  // For the main loop's poll: the connect thread's completion eventfd (always), and the
+  // session's descriptor with the events to wait for (fd -1 while down or lent).
+  int connect_fd() const { return event_fd_; }
+  int session_fd() const { return up() && !lent_ ? session_->fd() : -1; }
+  // True when a queued message is due (poll for writability too).
+  bool wants_write(Clock::time_point now) const;
+  // When the link needs service() again at the latest (a due write or reconnect, an orphan bound).
+  Clock::time_point next_wakeup(Clock::time_point now) const;
+  // After every poll: whether the session descriptor was readable (or in error).
+  void service(bool readable, Clock::time_point now);
+
+  // The session for a gateway job (null while down). The caller must not touch the link's
+  // session until returned().
+  gw::DetachedSession* lend();
+  void returned(Clock::time_point now);
+
+  // True once after each change that the broker must hear about (up/down, new accounts).
+  bool take_change();
+
+  const std::vector<std::string>& accounts() const { return accounts_; }
+  uint64_t reconnects() const { return reconnects_; }
+  uint64_t connections() const { return connections_; }
+  int64_t session_age_ms(Clock::time_point now) const;
+  int client_id() const { return options_.session.client_id; }
+
+ private:
+  void start_connect(Clock::time_point now);
+  void finish_connect(Clock::time_point now);
+  void on_down(Clock::time_point now);
+  void join_connect();
+
+  Options options_;
+  std::unique_ptr<gw::DetachedSession> session_;
+  bool lent_ = false;
+  Clock::time_point connected_at_{};
+  std::vector<std::string> accounts_;
+  bool changed_ = false;
+  uint64_t connections_ = 0;
+  uint64_t reconnects_ = 0;
+
+  // Reconnecting.
+  int event_fd_ = -1;
+  std::thread connect_thread_;
+  std::optional<Clock::time_point> reconnect_at_;
+  std::chrono::milliseconds backoff_;
+  std::mutex result_mutex_;  // guards the two results below (written by the connect thread)
+  std::unique_ptr<gw::DetachedSession> result_;
+  std::string result_error_;
+};
+
+}  // namespace intentq
