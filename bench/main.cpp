@@ -144,9 +144,9 @@ int main(int argc, char** argv) {
     s.rtt_jobs = 300;
     s.latency_jobs = 5;
     s.scaling_seconds = 1;
-    s.budget_seconds = 3;
-    s.reuse_seconds = 3;
-    s.soak_jobs = 10000;
+    s.budget_seconds = 2;
+    s.reuse_seconds = 2;
+    s.soak_jobs = 5000;
   }
   if (relay_jobs > 0) s.relay_jobs = relay_jobs;
   if (rtt_jobs > 0) s.rtt_jobs = rtt_jobs;

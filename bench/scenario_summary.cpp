@@ -37,7 +37,7 @@ constexpr int kSimBudget = 50;     // IB's combined budget, enforced by the simu
 constexpr int kWorkerBudget = 45;  // what workers announce (--gateway-msg-rate default)
 
 struct Features {
-  bool fetch_mode, session, worker_rate, sim_rate, sim_pacing, sim_handshake, reuse;
+  bool fetch_mode, session, worker_rate, sim_rate, sim_pacing, sim_handshake, reuse, gateway_id;
   explicit Features(const Programs& p)
       : fetch_mode(p.worker_has("--fetch-mode")),
         session(p.worker_has("--gateway-session")),
@@ -45,7 +45,8 @@ struct Features {
         sim_rate(p.gwsim_has("--msg-rate")),
         sim_pacing(p.gwsim_has("--pacing")),
         sim_handshake(p.gwsim_has("--handshake-latency-ms")),
-        reuse(p.broker_has("--reuse-max-bytes")) {}
+        reuse(p.broker_has("--reuse-max-bytes")),
+        gateway_id(p.worker_has("--gateway-id")) {}
 };
 
 struct LoopSpec {
@@ -173,8 +174,9 @@ struct Cluster {
   std::vector<std::unique_ptr<Process>> workers;
 };
 
+// `own_gateway_ids`: every worker announces a gateway id of its own (a budget of its own).
 Cluster start_cluster(const Settings& s, zmq::context_t& ctx, const std::vector<std::string>& sim,
-                      const std::vector<std::string>& worker, int n) {
+                      const std::vector<std::string>& worker, int n, bool own_gateway_ids = false) {
   Cluster c;
   std::vector<std::string> sim_args{"--scenario",    s.scenario_path,
                                     "--latency-ms",  std::to_string(s.answer_ms),
@@ -185,18 +187,40 @@ Cluster start_cluster(const Settings& s, zmq::context_t& ctx, const std::vector<
   for (int i = 0; i < n; ++i) {
     std::vector<std::string> args{"--gateway", c.sim.address, "--client-id", std::to_string(i + 1)};
     args.insert(args.end(), worker.begin(), worker.end());
+    if (own_gateway_ids)
+      args.insert(args.end(), {"--gateway-id", "bench-gw-" + std::to_string(i + 1)});
     c.workers.push_back(start_worker(s.programs, c.broker.backend, args));
   }
   wait_workers(ctx, c.broker.frontend, "summary", n, 60s);
   return c;
 }
 
-// Pacing errors the simulator counted (null when it cannot say).
-json pacing_errors(Cluster& c, const Features& f) {
+// The simulator's counters (null when this build has none).
+json sim_counters(Cluster& c, const Features& f) {
   if (!f.sim_rate) return nullptr;
-  auto stats = gwsim_stats(c.sim, 5s);
-  if (!stats.is_object() || !stats.contains("pacing_errors")) return nullptr;
-  return stats["pacing_errors"];
+  return gwsim_stats(c.sim, 5s);
+}
+json pacing_errors(const json& counters) {
+  if (!counters.is_object() || !counters.contains("pacing_errors")) return nullptr;
+  return counters["pacing_errors"];
+}
+
+// Params of client i in runs that measure fresh fetches: answer reuse coalesces identical
+// requests, so every client asks for its own account-summary group (the bench scenario defines
+// bench-1..bench-64, each of all accounts): the same gateway work, distinct params.
+std::vector<json> distinct_params(int clients) {
+  std::vector<json> out;
+  for (int i = 0; i < clients; ++i)
+    out.push_back({{"group", "bench-" + std::to_string(i % 64 + 1)}});
+  return out;
+}
+
+// Gateway fetches per second: the simulator's count of reqPositions (one per summary job).
+json fetches_per_s(const json& sim_stats, double seconds) {
+  if (!sim_stats.is_object() || seconds <= 0) return nullptr;
+  const auto& req = sim_stats.value("requests", json::object());
+  if (!req.contains("reqPositions") || !req["reqPositions"].is_number()) return nullptr;
+  return round_to(req["reqPositions"].get<double>() / seconds, 2);
 }
 
 std::vector<std::string> accounts_of(const std::string& scenario) {
@@ -218,7 +242,8 @@ nlohmann::json run_summary(const Settings& s, nlohmann::json& skipped) {
                    {"gwsim --msg-rate", f.sim_rate},
                    {"gwsim --pacing", f.sim_pacing},
                    {"gwsim --handshake-latency-ms", f.sim_handshake},
-                   {"broker --reuse-max-bytes", f.reuse}};
+                   {"broker --reuse-max-bytes", f.reuse},
+                   {"worker --gateway-id", f.gateway_id}};
   auto skip = [&](const std::string& what, const std::string& why) {
     skipped.push_back("summary." + what + ": " + why);
     std::fprintf(stderr, "summary: skipped %s: %s\n", what.c_str(), why.c_str());
@@ -235,7 +260,9 @@ nlohmann::json run_summary(const Settings& s, nlohmann::json& skipped) {
   // Budget off: no pacing at the simulator, a budget no pool reaches at the workers.
   std::vector<std::string> sim_free = sim_base, worker_free;
   if (f.sim_pacing) sim_free.insert(sim_free.end(), {"--pacing", "off"});
-  if (f.worker_rate) worker_free = {"--gateway-msg-rate", "100000"};
+  // The worker's flag tops out at 1000 msg/s and the broker holds one budget per gateway id: each
+  // worker of an unbudgeted run names its own gateway, so 16 busy workers never share 1000 msg/s.
+  if (f.worker_rate) worker_free = {"--gateway-msg-rate", "1000"};
   // Budget on: IB's combined 50 msg/s at the simulator, 45 announced by the workers.
   std::vector<std::string> sim_paced = sim_base, worker_paced;
   if (f.sim_rate) sim_paced.insert(sim_paced.end(), {"--msg-rate", std::to_string(kSimBudget)});
@@ -255,7 +282,7 @@ nlohmann::json run_summary(const Settings& s, nlohmann::json& skipped) {
     return a;
   };
   auto latency_run = [&](const std::vector<std::string>& worker_args) {
-    auto c = start_cluster(s, ctx, sim_free, worker_args, 1);
+    auto c = start_cluster(s, ctx, sim_free, worker_args, 1, f.gateway_id);
     LoopSpec spec;
     spec.jobs_per_client = s.latency_jobs;
     spec.warmup_per_client = 3;
@@ -336,9 +363,10 @@ nlohmann::json run_summary(const Settings& s, nlohmann::json& skipped) {
             {"workers", "jobs/s", "efficiency", "p50 ms", "p99 ms", "errors"});
     double one = 0;
     for (int w : s.scaling_workers) {
-      auto c = start_cluster(s, ctx, sim_free, worker_args, w);
+      auto c = start_cluster(s, ctx, sim_free, worker_args, w, f.gateway_id);
       LoopSpec spec;
       spec.clients = 2 * w;
+      spec.params = distinct_params(spec.clients);
       spec.seconds = s.scaling_seconds;
       spec.warmup_per_client = 1;
       const auto r = closed_loop(ctx, c.broker.frontend, spec);
@@ -367,9 +395,11 @@ nlohmann::json run_summary(const Settings& s, nlohmann::json& skipped) {
                            workers);
     LoopSpec spec;
     spec.clients = clients;
+    spec.params = distinct_params(clients);
     spec.seconds = s.budget_seconds;
     spec.deadline_ms = 30000;
     const auto r = closed_loop(ctx, c.broker.frontend, spec);
+    const auto counters = sim_counters(c, f);
     const int cost = persistent ? kCostPersistent : kCostPerJob;
     const double ceiling = static_cast<double>(kWorkerBudget) / cost;
     auto& b = j["budget"];
@@ -379,7 +409,9 @@ nlohmann::json run_summary(const Settings& s, nlohmann::json& skipped) {
     b["ceiling_jobs_per_s"] = round_to(ceiling, 2);
     b["jobs_per_s"] = round_to(r.jobs_per_s(), 2);
     b["ratio_to_ceiling"] = round_to(r.jobs_per_s() / ceiling, 3);
-    b["pacing_errors"] = pacing_errors(c, f);
+    b["pacing_errors"] = pacing_errors(counters);
+    b["fetches_per_s"] = fetches_per_s(counters, r.seconds);
+    b["gwsim_stats"] = counters;
     b["gateway_error_100_replies"] = r.gateway_100;
     b["ok"] = r.ok;
     b["errors"] = errors_json(r);
@@ -394,11 +426,11 @@ nlohmann::json run_summary(const Settings& s, nlohmann::json& skipped) {
       b["broker_gateways"] = stats["gateways"];
     Table t("summary under the gateway budget: " + std::to_string(workers) + " workers, " +
                 std::to_string(clients) + " clients, " + fmt(s.budget_seconds, 0) + " s",
-            {"budget msg/s", "cost", "ceiling jobs/s", "jobs/s", "of ceiling", "pacing errors",
-             "error replies"});
+            {"budget msg/s", "cost", "ceiling jobs/s", "jobs/s", "of ceiling", "fetches/s",
+             "pacing errors", "error replies"});
     t.row({std::to_string(kWorkerBudget), std::to_string(cost), fmt(ceiling, 2),
-           fmt(r.jobs_per_s(), 2), fmt(b["ratio_to_ceiling"], 2), fmt(b["pacing_errors"]),
-           std::to_string(r.error_count())});
+           fmt(r.jobs_per_s(), 2), fmt(b["ratio_to_ceiling"], 2), fmt(b["fetches_per_s"], 2),
+           fmt(b["pacing_errors"]), std::to_string(r.error_count())});
     t.print();
   }
 
@@ -415,7 +447,8 @@ nlohmann::json run_summary(const Settings& s, nlohmann::json& skipped) {
                 std::to_string(clients) + " clients polling " +
                 std::to_string(std::min<size_t>(4, accounts.size())) + " accounts, " +
                 fmt(s.reuse_seconds, 0) + " s, budget on",
-            {"max_age_ms", "jobs/s", "cached", "max age_ms", "pacing errors", "error replies"});
+            {"max_age_ms", "jobs/s", "fetches/s", "cached", "max age_ms", "pacing errors",
+             "error replies"});
     for (uint64_t age : {uint64_t{0}, uint64_t{1000}}) {
       auto c = start_cluster(s, ctx, sim_paced, concat(with_session({}, persistent), worker_paced),
                              workers);
@@ -427,17 +460,20 @@ nlohmann::json run_summary(const Settings& s, nlohmann::json& skipped) {
       for (size_t i = 0; i < std::min<size_t>(4, accounts.size()); ++i)
         spec.params.push_back({{"account", accounts[i]}});
       const auto r = closed_loop(ctx, c.broker.frontend, spec);
+      const auto counters = sim_counters(c, f);
       json run = {{"max_age_ms", age},
                   {"jobs_per_s", round_to(r.jobs_per_s(), 1)},
-                  {"pacing_errors", pacing_errors(c, f)},
+                  {"pacing_errors", pacing_errors(counters)},
+                  {"fetches_per_s", fetches_per_s(counters, r.seconds)},
                   {"cached_replies", r.cached},
                   {"max_reply_age_ms", r.max_age_ms},
                   {"ok", r.ok},
                   {"errors", errors_json(r)},
                   {"p50_ms", round_to(percentile(r.latency_ms, 0.5), 1)},
                   {"p99_ms", round_to(percentile(r.latency_ms, 0.99), 1)}};
-      t.row({std::to_string(age), fmt(r.jobs_per_s(), 1), std::to_string(r.cached),
-             fmt(r.max_age_ms, 0), fmt(run["pacing_errors"]), std::to_string(r.error_count())});
+      t.row({std::to_string(age), fmt(r.jobs_per_s(), 1), fmt(run["fetches_per_s"], 1),
+             std::to_string(r.cached), fmt(r.max_age_ms, 0), fmt(run["pacing_errors"]),
+             std::to_string(r.error_count())});
       if (age == 0) {
         j["reuse"]["fresh"] = run;
       } else {
