@@ -5,7 +5,7 @@
 
 namespace intentq {
 namespace {
-constexpr std::array<std::pair<ErrorCode, std::string_view>, 10> kNames{{
+constexpr std::array<std::pair<ErrorCode, std::string_view>, 11> kNames{{
     {ErrorCode::kBadRequest, "BAD_REQUEST"},
     {ErrorCode::kUnknownIntent, "UNKNOWN_INTENT"},
     {ErrorCode::kBusy, "BUSY"},
@@ -15,6 +15,7 @@ constexpr std::array<std::pair<ErrorCode, std::string_view>, 10> kNames{{
     {ErrorCode::kGatewayRefused, "GATEWAY_REFUSED"},
     {ErrorCode::kGatewayError, "GATEWAY_ERROR"},
     {ErrorCode::kGatewayPacing, "GATEWAY_PACING"},
+    {ErrorCode::kUnknownAccount, "UNKNOWN_ACCOUNT"},
     {ErrorCode::kInternal, "INTERNAL"},
 }};
 }  // namespace

@@ -16,6 +16,7 @@ enum class ErrorCode {
   kGatewayRefused,
   kGatewayError,
   kGatewayPacing,
+  kUnknownAccount,
   kInternal,
 };
 
