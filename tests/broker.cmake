@@ -30,3 +30,17 @@ if(TARGET intentq-broker)
       --broker $<TARGET_FILE:intentq-broker>)
   set_tests_properties(broker_interop_python PROPERTIES TIMEOUT 120 LABELS "interop;slow")
 endif()
+
+# Broker components of issues 10 and 11: gateway budget window, reuse cache, canonical params.
+if(TARGET intentq_broker_lib)
+  foreach(name gateway_budget reuse_cache canonical_params)
+    add_executable(broker_${name}_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/broker_${name}_test.cpp)
+    target_link_libraries(broker_${name}_test PRIVATE intentq_broker_lib GTest::gtest_main)
+    gtest_discover_tests(broker_${name}_test PROPERTIES TIMEOUT 60 LABELS unit)
+  endforeach()
+  if(TARGET intentq_worker_lib)
+    # Checks that the broker's copy of the default account summary tags matches the worker's.
+    target_link_libraries(broker_canonical_params_test PRIVATE intentq_worker_lib)
+    target_compile_definitions(broker_canonical_params_test PRIVATE INTENTQ_HAVE_WORKER_LIB)
+  endif()
+endif()
