@@ -9,7 +9,10 @@
 // name. Each extra frame is either another service name, or an option "key=value" whose key starts
 // with '@': "@intentq=1" marks the worker as an intentq worker (envelopes are validated for its
 // services), "@heartbeat=1000" announces the worker's heartbeat interval in ms, and
-// "@nonretryable=<service>" marks one of its services as not safe to run twice.
+// "@nonretryable=<service>" marks one of its services as not safe to run twice. Workers with a
+// gateway session also announce it: "@gateway=<id>", "@session=up|down", "@budget=<msg/s>",
+// "@cost=<service>:<messages>", "@accounts=<A>,<B>", and the informational "@client-id=",
+// "@reconnects=", "@session-age-ms=" (docs/protocol.md section 3).
 //
 // Because one intentq worker serves several services, a REQUEST to a worker that announced
 // "@intentq=1" names the service in one extra frame between the empty delimiter and the body:
@@ -18,6 +21,8 @@
 //   "", "MDPW01", 0x03, client, "", body
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 namespace intentq::mdp {
@@ -37,6 +42,23 @@ inline constexpr std::string_view kOptionPrefix = "@";
 inline constexpr std::string_view kOptIntentq = "@intentq=1";
 inline constexpr std::string_view kOptHeartbeat = "@heartbeat=";
 inline constexpr std::string_view kOptNonRetryable = "@nonretryable=";
+inline constexpr std::string_view kOptGateway = "@gateway=";
+inline constexpr std::string_view kOptSession = "@session=";
+inline constexpr std::string_view kOptBudget = "@budget=";
+inline constexpr std::string_view kOptCost = "@cost=";
+inline constexpr std::string_view kOptAccounts = "@accounts=";
+inline constexpr std::string_view kOptClientId = "@client-id=";
+inline constexpr std::string_view kOptReconnects = "@reconnects=";
+inline constexpr std::string_view kOptSessionAge = "@session-age-ms=";
+
+// Bounds on what a READY may carry (a peer must not make the broker hold more).
+inline constexpr size_t kMaxServiceNameBytes = 255;
+inline constexpr size_t kMaxOptionBytes = 1024;  // one option frame (an @accounts list)
+inline constexpr size_t kMaxGatewayIdBytes = 255;
+inline constexpr size_t kMaxAccountBytes = 64;  // one account id
+inline constexpr size_t kMaxAccountsPerWorker = 1024;
+inline constexpr uint32_t kMaxBudget = 1000000;  // messages per second
+inline constexpr uint32_t kMaxCost = 10000;      // messages per job
 
 // Services whose names start with "mmi." are answered by the broker itself (RFC 8).
 inline constexpr std::string_view kMmiPrefix = "mmi.";

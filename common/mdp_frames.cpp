@@ -1,7 +1,10 @@
 #include "common/mdp_frames.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <climits>
+#include <cstdint>
 
 namespace intentq::mdp {
 
@@ -45,6 +48,102 @@ namespace {
 bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
+
+[[noreturn]] void bad_option(std::string_view frame, std::string_view why) {
+  // The frame may be long (accounts); the message quotes at most its start.
+  std::string shown(frame.substr(0, 80));
+  if (frame.size() > 80) shown += "...";
+  throw MdpError("READY option '" + shown + "' " + std::string(why));
+}
+
+template <typename T>
+T parse_number(std::string_view frame, std::string_view v, T min, T max) {
+  T n{};
+  const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (v.empty() || ec != std::errc() || p != v.data() + v.size() || n < min || n > max)
+    bad_option(frame, "needs an integer in " + std::to_string(min) + ".." + std::to_string(max));
+  return n;
+}
+
+template <typename T>
+void set_once(std::optional<T>& slot, T value, std::string_view frame) {
+  if (slot) bad_option(frame, "is given twice");
+  slot = std::move(value);
+}
+
+// An account id as IB prints them ("DU1000001", "U123", "F456-A"): printable ASCII without
+// spaces or commas.
+bool valid_account(std::string_view a) {
+  if (a.empty() || a.size() > kMaxAccountBytes) return false;
+  for (const char c : a)
+    if (c <= ' ' || c > '~' || c == ',') return false;
+  return true;
+}
+
+void parse_accounts(std::string_view frame, std::string_view list, ReadyInfo& info) {
+  while (true) {
+    const auto comma = list.find(',');
+    const auto account = list.substr(0, comma);
+    if (!valid_account(account))
+      bad_option(frame, "needs comma-separated account ids (1.." +
+                            std::to_string(kMaxAccountBytes) + " printable bytes each, no spaces)");
+    if (std::find(info.accounts.begin(), info.accounts.end(), account) == info.accounts.end()) {
+      if (info.accounts.size() >= kMaxAccountsPerWorker)
+        bad_option(frame, "lists more than " + std::to_string(kMaxAccountsPerWorker) + " accounts");
+      info.accounts.emplace_back(account);
+    }
+    if (comma == std::string_view::npos) return;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+void parse_option(std::string_view f, ReadyInfo& info) {
+  if (f.size() > kMaxOptionBytes)
+    bad_option(f, "is longer than " + std::to_string(kMaxOptionBytes) + " bytes");
+  if (f == kOptIntentq) {
+    info.intentq = true;
+  } else if (starts_with(f, kOptHeartbeat)) {
+    info.heartbeat_ms = parse_number<uint32_t>(f, f.substr(kOptHeartbeat.size()), 1, UINT32_MAX);
+  } else if (starts_with(f, kOptNonRetryable)) {
+    const auto s = f.substr(kOptNonRetryable.size());
+    if (s.empty()) throw MdpError("READY option '@nonretryable=' names no service");
+    info.nonretryable.emplace_back(s);
+  } else if (starts_with(f, kOptGateway)) {
+    const auto id = f.substr(kOptGateway.size());
+    if (id.empty() || id.size() > kMaxGatewayIdBytes)
+      bad_option(f, "needs a gateway id of 1.." + std::to_string(kMaxGatewayIdBytes) + " bytes");
+    set_once(info.gateway, std::string(id), f);
+  } else if (starts_with(f, kOptSession)) {
+    const auto v = f.substr(kOptSession.size());
+    if (v != "up" && v != "down") bad_option(f, "must be 'up' or 'down'");
+    set_once(info.session_up, v == "up", f);
+  } else if (starts_with(f, kOptBudget)) {
+    set_once(info.budget, parse_number<uint32_t>(f, f.substr(kOptBudget.size()), 1, kMaxBudget), f);
+  } else if (starts_with(f, kOptCost)) {
+    const auto v = f.substr(kOptCost.size());
+    const auto colon = v.rfind(':');
+    if (colon == std::string_view::npos || colon == 0 || colon > kMaxServiceNameBytes)
+      bad_option(f, "must be '@cost=<service>:<messages>'");
+    const auto service = v.substr(0, colon);
+    const auto n = parse_number<uint32_t>(f, v.substr(colon + 1), 0, kMaxCost);
+    for (const auto& [s, c] : info.costs)
+      if (s == service) bad_option(f, "is given twice for one service");
+    info.costs.emplace_back(service, n);
+  } else if (starts_with(f, kOptAccounts)) {
+    parse_accounts(f, f.substr(kOptAccounts.size()), info);
+  } else if (starts_with(f, kOptClientId)) {
+    set_once(info.client_id,
+             parse_number<int64_t>(f, f.substr(kOptClientId.size()), INT32_MIN, INT32_MAX), f);
+  } else if (starts_with(f, kOptReconnects)) {
+    set_once(info.reconnects,
+             parse_number<uint64_t>(f, f.substr(kOptReconnects.size()), 0, UINT64_MAX), f);
+  } else if (starts_with(f, kOptSessionAge)) {
+    set_once(info.session_age_ms,
+             parse_number<uint64_t>(f, f.substr(kOptSessionAge.size()), 0, UINT64_MAX), f);
+  } else {
+    info.unknown_options.emplace_back(f.substr(0, kMaxServiceNameBytes));  // newer workers
+  }
+}
 }  // namespace
 
 ReadyInfo parse_ready(const Frames& frames, size_t first) {
@@ -52,27 +151,12 @@ ReadyInfo parse_ready(const Frames& frames, size_t first) {
   for (size_t i = first; i < frames.size(); ++i) {
     const auto f = view(frames[i]);
     if (f.empty()) throw MdpError("READY carries an empty service name");
-    if (f.size() > 255) throw MdpError("READY service name longer than 255 bytes");
-    if (!starts_with(f, kOptionPrefix)) {
-      info.services.emplace_back(f);
+    if (starts_with(f, kOptionPrefix)) {
+      parse_option(f, info);
       continue;
     }
-    if (f == kOptIntentq) {
-      info.intentq = true;
-    } else if (starts_with(f, kOptHeartbeat)) {
-      const auto v = f.substr(kOptHeartbeat.size());
-      uint32_t ms = 0;
-      const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), ms);
-      if (ec != std::errc() || p != v.data() + v.size() || ms == 0)
-        throw MdpError("READY option '" + std::string(f) + "' needs a positive integer");
-      info.heartbeat_ms = ms;
-    } else if (starts_with(f, kOptNonRetryable)) {
-      const auto s = f.substr(kOptNonRetryable.size());
-      if (s.empty()) throw MdpError("READY option '@nonretryable=' names no service");
-      info.nonretryable.emplace_back(s);
-    } else {
-      info.unknown_options.emplace_back(f);  // newer workers may announce more
-    }
+    if (f.size() > kMaxServiceNameBytes) throw MdpError("READY service name longer than 255 bytes");
+    info.services.emplace_back(f);
   }
   if (info.services.empty()) throw MdpError("READY names no service");
   return info;
@@ -88,6 +172,28 @@ Frames worker_ready(const ReadyInfo& info) {
   if (info.heartbeat_ms)
     f.push_back(frame(std::string(kOptHeartbeat) + std::to_string(*info.heartbeat_ms)));
   for (const auto& s : info.nonretryable) f.push_back(frame(std::string(kOptNonRetryable) + s));
+  if (info.gateway) f.push_back(frame(std::string(kOptGateway) + *info.gateway));
+  if (info.session_up)
+    f.push_back(frame(std::string(kOptSession) + (*info.session_up ? "up" : "down")));
+  if (info.budget) f.push_back(frame(std::string(kOptBudget) + std::to_string(*info.budget)));
+  for (const auto& [s, n] : info.costs)
+    f.push_back(frame(std::string(kOptCost) + s + ":" + std::to_string(n)));
+  // Accounts are split into frames of at most kMaxOptionBytes.
+  std::string accounts;
+  for (const auto& a : info.accounts) {
+    if (!accounts.empty() && accounts.size() + 1 + a.size() > kMaxOptionBytes) {
+      f.push_back(frame(accounts));
+      accounts.clear();
+    }
+    accounts += accounts.empty() ? std::string(kOptAccounts) + a : "," + a;
+  }
+  if (!accounts.empty()) f.push_back(frame(accounts));
+  if (info.client_id)
+    f.push_back(frame(std::string(kOptClientId) + std::to_string(*info.client_id)));
+  if (info.reconnects)
+    f.push_back(frame(std::string(kOptReconnects) + std::to_string(*info.reconnects)));
+  if (info.session_age_ms)
+    f.push_back(frame(std::string(kOptSessionAge) + std::to_string(*info.session_age_ms)));
   return f;
 }
 

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <zmq.hpp>
@@ -52,11 +53,24 @@ struct ReadyInfo {
   bool intentq = false;               // "@intentq=1"
   std::optional<uint32_t> heartbeat_ms;
   std::vector<std::string> nonretryable;
+  // Gateway session (issue 10; docs/protocol.md section 3). All optional: stock and echo-only
+  // workers send none of them.
+  std::optional<std::string> gateway;  // "@gateway=<id>"
+  std::optional<bool> session_up;      // "@session=up|down"
+  std::optional<uint32_t> budget;      // "@budget=<n>" messages per second, 1..kMaxBudget
+  // "@cost=<service>:<n>": messages one job of the service sends on this worker's session.
+  std::vector<std::pair<std::string, uint32_t>> costs;
+  std::vector<std::string> accounts;  // "@accounts=A,B" (several frames add up), no duplicates
+  std::optional<int64_t> client_id;
+  std::optional<uint64_t> reconnects;
+  std::optional<uint64_t> session_age_ms;
   std::vector<std::string> unknown_options;  // "@..." frames this build does not know (ignored)
 };
 
 // Parses the frames after the READY command byte (service name, extra services, options).
-// Throws MdpError on an empty or over-long service name, no service, or a malformed option.
+// Throws MdpError on an empty or over-long service name (255 bytes), no service, an option frame
+// over kMaxOptionBytes, or a malformed option (bad number, empty id, an account list with empty
+// entries or more than kMaxAccountsPerWorker accounts, a cost without "<service>:<n>").
 ReadyInfo parse_ready(const Frames& frames, size_t first);
 
 // ["", "MDPW01", 0x01, service, extras...] for a DEALER worker.

@@ -24,3 +24,14 @@ add_test(NAME broker_interop_python
   COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/interop/interop_test.py
     --broker $<TARGET_FILE:intentq-broker>)
 set_tests_properties(broker_interop_python PROPERTIES TIMEOUT 120 LABELS "interop;slow")
+
+# Broker components of issues 10 and 11: gateway budget window, reuse cache, canonical params.
+foreach(name gateway_budget reuse_cache canonical_params)
+  add_executable(broker_${name}_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/broker_${name}_test.cpp)
+  target_link_libraries(broker_${name}_test PRIVATE intentq_broker_lib GTest::gtest_main)
+  gtest_discover_tests(broker_${name}_test PROPERTIES TIMEOUT 60)
+  intentq_test_labels(broker_${name}_test unit broker)
+endforeach()
+# Checks that the broker's copy of the default account summary tags matches the worker's.
+target_link_libraries(broker_canonical_params_test PRIVATE intentq_worker_lib)
+target_compile_definitions(broker_canonical_params_test PRIVATE INTENTQ_HAVE_WORKER_LIB)

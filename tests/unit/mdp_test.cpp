@@ -70,6 +70,93 @@ TEST(MdpBuild, ReadyRoundTrips) {
   EXPECT_EQ(out.nonretryable, in.nonretryable);
 }
 
+TEST(MdpReady, GatewayOptions) {
+  const auto info = parse_ready(
+      frames({"summary", "echo", "@intentq=1", "@gateway=gw1:4002", "@session=up", "@budget=45",
+              "@cost=summary:6", "@cost=echo:0", "@accounts=DU1,DU2", "@accounts=DU2,U3",
+              "@client-id=-1", "@reconnects=2", "@session-age-ms=1234"}),
+      0);
+  EXPECT_EQ(info.gateway, "gw1:4002");
+  EXPECT_EQ(info.session_up, true);
+  EXPECT_EQ(info.budget, 45u);
+  ASSERT_EQ(info.costs.size(), 2u);
+  EXPECT_EQ(info.costs[0], (std::pair<std::string, uint32_t>{"summary", 6}));
+  EXPECT_EQ(info.costs[1], (std::pair<std::string, uint32_t>{"echo", 0}));
+  EXPECT_EQ(info.accounts, (std::vector<std::string>{"DU1", "DU2", "U3"}));  // deduplicated
+  EXPECT_EQ(info.client_id, -1);
+  EXPECT_EQ(info.reconnects, 2u);
+  EXPECT_EQ(info.session_age_ms, 1234u);
+  EXPECT_TRUE(info.unknown_options.empty());
+  EXPECT_EQ(parse_ready(frames({"a", "@session=down"}), 0).session_up, false);
+}
+
+TEST(MdpReady, RejectsMalformedGatewayOptions) {
+  for (const char* bad : {"@gateway=",
+                          "@session=maybe",
+                          "@session=",
+                          "@budget=0",
+                          "@budget=-1",
+                          "@budget=x",
+                          "@budget=1000001",
+                          "@cost=summary",
+                          "@cost=:6",
+                          "@cost=summary:",
+                          "@cost=summary:6x",
+                          "@cost=summary:-1",
+                          "@cost=summary:10001",
+                          "@accounts=",
+                          "@accounts=A,,B",
+                          "@accounts=A,",
+                          "@accounts=A B",
+                          "@accounts=A\x01",
+                          "@client-id=x",
+                          "@client-id=99999999999",
+                          "@reconnects=-1",
+                          "@session-age-ms=1.5"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_THROW(parse_ready(frames({"a", bad}), 0), MdpError);
+  }
+  EXPECT_THROW(parse_ready(frames({"a", "@gateway=" + std::string(256, 'g')}), 0), MdpError);
+  EXPECT_THROW(parse_ready(frames({"a", "@gateway=x", "@gateway=y"}), 0), MdpError);
+  EXPECT_THROW(parse_ready(frames({"a", "@budget=1", "@budget=2"}), 0), MdpError);
+  EXPECT_THROW(parse_ready(frames({"a", "@cost=a:1", "@cost=a:2"}), 0), MdpError);
+  EXPECT_THROW(parse_ready(frames({"a", "@accounts=" + std::string(65, 'A')}), 0), MdpError);
+  // One option frame is bounded at 1024 bytes; accounts over several frames are bounded in count.
+  EXPECT_THROW(parse_ready(frames({"a", "@future=" + std::string(1100, 'x')}), 0), MdpError);
+  Frames many = frames({"a"});
+  for (int i = 0; i < 200; ++i) {
+    std::string list = "@accounts=";
+    for (int j = 0; j < 6; ++j) list += (j ? ",U" : "U") + std::to_string(i * 6 + j);
+    many.push_back(frame(list));
+  }
+  EXPECT_THROW(parse_ready(many, 0), MdpError);  // 1200 distinct accounts > 1024
+}
+
+TEST(MdpBuild, ReadyRoundTripsGatewayOptions) {
+  ReadyInfo in;
+  in.services = {"summary"};
+  in.intentq = true;
+  in.gateway = "127.0.0.1:4002";
+  in.session_up = false;
+  in.budget = 45;
+  in.costs = {{"summary", 6}, {"positions", 2}};
+  for (int i = 0; i < 300; ++i) in.accounts.push_back("DU" + std::to_string(1000000 + i));
+  in.client_id = 7;
+  in.reconnects = 3;
+  in.session_age_ms = 99;
+  const auto f = worker_ready(in);
+  for (const auto& m : f) EXPECT_LE(m.size(), kMaxOptionBytes);  // accounts split over frames
+  const auto out = parse_ready(f, 3);
+  EXPECT_EQ(out.gateway, in.gateway);
+  EXPECT_EQ(out.session_up, in.session_up);
+  EXPECT_EQ(out.budget, in.budget);
+  EXPECT_EQ(out.costs, in.costs);
+  EXPECT_EQ(out.accounts, in.accounts);
+  EXPECT_EQ(out.client_id, in.client_id);
+  EXPECT_EQ(out.reconnects, in.reconnects);
+  EXPECT_EQ(out.session_age_ms, in.session_age_ms);
+}
+
 TEST(MdpBuild, CommandShapes) {
   EXPECT_EQ(strings(worker_command(Command::kHeartbeat)),
             (std::vector<std::string>{"", "MDPW01", "\x04"}));
