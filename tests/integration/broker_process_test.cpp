@@ -444,5 +444,38 @@ TEST(BrokerProcess, ReadyForTwoServicesThenGoneWhileJobsQueuedDoesNotCrash) {
   EXPECT_TRUE(broker.process->running()) << broker.process->output_text();
 }
 
+// Issue 7 defect 4 on the real broker: a subscriber of "result.summary.ok" receives only
+// summary's own results, however many requests name "summary.ok" or bytes that are not a name.
+TEST(BrokerProcess, MadeUpServiceNamesNeverReachAnotherServicesSubscribers) {
+  BrokerProcess broker;
+  zmq::context_t ctx;
+  zmq::socket_t sub(ctx, zmq::socket_type::sub);
+  sub.set(zmq::sockopt::linger, 0);
+  sub.set(zmq::sockopt::subscribe, "result.summary.ok");
+  sub.connect(broker.publish);
+  FakeWorker worker(ctx, broker.backend, {"summary", "@intentq=1"});
+  Client client(ctx, broker.frontend);
+  client.wait_service("summary");
+  for (int i = 0; i < 200; ++i) {
+    client.submit(i % 2 ? "summary.ok" : "summary.okay", {{"id", "s" + std::to_string(i)}});
+    const auto rep = client.reply(5s);
+    ASSERT_TRUE(rep.error);
+    EXPECT_EQ(rep.error->code, ErrorCode::kBadRequest) << rep.error->message;
+  }
+  client.request("\xff\xfe", {pack({{"id", "bin"}})});
+  EXPECT_EQ(client.reply(5s).error->code, ErrorCode::kBadRequest);
+  // The one genuine result arrives, and nothing before it.
+  client.submit("summary", {{"id", "real"}});
+  auto req = worker.next_request(5s);
+  ASSERT_TRUE(req);
+  worker.reply_ok(*req, "summary");
+  EXPECT_TRUE(client.reply().ok);
+  auto pub = recv_within(sub, 5s);
+  ASSERT_TRUE(pub);
+  EXPECT_EQ((*pub)[0], "result.summary.ok");
+  EXPECT_EQ(decode_reply((*pub)[1]).id, "real");
+  EXPECT_FALSE(recv_within(sub, 300ms));
+}
+
 }  // namespace
 }  // namespace intentq::test
