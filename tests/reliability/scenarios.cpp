@@ -148,13 +148,15 @@ Row echo_volume(const Mode& mode) {
 
 Row summary_worker_chaos(const Mode& mode) {
   Row row = named("2 summary under worker chaos (kill -9 every 0.5 s, SIGTERM every 2 s)");
+  // The simulator does not pace and the workers announce a budget of 1000 msg/s (the most the
+  // worker accepts): this scenario is about worker loss, not the gateway budget.
   intents_test::Sim sim({"--pacing", "off"});
   e2e::Broker broker({"--log-level", "warn", "--heartbeat-ms", "500"});
   int next_client_id = 100;
   auto start = [&] {
-    return e2e::start_worker(
-        broker.endpoints.backend, 500, 3, "warn",
-        {"--gateway", sim.address(), "--client-id", std::to_string(next_client_id++)});
+    return e2e::start_worker(broker.endpoints.backend, 500, 3, "warn",
+                             {"--gateway", sim.address(), "--gateway-msg-rate", "1000",
+                              "--client-id", std::to_string(next_client_id++)});
   };
   Workers workers;
   for (int i = 0; i < 4; ++i) workers.push_back(start());
@@ -312,9 +314,9 @@ Row gateway_chaos(const Mode& mode) {
   e2e::Broker broker({"--log-level", "warn"});
   Workers workers;
   for (int i = 0; i < 2; ++i) {
-    workers.push_back(
-        e2e::start_worker(broker.endpoints.backend, 1000, 3, "warn",
-                          {"--gateway", sim.address(), "--client-id", std::to_string(21 + i)}));
+    workers.push_back(e2e::start_worker(broker.endpoints.backend, 1000, 3, "warn",
+                                        {"--gateway", sim.address(), "--gateway-msg-rate", "1000",
+                                         "--client-id", std::to_string(21 + i)}));
   }
   if (!wait_workers(broker.endpoints.frontend, 2, 15s))
     throw std::runtime_error("workers did not register");
@@ -453,10 +455,10 @@ Row multi_host(const Mode& mode) {
   Workers workers;
   int id = 31;
   for (const char* host : {"w1", "w1", "w2", "w2"}) {
-    workers.push_back(
-        start_worker_in(net.ns(host), b + ":5556",
-                        {"--heartbeat-ms", "500", "--liveness", "3", "--gateway",
-                         net.ip("sim") + ":4002", "--client-id", std::to_string(id++)}));
+    workers.push_back(start_worker_in(
+        net.ns(host), b + ":5556",
+        {"--heartbeat-ms", "500", "--liveness", "3", "--gateway", net.ip("sim") + ":4002",
+         "--gateway-msg-rate", "1000", "--client-id", std::to_string(id++)}));
   }
   if (!wait_workers(b + ":5555", 4, 15s, net.ns("client")))
     throw std::runtime_error("workers did not register");
