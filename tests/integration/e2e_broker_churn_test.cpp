@@ -21,7 +21,8 @@ TEST(E2eBrokerChurn, WorkersStoppedWhileJobsAreQueuedNeverCrashTheBroker) {
   std::vector<std::unique_ptr<Process>> workers;
   for (int i = 0; i < 3; ++i)
     workers.push_back(start_worker(broker.endpoints.backend, kHeartbeatMs, 3, "warn",
-                                   {"--gateway", "127.0.0.1:1", "--gateway-timeout-ms", "200"}));
+                                   {"--gateway", "127.0.0.1:1", "--gateway-timeout-ms", "200",
+                                    "--gateway-session", "per-job"}));
   wait_for_service(broker.endpoints.frontend, "echo");
   wait_for_service(broker.endpoints.frontend, "account_summary");
 
@@ -66,7 +67,8 @@ TEST(E2eBrokerChurn, WorkersStoppedWhileJobsAreQueuedNeverCrashTheBroker) {
     }
     while (workers.size() < 3)
       workers.push_back(start_worker(broker.endpoints.backend, kHeartbeatMs, 3, "warn",
-                                     {"--gateway", "127.0.0.1:1", "--gateway-timeout-ms", "200"}));
+                                     {"--gateway", "127.0.0.1:1", "--gateway-timeout-ms", "200",
+                                      "--gateway-session", "per-job"}));
   }
   const auto end = Clock::now() + 60s;
   while (static_cast<int>(answers.size()) < sent && Clock::now() < end) collect(200ms);
