@@ -68,11 +68,14 @@ bool Broker::try_reuse(std::string& client, Service& service, const std::string&
   // From now on the job's own deadline only times out its first submitter; the job lives as long
   // as its longest-waiting request (a queued job is dispatched with that much time; a running one
   // keeps the deadline its worker was given).
-  if (job.riders.empty()) jobs_.add_rider_deadline(job.own_deadline, job, job.key);
-  jobs_.add_rider_deadline(r.deadline, job, r.key);
-  jobs_.extend_deadline(job, r.deadline);
+  const bool first_rider = job.riders.empty();
+  const Clock::time_point deadline = r.deadline;
   if (r.client_id) jobs_.set_in_flight(r.key, job);
   job.riders.push_back(std::move(r));
+  // Pushed after the rider is in place: a rebuild of the heap starts from the live riders.
+  if (first_rider) jobs_.add_rider_deadline(job.own_deadline, job, job.key);
+  jobs_.add_rider_deadline(deadline, job, job.riders.back().key);
+  jobs_.extend_deadline(job, deadline);
   return true;
 }
 

@@ -157,6 +157,16 @@ void JobTable::extend_deadline(Job& job, Clock::time_point deadline) {
 
 void JobTable::add_rider_deadline(Clock::time_point when, const Job& job, const std::string& key) {
   riders_.emplace(when, job.seq, key);
+  if (riders_.size() <= 2 * riders_live_ + 1024) return;
+  // Finished jobs leave stale entries; rebuild from live riders so the heap stays O(riders).
+  std::vector<RiderDeadline> live;
+  for (auto& [seq, j] : jobs_) {
+    if (j->riders.empty()) continue;
+    if (!j->own_answered) live.emplace_back(j->own_deadline, seq, j->key);
+    for (const auto& r : j->riders) live.emplace_back(r.deadline, seq, r.key);
+  }
+  riders_live_ = live.size();
+  riders_ = decltype(riders_)(std::greater<>(), std::move(live));
 }
 
 bool JobTable::pop_due_rider(Clock::time_point now, Job*& job, std::string& key,

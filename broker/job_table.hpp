@@ -72,6 +72,7 @@ class JobTable {
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   using RiderDeadline = std::tuple<Clock::time_point, uint64_t, std::string>;
   std::priority_queue<RiderDeadline, std::vector<RiderDeadline>, std::greater<>> riders_;
+  size_t riders_live_ = 0;  // live entries at the last rebuild (amortises the next one)
   uint64_t next_seq_ = 0;
   size_t bytes_ = 0;
 };
