@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "broker/canonical_params.hpp"
 #include "broker/request_body.hpp"
 #include "broker/service_name.hpp"
 #include "common/envelope.hpp"
@@ -92,7 +93,8 @@ Broker::Broker(Config config, Outbox& outbox, Clock::time_point now)
       outbox_(outbox),
       started_(now),
       next_tick_(now),
-      dedup_(config_.dedup_ttl, config_.dedup_max_entries, config_.dedup_max_bytes) {
+      dedup_(config_.dedup_ttl, config_.dedup_max_entries, config_.dedup_max_bytes),
+      reuse_(config_.reuse_max_bytes, config_.reuse_ttl) {
   if (config_.heartbeat.count() <= 0) config_.heartbeat = Ms(1000);
   if (config_.liveness <= 0) config_.liveness = 3;
 }
@@ -238,10 +240,46 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
         }
         ++counters_.attached;
         jobs_.grow(job, kSubmitterOverhead + client.size());
-        job.submitters.push_back({std::move(client), fields.reply});
+        auto* submitters = &job.submitters;  // the id may be a rider's of a shared job
+        for (auto& r : job.riders)
+          if (r.key == key) submitters = &r.submitters;
+        submitters->push_back({std::move(client), fields.reply});
       }
       return;
     }
+  }
+  const uint64_t deadline_ms = std::min<uint64_t>(
+      fields.deadline_ms.value_or(static_cast<uint64_t>(config_.default_deadline.count())),
+      kMaxDeadlineMs);
+  auto job = std::make_unique<Job>();
+  if (service.gateway) {
+    // Gateway services: account routing, answer reuse and coalescing (broker_reuse.cpp).
+    ReuseFields reuse;
+    try {
+      reuse = read_reuse_fields(service.name, view(frames[4]));
+    } catch (const EnvelopeError& e) {
+      reject(client, service.name, id, ErrorCode::kBadRequest,
+             std::string("invalid request envelope: ") + e.what(), true);
+      return;
+    }
+    if (reuse.account && now >= started_ + config_.startup_grace &&
+        !account_known(service, *reuse.account)) {
+      reject(client, service.name, id, ErrorCode::kUnknownAccount,
+             "no live worker of '" + service.name + "' holds account '" + *reuse.account + "'",
+             true);
+      return;
+    }
+    job->account = reuse.account;
+    if (!service.nonretryable) {  // an order is never shared nor answered twice
+      job->reuse_key = service.name;
+      job->reuse_key.push_back('\0');
+      job->reuse_key += reuse.account.value_or("");
+      job->reuse_key.push_back('\0');
+      job->reuse_key += reuse.params;
+    }
+    if (try_reuse(client, service, id, key, fields.id.has_value(), fields.reply, deadline_ms, *job,
+                  reuse.max_age_ms, now))
+      return;
   }
   if (draining_) {
     reject(client, service.name, id, ErrorCode::kBusy,
@@ -252,24 +290,22 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
     reject(client, service.name, id, ErrorCode::kBusy, *full, true);
     return;
   }
-  auto job = std::make_unique<Job>();
   job->service = &service;
   job->intentq = true;
   job->client_id = fields.id.has_value();
   job->bytes = frames[4].size() + kJobOverhead + client.size();
   job->key = std::move(key);
   job->id = std::move(id);
-  const uint64_t deadline_ms = std::min<uint64_t>(
-      fields.deadline_ms.value_or(static_cast<uint64_t>(config_.default_deadline.count())),
-      kMaxDeadlineMs);
   job->body.push_back(keep(frames[4]));
   job->submitters.push_back({std::move(client), fields.reply});
   job->accepted = now;
   job->deadline = now + Ms(deadline_ms);
+  job->own_deadline = job->deadline;
   Job& j = add_job(std::move(job));
   // Only a submitter-chosen id can be asked for again (attach, dedup); a generated one is
   // known to its submitter alone.
   if (j.client_id) jobs_.set_in_flight(j);
+  if (!j.reuse_key.empty()) coalescing_[j.reuse_key] = &j;
   dispatch(service, now);
 }
 
@@ -322,45 +358,52 @@ Job& Broker::add_job(std::unique_ptr<Job> job) {
 }
 
 void Broker::dispatch(Service& service, Clock::time_point now) {
+  if (service.gateway) return dispatch_gateway(service, now);
   while (Worker* idle = registry_.idle_worker(service)) {
     Job* next = jobs_.pop_queued(service);
     if (!next) break;
-    Job& job = *next;
-    Worker& worker = *idle;
-
-    Frames& f = scratch_;
-    f.clear();
-    f.push_back(frame(worker.identity));
-    f.push_back(frame(""));
-    f.push_back(frame(mdp::kWorker));
-    f.push_back(frame(std::string_view("\x02", 1)));
-    f.push_back(frame(job_token(job.seq)));
-    f.push_back(frame(""));
-    if (worker.intentq) f.push_back(frame(service.name));
-    if (job.intentq) {
-      const uint64_t remaining = std::max<uint64_t>(1, ms_between(now, job.deadline));
-      f.push_back(frame(
-          reencode_request(view(job.body[0]), job.id, remaining, ms_between(job.accepted, now))));
-    } else {
-      // Keep the originals: the job may have to be sent again if this worker dies.
-      for (auto& b : job.body) f.push_back(share(b));
-    }
-    const auto result = outbox_.to_worker(f);
-    if (result != mdp::SendResult::kOk) {
+    if (!send_job(*next, *idle, now)) {
       // The worker is gone (or wedged): put the job back first in line and forget the worker.
-      jobs_.enqueue(job, true);
-      delete_worker(worker, false, "unreachable on dispatch", now);
-      continue;
+      jobs_.enqueue(*next, true);
+      delete_worker(*idle, false, "unreachable on dispatch", now);
     }
-    ++counters_.dispatched;
-    ++job.dispatches;
-    job.state = JobState::kRunning;
-    job.worker = &worker;
-    worker.job = &job;
-    worker.next_heartbeat = now + std::min(config_.heartbeat, worker.heartbeat);
-    registry_.set_busy(worker);
   }
   jobs_.compact(service);
+}
+
+bool Broker::send_job(Job& job, Worker& worker, Clock::time_point now) {
+  Service& service = *job.service;
+  Frames& f = scratch_;
+  f.clear();
+  f.push_back(frame(worker.identity));
+  f.push_back(frame(""));
+  f.push_back(frame(mdp::kWorker));
+  f.push_back(frame(std::string_view("\x02", 1)));
+  f.push_back(frame(job_token(job.seq)));
+  f.push_back(frame(""));
+  if (worker.intentq) f.push_back(frame(service.name));
+  if (job.intentq) {
+    const uint64_t remaining = std::max<uint64_t>(1, ms_between(now, job.deadline));
+    f.push_back(frame(
+        reencode_request(view(job.body[0]), job.id, remaining, ms_between(job.accepted, now))));
+  } else {
+    // Keep the originals: the job may have to be sent again if this worker dies.
+    for (auto& b : job.body) f.push_back(share(b));
+  }
+  if (outbox_.to_worker(f) != mdp::SendResult::kOk) return false;
+  ++counters_.dispatched;
+  ++job.dispatches;
+  job.state = JobState::kRunning;
+  job.worker = &worker;
+  job.dispatched_at = now;
+  worker.job = &job;
+  worker.next_heartbeat = now + std::min(config_.heartbeat, worker.heartbeat);
+  // The charge is recorded at dispatch (docs/gateway.md); workers without a gateway skip it.
+  if (!worker.gateway.empty())
+    if (const uint32_t cost = worker.cost_of(&service); cost > 0)
+      budgets_.charge(worker.gateway, cost, now);
+  registry_.set_busy(worker);
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -471,8 +514,10 @@ void Broker::handle_ready(const std::string& identity, Frames& frames, Clock::ti
   else
     worker->heartbeat = std::max(config_.heartbeat, config_.stock_worker_heartbeat);
   worker->last_heard = now;
+  worker->registered = now;
   worker->next_heartbeat = now + std::min(config_.heartbeat, worker->heartbeat);
   Worker& w = registry_.add(std::move(worker), info.services, info.nonretryable);
+  register_gateway(w, info);
   spdlog::info("worker ready: {} service(s) [{}]{}, heartbeat {} ms", w.services.size(),
                info.services.front(), w.intentq ? ", intentq" : ", plain MDP", w.heartbeat.count());
   registry_.set_idle(w);
@@ -554,13 +599,7 @@ void Broker::handle_reply(Worker& worker, Frames& frames, Clock::time_point now)
     } else if (job->client_id) {
       dedup_.put(job->key, body, now);
     }
-    for (auto& s : job->submitters) {
-      if (!s.reply) continue;
-      Frames b;
-      b.push_back(share(body));
-      send_client(s.client, service.name, std::move(b));
-    }
-    publish(service.name, ok, body);
+    deliver(*job, body, ok && valid, valid, now);
     ++counters_.replied;
     --unanswered_;
   } else {
@@ -609,10 +648,12 @@ void Broker::delete_worker(Worker& worker, bool send_disconnect, std::string_vie
       finish_job(*job);
     }
   }
+  unregister_gateway(worker, now);  // may answer queued jobs UNKNOWN_ACCOUNT
   if (requeued_to) dispatch(*requeued_to, now);
 }
 
 void Broker::finish_job(Job& job) {
+  forget_coalescing(job);
   jobs_.finish(job);
 }
 
@@ -622,7 +663,7 @@ void Broker::timeout_job(Job& job, Clock::time_point now) {
   if (job.state == JobState::kQueued) {
     reply_error(job, ErrorCode::kTimeout,
                 "deadline of " + std::to_string(deadline_ms) +
-                    " ms passed while the job was queued (no free worker)");
+                    " ms passed while the job was queued " + queued_reason(job));
     Service& s = *job.service;
     finish_job(job);
     jobs_.compact(s);
@@ -632,6 +673,7 @@ void Broker::timeout_job(Job& job, Clock::time_point now) {
                     " ms passed while a worker was running the job");
     // The worker still holds it; it becomes idle when it replies (the reply is dropped).
     job.state = JobState::kAnswered;
+    forget_coalescing(job);
   }
 }
 
@@ -641,14 +683,17 @@ void Broker::timeout_job(Job& job, Clock::time_point now) {
 void Broker::reply_error(Job& job, ErrorCode code, const std::string& message) {
   --unanswered_;
   const auto& service = job.service->name;
-  zmq::message_t body(encode_reply(make_error_reply(job.id, service, code, message)));
-  for (auto& s : job.submitters) {
-    if (!s.reply) continue;
-    Frames b;
-    b.push_back(share(body));
-    send_client(s.client, service, std::move(b));
+  if (!job.own_answered) {
+    zmq::message_t body(encode_reply(make_error_reply(job.id, service, code, message)));
+    for (auto& s : job.submitters) {
+      if (!s.reply) continue;
+      Frames b;
+      b.push_back(share(body));
+      send_client(s.client, service, std::move(b));
+    }
+    if (job.intentq) publish(service, false, body);
   }
-  if (job.intentq) publish(service, false, body);
+  answer_riders_error(job, code, message);
 }
 
 void Broker::send_client(const std::string& client, std::string_view service, Frames body) {
@@ -702,8 +747,29 @@ void Broker::publish(std::string_view intent, bool ok, zmq::message_t& body) {
 void Broker::on_timer(Clock::time_point now) {
   EventScope scope(*this);
   try {
+    {
+      Job* job = nullptr;
+      std::string key;
+      Clock::time_point when;
+      while (jobs_.pop_due_rider(now, job, key, when)) {
+        // The request that keeps the job alive longest times out with the job (below).
+        if (when < job->deadline) timeout_rider(*job, key);
+      }
+    }
     while (Job* job = jobs_.pop_due(now)) timeout_job(*job, now);
     if (!held_.empty() && now >= started_ + config_.startup_grace) release_held(now);
+    if (!accounts_checked_ && now >= started_ + config_.startup_grace) {
+      accounts_checked_ = true;
+      registry_.for_each_service([&](Service& s) {
+        if (s.gateway) reject_unknown_accounts(s, nullptr);
+      });
+    }
+    if (now >= budget_wakeup_) {
+      budget_wakeup_ = Clock::time_point::max();
+      registry_.for_each_service([&](Service& s) {
+        if (s.gateway && s.queued > 0) dispatch(s, now);
+      });
+    }
     if (now >= next_tick_) {
       const auto expired = registry_.expired(now, config_.liveness);
       registry_.for_each([&](Worker& w) {
@@ -722,6 +788,8 @@ void Broker::on_timer(Clock::time_point now) {
         delete_worker(*w, true, "expired (no heartbeat)", now);
       }
       dedup_.expire(now);
+      reuse_.expire(now);
+      budgets_.collect(now);
       registry_.sweep_services(now, config_.service_linger);
       // A quarter heartbeat bounds how late expiry and heartbeats can be.
       next_tick_ = now + std::max(Ms(10), config_.heartbeat / 4);
@@ -734,8 +802,9 @@ void Broker::on_timer(Clock::time_point now) {
 Clock::time_point Broker::next_wakeup() const {
   auto at = next_tick_;
   if (jobs_.has_deadlines()) at = std::min(at, jobs_.next_deadline());
-  if (!held_.empty()) at = std::min(at, started_ + config_.startup_grace);
-  return at;
+  if (!held_.empty() || !accounts_checked_) at = std::min(at, started_ + config_.startup_grace);
+  if (jobs_.has_rider_deadlines()) at = std::min(at, jobs_.next_rider_deadline());
+  return std::min(at, budget_wakeup_);
 }
 
 void Broker::begin_drain(Clock::time_point now) {
@@ -788,6 +857,9 @@ std::string Broker::stats_body(Clock::time_point now) const {
   summary.held_bytes = held_bytes_;
   summary.draining = draining_;
   summary.uptime_ms = ms_between(started_, now);
+  summary.gateways = gateway_stats(now);
+  summary.reuse = &reuse_;
+  summary.now = now;
   return encode_stats(registry_, counters_, summary);
 }
 

@@ -8,6 +8,12 @@
 // - DedupCache: finished replies by key for --dedup-ttl-ms.
 // - Counters and the mmi.stats body (broker/stats.hpp).
 // Broker itself holds the policy: admission, dispatch, requeue-once, timeouts, drain.
+//
+// Gateway services (issues 10 and 11; broker/broker_gateway.cpp, broker/broker_reuse.cpp): a
+// service some worker announced with "@cost=<service>:<n>" n > 0 is queued per account (one FIFO
+// per params.account, "" for none), dispatched only to workers that hold the account and whose
+// gateway's one-second window has room (GatewayBudget), and identical read-only requests share one
+// job (coalescing) or a recent answer (ReuseCache). Other services keep their single FIFO.
 #pragma once
 
 #include <cstdint>
@@ -21,8 +27,10 @@
 #include "broker/config.hpp"
 #include "broker/dedup_cache.hpp"
 #include "broker/entities.hpp"
+#include "broker/gateway_budget.hpp"
 #include "broker/job_ids.hpp"
 #include "broker/job_table.hpp"
+#include "broker/reuse_cache.hpp"
 #include "broker/stats.hpp"
 #include "broker/worker_registry.hpp"
 #include "common/errors.hpp"
@@ -71,6 +79,9 @@ class Broker {
   size_t queued_count(std::string_view service) const;
   // The mmi.stats body (a msgpack map).
   std::string stats_body(Clock::time_point now) const;
+  const ReuseCache& reuse_cache() const { return reuse_; }
+  // Per gateway: (id, view, jobs waiting for its budget), for mmi.stats and metrics.
+  std::vector<GatewayStats> gateway_stats(Clock::time_point now) const;
 
  private:
   struct EventScope;
@@ -117,6 +128,29 @@ class Broker {
   static size_t frames_bytes(const Frames& frames);  // body bytes of a client message
   // Garbage floods must not turn into log floods: at most one warning per second.
   void warn_limited(const std::string& message, Clock::time_point now);
+  // Sends a job to a worker and marks both busy; false when the worker is unreachable.
+  bool send_job(Job& job, Worker& worker, Clock::time_point now);
+
+  // Gateway services (broker_gateway.cpp)
+  void register_gateway(Worker& worker, const mdp::ReadyInfo& info);
+  void unregister_gateway(Worker& worker, Clock::time_point now);
+  void dispatch_gateway(Service& service, Clock::time_point now);
+  Worker* pick_worker(Service& service, Job& job, Clock::time_point now, std::string& blocked_on);
+  bool account_known(const Service& service, const std::string& account) const;
+  // Answers the queued jobs of `account` (every unknown account when empty) UNKNOWN_ACCOUNT.
+  void reject_unknown_accounts(Service& service, const std::string* account);
+  std::string queued_reason(const Job& job) const;  // why a queued job did not run
+  // Coalescing and freshness (broker_reuse.cpp). True when the request was answered or attached
+  // (nothing more to do). `probe` carries the request's account and reuse key.
+  bool try_reuse(std::string& client, Service& service, const std::string& id,
+                 const std::string& key, bool client_id, bool reply, uint64_t deadline_ms,
+                 const Job& probe, uint64_t max_age_ms, Clock::time_point now);
+  // Sends a worker's reply to the job's own submitters and, re-written with their ids, to its
+  // riders; stores a valid ok answer for reuse.
+  void deliver(Job& job, zmq::message_t& body, bool ok, bool valid, Clock::time_point now);
+  void answer_riders_error(Job& job, ErrorCode code, const std::string& message);
+  void timeout_rider(Job& job, const std::string& key);
+  void forget_coalescing(Job& job);
 
   Config config_;
   Outbox& outbox_;
@@ -128,6 +162,11 @@ class Broker {
   JobTable jobs_;
   WorkerRegistry registry_;
   DedupCache dedup_;
+  GatewayBudget budgets_;
+  ReuseCache reuse_;
+  std::unordered_map<std::string, Job*> coalescing_;  // by reuse key: jobs others may join
+  Clock::time_point budget_wakeup_ = Clock::time_point::max();  // a blocked head may fit then
+  bool accounts_checked_ = false;  // UNKNOWN_ACCOUNT sweep done after the startup grace
   struct Held {
     std::string client;
     Frames frames;

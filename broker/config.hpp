@@ -57,6 +57,10 @@ struct Config {
   Ms max_worker_heartbeat{60000};
   // A service with no worker and no queued job is forgotten after this long.
   Ms service_linger{60000};
+  // Answer reuse (issue 11): the latest successful answer per (intent, account, canonical params)
+  // is kept at most this long and within this many bytes (docs/protocol.md, freshness window).
+  size_t reuse_max_bytes = 64 * 1024 * 1024;
+  Ms reuse_ttl{60000};
 };
 
 }  // namespace intentq::broker

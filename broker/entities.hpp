@@ -6,9 +6,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -29,6 +31,17 @@ struct Submitter {
 
 enum class JobState { kQueued, kRunning, kAnswered };  // kAnswered: timed out, worker busy
 
+// A request coalesced onto a job of another id (gateway services, issue 11): answered with the
+// job's outcome under its own id, or TIMEOUT alone at its own deadline.
+struct Rider {
+  std::string id;
+  std::string key;         // service '\0' id
+  bool client_id = false;  // the submitter chose the id (indexed for attach, its reply cached)
+  std::vector<Submitter> submitters;
+  Clock::time_point accepted;
+  Clock::time_point deadline;
+};
+
 struct Job {
   uint64_t seq = 0;
   Service* service = nullptr;
@@ -46,6 +59,20 @@ struct Job {
   JobState state = JobState::kQueued;
   int dispatches = 0;  // how many times handed to a worker (requeue once)
   Worker* worker = nullptr;
+  // Gateway services only (broker/broker_gateway.cpp, broker/broker_reuse.cpp):
+  std::optional<std::string> account;  // params.account: only workers holding it may run it
+  std::string reuse_key;               // service, account, canonical params; "" = not shared
+  std::vector<Rider> riders;
+  Clock::time_point own_deadline;  // the first submitter's; `deadline` covers the riders too
+  bool own_answered = false;       // the first submitter got TIMEOUT; riders still wait
+  Clock::time_point dispatched_at;
+};
+
+// Queued jobs of a gateway service that name one account ("" = none).
+struct AccountQueue {
+  std::deque<uint64_t> seqs;  // may hold finished ones (lazy)
+  size_t queued = 0;
+  std::string blocked_on;  // gateway whose budget held the head back at the last dispatch
 };
 
 struct Worker {
@@ -58,6 +85,18 @@ struct Worker {
   Clock::time_point next_heartbeat;
   uint64_t idle_seq = 0;  // position in the LRU order while idle; 0 = busy
   Job* job = nullptr;
+  // Gateway session (READY options; all empty for workers without one)
+  std::string gateway;
+  uint32_t budget = 0;
+  std::optional<bool> session_up;
+  std::vector<std::pair<Service*, uint32_t>> costs;  // messages per job, by service
+  std::vector<std::string> accounts;  // sorted; empty = not announced: any account goes
+  std::optional<int64_t> client_id;
+  std::optional<uint64_t> reconnects;
+  uint64_t session_age_ms = 0;  // as announced in READY
+  Clock::time_point registered;
+  uint32_t cost_of(const Service* s) const;
+  bool holds(const std::string& account) const;
   bool retired = false;  // removed from every table; freed when the current event ends
   // When silence makes this worker dead, given the broker's liveness (missed heartbeats).
   Clock::time_point expiry(int liveness) const;
@@ -71,9 +110,14 @@ struct Service {
   size_t workers = 0;
   std::set<std::pair<uint64_t, Worker*>> idle;   // LRU: smallest idle_seq first
   std::deque<uint64_t> queue;                    // job seqs; may hold finished ones (lazy)
-  size_t queued = 0;                             // live entries in queue
+  size_t queued = 0;                             // live entries in queue (or by_account)
   size_t queued_bytes = 0;                       // their request bytes
   std::optional<Clock::time_point> empty_since;  // no worker and no queued job since then
+  // Gateway services: some worker announced a cost > 0; routed by account, budgeted, coalesced.
+  bool gateway = false;
+  std::map<std::string, AccountQueue> by_account;   // gateway services queue here, not in queue
+  std::unordered_map<std::string, size_t> holders;  // account -> live workers holding it
+  size_t any_account = 0;  // live workers that announced no @accounts (may take any account)
 };
 
 }  // namespace intentq::broker

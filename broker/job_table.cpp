@@ -23,7 +23,14 @@ Job& JobTable::add(std::unique_ptr<Job> job) {
 void JobTable::enqueue(Job& j, bool front) {
   j.state = JobState::kQueued;
   j.worker = nullptr;
-  if (front)
+  if (j.service->gateway) {
+    auto& q = j.service->by_account[j.account.value_or("")];
+    if (front)
+      q.seqs.push_front(j.seq);
+    else
+      q.seqs.push_back(j.seq);
+    ++q.queued;
+  } else if (front)
     j.service->queue.push_front(j.seq);
   else
     j.service->queue.push_back(j.seq);
@@ -44,7 +51,54 @@ Job* JobTable::pop_queued(Service& service) {
   return nullptr;
 }
 
+Job* JobTable::head(AccountQueue& q) {
+  while (!q.seqs.empty()) {
+    auto it = jobs_.find(q.seqs.front());
+    if (it != jobs_.end() && it->second->state == JobState::kQueued) return it->second.get();
+    q.seqs.pop_front();  // stale entry
+  }
+  return nullptr;
+}
+
+void JobTable::take_head(Service& service, AccountQueue& q) {
+  Job& job = *jobs_.at(q.seqs.front());
+  q.seqs.pop_front();
+  --q.queued;
+  --service.queued;
+  service.queued_bytes -= job.bytes;
+}
+
+void JobTable::make_gateway(Service& service) {
+  if (service.gateway) return;
+  service.gateway = true;
+  std::deque<uint64_t> old;
+  old.swap(service.queue);
+  service.queued = 0;
+  service.queued_bytes = 0;
+  for (const auto seq : old) {
+    auto it = jobs_.find(seq);
+    if (it != jobs_.end() && it->second->state == JobState::kQueued) enqueue(*it->second, false);
+  }
+}
+
+Job* JobTable::find(uint64_t seq) {
+  auto it = jobs_.find(seq);
+  return it == jobs_.end() ? nullptr : it->second.get();
+}
+
 void JobTable::compact(Service& service) {
+  if (service.gateway) {
+    for (auto& [account, q] : service.by_account) {
+      if (q.seqs.size() <= 2 * q.queued + 64) continue;
+      std::deque<uint64_t> live;
+      for (const auto seq : q.seqs) {
+        auto it = jobs_.find(seq);
+        if (it != jobs_.end() && it->second->state == JobState::kQueued) live.push_back(seq);
+      }
+      q.seqs.swap(live);
+    }
+    return;
+  }
   if (service.queue.size() <= 2 * service.queued + 64) return;
   std::deque<uint64_t> live;
   for (auto seq : service.queue) {
@@ -58,6 +112,10 @@ void JobTable::finish(Job& job) {
   if (job.state == JobState::kQueued) {  // its queue entry becomes stale
     --job.service->queued;
     job.service->queued_bytes -= job.bytes;
+    if (job.service->gateway) {
+      auto it = job.service->by_account.find(job.account.value_or(""));
+      if (it != job.service->by_account.end() && it->second.queued > 0) --it->second.queued;
+    }
   }
   bytes_ -= job.bytes;
   if (job.intentq) {
@@ -80,6 +138,50 @@ Job* JobTable::in_flight(const std::string& key) {
 
 void JobTable::set_in_flight(Job& job) {
   in_flight_[job.key] = &job;
+}
+
+void JobTable::set_in_flight(const std::string& key, Job& job) {
+  in_flight_[key] = &job;
+}
+
+void JobTable::clear_in_flight(const std::string& key, const Job& job) {
+  auto it = in_flight_.find(key);
+  if (it != in_flight_.end() && it->second == &job) in_flight_.erase(it);
+}
+
+void JobTable::extend_deadline(Job& job, Clock::time_point deadline) {
+  if (deadline <= job.deadline) return;
+  job.deadline = deadline;
+  deadlines_.emplace(deadline, job.seq);
+}
+
+void JobTable::add_rider_deadline(Clock::time_point when, const Job& job, const std::string& key) {
+  riders_.emplace(when, job.seq, key);
+  if (riders_.size() <= 2 * riders_live_ + 1024) return;
+  // Finished jobs leave stale entries; rebuild from live riders so the heap stays O(riders).
+  std::vector<RiderDeadline> live;
+  for (auto& [seq, j] : jobs_) {
+    if (j->riders.empty()) continue;
+    if (!j->own_answered) live.emplace_back(j->own_deadline, seq, j->key);
+    for (const auto& r : j->riders) live.emplace_back(r.deadline, seq, r.key);
+  }
+  riders_live_ = live.size();
+  riders_ = decltype(riders_)(std::greater<>(), std::move(live));
+}
+
+bool JobTable::pop_due_rider(Clock::time_point now, Job*& job, std::string& key,
+                             Clock::time_point& when) {
+  while (!riders_.empty() && std::get<0>(riders_.top()) <= now) {
+    auto top = riders_.top();
+    riders_.pop();
+    auto it = jobs_.find(std::get<1>(top));
+    if (it == jobs_.end() || it->second->state == JobState::kAnswered) continue;
+    job = it->second.get();
+    when = std::get<0>(top);
+    key = std::move(std::get<2>(top));
+    return true;
+  }
+  return false;
 }
 
 Job* JobTable::pop_due(Clock::time_point now) {

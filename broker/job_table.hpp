@@ -9,6 +9,7 @@
 #include <memory>
 #include <queue>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -24,6 +25,13 @@ class JobTable {
   void enqueue(Job& job, bool front);
   // Takes the next live job out of `service`'s queue (state still kQueued), or nullptr.
   Job* pop_queued(Service& service);
+  // Gateway services queue per account (Service::by_account): the live head of one account
+  // queue (stale entries dropped), or nullptr; take_head() takes it out like pop_queued().
+  Job* head(AccountQueue& queue);
+  void take_head(Service& service, AccountQueue& queue);
+  // Moves a service's plain queue into per-account queues (it just became a gateway service).
+  void make_gateway(Service& service);
+  Job* find(uint64_t seq);
   // Drops stale queue entries once they outnumber the live ones.
   void compact(Service& service);
   // Charges `bytes` more to a job (an attached submitter).
@@ -33,11 +41,21 @@ class JobTable {
 
   Job* in_flight(const std::string& key);
   void set_in_flight(Job& job);
+  void set_in_flight(const std::string& key, Job& job);          // a rider's key
+  void clear_in_flight(const std::string& key, const Job& job);  // only if it points at job
+  // Moves a job's deadline later (a rider that waits longer joined it).
+  void extend_deadline(Job& job, Clock::time_point deadline);
 
   // The next job whose deadline passed by `now` and that is not answered yet, or nullptr.
   Job* pop_due(Clock::time_point now);
   bool has_deadlines() const { return !deadlines_.empty(); }
   Clock::time_point next_deadline() const { return deadlines_.top().first; }
+  // Riders' own deadlines (and a shared job's first submitter's), lazily deleted like the jobs'.
+  void add_rider_deadline(Clock::time_point when, const Job& job, const std::string& key);
+  // The next due (job, key, deadline) whose job is still unanswered; false when none is due.
+  bool pop_due_rider(Clock::time_point now, Job*& job, std::string& key, Clock::time_point& when);
+  bool has_rider_deadlines() const { return !riders_.empty(); }
+  Clock::time_point next_rider_deadline() const { return std::get<0>(riders_.top()); }
 
   size_t size() const { return jobs_.size(); }
   size_t bytes() const { return bytes_; }  // request bytes of all unfinished jobs
@@ -52,6 +70,9 @@ class JobTable {
   std::unordered_map<std::string, Job*> in_flight_;  // by key, intentq jobs only
   using Deadline = std::pair<Clock::time_point, uint64_t>;
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+  using RiderDeadline = std::tuple<Clock::time_point, uint64_t, std::string>;
+  std::priority_queue<RiderDeadline, std::vector<RiderDeadline>, std::greater<>> riders_;
+  size_t riders_live_ = 0;  // live entries at the last rebuild (amortises the next one)
   uint64_t next_seq_ = 0;
   size_t bytes_ = 0;
 };

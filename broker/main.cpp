@@ -63,6 +63,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--max-workers", config.max_workers, "workers registered at once")
       ->capture_default_str();
+  int64_t reuse_ttl_ms = config.reuse_ttl.count();
+  app.add_option("--reuse-max-bytes", config.reuse_max_bytes,
+                 "bytes of recent answers kept for requests with max_age_ms (0 = no reuse)")
+      ->capture_default_str();
+  app.add_option("--reuse-ttl-ms", reuse_ttl_ms,
+                 "longest a recent answer is kept, whatever a request's max_age_ms")
+      ->check(CLI::Range(int64_t{0}, int64_t{86400000}))
+      ->capture_default_str();
   int64_t grace_ms = config.startup_grace.count();
   app.add_option("--startup-grace-ms", grace_ms,
                  "after start, how long requests for not-yet-registered services are held")
@@ -81,6 +89,7 @@ int main(int argc, char** argv) {
   config.dedup_ttl = intentq::broker::Ms(dedup_ttl_ms);
   config.drain_timeout = intentq::broker::Ms(drain_ms);
   config.startup_grace = intentq::broker::Ms(grace_ms);
+  config.reuse_ttl = intentq::broker::Ms(reuse_ttl_ms);
 
   try {
     intentq::init_logging("broker", log_level);

@@ -1,5 +1,6 @@
 #include "broker/metrics.hpp"
 
+#include <array>
 #include <map>
 #include <stdexcept>
 
@@ -22,6 +23,13 @@ struct MetricsExporter::Impl {
   prometheus::Gauge* workers = nullptr;
   prometheus::Gauge* jobs = nullptr;
   prometheus::Gauge* unanswered = nullptr;
+  prometheus::Gauge* reuse_entries = nullptr;
+  prometheus::Gauge* reuse_bytes = nullptr;
+  prometheus::Gauge* reuse_hit_ratio = nullptr;
+  prometheus::Family<prometheus::Gauge>* gateway = nullptr;
+  // Per gateway id: budget, messages in the last second, jobs waiting for budget. Gateways that
+  // go away keep their (last) series; ids are bounded by the workers that announced them.
+  std::map<std::string, std::array<prometheus::Gauge*, 3>> gateways;
 };
 
 MetricsExporter::MetricsExporter(const std::string& bind) : impl_(std::make_unique<Impl>()) {
@@ -46,6 +54,15 @@ MetricsExporter::MetricsExporter(const std::string& bind) : impl_(std::make_uniq
   impl_->workers = &gauges.Add({{"what", "workers"}});
   impl_->jobs = &gauges.Add({{"what", "jobs"}});
   impl_->unanswered = &gauges.Add({{"what", "unanswered"}});
+  impl_->reuse_entries = &gauges.Add({{"what", "reuse_entries"}});
+  impl_->reuse_bytes = &gauges.Add({{"what", "reuse_bytes"}});
+  impl_->reuse_hit_ratio = &gauges.Add({{"what", "reuse_hit_ratio"}});
+  impl_->gateway = &prometheus::BuildGauge()
+                        .Name("intentq_gateway")
+                        .Help(
+                            "Per gateway id: message budget (msg/s), messages charged in the "
+                            "last second, jobs waiting for budget")
+                        .Register(*impl_->registry);
   impl_->exposer->RegisterCollectable(impl_->registry);
 }
 
@@ -67,6 +84,23 @@ void MetricsExporter::update(const Broker& broker) {
   impl_->workers->Set(static_cast<double>(broker.worker_count()));
   impl_->jobs->Set(static_cast<double>(broker.job_count()));
   impl_->unanswered->Set(static_cast<double>(broker.unanswered()));
+  const auto& reuse = broker.reuse_cache();
+  impl_->reuse_entries->Set(static_cast<double>(reuse.size()));
+  impl_->reuse_bytes->Set(static_cast<double>(reuse.bytes()));
+  const auto lookups = reuse.hits() + reuse.misses();
+  impl_->reuse_hit_ratio->Set(
+      lookups ? static_cast<double>(reuse.hits()) / static_cast<double>(lookups) : 0.0);
+  for (const auto& g : broker.gateway_stats(Clock::now())) {
+    auto& slot = impl_->gateways[g.id];
+    if (!slot[0]) {
+      slot[0] = &impl_->gateway->Add({{"gateway", g.id}, {"what", "budget"}});
+      slot[1] = &impl_->gateway->Add({{"gateway", g.id}, {"what", "used_last_second"}});
+      slot[2] = &impl_->gateway->Add({{"gateway", g.id}, {"what", "waiting"}});
+    }
+    slot[0]->Set(g.view.budget);
+    slot[1]->Set(static_cast<double>(g.view.used));
+    slot[2]->Set(static_cast<double>(g.waiting));
+  }
 }
 
 }  // namespace intentq::broker

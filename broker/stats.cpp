@@ -4,13 +4,21 @@
 #include "common/msgpack_codec.hpp"
 
 namespace intentq::broker {
+namespace {
+
+uint64_t ms_since(Clock::time_point from, Clock::time_point to) {
+  if (to <= from) return 0;
+  return static_cast<uint64_t>(std::chrono::duration_cast<Ms>(to - from).count());
+}
+
+}  // namespace
 
 std::string encode_stats(const WorkerRegistry& registry, const Counters& counters,
                          const StatsSummary& summary) {
   namespace mp = msgpack_codec;
   std::string out;
   mp::Writer w(out);
-  w.map_header(12);
+  w.map_header(15);
   w.str("services");
   w.map_header(static_cast<uint32_t>(registry.service_count()));
   registry.for_each_service([&](const Service& s) {
@@ -51,6 +59,69 @@ std::string encode_stats(const WorkerRegistry& registry, const Counters& counter
   w.boolean(summary.draining);
   w.str("uptime_ms");
   w.uint(summary.uptime_ms);
+  // Gateway sessions, budgets and answer reuse (issues 10 and 11).
+  w.str("gateways");
+  w.map_header(static_cast<uint32_t>(summary.gateways.size()));
+  for (const auto& g : summary.gateways) {
+    w.str(g.id);
+    w.map_header(5);
+    w.str("budget");
+    w.uint(g.view.budget);
+    w.str("used_last_second");
+    w.uint(g.view.used);
+    w.str("waiting");
+    w.uint(g.waiting);
+    w.str("workers");
+    w.uint(g.view.workers);
+    w.str("charged");
+    w.uint(g.view.charged);
+  }
+  w.str("gateway_workers");
+  uint32_t with_gateway = 0;
+  registry.for_each([&](const Worker& wk) { with_gateway += !wk.gateway.empty(); });
+  w.array_header(with_gateway);
+  registry.for_each([&](const Worker& wk) {
+    if (wk.gateway.empty()) return;
+    w.map_header(8);
+    w.str("gateway");
+    w.str(wk.gateway);
+    w.str("session");
+    w.str(!wk.session_up ? "unknown" : *wk.session_up ? "up" : "down");
+    w.str("session_age_ms");
+    w.uint(wk.session_up.value_or(false) ? wk.session_age_ms + ms_since(wk.registered, summary.now)
+                                         : 0);
+    w.str("client_id");
+    if (wk.client_id)
+      w.integer(*wk.client_id);
+    else
+      w.nil();
+    w.str("accounts");
+    w.array_header(static_cast<uint32_t>(wk.accounts.size()));
+    for (const auto& a : wk.accounts) w.str(a);
+    w.str("reconnects");
+    w.uint(wk.reconnects.value_or(0));
+    w.str("budget");
+    w.uint(wk.budget);
+    w.str("busy");
+    w.boolean(wk.job != nullptr);
+  });
+  w.str("reuse");
+  w.map_header(6);
+  const ReuseCache empty(0, Ms(0));
+  const ReuseCache& reuse = summary.reuse ? *summary.reuse : empty;
+  w.str("entries");
+  w.uint(reuse.size());
+  w.str("bytes");
+  w.uint(reuse.bytes());
+  w.str("max_bytes");
+  w.uint(reuse.max_bytes());
+  w.str("hits");
+  w.uint(reuse.hits());
+  w.str("misses");
+  w.uint(reuse.misses());
+  w.str("hit_ratio");
+  const auto lookups = reuse.hits() + reuse.misses();
+  w.real(lookups ? static_cast<double>(reuse.hits()) / static_cast<double>(lookups) : 0.0);
   w.str("counters");
   uint32_t n = 0;
   counters.for_each([&](std::string_view, uint64_t) { ++n; });

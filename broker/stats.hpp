@@ -7,6 +7,10 @@
 #include <string_view>
 #include <utility>
 
+#include <vector>
+
+#include "broker/gateway_budget.hpp"
+#include "broker/reuse_cache.hpp"
 #include "common/errors.hpp"
 
 namespace intentq::broker {
@@ -31,6 +35,11 @@ struct Counters {
   uint64_t dropped_full = 0;          // messages dropped because a peer's pipe was full
   uint64_t published = 0;             // messages sent on PUB
   uint64_t zap_denied = 0;            // CURVE handshakes refused by the ZAP allowlist
+  uint64_t unknown_account = 0;       // requests answered UNKNOWN_ACCOUNT
+  uint64_t coalesced = 0;             // requests joined to an identical job of another id
+  uint64_t reuse_hits = 0;            // requests answered from the reuse cache (max_age_ms)
+  uint64_t reuse_misses = 0;          // requests with max_age_ms that found nothing young enough
+  uint64_t budget_deferrals = 0;      // dispatch attempts held back by a gateway's budget
 
   // Calls fn(name, value) for each counter, in a stable order.
   template <typename Fn>
@@ -54,6 +63,11 @@ struct Counters {
     fn("dropped_full", dropped_full);
     fn("published", published);
     fn("zap_denied", zap_denied);
+    fn("unknown_account", unknown_account);
+    fn("coalesced", coalesced);
+    fn("reuse_hits", reuse_hits);
+    fn("reuse_misses", reuse_misses);
+    fn("budget_deferrals", budget_deferrals);
   }
 
   // Counts a request the broker answered with an error of its own (BUSY, BAD_REQUEST, ...).
@@ -68,6 +82,9 @@ struct Counters {
       case ErrorCode::kUnknownIntent:
         ++unknown_intent;
         break;
+      case ErrorCode::kUnknownAccount:
+        ++unknown_account;
+        break;
       default:
         break;
     }
@@ -75,6 +92,13 @@ struct Counters {
 };
 
 class WorkerRegistry;
+
+// One gateway's budget figures and the jobs waiting for its budget.
+struct GatewayStats {
+  std::string id;
+  GatewayBudget::View view;
+  size_t waiting = 0;
+};
 
 // Broker-wide figures of the mmi.stats body besides the services and counters.
 struct StatsSummary {
@@ -88,6 +112,9 @@ struct StatsSummary {
   size_t held_bytes = 0;
   bool draining = false;
   uint64_t uptime_ms = 0;
+  std::vector<GatewayStats> gateways;
+  const ReuseCache* reuse = nullptr;
+  Clock::time_point now;
 };
 
 // The mmi.stats body: a msgpack map (fields in docs/protocol.md).

@@ -50,6 +50,14 @@ class WorkerRegistry {
     for (auto& [id, w] : workers_) fn(*w);
   }
   template <typename Fn>
+  void for_each(Fn&& fn) const {
+    for (auto& [id, w] : workers_) fn(static_cast<const Worker&>(*w));
+  }
+  template <typename Fn>
+  void for_each_service(Fn&& fn) {
+    for (auto& [name, s] : services_) fn(*s);
+  }
+  template <typename Fn>
   void for_each_service(Fn&& fn) const {
     for (auto& [name, s] : services_) fn(static_cast<const Service&>(*s));
   }

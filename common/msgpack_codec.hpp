@@ -87,6 +87,7 @@ class Writer {
   void integer(int64_t value) { packer_.pack_int64(value); }
   void boolean(bool value) { value ? packer_.pack_true() : packer_.pack_false(); }
   void nil() { packer_.pack_nil(); }
+  void real(double value) { packer_.pack_double(value); }
   void raw(std::string_view encoded) { sink_.out.append(encoded); }  // an encoded value
   void json(const nlohmann::json& value);  // objects, arrays, scalars, binary
 

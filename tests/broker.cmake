@@ -35,3 +35,9 @@ endforeach()
 # Checks that the broker's copy of the default account summary tags matches the worker's.
 target_link_libraries(broker_canonical_params_test PRIVATE intentq_worker_lib)
 target_compile_definitions(broker_canonical_params_test PRIVATE INTENTQ_HAVE_WORKER_LIB)
+if(TARGET intentq_broker_lib)
+  add_executable(broker_gateway_core_test
+    ${CMAKE_CURRENT_SOURCE_DIR}/unit/broker_gateway_core_test.cpp)
+  target_link_libraries(broker_gateway_core_test PRIVATE intentq_broker_lib GTest::gtest_main)
+  gtest_discover_tests(broker_gateway_core_test PROPERTIES TIMEOUT 60 LABELS unit)
+endif()

@@ -1,0 +1,169 @@
+// The broker's gateway services (issue 10): workers' gateway sessions, account routing and
+// admission against each gateway's message budget. docs/protocol.md section 6.7 and
+// docs/gateway.md "Gateway budget" describe the behaviour.
+#include <algorithm>
+
+#include "broker/broker.hpp"
+
+namespace intentq::broker {
+
+uint32_t Worker::cost_of(const Service* s) const {
+  for (const auto& [service, cost] : costs)
+    if (service == s) return cost;
+  return 0;
+}
+
+bool Worker::holds(const std::string& account) const {
+  return std::binary_search(accounts.begin(), accounts.end(), account);
+}
+
+void Broker::register_gateway(Worker& worker, const mdp::ReadyInfo& info) {
+  worker.session_up = info.session_up;
+  worker.client_id = info.client_id;
+  worker.reconnects = info.reconnects;
+  worker.session_age_ms = info.session_age_ms.value_or(0);
+  worker.accounts = info.accounts;
+  std::sort(worker.accounts.begin(), worker.accounts.end());
+  for (const auto& [name, cost] : info.costs) {
+    auto it = std::find_if(worker.services.begin(), worker.services.end(),
+                           [&](const Service* s) { return s->name == name; });
+    if (it == worker.services.end()) continue;  // a cost for a service this READY does not list
+    worker.costs.emplace_back(*it, cost);
+    if (cost > 0) jobs_.make_gateway(**it);  // jobs queued so far move to per-account queues
+  }
+  // A worker that announces no accounts (a per-job session learns them only inside each job) is
+  // offered every account; it answers BAD_REQUEST itself for one its gateway does not manage.
+  for (auto* s : worker.services) {
+    if (worker.accounts.empty()) ++s->any_account;
+    for (const auto& a : worker.accounts) ++s->holders[a];
+  }
+  if (info.gateway) {
+    worker.gateway = *info.gateway;
+    // A worker that names its gateway but no budget is held to IB's documented 50/s.
+    worker.budget = info.budget.value_or(50);
+    budgets_.add_worker(worker.gateway, worker.budget);
+  }
+}
+
+void Broker::unregister_gateway(Worker& worker, Clock::time_point now) {
+  if (!worker.gateway.empty()) budgets_.remove_worker(worker.gateway, worker.budget, now);
+  const bool grace_over = now >= started_ + config_.startup_grace;
+  for (auto* s : worker.services) {
+    if (worker.accounts.empty() && s->any_account > 0 && --s->any_account == 0 && s->gateway &&
+        grace_over)
+      reject_unknown_accounts(*s, nullptr);
+    for (const auto& a : worker.accounts) {
+      auto it = s->holders.find(a);
+      if (it == s->holders.end()) continue;
+      if (--it->second > 0) continue;
+      s->holders.erase(it);
+      // The last worker holding the account went away: its queued jobs cannot run anywhere.
+      if (s->gateway && grace_over && s->any_account == 0) reject_unknown_accounts(*s, &a);
+    }
+  }
+}
+
+bool Broker::account_known(const Service& service, const std::string& account) const {
+  return service.any_account > 0 || service.holders.count(account) != 0;
+}
+
+void Broker::reject_unknown_accounts(Service& service, const std::string* only) {
+  for (auto it = service.by_account.begin(); it != service.by_account.end();) {
+    if (it->first.empty() || (only && it->first != *only) || account_known(service, it->first)) {
+      ++it;
+      continue;
+    }
+    const std::string account = it->first;
+    std::deque<uint64_t> seqs;
+    seqs.swap(it->second.seqs);
+    it = service.by_account.erase(it);
+    for (const auto seq : seqs) {
+      Job* job = jobs_.find(seq);
+      if (!job || job->state != JobState::kQueued) continue;
+      ++counters_.unknown_account;
+      reply_error(*job, ErrorCode::kUnknownAccount,
+                  "no live worker of '" + service.name + "' holds account '" + account + "'");
+      finish_job(*job);  // its account queue is gone already; finish() settles the counts
+    }
+  }
+}
+
+Worker* Broker::pick_worker(Service& service, Job& job, Clock::time_point now,
+                            std::string& blocked_on) {
+  blocked_on.clear();
+  for (const auto& [idle_seq, w] : service.idle) {
+    if (job.account && !w->accounts.empty() && !w->holds(*job.account)) continue;
+    const uint32_t cost = w->cost_of(&service);
+    if (cost > 0 && !w->gateway.empty() && !budgets_.can_charge(w->gateway, cost, now)) {
+      blocked_on = w->gateway;
+      budget_wakeup_ = std::min(budget_wakeup_, budgets_.room_at(w->gateway, cost, now));
+      continue;
+    }
+    return w;
+  }
+  return nullptr;
+}
+
+void Broker::dispatch_gateway(Service& service, Clock::time_point now) {
+  std::string blocked;
+  while (!service.idle.empty() && service.queued > 0) {
+    // The oldest job, among the heads of the account queues, that some idle worker may run now.
+    Job* best = nullptr;
+    Worker* best_worker = nullptr;
+    AccountQueue* best_queue = nullptr;
+    for (auto it = service.by_account.begin(); it != service.by_account.end();) {
+      auto& q = it->second;
+      Job* head = jobs_.head(q);
+      if (!head) {
+        it = service.by_account.erase(it);
+        continue;
+      }
+      if (!best || head->seq < best->seq) {
+        if (Worker* w = pick_worker(service, *head, now, blocked)) {
+          best = head;
+          best_worker = w;
+          best_queue = &q;
+        } else if (!blocked.empty() && q.blocked_on.empty()) {
+          ++counters_.budget_deferrals;
+        }
+        q.blocked_on = blocked;
+      }
+      ++it;
+    }
+    if (!best) break;
+    jobs_.take_head(service, *best_queue);
+    if (!send_job(*best, *best_worker, now)) {
+      jobs_.enqueue(*best, true);
+      delete_worker(*best_worker, false, "unreachable on dispatch", now);
+    }
+  }
+  jobs_.compact(service);
+}
+
+std::string Broker::queued_reason(const Job& job) const {
+  if (job.service->gateway) {
+    auto it = job.service->by_account.find(job.account.value_or(""));
+    if (it != job.service->by_account.end() && !it->second.blocked_on.empty())
+      return "(waiting for the message budget of gateway '" + it->second.blocked_on + "')";
+    if (job.account) return "(no free worker holding account '" + *job.account + "')";
+  }
+  return "(no free worker)";
+}
+
+std::vector<GatewayStats> Broker::gateway_stats(Clock::time_point now) const {
+  std::vector<GatewayStats> out;
+  budgets_.for_each(now, [&](const std::string& id, const GatewayBudget::View& v) {
+    out.push_back(GatewayStats{id, v, 0});
+  });
+  registry_.for_each_service([&](const Service& s) {
+    if (!s.gateway) return;
+    for (const auto& [account, q] : s.by_account) {
+      if (q.blocked_on.empty() || q.queued == 0) continue;
+      for (auto& g : out)
+        if (g.id == q.blocked_on) g.waiting += q.queued;
+    }
+  });
+  return out;
+}
+
+}  // namespace intentq::broker

@@ -1,0 +1,455 @@
+// The broker core with gateway workers (issues 10 and 11), without sockets or clocks: admission
+// against a gateway's message budget, account routing and UNKNOWN_ACCOUNT, coalescing of identical
+// requests and answers reused within a caller's max_age_ms.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "broker/broker.hpp"
+#include "common/envelope.hpp"
+
+namespace intentq::broker {
+namespace {
+
+using nlohmann::json;
+using Msg = std::vector<std::string>;
+
+struct Recorder : Outbox {
+  std::vector<Msg> clients, workers, published;
+  static Msg strings(Frames& f) {
+    Msg m;
+    for (auto& x : f) m.emplace_back(mdp::view(x));
+    return m;
+  }
+  mdp::SendResult to_client(Frames& f) override {
+    clients.push_back(strings(f));
+    return mdp::SendResult::kOk;
+  }
+  mdp::SendResult to_worker(Frames& f) override {
+    workers.push_back(strings(f));
+    return mdp::SendResult::kOk;
+  }
+  void publish(Frames& f) override { published.push_back(strings(f)); }
+};
+
+std::string body(const json& j) {
+  auto b = json::to_msgpack(j);
+  return {b.begin(), b.end()};
+}
+
+const std::string kReady(1, '\x01'), kRequest(1, '\x02'), kReply(1, '\x03'), kDisconnect(1, '\x05');
+
+class GatewayBrokerTest : public ::testing::Test {
+ protected:
+  Clock::time_point t0 = Clock::time_point() + std::chrono::hours(1);
+  Clock::time_point now = t0;
+  Recorder out;
+  Config config = [] {
+    Config c;
+    c.default_deadline = Ms(5000);
+    c.startup_grace = Ms(0);
+    return c;
+  }();
+  std::unique_ptr<Broker> broker = std::make_unique<Broker>(config, out, now);
+
+  void reset(Config c) {
+    config = c;
+    broker = std::make_unique<Broker>(config, out, now);
+  }
+  void advance(Ms d) {
+    const auto end = now + d;
+    while (now < end) {
+      now = std::min(end, std::max(now + Ms(1), broker->next_wakeup()));
+      if (now >= broker->next_wakeup()) broker->on_timer(now);
+    }
+  }
+  void worker_msg(const Msg& m) {
+    Frames f;
+    for (auto& s : m) f.push_back(mdp::frame(s));
+    broker->on_worker_message(f, now);
+  }
+  // A gateway worker: summary costs 6, positions 2; echo is free.
+  void gw_ready(const std::string& w, const std::string& gateway, const std::string& accounts,
+                uint32_t budget = 45, std::vector<std::string> more = {}) {
+    Msg m{w,
+          "",
+          "MDPW01",
+          kReady,
+          "summary",
+          "positions",
+          "echo",
+          "@intentq=1",
+          "@gateway=" + gateway,
+          "@session=up",
+          "@budget=" + std::to_string(budget),
+          "@cost=summary:6",
+          "@cost=positions:2",
+          "@client-id=7",
+          "@reconnects=1",
+          "@session-age-ms=100"};
+    if (!accounts.empty()) m.push_back("@accounts=" + accounts);
+    m.insert(m.end(), more.begin(), more.end());
+    worker_msg(m);
+  }
+  void submit(const std::string& client, const json& req, const std::string& service = "summary") {
+    Frames f;
+    for (auto& s : Msg{client, "", "MDPC01", service, body(req)}) f.push_back(mdp::frame(s));
+    broker->on_client_message(f, now);
+  }
+  std::vector<Msg> requests_to(const std::string& w) {
+    std::vector<Msg> r;
+    for (auto& m : out.workers)
+      if (m[0] == w && m.size() > 4 && m[3] == kRequest) r.push_back(m);
+    return r;
+  }
+  size_t dispatched() {
+    size_t n = 0;
+    for (auto& m : out.workers) n += m.size() > 4 && m[3] == kRequest;
+    return n;
+  }
+  void reply(const std::string& w, const Msg& request, bool ok = true) {
+    const auto req = decode_request(request.back());
+    JobReply rep;
+    rep.id = req.id.value_or("");
+    rep.intent = request[6];
+    rep.ok = ok;
+    if (!ok) rep.error = JobError{ErrorCode::kGatewayError, "x", {}, {}};
+    rep.result = {{"params", req.params}};
+    rep.worker = w;
+    worker_msg({w, "", "MDPW01", kReply, request[4], "", encode_reply(rep)});
+  }
+  std::vector<json> replies_to(const std::string& client) {
+    std::vector<json> r;
+    for (auto& m : out.clients)
+      if (m[0] == client && m.size() == 5) r.push_back(json::from_msgpack(m[4]));
+    return r;
+  }
+  json stats() {
+    const auto s = broker->stats_body(now);
+    // The stats body holds a float64 (hit_ratio); nlohmann reads it fine.
+    return json::from_msgpack(s);
+  }
+};
+
+// ---- admission -------------------------------------------------------------------------------
+
+TEST_F(GatewayBrokerTest, GatewayJobsWaitForBudgetAndRunWhenTheWindowSlides) {
+  for (int i = 0; i < 4; ++i) gw_ready("w" + std::to_string(i), "g", "DU1", 12);
+  for (int i = 0; i < 5; ++i)
+    submit("c", {{"id", "s" + std::to_string(i)}, {"params", {{"n", i}}}});
+  EXPECT_EQ(dispatched(), 2u);  // 2 x 6 = 12 messages: the budget of this second
+  auto st = stats();
+  EXPECT_EQ(st["gateways"]["g"]["budget"], 12);
+  EXPECT_EQ(st["gateways"]["g"]["used_last_second"], 12);
+  EXPECT_EQ(st["gateways"]["g"]["waiting"], 3);
+  EXPECT_EQ(st["services"]["summary"]["queued"], 3);
+  EXPECT_LE(broker->next_wakeup(), t0 + Ms(1000));  // the broker wakes when the window frees
+  // Free workers do not help: the budget does.
+  for (int i = 0; i < 4; ++i)
+    for (auto& r : requests_to("w" + std::to_string(i))) reply("w" + std::to_string(i), r);
+  EXPECT_EQ(dispatched(), 2u);
+  advance(Ms(999));
+  EXPECT_EQ(dispatched(), 2u);
+  advance(Ms(1));
+  EXPECT_EQ(dispatched(), 4u);
+  advance(Ms(1000));
+  EXPECT_EQ(dispatched(), 5u);
+  EXPECT_GE(broker->counters().budget_deferrals, 1u);
+  // Echo costs nothing and never waits for the budget.
+  submit("c", {{"id", "e"}}, "echo");
+  EXPECT_EQ(dispatched(), 6u);
+}
+
+TEST_F(GatewayBrokerTest, EachGatewayHasItsOwnBudgetAndTheSmallestAnnouncedCounts) {
+  gw_ready("a1", "ga", "", 45);
+  gw_ready("a2", "ga", "", 6);  // one worker configured lower: the gateway's budget is 6
+  gw_ready("b1", "gb", "", 45);
+  for (int i = 0; i < 3; ++i)
+    submit("c", {{"id", "s" + std::to_string(i)}, {"params", {{"n", i}}}});
+  // s0 fills ga (6 of 6); s1 skips a2 (ga has no room) and goes to b1 on gb; s2 waits for ga.
+  EXPECT_EQ(dispatched(), 2u);
+  auto st = stats();
+  EXPECT_EQ(st["gateways"]["ga"]["budget"], 6);
+  EXPECT_EQ(st["gateways"]["ga"]["used_last_second"], 6);
+  EXPECT_EQ(st["gateways"]["ga"]["waiting"], 1);
+  EXPECT_EQ(st["gateways"]["gb"]["used_last_second"], 6);
+  EXPECT_TRUE(requests_to("a2").empty());
+  EXPECT_EQ(requests_to("b1").size(), 1u);
+}
+
+TEST_F(GatewayBrokerTest, WaitingForBudgetPastTheDeadlineIsATimeoutNamingTheGateway) {
+  gw_ready("w1", "g", "", 6);
+  gw_ready("w2", "g", "", 6);
+  submit("c", {{"id", "first"}, {"params", {{"n", 1}}}});
+  submit("c", {{"id", "late"}, {"deadline_ms", 300}, {"params", {{"n", 2}}}});
+  advance(Ms(300));
+  auto got = replies_to("c");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0]["id"], "late");
+  EXPECT_EQ(got[0]["error"]["code"], "TIMEOUT");
+  EXPECT_NE(got[0]["error"]["message"].get<std::string>().find("budget of gateway 'g'"),
+            std::string::npos);
+}
+
+// ---- account routing -------------------------------------------------------------------------
+
+TEST_F(GatewayBrokerTest, JobsWithAnAccountGoOnlyToWorkersHoldingIt) {
+  gw_ready("wa", "ga", "DU1,DU2");
+  gw_ready("wb", "gb", "U9");
+  submit("c", {{"id", "x"}, {"params", {{"account", "U9"}}}});
+  ASSERT_EQ(requests_to("wb").size(), 1u);  // wa was idle longer but does not hold U9
+  EXPECT_TRUE(requests_to("wa").empty());
+  submit("c", {{"id", "y"}, {"params", {{"account", "U9"}, {"n", 1}}}});
+  EXPECT_TRUE(requests_to("wa").empty());  // waits for wb
+  submit("c", {{"id", "z"}, {"params", {{"account", "DU2"}}}});
+  EXPECT_EQ(requests_to("wa").size(), 1u);  // a queued U9 job does not block DU2
+  reply("wb", requests_to("wb")[0]);
+  EXPECT_EQ(requests_to("wb").size(), 2u);
+  submit("c", {{"id", "any"}, {"params", {{"n", 5}}}});  // no account: any worker
+  reply("wa", requests_to("wa")[0]);
+  EXPECT_EQ(requests_to("wa").size(), 2u);
+}
+
+TEST_F(GatewayBrokerTest, UnknownAccountIsAnsweredAtOnce) {
+  gw_ready("wa", "ga", "DU1");
+  submit("c", {{"id", "x"}, {"params", {{"account", "U404"}}}});
+  auto got = replies_to("c");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0]["id"], "x");
+  EXPECT_EQ(got[0]["error"]["code"], "UNKNOWN_ACCOUNT");
+  EXPECT_NE(got[0]["error"]["message"].get<std::string>().find("U404"), std::string::npos);
+  EXPECT_EQ(broker->counters().unknown_account, 1u);
+  ASSERT_EQ(out.published.size(), 1u);
+  EXPECT_EQ(out.published[0][0], "result.summary.error");
+  EXPECT_EQ(dispatched(), 0u);
+  // A malformed account is the caller's error.
+  submit("c", {{"id", "bad"}, {"params", {{"account", 5}}}});
+  EXPECT_EQ(replies_to("c").back()["error"]["code"], "BAD_REQUEST");
+}
+
+TEST_F(GatewayBrokerTest, AWorkerThatAnnouncesNoAccountsMayTakeAnyAccount) {
+  // A per-job-session worker learns its gateway's accounts only inside each job.
+  gw_ready("wa", "ga", "DU1");
+  gw_ready("wp", "gp", "");
+  submit("c", {{"id", "x"}, {"params", {{"account", "U5"}}}});
+  EXPECT_EQ(requests_to("wp").size(), 1u);
+  EXPECT_TRUE(replies_to("c").empty());
+  // Once it is gone, an account only it could have served is unknown.
+  reply("wp", requests_to("wp")[0]);
+  worker_msg({"wp", "", "MDPW01", kDisconnect});
+  submit("c", {{"id", "y"}, {"params", {{"account", "U5"}, {"n", 2}}}});
+  ASSERT_EQ(replies_to("c").size(), 2u);
+  EXPECT_EQ(replies_to("c")[1]["error"]["code"], "UNKNOWN_ACCOUNT");
+}
+
+TEST_F(GatewayBrokerTest, QueuedJobsOfAnAccountFailWhenItsLastWorkerGoes) {
+  gw_ready("wb", "gb", "U9");
+  gw_ready("wa", "ga", "DU1");
+  submit("c", {{"id", "run"}, {"params", {{"account", "U9"}}}});
+  submit("c", {{"id", "queued"}, {"params", {{"account", "U9"}, {"n", 1}}}});
+  submit("c", {{"id", "other"}, {"params", {{"account", "DU1"}}}});
+  ASSERT_EQ(requests_to("wb").size(), 1u);
+  // wb's gateway session goes down: it re-registers without the gateway services.
+  worker_msg({"wb", "", "MDPW01", kDisconnect});
+  std::set<std::string> unknown;
+  for (auto& r : replies_to("c"))
+    if (r["status"] == "error" && r["error"]["code"] == "UNKNOWN_ACCOUNT") unknown.insert(r["id"]);
+  EXPECT_EQ(unknown, (std::set<std::string>{"run", "queued"}));  // the running one was re-queued
+  EXPECT_EQ(requests_to("wa").size(), 1u);                       // DU1 unaffected
+  EXPECT_EQ(broker->queued_count("summary"), 0u);
+}
+
+TEST_F(GatewayBrokerTest, DuringTheStartupGraceUnknownAccountsWait) {
+  Config c = config;
+  c.startup_grace = Ms(1000);
+  reset(c);
+  gw_ready("wa", "ga", "DU1");
+  submit("c", {{"id", "later"}, {"params", {{"account", "U7"}}}});
+  submit("c", {{"id", "never"}, {"params", {{"account", "U8"}}}});
+  EXPECT_TRUE(replies_to("c").empty());
+  advance(Ms(200));
+  gw_ready("wb", "gb", "U7");  // its worker registers within the grace
+  EXPECT_EQ(requests_to("wb").size(), 1u);
+  advance(Ms(800));
+  auto got = replies_to("c");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0]["id"], "never");
+  EXPECT_EQ(got[0]["error"]["code"], "UNKNOWN_ACCOUNT");
+}
+
+// ---- coalescing ------------------------------------------------------------------------------
+
+TEST_F(GatewayBrokerTest, FiftyIdenticalRequestsShareOneJob) {
+  gw_ready("w1", "g", "DU1");
+  gw_ready("w2", "g", "DU1");
+  for (int i = 0; i < 50; ++i)
+    submit("c" + std::to_string(i % 5),
+           {{"id", "r" + std::to_string(i)},
+            {"params", i % 2 ? json{{"account", "DU1"}, {"group", "All"}}
+                             : json{{"group", nullptr}, {"account", " DU1"}}}});
+  ASSERT_EQ(dispatched(), 1u);
+  EXPECT_EQ(broker->counters().coalesced, 49u);
+  reply("w1", requests_to("w1")[0]);
+  std::set<std::string> ids;
+  size_t replies = 0;
+  for (int c = 0; c < 5; ++c)
+    for (auto& r : replies_to("c" + std::to_string(c))) {
+      ++replies;
+      ids.insert(r["id"]);
+      EXPECT_EQ(r["status"], "ok");
+      if (r["id"] != "r0") {
+        EXPECT_EQ(r["source_id"], "r0");
+      }
+    }
+  EXPECT_EQ(replies, 50u);
+  EXPECT_EQ(ids.size(), 50u);
+  EXPECT_EQ(out.published.size(), 50u);  // once per request
+  std::set<std::string> published_ids;
+  for (auto& p : out.published) published_ids.insert(json::from_msgpack(p[1])["id"]);
+  EXPECT_EQ(published_ids, ids);
+  // Resubmitting any of the ids is answered from the dedup cache with its own id.
+  submit("again", {{"id", "r7"}, {"params", {{"account", "DU1"}}}});
+  ASSERT_EQ(replies_to("again").size(), 1u);
+  EXPECT_EQ(replies_to("again")[0]["id"], "r7");
+  EXPECT_EQ(dispatched(), 1u);
+}
+
+TEST_F(GatewayBrokerTest, DifferentAccountsOrParamsNeverShare) {
+  gw_ready("w1", "g", "DU1,DU2");
+  gw_ready("w2", "g", "DU1,DU2");
+  submit("c", {{"id", "a"}, {"params", {{"account", "DU1"}}}});
+  submit("c", {{"id", "b"}, {"params", {{"account", "DU2"}}}});
+  EXPECT_EQ(dispatched(), 2u);
+  submit("c", {{"id", "c"}, {"params", {{"account", "DU1"}, {"tags", "NetLiquidation"}}}});
+  submit("c", {{"id", "d"}, {"params", {{"account", "DU1"}}}}, "positions");  // other intent
+  EXPECT_EQ(broker->counters().coalesced, 0u);
+}
+
+TEST_F(GatewayBrokerTest, AnAttachedRequestTimesOutAloneAndTheJobGoesOn) {
+  gw_ready("w1", "g", "");
+  submit("c", {{"id", "long"}, {"deadline_ms", 5000}});
+  submit("d", {{"id", "short"}, {"deadline_ms", 100}});
+  ASSERT_EQ(dispatched(), 1u);
+  advance(Ms(100));
+  auto got = replies_to("d");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0]["id"], "short");
+  EXPECT_EQ(got[0]["error"]["code"], "TIMEOUT");
+  EXPECT_TRUE(replies_to("c").empty());
+  reply("w1", requests_to("w1")[0]);
+  ASSERT_EQ(replies_to("c").size(), 1u);
+  EXPECT_EQ(replies_to("c")[0]["status"], "ok");
+  EXPECT_EQ(replies_to("d").size(), 1u);  // nothing more for the timed-out one
+  EXPECT_EQ(out.published.size(), 2u);    // its TIMEOUT, the long one's result
+}
+
+TEST_F(GatewayBrokerTest, WhenTheFirstRequestTimesOutAttachedOnesStillGetTheAnswer) {
+  gw_ready("w1", "g", "");
+  submit("c", {{"id", "blocker"}, {"params", {{"n", 1}}}});  // keeps w1 busy
+  submit("c", {{"id", "first"}, {"deadline_ms", 100}});
+  submit("d", {{"id", "second"}, {"deadline_ms", 3000}});
+  EXPECT_EQ(broker->counters().coalesced, 1u);
+  advance(Ms(100));
+  ASSERT_EQ(replies_to("c").size(), 1u);
+  EXPECT_EQ(replies_to("c")[0]["error"]["code"], "TIMEOUT");
+  reply("w1", requests_to("w1")[0]);
+  // The shared job is dispatched with the attached request's remaining time.
+  ASSERT_EQ(requests_to("w1").size(), 2u);
+  EXPECT_EQ(decode_request(requests_to("w1")[1].back()).deadline_ms, 2900u);
+  reply("w1", requests_to("w1")[1]);
+  ASSERT_EQ(replies_to("d").size(), 1u);
+  EXPECT_EQ(replies_to("d")[0]["id"], "second");
+  EXPECT_EQ(replies_to("d")[0]["status"], "ok");
+  EXPECT_EQ(replies_to("d")[0]["source_id"], "first");
+  EXPECT_EQ(replies_to("c").size(), 2u);  // the blocker's reply; nothing more for "first"
+}
+
+TEST_F(GatewayBrokerTest, NonRetryableIntentsAreNeverShared) {
+  gw_ready("w1", "g", "", 45, {"place_order", "@nonretryable=place_order", "@cost=place_order:1"});
+  gw_ready("w2", "g", "", 45, {"place_order", "@nonretryable=place_order", "@cost=place_order:1"});
+  submit("c", {{"id", "o1"}, {"params", {{"qty", 1}}}}, "place_order");
+  submit("c", {{"id", "o2"}, {"params", {{"qty", 1}}}}, "place_order");
+  EXPECT_EQ(dispatched(), 2u);
+  EXPECT_EQ(broker->counters().coalesced, 0u);
+  reply("w1", requests_to("w1")[0]);
+  submit("c", {{"id", "o3"}, {"max_age_ms", 60000}, {"params", {{"qty", 1}}}}, "place_order");
+  EXPECT_EQ(dispatched(), 3u);
+  EXPECT_EQ(broker->counters().reuse_hits, 0u);
+}
+
+// ---- freshness window ------------------------------------------------------------------------
+
+TEST_F(GatewayBrokerTest, MaxAgeAnswersFromTheLatestResult) {
+  gw_ready("w1", "g", "DU1");
+  submit("c", {{"id", "fetch"}, {"params", {{"account", "DU1"}}}});
+  advance(Ms(20));
+  reply("w1", requests_to("w1")[0]);
+  advance(Ms(480));
+  submit("c", {{"id", "cached"}, {"max_age_ms", 1000}, {"params", {{"account", "DU1"}}}});
+  EXPECT_EQ(dispatched(), 1u);
+  auto r = replies_to("c").back();
+  EXPECT_EQ(r["id"], "cached");
+  EXPECT_EQ(r["status"], "ok");
+  EXPECT_EQ(r["cached"], true);
+  EXPECT_EQ(r["age_ms"], 500);  // counted from dispatch: never understates the data's age
+  EXPECT_EQ(r["source_id"], "fetch");
+  EXPECT_EQ(r["result"], replies_to("c")[0]["result"]);
+  EXPECT_EQ(out.published.size(), 2u);
+  // Without max_age_ms (or older than it accepts) the request runs.
+  submit("c", {{"id", "fresh"}, {"params", {{"account", "DU1"}}}});
+  EXPECT_EQ(dispatched(), 2u);
+  reply("w1", requests_to("w1")[1]);
+  advance(Ms(1001));
+  submit("c", {{"id", "too-old"}, {"max_age_ms", 1000}, {"params", {{"account", "DU1"}}}});
+  EXPECT_EQ(dispatched(), 3u);
+  EXPECT_EQ(broker->counters().reuse_hits, 1u);
+  EXPECT_EQ(broker->counters().reuse_misses, 1u);
+  auto st = stats();
+  EXPECT_EQ(st["reuse"]["entries"], 1);
+  EXPECT_EQ(st["reuse"]["hits"], 1);
+  EXPECT_DOUBLE_EQ(st["reuse"]["hit_ratio"].get<double>(), 0.5);
+}
+
+TEST_F(GatewayBrokerTest, ErrorsAreNeverReused) {
+  gw_ready("w1", "g", "");
+  submit("c", {{"id", "fails"}});
+  reply("w1", requests_to("w1")[0], false);
+  submit("c", {{"id", "retry"}, {"max_age_ms", 60000}});
+  EXPECT_EQ(dispatched(), 2u);
+  EXPECT_EQ(broker->counters().reuse_hits, 0u);
+}
+
+TEST_F(GatewayBrokerTest, BadMaxAgeIsABadRequest) {
+  gw_ready("w1", "g", "");
+  submit("c", {{"id", "x"}, {"max_age_ms", -5}});
+  ASSERT_EQ(replies_to("c").size(), 1u);
+  EXPECT_EQ(replies_to("c")[0]["error"]["code"], "BAD_REQUEST");
+  EXPECT_NE(replies_to("c")[0]["error"]["message"].get<std::string>().find("max_age_ms"),
+            std::string::npos);
+}
+
+// ---- stats -----------------------------------------------------------------------------------
+
+TEST_F(GatewayBrokerTest, StatsShowWorkersSessions) {
+  gw_ready("w1", "gw:4002", "DU1,DU2");
+  advance(Ms(400));
+  auto st = stats();
+  ASSERT_EQ(st["gateway_workers"].size(), 1u);
+  const auto w = st["gateway_workers"][0];
+  EXPECT_EQ(w["gateway"], "gw:4002");
+  EXPECT_EQ(w["session"], "up");
+  EXPECT_EQ(w["session_age_ms"], 500);
+  EXPECT_EQ(w["client_id"], 7);
+  EXPECT_EQ(w["accounts"], json({"DU1", "DU2"}));
+  EXPECT_EQ(w["reconnects"], 1);
+  EXPECT_EQ(w["budget"], 45);
+  EXPECT_EQ(st["gateways"]["gw:4002"]["workers"], 1);
+  EXPECT_EQ(st["counters"]["coalesced"], 0);
+}
+
+}  // namespace
+}  // namespace intentq::broker
