@@ -21,14 +21,16 @@ launcher=()
 command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
 # The broker under AddressSanitizer + UBSan (CMake preset "asan", build-asan/): its core and
-# codec unit tests, then the broker-process and end-to-end suites with the sanitized broker
+# codec unit tests, then the broker-process, end-to-end and intents suites (real workers and
+# simulator: budget admission, account routing, coalescing) with the sanitized broker
 # among the ordinary workers, CLI and simulator. Every report lands in build-asan/reports/;
 # any file there fails the run, even if a test tolerated the crash. The whole tree also builds
 # and runs sanitized (`cmake --preset asan && cmake --build --preset asan && ctest --preset
 # asan`); CI keeps to the broker to stay inside its time budget on 2 cores.
 echo "test: broker under ASan+UBSan (build-asan/)"
 cmake --preset asan "${launcher[@]}" >/dev/null
-cmake --build --preset asan --target intentq-broker broker_core_test mdp_test envelope_test
+cmake --build --preset asan --target intentq-broker broker_core_test broker_gateway_core_test \
+  broker_gateway_budget_test broker_reuse_cache_test mdp_test envelope_test
 reports="$PWD/build-asan/reports"
 rm -rf "$reports" build-asan/mixed-bin
 mkdir -p "$reports" build-asan/mixed-bin
@@ -37,10 +39,11 @@ ln -sf "$PWD/build-asan/bin/intentq-broker" build-asan/mixed-bin/intentq-broker
 export ASAN_OPTIONS="detect_leaks=1:log_path=$reports/asan"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan"
 status=0
-for t in broker_core_test mdp_test envelope_test; do
+for t in broker_core_test broker_gateway_core_test broker_gateway_budget_test \
+  broker_reuse_cache_test mdp_test envelope_test; do
   build-asan/bin/$t --gtest_brief=1 || status=1
 done
-for t in broker_process_test e2e_tests; do
+for t in broker_process_test e2e_tests intents_integration_tests; do
   INTENTQ_BIN_DIR="$PWD/build-asan/mixed-bin" build/bin/$t --gtest_brief=1 || status=1
 done
 unset ASAN_OPTIONS UBSAN_OPTIONS
