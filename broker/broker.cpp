@@ -398,10 +398,11 @@ bool Broker::send_job(Job& job, Worker& worker, Clock::time_point now) {
   job.dispatched_at = now;
   worker.job = &job;
   worker.next_heartbeat = now + std::min(config_.heartbeat, worker.heartbeat);
-  // The charge is recorded at dispatch (docs/gateway.md); workers without a gateway skip it.
+  // The charge opens at dispatch and settles when the worker is free again (docs/gateway.md);
+  // workers without a gateway skip it.
   if (!worker.gateway.empty())
     if (const uint32_t cost = worker.cost_of(&service); cost > 0)
-      budgets_.charge(worker.gateway, cost, now);
+      worker.charge = budgets_.charge(worker.gateway, cost, now);
   registry_.set_busy(worker);
   return true;
 }
@@ -610,6 +611,7 @@ void Broker::handle_reply(Worker& worker, Frames& frames, Clock::time_point now)
     --unanswered_;
   }
   worker.job = nullptr;
+  settle_charge(worker, now);
   finish_job(*job);
   registry_.set_idle(worker);
   for (auto* s : worker.services) dispatch(*s, now);

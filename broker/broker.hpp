@@ -134,6 +134,8 @@ class Broker {
   // Gateway services (broker_gateway.cpp)
   void register_gateway(Worker& worker, const mdp::ReadyInfo& info);
   void unregister_gateway(Worker& worker, Clock::time_point now);
+  // The worker's job ended (reply or loss): its budget charge starts its last second.
+  void settle_charge(Worker& worker, Clock::time_point now);
   void dispatch_gateway(Service& service, Clock::time_point now);
   Worker* pick_worker(Service& service, Job& job, Clock::time_point now, std::string& blocked_on);
   bool account_known(const Service& service, const std::string& account) const;

@@ -45,7 +45,17 @@ void Broker::register_gateway(Worker& worker, const mdp::ReadyInfo& info) {
   }
 }
 
+void Broker::settle_charge(Worker& worker, Clock::time_point now) {
+  if (!worker.charge) return;
+  budgets_.settle(worker.gateway, worker.charge, now);
+  worker.charge = 0;
+  // Jobs blocked only by running charges got no wake-up time (room_at); this one frees its share
+  // a second from now.
+  budget_wakeup_ = std::min(budget_wakeup_, now + GatewayBudget::kWindow);
+}
+
 void Broker::unregister_gateway(Worker& worker, Clock::time_point now) {
+  settle_charge(worker, now);
   if (!worker.gateway.empty()) budgets_.remove_worker(worker.gateway, worker.budget, now);
   const bool grace_over = now >= started_ + config_.startup_grace;
   for (auto* s : worker.services) {

@@ -88,6 +88,7 @@ struct Worker {
   // Gateway session (READY options; all empty for workers without one)
   std::string gateway;
   uint32_t budget = 0;
+  uint64_t charge = 0;  // the open budget charge of the running job (0: none)
   std::optional<bool> session_up;
   std::vector<std::pair<Service*, uint32_t>> costs;  // messages per job, by service
   std::vector<std::string> accounts;  // sorted; empty = not announced: any account goes

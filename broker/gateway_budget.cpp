@@ -1,6 +1,7 @@
 #include "broker/gateway_budget.hpp"
 
 #include <algorithm>
+#include <vector>
 
 namespace intentq::broker {
 
@@ -42,18 +43,20 @@ GatewayBudget::Gateway* GatewayBudget::find(const std::string& id) {
 }
 
 void GatewayBudget::expire(Gateway& g, Clock::time_point now) {
-  // A charge made at t counts until t + 1000 ms (exclusive): IB's "per second" is a sliding
-  // window, and a full second must pass before the same messages may be sent again.
-  while (!g.window.empty() && g.window.front().first + kWindow <= now) {
-    g.used -= g.window.front().second;
-    g.window.pop_front();
-  }
+  // A settled charge counts until settled + 1000 ms (exclusive): IB's "per second" is a sliding
+  // window, and a full second must pass after a job's last message before its share is free.
+  auto gone = [&](const Charge& c) {
+    return c.settled != Clock::time_point::max() && c.settled + kWindow <= now;
+  };
+  for (const auto& c : g.window)
+    if (gone(c)) g.used -= c.cost;
+  g.window.erase(std::remove_if(g.window.begin(), g.window.end(), gone), g.window.end());
 }
 
 uint64_t GatewayBudget::used_at(const Gateway& g, Clock::time_point now) {
   uint64_t used = 0;
-  for (const auto& [at, n] : g.window)
-    if (at + kWindow > now) used += n;
+  for (const auto& c : g.window)
+    if (c.settled == Clock::time_point::max() || c.settled + kWindow > now) used += c.cost;
   return used;
 }
 
@@ -67,14 +70,27 @@ bool GatewayBudget::can_charge(const std::string& id, uint32_t cost, Clock::time
   return g->used + cost <= budget;
 }
 
-void GatewayBudget::charge(const std::string& id, uint32_t cost, Clock::time_point now) {
-  if (cost == 0) return;
+uint64_t GatewayBudget::charge(const std::string& id, uint32_t cost, Clock::time_point now) {
+  if (cost == 0) return 0;
   auto* g = find(id);
-  if (!g) return;
+  if (!g) return 0;
   expire(*g, now);
-  g->window.emplace_back(now, cost);
+  const uint64_t ticket = next_ticket_++;
+  g->window.push_back(Charge{ticket, cost});
   g->used += cost;
   g->charged += cost;
+  return ticket;
+}
+
+void GatewayBudget::settle(const std::string& id, uint64_t ticket, Clock::time_point now) {
+  if (ticket == 0) return;
+  auto* g = find(id);
+  if (!g) return;
+  for (auto& c : g->window) {
+    if (c.ticket != ticket) continue;
+    if (c.settled == Clock::time_point::max()) c.settled = now;
+    break;
+  }
 }
 
 Clock::time_point GatewayBudget::room_at(const std::string& id, uint32_t cost,
@@ -84,13 +100,18 @@ Clock::time_point GatewayBudget::room_at(const std::string& id, uint32_t cost,
   expire(*g, now);
   const uint64_t budget = min_budget(*g);
   if (g->used == 0 || g->used + cost <= budget) return now;
-  // Walk the charges oldest first until enough of them have left the window.
+  // Settled charges leave in the order they settled; running ones only after they settle.
+  std::vector<const Charge*> settled;
+  for (const auto& c : g->window)
+    if (c.settled != Clock::time_point::max()) settled.push_back(&c);
+  std::sort(settled.begin(), settled.end(),
+            [](const Charge* a, const Charge* b) { return a->settled < b->settled; });
   uint64_t used = g->used;
-  for (const auto& [at, n] : g->window) {
-    used -= n;
-    if (used == 0 || used + cost <= budget) return at + kWindow;
+  for (const auto* c : settled) {
+    used -= c->cost;
+    if (used == 0 || used + cost <= budget) return c->settled + kWindow;
   }
-  return now;  // not reached: the loop empties the window
+  return Clock::time_point::max();
 }
 
 void GatewayBudget::collect(Clock::time_point now) {

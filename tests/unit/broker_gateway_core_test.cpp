@@ -156,7 +156,15 @@ TEST_F(GatewayBrokerTest, GatewayJobsWaitForBudgetAndRunWhenTheWindowSlides) {
   EXPECT_EQ(dispatched(), 2u);
   advance(Ms(1));
   EXPECT_EQ(dispatched(), 4u);
+  // A running job holds its share until a second after it ends (its cancels leave at its end).
   advance(Ms(1000));
+  EXPECT_EQ(dispatched(), 4u);
+  advance(Ms(500));
+  for (int i = 0; i < 4; ++i)
+    for (auto& r : requests_to("w" + std::to_string(i))) reply("w" + std::to_string(i), r);
+  advance(Ms(999));
+  EXPECT_EQ(dispatched(), 4u);
+  advance(Ms(1));
   EXPECT_EQ(dispatched(), 5u);
   EXPECT_GE(broker->counters().budget_deferrals, 1u);
   // Echo costs nothing and never waits for the budget.
