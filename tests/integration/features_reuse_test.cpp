@@ -27,11 +27,7 @@ std::string mp(const json& j) {
 }
 
 json stats(const Broker& broker) {
-  JobClient client(broker.endpoints.frontend);
-  client.send_raw({"", "MDPC01", "mmi.stats", ""});
-  auto reply = client.receive_raw(5s);
-  if (!reply || reply->size() != 2) throw std::runtime_error("no mmi.stats reply within 5 s");
-  return json::from_msgpack((*reply)[1]);
+  return broker_stats(broker);
 }
 
 // Subscribes to every result before the test submits anything.

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "common/asio.hpp"
+#include "common/mdp.hpp"
 
 namespace intentq::intents_test {
 
@@ -24,10 +25,10 @@ nlohmann::json load_scenario() {
   return nlohmann::json::parse(in);
 }
 
-Sim::Sim(std::vector<std::string> extra_args, uint16_t want_port) {
+Sim::Sim(std::vector<std::string> extra_args, uint16_t want_port, std::string scenario) {
   std::vector<std::string> argv{test::bin_dir() + "/intentq-gwsim", "--listen",
                                 "127.0.0.1:" + std::to_string(want_port), "--scenario",
-                                scenario_path()};
+                                std::move(scenario)};
   // The test reads a child's output only while it waits for a line; a chatty child would fill
   // the pipe and block on its next log line. So: warnings only, unless the test asks for more.
   if (std::find(extra_args.begin(), extra_args.end(), "--log-level") == extra_args.end())
@@ -66,6 +67,14 @@ JobReply run(const Broker& broker, const std::string& intent, nlohmann::json par
   request.params = params.is_null() ? nlohmann::json::object() : std::move(params);
   request.deadline_ms = deadline_ms;
   return e2e::submit(broker.endpoints.frontend, intent, std::move(request), timeout);
+}
+
+nlohmann::json broker_stats(const Broker& broker) {
+  JobClient client(broker.endpoints.frontend);
+  client.send_raw({"", std::string(mdp::kClient), "mmi.stats", ""});
+  auto reply = client.receive_raw(5s);
+  if (!reply || reply->size() != 2) throw std::runtime_error("no mmi.stats reply within 5 s");
+  return nlohmann::json::from_msgpack((*reply)[1]);
 }
 
 std::string describe(const JobReply& reply) {

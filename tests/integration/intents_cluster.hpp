@@ -26,7 +26,8 @@ nlohmann::json load_scenario();
 // intentq-gwsim on 127.0.0.1 (port 0 = a free one), with extra args (--latency-ms, --fault, ...);
 // waits for its "listening on HOST:PORT" line. Logs at warn unless extra_args set --log-level.
 struct Sim {
-  explicit Sim(std::vector<std::string> extra_args = {}, uint16_t port = 0);
+  explicit Sim(std::vector<std::string> extra_args = {}, uint16_t port = 0,
+               std::string scenario = scenario_path());
   // SIGTERM, and a bounded wait for the exit (the port is free again afterwards).
   void stop();
   std::string address() const { return "127.0.0.1:" + std::to_string(port); }
@@ -43,6 +44,9 @@ std::unique_ptr<Process> start_gateway_worker(const Broker& broker, const std::s
                                               int client_id,
                                               std::vector<std::string> extra_args = {},
                                               const std::string& log_level = "warn");
+
+// The broker's mmi.stats answer (throws after 5 s without one).
+nlohmann::json broker_stats(const Broker& broker);
 
 // Submits one job on a fresh client socket and waits for the reply (throws after `timeout`).
 JobReply run(const Broker& broker, const std::string& intent, nlohmann::json params = {},
