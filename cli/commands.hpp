@@ -22,6 +22,7 @@ struct SubmitOptions {
   std::string params_json;
   std::string id;  // generated when empty, so resends deduplicate
   std::optional<uint64_t> deadline_ms;
+  uint64_t max_age_ms = 0;  // > 0: a stored answer up to this old is fine (docs/protocol.md §6.8)
   RetryPolicy retry;
   bool compact = false;
   std::optional<curve::ClientKeys> curve;

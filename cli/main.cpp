@@ -1,6 +1,7 @@
 // intentq: the command-line client.
 //
 //   intentq submit INTENT [--param k=v]... [--params-json JSON] [--id ID] [--deadline-ms N]
+//                  [--max-age-ms N]
 //                  [--broker EP] [--timeout-ms N] [--retries N] [--compact]
 //   intentq watch [--publish EP] [--topic PREFIX]... [--count N]
 //   intentq stats [--broker EP]
@@ -56,6 +57,9 @@ int main(int argc, char** argv) {
   submit_cmd->add_option("--id", submit.id, "job id (default: generated)");
   auto* deadline_opt = submit_cmd->add_option("--deadline-ms", deadline_ms,
                                               "job deadline (broker default if unset)");
+  submit_cmd->add_option("--max-age-ms", submit.max_age_ms,
+                         "accept an answer up to this old, shared from an identical recent job "
+                         "(0: always fetch fresh; docs/protocol.md 6.8)");
   submit_cmd->add_option("--broker", submit.broker, "broker frontend endpoint")
       ->capture_default_str();
   submit_cmd->add_flag("--compact", submit.compact, "print the reply on one line");

@@ -30,6 +30,7 @@ int run_submit(const SubmitOptions& options) {
   }
   request.id = options.id.empty() ? generate_job_id() : options.id;
   request.deadline_ms = options.deadline_ms;
+  request.max_age_ms = options.max_age_ms;
   const std::string id = *request.id;
 
   zmq::context_t context(1);

@@ -4,16 +4,21 @@
 intentq speaks Majordomo MDP/0.1 on the broker's frontend. A request is the multipart message
     "", "MDPC01", <intent>, <body>
 sent on a DEALER socket, where <body> is one msgpack map (the job envelope):
-    {"id": str, "params": map, "deadline_ms": uint}        (all optional)
+    {"id": str, "params": map, "deadline_ms": uint, "max_age_ms": uint}     (all optional)
 The reply comes back on the same socket in the same shape, with a msgpack reply envelope:
     {"id", "intent", "status": "ok"|"error", "result" | "error": {"code", "message", ...},
      "timings_ms": {...}, "worker"}
+and, when the answer was shared ("max_age_ms" > 0, or an identical request already in flight):
+    "cached": true (answered from a stored result), "age_ms" (how old that result is),
+    "source_id" (the id of the job that fetched it).
 Every reply is also published on the broker's PUB socket as [topic, body] with the topic
 "result.<intent>.<ok|error>". docs/protocol.md in the repository is the normative reference.
 
 Use as a module:
     import intentq_client as iq
     reply = iq.submit("tcp://127.0.0.1:5555", "echo", {"greeting": "hello"})
+    # A summary up to one second old is fine: pollers of one account share one gateway fetch.
+    reply = iq.submit("tcp://127.0.0.1:5555", "summary", {"account": "DU1000001"}, max_age_ms=1000)
     for topic, reply in iq.watch("tcp://127.0.0.1:5557", ["result.echo."], count=1): ...
 
 Or from the shell:
@@ -94,18 +99,22 @@ def to_json(value):
 
 
 def submit(broker, intent, params=None, job_id=None, deadline_ms=None, timeout=5.0, retries=3,
-           context=None, curve=None):
+           context=None, curve=None, max_age_ms=None):
     """Submits one job and returns the reply envelope as a dict.
 
     Lazy Pirate: if no reply comes within `timeout` seconds, the socket is discarded and the
     request resent on a fresh one, up to `retries` times. The job keeps its id across tries, so
     the broker never runs it twice (it attaches the resend to the running job or answers it from
-    its dedup cache). `curve` (CurveKeys) makes each try a CURVE client.
+    its dedup cache). `curve` (CurveKeys) makes each try a CURVE client. `max_age_ms` > 0 accepts
+    an answer up to that many milliseconds old from an identical recent job (the reply then says
+    "cached": true and its "age_ms"); errors are never reused.
     """
     context = context or zmq.Context.instance()
     envelope = {"id": job_id or "py-" + uuid.uuid4().hex[:16], "params": params or {}}
     if deadline_ms is not None:
         envelope["deadline_ms"] = int(deadline_ms)
+    if max_age_ms:
+        envelope["max_age_ms"] = int(max_age_ms)
     body = msgpack.packb(envelope, use_bin_type=False)
     for _ in range(retries + 1):
         socket = context.socket(zmq.DEALER)
@@ -176,6 +185,8 @@ def main(argv=None):
     p_submit.add_argument("--param", type=_param, action="append", default=[])
     p_submit.add_argument("--id")
     p_submit.add_argument("--deadline-ms", type=int)
+    p_submit.add_argument("--max-age-ms", type=int,
+                          help="accept an answer up to this old from an identical recent job")
     p_submit.add_argument("--timeout", type=float, default=5.0, help="seconds per try")
     p_watch = sub.add_parser("watch", help="print published results as JSON lines")
     p_watch.add_argument("--topic", action="append")
@@ -190,7 +201,7 @@ def main(argv=None):
     if args.command == "submit":
         try:
             reply = submit(args.broker, args.intent, dict(args.param), args.id, args.deadline_ms,
-                           args.timeout, curve=curve)
+                           args.timeout, curve=curve, max_age_ms=args.max_age_ms)
         except NoReply as e:
             print("intentq_client: %s" % e, file=sys.stderr)
             return 1

@@ -2,6 +2,8 @@
 // real intentq-worker and intentq-gwsim. The worker must announce its gateway and the intents'
 // costs in READY (@gateway, @cost); with a worker that does not, the broker treats summary as a
 // plain service and these tests are skipped (the message says so).
+#include <sys/wait.h>
+
 #include <gtest/gtest.h>
 
 #include <iterator>
@@ -63,13 +65,18 @@ class ReuseProcesses : public ::testing::Test {
     broker = std::make_unique<Broker>(std::vector<std::string>{"--startup-grace-ms", "0"});
     worker = start_gateway_worker(*broker, sim->address(), 41);
     e2e::wait_for_service(broker->endpoints.frontend, "summary");
-    const auto st = stats(*broker);
-    if (st["gateway_workers"].empty())
-      GTEST_SKIP() << "the worker announces no @gateway/@cost in READY (worker side of issue 10 "
-                      "not merged yet): summary is not a gateway service for the broker";
-    // Give the subscriber time to join (PUB drops messages for subscribers still connecting).
+    ASSERT_FALSE(stats(*broker)["gateway_workers"].empty()) << "no worker announced a gateway";
+    // PUB drops what it publishes before a subscription has propagated: submit echo jobs until
+    // the subscriber has seen one (bounded), then start from a quiet subscriber.
     sub = std::make_unique<Subscriber>(broker->endpoints.publish);
-    std::this_thread::sleep_for(300ms);
+    bool joined = false;
+    for (int i = 0; i < 50 && !joined; ++i) {
+      ASSERT_TRUE(run(*broker, "echo").ok);
+      joined = !sub->collect(1, 100ms).empty();
+    }
+    ASSERT_TRUE(joined) << "the subscriber never received a published result";
+    while (!sub->collect(1, 200ms).empty()) {
+    }
   }
   uint64_t counter(const std::string& name) { return stats(*broker)["counters"][name]; }
 
@@ -168,6 +175,49 @@ TEST_F(ReuseProcesses, FreshAnswersAreReusedAndErrorsAreNot) {
   EXPECT_EQ(r["status"], "error");
   EXPECT_FALSE(r.contains("cached"));
   EXPECT_EQ(counter("dispatched") - dispatched_before, 1u) << "the error was fetched again";
+}
+
+// `intentq submit --max-age-ms` and the Python example's --max-age-ms put max_age_ms in the
+// envelope: the second identical request is answered from the first one's result.
+TEST_F(ReuseProcesses, CliAndPythonClientCarryMaxAgeMs) {
+  const std::string account = "DU7000002";
+  auto first = run(*broker, "positions", {{"account", account}});
+  ASSERT_TRUE(first.ok) << describe(first);
+  const auto dispatched_before = counter("dispatched");
+
+  auto cli =
+      e2e::run_cli({"submit", "positions", "--param", "account=" + account, "--max-age-ms", "60000",
+                    "--id", "cli-fresh", "--compact", "--broker", broker->endpoints.frontend});
+  ASSERT_EQ(cli.exit_code, 0) << cli.output;
+  auto r = e2e::first_json_line(cli.output);
+  ASSERT_TRUE(r) << cli.output;
+  EXPECT_EQ((*r)["id"], "cli-fresh");
+  EXPECT_EQ((*r)["cached"], true) << r->dump();
+  EXPECT_EQ((*r)["source_id"], first.id);
+  EXPECT_EQ((*r)["result"], first.result);
+
+  Process py({"/usr/bin/python3",
+              std::string(INTENTQ_SOURCE_DIR) + "/examples/python/intentq_client.py", "--broker",
+              broker->endpoints.frontend, "submit", "positions", "--param", "account=" + account,
+              "--max-age-ms", "60000", "--id", "py-fresh"});
+  auto status = py.wait_exit(30s);
+  ASSERT_TRUE(status) << py.output_text();
+  ASSERT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << py.output_text();
+  r = e2e::first_json_line(py.output_text());
+  ASSERT_TRUE(r) << py.output_text();
+  EXPECT_EQ((*r)["id"], "py-fresh");
+  EXPECT_EQ((*r)["cached"], true) << r->dump();
+  EXPECT_LE((*r)["age_ms"].get<uint64_t>(), 60000u);
+  EXPECT_EQ(counter("dispatched"), dispatched_before) << "nothing was fetched again";
+
+  // Without --max-age-ms the same request is fetched fresh.
+  cli = e2e::run_cli({"submit", "positions", "--param", "account=" + account, "--compact",
+                      "--broker", broker->endpoints.frontend});
+  ASSERT_EQ(cli.exit_code, 0) << cli.output;
+  r = e2e::first_json_line(cli.output);
+  ASSERT_TRUE(r) << cli.output;
+  EXPECT_FALSE(r->contains("cached")) << r->dump();
+  EXPECT_EQ(counter("dispatched"), dispatched_before + 1);
 }
 
 }  // namespace
