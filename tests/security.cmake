@@ -5,7 +5,7 @@
 add_executable(curve_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/curve_test.cpp)
 target_link_libraries(curve_test PRIVATE intentq_common GTest::gtest_main)
 gtest_add_tests(TARGET curve_test TEST_LIST curve_tests)
-set_tests_properties(${curve_tests} PROPERTIES TIMEOUT 60 LABELS "unit;security")
+set_tests_properties(${curve_tests} PROPERTIES TIMEOUT 60 LABELS "unit;security;threads")
 
 add_executable(security_test ${CMAKE_CURRENT_SOURCE_DIR}/integration/security_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/e2e_cluster.cpp)

@@ -6,7 +6,7 @@ add_executable(worker_unit_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/worker_options_test.cpp)
 target_link_libraries(worker_unit_tests PRIVATE intentq_worker_lib GTest::gtest_main)
 gtest_discover_tests(worker_unit_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 60)
-intentq_test_labels(worker_unit_tests unit worker)
+intentq_test_labels(worker_unit_tests unit worker threads)
 
 add_executable(cli_unit_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/cli_params_test.cpp

@@ -151,7 +151,7 @@ void GatewayLink::service(bool readable, Clock::time_point now) {
 }
 
 gw::DetachedSession* GatewayLink::lend() {
-  if (!up() || lent_) return nullptr;
+  if (lent_ || !up()) return nullptr;
   lent_ = true;
   return session_.get();
 }

@@ -47,13 +47,15 @@ class GatewayLink {
   // the reconnect as usual.
   void connect_now();
 
-  bool up() const { return session_ && session_->usable(); }
+  // While lent, the job's thread owns the session: its state is not read here (it was up when
+  // lent; returned() looks again).
+  bool up() const { return session_ && (lent_ || session_->usable()); }
   bool lent() const { return lent_; }
 
   // For the main loop's poll: the connect thread's completion eventfd (always), and the
   // session's descriptor with the events to wait for (fd -1 while down or lent).
   int connect_fd() const { return event_fd_; }
-  int session_fd() const { return up() && !lent_ ? session_->fd() : -1; }
+  int session_fd() const { return !lent_ && up() ? session_->fd() : -1; }
   // True when a queued message is due (poll for writability too).
   bool wants_write(Clock::time_point now) const;
   // When the link needs service() again at the latest (a due write or reconnect, an orphan bound).

@@ -180,7 +180,11 @@ TEST(JobThread, SignalsCompletionAndMeasuresPerJobOverhead) {
   // regression by orders of magnitude (e.g. a sleep or a blocking join) fails the test.
   std::printf("per-job overhead (thread + fresh io_context + echo): %.1f us\n", per_job_us);
   RecordProperty("per_job_overhead_us", std::to_string(per_job_us));
+#ifdef INTENTQ_SANITIZED
+  EXPECT_LT(per_job_us, 50000.0);  // thread creation under TSan/ASan costs milliseconds
+#else
   EXPECT_LT(per_job_us, 5000.0);
+#endif
 }
 
 }  // namespace
