@@ -1,5 +1,5 @@
 // intentq-bench: starts intentq-broker, intentq-worker and intentq-gwsim on loopback, runs the
-// scenarios (relay, rtt, summary, soak; curve once CURVE exists), each against a baseline measured
+// scenarios (relay, rtt, summary, soak, curve), each against a baseline measured
 // in the same run, prints a table per scenario and writes every figure with --json.
 //
 //   intentq-bench [--quick] [--json FILE] [--only relay,rtt,summary,soak]
@@ -54,6 +54,9 @@ const std::vector<std::vector<std::string>> kRequired = {
     {"soak", "jobs"},
     {"soak", "broker_rss_mb_start"},
     {"soak", "broker_rss_mb_end"},
+    {"curve", "jobs_per_s_ratio"},
+    {"curve", "cpu_ratio"},
+    {"curve", "p50_ratio"},
 };
 
 void fill_required(json& out) {
@@ -200,10 +203,7 @@ int main(int argc, char** argv) {
   scenario("rtt", run_rtt);
   scenario("summary", run_summary);
   scenario("soak", run_soak);
-  if (wanted("curve")) {
-    out["curve"] = {{"skipped", "CURVE security (issue 9) is not built yet"}};
-    skipped.push_back("curve: CURVE security (issue 9) is not built yet");
-  }
+  scenario("curve", run_curve);
   out["machine"]["load_average_end"] = load_average();
   out["skipped"] = skipped;
   write_json(json_path, out);

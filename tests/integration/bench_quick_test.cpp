@@ -79,6 +79,9 @@ TEST(BenchQuick, WritesEveryKey) {
       {"soak", "jobs"},
       {"soak", "broker_rss_mb_start"},
       {"soak", "broker_rss_mb_end"},
+      {"curve", "jobs_per_s_ratio"},
+      {"curve", "cpu_ratio"},
+      {"curve", "p50_ratio"},
   };
   for (const auto& path : keys) EXPECT_NE(find(j, path), nullptr) << "missing key " << joined(path);
 
@@ -98,7 +101,8 @@ TEST(BenchQuick, WritesEveryKey) {
                                                                 {"rtt", "p50_us"},
                                                                 {"rtt", "ratio_p50"},
                                                                 {"summary", "jobs_per_s", "1"},
-                                                                {"soak", "broker_rss_mb_end"}}) {
+                                                                {"soak", "broker_rss_mb_end"},
+                                                                {"curve", "cpu_ratio"}}) {
     const json* v = find(j, path);
     ASSERT_NE(v, nullptr);
     EXPECT_TRUE(v->is_number() && v->get<double>() > 0) << joined(path) << " = " << v->dump();
