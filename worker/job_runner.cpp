@@ -111,30 +111,52 @@ JobReply run_job(const IntentInfo& intent, JobContext job, uint64_t queued_ms,
 JobThread::JobThread() {
   event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (event_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+  thread_ = std::thread([this] { loop(); });
 }
 
 JobThread::~JobThread() {
-  if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;  // the thread finishes a running job first: it looks only between jobs
+  }
+  cv_.notify_one();
+  thread_.join();
   ::close(event_fd_);
+}
+
+void JobThread::loop() {
+  for (;;) {
+    Task task;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stop_ || task_.has_value(); });
+      if (!task_) return;  // stopping, nothing queued
+      task = std::move(*task_);
+      task_.reset();
+    }
+    reply_ = run_job(*task.intent, std::move(task.job), task.queued_ms, task.worker_name);
+    done_.store(true, std::memory_order_release);
+    uint64_t one = 1;
+    (void)!::write(event_fd_, &one, sizeof one);
+  }
 }
 
 void JobThread::start(const IntentInfo& intent, JobContext job, uint64_t queued_ms,
                       std::string worker_name) {
   done_.store(false);
-  thread_ = std::thread([this, &intent, job = std::move(job), queued_ms,
-                         worker_name = std::move(worker_name)]() mutable {
-    reply_ = run_job(intent, std::move(job), queued_ms, worker_name);
-    done_.store(true, std::memory_order_release);
-    uint64_t one = 1;
-    (void)!::write(event_fd_, &one, sizeof one);
-  });
+  busy_ = true;
+  {
+    std::lock_guard lock(mu_);
+    task_ = Task{&intent, std::move(job), queued_ms, std::move(worker_name)};
+  }
+  cv_.notify_one();
 }
 
 std::optional<JobReply> JobThread::collect() {
-  if (!thread_.joinable() || !done_.load(std::memory_order_acquire)) return std::nullopt;
+  if (!busy_ || !done_.load(std::memory_order_acquire)) return std::nullopt;
   uint64_t count = 0;
   (void)!::read(event_fd_, &count, sizeof count);  // reset the eventfd
-  thread_.join();
+  busy_ = false;
   return std::move(reply_);
 }
 
