@@ -19,14 +19,8 @@ awaitable<nlohmann::json> fetch_account_summary(JobContext& job, intents::Accoun
 }  // namespace
 
 awaitable<nlohmann::json> run_account_summary(JobContext& job) {
-  auto params = intents::parse_account_summary_params(job);
-  // Named locals, not temporaries inside the co_await expression: g++ 12 mis-destroys
-  // non-trivial temporaries that live across a suspension point.
-  intents::SessionBody body = [&job, params](std::shared_ptr<gw::Session> session) {
-    return fetch_account_summary(job, params, std::move(session));
-  };
-  auto task = intents::with_session(job, std::move(body));
-  co_return co_await std::move(task);
+  return intents::run_on_session(job, fetch_account_summary,
+                                 intents::parse_account_summary_params(job));
 }
 
 }  // namespace intentq

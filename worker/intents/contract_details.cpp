@@ -20,14 +20,7 @@ awaitable<nlohmann::json> fetch_contract_details(JobContext& job, gw::Contract c
 }  // namespace
 
 awaitable<nlohmann::json> run_contract_details(JobContext& job) {
-  auto contract = intents::parse_contract_params(job);
-  // Named locals, not temporaries inside the co_await expression: g++ 12 mis-destroys
-  // non-trivial temporaries that live across a suspension point.
-  intents::SessionBody body = [&job, contract](std::shared_ptr<gw::Session> session) {
-    return fetch_contract_details(job, contract, std::move(session));
-  };
-  auto task = intents::with_session(job, std::move(body));
-  co_return co_await std::move(task);
+  return intents::run_on_session(job, fetch_contract_details, intents::parse_contract_params(job));
 }
 
 }  // namespace intentq

@@ -32,13 +32,7 @@ awaitable<nlohmann::json> fetch_current_time(JobContext& job,
 
 awaitable<nlohmann::json> run_current_time(JobContext& job) {
   intents::parse_no_params(job);
-  // Named locals, not temporaries inside the co_await expression: g++ 12 mis-destroys
-  // non-trivial temporaries that live across a suspension point.
-  intents::SessionBody body = [&job](std::shared_ptr<gw::Session> session) {
-    return fetch_current_time(job, std::move(session));
-  };
-  auto task = intents::with_session(job, std::move(body));
-  co_return co_await std::move(task);
+  return intents::run_on_session(job, fetch_current_time);
 }
 
 }  // namespace intentq

@@ -54,4 +54,22 @@ using SessionBody = std::function<awaitable<nlohmann::json>(std::shared_ptr<gw::
 // rethrown, GatewayError mapped by job_failure(); other exceptions pass through unchanged.
 awaitable<nlohmann::json> with_session(JobContext& job, SessionBody body);
 
+// The whole run_* of a gateway intent: `fetch(job, params..., session)` inside with_session().
+//   awaitable<nlohmann::json> run_positions(JobContext& job) {
+//     return intents::run_on_session(job, fetch_positions, intents::parse_account_params(job));
+//   }
+// Params are parsed before the coroutine starts (a bad one throws JobFailure out of run_*, which
+// the job runner answers like one thrown inside) and copied into the coroutine frame.
+template <typename Fetch, typename... Params>
+awaitable<nlohmann::json> run_on_session(JobContext& job, Fetch fetch, Params... params) {
+  // Named locals, not temporaries inside the co_await expression: g++ 12 mis-destroys
+  // non-trivial temporaries that live across a suspension point. This is the one place the
+  // intents need the workaround.
+  SessionBody body = [&job, fetch, params...](std::shared_ptr<gw::Session> session) {
+    return fetch(job, params..., std::move(session));
+  };
+  auto task = with_session(job, std::move(body));
+  co_return co_await std::move(task);
+}
+
 }  // namespace intentq::intents
