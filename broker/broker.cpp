@@ -10,12 +10,31 @@
 #include "broker/request_body.hpp"
 #include "broker/service_name.hpp"
 #include "common/envelope.hpp"
+#include "common/logging.hpp"
 
 namespace intentq::broker {
 namespace {
 
 using mdp::frame;
 using mdp::view;
+
+// A debug line about one job: json logs carry job_id, intent and worker (the worker's routing
+// identity in hex; the worker's own name is in the reply). Costs nothing above debug level.
+template <typename... Args>
+void log_job(const Job& job, const Worker* worker, spdlog::format_string_t<Args...> fmt,
+             Args&&... args) {
+  if (!spdlog::default_logger_raw()->should_log(spdlog::level::debug)) return;
+  std::string hex;
+  if (worker) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    for (unsigned char c : worker->identity) {
+      hex += kDigits[c >> 4];
+      hex += kDigits[c & 15];
+    }
+  }
+  LogJobScope scope(job.id, job.service ? job.service->name : std::string(), hex);
+  spdlog::debug(fmt, std::forward<Args>(args)...);
+}
 
 constexpr size_t kMaxServiceName = 255;
 constexpr size_t kMaxServicesPerWorker = 256;
@@ -404,6 +423,7 @@ bool Broker::send_job(Job& job, Worker& worker, Clock::time_point now) {
     if (const uint32_t cost = worker.cost_of(&service); cost > 0)
       worker.charge = budgets_.charge(worker.gateway, cost, now);
   registry_.set_busy(worker);
+  log_job(job, &worker, "job {} dispatched (dispatch {})", job.id, job.dispatches);
   return true;
 }
 
@@ -601,6 +621,10 @@ void Broker::handle_reply(Worker& worker, Frames& frames, Clock::time_point now)
       dedup_.put(job->key, body, now);
     }
     deliver(*job, body, ok && valid, valid, now);
+    log_job(*job, &worker, "job {} answered: {}", job->id,
+            !valid ? "invalid reply"
+            : ok   ? "ok"
+                   : "error");
     ++counters_.replied;
     --unanswered_;
   } else {
@@ -661,6 +685,8 @@ void Broker::finish_job(Job& job) {
 
 void Broker::timeout_job(Job& job, Clock::time_point now) {
   ++counters_.timeouts;
+  log_job(job, job.worker, "job {} timed out ({})", job.id,
+          job.state == JobState::kQueued ? "queued" : "running");
   const auto deadline_ms = ms_between(job.accepted, job.deadline);
   if (job.state == JobState::kQueued) {
     reply_error(job, ErrorCode::kTimeout,

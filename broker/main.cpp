@@ -8,27 +8,27 @@
 #include "broker/security_options.hpp"
 #include "broker/server.hpp"
 #include "common/logging.hpp"
+#include "common/program_options.hpp"
+
+namespace {
+// sysexits.h EX_CONFIG: a refused configuration (the unit does not restart on it).
+constexpr int kConfigExit = 78;
+}  // namespace
 
 int main(int argc, char** argv) {
   intentq::broker::Config config;
   CLI::App app{"intentq-broker: Majordomo broker for intentq jobs"};
-  std::string log_level = "info";
+  intentq::ProgramOptions options(app, "intentq-broker", kConfigExit);
+  intentq::LogOptions log;
   int64_t heartbeat_ms = config.heartbeat.count();
   int64_t deadline_ms = config.default_deadline.count();
   int64_t dedup_ttl_ms = config.dedup_ttl.count();
   int64_t drain_ms = config.drain_timeout.count();
-  app.add_option("--frontend", config.frontend, "client endpoint (ROUTER)")
-      ->envname("INTENTQ_FRONTEND")
-      ->capture_default_str();
-  app.add_option("--backend", config.backend, "worker endpoint (ROUTER)")
-      ->envname("INTENTQ_BACKEND")
-      ->capture_default_str();
-  app.add_option("--publish", config.publish, "results endpoint (PUB)")
-      ->envname("INTENTQ_PUBLISH")
-      ->capture_default_str();
+  app.add_option("--frontend", config.frontend, "client endpoint (ROUTER)")->capture_default_str();
+  app.add_option("--backend", config.backend, "worker endpoint (ROUTER)")->capture_default_str();
+  app.add_option("--publish", config.publish, "results endpoint (PUB)")->capture_default_str();
   app.add_option("--metrics", config.metrics,
-                 "serve Prometheus metrics on HOST:PORT (GET /metrics); off when empty")
-      ->envname("INTENTQ_METRICS");
+                 "serve Prometheus metrics on HOST:PORT (GET /metrics); off when empty");
   app.add_option("--heartbeat-ms", heartbeat_ms, "heartbeat interval")
       ->check(CLI::Range(int64_t{10}, int64_t{3600000}))
       ->capture_default_str();
@@ -81,9 +81,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(int64_t{256}, int64_t{1} << 40))
       ->capture_default_str();
   intentq::broker::add_security_options(app, config.security);
-  app.add_option("--log-level", log_level, "trace|debug|info|warn|error|critical|off")
-      ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  intentq::add_log_options(app, log);
+  options.finish();
+  if (auto exit = options.parse(argc, argv)) return *exit;
   config.heartbeat = intentq::broker::Ms(heartbeat_ms);
   config.default_deadline = intentq::broker::Ms(deadline_ms);
   config.dedup_ttl = intentq::broker::Ms(dedup_ttl_ms);
@@ -91,12 +91,7 @@ int main(int argc, char** argv) {
   config.startup_grace = intentq::broker::Ms(grace_ms);
   config.reuse_ttl = intentq::broker::Ms(reuse_ttl_ms);
 
-  try {
-    intentq::init_logging("broker", log_level);
-  } catch (const std::exception& e) {
-    std::cerr << "intentq-broker: " << e.what() << "\n";
-    return 2;
-  }
+  intentq::init_logging("broker", log.level, intentq::parse_log_format(log.format));
   try {
     intentq::broker::Server server(config);
     // The one readiness line tests and scripts wait for; printed only once every bind succeeded.
@@ -108,7 +103,9 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     return server.run();
   } catch (const std::exception& e) {
-    spdlog::critical("{}", e.what());
+    // A bind or CURVE problem names its option (--frontend, --curve-secret): say where it came
+    // from.
+    spdlog::critical("{}", options.explain(e.what()));
     return 1;
   }
 }

@@ -36,8 +36,8 @@ Security::Security(zmq::context_t& context, const SecurityConfig& config,
     if (curve::is_loopback_endpoint(endpoint)) continue;
     if (!config.insecure_allow_public)
       throw std::runtime_error(
-          "refusing to bind " + role + " to " + endpoint +
-          " without CURVE: anyone who reaches it could submit jobs, register as a worker and "
+          "refusing to bind " + role + " to " + endpoint + " without CURVE (--" + role +
+          "): anyone who reaches it could submit jobs, register as a worker and "
           "receive jobs, or read every account's results. Bind loopback (tcp://127.0.0.1:PORT), "
           "turn on CURVE (--curve-secret FILE --curve-allow DIR), or pass "
           "--insecure-allow-public");

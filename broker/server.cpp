@@ -1,9 +1,8 @@
 #include "broker/server.hpp"
 
 #include <signal.h>
-#include <sys/signalfd.h>
-#include <unistd.h>
 
+#include <cstdio>
 #include <stdexcept>
 
 #include <spdlog/spdlog.h>
@@ -19,20 +18,8 @@ namespace {
 constexpr int kBatch = 256;
 constexpr int kPublishHwm = 1000;
 
-int make_signal_fd() {
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGINT);
-  sigaddset(&mask, SIGTERM);
-  sigaddset(&mask, SIGHUP);
-  // Blocked before the ZeroMQ context starts its threads, so they inherit the mask and the
-  // signals can only be read from the signalfd.
-  if (pthread_sigmask(SIG_BLOCK, &mask, nullptr) != 0)
-    throw std::runtime_error("cannot block SIGINT/SIGTERM/SIGHUP");
-  const int fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (fd < 0) throw std::runtime_error("signalfd failed");
-  return fd;
-}
+// How often STATUS= is sent to systemd (jobs/s is measured over this interval).
+constexpr Ms kStatusEvery{2000};
 
 void bind_socket(zmq::socket_t& socket, const std::string& endpoint, const char* role,
                  std::string& bound) {
@@ -49,7 +36,8 @@ void bind_socket(zmq::socket_t& socket, const std::string& endpoint, const char*
 
 Server::Server(Config config)
     : config_(std::move(config)),
-      signal_fd_(make_signal_fd()),
+      // Blocked before the ZeroMQ context starts its threads, so they inherit the mask.
+      signals_({SIGINT, SIGTERM, SIGHUP}),
       context_(1),
       frontend_(context_, zmq::socket_type::router),
       backend_(context_, zmq::socket_type::router),
@@ -85,8 +73,20 @@ Server::Server(Config config)
   if (!config_.metrics.empty()) metrics_ = std::make_unique<MetricsExporter>(config_.metrics);
 }
 
-Server::~Server() {
-  if (signal_fd_ >= 0) ::close(signal_fd_);
+Server::~Server() = default;
+
+std::string Server::status_line(double jobs_per_second) const {
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "STATUS=%s: %zu workers, %zu jobs queued or running, %llu answered (%.1f jobs/s)",
+                broker_.draining() ? "draining" : "serving", broker_.worker_count(),
+                broker_.job_count(), static_cast<unsigned long long>(answered()), jobs_per_second);
+  return line;
+}
+
+uint64_t Server::answered() const {
+  const auto& c = broker_.counters();
+  return c.replied + c.timeouts + c.worker_lost;
 }
 
 mdp::SendResult Server::to_client(Frames& frames) {
@@ -121,18 +121,21 @@ int Server::run() {
   zmq_pollitem_t items[] = {
       {frontend_.handle(), 0, ZMQ_POLLIN, 0},
       {backend_.handle(), 0, ZMQ_POLLIN, 0},
-      {nullptr, signal_fd_, ZMQ_POLLIN, 0},
+      {nullptr, signals_.fd(), ZMQ_POLLIN, 0},
       {publisher_.handle(), 0, ZMQ_POLLIN, 0},
   };
   Frames frames;
   Clock::time_point drain_deadline{};
   // systemd: READY=1 once bound (the caller printed the readiness line already); watchdog pings
-  // come from this loop so a hung loop is noticed; STOPPING=1 when draining starts.
-  sd_notify("READY=1\nSTATUS=serving");
+  // come from this loop so a hung loop is noticed; STATUS= every few seconds; STOPPING=1 when
+  // draining starts.
+  sd_notify("READY=1\n" + status_line(0));
   const auto watchdog = sd_watchdog_interval();
   const auto watchdog_every = watchdog ? std::chrono::duration_cast<Ms>(*watchdog / 2) : Ms::max();
   auto next_watchdog = Clock::now();
   auto next_metrics = Clock::now();
+  auto last_status = Clock::now();
+  uint64_t last_answered = answered();
   while (true) {
     auto now = Clock::now();
     if (broker_.draining() && (broker_.idle() || now >= drain_deadline)) break;
@@ -140,7 +143,13 @@ int Server::run() {
       sd_notify("WATCHDOG=1");
       next_watchdog = now + watchdog_every;
     }
-    auto wake = broker_.next_wakeup();
+    if (now - last_status >= kStatusEvery) {
+      const double seconds = std::chrono::duration<double>(now - last_status).count();
+      sd_notify(status_line(static_cast<double>(answered() - last_answered) / seconds));
+      last_status = now;
+      last_answered = answered();
+    }
+    auto wake = std::min(broker_.next_wakeup(), last_status + kStatusEvery);
     if (watchdog) wake = std::min(wake, next_watchdog);
     if (broker_.draining()) wake = std::min(wake, drain_deadline);
     const auto wait = std::chrono::duration_cast<Ms>(wake - now).count();
@@ -154,10 +163,9 @@ int Server::run() {
     now = Clock::now();
     broker_.note_zap_denied(security_->denied());
     if (items[2].revents & ZMQ_POLLIN) {
-      signalfd_siginfo info;
       bool stop = false;
-      while (::read(signal_fd_, &info, sizeof info) == sizeof info) {
-        if (info.ssi_signo == SIGHUP)
+      for (int signo : signals_.take()) {
+        if (signo == SIGHUP)
           security_->reload();
         else
           stop = true;
@@ -165,7 +173,7 @@ int Server::run() {
       if (stop && !broker_.draining()) {
         broker_.begin_drain(now);
         drain_deadline = now + config_.drain_timeout;
-        sd_notify("STOPPING=1\nSTATUS=draining");
+        sd_notify("STOPPING=1\n" + status_line(0));
       }
     }
     if (items[3].revents & ZMQ_POLLIN) read_subscriptions();

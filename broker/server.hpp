@@ -12,13 +12,14 @@
 #include "broker/config.hpp"
 #include "broker/metrics.hpp"
 #include "broker/security.hpp"
+#include "common/signals.hpp"
 
 namespace intentq::broker {
 
 class Server : public Outbox {
  public:
-  // Blocks SIGINT/SIGTERM for the calling thread (call before starting other threads) and binds
-  // all three sockets. Throws std::runtime_error naming the endpoint that failed.
+  // Blocks SIGINT/SIGTERM/SIGHUP for the calling thread (call before starting other threads) and
+  // binds all three sockets. Throws std::runtime_error naming the endpoint that failed.
   explicit Server(Config config);
   ~Server() override;
   Server(const Server&) = delete;
@@ -40,8 +41,11 @@ class Server : public Outbox {
 
  private:
   void read_subscriptions();
+  // systemd's STATUS= line: workers, jobs queued or running, jobs answered and jobs/s.
+  std::string status_line(double jobs_per_second) const;
+  uint64_t answered() const;  // jobs answered (reply, TIMEOUT or WORKER_LOST) since start
   Config config_;
-  int signal_fd_ = -1;
+  SignalFd signals_;
   zmq::context_t context_;
   zmq::socket_t frontend_;
   zmq::socket_t backend_;

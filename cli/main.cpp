@@ -8,7 +8,9 @@
 //   intentq keygen DIR [--name NAME]
 //
 // Exit codes: 0 ok, 2 the job ended with an error reply, 1 usage or connection problems.
-// INTENTQ_BROKER (the broker's frontend here) and INTENTQ_PUBLISH override the defaults.
+// The connection options are also INTENTQ_* environment variables (INTENTQ_BROKER is the
+// broker's frontend here, INTENTQ_PUBLISH, INTENTQ_TIMEOUT_MS, INTENTQ_RETRIES, ...) and keys of
+// a --config file with a [submit], [watch] or [stats] section (common/program_options.hpp).
 // CURVE: --curve-server-key KEY|FILE --curve-secret FILE (or INTENTQ_CURVE_SERVER_KEY,
 // INTENTQ_CURVE_SECRET) on submit, watch and stats.
 #include <cstdlib>
@@ -19,13 +21,9 @@
 #include "cli/commands.hpp"
 #include "cli/keygen.hpp"
 #include "common/curve_options.hpp"
+#include "common/program_options.hpp"
 
 namespace {
-
-std::string env_or(const char* name, const char* fallback) {
-  const char* value = std::getenv(name);
-  return value && *value ? value : fallback;
-}
 
 void add_retry_options(CLI::App& cmd, intentq::cli::RetryPolicy& retry, int64_t& timeout_ms) {
   cmd.add_option("--timeout-ms", timeout_ms, "wait this long for a reply before resending")
@@ -42,9 +40,9 @@ int main(int argc, char** argv) {
   using namespace intentq::cli;
   CLI::App app{"intentq: submit intent jobs to intentq-broker, watch results, read stats"};
   app.require_subcommand(1);
-
-  const std::string broker = env_or("INTENTQ_BROKER", kDefaultFrontend);
-  const std::string publish = env_or("INTENTQ_PUBLISH", kDefaultPublish);
+  intentq::ProgramOptions config(app, "intentq", 1);
+  const std::string broker = kDefaultFrontend;
+  const std::string publish = kDefaultPublish;
 
   SubmitOptions submit;
   submit.broker = broker;
@@ -91,12 +89,10 @@ int main(int argc, char** argv) {
   KeygenOptions keygen;
   auto* keygen_cmd = add_keygen_command(app, keygen);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 1;
-  }
+  // What one call asks for is not configuration: no environment variable, no file key.
+  config.finish({"--param", "--params-json", "--id", "--deadline-ms", "--max-age-ms", "--compact",
+                 "--topic", "--count", "--name"});
+  if (auto exit = config.parse(argc, argv)) return *exit;
 
   try {
     if (keygen_cmd->parsed()) return run_keygen(keygen);
@@ -116,8 +112,7 @@ int main(int argc, char** argv) {
       return run_stats(stats);
     }
   } catch (const std::exception& e) {
-    std::cerr << "intentq: " << e.what() << "\n";
-    return 1;
+    return config.refuse(e.what());
   }
   return 1;
 }

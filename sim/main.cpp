@@ -1,5 +1,7 @@
 // intentq-gwsim: an IB Gateway simulator speaking the TWS API socket protocol (server versions
 // 176..200), serving a JSON scenario with configurable latency and faults. See docs/gateway.md.
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <functional>
@@ -7,15 +9,20 @@
 #include <string>
 #include <vector>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
 #include "common/asio.hpp"
+#include "common/logging.hpp"
+#include "common/program_options.hpp"
+#include "common/signals.hpp"
 #include "sim/scenario.hpp"
 #include "sim/server.hpp"
 
 namespace {
+
+// sysexits.h EX_CONFIG: a refused configuration.
+constexpr int kConfigExit = 78;
 
 // "HOST:PORT", "[::1]:PORT" -> host, port.
 bool split_listen(const std::string& text, std::string& host, uint16_t& port) {
@@ -47,10 +54,9 @@ void print_line(const std::string& line) {
 
 int main(int argc, char** argv) {
   using namespace intentq;
-  // Logs go to stderr: stdout carries only the readiness line that scripts and tests wait for.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("gwsim"));
-
   CLI::App app{"intentq-gwsim: IB Gateway simulator (TWS API server versions 176..200)"};
+  ProgramOptions config(app, "intentq-gwsim", kConfigExit);
+  LogOptions log;
   std::string listen = "127.0.0.1:4002";
   std::string scenario_path;
   std::optional<int> latency_ms, jitter_ms, handshake_latency_ms;
@@ -64,7 +70,6 @@ int main(int argc, char** argv) {
   std::vector<std::string> fault_names;
   int max_version = gw::kMaxServerVersion;
   int max_clients = 32;
-  std::string log_level = "info";
   app.add_option("--listen", listen, "HOST:PORT to listen on (port 0 = pick a free one)")
       ->capture_default_str();
   app.add_option("--scenario", scenario_path, "scenario JSON file (default: built-in scenario)")
@@ -115,17 +120,15 @@ int main(int argc, char** argv) {
   app.add_option("--max-clients", max_clients, "simultaneous API clients allowed")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
-      ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
-  spdlog::set_level(spdlog::level::from_str(log_level));
+  add_log_options(app, log);
+  config.finish();
+  if (auto exit = config.parse(argc, argv)) return *exit;
+  // Logs go to stderr: stdout carries only the readiness line that scripts and tests wait for.
+  init_logging("gwsim", log.level, parse_log_format(log.format));
 
   sim::ServerOptions options;
-  if (!split_listen(listen, options.host, options.port)) {
-    std::cerr << "--listen: expected HOST:PORT, got '" << listen << "'\n";
-    return 2;
-  }
+  if (!split_listen(listen, options.host, options.port))
+    return config.refuse("--listen: expected HOST:PORT, got '" + listen + "'");
   options.max_version = max_version;
   options.latency_ms = latency_ms;
   options.jitter_ms = jitter_ms;
@@ -148,25 +151,29 @@ int main(int argc, char** argv) {
   }
 
   try {
+    // SIGINT/SIGTERM stop; SIGUSR1 prints the counters (one JSON line on stdout) and goes on.
+    SignalFd signals({SIGINT, SIGTERM, SIGUSR1});
     asio::io_context io(1);
     sim::Server server(io, std::move(scenario), options);
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-      if (ec) return;
-      spdlog::info("signal {}: shutting down", sig);
-      server.stop();
-      io.stop();
-    });
-    // SIGUSR1: print the counters (one JSON line on stdout) and keep running.
-    asio::signal_set usr1(io, SIGUSR1);
-    std::function<void()> arm_usr1 = [&] {
-      usr1.async_wait([&](const boost::system::error_code& ec, int) {
-        if (ec) return;
-        print_line(server.stats_line());
-        arm_usr1();
-      });
+    asio::posix::stream_descriptor signal_events(io, ::dup(signals.fd()));
+    std::function<void()> arm_signals = [&] {
+      signal_events.async_wait(asio::posix::stream_descriptor::wait_read,
+                               [&](const boost::system::error_code& ec) {
+                                 if (ec) return;
+                                 for (int sig : signals.take()) {
+                                   if (sig == SIGUSR1) {
+                                     print_line(server.stats_line());
+                                     continue;
+                                   }
+                                   spdlog::info("signal {}: shutting down", sig);
+                                   server.stop();
+                                   io.stop();
+                                   return;
+                                 }
+                                 arm_signals();
+                               });
     };
-    arm_usr1();
+    arm_signals();
     server.start();
     auto ep = server.local_endpoint();
     std::string host = ep.address().to_string();

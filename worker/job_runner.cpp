@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/asio.hpp"
+#include "common/logging.hpp"
 #include "gateway/session.hpp"
 
 namespace intentq {
@@ -31,6 +32,8 @@ JobError to_error(const JobFailure& failure) {
 JobReply run_job(const IntentInfo& intent, JobContext job, uint64_t queued_ms,
                  const std::string& worker_name) {
   const auto start = Clock::now();
+  // Lines the intent and its gateway session log on this thread carry the job (json logs).
+  LogJobScope log_scope(job.id, job.intent, worker_name);
   JobReply reply;
   reply.id = job.id;
   reply.intent = job.intent;

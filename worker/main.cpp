@@ -5,27 +5,37 @@
 //                  [--liveness 3] [--log-level L] [--gateway-session persistent|per-job]
 //                  [--gateway-id ID] [--gateway-msg-rate 45] [--fetch-mode parallel|sequential]
 //                  [--max-message-bytes N] [--gateway-max-rows N] [--gateway-max-bytes N]
+//                  [--log-format text|json] [--config FILE]
+//
+// Every option is also an INTENTQ_* environment variable and a config-file key
+// (common/program_options.hpp). Under systemd (Type=notify) the worker reports READY=1 once it
+// registered with the broker (with its gateway session up), STATUS=, WATCHDOG=1 and STOPPING=1.
 //
 // clientId: --client-id wins; otherwise, under systemd as intentq-worker@N, the instance number N
 // (from INTENTQ_INSTANCE, which the unit sets to %i, or from a program name such as
 // "intentq-worker@N") plus --client-id-base; otherwise 1.
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
 #include "common/curve_options.hpp"
+#include "common/logging.hpp"
+#include "common/program_options.hpp"
+#include "common/signals.hpp"
 #include "worker/intent.hpp"
+#include "worker/systemd_reporter.hpp"
 #include "worker/worker_loop.hpp"
 #include "worker/worker_options.hpp"
 
 namespace {
+
+// sysexits.h EX_CONFIG: a refused configuration (the unit does not restart on it).
+constexpr int kConfigExit = 78;
 
 std::string worker_name() {
   char host[256] = {};
@@ -46,21 +56,22 @@ std::string intent_names() {
 
 int main(int argc, char** argv) {
   intentq::WorkerOptions options;
-  if (const char* env = std::getenv("INTENTQ_BROKER")) options.broker = env;
-
   CLI::App app{"intentq-worker: runs intent jobs handed out by intentq-broker"};
+  intentq::ProgramOptions config(app, "intentq-worker", kConfigExit);
+  intentq::LogOptions log;
   std::optional<int> client_id;
   int client_id_base = 0;
-  std::string gateway;
+  std::string gateway =
+      options.gateway.host + ":" + std::to_string(static_cast<int>(options.gateway.port));
   int heartbeat_ms = static_cast<int>(options.heartbeat.count());
   int connect_timeout_ms = static_cast<int>(options.gateway.connect_timeout.count());
-  app.add_option("--broker", options.broker, "broker backend endpoint (env INTENTQ_BROKER)")
-      ->capture_default_str();
+  app.add_option("--broker", options.broker, "broker backend endpoint")->capture_default_str();
   app.add_option("--client-id", client_id, "IB clientId for this worker's gateway sessions");
   app.add_option("--client-id-base", client_id_base,
                  "clientId = base + systemd instance number (INTENTQ_INSTANCE or argv[0] @N)")
       ->capture_default_str();
-  app.add_option("--gateway", gateway, "IB Gateway / TWS / intentq-gwsim as HOST:PORT");
+  app.add_option("--gateway", gateway, "IB Gateway / TWS / intentq-gwsim as HOST:PORT")
+      ->capture_default_str();
   app.add_option("--gateway-timeout-ms", connect_timeout_ms,
                  "bound on connecting to the gateway (TCP, handshake, ready); the job's deadline "
                  "bounds it too")
@@ -105,14 +116,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   intentq::curve::ClientOptions curve_options;
   curve_options.add_to(app);
-  app.add_option("--log-level", options.log_level, "trace, debug, info, warn, error, off")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
-      ->capture_default_str();
+  intentq::add_log_options(app, log);
+  config.finish();
+  if (auto exit = config.parse(argc, argv)) return *exit;
   try {
-    app.parse(argc, argv);
+    options.log_level = log.level;
     options.heartbeat = std::chrono::milliseconds(heartbeat_ms);
     options.gateway.connect_timeout = std::chrono::milliseconds(connect_timeout_ms);
-    if (!gateway.empty()) intentq::parse_gateway(gateway, options.gateway);
+    intentq::parse_gateway(gateway, options.gateway);
     options.curve = curve_options.load();
     options.session_mode = session_mode == "per-job" ? intentq::SessionMode::kPerJob
                                                      : intentq::SessionMode::kPersistent;
@@ -123,46 +134,26 @@ int main(int argc, char** argv) {
     auto instance = intentq::instance_number(
         instance_env ? std::optional<std::string_view>(instance_env) : std::nullopt, argv[0]);
     options.gateway.client_id = intentq::resolve_client_id(client_id, client_id_base, instance);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 1;
   } catch (const std::exception& e) {
-    std::cerr << "intentq-worker: " << e.what() << "\n";
-    return 1;
+    return config.refuse(e.what());
   }
 
-  auto logger = spdlog::stderr_color_mt("worker");
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(options.log_level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [worker %P] %v");
-
-  // Block the stop signals before any thread exists (zmq's I/O threads, job threads inherit the
-  // mask), then receive them through a signalfd the main loop polls.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  int stop_fd = signalfd(-1, &stop_signals, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (stop_fd < 0) {
-    std::cerr << "intentq-worker: signalfd failed\n";
-    return 1;
-  }
-
+  intentq::init_logging("worker", log.level, intentq::parse_log_format(log.format));
   try {
+    // Before any thread exists (zmq's I/O threads and the job thread inherit the mask).
+    intentq::SignalFd stop({SIGINT, SIGTERM});
     spdlog::info("clientId {} gateway {}:{} ({} session)", options.gateway.client_id,
                  options.gateway.host, options.gateway.port,
                  options.session_mode == intentq::SessionMode::kPerJob ? "per-job" : "persistent");
     intentq::WorkerLoop loop(options, intentq::intent_catalog(), worker_name());
-    int code = loop.run(stop_fd, [&] {
+    intentq::SystemdReporter systemd;
+    loop.set_tick([&](const intentq::WorkerStatus& s) { systemd.report(s); }, systemd.every());
+    return loop.run(stop.fd(), [&] {
       std::cout << "intentq-worker ready broker=" << options.broker << " intents=" << intent_names()
                 << std::endl;
     });
-    close(stop_fd);
-    return code;
   } catch (const std::exception& e) {
     spdlog::critical("fatal: {}", e.what());
-    close(stop_fd);
     return 1;
   }
 }

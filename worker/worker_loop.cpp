@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/envelope.hpp"
+#include "common/logging.hpp"
 #include "common/mdp.hpp"
 #include "gateway/session.hpp"
 #include "worker/intents/gateway_job.hpp"
@@ -84,6 +85,7 @@ void WorkerLoop::append_ready(Frames& ready) {
   // Per-job sessions are opened by each job: the worker offers its gateway intents always.
   const bool session_up = !link_ || link_->up();
   if (link_) link_->take_change();  // this READY reports the current state
+  ready_offers_gateway_ = session_up;
   auto offered = [&](const IntentInfo& intent) { return session_up || !intent.uses_gateway(); };
   for (const auto& intent : catalog_)
     if (offered(intent)) ready.push_back(frame(intent.name));
@@ -262,6 +264,7 @@ void WorkerLoop::on_request(Frames& frames) {
     return;
   }
   std::string id = request.id.value_or("");
+  LogJobScope log_scope(id, service, worker_name_);
 
   if (job_.busy()) {
     // The broker gives one job at a time; answer rather than silently drop a second one.
@@ -311,6 +314,8 @@ void WorkerLoop::on_request(Frames& frames) {
 void WorkerLoop::finish_job() {
   auto reply = job_.collect();
   if (!reply) return;
+  ++jobs_done_;
+  LogJobScope log_scope(reply->id, reply->intent, worker_name_);
   if (link_) link_->returned(Clock::now());
   spdlog::debug("job {} end status={} run_ms={}", reply->id, reply->ok ? "ok" : "error",
                 reply->timings_ms.value("run", uint64_t{0}));
@@ -363,6 +368,16 @@ int WorkerLoop::run(int stop_fd, const std::function<void()>& on_ready) {
   const auto liveness = options_.heartbeat * options_.liveness;
 
   for (;;) {
+    if (tick_) {
+      WorkerStatus status;
+      status.registered = socket_ != nullptr;
+      status.offers_gateway = socket_ && ready_offers_gateway_;
+      if (link_) status.session_up = link_->up();
+      status.busy = job_.busy();
+      status.stopping = stopping;
+      status.jobs_done = jobs_done_;
+      tick_(status);
+    }
     if (stopping && !job_.busy()) break;
     auto now = Clock::now();
 
@@ -378,6 +393,7 @@ int WorkerLoop::run(int stop_fd, const std::function<void()>& on_ready) {
     // While a job runs, a due reconnect waits for the job's eventfd, which wakes the poll.
     if (reconnect_at_ && !job_.busy()) next = std::min(next, std::max(*reconnect_at_, now));
     if (link_) next = std::min(next, link_->next_wakeup(now));
+    if (tick_) next = std::min(next, now + tick_every_);
     auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(next - now) + 1ms;
 
     std::vector<zmq::pollitem_t> items;

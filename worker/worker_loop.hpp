@@ -15,6 +15,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,6 +29,16 @@
 #include "worker/worker_options.hpp"
 
 namespace intentq {
+
+// What the loop tells its observer on every wake-up (main: systemd's READY/STATUS/WATCHDOG).
+struct WorkerStatus {
+  bool registered = false;         // connected to the broker and READY sent on this socket
+  bool offers_gateway = false;     // that READY offered the gateway intents (session up/per-job)
+  std::optional<bool> session_up;  // the persistent gateway session; nullopt for per-job sessions
+  bool busy = false;               // a job is running
+  bool stopping = false;           // a stop signal arrived
+  uint64_t jobs_done = 0;          // jobs finished since start
+};
 
 class WorkerLoop {
  public:
@@ -43,6 +54,11 @@ class WorkerLoop {
   // finished and answered first, then DISCONNECT is sent. Returns the process exit code.
   // `on_ready` runs once, after the first READY was sent (main prints the readiness line).
   int run(int stop_fd, const std::function<void()>& on_ready);
+  // `tick` runs on every wake-up of the loop, and the loop wakes at least every `every`.
+  void set_tick(std::function<void(const WorkerStatus&)> tick, std::chrono::milliseconds every) {
+    tick_ = std::move(tick);
+    tick_every_ = every;
+  }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -86,6 +102,10 @@ class WorkerLoop {
   // refusing us gets the backoff instead of a reconnect storm.
   bool disconnect_streak_ = false;
   bool ready_reported_ = false;
+  bool ready_offers_gateway_ = false;  // the last READY offered the gateway intents
+  uint64_t jobs_done_ = 0;
+  std::function<void(const WorkerStatus&)> tick_;
+  std::chrono::milliseconds tick_every_{1000};
 };
 
 }  // namespace intentq

@@ -1,0 +1,233 @@
+#include "common/program_options.hpp"
+
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+
+namespace intentq {
+namespace {
+
+constexpr const char* kConfigEnv = "INTENTQ_CONFIG";
+
+// The app and its subcommands, depth first.
+void for_each_app(CLI::App& app, const std::function<void(CLI::App&)>& fn) {
+  fn(app);
+  for (auto* sub : app.get_subcommands([](CLI::App*) { return true; })) for_each_app(*sub, fn);
+}
+
+// Options that are configuration (not --help, --help-all, --config, positionals).
+std::vector<CLI::Option*> settings_of(CLI::App& app) {
+  std::vector<CLI::Option*> out;
+  for (auto* opt : app.get_options([](const CLI::Option*) { return true; })) {
+    if (opt == app.get_help_ptr() || opt == app.get_help_all_ptr() || opt == app.get_config_ptr() ||
+        opt->get_lnames().empty())
+      continue;
+    out.push_back(opt);
+  }
+  return out;
+}
+
+std::optional<std::string> env_value(const std::string& name) {
+  if (name.empty()) return std::nullopt;
+  const char* value = std::getenv(name.c_str());
+  // CLI11 ignores an empty variable too.
+  if (!value || !*value) return std::nullopt;
+  return std::string(value);
+}
+
+bool is_name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+}
+
+}  // namespace
+
+// CLI11's TOML/INI reader, with two changes: a key no option knows is refused (a typo must not
+// silently fall back to the default), and a value whose option has its environment variable set
+// is dropped, so the environment pass that CLI11 runs after the file fills it in (env > file).
+class ProgramOptions::EnvFirstConfig : public CLI::ConfigTOML {
+ public:
+  explicit EnvFirstConfig(ProgramOptions& owner) : owner_(owner) {}
+
+  std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
+    auto items = CLI::ConfigTOML::from_config(input);
+    const auto* config = owner_.app_.get_config_ptr();
+    const std::string file = config ? config->as<std::string>() : std::string("config");
+    std::vector<CLI::ConfigItem> kept;
+    for (auto& item : items) {
+      if (item.name == "++" || item.name == "--") {  // section markers
+        kept.push_back(std::move(item));
+        continue;
+      }
+      CLI::App* app = &owner_.app_;
+      for (const auto& parent : item.parents) {
+        try {
+          app = app->get_subcommand(parent);
+        } catch (const CLI::OptionNotFound&) {
+          throw CLI::ConfigError(file + ": unknown section [" + parent + "]");
+        }
+      }
+      const CLI::Option* opt = app->get_option_no_throw("--" + item.name);
+      if (!opt || opt == owner_.app_.get_config_ptr() || opt == app->get_help_ptr() ||
+          !opt->get_configurable())
+        throw CLI::ConfigError(file + ": unknown key '" + item.fullname() + "'");
+      if (opt->count() > 0) continue;               // given on the command line: it wins
+      if (env_value(opt->get_envname())) continue;  // environment beats the file
+      owner_.from_file_[opt] = file + ": key " + item.fullname();
+      kept.push_back(std::move(item));
+    }
+    return kept;
+  }
+
+ private:
+  ProgramOptions& owner_;
+};
+
+ProgramOptions::ProgramOptions(CLI::App& app, std::string program, int usage_exit)
+    : app_(app), program_(std::move(program)), usage_exit_(usage_exit) {}
+
+std::string ProgramOptions::env_name(const std::string& long_name) {
+  std::string name = "INTENTQ_";
+  for (char c : long_name)
+    name += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return name;
+}
+
+void ProgramOptions::finish(const std::set<std::string>& per_call) {
+  for_each_app(app_, [&](CLI::App& app) {
+    for (auto* opt : settings_of(app)) {
+      if (per_call.count("--" + opt->get_lnames().front())) {
+        opt->configurable(false);
+      } else if (opt->get_envname().empty()) {
+        opt->envname(env_name(opt->get_lnames().front()));
+      }
+      // --help shows every default (a no-op for options that have none).
+      if (opt->get_default_str().empty()) opt->capture_default_str();
+    }
+  });
+  app_.set_config("--config", "",
+                  "read options from FILE (`key = value` lines, keys are the long option names "
+                  "without --); precedence: flag > INTENTQ_* environment > file > default "
+                  "(env INTENTQ_CONFIG)");
+  app_.config_formatter(std::make_shared<EnvFirstConfig>(*this));
+}
+
+std::optional<int> ProgramOptions::parse(int argc, const char* const* argv) {
+  from_command_line_.clear();
+  from_file_.clear();
+  // Which options the command line names (CLI11 does not record a value's source).
+  std::vector<CLI::Option*> all;
+  for_each_app(app_, [&](CLI::App& app) {
+    for (auto* opt : settings_of(app)) all.push_back(opt);
+    if (auto* config = app.get_config_ptr()) all.push_back(config);
+  });
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--") break;
+    if (arg.size() < 2 || arg[0] != '-') continue;
+    arg = arg.substr(0, arg.find('='));
+    for (auto* opt : all)
+      if (opt->check_name(arg)) from_command_line_.insert(opt);
+  }
+
+  config_source_ = "the command line";
+  auto* config = app_.get_config_ptr();
+  if (config && !from_command_line_.count(config)) {
+    if (auto path = env_value(kConfigEnv)) {
+      config_source_ = std::string("environment variable ") + kConfigEnv;
+      if (!std::filesystem::is_regular_file(*path))
+        return refuse("--config: " + *path + " is not a readable file (from " + config_source_ +
+                      ")");
+      config->default_str(*path);
+    }
+  }
+
+  try {
+    app_.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app_.exit(e);  // --help, --help-all
+    std::cerr << program_ << ": " << explain(e.what()) << "\n"
+              << "Run with --help for the options and their defaults.\n";
+    return usage_exit_;
+  }
+  return std::nullopt;
+}
+
+std::string ProgramOptions::source_of(const std::string& option) const {
+  const CLI::Option* found = nullptr;
+  for_each_app(app_, [&](CLI::App& app) {
+    // Subcommands may share option names (intentq submit/stats --broker): the one in use.
+    if (found || (&app != &app_ && !app.parsed())) return;
+    if (auto* opt = app.get_option_no_throw(option)) found = opt;
+  });
+  if (!found) return "the default";
+  if (from_command_line_.count(found)) return "the command line";
+  if (found == app_.get_config_ptr()) return config_source_;
+  if (env_value(found->get_envname())) return "environment variable " + found->get_envname();
+  if (auto it = from_file_.find(found); it != from_file_.end()) return it->second;
+  return "the default";
+}
+
+const CLI::Option* ProgramOptions::find_named_in(const std::string& message) const {
+  // The option named first (CLI11 starts its messages with it; later names are usually advice
+  // such as "or pass --insecure-allow-public").
+  const CLI::Option* best = nullptr;
+  size_t best_at = std::string::npos;
+  for_each_app(app_, [&](CLI::App& app) {
+    const auto settings = settings_of(app);
+    std::vector<const CLI::Option*> candidates(settings.begin(), settings.end());
+    if (auto* config = app.get_config_ptr()) candidates.push_back(config);
+    for (const auto* opt : candidates) {
+      const std::string name = "--" + opt->get_lnames().front();
+      for (size_t at = message.find(name); at != std::string::npos && at < best_at;
+           at = message.find(name, at + 1)) {
+        const size_t end = at + name.size();
+        // "--gateway" inside "--gateway-id" is not a mention of --gateway.
+        const bool bounded = (at == 0 || !is_name_char(message[at - 1])) &&
+                             (end == message.size() || !is_name_char(message[end]));
+        if (bounded) {
+          best = opt;
+          best_at = at;
+          break;
+        }
+      }
+    }
+  });
+  return best;
+}
+
+std::string ProgramOptions::explain(const std::string& message) const {
+  const auto* opt = find_named_in(message);
+  if (!opt) {
+    // CLI11's "FILE was not readable (missing?)" names the file, not --config.
+    const auto* config = app_.get_config_ptr();
+    if (config && config->count() > 0 &&
+        message.find(config->as<std::string>()) != std::string::npos)
+      return "--config: " + message + " (from " + config_source_ + ")";
+    return message;
+  }
+  return message + " (from " + source_of("--" + opt->get_lnames().front()) + ")";
+}
+
+int ProgramOptions::refuse(const std::string& message) const {
+  std::cerr << program_ << ": " << explain(message) << "\n";
+  return usage_exit_;
+}
+
+}  // namespace intentq
+
+namespace intentq {
+
+void add_log_options(CLI::App& app, LogOptions& log) {
+  app.add_option("--log-level", log.level, "trace, debug, info, warn, error, critical, off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->capture_default_str();
+  app.add_option("--log-format", log.format,
+                 "text, or json: one JSON object per line (time, level, program, msg; job_id, "
+                 "intent, worker on lines about a job)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+}
+
+}  // namespace intentq

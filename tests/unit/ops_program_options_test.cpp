@@ -1,0 +1,230 @@
+// The shared configuration helper (common/program_options.hpp): precedence flag > environment >
+// config file > default, on a CLI11 app like the programs build, and refusals that name the
+// option and the source of the bad value.
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "common/program_options.hpp"
+
+namespace intentq {
+namespace {
+
+// A scratch config file, removed at the end of the test.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& text) {
+    path_ =
+        (std::filesystem::temp_directory_path() / ("intentq-config-" + std::to_string(::getpid()) +
+                                                   "-" + std::to_string(counter_++) + ".conf"))
+            .string();
+    std::ofstream(path_) << text;
+  }
+  ~TempFile() { std::filesystem::remove(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  static inline int counter_ = 0;
+  std::string path_;
+};
+
+// Sets an environment variable for the test's duration.
+class ScopedEnv {
+ public:
+  ScopedEnv(std::string name, const std::string& value) : name_(std::move(name)) {
+    ::setenv(name_.c_str(), value.c_str(), 1);
+  }
+  ~ScopedEnv() { ::unsetenv(name_.c_str()); }
+
+ private:
+  std::string name_;
+};
+
+// Captures std::cerr while alive.
+class CaptureCerr {
+ public:
+  CaptureCerr() : old_(std::cerr.rdbuf(buf_.rdbuf())) {}
+  ~CaptureCerr() { std::cerr.rdbuf(old_); }
+  std::string text() const { return buf_.str(); }
+
+ private:
+  std::ostringstream buf_;
+  std::streambuf* old_;
+};
+
+// A program with a few options of the kinds the real ones use.
+struct Program {
+  CLI::App app{"test program"};
+  ProgramOptions options{app, "intentq-test", 78};
+  int heartbeat_ms = 1000;
+  std::string endpoint = "tcp://127.0.0.1:5555";
+  bool insecure = false;
+  std::string mode = "persistent";
+
+  Program() {
+    app.add_option("--heartbeat-ms", heartbeat_ms, "heartbeat")
+        ->check(CLI::Range(10, 3600000))
+        ->capture_default_str();
+    app.add_option("--endpoint", endpoint, "endpoint")->capture_default_str();
+    app.add_flag("--insecure-allow-public", insecure, "flag");
+    app.add_option("--mode", mode, "mode")->check(CLI::IsMember({"persistent", "per-job"}));
+    options.finish();
+  }
+  std::optional<int> parse(std::vector<std::string> args) {
+    args.insert(args.begin(), "intentq-test");
+    std::vector<const char*> argv;
+    for (auto& a : args) argv.push_back(a.c_str());
+    return options.parse(static_cast<int>(argv.size()), argv.data());
+  }
+};
+
+TEST(ProgramOptions, EveryOptionGetsAnEnvironmentVariableAndHelpShowsIt) {
+  Program p;
+  const auto help = p.app.help();
+  for (const char* env : {"INTENTQ_HEARTBEAT_MS", "INTENTQ_ENDPOINT",
+                          "INTENTQ_INSECURE_ALLOW_PUBLIC", "INTENTQ_MODE"})
+    EXPECT_NE(help.find(env), std::string::npos) << env << " missing from --help:\n" << help;
+  EXPECT_NE(help.find("--config"), std::string::npos);
+  EXPECT_NE(help.find("1000"), std::string::npos) << "default not shown:\n" << help;
+  EXPECT_EQ(ProgramOptions::env_name("gateway-msg-rate"), "INTENTQ_GATEWAY_MSG_RATE");
+}
+
+TEST(ProgramOptions, DefaultWhenNothingIsGiven) {
+  Program p;
+  ASSERT_FALSE(p.parse({}));
+  EXPECT_EQ(p.heartbeat_ms, 1000);
+  EXPECT_EQ(p.options.source_of("--heartbeat-ms"), "the default");
+}
+
+TEST(ProgramOptions, FileBeatsDefault) {
+  TempFile file(
+      "heartbeat-ms = 2000\nendpoint = \"tcp://127.0.0.2:1\"\ninsecure-allow-public = true\n");
+  Program p;
+  ASSERT_FALSE(p.parse({"--config", file.path()}));
+  EXPECT_EQ(p.heartbeat_ms, 2000);
+  EXPECT_EQ(p.endpoint, "tcp://127.0.0.2:1");
+  EXPECT_TRUE(p.insecure);
+  EXPECT_EQ(p.options.source_of("--heartbeat-ms"), file.path() + ": key heartbeat-ms");
+}
+
+// CLI11 on its own reads the file before the environment and lets the file win; the helper
+// reverses that.
+TEST(ProgramOptions, EnvironmentBeatsFile) {
+  TempFile file("heartbeat-ms = 2000\nendpoint = tcp://127.0.0.2:1\n");
+  ScopedEnv env("INTENTQ_HEARTBEAT_MS", "3000");
+  Program p;
+  ASSERT_FALSE(p.parse({"--config", file.path()}));
+  EXPECT_EQ(p.heartbeat_ms, 3000);
+  EXPECT_EQ(p.endpoint, "tcp://127.0.0.2:1");  // not in the environment: the file's
+  EXPECT_EQ(p.options.source_of("--heartbeat-ms"), "environment variable INTENTQ_HEARTBEAT_MS");
+}
+
+TEST(ProgramOptions, FlagBeatsEnvironmentAndFile) {
+  TempFile file("heartbeat-ms = 2000\n");
+  ScopedEnv env("INTENTQ_HEARTBEAT_MS", "3000");
+  Program p;
+  ASSERT_FALSE(p.parse({"--config", file.path(), "--heartbeat-ms=4000"}));
+  EXPECT_EQ(p.heartbeat_ms, 4000);
+  EXPECT_EQ(p.options.source_of("--heartbeat-ms"), "the command line");
+}
+
+TEST(ProgramOptions, ConfigFileFromTheEnvironment) {
+  TempFile file("mode = per-job\n");
+  ScopedEnv env("INTENTQ_CONFIG", file.path());
+  Program p;
+  ASSERT_FALSE(p.parse({}));
+  EXPECT_EQ(p.mode, "per-job");
+}
+
+TEST(ProgramOptions, BadValueFromTheEnvironmentNamesOptionAndVariable) {
+  ScopedEnv env("INTENTQ_HEARTBEAT_MS", "5");
+  Program p;
+  CaptureCerr err;
+  EXPECT_EQ(p.parse({}), 78);
+  EXPECT_NE(err.text().find("--heartbeat-ms"), std::string::npos) << err.text();
+  EXPECT_NE(err.text().find("environment variable INTENTQ_HEARTBEAT_MS"), std::string::npos)
+      << err.text();
+}
+
+TEST(ProgramOptions, BadValueFromTheFileNamesOptionFileAndKey) {
+  TempFile file("# a comment\nmode = sometimes\n");
+  Program p;
+  CaptureCerr err;
+  EXPECT_EQ(p.parse({"--config", file.path()}), 78);
+  EXPECT_NE(err.text().find("--mode"), std::string::npos) << err.text();
+  EXPECT_NE(err.text().find(file.path() + ": key mode"), std::string::npos) << err.text();
+}
+
+TEST(ProgramOptions, BadValueOnTheCommandLineSaysSo) {
+  Program p;
+  CaptureCerr err;
+  EXPECT_EQ(p.parse({"--heartbeat-ms", "abc"}), 78);
+  EXPECT_NE(err.text().find("--heartbeat-ms"), std::string::npos) << err.text();
+  EXPECT_NE(err.text().find("the command line"), std::string::npos) << err.text();
+}
+
+TEST(ProgramOptions, UnknownKeyAndMissingFileAreRefused) {
+  TempFile file("heartbeat = 5\n");
+  {
+    Program p;
+    CaptureCerr err;
+    EXPECT_EQ(p.parse({"--config", file.path()}), 78);
+    EXPECT_NE(err.text().find("unknown key 'heartbeat'"), std::string::npos) << err.text();
+    EXPECT_NE(err.text().find(file.path()), std::string::npos) << err.text();
+  }
+  {
+    Program p;
+    CaptureCerr err;
+    EXPECT_EQ(p.parse({"--config", file.path() + ".missing"}), 78);
+    EXPECT_NE(err.text().find("--config"), std::string::npos) << err.text();
+  }
+  {
+    ScopedEnv env("INTENTQ_CONFIG", file.path() + ".missing");
+    Program p;
+    CaptureCerr err;
+    EXPECT_EQ(p.parse({}), 78);
+    EXPECT_NE(err.text().find("environment variable INTENTQ_CONFIG"), std::string::npos)
+        << err.text();
+  }
+}
+
+TEST(ProgramOptions, ExplainAppendsTheSourceForLaterChecks) {
+  ScopedEnv env("INTENTQ_ENDPOINT", "nonsense");
+  Program p;
+  ASSERT_FALSE(p.parse({}));
+  EXPECT_EQ(p.options.explain("--endpoint must be tcp://HOST:PORT"),
+            "--endpoint must be tcp://HOST:PORT (from environment variable INTENTQ_ENDPOINT)");
+  EXPECT_EQ(p.options.explain("no option named here"), "no option named here");
+}
+
+TEST(ProgramOptions, SubcommandSectionsAndPerCallOptions) {
+  CLI::App app{"cli"};
+  ProgramOptions options(app, "intentq", 1);
+  auto* submit = app.add_subcommand("submit", "");
+  std::string broker = "tcp://127.0.0.1:5555", id;
+  int retries = 3;
+  submit->add_option("--broker", broker, "");
+  submit->add_option("--retries", retries, "");
+  submit->add_option("--id", id, "");
+  options.finish({"--id"});
+  TempFile file("[submit]\nbroker = tcp://127.0.0.9:1\nretries = 7\n");
+  ScopedEnv env("INTENTQ_RETRIES", "9");
+  const char* argv[] = {"intentq", "--config", file.path().c_str(), "submit"};
+  ASSERT_FALSE(options.parse(4, argv));
+  EXPECT_EQ(broker, "tcp://127.0.0.9:1");
+  EXPECT_EQ(retries, 9);
+  EXPECT_EQ(submit->get_option("--id")->get_envname(), "");
+  TempFile per_call("[submit]\nid = x\n");
+  CaptureCerr err;
+  const char* argv2[] = {"intentq", "--config", per_call.path().c_str(), "submit"};
+  EXPECT_EQ(options.parse(4, argv2), 1);
+  EXPECT_NE(err.text().find("unknown key 'submit.id'"), std::string::npos) << err.text();
+}
+
+}  // namespace
+}  // namespace intentq
