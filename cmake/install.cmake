@@ -2,7 +2,7 @@
 #   P/bin/                          intentq-broker, intentq-worker, intentq-gwsim, intentq
 #   P/lib/systemd/system/           intentq-broker.service, intentq-worker@.service,
 #                                   intentq-workers.target (ExecStart points at P/bin)
-#   P/share/doc/intentq/            README.md and docs/*.md
+#   P/share/doc/intentq/            README.md and docs/*.md; examples/ broker.conf, worker.conf
 # DESTDIR stages the same tree elsewhere (what packagers and tests/install.cmake do).
 include(GNUInstallDirs)
 
@@ -28,3 +28,7 @@ endforeach()
 
 file(GLOB INTENTQ_DOCS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/docs/*.md)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${INTENTQ_DOCS} DESTINATION ${CMAKE_INSTALL_DOCDIR})
+
+# Example configuration files for /etc/intentq (docs/operations.md, "Configuration").
+install(FILES ${PROJECT_SOURCE_DIR}/systemd/broker.conf ${PROJECT_SOURCE_DIR}/systemd/worker.conf
+  DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)

@@ -13,7 +13,10 @@ packages=(
   gnuplot-nox  # bench/plot.sh renders the benchmark charts
   clang-14 libclang-rt-14-dev
   iproute2
+  systemd procps
 )
+# systemd: `systemd-analyze verify` checks the units in the test suite (a minimal Debian 12
+# container has no systemd); procps: /bin/kill, which the broker unit's ExecReload names.
 # iproute2: `ip netns` for the reliability suite's multi-host scenario (tests/reliability/).
 # Node.js and npm run the independent IB client check (@stoqey/ib). A machine may already carry
 # its own Node build; only install Debian's when there is none.

@@ -17,3 +17,9 @@ target_compile_definitions(ops_process_tests PRIVATE INTENTQ_SOURCE_DIR="${PROJE
 add_dependencies(ops_process_tests intentq-broker intentq-worker intentq-gwsim intentq)
 gtest_discover_tests(ops_process_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
 intentq_test_labels(ops_process_tests integration ops)
+
+# `systemd-analyze verify` on every unit as `cmake --install` writes it.
+add_test(NAME ops_systemd_units_verify
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/suite/check_units.sh ${CMAKE_COMMAND}
+    ${CMAKE_BINARY_DIR} ${PROJECT_SOURCE_DIR}/systemd)
+set_tests_properties(ops_systemd_units_verify PROPERTIES TIMEOUT 120 LABELS "suite;ops")
