@@ -109,7 +109,8 @@ void ProgramOptions::finish(const std::set<std::string>& per_call) {
   app_.set_config("--config", "",
                   "read options from FILE (`key = value` lines, keys are the long option names "
                   "without --); precedence: flag > INTENTQ_* environment > file > default "
-                  "(env INTENTQ_CONFIG)");
+                  "(env INTENTQ_CONFIG)")
+      ->type_name("FILE");
   app_.config_formatter(std::make_shared<EnvFirstConfig>(*this));
 }
 
