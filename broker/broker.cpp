@@ -411,6 +411,7 @@ bool Broker::send_job(Job& job, Worker& worker, Clock::time_point now) {
   }
   if (outbox_.to_worker(f) != mdp::SendResult::kOk) return false;
   ++counters_.dispatched;
+  if (observer_ && job.dispatches == 0) observer_->on_dispatch(service.name, now - job.accepted);
   ++job.dispatches;
   job.state = JobState::kRunning;
   job.worker = &worker;
@@ -587,6 +588,7 @@ void Broker::handle_reply(Worker& worker, Frames& frames, Clock::time_point now)
     return;
   }
   Service& service = *job->service;
+  if (observer_) observer_->on_reply(service.name, now - job->dispatched_at);
   if (job->state == JobState::kAnswered) {
     // Its submitters already got TIMEOUT. The reply is not delivered nor published, but a valid
     // one is cached: resubmitting the id returns what really happened instead of running again.
@@ -602,10 +604,13 @@ void Broker::handle_reply(Worker& worker, Frames& frames, Clock::time_point now)
     zmq::message_t body;
     bool ok = false;
     bool valid = false;
+    ErrorCode code = ErrorCode::kInternal;
     std::string problem = "expected one body frame, got " + std::to_string(frames.size() - 6);
     if (frames.size() == 7) {
       try {
-        ok = parse_reply(view(frames[6])).ok;
+        const auto fields = parse_reply(view(frames[6]));
+        ok = fields.ok;
+        code = fields.code;
         valid = true;
         body = std::move(frames[6]);
       } catch (const EnvelopeError& e) {
@@ -625,12 +630,14 @@ void Broker::handle_reply(Worker& worker, Frames& frames, Clock::time_point now)
             !valid ? "invalid reply"
             : ok   ? "ok"
                    : "error");
+    observe_answer(service.name, ok && valid ? std::nullopt : std::optional<ErrorCode>(code));
     ++counters_.replied;
     --unanswered_;
   } else {
     Frames body;
     for (size_t i = 6; i < frames.size(); ++i) body.push_back(std::move(frames[i]));
     send_client(job->submitters.front().client, service.name, std::move(body));
+    observe_answer(service.name, std::nullopt);
     ++counters_.replied;
     --unanswered_;
   }
@@ -711,6 +718,7 @@ void Broker::timeout_job(Job& job, Clock::time_point now) {
 void Broker::reply_error(Job& job, ErrorCode code, const std::string& message) {
   --unanswered_;
   const auto& service = job.service->name;
+  observe_answer(service, code);
   if (!job.own_answered) {
     zmq::message_t body(encode_reply(make_error_reply(job.id, service, code, message)));
     for (auto& s : job.submitters) {
@@ -747,6 +755,8 @@ void Broker::send_client(const std::string& client, std::string_view service, Fr
 void Broker::reject(const std::string& client, std::string_view service, std::string id,
                     ErrorCode code, const std::string& message, bool publish_it) {
   counters_.count_reject(code);
+  if (observer_)
+    observe_answer(registry_.find_service(service) ? service : std::string_view(), code);
   // The envelope names the intent only when it is a valid name (valid names are ASCII): the
   // service frame is echoed as MDP requires, but no text field carries arbitrary bytes.
   const bool valid = !service_name_problem(service);

@@ -29,6 +29,7 @@
 #include "broker/entities.hpp"
 #include "broker/gateway_budget.hpp"
 #include "broker/job_ids.hpp"
+#include "broker/job_observer.hpp"
 #include "broker/job_table.hpp"
 #include "broker/reuse_cache.hpp"
 #include "broker/stats.hpp"
@@ -71,6 +72,14 @@ class Broker {
   void finish_drain(Clock::time_point now);
 
   const Counters& counters() const { return counters_; }
+  // Reports job outcomes and durations to `observer` from now on (nullptr: none). The observer
+  // must outlive the broker or be reset first.
+  void set_observer(JobObserver* observer) { observer_ = observer; }
+  // Calls fn(const Service&) for every service the broker knows (queue depth, idle workers).
+  template <typename Fn>
+  void for_each_service(Fn&& fn) const {
+    registry_.for_each_service(fn);
+  }
   // The server's ZAP denial count (the core has no sockets; it only reports the number).
   void note_zap_denied(uint64_t total) { counters_.zap_denied = total; }
   size_t worker_count() const { return registry_.size(); }
@@ -118,6 +127,10 @@ class Broker {
   void reject(const std::string& client, std::string_view service, std::string id, ErrorCode code,
               const std::string& message, bool publish);
   void publish(std::string_view intent, bool ok, zmq::message_t& body);
+  // Tells the observer (if any) how a job or refused request was answered.
+  void observe_answer(std::string_view intent, std::optional<ErrorCode> error) {
+    if (observer_) observer_->on_answer(intent, error);
+  }
 
   // Startup grace: requests for services not registered yet (see Config::startup_grace).
   void hold_request(std::string client, Frames& frames);
@@ -178,6 +191,7 @@ class Broker {
 
   JobIds ids_;
   Counters counters_;
+  JobObserver* observer_ = nullptr;
   Clock::time_point last_warning_{};
   size_t suppressed_warnings_ = 0;
   Frames scratch_;

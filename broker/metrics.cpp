@@ -10,6 +10,7 @@
 #include <prometheus/registry.h>
 
 #include "broker/broker.hpp"
+#include "broker/job_metrics.hpp"
 
 namespace intentq::broker {
 
@@ -30,6 +31,7 @@ struct MetricsExporter::Impl {
   // Per gateway id: budget, messages in the last second, jobs waiting for budget. Gateways that
   // go away keep their (last) series; ids are bounded by the workers that announced them.
   std::map<std::string, std::array<prometheus::Gauge*, 3>> gateways;
+  std::unique_ptr<JobMetrics> per_intent;
 };
 
 MetricsExporter::MetricsExporter(const std::string& bind) : impl_(std::make_unique<Impl>()) {
@@ -63,6 +65,7 @@ MetricsExporter::MetricsExporter(const std::string& bind) : impl_(std::make_uniq
                             "Per gateway id: message budget (msg/s), messages charged in the "
                             "last second, jobs waiting for budget")
                         .Register(*impl_->registry);
+  impl_->per_intent = std::make_unique<JobMetrics>(*impl_->registry);
   impl_->exposer->RegisterCollectable(impl_->registry);
 }
 
@@ -74,7 +77,12 @@ std::string MetricsExporter::url() const {
          "/metrics";
 }
 
+JobObserver& MetricsExporter::observer() {
+  return *impl_->per_intent;
+}
+
 void MetricsExporter::update(const Broker& broker) {
+  impl_->per_intent->update(broker);
   broker.counters().for_each([&](std::string_view name, uint64_t value) {
     const std::string key(name);
     auto& seen = impl_->last[key];

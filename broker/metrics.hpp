@@ -1,11 +1,14 @@
 // Prometheus metrics of the broker on an HTTP endpoint (GET /metrics, text format), served by
-// prometheus-cpp's own thread. The broker's loop calls update() on its heartbeat tick; counters
-// and gauges in prometheus-cpp are atomic, so nothing else is shared between the threads.
+// prometheus-cpp's own thread. The broker's loop calls update() on its heartbeat tick, and the
+// core reports each job's outcome and durations through observer() (broker/job_metrics.hpp) as
+// they happen; prometheus-cpp's metrics are thread-safe, so nothing else is shared between the
+// threads. docs/operations.md lists every series.
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "broker/job_observer.hpp"
 #include "broker/stats.hpp"
 
 namespace intentq::broker {
@@ -23,6 +26,8 @@ class MetricsExporter {
   // "http://HOST:PORT/metrics" with the port actually bound.
   std::string url() const;
   void update(const Broker& broker);
+  // For Broker::set_observer: per-intent job outcomes, queue wait and job duration.
+  JobObserver& observer();
 
  private:
   struct Impl;

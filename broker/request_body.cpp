@@ -1,5 +1,7 @@
 #include "broker/request_body.hpp"
 
+#include <exception>
+
 #include "common/msgpack_codec.hpp"
 
 namespace intentq::broker {
@@ -58,6 +60,17 @@ ReplyFields parse_reply(std::string_view body) {
       have_status = true;
     } else if (key == "id" && v.type == mc::Type::kStr) {
       f.id = v.text;
+    } else if (key == "error" && v.type == mc::Type::kMap) {
+      // Only for the metrics' outcome label: an odd error map leaves INTERNAL and does not make
+      // the reply invalid (routing and publishing need only the status).
+      try {
+        mc::read_map(v.raw, {}, [&](std::string_view k, const mc::Value& c) {
+          if (k != "code" || c.type != mc::Type::kStr) return true;
+          if (auto code = error_code_from_string(c.text)) f.code = *code;
+          return false;
+        });
+      } catch (const std::exception&) {
+      }
     }
     return true;
   });

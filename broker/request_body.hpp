@@ -30,6 +30,9 @@ std::string reencode_request(std::string_view body, std::string_view id, uint64_
 struct ReplyFields {
   std::optional<std::string_view> id;
   bool ok = false;
+  // An error reply's error.code; INTERNAL when it is missing or not a known code (readers treat
+  // unknown codes as INTERNAL, docs/protocol.md §5.2).
+  ErrorCode code = ErrorCode::kInternal;
 };
 
 // Checks a worker's reply envelope enough to route and publish it: a map whose "status" is

@@ -70,10 +70,15 @@ Server::Server(Config config)
   bind_socket(frontend_, config_.frontend, "frontend", frontend_ep_);
   bind_socket(backend_, config_.backend, "backend", backend_ep_);
   bind_socket(publisher_, config_.publish, "publish", publish_ep_);
-  if (!config_.metrics.empty()) metrics_ = std::make_unique<MetricsExporter>(config_.metrics);
+  if (!config_.metrics.empty()) {
+    metrics_ = std::make_unique<MetricsExporter>(config_.metrics);
+    broker_.set_observer(&metrics_->observer());
+  }
 }
 
-Server::~Server() = default;
+Server::~Server() {
+  broker_.set_observer(nullptr);  // metrics_ goes first
+}
 
 std::string Server::status_line(double jobs_per_second) const {
   char line[256];

@@ -41,3 +41,9 @@ if(TARGET intentq_broker_lib)
   target_link_libraries(broker_gateway_core_test PRIVATE intentq_broker_lib GTest::gtest_main)
   gtest_discover_tests(broker_gateway_core_test PROPERTIES TIMEOUT 60 LABELS unit)
 endif()
+
+# What the broker core reports for metrics (JobObserver) and the bounded series it becomes.
+add_executable(broker_metrics_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/broker_metrics_test.cpp)
+target_link_libraries(broker_metrics_test PRIVATE intentq_broker_lib GTest::gtest_main)
+gtest_discover_tests(broker_metrics_test PROPERTIES TIMEOUT 60)
+intentq_test_labels(broker_metrics_test unit broker metrics)
