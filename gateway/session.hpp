@@ -55,6 +55,9 @@ struct SessionOptions {
   // Called on IB's connectivity reports (1100 lost, 1101/1102 restored, 1300 port changed, 2110)
   // with the code and text; the session also logs them and tracks upstream_connected().
   std::function<void(int code, const std::string& message)> on_connectivity;
+  // Called with the code of every error message the gateway sends, notices included (the
+  // worker's metrics count them by code). Runs on whichever thread drives the session.
+  std::function<void(int code)> on_error;
 };
 
 struct Fill {  // an execution joined with its commission report (if one arrived)

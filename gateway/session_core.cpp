@@ -73,6 +73,7 @@ void SessionCore::on_message(ServerMessage&& message, size_t bytes) {
 }
 
 void SessionCore::on_error_message(const ErrorMessage& e) {
+  if (options_.on_error) options_.on_error(e.code);
   switch (classify_error(e)) {
     case ErrorClass::kNotice:
       spdlog::debug("gateway {}: notice {} (id {}): {}", where(), e.code, e.id, e.message);

@@ -29,8 +29,9 @@ void GatewayLink::join_connect() {
   if (connect_thread_.joinable()) connect_thread_.join();
 }
 
-void GatewayLink::start_connect(Clock::time_point) {
+void GatewayLink::start_connect(Clock::time_point now) {
   reconnect_at_.reset();
+  connect_started_ = now;
   auto options = options_.session;
   connect_thread_ = std::thread([this, options] {
     std::unique_ptr<gw::DetachedSession> session;
@@ -75,7 +76,9 @@ void GatewayLink::finish_connect(Clock::time_point now) {
     session = std::move(result_);
     error = std::move(result_error_);
   }
-  if (session && session->usable()) {
+  const bool ok = session && session->usable();
+  if (options_.on_connect) options_.on_connect(ok, now - connect_started_);
+  if (ok) {
     session_ = std::move(session);
     connected_at_ = now;
     if (connections_++ > 0) ++reconnects_;
@@ -107,6 +110,7 @@ void GatewayLink::on_down(Clock::time_point now) {
   session_.reset();
   accounts_.clear();
   changed_ = true;
+  if (options_.on_down) options_.on_down();
   reconnect_at_ = now + backoff_;
   backoff_ = std::min(backoff_ * 2, options_.reconnect_max);
 }

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -36,6 +37,10 @@ class GatewayLink {
     std::chrono::milliseconds reconnect_min{250};
     std::chrono::milliseconds reconnect_max{30000};
     std::chrono::milliseconds orphan_limit{10000};
+    // Observers (metrics), called on the main loop's thread: a connect attempt ended (ok or not)
+    // after `took`; the session went down.
+    std::function<void(bool ok, Clock::duration took)> on_connect;
+    std::function<void()> on_down;
   };
 
   explicit GatewayLink(Options options);
@@ -96,6 +101,7 @@ class GatewayLink {
   int event_fd_ = -1;
   std::thread connect_thread_;
   std::optional<Clock::time_point> reconnect_at_;
+  Clock::time_point connect_started_{};
   std::chrono::milliseconds backoff_;
   std::mutex result_mutex_;  // guards the two results below (written by the connect thread)
   std::unique_ptr<gw::DetachedSession> result_;

@@ -35,6 +35,9 @@ struct GatewayConfig {
   size_t max_rows_per_request = 100000;             // --gateway-max-rows
   size_t max_bytes_per_request = 64 * 1024 * 1024;  // --gateway-max-bytes
   bool sequential_fetch = false;  // --fetch-mode sequential: an intent's fetches one at a time
+  // Told the IB code of every error message a session of this worker receives (metrics); must
+  // be callable from any thread. Empty: nobody listens.
+  std::function<void(int code)> on_ib_error;
 };
 
 // Thrown by an intent to end its job with an error reply.

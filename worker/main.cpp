@@ -30,6 +30,7 @@
 #include "worker/intent.hpp"
 #include "worker/systemd_reporter.hpp"
 #include "worker/worker_loop.hpp"
+#include "worker/worker_metrics.hpp"
 #include "worker/worker_options.hpp"
 
 namespace {
@@ -114,6 +115,10 @@ int main(int argc, char** argv) {
   app.add_option("--liveness", options.liveness, "missed heartbeats before reconnecting")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
+  std::string metrics;
+  app.add_option("--metrics", metrics,
+                 "serve Prometheus metrics on HOST:PORT (GET /metrics); off when empty")
+      ->envname("INTENTQ_WORKER_METRICS");
   intentq::curve::ClientOptions curve_options;
   curve_options.add_to(app);
   intentq::add_log_options(app, log);
@@ -145,11 +150,18 @@ int main(int argc, char** argv) {
     spdlog::info("clientId {} gateway {}:{} ({} session)", options.gateway.client_id,
                  options.gateway.host, options.gateway.port,
                  options.session_mode == intentq::SessionMode::kPerJob ? "per-job" : "persistent");
+    if (!metrics.empty()) {
+      options.metrics = std::make_shared<intentq::WorkerMetrics>(
+          metrics, intentq::intent_catalog(),
+          options.session_mode == intentq::SessionMode::kPersistent);
+      options.gateway.on_ib_error = [m = options.metrics](int code) { m->ib_error(code); };
+    }
     intentq::WorkerLoop loop(options, intentq::intent_catalog(), worker_name());
     intentq::SystemdReporter systemd;
     loop.set_tick([&](const intentq::WorkerStatus& s) { systemd.report(s); }, systemd.every());
     return loop.run(stop.fd(), [&] {
       std::cout << "intentq-worker ready broker=" << options.broker << " intents=" << intent_names()
+                << (options.metrics ? " metrics=" + options.metrics->url() : std::string())
                 << std::endl;
     });
   } catch (const std::exception& e) {

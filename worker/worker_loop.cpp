@@ -12,6 +12,7 @@
 #include "common/mdp.hpp"
 #include "gateway/session.hpp"
 #include "worker/intents/gateway_job.hpp"
+#include "worker/worker_metrics.hpp"
 
 namespace intentq {
 namespace {
@@ -41,6 +42,12 @@ WorkerLoop::WorkerLoop(WorkerOptions options, const std::vector<IntentInfo>& cat
     link.session = intents::session_options_for(options_.gateway);
     link.reconnect_min = options_.gateway_reconnect_min;
     link.reconnect_max = options_.gateway_reconnect_max;
+    if (auto metrics = options_.metrics) {
+      link.on_connect = [metrics](bool ok, GatewayLink::Clock::duration took) {
+        metrics->gateway_connect(ok, took);
+      };
+      link.on_down = [metrics] { metrics->session_down(); };
+    }
     link_ = std::make_unique<GatewayLink>(std::move(link));
   }
 }
@@ -351,6 +358,14 @@ void WorkerLoop::reply_now(Frames route, const JobReply& reply) {
     error.worker = reply.worker;
     error.timings_ms = reply.timings_ms;
     body = encode_reply(error);
+    if (options_.metrics)
+      options_.metrics->job_answered(reply.intent, ErrorCode::kResultTooLarge, reply.timings_ms);
+  } else if (options_.metrics) {
+    options_.metrics->job_answered(
+        reply.intent,
+        reply.ok ? std::nullopt
+                 : std::optional<ErrorCode>(reply.error ? reply.error->code : ErrorCode::kInternal),
+        reply.timings_ms);
   }
   frames.push_back(frame(body));
   if (!reply.ok && reply.error)

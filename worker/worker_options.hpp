@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +12,8 @@
 #include "worker/intent.hpp"
 
 namespace intentq {
+
+class WorkerMetrics;
 
 inline constexpr std::string_view kDefaultWorkerBroker = "tcp://127.0.0.1:5556";
 
@@ -34,6 +37,7 @@ struct WorkerOptions {
   std::chrono::milliseconds reconnect_max{32000};
   std::string log_level = "info";
   std::optional<curve::ClientKeys> curve;  // set: connect to the broker as a CURVE client
+  std::shared_ptr<WorkerMetrics> metrics;  // --metrics; null: off
 };
 
 // The instance number of a systemd template unit, from (in order) the INTENTQ_INSTANCE value or

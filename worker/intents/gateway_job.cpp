@@ -77,6 +77,7 @@ gw::SessionOptions session_options_for(const GatewayConfig& gateway) {
   options.max_messages_per_second = gateway.msg_rate;
   options.max_rows_per_request = gateway.max_rows_per_request;
   options.max_bytes_per_request = gateway.max_bytes_per_request;
+  options.on_error = gateway.on_ib_error;
   return options;
 }
 
