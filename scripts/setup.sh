@@ -14,6 +14,7 @@ packages=(
   clang-14 libclang-rt-14-dev
   iproute2
   systemd procps
+  prometheus  # promtool: the suite checks both metrics expositions and the alert rules
 )
 # systemd: `systemd-analyze verify` checks the units in the test suite (a minimal Debian 12
 # container has no systemd); procps: /bin/kill, which the broker unit's ExecReload names.
