@@ -5,7 +5,7 @@
 //                  [--liveness 3] [--log-level L] [--gateway-session persistent|per-job]
 //                  [--gateway-id ID] [--gateway-msg-rate 45] [--fetch-mode parallel|sequential]
 //                  [--max-message-bytes N] [--gateway-max-rows N] [--gateway-max-bytes N]
-//                  [--log-format text|json] [--config FILE]
+//                  [--log-format text|json] [--config FILE] [--metrics HOST:PORT]
 //
 // Every option is also an INTENTQ_* environment variable and a config-file key
 // (common/program_options.hpp). Under systemd (Type=notify) the worker reports READY=1 once it
@@ -117,8 +117,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   std::string metrics;
   app.add_option("--metrics", metrics,
-                 "serve Prometheus metrics on HOST:PORT (GET /metrics); off when empty")
-      ->envname("INTENTQ_WORKER_METRICS");
+                 "serve Prometheus metrics on HOST:PORT (GET /metrics); off when empty");
   intentq::curve::ClientOptions curve_options;
   curve_options.add_to(app);
   intentq::add_log_options(app, log);
