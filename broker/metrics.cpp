@@ -32,6 +32,8 @@ struct MetricsExporter::Impl {
   // go away keep their (last) series; ids are bounded by the workers that announced them.
   std::map<std::string, std::array<prometheus::Gauge*, 3>> gateways;
   std::unique_ptr<JobMetrics> per_intent;
+  prometheus::Family<prometheus::Counter>* zap = nullptr;
+  std::map<std::string, std::pair<prometheus::Counter*, uint64_t>> zap_domains;  // 3 domains
 };
 
 MetricsExporter::MetricsExporter(const std::string& bind) : impl_(std::make_unique<Impl>()) {
@@ -66,6 +68,10 @@ MetricsExporter::MetricsExporter(const std::string& bind) : impl_(std::make_uniq
                             "last second, jobs waiting for budget")
                         .Register(*impl_->registry);
   impl_->per_intent = std::make_unique<JobMetrics>(*impl_->registry);
+  impl_->zap = &prometheus::BuildCounter()
+                    .Name("intentq_broker_zap_denied_total")
+                    .Help("CURVE handshakes refused by the ZAP allowlist, by socket domain")
+                    .Register(*impl_->registry);
   impl_->exposer->RegisterCollectable(impl_->registry);
 }
 
@@ -75,6 +81,13 @@ std::string MetricsExporter::url() const {
   const auto ports = impl_->exposer->GetListeningPorts();
   return "http://" + impl_->host + ":" + (ports.empty() ? "?" : std::to_string(ports.front())) +
          "/metrics";
+}
+
+void MetricsExporter::update_zap_denied(const std::string& domain, uint64_t total) {
+  auto& [counter, seen] = impl_->zap_domains[domain];
+  if (!counter) counter = &impl_->zap->Add({{"domain", domain}});
+  if (total > seen) counter->Increment(static_cast<double>(total - seen));
+  seen = total;
 }
 
 JobObserver& MetricsExporter::observer() {

@@ -26,6 +26,9 @@ class MetricsExporter {
   // "http://HOST:PORT/metrics" with the port actually bound.
   std::string url() const;
   void update(const Broker& broker);
+  // CURVE handshakes the ZAP allowlist refused so far on the `domain` socket (clients, workers,
+  // subscribers): a total, the exporter adds what is new.
+  void update_zap_denied(const std::string& domain, uint64_t total);
   // For Broker::set_observer: per-intent job outcomes, queue wait and job duration.
   JobObserver& observer();
 

@@ -34,6 +34,8 @@ class Security {
   void reload();
   // Handshakes refused by the ZAP handler since start.
   uint64_t denied() const { return zap_ ? zap_->denied() : 0; }
+  // The same, per ZAP domain (clients, workers, subscribers).
+  uint64_t denied(const std::string& domain) const { return zap_ ? zap_->denied(domain) : 0; }
 
  private:
   std::string secret_key_;

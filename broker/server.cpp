@@ -193,6 +193,10 @@ int Server::run() {
       broker_.on_timer(now);
       if (metrics_ && now >= next_metrics) {
         metrics_->update(broker_);
+        if (security_->curve())
+          for (const char* domain :
+               {curve::kDomainClients, curve::kDomainWorkers, curve::kDomainSubscribers})
+            metrics_->update_zap_denied(domain, security_->denied(domain));
         next_metrics = now + Ms(250);
       }
     }

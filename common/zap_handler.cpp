@@ -29,6 +29,7 @@ ZapHandler::ZapHandler(zmq::context_t& context, std::filesystem::path allow_dir,
       socket_(context, zmq::socket_type::rep),
       stop_send_(context, zmq::socket_type::pair),
       stop_recv_(context, zmq::socket_type::pair) {
+  for (const auto& domain : domains_) denied_by_domain_[domain];
   const auto report = reload();
   for (const auto& [domain, n] : report.keys)
     spdlog::info("CURVE allowlist {}: {} key(s) from {}", domain, n,
@@ -82,8 +83,13 @@ std::vector<std::string> ZapHandler::answer(const std::vector<std::string>& requ
   const auto& domain = request[2];
   const auto& address = request[3];
   const auto& mechanism = request[5];
-  if (mechanism != "CURVE" || request.size() < 7 || request[6].size() != 32) {
+  auto deny = [&] {
     denied_.fetch_add(1, std::memory_order_relaxed);
+    if (auto d = denied_by_domain_.find(domain); d != denied_by_domain_.end())
+      d->second.fetch_add(1, std::memory_order_relaxed);
+  };
+  if (mechanism != "CURVE" || request.size() < 7 || request[6].size() != 32) {
+    deny();
     spdlog::debug("ZAP: denied {} peer from {} (domain '{}'): CURVE required", mechanism, address,
                   domain);
     return reply("400", "CURVE required");
@@ -102,7 +108,7 @@ std::vector<std::string> ZapHandler::answer(const std::vector<std::string>& requ
     spdlog::debug("ZAP: allowed key {} from {} (domain '{}')", key, address, domain);
     return {"1.0", id, "200", "OK", key, ""};
   }
-  denied_.fetch_add(1, std::memory_order_relaxed);
+  deny();
   // A refused peer retries every reconnect interval: warn once per key, the rest is debug.
   if (warned_.size() > 1024) warned_.clear();
   const auto level =

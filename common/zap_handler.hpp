@@ -45,6 +45,12 @@ class ZapHandler {
   LoadReport reload();
 
   uint64_t denied() const { return denied_.load(std::memory_order_relaxed); }
+  // Denials of handshakes on sockets of `domain` (one of the constructor's; else 0). Requests
+  // naming another domain, or too malformed to name one, count only in denied().
+  uint64_t denied(const std::string& domain) const {
+    const auto it = denied_by_domain_.find(domain);
+    return it == denied_by_domain_.end() ? 0 : it->second.load(std::memory_order_relaxed);
+  }
   uint64_t allowed() const { return allowed_.load(std::memory_order_relaxed); }
 
  private:
@@ -59,6 +65,8 @@ class ZapHandler {
   std::shared_ptr<const Allowlists> allow_;  // guarded by mu_; readers copy the pointer
   std::atomic<uint64_t> denied_{0};
   std::atomic<uint64_t> allowed_{0};
+  // One counter per domain, all created by the constructor: the thread only increments them.
+  std::map<std::string, std::atomic<uint64_t>> denied_by_domain_;
   zmq::socket_t socket_;          // REP on inproc://zeromq.zap.01, used by the thread only
   zmq::socket_t stop_send_;       // PAIR: the destructor's stop message
   zmq::socket_t stop_recv_;       // PAIR: polled by the thread with socket_

@@ -220,6 +220,14 @@ TEST_F(CurveCluster, ClientWithUnknownKeyGetsNoReplyAndIsCounted) {
   for (int i = 0; i < 40 && !std::regex_search(text = metrics(), denied); ++i)
     std::this_thread::sleep_for(100ms);  // polling a scrape endpoint, bounded
   EXPECT_TRUE(std::regex_search(text, denied)) << text;
+  // ... and by socket: mallory knocked on the clients' socket only.
+  const std::regex by_domain(
+      R"re(intentq_broker_zap_denied_total\{domain="clients"\} ([1-9]\d*))re");
+  for (int i = 0; i < 40 && !std::regex_search(text = metrics(), by_domain); ++i)
+    std::this_thread::sleep_for(100ms);  // polling a scrape endpoint, bounded
+  EXPECT_TRUE(std::regex_search(text, by_domain)) << text;
+  EXPECT_NE(text.find(R"(intentq_broker_zap_denied_total{domain="workers"} 0)"), std::string::npos)
+      << text;
 }
 
 TEST_F(CurveCluster, WorkerWithUnknownKeyNeverRegistersNorGetsJobs) {
