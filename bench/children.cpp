@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "common/mdp_frames.hpp"
+#include "common/mdp_client.hpp"
 
 namespace intentq::bench {
 namespace {
@@ -115,17 +115,6 @@ SimChild start_gwsim(const Programs& p, const std::vector<std::string>& extra) {
   return s;
 }
 
-nlohmann::json gwsim_stats(SimChild& sim, std::chrono::milliseconds timeout) {
-  sim.process->signal(SIGUSR1);
-  auto m = sim.process->wait_for_line(std::regex(R"((\{"gwsim_stats".*\}))"), timeout);
-  if (!m) return nullptr;
-  try {
-    return nlohmann::json::parse(m->str(1)).at("gwsim_stats");
-  } catch (const std::exception&) {
-    return nullptr;
-  }
-}
-
 std::unique_ptr<Process> start_worker(const Programs& p, const std::string& backend,
                                       const std::vector<std::string>& extra) {
   std::vector<std::string> argv{p.worker, "--broker", backend, "--log-level", "warn"};
@@ -137,20 +126,12 @@ std::unique_ptr<Process> start_worker(const Programs& p, const std::string& back
 
 nlohmann::json broker_stats(zmq::context_t& ctx, const std::string& frontend,
                             std::chrono::milliseconds timeout) {
-  zmq::socket_t c(ctx, zmq::socket_type::dealer);
-  c.set(zmq::sockopt::linger, 0);
-  c.connect(frontend);
-  mdp::Frames out;
-  out.push_back(mdp::frame(""));
-  out.push_back(mdp::frame(mdp::kClient));
-  out.push_back(mdp::frame("mmi.stats"));
-  mdp::send_frames(c, out, false);
-  zmq::pollitem_t item{c.handle(), 0, ZMQ_POLLIN, 0};
-  zmq::poll(&item, 1, timeout);
-  mdp::Frames in;
-  if (!mdp::recv_frames(c, in) || in.size() != 4) return nullptr;
   try {
-    return nlohmann::json::from_msgpack(mdp::view(in[3]));
+    mdp::Client c(ctx, frontend);
+    c.send("mmi.stats", std::vector<std::string>{});
+    const auto reply = c.receive(timeout);
+    if (!reply || reply->body.size() != 1) return nullptr;
+    return nlohmann::json::from_msgpack(reply->body[0]);
   } catch (const std::exception&) {
     return nullptr;
   }

@@ -61,9 +61,7 @@ struct SimChild {
   std::string address;  // HOST:PORT
 };
 SimChild start_gwsim(const Programs& p, const std::vector<std::string>& extra);
-// The simulator's counters: SIGUSR1 makes it print one {"gwsim_stats": {...}} line. Null when
-// the build has no such line (or it does not come within `timeout`).
-nlohmann::json gwsim_stats(SimChild& sim, std::chrono::milliseconds timeout);
+// The simulator's counters: test::request_gwsim_stats (tests/support/gwsim_stats.hpp).
 
 std::unique_ptr<Process> start_worker(const Programs& p, const std::string& backend,
                                       const std::vector<std::string>& extra);

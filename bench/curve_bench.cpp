@@ -27,10 +27,11 @@
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include "bench/zmq_load.hpp"
 #include "common/curve_keys.hpp"
 #include "common/curve_socket.hpp"
 #include "common/envelope.hpp"
-#include "common/mdp_frames.hpp"
+#include "common/mdp_client.hpp"
 #include "tests/support/process.hpp"
 
 namespace {
@@ -39,49 +40,6 @@ using namespace intentq;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 using Keys = std::optional<curve::ClientKeys>;
-
-void send(zmq::socket_t& s, std::initializer_list<std::string_view> parts) {
-  mdp::Frames f;
-  for (auto p : parts) f.push_back(mdp::frame(p));
-  mdp::send_frames(s, f, false);
-}
-
-zmq::socket_t dealer(zmq::context_t& ctx, const std::string& endpoint, const Keys& keys) {
-  zmq::socket_t s(ctx, zmq::socket_type::dealer);
-  s.set(zmq::sockopt::linger, 0);
-  s.set(zmq::sockopt::rcvhwm, 0);
-  s.set(zmq::sockopt::sndhwm, 0);
-  if (keys) curve::apply_curve_client(s, *keys);
-  s.connect(endpoint);
-  return s;
-}
-
-// A no-op intentq worker: answers each REQUEST at once with `reply_body`.
-void run_worker(zmq::context_t& ctx, const std::string& endpoint, const Keys& keys,
-                const std::string& reply_body, const std::atomic<bool>& stop) {
-  auto s = dealer(ctx, endpoint, keys);
-  send(s, {"", "MDPW01", "\x01", "bench", "@intentq=1", "@heartbeat=1000"});
-  mdp::Frames in;
-  auto last_sent = Clock::now();
-  zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
-  while (!stop) {
-    zmq::poll(&item, 1, std::chrono::milliseconds(100));
-    while (mdp::recv_frames(s, in)) {
-      if (in.size() < 5 || mdp::view(in[2]) != "\x02") continue;
-      mdp::Frames out;
-      for (auto p : {"", "MDPW01", "\x03"}) out.push_back(mdp::frame(p));
-      out.push_back(std::move(in[3]));
-      out.push_back(mdp::frame(""));
-      out.push_back(mdp::frame(reply_body));
-      mdp::send_frames(s, out, false);
-      last_sent = Clock::now();
-    }
-    if (Clock::now() - last_sent > std::chrono::milliseconds(500)) {
-      send(s, {"", "MDPW01", "\x04"});
-      last_sent = Clock::now();
-    }
-  }
-}
 
 double cpu_seconds(pid_t pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
@@ -121,32 +79,21 @@ std::optional<Result> run(const std::string& broker_path, const Setup& setup,
   JobRequest req;
   req.params = {{"data", std::string(static_cast<size_t>(setup.payload), 'x')}};
   const std::string request_body = encode_request(req);
-  JobReply rep;
-  rep.id = "bench";
-  rep.intent = "bench";
-  rep.worker = "bench";
-  const std::string reply_body = encode_reply(rep);
 
   zmq::context_t ctx(2);
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> workers;
-  for (int i = 0; i < setup.workers; ++i)
-    workers.emplace_back(run_worker, std::ref(ctx), backend, std::cref(worker_keys), reply_body,
-                         std::cref(stop));
-  auto finish = [&] {
-    stop = true;
-    for (auto& t : workers) t.join();
-  };
+  // No-op intentq workers on threads (service "bench"), answering each REQUEST at once.
+  std::optional<bench::NoopWorkers> workers;
+  workers.emplace(ctx, backend, "bench", setup.workers, true, worker_keys);
+  auto finish = [&] { workers.reset(); };
+  const mdp::ClientOptions client_options{client_keys, true};
   {  // wait (bounded) until the broker knows every worker
-    auto c = dealer(ctx, frontend, client_keys);
+    mdp::Client c(ctx, frontend, client_options);
     bool ready = false;
-    mdp::Frames in;
     for (int i = 0; i < 100 && !ready; ++i) {
-      send(c, {"", "MDPC01", "mmi.stats"});
-      zmq::pollitem_t item{c.handle(), 0, ZMQ_POLLIN, 0};
-      zmq::poll(&item, 1, std::chrono::milliseconds(1000));
-      if (mdp::recv_frames(c, in) && in.size() == 4)
-        ready = nlohmann::json::from_msgpack(mdp::view(in[3])).value("workers", 0) == setup.workers;
+      c.send("mmi.stats", std::vector<std::string>{});
+      const auto reply = c.receive(std::chrono::milliseconds(1000));
+      if (reply && reply->body.size() == 1)
+        ready = nlohmann::json::from_msgpack(reply->body[0]).value("workers", 0) == setup.workers;
     }
     if (!ready) {
       std::fprintf(stderr, "workers did not register\n");
@@ -156,20 +103,19 @@ std::optional<Result> run(const std::string& broker_path, const Setup& setup,
   }
   bool stalled = false;
   auto client_run = [&](long count, std::vector<double>* latencies, int window) {
-    auto c = dealer(ctx, frontend, client_keys);
+    mdp::Client c(ctx, frontend, client_options);
     long sent = 0, received = 0;
     mdp::Frames in;
-    zmq::pollitem_t item{c.handle(), 0, ZMQ_POLLIN, 0};
     Clock::time_point t_sent;
     while (received < count) {
       while (sent < count && sent - received < window) {
         t_sent = Clock::now();
-        send(c, {"", "MDPC01", "bench", request_body});
+        c.send("bench", request_body);
         ++sent;
       }
-      zmq::poll(&item, 1, std::chrono::milliseconds(5000));
+      c.wait(std::chrono::milliseconds(5000));
       bool got = false;
-      while (mdp::recv_frames(c, in)) {
+      while (c.receive_frames(in)) {
         got = true;
         ++received;
         if (latencies)

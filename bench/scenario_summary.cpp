@@ -20,7 +20,8 @@
 #include "bench/scenarios.hpp"
 #include "bench/table.hpp"
 #include "bench/zmq_load.hpp"
-#include "common/mdp_frames.hpp"
+#include "common/mdp_client.hpp"
+#include "tests/support/gwsim_stats.hpp"
 
 namespace intentq::bench {
 namespace {
@@ -86,11 +87,8 @@ LoopResult closed_loop(zmq::context_t& ctx, const std::string& frontend, const L
   const auto stop_at =
       t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(spec.seconds));
   auto client = [&](int index) {
-    zmq::socket_t c(ctx, zmq::socket_type::dealer);
-    c.set(zmq::sockopt::linger, 0);
-    c.connect(frontend);
+    mdp::Client c(ctx, frontend);
     LoopResult mine;
-    zmq::pollitem_t item{c.handle(), 0, ZMQ_POLLIN, 0};
     mdp::Frames in;
     for (long n = 0;; ++n) {
       const long measured = n - spec.warmup_per_client;
@@ -102,13 +100,11 @@ LoopResult closed_loop(zmq::context_t& ctx, const std::string& frontend, const L
                   {"deadline_ms", spec.deadline_ms}};
       if (spec.max_age_ms > 0) req["max_age_ms"] = spec.max_age_ms;
       const auto packed = json::to_msgpack(req);
-      mdp::Frames body;
-      body.push_back(zmq::message_t(packed.data(), packed.size()));
-      auto out = mdp::client_request("summary", std::move(body));
       const auto sent = Clock::now();
-      mdp::send_frames(c, out, false);
-      zmq::poll(&item, 1, std::chrono::milliseconds(spec.deadline_ms + 5000));
-      if (!mdp::recv_frames(c, in) || in.size() != 4) {
+      c.send("summary",
+             std::string_view(reinterpret_cast<const char*>(packed.data()), packed.size()));
+      c.wait(std::chrono::milliseconds(spec.deadline_ms + 5000));
+      if (!c.receive_frames(in) || in.size() != 4) {
         ++mine.errors["NO_REPLY"];
         break;
       }
@@ -195,10 +191,14 @@ Cluster start_cluster(const Settings& s, zmq::context_t& ctx, const std::vector<
   return c;
 }
 
-// The simulator's counters (null when this build has none).
+// The simulator's counters (null when this build has none or its line is not JSON).
 json sim_counters(Cluster& c, const Features& f) {
   if (!f.sim_rate) return nullptr;
-  return gwsim_stats(c.sim, 5s);
+  try {
+    return test::request_gwsim_stats(*c.sim.process, 5s).value_or(nullptr);
+  } catch (const std::exception&) {
+    return nullptr;
+  }
 }
 json pacing_errors(const json& counters) {
   if (!counters.is_object() || !counters.contains("pacing_errors")) return nullptr;

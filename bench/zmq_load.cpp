@@ -5,13 +5,13 @@
 #include <stdexcept>
 
 #include "common/envelope.hpp"
-#include "common/mdp_frames.hpp"
+#include "common/mdp_client.hpp"
+#include "common/mdp_worker.hpp"
 
 namespace intentq::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using mdp::frame;
 using mdp::Frames;
 using mdp::view;
 
@@ -20,20 +20,9 @@ constexpr std::string_view kIdTemplate = "000000000000";
 // these bytes; checking them costs the client far less than decoding every reply.
 constexpr std::string_view kStatusOk = "\xa6status\xa2ok";
 
-void send_request(zmq::socket_t& s, const std::string& service, const std::string& body) {
-  Frames b;
-  b.push_back(frame(body));
-  auto f = mdp::client_request(service, std::move(b));
-  mdp::send_frames(s, f, false);
-}
-
-zmq::socket_t client_socket(zmq::context_t& ctx, const std::string& frontend) {
-  zmq::socket_t c(ctx, zmq::socket_type::dealer);
-  c.set(zmq::sockopt::linger, 0);
-  c.set(zmq::sockopt::rcvhwm, 0);
-  c.set(zmq::sockopt::sndhwm, 0);
-  c.connect(frontend);
-  return c;
+mdp::Client make_client(zmq::context_t& ctx, const std::string& frontend,
+                        const std::optional<curve::ClientKeys>& curve = std::nullopt) {
+  return mdp::Client(ctx, frontend, mdp::ClientOptions{curve, true});
 }
 
 bool reply_ok(const Frames& in, bool intentq) {
@@ -42,36 +31,28 @@ bool reply_ok(const Frames& in, bool intentq) {
 }
 
 void worker_loop(zmq::context_t& ctx, std::string endpoint, std::string service, bool intentq,
-                 std::string reply_body, const std::atomic<bool>& stop) {
-  zmq::socket_t s(ctx, zmq::socket_type::dealer);
-  s.set(zmq::sockopt::linger, 0);
-  s.set(zmq::sockopt::rcvhwm, 0);
-  s.set(zmq::sockopt::sndhwm, 0);
-  s.connect(endpoint);
+                 std::string reply_body, std::optional<curve::ClientKeys> curve,
+                 const std::atomic<bool>& stop) {
+  mdp::WorkerOptions options;
+  options.endpoint = std::move(endpoint);
+  options.curve = std::move(curve);
+  options.heartbeat = std::chrono::milliseconds(500);
+  options.unbounded_queues = true;
+  mdp::Worker worker(ctx, options);
   mdp::ReadyInfo ready;
   ready.services = {service};
   ready.intentq = intentq;
   if (intentq) ready.heartbeat_ms = 1000;
-  auto r = mdp::worker_ready(ready);
-  mdp::send_frames(s, r, false);
-  Frames in;
+  worker.connect(ready);
   auto last_sent = Clock::now();
-  zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
   while (!stop) {
-    zmq::poll(&item, 1, std::chrono::milliseconds(100));
-    while (mdp::recv_frames(s, in)) {
-      // REQUEST: "", MDPW01, 0x02, client, "", [service,] body
-      if (in.size() >= 6 && view(in[2]) == "\x02") {
-        Frames body;
-        body.push_back(frame(reply_body));
-        auto out = mdp::worker_reply(view(in[3]), std::move(body));
-        mdp::send_frames(s, out, false);
-        last_sent = Clock::now();
-      }
+    worker.wait(std::chrono::milliseconds(100));
+    while (auto request = worker.receive()) {
+      worker.reply(std::move(request->route), reply_body);
+      last_sent = Clock::now();
     }
     if (Clock::now() - last_sent > std::chrono::milliseconds(500)) {
-      auto hb = mdp::worker_command(mdp::Command::kHeartbeat);
-      mdp::send_frames(s, hb, false);
+      worker.heartbeat();
       last_sent = Clock::now();
     }
   }
@@ -110,10 +91,11 @@ std::string noop_reply_body(bool intentq) {
 }
 
 NoopWorkers::NoopWorkers(zmq::context_t& ctx, const std::string& endpoint,
-                         const std::string& service, int n, bool intentq) {
+                         const std::string& service, int n, bool intentq,
+                         const std::optional<curve::ClientKeys>& curve) {
   const auto body = noop_reply_body(intentq);
   for (int i = 0; i < n; ++i)
-    threads_.emplace_back(worker_loop, std::ref(ctx), endpoint, service, intentq, body,
+    threads_.emplace_back(worker_loop, std::ref(ctx), endpoint, service, intentq, body, curve,
                           std::cref(stop_));
 }
 
@@ -128,19 +110,18 @@ LoadResult run_pipelined(zmq::context_t& ctx, const std::string& frontend,
   std::atomic<long> received_total{0}, errors_total{0};
   const long per_client = jobs / clients;
   auto client = [&](int index) {
-    auto c = client_socket(ctx, frontend);
+    auto c = make_client(ctx, frontend);
     RequestBodies bodies(index, intentq, payload_bytes);
     long sent = 0, received = 0, errors = 0;
     Frames in;
-    zmq::pollitem_t item{c.handle(), 0, ZMQ_POLLIN, 0};
     while (received < per_client) {
       while (sent < per_client && sent - received < window) {
-        send_request(c, service, bodies.next());
+        c.send(service, bodies.next());
         ++sent;
       }
-      zmq::poll(&item, 1, std::chrono::milliseconds(10000));
+      c.wait(std::chrono::milliseconds(10000));
       long got = 0;
-      while (mdp::recv_frames(c, in)) {
+      while (c.receive_frames(in)) {
         ++got;
         if (!reply_ok(in, intentq)) ++errors;
       }
@@ -170,18 +151,17 @@ LoadResult run_pipelined(zmq::context_t& ctx, const std::string& frontend,
 std::vector<double> run_sync(zmq::context_t& ctx, const std::string& frontend,
                              const std::string& service, long count, long warmup, bool intentq,
                              size_t payload_bytes, bool check_status) {
-  auto c = client_socket(ctx, frontend);
+  auto c = make_client(ctx, frontend);
   RequestBodies bodies(0, intentq, payload_bytes);
   std::vector<double> lat;
   lat.reserve(static_cast<size_t>(count));
   Frames in;
-  zmq::pollitem_t item{c.handle(), 0, ZMQ_POLLIN, 0};
   for (long i = 0; i < warmup + count; ++i) {
     const auto& body = bodies.next();
     const auto t0 = Clock::now();
-    send_request(c, service, body);
-    zmq::poll(&item, 1, std::chrono::milliseconds(10000));
-    if (!mdp::recv_frames(c, in)) throw std::runtime_error("synchronous client: no reply in 10 s");
+    c.send(service, body);
+    c.wait(std::chrono::milliseconds(10000));
+    if (!c.receive_frames(in)) throw std::runtime_error("synchronous client: no reply in 10 s");
     if (!reply_ok(in, intentq && check_status))
       throw std::runtime_error("synchronous client: error reply");
     if (i >= warmup)

@@ -1,5 +1,6 @@
-// Load for the relay, rtt and soak scenarios: no-op MDP workers on threads of the bench,
-// pipelined DEALER clients (each keeps a window of requests in flight) and one synchronous client.
+// Load for the relay, rtt and soak scenarios (and the CURVE bench): no-op MDP workers on threads
+// of the bench, pipelined clients (each keeps a window of requests in flight) and one synchronous
+// client, all on the MDP client and worker sockets of common/.
 //
 // Requests carry intentq envelopes with a unique id each (as real clients send them, so the
 // broker's dedup cache works as in production) or, for `opaque`, raw bytes to a stock MDP worker.
@@ -8,11 +9,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <zmq.hpp>
+
+#include "common/curve_socket.hpp"
 
 namespace intentq::bench {
 
@@ -35,8 +39,9 @@ std::string noop_reply_body(bool intentq);
 // `n` no-op workers on their own threads, answering every REQUEST at once with the same body.
 class NoopWorkers {
  public:
+  // `curve`: the workers connect as CURVE clients with these keys.
   NoopWorkers(zmq::context_t& ctx, const std::string& endpoint, const std::string& service, int n,
-              bool intentq);
+              bool intentq, const std::optional<curve::ClientKeys>& curve = std::nullopt);
   ~NoopWorkers();
   NoopWorkers(const NoopWorkers&) = delete;
   NoopWorkers& operator=(const NoopWorkers&) = delete;

@@ -7,10 +7,13 @@
 #include <string>
 #include <vector>
 
-#include "cli/lazy_pirate.hpp"
 #include "common/curve_socket.hpp"
+#include "common/mdp_client.hpp"
 
 namespace intentq::cli {
+
+// Lazy Pirate retries (common/mdp_client.hpp): --timeout-ms, --retries.
+using mdp::RetryPolicy;
 
 inline constexpr const char* kDefaultFrontend = "tcp://127.0.0.1:5555";
 inline constexpr const char* kDefaultPublish = "tcp://127.0.0.1:5557";

@@ -10,8 +10,8 @@ namespace intentq::cli {
 
 int run_stats(const StatsOptions& options) {
   zmq::context_t context(1);
-  auto body = request_with_retries(context, options.broker, "mmi.stats", {""}, options.retry, {},
-                                   {}, options.curve ? &*options.curve : nullptr);
+  auto body = mdp::request_with_retries(context, options.broker, "mmi.stats", {""}, options.retry,
+                                        {}, {}, options.curve);
   if (!body) {
     std::cerr << "intentq stats: broker " << options.broker << " did not answer after "
               << (options.retry.retries + 1) << " tries\n";

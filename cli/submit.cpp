@@ -68,9 +68,9 @@ int run_submit(const SubmitOptions& options) {
     std::cerr << "; resending job " << id << " (retry " << attempt << "/" << options.retry.retries
               << ")\n";
   };
-  auto body = request_with_retries(context, options.broker, options.intent,
-                                   {encode_request(request)}, options.retry, accept, on_retry,
-                                   options.curve ? &*options.curve : nullptr);
+  auto body =
+      mdp::request_with_retries(context, options.broker, options.intent, {encode_request(request)},
+                                options.retry, accept, on_retry, options.curve);
   if (!body && held_back) body = std::vector<std::string>{*held_back};
   if (!body) {
     std::cerr << "intentq submit: broker " << options.broker << " did not answer job " << id

@@ -207,8 +207,14 @@ Frames worker_command(Command command) {
 }
 
 Frames worker_reply(std::string_view client, Frames body) {
+  Frames route;
+  route.push_back(frame(client));
+  return worker_reply(std::move(route), std::move(body));
+}
+
+Frames worker_reply(Frames route, Frames body) {
   Frames f = worker_command(Command::kReply);
-  f.push_back(frame(client));
+  for (auto& r : route) f.push_back(std::move(r));
   f.push_back(frame(""));
   for (auto& b : body) f.push_back(std::move(b));
   return f;

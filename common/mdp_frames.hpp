@@ -78,6 +78,8 @@ Frames worker_ready(const ReadyInfo& info);
 Frames worker_command(Command command);  // HEARTBEAT / DISCONNECT
 // ["", "MDPW01", 0x03, client, "", body...]
 Frames worker_reply(std::string_view client, Frames body);
+// ["", "MDPW01", 0x03, route..., "", body...] (the address frames as the REQUEST carried them)
+Frames worker_reply(Frames route, Frames body);
 
 // ["", "MDPC01", service, body...] for a DEALER client (a REQ client omits the leading "").
 Frames client_request(std::string_view service, Frames body);

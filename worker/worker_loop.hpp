@@ -23,6 +23,7 @@
 
 #include <zmq.hpp>
 
+#include "common/mdp_worker.hpp"
 #include "worker/gateway_link.hpp"
 #include "worker/intent.hpp"
 #include "worker/job_runner.hpp"
@@ -62,45 +63,29 @@ class WorkerLoop {
 
  private:
   using Clock = std::chrono::steady_clock;
-  using Frames = std::vector<zmq::message_t>;
 
   void connect();
   // READY's service names and options for the gateway session's current state (CONTRACT).
-  void append_ready(Frames& ready);
+  mdp::ReadyInfo ready_info();
   // Session up/down or new accounts: DISCONNECT, a new socket, a fresh READY (between jobs).
   void reregister();
-  void disconnect_socket();
-  void schedule_reconnect(bool immediately);
-  void send(Frames& frames);
-  void send_command(unsigned char command);
   void receive_all();
-  void on_frames(Frames& frames);
-  void on_request(Frames& frames);
+  void on_request(mdp::Request& request);
   void finish_job();
-  void reply_now(Frames route, const JobReply& reply);
+  void reply_now(mdp::Frames route, const JobReply& reply);
   const IntentInfo* find_intent(std::string_view name) const;
 
   WorkerOptions options_;
   const std::vector<IntentInfo>& catalog_;
   std::string worker_name_;
   zmq::context_t context_{1};
-  std::unique_ptr<zmq::socket_t> socket_;
+  mdp::Worker broker_;  // the socket to the broker: READY, heartbeats, reconnects
   JobThread job_;
   std::unique_ptr<GatewayLink> link_;  // persistent mode only
 
-  uint64_t generation_ = 0;      // incremented per socket; a reply goes only to its own socket
-  uint64_t job_generation_ = 0;  // socket generation the running job came from
-  Frames job_route_;             // client address frames of the running job
+  uint64_t job_generation_ = 0;  // broker_.generation() the running job came from
+  mdp::Frames job_route_;        // client address frames of the running job
   std::string job_id_;
-
-  Clock::time_point last_heard_{};  // last valid message from the broker
-  Clock::time_point last_sent_{};
-  std::optional<Clock::time_point> reconnect_at_;  // set while disconnected
-  std::chrono::milliseconds backoff_;
-  bool healthy_ = false;  // this socket got a real (non-DISCONNECT) message from the broker
-  // The last socket ended with a DISCONNECT before hearing anything else: a broker that keeps
-  // refusing us gets the backoff instead of a reconnect storm.
-  bool disconnect_streak_ = false;
   bool ready_reported_ = false;
   bool ready_offers_gateway_ = false;  // the last READY offered the gateway intents
   uint64_t jobs_done_ = 0;

@@ -13,9 +13,9 @@
 #include <set>
 #include <thread>
 
-#include "tests/integration/broker_support.hpp"
+#include "tests/integration/e2e_cluster.hpp"
 
-namespace intentq::test {
+namespace intentq::e2e {
 namespace {
 
 using nlohmann::json;
@@ -23,10 +23,10 @@ using nlohmann::json;
 const Msg kIntentqEcho = {"echo", "@intentq=1"};
 
 TEST(BrokerProcess, MmiServiceStatsAndUnknownMmi) {
-  BrokerProcess broker;
+  Broker broker;
   zmq::context_t ctx;
-  FakeWorker worker(ctx, broker.backend, kIntentqEcho);
-  Client client(ctx, broker.frontend);
+  FakeWorker worker(ctx, broker.endpoints.backend, kIntentqEcho);
+  JobClient client(broker.endpoints.frontend);
   // The READY may still be in flight: ask until the service shows up (bounded).
   std::string answer;
   for (int i = 0; i < 50 && answer != "200"; ++i) {
@@ -121,14 +121,13 @@ std::string http_get(int port, const std::string& path) {
 }
 
 TEST(BrokerProcess, PrometheusMetricsFollowCounters) {
-  BrokerProcess broker({"--metrics", "127.0.0.1:0", "--startup-grace-ms", "0"});
+  Broker broker({"--metrics", "127.0.0.1:0", "--startup-grace-ms", "0"});
   const auto line = broker.process->output_text();
   std::smatch m;
   ASSERT_TRUE(std::regex_search(line, m, std::regex(R"(metrics=http://127.0.0.1:(\d+)/metrics)")))
       << line;
   const int port = std::stoi(m[1]);
-  zmq::context_t ctx;
-  Client client(ctx, broker.frontend);
+  JobClient client(broker.endpoints.frontend);
   client.submit("nobody", {{"id", "m1"}});
   ASSERT_EQ(client.reply().error->code, ErrorCode::kUnknownIntent);
   // The exporter is refreshed every 250 ms; bounded retries.
@@ -144,14 +143,14 @@ TEST(BrokerProcess, PrometheusMetricsFollowCounters) {
 }
 
 TEST(BrokerProcess, RoundTripPublishesTheReply) {
-  BrokerProcess broker;
+  Broker broker;
   zmq::context_t ctx;
   zmq::socket_t sub(ctx, zmq::socket_type::sub);
   sub.set(zmq::sockopt::linger, 0);
   sub.set(zmq::sockopt::subscribe, "result.echo.");
-  sub.connect(broker.publish);
-  FakeWorker worker(ctx, broker.backend, kIntentqEcho);
-  Client client(ctx, broker.frontend);
+  sub.connect(broker.endpoints.publish);
+  FakeWorker worker(ctx, broker.endpoints.backend, kIntentqEcho);
+  JobClient client(broker.endpoints.frontend);
   client.wait_service("echo");
   client.submit("echo", {{"id", "rt-1"}, {"params", {{"k", "v"}}}});
   auto req = worker.next_request(5s);
@@ -171,10 +170,10 @@ TEST(BrokerProcess, RoundTripPublishesTheReply) {
 }
 
 TEST(BrokerProcess, QueueBoundGivesBusy) {
-  BrokerProcess broker({"--max-queue", "2"});
+  Broker broker({"--max-queue", "2"});
   zmq::context_t ctx;
-  FakeWorker worker(ctx, broker.backend, kIntentqEcho);
-  Client client(ctx, broker.frontend);
+  FakeWorker worker(ctx, broker.endpoints.backend, kIntentqEcho);
+  JobClient client(broker.endpoints.frontend);
   client.wait_service("echo");
   client.submit("echo", {{"id", "held"}});
   auto held = worker.next_request(5s);  // the worker takes it and holds it
@@ -192,10 +191,10 @@ TEST(BrokerProcess, QueueBoundGivesBusy) {
 }
 
 TEST(BrokerProcess, DeadlineTimeoutOnceAndLateReplyDropped) {
-  BrokerProcess broker;
+  Broker broker;
   zmq::context_t ctx;
-  FakeWorker worker(ctx, broker.backend, kIntentqEcho);
-  Client client(ctx, broker.frontend);
+  FakeWorker worker(ctx, broker.endpoints.backend, kIntentqEcho);
+  JobClient client(broker.endpoints.frontend);
   client.wait_service("echo");
   const auto t0 = std::chrono::steady_clock::now();
   client.submit("echo", {{"id", "slow"}, {"deadline_ms", 300}});
@@ -222,10 +221,11 @@ TEST(BrokerProcess, DeadlineTimeoutOnceAndLateReplyDropped) {
 }
 
 TEST(BrokerProcess, SameIdDuringAndAfterRunsOnce) {
-  BrokerProcess broker;
+  Broker broker;
   zmq::context_t ctx;
-  FakeWorker worker(ctx, broker.backend, kIntentqEcho);
-  Client a(ctx, broker.frontend), b(ctx, broker.frontend), c(ctx, broker.frontend);
+  FakeWorker worker(ctx, broker.endpoints.backend, kIntentqEcho);
+  JobClient a(broker.endpoints.frontend), b(broker.endpoints.frontend),
+      c(broker.endpoints.frontend);
   a.wait_service("echo");
   a.submit("echo", {{"id", "once"}, {"params", {{"n", 1}}}});
   auto req = worker.next_request(5s);
@@ -245,9 +245,8 @@ TEST(BrokerProcess, SameIdDuringAndAfterRunsOnce) {
 }
 
 TEST(BrokerProcess, UnknownIntentIsAnsweredAtOnce) {
-  BrokerProcess broker({"--startup-grace-ms", "0"});
-  zmq::context_t ctx;
-  Client client(ctx, broker.frontend);
+  Broker broker({"--startup-grace-ms", "0"});
+  JobClient client(broker.endpoints.frontend);
   client.submit("nobody.serves.this", {{"id", "u1"}});
   const auto rep = client.reply(2s);
   ASSERT_TRUE(rep.error);
@@ -258,14 +257,14 @@ TEST(BrokerProcess, UnknownIntentIsAnsweredAtOnce) {
 // Raw TCP connections writing random bytes, and ZeroMQ peers writing malformed MDP, on both
 // ports: the broker stays up and valid traffic is unaffected.
 TEST(BrokerProcess, GarbageOnBothPortsLeavesValidTrafficUnaffected) {
-  BrokerProcess broker({"--max-message-bytes", "65536"});
+  Broker broker({"--max-message-bytes", "65536"});
   zmq::context_t ctx;
-  FakeWorker worker(ctx, broker.backend, kIntentqEcho);
-  Client client(ctx, broker.frontend);
+  FakeWorker worker(ctx, broker.endpoints.backend, kIntentqEcho);
+  JobClient client(broker.endpoints.frontend);
   client.wait_service("echo");
   std::mt19937 rng(99);
   auto port_of = [](const std::string& ep) { return std::stoi(ep.substr(ep.rfind(':') + 1)); };
-  for (const auto& ep : {broker.frontend, broker.backend}) {
+  for (const auto& ep : {broker.endpoints.frontend, broker.endpoints.backend}) {
     for (int conn = 0; conn < 20; ++conn) {
       const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
       ASSERT_GE(fd, 0);
@@ -300,9 +299,9 @@ TEST(BrokerProcess, GarbageOnBothPortsLeavesValidTrafficUnaffected) {
       if (p.empty()) {
         std::string r(rng() % 64, '\0');
         for (auto& ch : r) ch = static_cast<char>(rng());
-        send(bad, {r});
+        send_frames(bad, {r});
       } else {
-        send(bad, p);
+        send_frames(bad, p);
       }
     }
   }
@@ -321,18 +320,18 @@ TEST(BrokerProcess, GarbageOnBothPortsLeavesValidTrafficUnaffected) {
 }
 
 TEST(BrokerProcess, LostBusyWorkerJobRequeuedOnceOrWorkerLost) {
-  BrokerProcess broker({"--heartbeat-ms", "100", "--liveness", "3"});
+  Broker broker({"--heartbeat-ms", "100", "--liveness", "3"});
   zmq::context_t ctx;
-  Client client(ctx, broker.frontend);
+  JobClient client(broker.endpoints.frontend);
   {
-    FakeWorker doomed(ctx, broker.backend, kIntentqEcho);
+    FakeWorker doomed(ctx, broker.endpoints.backend, kIntentqEcho);
     client.wait_service("echo");
     client.submit("echo", {{"id", "retry-me"}, {"deadline_ms", 10000}});
     ASSERT_TRUE(doomed.next_request(5s));
     doomed.close();  // dies mid-job without a word, like kill -9
   }
   const auto lost_at = std::chrono::steady_clock::now();
-  FakeWorker rescuer(ctx, broker.backend, kIntentqEcho);
+  FakeWorker rescuer(ctx, broker.endpoints.backend, kIntentqEcho);
   auto again = rescuer.next_request(5s);
   ASSERT_TRUE(again) << "the job should be re-queued to the live worker";
   const auto detect = std::chrono::steady_clock::now() - lost_at;
@@ -345,13 +344,13 @@ TEST(BrokerProcess, LostBusyWorkerJobRequeuedOnceOrWorkerLost) {
   EXPECT_TRUE(client.reply().ok);
 
   // A non-retryable intent is answered WORKER_LOST instead, even with another worker free.
-  FakeWorker doomed(ctx, broker.backend, {"order", "@intentq=1", "@nonretryable=order"});
+  FakeWorker doomed(ctx, broker.endpoints.backend, {"order", "@intentq=1", "@nonretryable=order"});
   client.wait_service("order");
   client.submit("order", {{"id", "o-1"}});
   auto r1 = doomed.next_request(5s);
   ASSERT_TRUE(r1);
   // The spare announces a slow heartbeat so the test need not pump it.
-  FakeWorker spare(ctx, broker.backend,
+  FakeWorker spare(ctx, broker.endpoints.backend,
                    {"order", "@intentq=1", "@nonretryable=order", "@heartbeat=5000"});
   doomed.close();
   const auto rep = client.reply(5s);
@@ -362,10 +361,10 @@ TEST(BrokerProcess, LostBusyWorkerJobRequeuedOnceOrWorkerLost) {
 }
 
 TEST(BrokerProcess, SigtermDrainsRunningJobsAndExitsZero) {
-  BrokerProcess broker({"--drain-timeout-ms", "5000"});
+  Broker broker({"--drain-timeout-ms", "5000"});
   zmq::context_t ctx;
-  FakeWorker worker(ctx, broker.backend, kIntentqEcho);
-  Client client(ctx, broker.frontend), late(ctx, broker.frontend);
+  FakeWorker worker(ctx, broker.endpoints.backend, kIntentqEcho);
+  JobClient client(broker.endpoints.frontend), late(broker.endpoints.frontend);
   client.wait_service("echo");
   client.submit("echo", {{"id", "in-flight"}});
   auto req = worker.next_request(5s);
@@ -385,10 +384,10 @@ TEST(BrokerProcess, SigtermDrainsRunningJobsAndExitsZero) {
 }
 
 TEST(BrokerProcess, SigtermAnswersUnfinishedJobsTimeoutAfterDrainTimeout) {
-  BrokerProcess broker({"--drain-timeout-ms", "300"});
+  Broker broker({"--drain-timeout-ms", "300"});
   zmq::context_t ctx;
-  FakeWorker worker(ctx, broker.backend, kIntentqEcho);
-  Client client(ctx, broker.frontend);
+  FakeWorker worker(ctx, broker.endpoints.backend, kIntentqEcho);
+  JobClient client(broker.endpoints.frontend);
   client.wait_service("echo");
   client.submit("echo", {{"id", "stuck"}});
   ASSERT_TRUE(worker.next_request(5s));
@@ -407,20 +406,18 @@ TEST(BrokerProcess, SigtermAnswersUnfinishedJobsTimeoutAfterDrainTimeout) {
 // while jobs are queued for the first one. The broker used to free the worker when the dispatch
 // found it unreachable and then read it again (SIGSEGV, 4 of 4 runs).
 TEST(BrokerProcess, ReadyForTwoServicesThenGoneWhileJobsQueuedDoesNotCrash) {
-  BrokerProcess broker;
+  Broker broker;
   zmq::context_t ctx;
-  FakeWorker worker(ctx, broker.backend, {"svc.a", "svc.b", "@intentq=1"});
-  Client client(ctx, broker.frontend);
+  FakeWorker worker(ctx, broker.endpoints.backend, {"svc.a", "svc.b", "@intentq=1"});
+  JobClient client(broker.endpoints.frontend);
   client.wait_service("svc.a");
   for (int i = 0; i < 5; ++i) client.submit("svc.a", {{"id", "q" + std::to_string(i)}});
   auto first = worker.next_request(5s);
   ASSERT_TRUE(first);  // the worker holds it: the other four stay queued
   for (int round = 0; round < 20; ++round) {
-    zmq::socket_t ghost(ctx, zmq::socket_type::dealer);
-    ghost.set(zmq::sockopt::linger, 1000);  // READY leaves, then the socket is gone
-    ghost.connect(broker.backend);
-    send(ghost, {"", "MDPW01", "\x01", "svc.a", "svc.b", "@intentq=1"});
-    ghost.close();
+    mdp::Worker ghost(ctx, worker_options(broker.endpoints.backend));
+    ghost.connect(intentq_ready({"svc.a", "svc.b"}));
+    ghost.close(1000ms);  // READY leaves, then the socket is gone
   }
   // Whatever the ghosts took was requeued or answered; the broker is alive and serving.
   ASSERT_TRUE(broker.process->running()) << broker.process->output_text();
@@ -447,14 +444,14 @@ TEST(BrokerProcess, ReadyForTwoServicesThenGoneWhileJobsQueuedDoesNotCrash) {
 // Issue 7 defect 4 on the real broker: a subscriber of "result.summary.ok" receives only
 // summary's own results, however many requests name "summary.ok" or bytes that are not a name.
 TEST(BrokerProcess, MadeUpServiceNamesNeverReachAnotherServicesSubscribers) {
-  BrokerProcess broker;
+  Broker broker;
   zmq::context_t ctx;
   zmq::socket_t sub(ctx, zmq::socket_type::sub);
   sub.set(zmq::sockopt::linger, 0);
   sub.set(zmq::sockopt::subscribe, "result.summary.ok");
-  sub.connect(broker.publish);
-  FakeWorker worker(ctx, broker.backend, {"summary", "@intentq=1"});
-  Client client(ctx, broker.frontend);
+  sub.connect(broker.endpoints.publish);
+  FakeWorker worker(ctx, broker.endpoints.backend, {"summary", "@intentq=1"});
+  JobClient client(broker.endpoints.frontend);
   client.wait_service("summary");
   for (int i = 0; i < 200; ++i) {
     client.submit(i % 2 ? "summary.ok" : "summary.okay", {{"id", "s" + std::to_string(i)}});
@@ -478,4 +475,4 @@ TEST(BrokerProcess, MadeUpServiceNamesNeverReachAnotherServicesSubscribers) {
 }
 
 }  // namespace
-}  // namespace intentq::test
+}  // namespace intentq::e2e

@@ -9,8 +9,6 @@
 #include <stdexcept>
 #include <thread>
 
-#include "common/mdp.hpp"
-
 namespace intentq::e2e {
 
 std::string regex_escape(const std::string& text) {
@@ -59,14 +57,69 @@ std::unique_ptr<Process> start_worker(const std::string& backend, int heartbeat_
 
 void wait_for_service(const std::string& frontend, const std::string& service,
                       std::chrono::milliseconds timeout) {
-  JobClient client(frontend);
+  JobClient(frontend).wait_service(service, timeout);
+}
+
+JobClient::JobClient(const std::string& frontend, std::optional<curve::ClientKeys> curve)
+    : client_(context_, frontend, mdp::ClientOptions{std::move(curve), true}) {}
+
+void JobClient::send(const std::string& service, const JobRequest& request) {
+  client_.send(service, encode_request(request));
+}
+
+void JobClient::submit(const std::string& service, const nlohmann::json& envelope) {
+  client_.send(service, pack(envelope));
+}
+
+void JobClient::request(const std::string& service, const Msg& body) {
+  client_.send(service, body);
+}
+
+void JobClient::send_raw(const Msg& frames) {
+  send_frames(client_.socket(), frames);
+}
+
+std::optional<Msg> JobClient::receive_raw(std::chrono::milliseconds timeout) {
+  auto reply = client_.receive(timeout);
+  if (!reply) return std::nullopt;
+  Msg frames{reply->service};
+  frames.insert(frames.end(), reply->body.begin(), reply->body.end());
+  return frames;
+}
+
+std::optional<Msg> JobClient::reply_body(std::chrono::milliseconds timeout) {
+  auto reply = client_.receive(timeout);
+  if (!reply) return std::nullopt;
+  return std::move(reply->body);
+}
+
+std::optional<std::pair<std::string, JobReply>> JobClient::receive(
+    std::chrono::milliseconds timeout) {
+  auto reply = client_.receive(timeout);
+  if (!reply) return std::nullopt;
+  if (reply->body.size() != 1)
+    throw std::runtime_error("expected [service, body], got " +
+                             std::to_string(reply->body.size() + 1) + " frames");
+  return std::make_pair(reply->service, decode_reply(reply->body[0]));
+}
+
+JobReply JobClient::reply(std::chrono::milliseconds timeout) {
+  auto body = reply_body(timeout);
+  if (!body) throw std::runtime_error("no reply within " + std::to_string(timeout.count()) + " ms");
+  if (body->size() != 1) throw std::runtime_error("reply with more than one body frame");
+  return decode_reply(body->front());
+}
+
+// READY and requests travel on different connections, so a request sent right after READY can
+// overtake it: ask until the broker knows a worker.
+void JobClient::wait_service(const std::string& service, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   std::string last = "(no answer)";
   while (Clock::now() < deadline) {
-    client.send_raw({"", std::string(mdp::kClient), "mmi.service", service});
-    if (auto reply = client.receive_raw(1s)) {
-      if (reply->size() == 2 && (*reply)[0] == "mmi.service") {
-        last = (*reply)[1];
+    client_.send("mmi.service", service);
+    if (auto reply = client_.receive(1s)) {
+      if (reply->service == "mmi.service" && reply->body.size() == 1) {
+        last = reply->body[0];
         if (last == "200") return;
       }
     }
@@ -78,51 +131,103 @@ void wait_for_service(const std::string& frontend, const std::string& service,
                            ")");
 }
 
-JobClient::JobClient(const std::string& frontend) : socket_(context_, zmq::socket_type::dealer) {
-  socket_.set(zmq::sockopt::linger, 0);
-  socket_.set(zmq::sockopt::sndhwm, 0);
-  socket_.set(zmq::sockopt::rcvhwm, 0);
-  socket_.connect(frontend);
+nlohmann::json JobClient::stats(std::chrono::milliseconds timeout) {
+  client_.send("mmi.stats", Msg{});
+  auto body = reply_body(timeout);
+  if (!body || body->empty()) throw std::runtime_error("no mmi.stats reply");
+  return nlohmann::json::from_msgpack(body->front());
 }
 
-void JobClient::send(const std::string& service, const JobRequest& request) {
-  send_raw({"", std::string(mdp::kClient), service, encode_request(request)});
+FakeWorker::FakeWorker(zmq::context_t& ctx, const std::string& endpoint, const Msg& ready_frames,
+                       std::chrono::milliseconds heartbeat)
+    : socket_(ctx,
+              [&] {
+                auto o = worker_options(endpoint);
+                o.heartbeat = heartbeat;
+                return o;
+              }()),
+      heartbeat_(heartbeat) {
+  mdp::Frames frames;
+  for (const auto& f : ready_frames) frames.push_back(mdp::frame(f));
+  socket_.connect(mdp::parse_ready(frames, 0));
 }
 
-void JobClient::send_raw(const std::vector<std::string>& frames) {
-  for (size_t i = 0; i < frames.size(); ++i)
-    socket_.send(zmq::buffer(frames[i]),
-                 i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+std::optional<FakeWorker::Request> FakeWorker::next_request(std::chrono::milliseconds timeout) {
+  const auto end = Clock::now() + timeout;
+  while (Clock::now() < end) {
+    socket_.heartbeat();
+    socket_.wait(std::min(
+        heartbeat_, std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now())));
+    if (auto in = socket_.receive()) {
+      ++requests_seen;
+      Request r;
+      if (!in->route.empty()) r.token = std::string(mdp::view(in->route.front()));
+      for (const auto& b : in->body) r.body.emplace_back(mdp::view(b));
+      return r;
+    }
+  }
+  return std::nullopt;
 }
 
-std::optional<std::vector<std::string>> JobClient::receive_raw(std::chrono::milliseconds timeout) {
-  zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+void FakeWorker::reply(const std::string& token, const std::string& body) {
+  mdp::Frames route;
+  route.push_back(mdp::frame(token));
+  socket_.reply(std::move(route), body);
+}
+
+void FakeWorker::reply_ok(const Request& r, const std::string& intent) {
+  const auto req = decode_request(r.body.back());
+  JobReply rep;
+  rep.id = req.id.value_or("");
+  rep.intent = intent;
+  rep.result = req.params;
+  rep.worker = "fake";
+  reply(r.token, encode_reply(rep));
+}
+
+mdp::WorkerOptions worker_options(const std::string& endpoint,
+                                  std::optional<curve::ClientKeys> curve) {
+  mdp::WorkerOptions o;
+  o.endpoint = endpoint;
+  o.curve = std::move(curve);
+  return o;
+}
+
+mdp::ReadyInfo intentq_ready(std::vector<std::string> services,
+                             std::optional<uint32_t> heartbeat_ms) {
+  mdp::ReadyInfo r;
+  r.services = std::move(services);
+  r.intentq = true;
+  r.heartbeat_ms = heartbeat_ms;
+  return r;
+}
+
+std::string pack(const nlohmann::json& j) {
+  const auto b = nlohmann::json::to_msgpack(j);
+  return {b.begin(), b.end()};
+}
+
+void send_frames(zmq::socket_t& socket, const Msg& frames, bool dontwait) {
+  mdp::Frames f;
+  for (const auto& p : frames) f.push_back(mdp::frame(p));
+  if (mdp::send_frames(socket, f, dontwait) != mdp::SendResult::kOk && !dontwait)
+    throw std::runtime_error("test send failed");
+}
+
+std::optional<Msg> recv_within(zmq::socket_t& socket, std::chrono::milliseconds timeout) {
+  zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+  const auto end = Clock::now() + timeout;
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now());
     if (left.count() < 0) return std::nullopt;
     zmq::poll(&item, 1, left);
-    if (!(item.revents & ZMQ_POLLIN)) continue;
-    std::vector<std::string> frames;
-    zmq::message_t part;
-    do {
-      if (!socket_.recv(part, zmq::recv_flags::dontwait)) break;
-      frames.emplace_back(part.to_string());
-    } while (part.more());
-    if (frames.size() < 2 || !frames[0].empty() || frames[1] != mdp::kClient)
-      throw std::runtime_error("malformed client reply from broker");
-    return std::vector<std::string>(frames.begin() + 2, frames.end());
+    mdp::Frames f;
+    if (mdp::recv_frames(socket, f)) {
+      Msg m;
+      for (auto& x : f) m.emplace_back(mdp::view(x));
+      return m;
+    }
   }
-}
-
-std::optional<std::pair<std::string, JobReply>> JobClient::receive(
-    std::chrono::milliseconds timeout) {
-  auto frames = receive_raw(timeout);
-  if (!frames) return std::nullopt;
-  if (frames->size() != 2)
-    throw std::runtime_error("expected [service, body], got " + std::to_string(frames->size()) +
-                             " frames");
-  return std::make_pair((*frames)[0], decode_reply((*frames)[1]));
 }
 
 JobReply submit(const std::string& frontend, const std::string& service, JobRequest request,

@@ -1,6 +1,8 @@
-// End-to-end test kit: the real intentq-broker and intentq-worker processes on loopback wildcard
-// ports, a DEALER job client speaking MDP/0.1 + envelopes, and runs of the `intentq` CLI.
-// Every wait is bounded and fails with the output seen so far.
+// The test kit for everything that runs the real intentq-broker: the broker and intentq-worker
+// processes on loopback wildcard ports, a job client and a scriptable fake worker (both on the one
+// MDP client and worker socket of common/), raw frames for tests that send malformed ones on
+// purpose, and runs of the `intentq` CLI. Every wait is bounded and fails with the output seen
+// so far.
 #pragma once
 
 #include <chrono>
@@ -9,16 +11,22 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include "common/curve_socket.hpp"
 #include "common/envelope.hpp"
+#include "common/mdp_client.hpp"
+#include "common/mdp_worker.hpp"
 #include "tests/support/process.hpp"
 
 namespace intentq::e2e {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+using test::bin_dir;
 using test::Process;
+using Msg = std::vector<std::string>;
 
 struct Endpoints {
   std::string frontend, backend, publish;
@@ -43,21 +51,81 @@ std::unique_ptr<Process> start_worker(const std::string& backend, int heartbeat_
 void wait_for_service(const std::string& frontend, const std::string& service,
                       std::chrono::milliseconds timeout = 10s);
 
-// One MDP client socket (DEALER) for pipelined requests.
+// A job client on mdp::Client: pipelined requests (send many, receive replies as they come).
 class JobClient {
  public:
-  explicit JobClient(const std::string& frontend);
+  explicit JobClient(const std::string& frontend,
+                     std::optional<curve::ClientKeys> curve = std::nullopt);
+  // An intentq envelope.
   void send(const std::string& service, const JobRequest& request);
-  void send_raw(const std::vector<std::string>& frames);
+  // The msgpack of `envelope` as given (it may break the envelope rules on purpose).
+  void submit(const std::string& service, const nlohmann::json& envelope);
+  // Any body frames.
+  void request(const std::string& service, const Msg& body);
+  // Exactly these frames, for malformed messages on a connected peer.
+  void send_raw(const Msg& frames);
   // The next reply (service, envelope), or nullopt after `timeout`.
   std::optional<std::pair<std::string, JobReply>> receive(std::chrono::milliseconds timeout);
-  // The next raw reply frames (after "" and "MDPC01"), or nullopt.
-  std::optional<std::vector<std::string>> receive_raw(std::chrono::milliseconds timeout);
+  // The next reply's frames after "" and "MDPC01" (service, body...), or nullopt.
+  std::optional<Msg> receive_raw(std::chrono::milliseconds timeout);
+  // The next reply's body frames, or nullopt.
+  std::optional<Msg> reply_body(std::chrono::milliseconds timeout);
+  // The next reply's envelope; throws std::runtime_error on timeout or more than one frame.
+  JobReply reply(std::chrono::milliseconds timeout = 5s);
+  // Asks mmi.service until the broker answers "200" (see wait_for_service()).
+  void wait_service(const std::string& service, std::chrono::milliseconds timeout = 10s);
+  // The broker's mmi.stats map; throws on timeout.
+  nlohmann::json stats(std::chrono::milliseconds timeout = 5s);
+  zmq::socket_t& socket() { return client_.socket(); }
 
  private:
   zmq::context_t context_{1};
-  zmq::socket_t socket_;
+  mdp::Client client_;
 };
+
+// A fake worker on mdp::Worker: registers, then the test decides what it receives and when it
+// replies. It heartbeats only while waiting in next_request().
+class FakeWorker {
+ public:
+  // `ready_frames`: the READY's frames after the command, as a worker writes them (service names
+  // and "@..." options; parsed by mdp::parse_ready and written again by mdp::worker_ready).
+  FakeWorker(zmq::context_t& ctx, const std::string& endpoint, const Msg& ready_frames,
+             std::chrono::milliseconds heartbeat = 100ms);
+  struct Request {
+    std::string token;
+    Msg body;  // frames after the empty delimiter (service frame first for intentq workers)
+  };
+  // Waits for a REQUEST, heartbeating meanwhile. Counts every request seen.
+  std::optional<Request> next_request(std::chrono::milliseconds timeout);
+  void reply(const std::string& token, const std::string& body);
+  // Replies with an ok envelope echoing the request's params.
+  void reply_ok(const Request& r, const std::string& intent = "echo");
+  // Gone without a word, like kill -9.
+  void close() { socket_.close(); }
+
+  int requests_seen = 0;
+
+ private:
+  mdp::Worker socket_;
+  std::chrono::milliseconds heartbeat_;
+};
+
+// Options of a worker socket connecting to `endpoint` (the rest as mdp::WorkerOptions has them).
+mdp::WorkerOptions worker_options(const std::string& endpoint,
+                                  std::optional<curve::ClientKeys> curve = std::nullopt);
+// An intentq worker's READY ("@intentq=1") for `services`.
+mdp::ReadyInfo intentq_ready(std::vector<std::string> services,
+                             std::optional<uint32_t> heartbeat_ms = std::nullopt);
+
+// msgpack of any JSON value (envelopes that break the rules on purpose).
+std::string pack(const nlohmann::json& j);
+
+// Sends exactly these frames on any socket (malformed messages, SUB-side tests); throws when a
+// blocking send fails. With `dontwait`, a full or closed pipe drops the message silently.
+void send_frames(zmq::socket_t& socket, const Msg& frames, bool dontwait = false);
+
+// The next whole message on any socket (e.g. a SUB), or nullopt after `timeout`.
+std::optional<Msg> recv_within(zmq::socket_t& socket, std::chrono::milliseconds timeout);
 
 // Sends one job and waits for its reply; throws std::runtime_error on timeout.
 JobReply submit(const std::string& frontend, const std::string& service, JobRequest request,

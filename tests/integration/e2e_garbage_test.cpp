@@ -42,12 +42,6 @@ std::string random_bytes(std::mt19937& rng, size_t max) {
   return s;
 }
 
-void send_frames(zmq::socket_t& socket, const std::vector<std::string>& frames) {
-  for (size_t i = 0; i < frames.size(); ++i)
-    socket.send(zmq::buffer(frames[i]),
-                i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::dontwait);
-}
-
 TEST(E2eGarbage, BrokerSurvivesGarbageOnBothPortsAndJobsKeepFlowing) {
   Broker broker({"--max-message-bytes", "65536"});
   std::vector<std::unique_ptr<Process>> workers;
@@ -70,24 +64,26 @@ TEST(E2eGarbage, BrokerSurvivesGarbageOnBothPortsAndJobsKeepFlowing) {
       zmq::socket_t fake_worker(context, zmq::socket_type::dealer);
       fake_worker.set(zmq::sockopt::linger, 200);
       fake_worker.connect(broker.endpoints.backend);
-      send_frames(fake_worker, {random_bytes(rng, 64)});
-      send_frames(fake_worker, {"", "MDPW01"});
-      send_frames(fake_worker, {"", "MDPW01", kCmd[rng() % 6], random_bytes(rng, 32)});
-      send_frames(fake_worker, {"", "MDPW01", "\x03", "no-such-job", "", random_bytes(rng, 100)});
-      send_frames(fake_worker, {"", "MDPW01", "\x01", "mmi.evil"});
-      send_frames(fake_worker, {"", "MDPW99", "\x01", "echo"});
-      send_frames(fake_worker, {"", "MDPW01", "\x01", "echo", "@heartbeat=banana"});
-      send_frames(fake_worker, {"", "MDPW01", "\x01", std::string(70000, 'x')});  // > max size
+      send_frames(fake_worker, {random_bytes(rng, 64)}, true);
+      send_frames(fake_worker, {"", "MDPW01"}, true);
+      send_frames(fake_worker, {"", "MDPW01", kCmd[rng() % 6], random_bytes(rng, 32)}, true);
+      send_frames(fake_worker, {"", "MDPW01", "\x03", "no-such-job", "", random_bytes(rng, 100)},
+                  true);
+      send_frames(fake_worker, {"", "MDPW01", "\x01", "mmi.evil"}, true);
+      send_frames(fake_worker, {"", "MDPW99", "\x01", "echo"}, true);
+      send_frames(fake_worker, {"", "MDPW01", "\x01", "echo", "@heartbeat=banana"}, true);
+      send_frames(fake_worker, {"", "MDPW01", "\x01", std::string(70000, 'x')},
+                  true);  // > max size
       // Malformed client traffic.
       zmq::socket_t fake_client(context, zmq::socket_type::dealer);
       fake_client.set(zmq::sockopt::linger, 200);
       fake_client.connect(broker.endpoints.frontend);
-      send_frames(fake_client, {random_bytes(rng, 64), random_bytes(rng, 64)});
-      send_frames(fake_client, {"", "MDPC01"});
-      send_frames(fake_client, {"", "MDPC01", "echo", random_bytes(rng, 200)});
-      send_frames(fake_client, {"", "MDPC01", "echo", "\x81\xa2id\xc0"});  // id: nil
-      send_frames(fake_client, {"", "MDPC01", "", "x"});
-      send_frames(fake_client, {"", "MDPC01", "echo", std::string(70000, 'y')});
+      send_frames(fake_client, {random_bytes(rng, 64), random_bytes(rng, 64)}, true);
+      send_frames(fake_client, {"", "MDPC01"}, true);
+      send_frames(fake_client, {"", "MDPC01", "echo", random_bytes(rng, 200)}, true);
+      send_frames(fake_client, {"", "MDPC01", "echo", "\x81\xa2id\xc0"}, true);  // id: nil
+      send_frames(fake_client, {"", "MDPC01", "", "x"}, true);
+      send_frames(fake_client, {"", "MDPC01", "echo", std::string(70000, 'y')}, true);
     }
     // Valid traffic in between.
     for (int i = 0; i < 20; ++i, ++jobs) {
@@ -99,7 +95,7 @@ TEST(E2eGarbage, BrokerSurvivesGarbageOnBothPortsAndJobsKeepFlowing) {
   }
   // A bad envelope from a real client gets a BAD_REQUEST answer, not silence.
   JobClient picky(broker.endpoints.frontend);
-  picky.send_raw({"", std::string(mdp::kClient), "echo", "\x93\x01\x02\x03"});  // msgpack array
+  picky.request("echo", {"\x93\x01\x02\x03"});  // msgpack array
   auto bad = picky.receive(5s);
   ASSERT_TRUE(bad) << "no answer to a malformed envelope";
   ASSERT_FALSE(bad->second.ok);

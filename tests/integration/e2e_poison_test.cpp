@@ -2,7 +2,7 @@
 // - In a request they are refused at the broker's door with BAD_REQUEST naming the field.
 // - In a result (a worker relays what its gateway sent) they reach `intentq submit`, `intentq
 //   watch` and the Python example's watch, which print them as U+FFFD and exit 0.
-// The worker here is a plain MDP worker on a DEALER built from common/mdp_frames that answers
+// The worker here is a plain MDP worker on common/mdp_worker's socket that answers
 // every job with a result holding "\xff\xfe" (the real worker cannot be made to produce it).
 #include <sys/wait.h>
 
@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "common/mdp_frames.hpp"
+#include "common/mdp_worker.hpp"
 #include "tests/integration/e2e_cluster.hpp"
 
 namespace intentq::e2e {
@@ -32,40 +32,26 @@ class PoisonWorker {
  private:
   void run(const std::string& backend) {
     zmq::context_t context(1);
-    zmq::socket_t socket(context, zmq::socket_type::dealer);
-    socket.set(zmq::sockopt::linger, 0);
-    socket.connect(backend);
-    mdp::ReadyInfo info;
-    info.services = {"poison"};
-    info.intentq = true;
-    info.heartbeat_ms = 250;
-    auto ready = mdp::worker_ready(info);
-    mdp::send_frames(socket, ready, false);
+    mdp::Worker worker(context, worker_options(backend));
+    worker.connect(intentq_ready({"poison"}, 250));
     auto next_heartbeat = Clock::now();
-    mdp::Frames in;
     while (!stop_) {
       if (Clock::now() >= next_heartbeat) {
-        auto beat = mdp::worker_command(mdp::Command::kHeartbeat);
-        mdp::send_frames(socket, beat, false);
+        worker.heartbeat();
         next_heartbeat = Clock::now() + 250ms;
       }
-      zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-      zmq::poll(&item, 1, 50ms);
-      if (!(item.revents & ZMQ_POLLIN) || !mdp::recv_frames(socket, in)) continue;
-      // ["", "MDPW01", REQUEST, client, "", service, body]
-      if (in.size() != 7 || mdp::view(in[2]) != std::string_view("\x02", 1)) continue;
+      worker.wait(50ms);
+      auto in = worker.receive();
+      // [service, body] after the delimiter
+      if (!in || in->body.size() != 2) continue;
       JobReply reply;
-      reply.id = decode_request(mdp::view(in[6])).id.value_or("");
+      reply.id = decode_request(mdp::view(in->body[1])).id.value_or("");
       reply.intent = "poison";
       reply.result = {{"text", kPoison}, {"nested", {"ok", kPoison}}};
       reply.worker = "poison-worker";
-      mdp::Frames body;
-      body.push_back(mdp::frame(encode_reply(reply)));
-      auto out = mdp::worker_reply(mdp::view(in[3]), std::move(body));
-      mdp::send_frames(socket, out, false);
+      worker.reply(std::move(in->route), encode_reply(reply));
     }
-    auto bye = mdp::worker_command(mdp::Command::kDisconnect);
-    mdp::send_frames(socket, bye, false);
+    worker.disconnect(0ms);
   }
 
   std::atomic<bool> stop_{false};
@@ -94,7 +80,7 @@ TEST_F(E2ePoison, InvalidUtf8InParamsIsRefusedAtTheDoorNamingTheField) {
                            "\xa6params\x81\xa1"
                            "a\xa2" +
                            kPoison;
-  client.send_raw({"", "MDPC01", "echo", body});
+  client.request("echo", {body});
   auto reply = client.receive(10s);
   ASSERT_TRUE(reply) << "no reply to a request with invalid UTF-8";
   ASSERT_FALSE(reply->second.ok);

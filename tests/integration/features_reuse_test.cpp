@@ -90,10 +90,9 @@ TEST_F(ReuseProcesses, FiftyConcurrentIdenticalSummariesAreOneFetch) {
   const auto dispatched_before = counter("dispatched");
   JobClient client(broker->endpoints.frontend);
   for (int i = 0; i < 50; ++i)
-    client.send_raw({"", "MDPC01", "summary",
-                     mp({{"id", "same-" + std::to_string(i)},
-                         {"deadline_ms", 20000},
-                         {"params", {{"account", "DU7000001"}}}})});
+    client.request("summary", {mp({{"id", "same-" + std::to_string(i)},
+                                   {"deadline_ms", 20000},
+                                   {"params", {{"account", "DU7000001"}}}})});
   std::set<std::string> ids;
   std::string source;
   for (int i = 0; i < 50; ++i) {
@@ -122,13 +121,11 @@ TEST_F(ReuseProcesses, FiftyConcurrentIdenticalSummariesAreOneFetch) {
 TEST_F(ReuseProcesses, DifferentAccountsNeverShareAndAnAttachedRequestTimesOutAlone) {
   const auto dispatched_before = counter("dispatched");
   JobClient client(broker->endpoints.frontend);
-  client.send_raw(
-      {"", "MDPC01", "summary", mp({{"id", "acct-1"}, {"params", {{"account", "DU7000001"}}}})});
-  client.send_raw(
-      {"", "MDPC01", "summary",
-       mp({{"id", "acct-1-short"}, {"deadline_ms", 50}, {"params", {{"account", "DU7000001"}}}})});
-  client.send_raw(
-      {"", "MDPC01", "summary", mp({{"id", "acct-2"}, {"params", {{"account", "DU7000002"}}}})});
+  client.request("summary", {mp({{"id", "acct-1"}, {"params", {{"account", "DU7000001"}}}})});
+  client.request(
+      "summary",
+      {mp({{"id", "acct-1-short"}, {"deadline_ms", 50}, {"params", {{"account", "DU7000001"}}}})});
+  client.request("summary", {mp({{"id", "acct-2"}, {"params", {{"account", "DU7000002"}}}})});
   std::map<std::string, json> got;
   for (int i = 0; i < 3; ++i) {
     auto reply = client.receive_raw(20s);
@@ -152,8 +149,8 @@ TEST_F(ReuseProcesses, FreshAnswersAreReusedAndErrorsAreNot) {
   auto first = run(*broker, "summary", params);
   ASSERT_TRUE(first.ok) << describe(first);
   JobClient client(broker->endpoints.frontend);
-  client.send_raw({"", "MDPC01", "summary",
-                   mp({{"id", "fresh-enough"}, {"max_age_ms", 60000}, {"params", params}})});
+  client.request("summary",
+                 {mp({{"id", "fresh-enough"}, {"max_age_ms", 60000}, {"params", params}})});
   auto reply = client.receive_raw(10s);
   ASSERT_TRUE(reply);
   auto r = json::from_msgpack((*reply)[1]);
@@ -167,8 +164,8 @@ TEST_F(ReuseProcesses, FreshAnswersAreReusedAndErrorsAreNot) {
   auto error = run(*broker, "contract_details", bad);
   ASSERT_FALSE(error.ok);
   const auto dispatched_before = counter("dispatched");
-  client.send_raw({"", "MDPC01", "contract_details",
-                   mp({{"id", "err-again"}, {"max_age_ms", 60000}, {"params", bad}})});
+  client.request("contract_details",
+                 {mp({{"id", "err-again"}, {"max_age_ms", 60000}, {"params", bad}})});
   reply = client.receive_raw(10s);
   ASSERT_TRUE(reply);
   r = json::from_msgpack((*reply)[1]);

@@ -70,11 +70,7 @@ JobReply run(const Broker& broker, const std::string& intent, nlohmann::json par
 }
 
 nlohmann::json broker_stats(const Broker& broker) {
-  JobClient client(broker.endpoints.frontend);
-  client.send_raw({"", std::string(mdp::kClient), "mmi.stats", ""});
-  auto reply = client.receive_raw(5s);
-  if (!reply || reply->size() != 2) throw std::runtime_error("no mmi.stats reply within 5 s");
-  return nlohmann::json::from_msgpack((*reply)[1]);
+  return JobClient(broker.endpoints.frontend).stats(5s);
 }
 
 std::string describe(const JobReply& reply) {

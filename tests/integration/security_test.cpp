@@ -156,24 +156,20 @@ struct Subscriber {
   }
 };
 
-// A DEALER peer of either kind (client or worker), optionally a CURVE client.
-struct Peer {
+// A client or a worker peer on common/'s MDP sockets, optionally a CURVE client.
+struct ClientPeer {
   zmq::context_t ctx{1};
-  zmq::socket_t socket{ctx, zmq::socket_type::dealer};
-  Peer(const std::string& endpoint, const std::optional<curve::ClientKeys>& keys) {
-    socket.set(zmq::sockopt::linger, 0);
-    if (keys) curve::apply_curve_client(socket, *keys);
-    socket.connect(endpoint);
-  }
-  void send(const std::vector<std::string>& frames) {
-    for (size_t i = 0; i < frames.size(); ++i)
-      socket.send(zmq::buffer(frames[i]),
-                  (i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none) |
-                      zmq::send_flags::dontwait);
-  }
-  bool receives_anything(std::chrono::milliseconds timeout) {
-    zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-    return zmq::poll(&item, 1, timeout) > 0;
+  mdp::Client client;
+  ClientPeer(const std::string& endpoint, const std::optional<curve::ClientKeys>& keys)
+      : client(ctx, endpoint, mdp::ClientOptions{keys, false}) {}
+};
+struct WorkerPeer {
+  zmq::context_t ctx{1};
+  mdp::Worker worker;
+  WorkerPeer(const std::string& endpoint, const std::optional<curve::ClientKeys>& keys,
+             const std::string& service)
+      : worker(ctx, worker_options(endpoint, keys)) {
+    worker.connect(intentq_ready({service}));
   }
 };
 
@@ -264,13 +260,12 @@ TEST_F(CurveCluster, SubscriberWithUnknownKeyReceivesNothing) {
 TEST_F(CurveCluster, PlainPeersOfEveryKindAreRefused) {
   auto worker = worker_as("w1");
   // A plain client: no reply to mmi.service.
-  Peer client(ep().frontend, std::nullopt);
-  client.send({"", std::string(mdp::kClient), "mmi.service", "echo"});
-  EXPECT_FALSE(client.receives_anything(2s));
+  ClientPeer client(ep().frontend, std::nullopt);
+  client.client.send("mmi.service", "echo");
+  EXPECT_FALSE(client.client.wait(2s));
   // A plain worker offering "plain.svc": never registered.
-  Peer plain_worker(ep().backend, std::nullopt);
-  plain_worker.send({"", std::string(mdp::kWorker), "\x01", "plain.svc", "@intentq=1"});
-  EXPECT_FALSE(plain_worker.receives_anything(1s));
+  WorkerPeer plain_worker(ep().backend, std::nullopt, "plain.svc");
+  EXPECT_FALSE(plain_worker.worker.wait(1s));
   // A plain subscriber: nothing, while an allowed job runs.
   Subscriber sub(ep().publish, std::nullopt);
   ASSERT_EQ(submit_as("alice", "plain-1").exit_code, 0);
@@ -279,9 +274,9 @@ TEST_F(CurveCluster, PlainPeersOfEveryKindAreRefused) {
   EXPECT_FALSE(s["services"].contains("plain.svc")) << s.dump();
   EXPECT_EQ(s["counters"].value("bad_worker_messages", -1), 0);
   // The same peers with an allowed key get through (the refusal was about the key).
-  Peer allowed(ep().frontend, keys().client("alice"));
-  allowed.send({"", std::string(mdp::kClient), "mmi.service", "echo"});
-  EXPECT_TRUE(allowed.receives_anything(5s));
+  ClientPeer allowed(ep().frontend, keys().client("alice"));
+  allowed.client.send("mmi.service", "echo");
+  EXPECT_TRUE(allowed.client.wait(5s));
 }
 
 TEST_F(CurveCluster, RemovedKeyPlusSighupStopsNewConnections) {
@@ -301,9 +296,8 @@ TEST_F(CurveCluster, RemovedKeyPlusSighupStopsNewConnections) {
   fs::remove(root_ / "allow" / "workers" / "w1.key");
   broker_->process->signal(SIGHUP);
   ASSERT_TRUE(saw_line(*broker_->process, "SIGHUP: CURVE allowlist workers has 0 key(s)", 5s));
-  Peer late(ep().backend, keys().client("w1"));
-  late.send({"", std::string(mdp::kWorker), "\x01", "late.svc", "@intentq=1"});
-  EXPECT_FALSE(late.receives_anything(1500ms));
+  WorkerPeer late(ep().backend, keys().client("w1"), "late.svc");
+  EXPECT_FALSE(late.worker.wait(1500ms));
   std::vector<std::string> args{"stats", "--broker", ep().frontend};
   for (auto& a : keys().args("mallory")) args.push_back(a);
   auto st = run_cli(args);

@@ -51,10 +51,7 @@ nlohmann::json broker_stats(const std::string& frontend, const std::string& netn
         ::close(fd);
       }
       e2e::JobClient client(frontend);
-      client.send_raw({"", "MDPC01", "mmi.stats"});
-      auto reply = client.receive_raw(5s);
-      if (!reply || reply->size() != 2) throw std::runtime_error("no mmi.stats answer");
-      out = nlohmann::json::from_msgpack((*reply)[1]);
+      out = client.stats(5s);
     } catch (const std::exception& e) {
       error = e.what();
     }

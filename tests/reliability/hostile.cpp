@@ -12,6 +12,8 @@
 
 #include <zmq.hpp>
 
+#include "tests/integration/e2e_cluster.hpp"
+
 namespace intentq::reliability {
 namespace {
 
@@ -33,12 +35,10 @@ std::string junk_name(std::mt19937& rng) {
   return "junk-" + std::to_string(rng() % 100000);
 }
 
+// Malformed on purpose, so raw frames; at the high-water mark they are dropped (we are not a
+// real peer).
 void send_frames(zmq::socket_t& s, const std::vector<std::string>& frames) {
-  for (size_t i = 0; i < frames.size(); ++i) {
-    auto flags = zmq::send_flags::dontwait;
-    if (i + 1 < frames.size()) flags = flags | zmq::send_flags::sndmore;
-    if (!s.send(zmq::buffer(frames[i]), flags)) return;  // HWM: drop, we are not a real peer
-  }
+  e2e::send_frames(s, frames, true);
 }
 
 void tcp_garbage(const std::string& endpoint, const std::atomic<bool>& stop, uint64_t& count) {

@@ -9,26 +9,43 @@
 
 namespace intentq::test {
 
-std::optional<GwsimStats> parse_gwsim_stats(const std::string& line) {
-  if (line.find("{\"gwsim_stats\"") == std::string::npos) return std::nullopt;
+std::optional<nlohmann::json> gwsim_stats_object(const std::string& line) {
+  const auto at = line.find("{\"gwsim_stats\"");
+  if (at == std::string::npos) return std::nullopt;
   try {
-    auto j = nlohmann::json::parse(line.substr(line.find('{'))).at("gwsim_stats");
+    return nlohmann::json::parse(line.substr(at)).at("gwsim_stats");
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error("malformed gwsim_stats line '" + line + "': " + e.what());
+  }
+}
+
+std::optional<GwsimStats> parse_gwsim_stats(const std::string& line) {
+  const auto j = gwsim_stats_object(line);
+  if (!j) return std::nullopt;
+  try {
     GwsimStats s;
-    s.connections = j.at("connections").get<uint64_t>();
-    s.requests = j.at("requests").get<std::map<std::string, uint64_t>>();
-    s.requests_total = j.at("requests_total").get<uint64_t>();
-    s.pacing_errors = j.at("pacing_errors").get<uint64_t>();
-    s.pacing_disconnects = j.value("pacing_disconnects", uint64_t{0});
-    s.clients_now = j.at("clients_now").get<uint64_t>();
+    s.connections = j->at("connections").get<uint64_t>();
+    s.requests = j->at("requests").get<std::map<std::string, uint64_t>>();
+    s.requests_total = j->at("requests_total").get<uint64_t>();
+    s.pacing_errors = j->at("pacing_errors").get<uint64_t>();
+    s.pacing_disconnects = j->value("pacing_disconnects", uint64_t{0});
+    s.clients_now = j->at("clients_now").get<uint64_t>();
     return s;
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error("malformed gwsim_stats line '" + line + "': " + e.what());
   }
 }
 
+std::optional<nlohmann::json> request_gwsim_stats(Process& sim, std::chrono::milliseconds timeout) {
+  sim.signal(SIGUSR1);
+  const auto m = sim.wait_for_line(std::regex(R"(\{"gwsim_stats".*\})"), timeout);
+  if (!m) return std::nullopt;
+  return gwsim_stats_object(m->str(0));
+}
+
 GwsimStats read_gwsim_stats(Process& sim, std::chrono::milliseconds timeout) {
   sim.signal(SIGUSR1);
-  auto m = sim.expect_line(std::regex(R"(^\{"gwsim_stats".*\}$)"), timeout);
+  auto m = sim.expect_line(std::regex(R"(\{"gwsim_stats".*\})"), timeout);
   return *parse_gwsim_stats(m[0].str());
 }
 

@@ -1,7 +1,8 @@
 // Reading intentq-gwsim's counters from a test: the simulator prints one JSON line
 //   {"gwsim_stats": {"connections": N, "requests": {"reqPositions": N, ...}, "requests_total": N,
 //                    "pacing_errors": N, "pacing_disconnects": N, "clients_now": N}}
-// on SIGUSR1 and at exit (docs/gateway.md, "Counters").
+// on SIGUSR1 and at exit (docs/gateway.md, "Counters"). Tests read it as GwsimStats; the
+// benchmark keeps the object as it came (request_gwsim_stats) to copy it into its figures.
 #pragma once
 
 #include <chrono>
@@ -9,6 +10,8 @@
 #include <map>
 #include <optional>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "tests/support/process.hpp"
 
@@ -31,6 +34,14 @@ struct GwsimStats {
 // Parses one stats line; nullopt when the line is not one (throws std::runtime_error when it is
 // one but malformed).
 std::optional<GwsimStats> parse_gwsim_stats(const std::string& line);
+
+// The "gwsim_stats" object of one line; nullopt when the line is not a stats line (throws
+// std::runtime_error when it is one but not JSON).
+std::optional<nlohmann::json> gwsim_stats_object(const std::string& line);
+
+// Sends SIGUSR1 to a running simulator and returns the "gwsim_stats" object of the line it
+// prints, or nullopt when none comes within `timeout` (a simulator without counters).
+std::optional<nlohmann::json> request_gwsim_stats(Process& sim, std::chrono::milliseconds timeout);
 
 // Sends SIGUSR1 to a running simulator and waits up to `timeout` for the line it prints.
 // Throws std::runtime_error (with the simulator's output) on timeout.

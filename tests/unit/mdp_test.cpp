@@ -1,10 +1,15 @@
 // MDP frame helpers: READY parsing (the intentq extension), command builders, and whole-message
 // send/receive over a real (inproc) ROUTER/DEALER pair.
+#include "common/mdp_client.hpp"
 #include "common/mdp_frames.hpp"
+#include "common/mdp_worker.hpp"
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace intentq::mdp {
@@ -189,6 +194,167 @@ TEST(MdpSocket, SendReceiveWholeMessagesAndUnroutablePeers) {
 
   Frames nowhere = frames({"NOPE", "", "x"});
   EXPECT_EQ(send_frames(router, nowhere), SendResult::kUnroutable);  // no throw
+}
+
+// A ROUTER on inproc plays the broker for the client and worker sockets of common/.
+struct FakeBroker {
+  zmq::context_t& ctx;
+  zmq::socket_t router{ctx, zmq::socket_type::router};
+  explicit FakeBroker(zmq::context_t& c, const std::string& endpoint) : ctx(c) {
+    router.bind(endpoint);
+  }
+  std::optional<std::vector<std::string>> next(std::chrono::milliseconds timeout) {
+    zmq::pollitem_t item{router.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, timeout);
+    Frames in;
+    if (!recv_frames(router, in)) return std::nullopt;
+    return strings(in);
+  }
+  void send(const std::vector<std::string>& m) {
+    auto f = frames(m);
+    ASSERT_EQ(send_frames(router, f, false), SendResult::kOk);
+  }
+};
+
+using namespace std::chrono_literals;
+
+TEST(MdpClient, PipelinesRequestsAndReceivesRepliesInAnyOrder) {
+  zmq::context_t ctx;
+  FakeBroker broker(ctx, "inproc://mdp-client");
+  Client client(ctx, "inproc://mdp-client");
+  client.send("echo", std::vector<std::string>{"a"});
+  client.send("echo", "b");
+  auto first = broker.next(2s), second = broker.next(2s);
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(std::vector<std::string>(first->begin() + 1, first->end()),
+            (std::vector<std::string>{"", "MDPC01", "echo", "a"}));
+  EXPECT_EQ(second->back(), "b");
+  const auto peer = first->front();
+  broker.send({peer, "", "MDPC01", "echo", "reply-b"});
+  broker.send({peer, "", "MDPC01", "echo", "reply-a"});
+  auto r1 = client.receive(2s), r2 = client.receive(2s);
+  ASSERT_TRUE(r1 && r2);
+  EXPECT_EQ(r1->service, "echo");
+  EXPECT_EQ(r1->body, (std::vector<std::string>{"reply-b"}));
+  EXPECT_EQ(r2->body, (std::vector<std::string>{"reply-a"}));
+  EXPECT_FALSE(client.receive(20ms));
+  broker.send({peer, "", "MDPW01", "x"});  // not a client reply
+  EXPECT_THROW(client.receive(2s), MdpError);
+}
+
+TEST(MdpClient, LazyPirateResendsTheSameRequestOnAFreshSocket) {
+  zmq::context_t ctx;
+  FakeBroker broker(ctx, "inproc://mdp-pirate");
+  std::vector<std::vector<std::string>> seen;
+  std::thread answer_second([&] {
+    // Ignores the first try; answers the second with a wrong reply first (rejected by accept),
+    // then with one for another service (ignored), then the right one.
+    for (int i = 0; i < 2; ++i)
+      if (auto m = broker.next(5s)) seen.push_back(*m);
+    if (seen.size() != 2) return;
+    const auto peer = seen[1].front();
+    broker.send({peer, "", "MDPC01", "echo", "wrong"});
+    broker.send({peer, "", "MDPC01", "other", "right"});
+    broker.send({peer, "", "MDPC01", "echo", "right"});
+  });
+  int retries = 0;
+  const auto reply = request_with_retries(
+      ctx, "inproc://mdp-pirate", "echo", {"job-1"}, RetryPolicy{200ms, 2, 10ms, 20ms},
+      [](const std::vector<std::string>& body) { return body.at(0) == "right"; },
+      [&](int) { ++retries; });
+  answer_second.join();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(*reply, (std::vector<std::string>{"right"}));
+  EXPECT_EQ(retries, 1);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_NE(seen[0].front(), seen[1].front()) << "each try uses a fresh socket";
+  EXPECT_EQ(seen[0].back(), "job-1");
+  EXPECT_EQ(seen[1].back(), "job-1") << "the resend is the same request";
+  // Nobody answers: nullopt after 1 + retries tries.
+  retries = 0;
+  EXPECT_FALSE(request_with_retries(ctx, "inproc://mdp-pirate", "echo", {"job-2"},
+                                    RetryPolicy{30ms, 2, 1ms, 1ms}, {}, [&](int) { ++retries; }));
+  EXPECT_EQ(retries, 2);
+}
+
+TEST(MdpWorker, ReadyRequestReplyHeartbeatAndReconnectAfterDisconnect) {
+  zmq::context_t ctx;
+  FakeBroker broker(ctx, "inproc://mdp-worker");
+  WorkerOptions options;
+  options.endpoint = "inproc://mdp-worker";
+  options.heartbeat = 50ms;
+  options.reconnect_min = 40ms;
+  Worker worker(ctx, options);
+  ReadyInfo ready;
+  ready.services = {"echo"};
+  ready.intentq = true;
+  ready.heartbeat_ms = 50;
+  EXPECT_EQ(worker.connect(ready), 6u);
+  auto m = broker.next(2s);
+  ASSERT_TRUE(m);
+  const auto peer = m->front();
+  EXPECT_EQ(
+      std::vector<std::string>(m->begin() + 1, m->end()),
+      (std::vector<std::string>{"", "MDPW01", "\x01", "echo", "@intentq=1", "@heartbeat=50"}));
+  EXPECT_EQ(worker.generation(), 1u);
+
+  // A REQUEST with the intentq service frame; the reply goes back to the route.
+  broker.send({peer, "", "MDPW01", "\x02", "C1", "", "echo", "body"});
+  ASSERT_TRUE(worker.wait(2s));
+  auto request = worker.receive();
+  ASSERT_TRUE(request);
+  EXPECT_EQ(strings(request->route), (std::vector<std::string>{"C1"}));
+  EXPECT_EQ(strings(request->body), (std::vector<std::string>{"echo", "body"}));
+  worker.reply(std::move(request->route), "done");
+  m = broker.next(2s);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(std::vector<std::string>(m->begin() + 1, m->end()),
+            (std::vector<std::string>{"", "MDPW01", "\x03", "C1", "", "done"}));
+
+  // Malformed messages and HEARTBEATs are not requests.
+  broker.send({peer, "", "MDPW01", "\x04"});
+  broker.send({peer, "junk"});
+  ASSERT_TRUE(worker.wait(2s));
+  std::this_thread::sleep_for(20ms);  // let the second message arrive too (inproc, same thread)
+  EXPECT_FALSE(worker.receive());
+  EXPECT_TRUE(worker.connected());
+
+  // Nothing sent for a heartbeat interval: tick() sends a HEARTBEAT.
+  std::this_thread::sleep_for(60ms);
+  worker.tick(Worker::Clock::now());
+  m = broker.next(2s);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->back(), "\x04");
+
+  // DISCONNECT from a broker that knew us: an immediate reconnect with a new socket and READY.
+  broker.send({peer, "", "MDPW01", "\x05"});
+  ASSERT_TRUE(worker.wait(2s));
+  EXPECT_FALSE(worker.receive());
+  EXPECT_FALSE(worker.connected());
+  EXPECT_TRUE(worker.reconnect_due(Worker::Clock::now()));
+  worker.connect(ready);
+  EXPECT_EQ(worker.generation(), 2u);
+  m = broker.next(2s);
+  ASSERT_TRUE(m);
+  EXPECT_NE(m->front(), peer);
+  EXPECT_EQ((*m)[3], "\x01");
+
+  // A silent broker: after liveness x heartbeat the socket is dropped and a reconnect scheduled
+  // after the backoff (not at once).
+  const auto silent_from = Worker::Clock::now();
+  worker.tick(silent_from + 3 * 50ms);
+  EXPECT_FALSE(worker.connected());
+  EXPECT_FALSE(worker.reconnect_due(Worker::Clock::now()));
+  EXPECT_TRUE(worker.reconnect_due(Worker::Clock::now() + 100ms));
+
+  // DISCONNECT from us on the way out (after the READY, and a HEARTBEAT the old socket may still
+  // have delivered).
+  worker.connect(ready);
+  worker.disconnect();
+  for (m = broker.next(2s); m && m->back() != "\x05"; m = broker.next(2s)) {
+  }
+  ASSERT_TRUE(m) << "no DISCONNECT";
+  EXPECT_FALSE(worker.connected());
 }
 
 }  // namespace
