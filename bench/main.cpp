@@ -15,6 +15,7 @@
 
 #include "bench/proc_stats.hpp"
 #include "bench/raw_peers.hpp"
+#include "bench/required_keys.hpp"
 #include "bench/scenarios.hpp"
 #include "tests/support/process.hpp"
 
@@ -23,44 +24,8 @@ namespace {
 using json = nlohmann::json;
 using namespace intentq::bench;
 
-// The keys every --json file holds (issue 12); a figure that could not be measured is null.
-const std::vector<std::vector<std::string>> kRequired = {
-    {"machine"},
-    {"relay", "raw_jobs_per_s"},
-    {"relay", "jobs_per_s", "1"},
-    {"relay", "jobs_per_s", "2"},
-    {"relay", "jobs_per_s", "4"},
-    {"relay", "ratio_vs_raw"},
-    {"relay", "broker_cpu_us_per_job"},
-    {"relay", "raw_cpu_us_per_job"},
-    {"rtt", "raw_p50_us"},
-    {"rtt", "p50_us"},
-    {"rtt", "p99_us"},
-    {"rtt", "ratio_p50"},
-    {"summary", "parallel_vs_sequential"},
-    {"summary", "persistent_vs_per_job"},
-    {"summary", "jobs_per_s", "1"},
-    {"summary", "jobs_per_s", "2"},
-    {"summary", "jobs_per_s", "4"},
-    {"summary", "jobs_per_s", "8"},
-    {"summary", "jobs_per_s", "16"},
-    {"summary", "efficiency_at_16"},
-    {"summary", "budget", "msg_rate"},
-    {"summary", "budget", "jobs_per_s"},
-    {"summary", "budget", "pacing_errors"},
-    {"summary", "reuse", "jobs_per_s"},
-    {"summary", "reuse", "max_age_ms"},
-    {"summary", "reuse", "pacing_errors"},
-    {"soak", "jobs"},
-    {"soak", "broker_rss_mb_start"},
-    {"soak", "broker_rss_mb_end"},
-    {"curve", "jobs_per_s_ratio"},
-    {"curve", "cpu_ratio"},
-    {"curve", "p50_ratio"},
-};
-
 void fill_required(json& out) {
-  for (const auto& path : kRequired) {
+  for (const auto& path : kRequiredKeys) {
     json* node = &out;
     for (const auto& key : path) {
       if (!node->is_object()) *node = json::object();

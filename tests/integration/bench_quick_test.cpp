@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "bench/required_keys.hpp"
 #include "tests/support/process.hpp"
 
 namespace {
@@ -49,40 +50,7 @@ TEST(BenchQuick, WritesEveryKey) {
   ASSERT_NO_THROW(j = json::parse(in)) << "the --json file is not valid JSON";
   std::filesystem::remove(out);
 
-  const std::vector<std::vector<std::string>> keys = {
-      {"machine"},
-      {"relay", "raw_jobs_per_s"},
-      {"relay", "jobs_per_s", "1"},
-      {"relay", "jobs_per_s", "2"},
-      {"relay", "jobs_per_s", "4"},
-      {"relay", "ratio_vs_raw"},
-      {"relay", "broker_cpu_us_per_job"},
-      {"relay", "raw_cpu_us_per_job"},
-      {"rtt", "raw_p50_us"},
-      {"rtt", "p50_us"},
-      {"rtt", "p99_us"},
-      {"rtt", "ratio_p50"},
-      {"summary", "parallel_vs_sequential"},
-      {"summary", "persistent_vs_per_job"},
-      {"summary", "jobs_per_s", "1"},
-      {"summary", "jobs_per_s", "2"},
-      {"summary", "jobs_per_s", "4"},
-      {"summary", "jobs_per_s", "8"},
-      {"summary", "jobs_per_s", "16"},
-      {"summary", "efficiency_at_16"},
-      {"summary", "budget", "msg_rate"},
-      {"summary", "budget", "jobs_per_s"},
-      {"summary", "budget", "pacing_errors"},
-      {"summary", "reuse", "jobs_per_s"},
-      {"summary", "reuse", "max_age_ms"},
-      {"summary", "reuse", "pacing_errors"},
-      {"soak", "jobs"},
-      {"soak", "broker_rss_mb_start"},
-      {"soak", "broker_rss_mb_end"},
-      {"curve", "jobs_per_s_ratio"},
-      {"curve", "cpu_ratio"},
-      {"curve", "p50_ratio"},
-  };
+  const auto& keys = intentq::bench::kRequiredKeys;
   for (const auto& path : keys) EXPECT_NE(find(j, path), nullptr) << "missing key " << joined(path);
 
   // A null figure must be explained.
