@@ -275,7 +275,7 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
     // Gateway services: account routing, answer reuse and coalescing (broker_reuse.cpp).
     ReuseFields reuse;
     try {
-      reuse = read_reuse_fields(service.name, view(frames[4]));
+      reuse = read_reuse_fields(service.name, fields);
     } catch (const EnvelopeError& e) {
       reject(client, service.name, id, ErrorCode::kBadRequest,
              std::string("invalid request envelope: ") + e.what(), true);

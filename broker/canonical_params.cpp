@@ -259,40 +259,31 @@ std::string canonical_params(std::string_view service, std::string_view params) 
   return canonical_params_of(service, o);
 }
 
-ReuseFields read_reuse_fields(std::string_view service, std::string_view body) {
-  const auto handle = unpack(body);
-  const auto& o = handle.get();
-  if (o.type != msgpack::type::MAP) throw EnvelopeError("body is not a msgpack map");
+ReuseFields read_reuse_fields(std::string_view service, const RequestFields& request) {
   ReuseFields f;
-  const msgpack::object* params = nullptr;
-  for (uint32_t i = 0; i < o.via.map.size; ++i) {
-    const auto& kv = o.via.map.ptr[i];
-    if (kv.key.type != msgpack::type::STR || kv.val.type == msgpack::type::NIL) continue;
-    const auto key = str_of(kv.key);
-    if (key == "max_age_ms") {
-      if (kv.val.type != msgpack::type::POSITIVE_INTEGER)
-        throw EnvelopeError("field 'max_age_ms' must be an unsigned integer");
-      f.max_age_ms = kv.val.via.u64;
-    } else if (key == "params") {
-      if (kv.val.type != msgpack::type::MAP) throw EnvelopeError("field 'params' must be a map");
-      params = &kv.val;
-    }
-  }
-  if (params) {
-    for (uint32_t i = 0; i < params->via.map.size; ++i) {
-      const auto& kv = params->via.map.ptr[i];
-      if (kv.key.type != msgpack::type::STR || str_of(kv.key) != "account" ||
-          kv.val.type == msgpack::type::NIL)
-        continue;
-      if (kv.val.type != msgpack::type::STR || trim(str_of(kv.val)).empty())
-        throw EnvelopeError("field 'params.account' must be a non-empty string");
-      f.account = std::string(trim(str_of(kv.val)));
-    }
-    f.params = canonical_params_of(service, *params);
-  } else {
+  f.max_age_ms = request.max_age_ms;
+  if (request.params.empty()) {
     f.params = std::string(1, '\x80');
+    return f;
   }
+  const auto handle = unpack(request.params);
+  const auto& params = handle.get();
+  if (params.type != msgpack::type::MAP) throw EnvelopeError("field 'params' must be a map");
+  for (uint32_t i = 0; i < params.via.map.size; ++i) {
+    const auto& kv = params.via.map.ptr[i];
+    if (kv.key.type != msgpack::type::STR || str_of(kv.key) != "account" ||
+        kv.val.type == msgpack::type::NIL)
+      continue;
+    if (kv.val.type != msgpack::type::STR || trim(str_of(kv.val)).empty())
+      throw EnvelopeError("field 'params.account' must be a non-empty string");
+    f.account = std::string(trim(str_of(kv.val)));
+  }
+  f.params = canonical_params_of(service, params);
   return f;
+}
+
+ReuseFields read_reuse_fields(std::string_view service, std::string_view body) {
+  return read_reuse_fields(service, read_request_fields(body));
 }
 
 }  // namespace intentq::broker

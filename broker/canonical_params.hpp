@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/envelope.hpp"
+
 namespace intentq::broker {
 
 struct ReuseFields {
@@ -20,9 +22,12 @@ struct ReuseFields {
   uint64_t max_age_ms = 0;             // the envelope's max_age_ms (0 = always fresh)
 };
 
-// Reads max_age_ms (unsigned integer, nil = absent) and params from a request envelope and
-// canonicalises the params for `service`. Throws EnvelopeError naming the field when max_age_ms
-// is not an unsigned integer or params.account is not a non-empty string.
+// Takes max_age_ms and params from a request envelope's fields as read_request_fields (the
+// broker's parse_request) read them, so the envelope is read once, and canonicalises the params
+// for `service`. Throws EnvelopeError naming the field when params.account is not a non-empty
+// string.
+ReuseFields read_reuse_fields(std::string_view service, const RequestFields& request);
+// The same from the envelope's bytes (read_request_fields first: its errors too).
 ReuseFields read_reuse_fields(std::string_view service, std::string_view body);
 
 // The canonical form of a params map (msgpack bytes of one map) for `service`.
