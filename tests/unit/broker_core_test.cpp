@@ -16,111 +16,37 @@
 #include "broker/request_body.hpp"
 #include "broker/service_name.hpp"
 #include "common/envelope.hpp"
+#include "tests/unit/broker_test_kit.hpp"
 
 namespace intentq::broker {
 namespace {
 
-using nlohmann::json;
-using Msg = std::vector<std::string>;
+using namespace core_test;
 
-struct Recorder : Outbox {
-  std::vector<Msg> clients, workers, published;
-  std::set<std::string> gone;  // worker identities that are unroutable
-  static Msg strings(Frames& f) {
-    Msg m;
-    for (auto& x : f) m.emplace_back(mdp::view(x));
-    return m;
-  }
-  mdp::SendResult to_client(Frames& f) override {
-    clients.push_back(strings(f));
-    return mdp::SendResult::kOk;
-  }
-  mdp::SendResult to_worker(Frames& f) override {
-    if (gone.count(std::string(mdp::view(f[0])))) return mdp::SendResult::kUnroutable;
-    workers.push_back(strings(f));
-    return mdp::SendResult::kOk;
-  }
-  void publish(Frames& f) override { published.push_back(strings(f)); }
-};
-
-Frames frames(const Msg& m) {
-  Frames f;
-  for (auto& s : m) f.push_back(mdp::frame(s));
-  return f;
-}
-
-std::string body(const json& j) {
-  auto b = json::to_msgpack(j);
-  return {b.begin(), b.end()};
-}
-
-const std::string kReady(1, '\x01'), kRequest(1, '\x02'), kReply(1, '\x03'), kHeartbeat(1, '\x04'),
-    kDisconnect(1, '\x05');
-
-class BrokerTest : public ::testing::Test {
+class BrokerTest : public BrokerCoreTest {
  protected:
-  Clock::time_point t0 = Clock::time_point() + std::chrono::hours(1);
-  Clock::time_point now = t0;
-  Recorder out;
-  Config config = [] {
-    Config c;
-    c.max_queue = 3;
-    c.default_deadline = Ms(5000);
-    c.startup_grace = Ms(0);  // the grace has its own test below
-    return c;
-  }();
-  std::unique_ptr<Broker> broker = std::make_unique<Broker>(config, out, now);
+  BrokerTest()
+      : BrokerCoreTest(
+            [] {
+              Config c;
+              c.max_queue = 3;
+              c.default_deadline = Ms(5000);
+              c.startup_grace = Ms(0);  // the grace has its own test below
+              return c;
+            }(),
+            "echo") {}
 
-  void reset(Config c) {
-    config = c;
-    broker = std::make_unique<Broker>(config, out, now);
-  }
-  void advance(Ms d) {
-    // Step in small increments so timers fire as they would in the real loop.
-    const auto end = now + d;
-    while (now < end) {
-      now = std::min(end, std::max(now + Ms(1), broker->next_wakeup()));
-      if (now >= broker->next_wakeup()) broker->on_timer(now);
-    }
-  }
-  void worker_msg(const Msg& m) {
-    auto f = frames(m);
-    broker->on_worker_message(f, now);
-  }
-  void client_msg(const Msg& m) {
-    auto f = frames(m);
-    broker->on_client_message(f, now);
-  }
   void ready(const std::string& w, std::vector<std::string> extra = {"echo", "@intentq=1"}) {
     Msg m{w, "", "MDPW01", kReady};
     m.insert(m.end(), extra.begin(), extra.end());
     worker_msg(m);
   }
-  void submit(const std::string& client, const json& req, const std::string& service = "echo") {
-    client_msg({client, "", "MDPC01", service, body(req)});
-  }
-  // REQUESTs sent to worker `w` so far.
-  std::vector<Msg> requests_to(const std::string& w) {
-    std::vector<Msg> r;
-    for (auto& m : out.workers)
-      if (m[0] == w && m.size() > 4 && m[3] == kRequest) r.push_back(m);
-    return r;
-  }
   void reply(const std::string& w, const Msg& request, const std::string& status = "ok") {
-    const auto req = decode_request(request.back());
-    JobReply rep;
-    rep.id = req.id.value_or("");
-    rep.intent = "echo";
-    rep.ok = status == "ok";
-    if (!rep.ok) rep.error = JobError{ErrorCode::kGatewayError, "x", {}, {}};
-    rep.result = req.params;
-    rep.worker = w;
-    worker_msg({w, "", "MDPW01", kReply, request[4], "", encode_reply(rep)});
+    answer(w, request, status == "ok", "echo");
   }
   std::vector<JobReply> replies_to(const std::string& client) {
     std::vector<JobReply> r;
-    for (auto& m : out.clients)
-      if (m[0] == client && m.size() == 5) r.push_back(decode_reply(m[4]));
+    for (const auto& b : reply_bodies_to(client)) r.push_back(decode_reply(b));
     return r;
   }
 };

@@ -11,67 +11,25 @@
 
 #include "broker/broker.hpp"
 #include "common/envelope.hpp"
+#include "tests/unit/broker_test_kit.hpp"
 
 namespace intentq::broker {
 namespace {
 
-using nlohmann::json;
-using Msg = std::vector<std::string>;
+using namespace core_test;
 
-struct Recorder : Outbox {
-  std::vector<Msg> clients, workers, published;
-  static Msg strings(Frames& f) {
-    Msg m;
-    for (auto& x : f) m.emplace_back(mdp::view(x));
-    return m;
-  }
-  mdp::SendResult to_client(Frames& f) override {
-    clients.push_back(strings(f));
-    return mdp::SendResult::kOk;
-  }
-  mdp::SendResult to_worker(Frames& f) override {
-    workers.push_back(strings(f));
-    return mdp::SendResult::kOk;
-  }
-  void publish(Frames& f) override { published.push_back(strings(f)); }
-};
-
-std::string body(const json& j) {
-  auto b = json::to_msgpack(j);
-  return {b.begin(), b.end()};
-}
-
-const std::string kReady(1, '\x01'), kRequest(1, '\x02'), kReply(1, '\x03'), kDisconnect(1, '\x05');
-
-class GatewayBrokerTest : public ::testing::Test {
+class GatewayBrokerTest : public BrokerCoreTest {
  protected:
-  Clock::time_point t0 = Clock::time_point() + std::chrono::hours(1);
-  Clock::time_point now = t0;
-  Recorder out;
-  Config config = [] {
-    Config c;
-    c.default_deadline = Ms(5000);
-    c.startup_grace = Ms(0);
-    return c;
-  }();
-  std::unique_ptr<Broker> broker = std::make_unique<Broker>(config, out, now);
+  GatewayBrokerTest()
+      : BrokerCoreTest(
+            [] {
+              Config c;
+              c.default_deadline = Ms(5000);
+              c.startup_grace = Ms(0);
+              return c;
+            }(),
+            "summary") {}
 
-  void reset(Config c) {
-    config = c;
-    broker = std::make_unique<Broker>(config, out, now);
-  }
-  void advance(Ms d) {
-    const auto end = now + d;
-    while (now < end) {
-      now = std::min(end, std::max(now + Ms(1), broker->next_wakeup()));
-      if (now >= broker->next_wakeup()) broker->on_timer(now);
-    }
-  }
-  void worker_msg(const Msg& m) {
-    Frames f;
-    for (auto& s : m) f.push_back(mdp::frame(s));
-    broker->on_worker_message(f, now);
-  }
   // A gateway worker: summary costs 6, positions 2; echo is free.
   void gw_ready(const std::string& w, const std::string& gateway, const std::string& accounts,
                 uint32_t budget = 45, std::vector<std::string> more = {}) {
@@ -95,37 +53,17 @@ class GatewayBrokerTest : public ::testing::Test {
     m.insert(m.end(), more.begin(), more.end());
     worker_msg(m);
   }
-  void submit(const std::string& client, const json& req, const std::string& service = "summary") {
-    Frames f;
-    for (auto& s : Msg{client, "", "MDPC01", service, body(req)}) f.push_back(mdp::frame(s));
-    broker->on_client_message(f, now);
-  }
-  std::vector<Msg> requests_to(const std::string& w) {
-    std::vector<Msg> r;
-    for (auto& m : out.workers)
-      if (m[0] == w && m.size() > 4 && m[3] == kRequest) r.push_back(m);
-    return r;
-  }
   size_t dispatched() {
     size_t n = 0;
     for (auto& m : out.workers) n += m.size() > 4 && m[3] == kRequest;
     return n;
   }
   void reply(const std::string& w, const Msg& request, bool ok = true) {
-    const auto req = decode_request(request.back());
-    JobReply rep;
-    rep.id = req.id.value_or("");
-    rep.intent = request[6];
-    rep.ok = ok;
-    if (!ok) rep.error = JobError{ErrorCode::kGatewayError, "x", {}, {}};
-    rep.result = {{"params", req.params}};
-    rep.worker = w;
-    worker_msg({w, "", "MDPW01", kReply, request[4], "", encode_reply(rep)});
+    answer(w, request, ok, request[6], json{{"params", decode_request(request.back()).params}});
   }
   std::vector<json> replies_to(const std::string& client) {
     std::vector<json> r;
-    for (auto& m : out.clients)
-      if (m[0] == client && m.size() == 5) r.push_back(json::from_msgpack(m[4]));
+    for (const auto& b : reply_bodies_to(client)) r.push_back(json::from_msgpack(b));
     return r;
   }
   json stats() {
