@@ -20,9 +20,9 @@ namespace intentq::bench {
 
 using test::Process;
 
-// Paths of the programs and their --help texts: features other branches add (worker
-// --fetch-mode, simulator --msg-rate, broker --reuse-max-bytes, ...) are detected by their
-// flags, so one bench binary measures whatever the build it sits in can do.
+// Paths of the programs and their --help texts: optional features (worker --fetch-mode,
+// simulator --msg-rate, broker --reuse-max-bytes, ...) are detected by their flags, so one bench
+// binary measures whatever the programs it is pointed at (--bin-dir) can do, e.g. an older build.
 struct Programs {
   std::string broker, worker, gwsim, self;
   std::string broker_help, worker_help, gwsim_help;

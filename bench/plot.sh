@@ -117,7 +117,7 @@ if ($budget_measured) {
   plot "$data/budget.dat" using 2:xtic(1) title "jobs/s"
 } else {
   unset logscale y
-  set label 1 "not measured in this run: the gateway budget and answer reuse are not built yet" at graph 0.5, 0.5 center
+  set label 1 "not measured in this run (see the JSON's skipped list)" at graph 0.5, 0.5 center
   plot [0:1] [0:1] NaN notitle
 }
 GP

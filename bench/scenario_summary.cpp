@@ -6,8 +6,8 @@
 //  - budget: 8 workers, 16 clients, the simulator enforcing IB's combined 50 msg/s and the workers
 //    announcing 45 msg/s: jobs/s against the budget's ceiling (45 / cost), pacing errors;
 //  - reuse: 8 workers, 32 clients polling 4 accounts, max_age_ms 0 vs 1000, budget on.
-// Flags a build does not have yet (other branches add them) are detected from --help; what
-// needs them is null in the JSON with a "skipped" line.
+// Flags the programs lack (an older build under --bin-dir) are detected from --help; what needs
+// them is null in the JSON with a "skipped" line.
 #include <atomic>
 #include <cstdio>
 #include <fstream>

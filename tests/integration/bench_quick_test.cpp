@@ -1,6 +1,6 @@
 // intentq-bench --quick --json: runs to the end, writes valid JSON holding every key the issue
-// lists (null allowed for what this build cannot measure yet, with a "skipped" line saying why),
-// and the scenarios that need nothing from other branches (relay, rtt, soak) carry numbers.
+// lists (null allowed for what a build cannot measure, with a "skipped" line saying why), and the
+// scenarios that need only the broker and echo workers (relay, rtt, soak) carry numbers.
 #include <unistd.h>
 
 #include <filesystem>
