@@ -68,11 +68,11 @@ bool Programs::gwsim_has(std::string_view flag) const {
 }
 
 BrokerChild start_broker(const Programs& p, const std::vector<std::string>& extra,
-                         const std::vector<std::string>& prefix) {
+                         const std::vector<std::string>& prefix, const std::string& transport) {
+  const std::string any = transport == "ipc" ? "ipc://*" : "tcp://127.0.0.1:*";
   std::vector<std::string> argv = prefix;
-  argv.insert(argv.end(),
-              {p.broker, "--frontend", "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
-               "--publish", "tcp://127.0.0.1:*", "--log-level", "warn"});
+  argv.insert(argv.end(), {p.broker, "--frontend", any, "--backend", any, "--publish", any,
+                           "--log-level", "warn"});
   argv.insert(argv.end(), extra.begin(), extra.end());
   BrokerChild b;
   b.process = std::make_unique<Process>(argv);
@@ -86,10 +86,11 @@ BrokerChild start_broker(const Programs& p, const std::vector<std::string>& extr
   return b;
 }
 
-RawRelayChild start_raw_relay(const Programs& p, const std::string& service) {
+RawRelayChild start_raw_relay(const Programs& p, const std::string& service,
+                              const std::string& transport) {
   RawRelayChild r;
-  r.process = std::make_unique<Process>(
-      std::vector<std::string>{p.self, "--role", "raw-relay", "--service", service});
+  r.process = std::make_unique<Process>(std::vector<std::string>{
+      p.self, "--role", "raw-relay", "--service", service, "--transport", transport});
   const auto m =
       r.process->expect_line(std::regex(R"(raw-relay ready frontend=(\S+) backend=(\S+))"), 15s);
   r.frontend = m[1];

@@ -39,8 +39,10 @@ struct BrokerChild {
   pid_t pid() const { return process->pid(); }
 };
 // On wildcard loopback ports, logging at warn. `prefix` runs it under a tool (valgrind ...).
+// `transport` "ipc": ipc:// wildcard endpoints instead of loopback TCP.
 BrokerChild start_broker(const Programs& p, const std::vector<std::string>& extra = {},
-                         const std::vector<std::string>& prefix = {});
+                         const std::vector<std::string>& prefix = {},
+                         const std::string& transport = "tcp");
 
 // The bench's own baselines in a child process (the bench binary with --role), so their CPU is
 // measured from /proc exactly like the broker's.
@@ -49,7 +51,8 @@ struct RawRelayChild {
   std::string frontend, backend;
   pid_t pid() const { return process->pid(); }
 };
-RawRelayChild start_raw_relay(const Programs& p, const std::string& service);
+RawRelayChild start_raw_relay(const Programs& p, const std::string& service,
+                              const std::string& transport = "tcp");
 struct RawEchoChild {
   std::unique_ptr<Process> process;
   std::string endpoint;

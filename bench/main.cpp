@@ -57,8 +57,9 @@ int main(int argc, char** argv) {
   if (argc >= 3 && std::string_view(argv[1]) == "--role") {
     const std::string role = argv[2];
     if (role == "raw-relay")
-      return run_raw_relay(argc >= 5 && std::string_view(argv[3]) == "--service" ? argv[4]
-                                                                                 : "bench");
+      return run_raw_relay(
+          argc >= 5 && std::string_view(argv[3]) == "--service" ? argv[4] : "bench",
+          argc >= 7 && std::string_view(argv[5]) == "--transport" ? argv[6] : "tcp");
     if (role == "raw-echo") return run_raw_echo();
     std::fprintf(stderr, "intentq-bench: unknown role '%s'\n", role.c_str());
     return 2;
@@ -83,6 +84,10 @@ int main(int argc, char** argv) {
   app.add_option("--repeats", repeats, "relay/rtt runs per variant (median counts)");
   app.add_option("--relay-jobs", relay_jobs, "jobs per relay run");
   app.add_option("--relay-workers", s.relay_workers, "worker counts of the relay scenario")
+      ->capture_default_str();
+  app.add_option("--transport", s.transport,
+                 "relay scenario endpoints, broker and raw relay alike: tcp (loopback) or ipc")
+      ->check(CLI::IsMember({"tcp", "ipc"}))
       ->capture_default_str();
   app.add_option("--rtt-jobs", rtt_jobs, "round trips per rtt path");
   app.add_option("--soak-jobs", soak_jobs, "echo jobs in the soak");

@@ -25,19 +25,19 @@ void configure(zmq::socket_t& s) {
   s.set(zmq::sockopt::rcvhwm, 100000);
 }
 
-std::string bind_loopback(zmq::socket_t& s) {
-  s.bind("tcp://127.0.0.1:*");
+std::string bind_loopback(zmq::socket_t& s, const std::string& transport = "tcp") {
+  s.bind(transport == "ipc" ? "ipc://*" : "tcp://127.0.0.1:*");
   return s.get(zmq::sockopt::last_endpoint);
 }
 
 }  // namespace
 
-int run_raw_relay(const std::string& service) {
+int run_raw_relay(const std::string& service, const std::string& transport) {
   zmq::context_t ctx(1);
   zmq::socket_t front(ctx, zmq::socket_type::router), back(ctx, zmq::socket_type::router);
   configure(front);
   configure(back);
-  const auto fe = bind_loopback(front), be = bind_loopback(back);
+  const auto fe = bind_loopback(front, transport), be = bind_loopback(back, transport);
   std::printf("raw-relay ready frontend=%s backend=%s\n", fe.c_str(), be.c_str());
   std::fflush(stdout);
 

@@ -13,7 +13,9 @@ namespace intentq::bench {
 
 // Both print one readiness line ("raw-relay ready frontend=... backend=..." /
 // "raw-echo ready endpoint=...") and run until killed.
-int run_raw_relay(const std::string& service);
+// `transport` "ipc" binds ipc:// wildcards instead of loopback TCP (the relay scenario's
+// --transport).
+int run_raw_relay(const std::string& service, const std::string& transport = "tcp");
 int run_raw_echo();
 
 }  // namespace intentq::bench

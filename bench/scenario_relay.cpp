@@ -49,12 +49,12 @@ Run measure(const Settings& s, Variant v, int workers, bool attach) {
   std::string frontend, backend;
   pid_t pid = 0;
   if (v == Variant::kRaw) {
-    relay = start_raw_relay(s.programs, kService);
+    relay = start_raw_relay(s.programs, kService, s.transport);
     frontend = relay->frontend;
     backend = relay->backend;
     pid = relay->pid();
   } else {
-    broker = start_broker(s.programs, s.broker_args, s.broker_prefix);
+    broker = start_broker(s.programs, s.broker_args, s.broker_prefix, s.transport);
     frontend = broker->frontend;
     backend = broker->backend;
     pid = broker->pid();
@@ -119,6 +119,7 @@ nlohmann::json run_relay(const Settings& s, nlohmann::json& skipped) {
   j["clients"] = s.relay_clients;
   j["window"] = s.relay_window;
   j["payload_bytes"] = s.payload_bytes;
+  j["transport"] = s.transport;
   j["jobs_per_run"] = s.relay_jobs;
   j["repeats"] = s.repeats;
   j["note"] =

@@ -18,6 +18,7 @@ struct Settings {
   size_t payload_bytes = 64;
   // relay
   std::vector<int> relay_workers{1, 2, 4};
+  std::string transport = "tcp";  // relay endpoints: "tcp" (loopback) or "ipc"
   int relay_clients = 4;
   int relay_window = 200;
   long relay_jobs = 40000;
