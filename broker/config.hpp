@@ -53,6 +53,7 @@ struct Config {
   size_t max_held_bytes = 16u << 20;   // requests held during the startup grace
   // Workers registered at once; READY past it is refused (each costs up to ~16 KiB of indexes).
   size_t max_workers = 1024;
+  int io_threads = 1;  // libzmq I/O threads (docs/benchmarks.md measured 1 vs 2)
   // Announced worker heartbeats above this are refused at READY (liveness stays bounded).
   Ms max_worker_heartbeat{60000};
   // A service with no worker and no queued job is forgotten after this long.

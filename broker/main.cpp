@@ -63,6 +63,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--max-workers", config.max_workers, "workers registered at once")
       ->capture_default_str();
+  app.add_option("--io-threads", config.io_threads,
+                 "libzmq I/O threads (1 suits up to ~10,000 jobs/s; docs/benchmarks.md)")
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
   int64_t reuse_ttl_ms = config.reuse_ttl.count();
   app.add_option("--reuse-max-bytes", config.reuse_max_bytes,
                  "bytes of recent answers kept for requests with max_age_ms (0 = no reuse)")

@@ -38,7 +38,7 @@ Server::Server(Config config)
     : config_(std::move(config)),
       // Blocked before the ZeroMQ context starts its threads, so they inherit the mask.
       signals_({SIGINT, SIGTERM, SIGHUP}),
-      context_(1),
+      context_(config_.io_threads),
       frontend_(context_, zmq::socket_type::router),
       backend_(context_, zmq::socket_type::router),
       publisher_(context_, zmq::socket_type::xpub),
