@@ -13,6 +13,18 @@ namespace {
 
 const Clock::time_point t0 = Clock::time_point() + std::chrono::hours(1);
 
+// The most messages any one-second window starting at one of `sent` (sorted by time) holds.
+uint64_t busiest_second(const std::vector<std::pair<Clock::time_point, uint32_t>>& sent) {
+  uint64_t most = 0;
+  for (size_t i = 0; i < sent.size(); ++i) {
+    uint64_t sum = 0;
+    for (size_t j = i; j < sent.size() && sent[j].first < sent[i].first + Ms(1000); ++j)
+      sum += sent[j].second;
+    most = std::max(most, sum);
+  }
+  return most;
+}
+
 // A job that sent all its messages at `at` and ended there.
 void sent(GatewayBudget& b, const std::string& id, uint32_t cost, Clock::time_point at) {
   b.settle(id, b.charge(id, cost, at), at);
@@ -64,12 +76,7 @@ TEST(GatewayBudget, NoWindowEverExceedsTheBudget) {
     }
   }
   ASSERT_GT(admitted.size(), 100u);
-  for (size_t i = 0; i < admitted.size(); ++i) {
-    uint64_t sum = 0;
-    for (size_t j = i; j < admitted.size() && admitted[j].first < admitted[i].first + Ms(1000); ++j)
-      sum += admitted[j].second;
-    ASSERT_LE(sum, 45u) << "window starting at charge " << i;
-  }
+  EXPECT_LE(busiest_second(admitted), 45u);
 }
 
 TEST(GatewayBudget, ARunningJobHoldsItsShareUntilASecondAfterItEnds) {
@@ -126,12 +133,7 @@ TEST(GatewayBudget, NoGatewayWindowExceedsTheBudgetWhenJobsSendUntilTheyEnd) {
   }
   std::sort(wire.begin(), wire.end());
   ASSERT_GT(wire.size(), 500u);
-  for (size_t i = 0; i < wire.size(); ++i) {
-    uint64_t sum = 0;
-    for (size_t j = i; j < wire.size() && wire[j].first < wire[i].first + Ms(1000); ++j)
-      sum += wire[j].second;
-    ASSERT_LE(sum, 45u) << "window starting at message " << i;
-  }
+  EXPECT_LE(busiest_second(wire), 45u);
 }
 
 TEST(GatewayBudget, BudgetIsTheSmallestAnnouncedByLiveWorkers) {
