@@ -7,7 +7,9 @@
 
 #include "broker/security_options.hpp"
 #include "broker/server.hpp"
+#include "common/endpoint_check.hpp"
 #include "common/logging.hpp"
+#include "common/metrics_http.hpp"
 #include "common/program_options.hpp"
 
 namespace {
@@ -94,6 +96,15 @@ int main(int argc, char** argv) {
   config.drain_timeout = intentq::broker::Ms(drain_ms);
   config.startup_grace = intentq::broker::Ms(grace_ms);
   config.reuse_ttl = intentq::broker::Ms(reuse_ttl_ms);
+  try {
+    intentq::check_endpoint("--frontend", config.frontend, intentq::EndpointUse::kBind);
+    intentq::check_endpoint("--backend", config.backend, intentq::EndpointUse::kBind);
+    intentq::check_endpoint("--publish", config.publish, intentq::EndpointUse::kBind);
+    if (!config.metrics.empty())
+      intentq::check_metrics_bind(config.metrics, config.security.insecure_allow_public);
+  } catch (const std::exception& e) {
+    return options.refuse(e.what());
+  }
 
   intentq::init_logging("broker", log.level, intentq::parse_log_format(log.format));
   try {

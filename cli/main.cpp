@@ -7,7 +7,8 @@
 //   intentq stats [--broker EP]
 //   intentq keygen DIR [--name NAME]
 //
-// Exit codes: 0 ok, 2 the job ended with an error reply, 1 usage or connection problems.
+// Exit codes: 0 ok, 2 the job ended with an error reply, 78 (EX_CONFIG) a refused option or
+// config file (bad value, unknown key, wrong usage), 1 connection problems.
 // The connection options are also INTENTQ_* environment variables (INTENTQ_BROKER is the
 // broker's frontend here, INTENTQ_PUBLISH, INTENTQ_TIMEOUT_MS, INTENTQ_RETRIES, ...) and keys of
 // a --config file with a [submit], [watch] or [stats] section (common/program_options.hpp).
@@ -21,6 +22,7 @@
 #include "cli/commands.hpp"
 #include "cli/keygen.hpp"
 #include "common/curve_options.hpp"
+#include "common/endpoint_check.hpp"
 #include "common/program_options.hpp"
 
 namespace {
@@ -40,7 +42,9 @@ int main(int argc, char** argv) {
   using namespace intentq::cli;
   CLI::App app{"intentq: submit intent jobs to intentq-broker, watch results, read stats"};
   app.require_subcommand(1);
-  intentq::ProgramOptions config(app, "intentq", 1);
+  // sysexits.h EX_CONFIG, as the other programs: a refused option, wherever its value came from.
+  constexpr int kConfigExit = 78;
+  intentq::ProgramOptions config(app, "intentq", kConfigExit);
   const std::string broker = kDefaultFrontend;
   const std::string publish = kDefaultPublish;
 
@@ -99,15 +103,18 @@ int main(int argc, char** argv) {
     const auto curve_keys = curve_options.load();
     submit.curve = watch.curve = stats.curve = curve_keys;
     if (submit_cmd->parsed()) {
+      intentq::check_endpoint("--broker", submit.broker, intentq::EndpointUse::kConnect);
       submit.retry.timeout = std::chrono::milliseconds(submit_timeout_ms);
       if (deadline_opt->count() > 0) submit.deadline_ms = deadline_ms;
       return run_submit(submit);
     }
     if (watch_cmd->parsed()) {
+      intentq::check_endpoint("--publish", watch.publish, intentq::EndpointUse::kConnect);
       if (count_opt->count() > 0) watch.count = count;
       return run_watch(watch);
     }
     if (stats_cmd->parsed()) {
+      intentq::check_endpoint("--broker", stats.broker, intentq::EndpointUse::kConnect);
       stats.retry.timeout = std::chrono::milliseconds(stats_timeout_ms);
       return run_stats(stats);
     }

@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common/asio.hpp"
+#include "common/file_checks.hpp"
 #include "common/logging.hpp"
 #include "common/program_options.hpp"
 #include "common/signals.hpp"
@@ -142,6 +143,12 @@ int main(int argc, char** argv) {
   options.flood_bytes = flood_bytes;
   for (const auto& name : fault_names) options.faults.insert(*sim::fault_from_string(name));
 
+  // Checked before it is opened: a FIFO would block, a device never end.
+  constexpr uint64_t kMaxScenarioBytes = 64 << 20;
+  if (!scenario_path.empty())
+    if (const auto problem = regular_file_problem(scenario_path, kMaxScenarioBytes);
+        !problem.empty())
+      return config.refuse("--scenario: " + scenario_path + ": " + problem);
   sim::Scenario scenario;
   try {
     scenario = scenario_path.empty() ? sim::default_scenario() : sim::load_scenario(scenario_path);

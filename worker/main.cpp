@@ -24,7 +24,9 @@
 #include <CLI/CLI.hpp>
 
 #include "common/curve_options.hpp"
+#include "common/endpoint_check.hpp"
 #include "common/logging.hpp"
+#include "common/metrics_http.hpp"
 #include "common/program_options.hpp"
 #include "common/signals.hpp"
 #include "worker/intent.hpp"
@@ -117,7 +119,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   std::string metrics;
   app.add_option("--metrics", metrics,
-                 "serve Prometheus metrics on HOST:PORT (GET /metrics); off when empty");
+                 "serve Prometheus metrics on HOST:PORT (GET /metrics); off when empty; "
+                 "loopback only unless --insecure-allow-public");
+  bool metrics_public = false;
+  app.add_flag("--insecure-allow-public", metrics_public,
+               "allow --metrics on a non-loopback address (no authentication; warns on every "
+               "start)");
   intentq::curve::ClientOptions curve_options;
   curve_options.add_to(app);
   intentq::add_log_options(app, log);
@@ -127,13 +134,16 @@ int main(int argc, char** argv) {
     options.log_level = log.level;
     options.heartbeat = std::chrono::milliseconds(heartbeat_ms);
     options.gateway.connect_timeout = std::chrono::milliseconds(connect_timeout_ms);
+    intentq::check_endpoint("--broker", options.broker, intentq::EndpointUse::kConnect);
     intentq::parse_gateway(gateway, options.gateway);
+    if (!metrics.empty()) intentq::check_metrics_bind(metrics, metrics_public);
     options.curve = curve_options.load();
     options.session_mode = session_mode == "per-job" ? intentq::SessionMode::kPerJob
                                                      : intentq::SessionMode::kPersistent;
     options.gateway.sequential_fetch = fetch_mode == "sequential";
     if (options.gateway_id.empty())
       options.gateway_id = options.gateway.host + ":" + std::to_string(options.gateway.port);
+    intentq::check_gateway_id(options.gateway_id);
     const char* instance_env = std::getenv("INTENTQ_INSTANCE");
     auto instance = intentq::instance_number(
         instance_env ? std::optional<std::string_view>(instance_env) : std::nullopt, argv[0]);

@@ -73,7 +73,7 @@ TEST_F(E2eCli, ErrorReplyExitsTwo) {
   EXPECT_LT(Clock::now() - start, 5s);
 }
 
-TEST_F(E2eCli, NoBrokerExitsOneAfterRetriesAndUsageErrorsExitOne) {
+TEST_F(E2eCli, NoBrokerExitsOneAfterRetriesAndUsageErrorsExit78) {
   // A port nothing listens on: the broker's own frontend after it is gone.
   std::string dead = ep().frontend;
   broker_.reset();
@@ -84,9 +84,11 @@ TEST_F(E2eCli, NoBrokerExitsOneAfterRetriesAndUsageErrorsExitOne) {
   EXPECT_GE(Clock::now() - start, 600ms) << "did not wait for the tries";
   EXPECT_EQ(run_cli({"stats", "--broker", dead, "--timeout-ms", "200", "--retries", "0"}).exit_code,
             1);
-  EXPECT_EQ(run_cli({"submit"}).exit_code, 1);
-  EXPECT_EQ(run_cli({"submit", "echo", "--param", "novalue", "--broker", dead}).exit_code, 1);
-  EXPECT_EQ(run_cli({"bogus"}).exit_code, 1);
+  // Refused options and usage (EX_CONFIG, as the other programs).
+  EXPECT_EQ(run_cli({"submit"}).exit_code, 78);
+  EXPECT_EQ(run_cli({"submit", "echo", "--param", "novalue", "--broker", dead}).exit_code, 78);
+  EXPECT_EQ(run_cli({"bogus"}).exit_code, 78);
+  EXPECT_EQ(run_cli({"submit", "echo", "--broker", "tcp://127.0.0.1:70000"}).exit_code, 78);
   EXPECT_EQ(run_cli({"--help"}).exit_code, 0);
 }
 

@@ -134,7 +134,7 @@ TEST(OpsConfig, SimulatorAndCliTakeTheSameSources) {
   const auto cli =
       run_to_end("intentq", {"--config", conf, "submit", "echo", "--broker", "tcp://127.0.0.1:1"},
                  {"INTENTQ_TIMEOUT_MS=nope"});
-  EXPECT_EQ(cli.code, 1) << cli.output;
+  EXPECT_EQ(cli.code, 78) << cli.output;
   EXPECT_NE(cli.output.find("environment variable INTENTQ_TIMEOUT_MS"), std::string::npos)
       << cli.output;
 }

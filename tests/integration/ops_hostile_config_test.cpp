@@ -1,0 +1,134 @@
+// Hostile configuration inputs for every program (broker, worker, gwsim, CLI), through every
+// source (flag, INTENTQ_* environment, config file): each is refused with exit 78 (EX_CONFIG)
+// within a second, names where the bad value came from, and never crashes or reads gigabytes.
+// Before: /dev/zero as config read 2 GB, /dev/urandom aborted, a FIFO hung, 10,000 dotted names
+// in a section header took 3 GB, an INTENTQ_CONFIG path with a 300-byte component aborted (134),
+// INTENTQ_INSTANCE=abc silently meant clientId 1, port 70000 bound port 4464.
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "tests/integration/ops_support.hpp"
+
+namespace intentq::ops_test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// How each program is started for a config check: the CLI needs a subcommand.
+struct Program {
+  std::string name;
+  std::vector<std::string> args;
+};
+const std::vector<Program>& programs() {
+  static const std::vector<Program> p = {{"intentq-broker", {}},
+                                         {"intentq-worker", {}},
+                                         {"intentq-gwsim", {}},
+                                         {"intentq", {"stats"}}};
+  return p;
+}
+
+// Runs one refused start and checks exit 78, the time and the message.
+void expect_refused(const std::string& program, std::vector<std::string> args,
+                    std::vector<std::string> env, const std::string& expect,
+                    const std::string& what) {
+  const auto start = Clock::now();
+  const auto run = run_to_end(program, std::move(args), std::move(env), 10s);
+  const auto took = Clock::now() - start;
+  EXPECT_EQ(run.code, 78) << program << " " << what << ":\n" << run.output;
+  EXPECT_NE(run.output.find(expect), std::string::npos)
+      << program << " " << what << ": expected '" << expect << "' in:\n"
+      << run.output;
+  EXPECT_LT(took, 1s) << program << " " << what << " took "
+                      << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                      << " ms";
+}
+
+long children_max_rss_kib() {
+  rusage usage{};
+  getrusage(RUSAGE_CHILDREN, &usage);
+  return usage.ru_maxrss;
+}
+
+TEST(OpsHostileConfig, EveryProgramRefusesHostileConfigFilesFromFlagAndEnvironment) {
+  ScratchDir dir;
+  const std::string fifo = dir.path() + "/fifo.conf";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string header = "[a";
+  for (int i = 0; i < 10000; ++i) header += ".b";
+  const auto nested = dir.write("nested.conf", header + "]\nx = 1\n");
+  const auto big = dir.write("big.conf", std::string(2 << 20, '#'));
+  const std::string long_component = dir.path() + "/" + std::string(300, 'c') + ".conf";
+  struct Case {
+    std::string path, expect;
+  };
+  const std::vector<Case> files = {
+      {"/dev/zero", "is a device"},          {"/dev/urandom", "is a device"}, {fifo, "is a FIFO"},
+      {dir.path(), "is a directory"},        {nested, "nested sections"},     {big, "bytes"},
+      {long_component, "File name too long"}};
+  for (const auto& program : programs()) {
+    for (const auto& file : files) {
+      auto flag_args = std::vector<std::string>{"--config", file.path};
+      flag_args.insert(flag_args.end(), program.args.begin(), program.args.end());
+      expect_refused(program.name, flag_args, {}, file.expect, "--config " + file.path);
+      expect_refused(program.name, program.args, {"INTENTQ_CONFIG=" + file.path}, file.expect,
+                     "INTENTQ_CONFIG=" + file.path);
+    }
+  }
+  const long rss = children_max_rss_kib();
+  EXPECT_LT(rss, 256 * 1024) << "a refused start grew to " << rss << " KiB";
+  std::printf("hostile config files: %zu programs x %zu files x 2 sources, largest child %ld KiB\n",
+              programs().size(), files.size(), rss);
+  std::remove(fifo.c_str());
+}
+
+TEST(OpsHostileConfig, BadValuesAreRefusedNamingTheirSource) {
+  ScratchDir dir;
+  // Port 70000 used to bind port 4464 (libzmq reads the port modulo 65536).
+  const std::string port70000 = "tcp://127.0.0.1:70000";
+  expect_refused("intentq-broker", {"--frontend", port70000}, {}, "the command line", "flag");
+  expect_refused("intentq-broker", {}, {"INTENTQ_BACKEND=" + port70000},
+                 "environment variable INTENTQ_BACKEND", "env");
+  const auto conf = dir.write("broker.conf", "publish = \"" + port70000 + "\"\n");
+  expect_refused("intentq-broker", {"--config", conf}, {}, conf + ": key publish", "file");
+  expect_refused("intentq-broker", {"--metrics", "0.0.0.0:0"}, {}, "--insecure-allow-public",
+                 "public metrics");
+  expect_refused("intentq-broker", {"--metrics", "127.0.0.1:70000"}, {}, "--metrics",
+                 "metrics port");
+
+  // The worker: INTENTQ_INSTANCE garbage used to mean clientId 1 (two workers on one id).
+  for (const char* instance : {"abc", "-5", "7x", "99999999999"})
+    expect_refused("intentq-worker", {}, {std::string("INTENTQ_INSTANCE=") + instance},
+                   "INTENTQ_INSTANCE", std::string("INTENTQ_INSTANCE=") + instance);
+  // A 300-byte gateway id made the broker refuse every READY while the worker looped silently.
+  expect_refused("intentq-worker", {"--gateway-id", std::string(300, 'g')}, {}, "--gateway-id",
+                 "long --gateway-id");
+  expect_refused("intentq-worker", {}, {"INTENTQ_GATEWAY_ID=has space"},
+                 "environment variable INTENTQ_GATEWAY_ID", "--gateway-id with a space");
+  expect_refused("intentq-worker", {"--broker", port70000}, {}, "--broker", "worker --broker");
+  expect_refused("intentq-worker", {}, {"INTENTQ_GATEWAY=127.0.0.1:70000"},
+                 "environment variable INTENTQ_GATEWAY", "worker --gateway");
+  expect_refused("intentq-worker", {"--metrics", "0.0.0.0:0"}, {}, "--insecure-allow-public",
+                 "worker public metrics");
+
+  expect_refused("intentq-gwsim", {"--listen", "127.0.0.1:70000"}, {}, "--listen", "gwsim port");
+  expect_refused("intentq-gwsim", {"--scenario", "/dev/zero"}, {}, "is a device",
+                 "gwsim scenario device");
+
+  expect_refused("intentq", {"stats", "--broker", port70000}, {}, "the command line",
+                 "cli --broker");
+  expect_refused("intentq", {"submit", "echo"}, {"INTENTQ_BROKER=" + port70000},
+                 "environment variable INTENTQ_BROKER", "cli env broker");
+  const auto cli_conf = dir.write("cli.conf", "[stats]\nretries = many\n");
+  expect_refused("intentq", {"--config", cli_conf, "stats"}, {}, cli_conf + ": key stats.retries",
+                 "cli file");
+}
+
+}  // namespace
+}  // namespace intentq::ops_test
