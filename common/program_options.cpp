@@ -90,10 +90,8 @@ class ProgramOptions::EnvFirstConfig : public CLI::ConfigTOML {
     auto items = CLI::ConfigTOML::from_config(parsed);
     std::vector<CLI::ConfigItem> kept;
     for (auto& item : items) {
-      if (item.name == "++" || item.name == "--") {  // section markers
-        kept.push_back(std::move(item));
-        continue;
-      }
+      // A section no subcommand knows is refused even when it holds no key: a typo in a section
+      // name must not go unnoticed (and 30,000 empty sections are no configuration).
       CLI::App* app = &owner_.app_;
       for (const auto& parent : item.parents) {
         try {
@@ -101,6 +99,10 @@ class ProgramOptions::EnvFirstConfig : public CLI::ConfigTOML {
         } catch (const CLI::OptionNotFound&) {
           throw CLI::ConfigError(file + ": unknown section [" + parent + "]");
         }
+      }
+      if (item.name == "++" || item.name == "--") {  // section markers
+        kept.push_back(std::move(item));
+        continue;
       }
       const CLI::Option* opt = app->get_option_no_throw("--" + item.name);
       if (!opt || opt == owner_.app_.get_config_ptr() || opt == app->get_help_ptr() ||

@@ -9,7 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -50,6 +52,13 @@ void expect_refused(const std::string& program, std::vector<std::string> args,
                       << " ms";
 }
 
+// INTENTQ_ and the long option name in capitals, '-' as '_' (docs/operations.md).
+std::string env_name(const std::string& option) {
+  std::string name = "INTENTQ_";
+  for (char c : option) name += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  return name;
+}
+
 long children_max_rss_kib() {
   rusage usage{};
   getrusage(RUSAGE_CHILDREN, &usage);
@@ -65,15 +74,39 @@ TEST(OpsHostileConfig, EveryProgramRefusesHostileConfigFilesFromFlagAndEnvironme
   const auto nested = dir.write("nested.conf", header + "]\nx = 1\n");
   const auto big = dir.write("big.conf", std::string(2 << 20, '#'));
   const std::string long_component = dir.path() + "/" + std::string(300, 'c') + ".conf";
+  // 30,000 names: one header of them, and as many empty sections (a typo'd section is refused).
+  std::string names = "[n0";
+  std::string sections;
+  for (int i = 1; i < 30000; ++i) {
+    names += ".n" + std::to_string(i);
+    sections += "[s" + std::to_string(i) + "]\n";
+  }
+  const auto many_names = dir.write("names.conf", names + "]\n");
+  const auto many_sections = dir.write("sections.conf", sections);
+  // Binary garbage in a regular file of allowed size (fixed bytes, so a failure repeats).
+  std::string garbage(64 << 10, '\0');
+  uint32_t x = 2463534242u;
+  for (auto& c : garbage) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;  // xorshift32
+    c = static_cast<char>(x);
+  }
+  const auto binary = dir.write("binary.conf", garbage);
   struct Case {
     std::string path, expect;
   };
-  const std::vector<Case> files = {
-      {"/dev/zero", "is a device"},          {"/dev/urandom", "is a device"}, {fifo, "is a FIFO"},
-      {dir.path(), "is a directory"},        {nested, "nested sections"},     {big, "bytes"},
-      {long_component, "File name too long"}};
+  const std::vector<Case> files = {{"/dev/zero", "is a device"},
+                                   {"/dev/urandom", "is a device"},
+                                   {fifo, "is a FIFO"},
+                                   {dir.path(), "is a directory"},
+                                   {nested, "nested sections"},
+                                   {big, "bytes"},
+                                   {long_component, "File name too long"},
+                                   {many_names, "nested sections"},
+                                   {many_sections, "unknown section [s1]"},
+                                   {binary, "binary.conf"}};
   for (const auto& program : programs()) {
     for (const auto& file : files) {
+      // The CLI's --config is an option of the program, before the subcommand.
       auto flag_args = std::vector<std::string>{"--config", file.path};
       flag_args.insert(flag_args.end(), program.args.begin(), program.args.end());
       expect_refused(program.name, flag_args, {}, file.expect, "--config " + file.path);
@@ -86,6 +119,50 @@ TEST(OpsHostileConfig, EveryProgramRefusesHostileConfigFilesFromFlagAndEnvironme
   std::printf("hostile config files: %zu programs x %zu files x 2 sources, largest child %ld KiB\n",
               programs().size(), files.size(), rss);
   std::remove(fifo.c_str());
+}
+
+// Each program, each source (flag, INTENTQ_* environment, config file): a port past 65535 and a
+// number past every integer type are refused with exit 78 within a second, naming the source.
+TEST(OpsHostileConfig, EveryProgramRefusesBadValuesFromEverySource) {
+  ScratchDir dir;
+  struct Value {
+    std::string program;
+    std::vector<std::string> subcommand;  // the CLI's
+    std::string section;                  // of the config file ("" = top level)
+    std::string option, value;
+  };
+  const std::string huge = "99999999999999999999999";
+  const std::vector<Value> values = {
+      {"intentq-broker", {}, "", "frontend", "tcp://127.0.0.1:70000"},
+      {"intentq-broker", {}, "", "heartbeat-ms", huge},
+      {"intentq-worker", {}, "", "broker", "tcp://127.0.0.1:70000"},
+      {"intentq-worker", {}, "", "gateway", "127.0.0.1:70000"},
+      {"intentq-worker", {}, "", "heartbeat-ms", huge},
+      {"intentq-worker", {}, "", "gateway-id", std::string(300, 'g')},
+      {"intentq-gwsim", {}, "", "listen", "127.0.0.1:70000"},
+      {"intentq-gwsim", {}, "", "latency-ms", huge},
+      {"intentq", {"stats"}, "stats", "broker", "tcp://127.0.0.1:70000"},
+      {"intentq", {"stats"}, "stats", "timeout-ms", huge},
+  };
+  int refused = 0;
+  for (const auto& v : values) {
+    const auto what = v.program + " " + v.option + "=" + v.value.substr(0, 40);
+    auto flag = v.subcommand;
+    flag.insert(flag.end(), {"--" + v.option, v.value});
+    expect_refused(v.program, flag, {}, "(from the command line)", "flag " + what);
+    const auto env = env_name(v.option);
+    expect_refused(v.program, v.subcommand, {env + "=" + v.value},
+                   "(from environment variable " + env + ")", "env " + what);
+    const auto file = dir.write(
+        "v" + std::to_string(refused) + ".conf",
+        (v.section.empty() ? "" : "[" + v.section + "]\n") + v.option + " = \"" + v.value + "\"\n");
+    auto args = std::vector<std::string>{"--config", file};
+    args.insert(args.end(), v.subcommand.begin(), v.subcommand.end());
+    const auto key = v.section.empty() ? v.option : v.section + "." + v.option;
+    expect_refused(v.program, args, {}, "(from " + file + ": key " + key + ")", "file " + what);
+    ++refused;
+  }
+  std::printf("bad values: %d x 3 sources refused with 78\n", refused);
 }
 
 TEST(OpsHostileConfig, BadValuesAreRefusedNamingTheirSource) {
