@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -224,7 +225,16 @@ class Slowloris {
 };
 
 // Scrapes every 250 ms for `span` during the attack; each must be whole within 1 s.
-void expect_scrapes_during_slowloris(int port, const char* who) {
+long rss_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+void expect_scrapes_during_slowloris(int port, const char* who, pid_t pid) {
+  const long rss_before = rss_kib(pid);
   constexpr int kIdle = 10, kSlow = 3;
   Slowloris attack(port, kIdle, kSlow);
   std::this_thread::sleep_for(500ms);  // let the attack's connections take their threads
@@ -248,19 +258,22 @@ void expect_scrapes_during_slowloris(int port, const char* who) {
   EXPECT_LT(worst, 1s) << who;
   EXPECT_GT(attack.opened(), static_cast<uint64_t>(kIdle + kSlow))
       << who << ": the server never closed an idle connection (no request timeout?)";
+  const long rss_after = rss_kib(pid);
+  // The HTTP server's threads exist from the start: holding connections costs next to nothing.
+  EXPECT_LT(rss_after - rss_before, 16 * 1024) << who << ": RSS grew under the slowloris";
   std::printf(
       "%s: %d scrapes during a slowloris of %d idle + %d slow connections (%llu opened): "
-      "%d failed, slowest %lld ms\n",
+      "%d failed, slowest %lld ms; RSS %ld -> %ld KiB\n",
       who, scrapes, kIdle, kSlow, static_cast<unsigned long long>(attack.opened()), failed,
-      static_cast<long long>(worst.count()));
+      static_cast<long long>(worst.count()), rss_before, rss_after);
 }
 
 TEST(MetricsHostile, ScrapesAreServedDuringASlowloris) {
   Sim sim;
   Broker broker({"--metrics", "127.0.0.1:0"});
   auto worker = start_gateway_worker(broker, sim.address(), 31, {"--metrics", "127.0.0.1:0"});
-  expect_scrapes_during_slowloris(metrics_port(*broker.process), "broker");
-  expect_scrapes_during_slowloris(metrics_port(*worker), "worker");
+  expect_scrapes_during_slowloris(metrics_port(*broker.process), "broker", broker.process->pid());
+  expect_scrapes_during_slowloris(metrics_port(*worker), "worker", worker->pid());
   // The worker's session stayed up throughout (the "gateway session down" alert must not fire).
   EXPECT_NE(scrape(metrics_port(*worker)).find("intentq_worker_gateway_session_up 1"),
             std::string::npos);
