@@ -7,6 +7,7 @@
 
 #include "broker/security_options.hpp"
 #include "broker/server.hpp"
+#include "common/curve_socket.hpp"
 #include "common/endpoint_check.hpp"
 #include "common/logging.hpp"
 #include "common/metrics_http.hpp"
@@ -100,6 +101,19 @@ int main(int argc, char** argv) {
     intentq::check_endpoint("--frontend", config.frontend, intentq::EndpointUse::kBind);
     intentq::check_endpoint("--backend", config.backend, intentq::EndpointUse::kBind);
     intentq::check_endpoint("--publish", config.publish, intentq::EndpointUse::kBind);
+    // The bind rule (broker/security.hpp) checked here too, so that a refused public endpoint is a
+    // refused configuration (exit 78, not restarted), as a refused --metrics address is.
+    if (config.security.curve_secret.empty() && !config.security.insecure_allow_public)
+      for (const auto& [role, endpoint] :
+           {std::pair<std::string, std::string>{"frontend", config.frontend},
+            {"backend", config.backend},
+            {"publish", config.publish}})
+        if (!intentq::curve::is_loopback_endpoint(endpoint))
+          throw std::invalid_argument(
+              "refusing to bind " + role + " to " + endpoint + " without CURVE (--" + role +
+              "): anyone who reaches it could submit jobs, register as a worker and receive "
+              "jobs, or read every account's results. Bind loopback (tcp://127.0.0.1:PORT), turn "
+              "on CURVE (--curve-secret FILE --curve-allow DIR), or pass --insecure-allow-public");
     if (!config.metrics.empty())
       intentq::check_metrics_bind(config.metrics, config.security.insecure_allow_public);
   } catch (const std::exception& e) {

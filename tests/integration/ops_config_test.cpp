@@ -77,7 +77,7 @@ TEST(OpsConfig, BrokerRefusesBadValuesNamingOptionAndSource) {
   ScratchDir dir2;
   const auto pub = dir2.write("public.conf", "frontend = \"tcp://0.0.0.0:*\"\n");
   const auto policy = run_to_end("intentq-broker", {"--config", pub});
-  EXPECT_NE(policy.code, 0) << policy.output;
+  EXPECT_EQ(policy.code, 78) << policy.output;
   EXPECT_NE(policy.output.find(pub + ": key frontend"), std::string::npos) << policy.output;
 }
 
