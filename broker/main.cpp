@@ -48,23 +48,29 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(int64_t{0}, int64_t{86400000}))
       ->capture_default_str();
   app.add_option("--dedup-max-entries", config.dedup_max_entries, "bound of the dedup cache")
+      ->check(CLI::Range(size_t{0}, size_t{100000000}))
       ->capture_default_str();
   app.add_option("--drain-timeout-ms", drain_ms, "on SIGTERM, how long running jobs may finish")
       ->check(CLI::Range(int64_t{0}, int64_t{3600000}))
       ->capture_default_str();
   app.add_option("--max-queue-bytes", config.max_queue_bytes,
                  "request bytes queued per service before BUSY")
+      ->check(CLI::Range(size_t{1024}, size_t{1} << 40))
       ->capture_default_str();
   app.add_option("--max-jobs-bytes", config.max_jobs_bytes,
                  "request bytes of all unfinished jobs before BUSY")
+      ->check(CLI::Range(size_t{1024}, size_t{1} << 40))
       ->capture_default_str();
   app.add_option("--dedup-max-bytes", config.dedup_max_bytes,
                  "bytes of replies the dedup cache keeps")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 40))
       ->capture_default_str();
   app.add_option("--max-held-bytes", config.max_held_bytes,
                  "request bytes held during the startup grace")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 40))
       ->capture_default_str();
   app.add_option("--max-workers", config.max_workers, "workers registered at once")
+      ->check(CLI::Range(size_t{1}, size_t{1000000}))
       ->capture_default_str();
   app.add_option("--io-threads", config.io_threads,
                  "libzmq I/O threads (1 suits up to ~10,000 jobs/s; docs/benchmarks.md)")
@@ -73,6 +79,7 @@ int main(int argc, char** argv) {
   int64_t reuse_ttl_ms = config.reuse_ttl.count();
   app.add_option("--reuse-max-bytes", config.reuse_max_bytes,
                  "bytes of recent answers kept for requests with max_age_ms (0 = no reuse)")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 40))
       ->capture_default_str();
   app.add_option("--reuse-ttl-ms", reuse_ttl_ms,
                  "longest a recent answer is kept, whatever a request's max_age_ms")

@@ -57,11 +57,14 @@ int main(int argc, char** argv) {
   submit_cmd->add_option("--param", submit.params, "a param as key=value (repeatable)");
   submit_cmd->add_option("--params-json", submit.params_json, "params as a JSON object");
   submit_cmd->add_option("--id", submit.id, "job id (default: generated)");
-  auto* deadline_opt = submit_cmd->add_option("--deadline-ms", deadline_ms,
-                                              "job deadline (broker default if unset)");
-  submit_cmd->add_option("--max-age-ms", submit.max_age_ms,
-                         "accept an answer up to this old, shared from an identical recent job "
-                         "(0: always fetch fresh; docs/protocol.md 6.8)");
+  auto* deadline_opt =
+      submit_cmd->add_option("--deadline-ms", deadline_ms, "job deadline (broker default if unset)")
+          ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 53));
+  submit_cmd
+      ->add_option("--max-age-ms", submit.max_age_ms,
+                   "accept an answer up to this old, shared from an identical recent job "
+                   "(0: always fetch fresh; docs/protocol.md 6.8)")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 53));
   submit_cmd->add_option("--broker", submit.broker, "broker frontend endpoint")
       ->capture_default_str();
   submit_cmd->add_flag("--compact", submit.compact, "print the reply on one line");
@@ -75,7 +78,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   watch_cmd->add_option("--topic", watch.topics,
                         "topic prefix, e.g. result.summary or result.echo.error (repeatable)");
-  auto* count_opt = watch_cmd->add_option("--count", count, "exit after this many results");
+  auto* count_opt = watch_cmd->add_option("--count", count, "exit after this many results")
+                        ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 53));
 
   StatsOptions stats;
   stats.broker = broker;

@@ -135,9 +135,13 @@ TEST(OpsHostileConfig, EveryProgramRefusesBadValuesFromEverySource) {
   const std::vector<Value> values = {
       {"intentq-broker", {}, "", "frontend", "tcp://127.0.0.1:70000"},
       {"intentq-broker", {}, "", "heartbeat-ms", huge},
+      {"intentq-broker", {}, "", "max-jobs-bytes", "-1"},  // was read as 2^64 - 1
+      {"intentq-broker", {}, "", "max-workers", huge},
       {"intentq-worker", {}, "", "broker", "tcp://127.0.0.1:70000"},
       {"intentq-worker", {}, "", "gateway", "127.0.0.1:70000"},
       {"intentq-worker", {}, "", "heartbeat-ms", huge},
+      {"intentq-worker", {}, "", "client-id", "-1"},
+      {"intentq-worker", {}, "", "client-id-base", "abc"},
       {"intentq-worker", {}, "", "gateway-id", std::string(300, 'g')},
       {"intentq-gwsim", {}, "", "listen", "127.0.0.1:70000"},
       {"intentq-gwsim", {}, "", "latency-ms", huge},
