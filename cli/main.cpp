@@ -42,8 +42,6 @@ int main(int argc, char** argv) {
   using namespace intentq::cli;
   CLI::App app{"intentq: submit intent jobs to intentq-broker, watch results, read stats"};
   app.require_subcommand(1);
-  // sysexits.h EX_CONFIG, as the other programs: a refused option, wherever its value came from.
-  constexpr int kConfigExit = 78;
   intentq::ProgramOptions config(app, "intentq", kConfigExit);
   const std::string broker = kDefaultFrontend;
   const std::string publish = kDefaultPublish;
