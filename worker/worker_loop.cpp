@@ -186,6 +186,7 @@ void WorkerLoop::on_request(mdp::Request& in) {
   job.id = id;
   job.intent = service;
   job.params = request.params.is_null() ? nlohmann::json::object() : std::move(request.params);
+  job.params_msgpack = std::string(read_request_fields(body).params);  // decoded above: no throw
   job.deadline = now + (request.deadline_ms ? std::chrono::milliseconds(*request.deadline_ms)
                                             : kDefaultDeadline);
   job.gateway = options_.gateway;
