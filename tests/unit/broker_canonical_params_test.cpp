@@ -187,6 +187,27 @@ TEST(CanonicalParams, TheWorkerIsSentTheCanonicalForm) {
   EXPECT_EQ(sent, json({{"id", "x"}, {"params", {{"side", "BUY"}}}, {"max_age_ms", 5}}));
 }
 
+// The envelope's own `params` given twice: the broker and the worker read envelopes with one
+// function (read_request_fields), so they pick the same map; a rewritten body holds only it.
+TEST(CanonicalParams, ParamsGivenTwiceInTheEnvelopeAreReadAsTheWorkerReadsThem) {
+  const auto body = test::RawMsgpack()
+                        .map(3)
+                        .str("params")
+                        .raw(mp({{"account", "DU1"}}))
+                        .str("id")
+                        .str("x")
+                        .str("params")
+                        .raw(mp({{"account", " DU2"}}))
+                        .bytes();
+  const auto f = read_reuse_fields("positions", body);
+  const auto worker_reads = read_request_fields(body);
+  EXPECT_EQ(f.account, "DU2");
+  EXPECT_EQ(canonical_params("positions", std::string(worker_reads.params)), f.params);
+  const auto sent = replace_params(body, f.params);
+  EXPECT_EQ(json::from_msgpack(sent), json({{"id", "x"}, {"params", {{"account", "DU2"}}}}));
+  EXPECT_EQ(read_request_fields(sent).params, f.params);
+}
+
 TEST(ReuseFields, ReadsAccountAndMaxAge) {
   auto f = read_reuse_fields(
       "summary",
