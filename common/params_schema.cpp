@@ -371,7 +371,12 @@ Parsed parse(const IntentParams& schema, std::string_view params, std::string_vi
   };
   for (const auto& p : schema.params) {
     const auto* o = lookup(p.name);
-    if (!o || o->type == msgpack::type::NIL) continue;  // nil = absent
+    if (!o) continue;
+    // A nil value is refused, not read as "absent": a client that means the default leaves the
+    // param out. Readers disagreed on nil before (issue 16), and one meaning per byte string
+    // leaves nothing to disagree on.
+    if (o->type == msgpack::type::NIL)
+      fail(p.name, "must not be nil (leave the param out to use its default)");
     Value v = read_value(p, *o);
     if (p.check)
       if (auto what = p.check(v); !what.empty()) fail(p.name, what);

@@ -10,11 +10,11 @@
 // no worker or gateway code, so the schema lives in common/ and is plain C++ over msgpack-c.
 //
 // Rules (docs/protocol.md "Canonical params"): params is a map (or nil = {}); a key given twice
-// is an error (even when one of them is nil); a nil value means the param is absent; unknown keys
-// are an error; each param has one type (no int/float or string/number mixing except that a
-// number param takes either); strings are trimmed where the worker trims them, aliases mapped,
-// values checked against their allowed set or range. The canonical form holds the values that
-// differ from their default, normalised, keys sorted.
+// is an error (even when one of them is nil); a nil value is an error (absent means left out);
+// unknown keys are an error; each param has one type (no int/float or string/number mixing except
+// that a number param takes either); strings are trimmed where the worker trims them, aliases
+// mapped, values checked against their allowed set or range. The canonical form holds the values
+// that differ from their default, normalised, keys sorted.
 //
 // Every problem is a ParamsError whose message is the one the worker answers BAD_REQUEST with
 // ("param 'side' must be BUY or SELL (or BOT/SLD)").

@@ -43,8 +43,8 @@ std::string canon(std::string_view service, const json& params) {
   return canonical_params(service, mp(params));
 }
 
-TEST(CanonicalParams, KeyOrderAndNilDoNotMatter) {
-  EXPECT_EQ(canon("positions", json::object()), canon("positions", {{"account", nullptr}}));
+TEST(CanonicalParams, KeyOrderDoesNotMatterAndNilIsRefused) {
+  EXPECT_THROW(canon("positions", {{"account", nullptr}}), params::ParamsError);
   EXPECT_EQ(canon("summary", {{"account", "DU1"}, {"group", "G"}}),
             canon("summary", {{"group", "G"}, {"account", "DU1"}}));
   EXPECT_EQ(canon("positions", json::object()), std::string(1, '\x80'));
@@ -156,6 +156,8 @@ TEST(CanonicalParams, WhatTheWorkerRefusesIsRefusedWithItsMessage) {
   EXPECT_EQ(message("contract_details", mp({{"con_id", 265598.0}})),
             "param 'con_id' must be an integer");
   EXPECT_EQ(message("contract_details", mp({{"con_id", nullptr}})),
+            "param 'con_id' must not be nil (leave the param out to use its default)");
+  EXPECT_EQ(message("contract_details", mp(json::object())),
             "contract_details needs param 'con_id', or 'symbol' (or 'local_symbol') with "
             "'sec_type', or 'sec_id_type' with 'sec_id'");
   EXPECT_EQ(message("positions", mp({{"acount", "DU1"}})),
@@ -221,8 +223,7 @@ TEST(ReuseFields, ReadsAccountAndMaxAge) {
   EXPECT_FALSE(f.account);
   EXPECT_EQ(f.params, canon("summary", json::object()));
 
-  f = read_reuse_fields("summary",
-                        mp({{"max_age_ms", nullptr}, {"params", {{"account", nullptr}}}}));
+  f = read_reuse_fields("summary", mp({{"max_age_ms", nullptr}, {"params", nullptr}}));
   EXPECT_EQ(f.max_age_ms, 0u);
   EXPECT_FALSE(f.account);
 }

@@ -239,7 +239,7 @@ TEST_F(GatewayBrokerTest, FiftyIdenticalRequestsShareOneJob) {
     submit("c" + std::to_string(i % 5),
            {{"id", "r" + std::to_string(i)},
             {"params", i % 2 ? json{{"account", "DU1"}, {"group", "All"}}
-                             : json{{"group", nullptr}, {"account", " DU1"}}}});
+                             : json{{"group", " All"}, {"account", " DU1"}}}});
   ASSERT_EQ(dispatched(), 1u);
   EXPECT_EQ(broker->counters().coalesced, 49u);
   reply("w1", requests_to("w1")[0]);

@@ -57,8 +57,11 @@ TEST(ParamsSchema, AKeyGivenTwiceIsAnErrorWhateverItsValues) {
       "param 'x' is given more than once");
 }
 
-TEST(ParamsSchema, NilIsAbsentAndAbsentParamsAreAnEmptyMap) {
-  EXPECT_EQ(parse_as("positions", mp({{"account", nullptr}})).canonical(), mp(json::object()));
+TEST(ParamsSchema, NilIsRefusedAndAbsentParamsAreAnEmptyMap) {
+  EXPECT_EQ(error_of("positions", mp({{"account", nullptr}})),
+            "param 'account' must not be nil (leave the param out to use its default)");
+  EXPECT_EQ(error_of("summary", mp({{"group", nullptr}, {"account", "DU1"}})),
+            "param 'group' must not be nil (leave the param out to use its default)");
   EXPECT_EQ(parse_as("positions", "").canonical(), mp(json::object()));
   EXPECT_EQ(parse_as("positions", mp(nullptr)).canonical(), mp(json::object()));
   EXPECT_EQ(error_of("positions", mp(json::array())), "params must be a map");
