@@ -304,8 +304,9 @@ Value read_value(const Param& p, const msgpack::object& o) {
         d = o.via.f64;
       else
         fail(p.name, "must be a number");
+      // NaN and infinities are no price IB knows, and NaN would make equal requests unequal.
+      if (!std::isfinite(d)) fail(p.name, "must be a finite number");
       if (p.positive && d <= 0) fail(p.name, "must be positive");
-      if (std::isnan(d)) d = std::numeric_limits<double>::quiet_NaN();  // one NaN
       return d;
     }
     case Kind::kBoolean:
@@ -315,14 +316,6 @@ Value read_value(const Param& p, const msgpack::object& o) {
       return checked_list(p.name, o);
   }
   fail(p.name, "has an unknown kind");
-}
-
-// Values compare by their canonical bytes' meaning: NaN equals NaN (one NaN is packed).
-bool same(const Value& a, const Value& b) {
-  if (std::holds_alternative<double>(a) && std::holds_alternative<double>(b) &&
-      std::isnan(std::get<double>(a)) && std::isnan(std::get<double>(b)))
-    return true;
-  return a == b;
 }
 
 msgpack::object_handle unpack(std::string_view bytes) {
@@ -380,7 +373,7 @@ Parsed parse(const IntentParams& schema, std::string_view params, std::string_vi
     Value v = read_value(p, *o);
     if (p.check)
       if (auto what = p.check(v); !what.empty()) fail(p.name, what);
-    if (p.default_value && same(v, *p.default_value)) continue;
+    if (p.default_value && v == *p.default_value) continue;
     out.values_.emplace_back(p.name, std::move(v));
   }
   for (const auto& [key, value] : keys) {

@@ -99,9 +99,9 @@ class Parsed {
 
   // The canonical form: a msgpack map of the non-default values, keys sorted, strings as
   // normalised, integers and integral numbers in their shortest integer encoding, other numbers as
-  // float64 (one NaN; msgpack-c's packer decides). Two requests
-  // of one intent ask the same thing exactly when their canonical forms are byte-equal, and
-  // parse(canonical()) gives back an equal Parsed.
+  // float64 (finite: NaN and infinities are refused; msgpack-c's packer decides the encoding). Two
+  // requests of one intent ask the same thing exactly when their canonical forms are byte-equal,
+  // and parse(canonical()) gives back an equal Parsed.
   std::string canonical() const;
 
   bool operator==(const Parsed& other) const { return values_ == other.values_; }

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -106,6 +107,12 @@ TEST(ParamsSchema, IntegerAndNumberForms) {
   EXPECT_EQ(a.canonical(), b.canonical());
   EXPECT_EQ(error_of("contract_details", mp({{"con_id", 1}, {"strike", "150"}})),
             "param 'strike' must be a number");
+  // NaN would make two equal requests unequal (and is no price): refused, as are infinities.
+  for (double bad : {std::nan(""), HUGE_VAL, -HUGE_VAL})
+    EXPECT_EQ(
+        error_of("contract_details",
+                 RawMsgpack().map(2).str("con_id").integer(1).str("strike").float64(bad).bytes()),
+        "param 'strike' must be a finite number");
 }
 
 TEST(ParamsSchema, TheCanonicalFormParsesBackToTheSameParams) {
