@@ -376,7 +376,9 @@ Parsed parse(const IntentParams& schema, std::string_view params, std::string_vi
     if (p.default_value && v == *p.default_value) continue;
     out.values_.emplace_back(p.name, std::move(v));
   }
-  for (const auto& [key, value] : keys) {
+  for (const auto& entry : keys) {
+    const std::string_view key =
+        entry.first;  // not a structured binding: clang 14 cannot capture one
     const bool known = std::any_of(schema.params.begin(), schema.params.end(),
                                    [&](const Param& p) { return p.name == key; });
     if (known) continue;
