@@ -158,6 +158,15 @@ class Cluster:
         p.expect(ready)
         return p
 
+    def wait_for_service(self, service: str, workers: int = 1, timeout: float = 10.0) -> None:
+        """Until the broker counts ``workers`` live workers of ``service`` (a worker prints its
+        ready line when READY is sent, a moment before the broker has read it)."""
+        import intentq
+
+        with intentq.Client(self.frontend) as client:
+            wait_until(lambda: client.stats()["services"].get(service, {}).get("workers", 0)
+                       >= workers, timeout, f"{workers} worker(s) of {service}")
+
     def stop(self) -> None:
         for p in reversed(self.processes):
             p.stop()

@@ -34,12 +34,11 @@ _Result = Union[Outcome, dict[str, Any]]
 
 
 class _Waiter:
-    __slots__ = ("intent", "future", "resent")
+    __slots__ = ("intent", "future")
 
     def __init__(self, intent: str, future: "asyncio.Future[_Result]") -> None:
         self.intent = intent
         self.future = future
-        self.resent = False
 
 
 class AsyncClient:
@@ -215,26 +214,33 @@ class AsyncClient:
         held: Optional[IntentqError] = None
         sends = 0
         frames = request_frames(job.intent, body)
+        next_send = start
         try:
             while True:
-                await self._socket.send_multipart(frames)
-                sends += 1
-                while True:
-                    now = time.monotonic()
-                    wait = min(opts.timeout_ms / 1000, end - now)
-                    done, _ = await asyncio.wait({waiter.future}, timeout=max(0.0, wait))
-                    if done:
-                        result = waiter.future.result()
-                        assert not isinstance(result, dict)
-                        if sends > 1 and is_code(result, "UNKNOWN_INTENT"):
-                            # The broker just restarted? Hold the answer, keep trying (as the
-                            # CLI does); it is the result if nothing better comes in time.
-                            assert isinstance(result, IntentqError)
-                            held = result
-                            waiter.future = loop.create_future()
-                            continue
-                        return result
-                    break
+                now = time.monotonic()
+                if now >= next_send:
+                    if sends:
+                        log.info("intentq: no reply for job %s within %d ms; resending (try %d)",
+                                 job_id, opts.timeout_ms, sends + 1)
+                    await self._socket.send_multipart(frames)
+                    sends += 1
+                    next_send = now + opts.timeout_ms / 1000
+                wake = min(next_send, end)
+                if not self._watch.up:  # in time to give up on a connection that never came
+                    wake = min(wake, max(self._watch.down_since, start)
+                               + opts.connect_timeout_ms / 1000)
+                done, _ = await asyncio.wait({waiter.future}, timeout=max(0.0, wake - now))
+                if done:
+                    result = waiter.future.result()
+                    assert not isinstance(result, dict)
+                    if sends > 1 and is_code(result, "UNKNOWN_INTENT"):
+                        # The broker just restarted? Hold the answer, keep trying (as the CLI
+                        # does); it is the result if nothing better comes in time.
+                        assert isinstance(result, IntentqError)
+                        held = result
+                        waiter.future = loop.create_future()
+                        continue
+                    return result
                 now = time.monotonic()
                 waited_ms = int((now - start) * 1000)
                 down_ms = self._watch.down_for() * 1000
@@ -242,9 +248,6 @@ class AsyncClient:
                                   and waited_ms >= opts.connect_timeout_ms):
                     return held or self._watch.diagnose(
                         waited_ms, f"job {job_id} ({job.intent}) after {sends} tries")
-                waiter.resent = True
-                log.info("intentq: no reply for job %s within %d ms; resending (try %d)",
-                         job_id, opts.timeout_ms, sends + 1)
         finally:
             waiters = self._waiters.get(job_id)
             if waiters is not None:

@@ -245,6 +245,9 @@ class Client:
         while left:
             pending = [r for r in requests if r.outcome is None]
             until = min(min(r.next_send, r.end) for r in pending)
+            if not self._watch.up:  # wake up in time to give up on a connection that never came
+                until = min(until, max(self._watch.down_since, min(r.start for r in pending))
+                            + opts.connect_timeout_ms / 1000)
             for frames in self._receive(until):
                 left -= self._route(frames, requests, by_id)
             now = time.monotonic()

@@ -70,7 +70,9 @@ class ConnectionWatch:
         elif event in (zmq.EVENT_DISCONNECTED, zmq.EVENT_CLOSED):
             if self.tcp_connected and not self.up:
                 self.dropped_before_handshake += 1
-            if self.up or self.tcp_connected:
+            if self.up:
+                # Only a usable connection going away restarts the clock: connections that fail
+                # their handshake over and over must not look like fresh starts.
                 self.down_since = time.monotonic()
             self.up = False
             self.tcp_connected = False
@@ -89,7 +91,8 @@ class ConnectionWatch:
                 f"allow directory '{self.domain}/'",
                 endpoint=ep,
             )
-        if not self.up and (self.handshake_failed or self.dropped_before_handshake):
+        if not self.up and (self.handshake_failed or self.dropped_before_handshake
+                            or self.tcp_connected):
             if self.curve:
                 hint = (
                     "check curve_server_key / INTENTQ_CURVE_SERVER_KEY (the broker's public key) "
@@ -101,8 +104,8 @@ class ConnectionWatch:
                     "(INTENTQ_CURVE_SERVER_KEY, INTENTQ_CURVE_SECRET)"
                 )
             return CurveHandshakeFailed(
-                f"the handshake with {ep} failed for {what} (connected, then dropped before the "
-                f"handshake completed): {hint}",
+                f"the handshake with {ep} failed for {what} (TCP connected, but the ZeroMQ "
+                f"handshake never completed): {hint}",
                 endpoint=ep,
             )
         if not self.up and not self.tcp_connected:
