@@ -82,6 +82,28 @@ async def test_close_fails_requests_in_flight_with_cancelled(cluster: Cluster) -
         await client.submit("echo")
 
 
+async def test_a_cancelled_submit_is_forgotten_and_the_others_go_on(cluster: Cluster) -> None:
+    """Cancelling the coroutine awaiting a submit (asyncio.wait_for, a request handler whose
+    client went away) drops its waiter; the requests beside it still get their own replies, and
+    the client keeps working."""
+    async with intentq.AsyncClient(cluster.frontend) as client:
+        slow = asyncio.create_task(client.submit("echo", {"delay_ms": 3000}, id="cancel-me"))
+        others = [asyncio.create_task(client.submit("echo", {"delay_ms": 300, "n": n}))
+                  for n in range(10)]
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.shield(slow), 0.2)
+        slow.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+        assert "cancel-me" not in client._waiters  # nothing left to complete
+        assert [r.result["n"] for r in await asyncio.gather(*others)] == list(range(10))
+        assert (await client.submit("echo", {"after": 1})).result == {"after": 1}
+        # The broker still finishes the job; a late reply to a forgotten id is dropped quietly.
+        again = await client.submit("echo", {"delay_ms": 3000}, id="cancel-me")
+        assert again.result == {"delay_ms": 3000}
+        assert client._waiters == {}
+
+
 async def test_async_subscription(cluster: Cluster) -> None:
     async with intentq.AsyncClient(cluster.frontend, publish=cluster.publish) as client:
         async with client.subscribe(["result.echo.ok"]) as sub:

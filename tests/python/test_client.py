@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import threading
 from typing import Any, Callable, Optional
 
@@ -11,7 +14,7 @@ import pytest
 import zmq
 
 import intentq
-from cluster import Cluster, free_port
+from cluster import REPO, Cluster, clean_env, free_port
 
 
 def requests_seen(client: intentq.Client) -> int:
@@ -307,3 +310,21 @@ def test_command_line(cluster: Cluster, capsys: pytest.CaptureFixture[str]) -> N
     assert '"BAD_REQUEST"' in capsys.readouterr().out
     assert main(["--broker", cluster.frontend, "stats"]) == 0
     assert '"counters"' in capsys.readouterr().out
+
+
+def test_command_line_into_a_closed_pipe_ends_quietly(cluster: Cluster) -> None:
+    """`intentq_client.py ... | head -c 100`: the reader goes away mid-line; the program ends
+    with no BrokenPipeError traceback."""
+    script = os.path.join(REPO, "examples", "python", "intentq_client.py")
+    blob = "x" * 100_000  # more than a pipe holds, so the write is still going when head exits
+    proc = subprocess.Popen(
+        [sys.executable, script, "--broker", cluster.frontend, "submit", "echo", "--param",
+         f"blob={blob}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env())
+    assert proc.stdout is not None and proc.stderr is not None
+    head = proc.stdout.read(100)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    status = proc.wait(30)
+    assert head.startswith(b'{"id": "py-')
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert status == 141, (status, err)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
+import os
 import sys
 from typing import Any, Optional
 
@@ -36,8 +36,21 @@ def _param(text: str) -> tuple[str, Any]:
     return key, parsed
 
 
+def _jsonable(value: Any) -> Any:
+    """Decoded msgpack as JSON values: bin as hex, map keys as text (replies are not checked
+    for JSON-compatible keys; printing must never fail on them)."""
+    if isinstance(value, dict):
+        return {(k.hex() if isinstance(k, bytes) else k if isinstance(k, str) else str(k)):
+                _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, default=lambda v: v.hex() if isinstance(v, bytes) else repr(v))
+    return json.dumps(_jsonable(value), default=repr)
 
 
 def _error_json(e: IntentqError) -> dict[str, Any]:
@@ -55,9 +68,7 @@ def _reply_json(reply: Reply) -> dict[str, Any]:
                               "result": reply.result}
 
 
-def main(argv: Optional[list[str]] = None) -> int:
-    # A closed stdout (`... | head`) ends the program quietly, as for other Unix tools.
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+def _command(argv: Optional[list[str]]) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m intentq", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--broker", help="broker frontend endpoint (INTENTQ_BROKER)")
@@ -73,11 +84,15 @@ def main(argv: Optional[list[str]] = None) -> int:
     p_submit.add_argument("--id")
     p_submit.add_argument("--deadline-ms", type=int)
     p_submit.add_argument("--max-age-ms", type=int)
+    p_submit.add_argument("--timeout", type=float,
+                          help="seconds per try (the old example's option; as --timeout-ms)")
     p_watch = sub.add_parser("watch", help="print published results as JSON lines")
     p_watch.add_argument("--topic", action="append")
     p_watch.add_argument("--count", type=int)
     sub.add_parser("stats", help="print the broker's mmi.stats as JSON")
     args = parser.parse_args(argv)
+    if getattr(args, "timeout", None) is not None:
+        args.timeout_ms = max(1, int(args.timeout * 1000))
 
     try:
         client = Client(args.broker, publish=args.publish, curve_server_key=args.curve_server_key,
@@ -89,12 +104,14 @@ def main(argv: Optional[list[str]] = None) -> int:
         try:
             if args.command == "submit":
                 params = json.loads(args.params_json) if args.params_json else {}
+                if not isinstance(params, dict):
+                    raise ValueError("--params-json must be a JSON object")
                 params.update(dict(args.param))
                 reply = client.submit(args.intent, params, id=args.id,
                                       deadline_ms=args.deadline_ms, max_age_ms=args.max_age_ms)
-                print(_json(_reply_json(reply)))
+                print(_json(_reply_json(reply)), flush=True)
             elif args.command == "stats":
-                print(_json(client.stats()))
+                print(_json(client.stats()), flush=True)
             else:
                 with client.subscribe(args.topic or ["result."]) as subscription:
                     subscription.wait_connected()
@@ -112,11 +129,24 @@ def main(argv: Optional[list[str]] = None) -> int:
             print(f"intentq: {e}", file=sys.stderr)
             return 1
         except IntentqError as e:
-            print(_json(_error_json(e)))
+            print(_json(_error_json(e)), flush=True)
             return 2
         except KeyboardInterrupt:
             return 130
     return 0
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """The command line; returns the exit code."""
+    try:
+        return _command(argv)
+    except BrokenPipeError:
+        # The reader went away (`... | head`): end quietly, as other Unix tools do. Python would
+        # report the failed flush of stdout at exit; point stdout at /dev/null first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 141
 
 
 if __name__ == "__main__":

@@ -219,12 +219,15 @@ class AsyncClient:
             while True:
                 now = time.monotonic()
                 if now >= next_send:
-                    if sends:
-                        log.info("intentq: no reply for job %s within %d ms; resending (try %d)",
-                                 job_id, opts.timeout_ms, sends + 1)
-                    await self._socket.send_multipart(frames)
-                    sends += 1
                     next_send = now + opts.timeout_ms / 1000
+                    # Without a connection the request still waits in the socket's queue and
+                    # goes out when it comes (back); a copy per timeout would only pile up.
+                    if sends == 0 or self._watch.up:
+                        if sends:
+                            log.info("intentq: no reply for job %s within %d ms; resent "
+                                     "(try %d)", job_id, opts.timeout_ms, sends + 1)
+                        await self._socket.send_multipart(frames)
+                        sends += 1
                 wake = min(next_send, end)
                 if not self._watch.up:  # in time to give up on a connection that never came
                     wake = min(wake, max(self._watch.down_since, start)
@@ -247,7 +250,7 @@ class AsyncClient:
                 if now >= end or (down_ms >= opts.connect_timeout_ms
                                   and waited_ms >= opts.connect_timeout_ms):
                     return held or self._watch.diagnose(
-                        waited_ms, f"job {job_id} ({job.intent}) after {sends} tries")
+                        waited_ms, f"job {job_id} ({job.intent}, {sends} tries)")
         finally:
             waiters = self._waiters.get(job_id)
             if waiters is not None:

@@ -261,15 +261,18 @@ class Client:
                 )
                 if give_up:
                     r.outcome = r.held or self._watch.diagnose(
-                        waited_ms, f"job {r.id} ({r.intent}) after {r.sends} tries"
+                        waited_ms, f"job {r.id} ({r.intent}, {r.sends} tries)"
                     )
                     left -= 1
                 elif now >= r.next_send:
-                    self._socket.send_multipart(request_frames(r.intent, r.body))
-                    r.sends += 1
                     r.next_send = now + timeout
-                    log.info("intentq: no reply for job %s within %d ms; resending (try %d)",
-                             r.id, opts.timeout_ms, r.sends)
+                    # Without a connection the request still waits in the socket's queue and
+                    # goes out when it comes (back); a copy per timeout would only pile up.
+                    if self._watch.up:
+                        self._socket.send_multipart(request_frames(r.intent, r.body))
+                        r.sends += 1
+                        log.info("intentq: no reply for job %s within %d ms; resent (try %d)",
+                                 r.id, opts.timeout_ms, r.sends)
         return [r.outcome for r in requests if r.outcome is not None]
 
     def _route(self, frames: list[bytes], requests: list[_Request], by_id: dict[str, int]) -> int:

@@ -81,15 +81,19 @@ class ConnectionWatch:
         """Seconds without a usable connection (0 while one is up)."""
         return 0.0 if self.up else time.monotonic() - self.down_since
 
-    def diagnose(self, waited_ms: int, what: str) -> ConnectionProblem:
-        """The exception for ``what`` (e.g. "job py-1 (echo)") that got no reply in waited_ms."""
+    def diagnose(self, waited_ms: int, what: str, lead: str = "no reply for") -> ConnectionProblem:
+        """The exception for ``what`` (e.g. "job py-1 (echo)") that got no reply in waited_ms;
+        its message starts with "no reply for <what>" and then says why."""
+        cls, why = self._diagnose()
+        return cls(f"{lead} {what} after {waited_ms} ms: {why}", endpoint=self.endpoint)
+
+    def _diagnose(self) -> tuple[type[ConnectionProblem], str]:
         ep = self.endpoint
         if self.auth_failed is not None:
-            return CurveHandshakeFailed(
-                f"{ep} refused our CURVE key (ZAP status {self.auth_failed}) for {what}: the "
+            return CurveHandshakeFailed, (
+                f"{ep} refused our CURVE key (ZAP status {self.auth_failed}): the "
                 f"public key of curve_secret / INTENTQ_CURVE_SECRET must be in the broker's "
-                f"allow directory '{self.domain}/'",
-                endpoint=ep,
+                f"allow directory '{self.domain}/'"
             )
         if not self.up and (self.handshake_failed or self.dropped_before_handshake
                             or self.tcp_connected):
@@ -103,20 +107,17 @@ class ConnectionWatch:
                     "the broker probably requires CURVE: set curve_server_key and curve_secret "
                     "(INTENTQ_CURVE_SERVER_KEY, INTENTQ_CURVE_SECRET)"
                 )
-            return CurveHandshakeFailed(
-                f"the handshake with {ep} failed for {what} (TCP connected, but the ZeroMQ "
-                f"handshake never completed): {hint}",
-                endpoint=ep,
+            return CurveHandshakeFailed, (
+                f"the handshake with {ep} failed (TCP connected, but the ZeroMQ "
+                f"handshake never completed): {hint}"
             )
         if not self.up and not self.tcp_connected:
             seen = "connection refused" if self.refused else "no connection made"
-            return BrokerRefused(
-                f"nothing answers at {ep} ({seen}) for {what} after {waited_ms} ms: check "
-                f"{self.option} / {self.variable} and that the broker runs",
-                endpoint=ep,
+            return BrokerRefused, (
+                f"nothing answers at {ep} ({seen}): check "
+                f"{self.option} / {self.variable} and that the broker runs"
             )
-        return NoReply(
-            f"connected to {ep}, but no reply for {what} within {waited_ms} ms (broker "
-            f"overloaded or stuck, or a deadline longer than the client's budget)",
-            endpoint=ep,
-        )
+        return NoReply, (
+            f"connected to {ep}, but the broker did not answer (overloaded or stuck, or a "
+            f"deadline longer than the client's budget)"
+            )

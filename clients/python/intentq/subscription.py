@@ -59,7 +59,7 @@ class _Base:
 
     def _connected_or_raise(self, waited_ms: int) -> None:
         if not self.watch.up:
-            raise self.watch.diagnose(waited_ms, "the subscription")
+            raise self.watch.diagnose(waited_ms, "the subscription", lead="no connection for")
 
 
 class Subscription(_Base):
