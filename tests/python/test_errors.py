@@ -132,3 +132,44 @@ def test_result_too_large(scratch: Cluster) -> None:
     with intentq.Client(scratch.frontend) as client:
         with pytest.raises(intentq.ResultTooLarge):
             client.submit("echo", {"blob": "x" * 4096})
+
+
+def test_internal_error_from_an_invalid_worker_reply(scratch: Cluster) -> None:
+    """A worker whose reply is not a reply envelope: the broker answers INTERNAL in its place
+    (docs/protocol.md 5.2). The worker is a bare MDP socket on a thread, speaking intentq."""
+    import threading
+
+    import zmq
+
+    scratch.start_broker()
+    ctx = zmq.Context()
+    problems: list[str] = []
+
+    def garbling_worker() -> None:
+        worker = ctx.socket(zmq.DEALER)
+        worker.setsockopt(zmq.LINGER, 0)
+        try:
+            worker.connect(scratch.backend)
+            worker.send_multipart([b"", b"MDPW01", b"\x01", b"garbled", b"@intentq=1"])
+            while worker.poll(15000):
+                frames = worker.recv_multipart()
+                if frames[2] == b"\x02":  # REQUEST: token, "", service, body
+                    worker.send_multipart([b"", b"MDPW01", b"\x03", frames[3], b"",
+                                           b"\xc1 not msgpack"])
+                    return
+            problems.append("the broker sent the worker no REQUEST within 15 s")
+        finally:
+            worker.close()
+
+    thread = threading.Thread(target=garbling_worker)
+    thread.start()
+    try:
+        scratch.wait_for_service("garbled")
+        with intentq.Client(scratch.frontend) as client:
+            with pytest.raises(intentq.InternalError) as info:
+                client.submit("garbled", id="internal-1", deadline_ms=10000)
+    finally:
+        thread.join(20)
+        ctx.term()
+    assert not problems, problems
+    assert info.value.code == "INTERNAL" and info.value.id == "internal-1"

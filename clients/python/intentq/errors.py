@@ -86,7 +86,8 @@ class WorkerLost(IntentqError):
 
 
 class NoWorker(IntentqError):
-    """No live worker serves the intent (answered after the broker's short grace)."""
+    """No live worker serves the intent. Reserved: today's broker queues such a job until a
+    worker comes or its deadline passes (:class:`Timeout`)."""
 
     CODE = "NO_WORKER"
 
