@@ -76,6 +76,8 @@ def _command(argv: Optional[list[str]]) -> int:
     parser.add_argument("--curve-server-key", help="the broker's public key, Z85 or NAME.key")
     parser.add_argument("--curve-secret", help="this client's NAME.key_secret")
     parser.add_argument("--timeout-ms", type=int, help="wait per try (INTENTQ_TIMEOUT_MS)")
+    parser.add_argument("--connect-timeout-ms", type=int, default=None,
+                        help="give up after this long without a usable connection (10000)")
     sub = parser.add_subparsers(dest="command", required=True)
     p_submit = sub.add_parser("submit", help="submit one job, print the reply as JSON")
     p_submit.add_argument("intent")
@@ -85,7 +87,8 @@ def _command(argv: Optional[list[str]]) -> int:
     p_submit.add_argument("--deadline-ms", type=int)
     p_submit.add_argument("--max-age-ms", type=int)
     p_submit.add_argument("--timeout", type=float,
-                          help="seconds per try (the old example's option; as --timeout-ms)")
+                          help="seconds per try (the old example's option: --timeout-ms, and "
+                               "no connection for 4 tries gives up)")
     p_watch = sub.add_parser("watch", help="print published results as JSON lines")
     p_watch.add_argument("--topic", action="append")
     p_watch.add_argument("--count", type=int)
@@ -93,10 +96,15 @@ def _command(argv: Optional[list[str]]) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "timeout", None) is not None:
         args.timeout_ms = max(1, int(args.timeout * 1000))
+        if args.connect_timeout_ms is None:
+            args.connect_timeout_ms = 4 * args.timeout_ms
+    extra: dict[str, Any] = {}
+    if args.connect_timeout_ms is not None:
+        extra["connect_timeout_ms"] = args.connect_timeout_ms
 
     try:
         client = Client(args.broker, publish=args.publish, curve_server_key=args.curve_server_key,
-                        curve_secret=args.curve_secret, timeout_ms=args.timeout_ms)
+                        curve_secret=args.curve_secret, timeout_ms=args.timeout_ms, **extra)
     except (TypeError, ValueError) as e:
         print(f"intentq: {e}", file=sys.stderr)
         return 1
