@@ -68,6 +68,35 @@ def test_submit_many_keeps_order_and_returns_errors(cluster: Cluster) -> None:
     assert isinstance(out[4], intentq.Reply) and out[4].id == "many-4"
 
 
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_resends_keep_the_id_and_the_budget_covers_the_deadline(cluster: Cluster,
+                                                                 asynchronous: bool) -> None:
+    """A job slower than timeout_ms: the client resends it (same id) several times and still
+    waits for its answer until its deadline; the broker attaches the copies, so it runs once."""
+    import asyncio
+
+    def counters() -> dict[str, int]:
+        with intentq.Client(cluster.frontend) as c:
+            return dict(c.stats()["counters"])
+
+    before = counters()
+    job_id = intentq.new_id()
+    params = {"delay_ms": 1200}
+    if asynchronous:
+        async def run() -> intentq.Reply:
+            async with intentq.AsyncClient(cluster.frontend, timeout_ms=200) as client:
+                return await client.submit("echo", params, id=job_id, deadline_ms=5000)
+        reply = asyncio.run(run())
+    else:
+        with intentq.Client(cluster.frontend, timeout_ms=200) as client:
+            reply = client.submit("echo", params, id=job_id, deadline_ms=5000)
+    after = counters()
+    assert reply.id == job_id and reply.result == params
+    assert after["requests"] - before["requests"] >= 1 + 3 + 1, "no resends were sent"
+    assert after["attached"] - before["attached"] >= 3, (before, after)
+    assert after["dispatched"] - before["dispatched"] == 1, "the job ran more than once"
+
+
 def test_stats(cluster: Cluster) -> None:
     with intentq.Client(cluster.frontend) as client:
         stats = client.stats()
