@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from typing import Any, Callable, Optional
 
 import msgpack
@@ -229,6 +230,34 @@ def test_malformed_reply_is_a_protocol_error_not_a_hang(reply: list[bytes]) -> N
         with intentq.Client(fake.endpoint, timeout_ms=5000) as client:
             with pytest.raises(intentq.ProtocolError):
                 client.submit("echo", deadline_ms=1000)
+
+
+
+@pytest.mark.parametrize("reply", [
+    [b"", b"MDPC01", b"echo", b"\xc1"],                     # not msgpack
+    [b"", b"MDPC01", b"echo", msgpack.packb([1, 2])],       # not a map
+    [b"", b"MDPC01", b"echo", b"\x00" * 2000],              # over max_reply_bytes
+])
+def test_malformed_reply_to_the_async_client_is_a_protocol_error(reply: list[bytes]) -> None:
+    """Every request in flight fails with ProtocolError (the broker speaks something else);
+    none hangs, and the client stays usable for the next request."""
+    import asyncio
+
+    async def run() -> list[Any]:
+        async with intentq.AsyncClient(fake.endpoint, timeout_ms=5000,
+                                       max_reply_bytes=1000) as client:
+            first = await asyncio.gather(*(client.submit("echo", {"n": n}, deadline_ms=3000)
+                                           for n in range(3)), return_exceptions=True)
+            second = await asyncio.gather(client.submit("echo", deadline_ms=3000),
+                                          return_exceptions=True)
+            return first + second
+
+    with FakeBroker(lambda frames: reply) as fake:
+        start = time.monotonic()
+        out = asyncio.run(run())
+        took = time.monotonic() - start
+    assert all(isinstance(o, intentq.ProtocolError) for o in out), out
+    assert took < 3, f"took {took:.1f} s: a request waited for its deadline"
 
 
 def test_envelope_breaking_reply_is_a_protocol_error() -> None:
