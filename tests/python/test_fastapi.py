@@ -9,6 +9,7 @@ import asyncio
 import os
 import socket
 import sys
+from contextlib import contextmanager
 from typing import Iterator
 
 import httpx
@@ -20,12 +21,13 @@ from cluster import REPO, Cluster, Process, clean_env, free_port, wait_until
 APP_DIR = os.path.join(REPO, "examples", "fastapi")
 
 
-@pytest.fixture(scope="module")
-def app_server(cluster: Cluster, log_dir: str) -> Iterator[tuple[Process, str]]:
+@contextmanager
+def uvicorn_app(frontend: str, log_dir: str) -> Iterator[tuple[Process, str]]:
+    """The example app under uvicorn on a free port, its AsyncClient pointed at ``frontend``."""
     port = free_port()
     env = clean_env()
     env["PYTHONPATH"] = os.path.join(REPO, "clients", "python")
-    env["INTENTQ_BROKER"] = cluster.frontend
+    env["INTENTQ_BROKER"] = frontend
     server = Process([sys.executable, "-m", "uvicorn", "app:app", "--app-dir", APP_DIR,
                       "--host", "127.0.0.1", "--port", str(port), "--log-level", "info"],
                      log_dir, "uvicorn", env=env)
@@ -40,6 +42,12 @@ def app_server(cluster: Cluster, log_dir: str) -> Iterator[tuple[Process, str]]:
         yield server, f"http://127.0.0.1:{port}"
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def app_server(cluster: Cluster, log_dir: str) -> Iterator[tuple[Process, str]]:
+    with uvicorn_app(cluster.frontend, log_dir) as server:
+        yield server
 
 
 def tcp_connections(pid: int) -> list[tuple[int, int, str]]:
@@ -116,6 +124,19 @@ async def test_error_codes_become_http_statuses(app_server: tuple[Process, str])
             assert r.json()["error"]["code"] == code
             if code == "GATEWAY_ERROR":
                 assert r.json()["error"]["gateway_code"] == 200
+
+
+async def test_an_unreachable_gateway_is_503_with_retry_after(scratch: Cluster,
+                                                              log_dir: str) -> None:
+    """End to end: a worker whose gateway does not answer; the app says 503 and when to retry."""
+    scratch.start_broker()
+    scratch.start_worker()  # per-job sessions to a port where nothing listens
+    with uvicorn_app(scratch.frontend, log_dir) as (_, url):
+        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+            r = await http.post("/intents/positions", params={"deadline_ms": 10000}, json={})
+    assert r.status_code == 503, r.text
+    assert r.headers["retry-after"] == "2"
+    assert r.json()["error"]["code"] == "GATEWAY_UNREACHABLE"
 
 
 def test_unavailable_answers_carry_retry_after() -> None:
