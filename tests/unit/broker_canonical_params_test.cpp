@@ -513,6 +513,10 @@ TEST(CanonicalParamsProperty, SharingImpliesTheSameWorkerRequest) {
       auto [vt, vfresh] = key_of_view.emplace(view, key);
       EXPECT_EQ(vt->second, key) << "one worker request under two keys (a missed share)";
     }
+    std::printf(
+        "%s: 6000 params, %zu accepted (%zu distinct keys, %zu shared a key with other "
+        "bytes), %zu refused as keys given twice\n",
+        service.c_str(), accepted, by_key.size(), shared, duplicates_refused);
     EXPECT_GT(accepted, 50u) << "the generator must produce valid params";
     EXPECT_GT(duplicates_refused, 50u) << "and keys given twice";
     if (service != "current_time") {
