@@ -1,7 +1,6 @@
 #include "worker/intents/params.hpp"
 
 #include <algorithm>
-#include <limits>
 
 #include "common/msgpack_codec.hpp"
 
