@@ -17,10 +17,9 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <limits>
-
 #include <cstdlib>
 #include <iostream>
+#include <limits>
 
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -71,12 +70,13 @@ int main(int argc, char** argv) {
   int heartbeat_ms = static_cast<int>(options.heartbeat.count());
   int connect_timeout_ms = static_cast<int>(options.gateway.connect_timeout.count());
   app.add_option("--broker", options.broker, "broker backend endpoint")->capture_default_str();
-  app.add_option("--client-id", client_id, "IB clientId for this worker's gateway sessions")
-      ->check(CLI::Range(0, std::numeric_limits<int>::max()));
+  app.add_option("--client-id", client_id, "IB clientId for this worker's gateway sessions");
   app.add_option("--client-id-base", client_id_base,
                  "clientId = base + systemd instance number (INTENTQ_INSTANCE or argv[0] @N)")
       ->check(CLI::Range(0, std::numeric_limits<int>::max()))
       ->capture_default_str();
+  // An empty or garbage --client-id must be refused, not fall back to clientId 1.
+  app.get_option("--client-id")->check(CLI::Range(0, std::numeric_limits<int>::max()));
   app.add_option("--gateway", gateway, "IB Gateway / TWS / intentq-gwsim as HOST:PORT")
       ->capture_default_str();
   app.add_option("--gateway-timeout-ms", connect_timeout_ms,
