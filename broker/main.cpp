@@ -1,5 +1,6 @@
 // intentq-broker: the Majordomo (MDP/0.1) broker for intentq workers and stock MDP peers.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include <spdlog/spdlog.h>
@@ -7,6 +8,7 @@
 
 #include "broker/security_options.hpp"
 #include "broker/server.hpp"
+#include "common/curve_keys.hpp"
 #include "common/curve_socket.hpp"
 #include "common/endpoint_check.hpp"
 #include "common/logging.hpp"
@@ -123,6 +125,21 @@ int main(int argc, char** argv) {
               "on CURVE (--curve-secret FILE --curve-allow DIR), or pass --insecure-allow-public");
     if (!config.metrics.empty())
       intentq::check_metrics_bind(config.metrics, config.security.insecure_allow_public);
+    // The CURVE key and allowlist are configuration too: a missing, unreadable or malformed one
+    // is exit 78 naming its option (the server loads them again when it starts).
+    if (!config.security.curve_secret.empty()) {
+      if (config.security.curve_allow.empty())
+        throw std::invalid_argument("--curve-secret needs --curve-allow DIR");
+      try {
+        (void)intentq::curve::load_secret(config.security.curve_secret);
+      } catch (const std::exception& e) {
+        throw std::invalid_argument(std::string("--curve-secret: ") + e.what());
+      }
+      std::error_code ec;
+      if (!std::filesystem::is_directory(config.security.curve_allow, ec))
+        throw std::invalid_argument("--curve-allow: " + config.security.curve_allow +
+                                    " is not a directory");
+    }
   } catch (const std::exception& e) {
     return options.refuse(e.what());
   }

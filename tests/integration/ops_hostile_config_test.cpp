@@ -182,6 +182,17 @@ TEST(OpsHostileConfig, BadValuesAreRefusedNamingTheirSource) {
                  "public metrics");
   expect_refused("intentq-broker", {"--metrics", "127.0.0.1:70000"}, {}, "--metrics",
                  "metrics port");
+  // CURVE key files and the allowlist are configuration too (they used to exit 1).
+  const std::string key_fifo = dir.path() + "/secret.fifo";
+  ASSERT_EQ(::mkfifo(key_fifo.c_str(), 0600), 0);
+  expect_refused("intentq-broker", {"--curve-allow", dir.path(), "--curve-secret", key_fifo}, {},
+                 "--curve-secret: cannot read", "FIFO as --curve-secret");
+  expect_refused("intentq-broker", {"--curve-allow", dir.path()},
+                 {"INTENTQ_CURVE_SECRET=/dev/zero"}, "--curve-secret",
+                 "/dev/zero as --curve-secret");
+  expect_refused("intentq-broker",
+                 {"--curve-allow", dir.path() + "/none", "--curve-secret", key_fifo}, {},
+                 "--curve-secret", "missing allowlist directory");
 
   // The worker: INTENTQ_INSTANCE garbage used to mean clientId 1 (two workers on one id).
   for (const char* instance : {"abc", "-5", "7x", "99999999999"})
