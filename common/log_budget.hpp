@@ -13,6 +13,7 @@ class LogBudget {
  public:
   using Clock = std::chrono::steady_clock;
   LogBudget(int burst, std::chrono::milliseconds interval) : burst_(burst), interval_(interval) {}
+  LogBudget() : LogBudget(10, std::chrono::seconds(60)) {}
 
   // True when a line may be written now (the window's budget is not spent); otherwise counts the
   // line as suppressed.
