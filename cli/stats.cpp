@@ -20,7 +20,7 @@ int run_stats(const StatsOptions& options) {
                                  options.curve ? options.curve->own.public_key : std::string(), {})
                 << "\n";
     else
-      std::cerr << "intentq stats: connected to " << options.broker << " but it did not answer "
+      std::cerr << "intentq stats: connected to " << options.broker << " but it did not answer in "
                 << (options.retry.retries + 1) << " tries; see the broker's log\n";
     return 1;
   }
