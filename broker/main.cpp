@@ -1,6 +1,5 @@
 // intentq-broker: the Majordomo (MDP/0.1) broker for intentq workers and stock MDP peers.
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 
 #include <spdlog/spdlog.h>
@@ -8,8 +7,6 @@
 
 #include "broker/security_options.hpp"
 #include "broker/server.hpp"
-#include "common/curve_keys.hpp"
-#include "common/curve_socket.hpp"
 #include "common/endpoint_check.hpp"
 #include "common/logging.hpp"
 #include "common/metrics_http.hpp"
@@ -110,36 +107,8 @@ int main(int argc, char** argv) {
     intentq::check_endpoint("--frontend", config.frontend, intentq::EndpointUse::kBind);
     intentq::check_endpoint("--backend", config.backend, intentq::EndpointUse::kBind);
     intentq::check_endpoint("--publish", config.publish, intentq::EndpointUse::kBind);
-    // The bind rule (broker/security.hpp) checked here too, so that a refused public endpoint is a
-    // refused configuration (exit 78, not restarted), as a refused --metrics address is.
-    if (config.security.curve_secret.empty() && !config.security.insecure_allow_public)
-      for (const auto& [role, endpoint] :
-           {std::pair<std::string, std::string>{"frontend", config.frontend},
-            {"backend", config.backend},
-            {"publish", config.publish}})
-        if (!intentq::curve::is_loopback_endpoint(endpoint))
-          throw std::invalid_argument(
-              "refusing to bind " + role + " to " + endpoint + " without CURVE (--" + role +
-              "): anyone who reaches it could submit jobs, register as a worker and receive "
-              "jobs, or read every account's results. Bind loopback (tcp://127.0.0.1:PORT), turn "
-              "on CURVE (--curve-secret FILE --curve-allow DIR), or pass --insecure-allow-public");
     if (!config.metrics.empty())
       intentq::check_metrics_bind(config.metrics, config.security.insecure_allow_public);
-    // The CURVE key and allowlist are configuration too: a missing, unreadable or malformed one
-    // is exit 78 naming its option (the server loads them again when it starts).
-    if (!config.security.curve_secret.empty()) {
-      if (config.security.curve_allow.empty())
-        throw std::invalid_argument("--curve-secret needs --curve-allow DIR");
-      try {
-        (void)intentq::curve::load_secret(config.security.curve_secret);
-      } catch (const std::exception& e) {
-        throw std::invalid_argument(std::string("--curve-secret: ") + e.what());
-      }
-      std::error_code ec;
-      if (!std::filesystem::is_directory(config.security.curve_allow, ec))
-        throw std::invalid_argument("--curve-allow: " + config.security.curve_allow +
-                                    " is not a directory");
-    }
   } catch (const std::exception& e) {
     return options.refuse(e.what());
   }
@@ -155,6 +124,11 @@ int main(int argc, char** argv) {
                 metrics.empty() ? "" : " metrics=", metrics.c_str());
     std::fflush(stdout);
     return server.run();
+  } catch (const intentq::broker::SecurityConfigError& e) {
+    // A CURVE configuration that cannot work (unreadable allow directory, bad key file, public
+    // bind without CURVE): a configuration error like a bad option, not a failure to retry.
+    spdlog::critical("{}", options.explain(e.what()));
+    return kConfigExit;
   } catch (const std::exception& e) {
     // A bind or CURVE problem names its option (--frontend, --curve-secret): say where it came
     // from.
