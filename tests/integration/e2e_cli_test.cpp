@@ -157,7 +157,7 @@ TEST_F(E2eCli, DeadlineValidationRefusesNegativeAndTakesZeroAsTheDefault) {
     std::vector<std::string> args{"submit", "echo", "--broker", ep().frontend};
     args.insert(args.end(), bad.begin(), bad.end());
     auto run = run_cli(args);
-    EXPECT_EQ(run.exit_code, 1) << bad.back() << ": " << run.output;
+    EXPECT_EQ(run.exit_code, 78) << bad.back() << ": " << run.output;  // a refused option
     EXPECT_NE(run.output.find("--deadline-ms must be a whole number of milliseconds from 1"),
               std::string::npos)
         << run.output;
@@ -220,7 +220,7 @@ TEST_F(E2eCli, ConfigAnywhereAndASectionHint) {
   const std::string loose = dir + "/intentq-cli-loose.conf";
   std::ofstream(loose) << "broker = \"" << ep().frontend << "\"\n";
   auto hint = run_cli({"submit", "echo", "--config", loose});
-  EXPECT_EQ(hint.exit_code, 1) << hint.output;
+  EXPECT_EQ(hint.exit_code, 78) << hint.output;  // a refused config file
   EXPECT_NE(hint.output.find("unknown key 'broker' outside a section; it belongs in a [submit] or "
                              "[stats] section"),
             std::string::npos)
