@@ -1,0 +1,108 @@
+#include "http/broker_link.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/mdp.hpp"
+#include "common/mdp_client.hpp"
+#include "common/mdp_frames.hpp"
+
+namespace intentq::http {
+
+struct BrokerLink::Impl {
+  Impl(asio::io_context& io, BrokerLinkOptions o, OnReply r, OnResult p)
+      : options(std::move(o)),
+        on_reply(std::move(r)),
+        on_result(std::move(p)),
+        context(1),
+        client(context, options.frontend, {.curve = options.curve, .unbounded_queues = true}),
+        subscriber(context, zmq::socket_type::sub),
+        client_fd(io),
+        subscriber_fd(io) {
+    subscriber.set(zmq::sockopt::linger, 0);
+    if (options.curve) curve::apply_curve_client(subscriber, *options.curve);
+    subscriber.set(zmq::sockopt::subscribe, "result.");
+    subscriber.connect(options.publish);
+    client_fd.assign(client.socket().get(zmq::sockopt::fd));
+    subscriber_fd.assign(subscriber.get(zmq::sockopt::fd));
+    arm_client();
+    arm_subscriber();
+  }
+  ~Impl() {
+    // The descriptors belong to ZeroMQ: Asio must not close them.
+    client_fd.release();
+    subscriber_fd.release();
+  }
+
+  void drain_client() {
+    mdp::Frames frames;
+    while (client.receive_frames(frames)) {
+      if (frames.size() < 3 || frames[0].size() != 0 || mdp::view(frames[1]) != mdp::kClient) {
+        ++malformed;
+        continue;
+      }
+      std::vector<std::string> body;
+      for (size_t i = 3; i < frames.size(); ++i) body.emplace_back(mdp::view(frames[i]));
+      on_reply(mdp::view(frames[2]), std::move(body));
+    }
+  }
+  void drain_subscriber() {
+    mdp::Frames frames;
+    while (mdp::recv_frames(subscriber, frames)) {
+      if (frames.size() != 2) continue;  // not [topic, body]
+      on_result(mdp::view(frames[0]), mdp::view(frames[1]));
+    }
+  }
+  void arm_client() {
+    client_fd.async_wait(asio::posix::descriptor_base::wait_read,
+                         [this](boost::system::error_code ec) {
+                           if (ec) return;
+                           drain_client();
+                           arm_client();
+                         });
+  }
+  void arm_subscriber() {
+    subscriber_fd.async_wait(asio::posix::descriptor_base::wait_read,
+                             [this](boost::system::error_code ec) {
+                               if (ec) return;
+                               drain_subscriber();
+                               arm_subscriber();
+                             });
+  }
+
+  BrokerLinkOptions options;
+  OnReply on_reply;
+  OnResult on_result;
+  zmq::context_t context;
+  mdp::Client client;
+  zmq::socket_t subscriber;
+  asio::posix::stream_descriptor client_fd;
+  asio::posix::stream_descriptor subscriber_fd;
+  bool drain_posted = false;
+  uint64_t malformed = 0;
+};
+
+BrokerLink::BrokerLink(asio::io_context& io, BrokerLinkOptions options, OnReply on_reply,
+                       OnResult on_result)
+    : impl_(std::make_unique<Impl>(io, std::move(options), std::move(on_reply),
+                                   std::move(on_result))) {}
+
+BrokerLink::~BrokerLink() = default;
+
+void BrokerLink::send(std::string_view service, std::string_view body) {
+  impl_->client.send(service, body);
+  // Sending can consume the edge ZMQ_FD would signal for a reply that is already waiting: look
+  // once more from the loop (once per batch of sends).
+  if (!impl_->drain_posted) {
+    impl_->drain_posted = true;
+    asio::post(impl_->client_fd.get_executor(), [impl = impl_.get()] {
+      impl->drain_posted = false;
+      impl->drain_client();
+    });
+  }
+}
+
+uint64_t BrokerLink::malformed_replies() const {
+  return impl_->malformed;
+}
+
+}  // namespace intentq::http
