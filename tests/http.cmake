@@ -1,0 +1,9 @@
+# intentq-http (docs/http.md): Python tests (Debian python3, python3-selenium) against real
+# processes: broker, simulator, workers and the HTTP front on 127.0.0.1 with free ports.
+set(HTTP_TEST_DIR ${CMAKE_CURRENT_SOURCE_DIR}/http)
+
+# Every route and status mapping, wait/no-wait, cancel, the results stream, limits, bad HTTP.
+add_test(NAME http_api
+  COMMAND /usr/bin/python3 -W ignore::ResourceWarning ${HTTP_TEST_DIR}/api_test.py
+    --bin $<TARGET_FILE_DIR:intentq-http>)
+set_tests_properties(http_api PROPERTIES TIMEOUT 300 LABELS "integration;http")
