@@ -18,7 +18,7 @@ header{background:#1d232b;color:#fff;padding:8px 16px;display:flex;gap:16px;alig
 header h1{font-size:18px;margin:0}
 .badge{padding:2px 8px;border-radius:10px;font-size:12px;background:#666}
 .up{background:#1f8f4e;color:#fff}.down{background:#c23b22;color:#fff}
-main{display:grid;grid-template-columns:repeat(auto-fit,minmax(460px,1fr));gap:12px;padding:12px}
+main{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:12px;padding:12px}
 section{background:#fff;border:1px solid #dde1e6;border-radius:6px;padding:8px 12px;overflow:auto}
 h2{font-size:15px;margin:4px 0 8px}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:3px 6px;border-bottom:1px solid #eef0f2;white-space:nowrap}

@@ -7,3 +7,10 @@ add_test(NAME http_api
   COMMAND /usr/bin/python3 -W ignore::ResourceWarning ${HTTP_TEST_DIR}/api_test.py
     --bin $<TARGET_FILE_DIR:intentq-http>)
 set_tests_properties(http_api PROPERTIES TIMEOUT 300 LABELS "integration;http")
+
+# The dashboard in headless Chromium (chromium, chromium-driver, python3-selenium). The
+# screenshot it saves is the one docs/operations.md shows (docs/img/dashboard.png).
+add_test(NAME http_dashboard_browser
+  COMMAND /usr/bin/python3 -W ignore::ResourceWarning ${HTTP_TEST_DIR}/dashboard_test.py
+    --bin $<TARGET_FILE_DIR:intentq-http> --screenshot ${CMAKE_CURRENT_BINARY_DIR}/dashboard.png)
+set_tests_properties(http_dashboard_browser PROPERTIES TIMEOUT 180 LABELS "integration;http;browser")
