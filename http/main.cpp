@@ -140,6 +140,8 @@ int main(int argc, char** argv) {
           " is not a loopback address: it needs --tokens FILE and --tls-cert/--tls-key "
           "(or --insecure-allow-public, e.g. behind a TLS-terminating proxy that checks tokens)");
     api_options.broker.curve = curve_options.load();
+    // A bad token file is a refused configuration (exit 78), like a bad flag.
+    if (!api_options.tokens_file.empty()) Tokens::load(api_options.tokens_file);
   } catch (const std::exception& e) {
     return options.refuse(e.what());
   }

@@ -14,3 +14,10 @@ add_test(NAME http_dashboard_browser
   COMMAND /usr/bin/python3 -W ignore::ResourceWarning ${HTTP_TEST_DIR}/dashboard_test.py
     --bin $<TARGET_FILE_DIR:intentq-http> --screenshot ${CMAKE_CURRENT_BINARY_DIR}/dashboard.png)
 set_tests_properties(http_dashboard_browser PROPERTIES TIMEOUT 180 LABELS "integration;http;browser")
+
+# Tokens, TLS, public-bind refusal; slowloris, a 10,000-request burst, garbage, a slow stream
+# reader; memory bounded throughout.
+add_test(NAME http_hostile
+  COMMAND /usr/bin/python3 -W ignore::ResourceWarning ${HTTP_TEST_DIR}/hostile_test.py
+    --bin $<TARGET_FILE_DIR:intentq-http>)
+set_tests_properties(http_hostile PROPERTIES TIMEOUT 300 LABELS "integration;http;security")
