@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
   double scaling_seconds = 0, budget_seconds = 0, reuse_seconds = 0;
   app.add_flag("--quick", quick, "every scenario small (under a minute); for tests");
   app.add_option("--json", json_path, "write every figure to this file");
-  app.add_option("--only", only, "comma-separated scenarios: relay,rtt,summary,soak,curve")
+  app.add_option("--only", only, "comma-separated scenarios: relay,rtt,summary,soak,curve,http")
       ->capture_default_str();
   app.add_option("--bin-dir", bin_dir, "where intentq-broker/-worker/-gwsim are")
       ->capture_default_str();
@@ -174,6 +174,7 @@ int main(int argc, char** argv) {
   scenario("summary", run_summary);
   scenario("soak", run_soak);
   scenario("curve", run_curve);
+  scenario("http", run_http);
   out["machine"]["load_average_end"] = load_average();
   out["skipped"] = skipped;
   write_json(json_path, out);

@@ -458,6 +458,7 @@ void Api::on_result(std::string_view topic, std::string_view body) {
 }
 
 void Api::tick() {
+  broker_->poll();
   const auto now = Clock::now();
   for (const auto& id : store_.expired(now)) {
     const auto intent = store_.intent_of(id).value_or("");

@@ -33,24 +33,35 @@ struct BrokerLink::Impl {
     subscriber_fd.release();
   }
 
+  // ZMQ_FD is edge-triggered and shared with libzmq's own command mailbox: a recv can consume
+  // the signal of a message that arrives meanwhile. So a drain ends only when ZMQ_EVENTS says
+  // nothing is readable (libzmq's documented rule); stopping at the first EAGAIN stalled the
+  // results feed for good under load (no new edge comes while the pipe is not empty).
+  static bool readable(zmq::socket_t& socket) {
+    return (socket.get(zmq::sockopt::events) & ZMQ_POLLIN) != 0;
+  }
   void drain_client() {
     mdp::Frames frames;
-    while (client.receive_frames(frames)) {
-      if (frames.size() < 3 || frames[0].size() != 0 || mdp::view(frames[1]) != mdp::kClient) {
-        ++malformed;
-        continue;
+    do {
+      while (client.receive_frames(frames)) {
+        if (frames.size() < 3 || frames[0].size() != 0 || mdp::view(frames[1]) != mdp::kClient) {
+          ++malformed;
+          continue;
+        }
+        std::vector<std::string> body;
+        for (size_t i = 3; i < frames.size(); ++i) body.emplace_back(mdp::view(frames[i]));
+        on_reply(mdp::view(frames[2]), std::move(body));
       }
-      std::vector<std::string> body;
-      for (size_t i = 3; i < frames.size(); ++i) body.emplace_back(mdp::view(frames[i]));
-      on_reply(mdp::view(frames[2]), std::move(body));
-    }
+    } while (readable(client.socket()));
   }
   void drain_subscriber() {
     mdp::Frames frames;
-    while (mdp::recv_frames(subscriber, frames)) {
-      if (frames.size() != 2) continue;  // not [topic, body]
-      on_result(mdp::view(frames[0]), mdp::view(frames[1]));
-    }
+    do {
+      while (mdp::recv_frames(subscriber, frames)) {
+        if (frames.size() != 2) continue;  // not [topic, body]
+        on_result(mdp::view(frames[0]), mdp::view(frames[1]));
+      }
+    } while (readable(subscriber));
   }
   void arm_client() {
     client_fd.async_wait(asio::posix::descriptor_base::wait_read,
@@ -103,6 +114,11 @@ void BrokerLink::send(std::string_view service, std::string_view body) {
 
 uint64_t BrokerLink::malformed_replies() const {
   return impl_->malformed;
+}
+
+void BrokerLink::poll() {
+  impl_->drain_client();
+  impl_->drain_subscriber();
 }
 
 }  // namespace intentq::http

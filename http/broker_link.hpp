@@ -38,6 +38,9 @@ class BrokerLink {
   void send(std::string_view service, std::string_view body);
 
   uint64_t malformed_replies() const;
+  // Reads whatever is waiting on both sockets. The front calls it on a timer as a safety net:
+  // a lost ZMQ_FD edge then costs at most one tick, never a stalled feed.
+  void poll();
 
  private:
   struct Impl;

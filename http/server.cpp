@@ -335,6 +335,10 @@ class Session : public SessionBase,
   void watch_for_close() {
     if (closed_) return;
     buffer_.consume(buffer_.size());
+    // Beast arms an operation's timer when it starts, from the expiry set last: the write
+    // timeout pump() set would otherwise close a healthy stream after --write-timeout-ms.
+    // (A write in flight keeps its own timer: expires_never() leaves pending operations be.)
+    lowest().expires_never();
     stream_.async_read_some(buffer_.prepare(512),
                             [self = this->shared_from_this()](error_code ec, size_t) {
                               if (ec) return self->close();

@@ -7,9 +7,10 @@ Usage: api_test.py --bin BUILD/bin [unittest args]
 """
 
 import json
+import os
 import socket
 import sys
-import os
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -183,6 +184,23 @@ class Api(unittest.TestCase):
         finally:
             echo.close()
             summary.close()
+
+    def test_a_stream_outlives_the_write_timeout(self):
+        # Regression: the write timeout armed for events used to close healthy streams after it.
+        front = self.stack.start_http("--write-timeout-ms", "300", name="http-short-writes")
+        stream = EventReader(front, "/v1/stream?topic=result.echo")
+        c = self.stack.client(front)
+        try:
+            for n in range(8):  # 8 results over ~1.6 s: more than 5 write timeouts
+                _, _, reply = c.post("/v1/jobs/echo", {"id": f"api-long-stream-{n}"})
+                self.assertEqual(reply["status"], "ok", reply)
+                stream.wait_event(lambda name, d, n=n: d.get("reply", {}).get("id") ==
+                                  f"api-long-stream-{n}", 10, f"result {n} on the stream")
+                time.sleep(0.2)  # the subject: time passing with the stream open
+            self.assertFalse(stream.closed, "the stream was closed")
+        finally:
+            c.close()
+            stream.close()
 
     def test_oversize_body_is_413_and_big_header_431(self):
         status, _, body = self.c.request("POST", "/v1/jobs/echo", raw=b"{" + b" " * 70000 + b"}")
