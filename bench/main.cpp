@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
   CLI::App app{"intentq-bench: intentq against raw ZeroMQ baselines, on loopback"};
   Settings s;
   bool quick = false;
-  std::string json_path, only = "relay,rtt,summary,soak,curve";
+  std::string json_path, only = "relay,rtt,summary,soak,curve,http";
   std::string bin_dir = intentq::test::bin_dir();
   std::string broker_prefix;
   s.scenario_path = INTENTQ_BENCH_SCENARIO;

@@ -35,11 +35,14 @@ struct HttpChild {
   uint16_t port = 0;
 };
 
-HttpChild start_http(const Programs& p, const BrokerChild& b) {
+HttpChild start_http(const Programs& p, const BrokerChild& b,
+                     const std::vector<std::string>& extra = {}) {
   HttpChild h;
-  h.process = std::make_unique<Process>(std::vector<std::string>{
-      p.http, "--listen", "127.0.0.1:0", "--broker", b.frontend, "--publish", b.publish,
-      "--log-level", "warn", "--max-sse-clients", "1000"});
+  std::vector<std::string> argv{p.http,     "--listen",          "127.0.0.1:0", "--broker",
+                                b.frontend, "--publish",         b.publish,     "--log-level",
+                                "warn",     "--max-sse-clients", "1000"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  h.process = std::make_unique<Process>(argv);
   const auto m = h.process->expect_line(
       std::regex(R"(intentq-http ready listen=http://127\.0\.0\.1:(\d+))"), 15s);
   h.port = static_cast<uint16_t>(std::stoi(m[1]));
@@ -196,13 +199,14 @@ struct Stack {
   HttpChild http;
 };
 
-std::unique_ptr<Stack> start_stack(const Settings& s, zmq::context_t& ctx, int workers) {
+std::unique_ptr<Stack> start_stack(const Settings& s, zmq::context_t& ctx, int workers,
+                                   const std::vector<std::string>& http_extra = {}) {
   auto st = std::make_unique<Stack>();
   st->broker = start_broker(s.programs, s.broker_args);
   for (int i = 0; i < workers; ++i)
     st->workers.push_back(start_worker(s.programs, st->broker.backend, {}));
   wait_workers(ctx, st->broker.frontend, "echo", workers, 30s);
-  st->http = start_http(s.programs, st->broker);
+  st->http = start_http(s.programs, st->broker, http_extra);
   return st;
 }
 
@@ -278,7 +282,9 @@ nlohmann::json run_http(const Settings& s, nlohmann::json& skipped) {
   // Stream: 100 readers of /v1/stream while ~1,000 echo jobs/s go through the front (4 paced
   // keep-alive connections); the front's RSS sampled every 100 ms.
   {
-    auto st = start_stack(s, ctx, workers);
+    // The job store (replies kept for GET /v1/jobs/{id}) is bounded to 2,000 entries here so
+    // that it is full within 2 s: what is left to grow is the streams' memory.
+    auto st = start_stack(s, ctx, workers, {"--store-max-entries", "2000"});
     const int readers = 100;
     const double seconds = s.quick ? 4 : 20;
     StreamReaders streams(st->http.port, readers);
