@@ -22,7 +22,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from stack import Client, Stack, self_signed_cert, wait_for, bin_dir_from_argv  # noqa: E402
+from stack import Client, EventReader, Stack, self_signed_cert, wait_for, bin_dir_from_argv  # noqa: E402
 
 BIN, REST = bin_dir_from_argv()
 TOKEN_A = "alice-0123456789abcdef0123456789"
@@ -268,6 +268,43 @@ class Hostile(unittest.TestCase):
         self.assertEqual(c.post("/v1/jobs/echo", {})[0], 200)
         c.close()
         self.assertLess(self.rss() - rss_before, 32 * 1024, "RSS grew by more than 32 MiB")
+
+    def test_connection_and_stream_caps(self):
+        front = self.stack.start_http("--max-connections", "4", "--max-sse-clients", "1",
+                                      name="http-capped", expect_ready=False)
+        held = [socket.create_connection((front.host, front.port), timeout=10) for _ in range(4)]
+        try:
+            # Over the cap: accepted by the kernel, closed at once by the front.
+            with socket.create_connection((front.host, front.port), timeout=10) as extra:
+                extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                try:
+                    self.assertEqual(extra.recv(100), b"")
+                except ConnectionResetError:
+                    pass
+            held.pop().close()
+            c = self.stack.client(front)
+            wait_for(lambda: c.get("/healthz")[0] == 200, 10, "a slot free again")
+            for s in held:
+                s.close()
+            held.clear()
+            wait_for(lambda: metric(c.get("/metrics")[2], "intentq_http_state",
+                                    'what="connections"') == 1, 10,
+                     "the front saw the held connections close")
+            stream = EventReader(front, "/v1/stream")
+            self.assertEqual(stream.status, 200)
+            second = EventReader(front, "/v1/stream")
+            self.assertEqual(second.status, 503)
+            second.close()
+            stream.close()
+            _, _, text = c.get("/metrics")
+            self.assertGreaterEqual(
+                metric(text, "intentq_http_server_events_total", 'event="connection_refused"'), 1)
+            self.assertEqual(
+                metric(text, "intentq_http_server_events_total", 'event="sse_refused"'), 1)
+            c.close()
+        finally:
+            for s in held:
+                s.close()
 
     def test_slow_stream_reader_is_dropped_with_a_final_event(self):
         front = self.stack.http
