@@ -157,6 +157,12 @@ class Session : public SessionBase,
     res->body() = std::move(r.body);
     res->keep_alive(keep_alive_);
     res->prepare_payload();
+    if (head_) {
+      // HEAD: the headers a GET would get, no body (it would be read as the next response).
+      const auto length = res->body().size();
+      res->body().clear();
+      res->content_length(length);
+    }
     lowest().expires_after(server_->options.write_timeout);
     bhttp::async_write(stream_, *res,
                        [self = this->shared_from_this(), res](error_code ec, size_t) {
@@ -232,6 +238,7 @@ class Session : public SessionBase,
   }
 
   void read_request() {
+    head_ = false;
     lowest().expires_after(server_->options.request_timeout);
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(server_->options.max_header_bytes));
@@ -352,6 +359,7 @@ class Session : public SessionBase,
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool keep_alive_ = true;
+  bool head_ = false;  // the request being answered is a HEAD
   bool closed_ = false;
   bool streaming_ = false;
   bool dropping_ = false;
@@ -392,6 +400,7 @@ template <class Stream>
 void Session<Stream>::dispatch() {
   auto& req = parser_->get();
   keep_alive_ = req.keep_alive();
+  head_ = req.method() == bhttp::verb::head;
   Request request;
   request.method = std::string(req.method_string());
   const std::string_view target(req.target().data(), req.target().size());

@@ -152,6 +152,11 @@ class Api(unittest.TestCase):
         self.assertTrue(headers["content-type"].startswith("text/html"))
         self.assertIn("/v1/stream/stats", text)
         self.assertNotIn("https://", text)  # no CDN: the page works offline
+        # HEAD: same headers, no body; the keep-alive connection still frames the next answer.
+        status, headers, body = self.c.request("HEAD", "/")
+        self.assertEqual((status, body), (200, ""))
+        self.assertEqual(int(headers["content-length"]), len(text.encode()))
+        self.assertEqual(self.c.get("/healthz")[0], 200)
 
     def test_unknown_route_and_method(self):
         status, _, body = self.c.get("/v2/nothing")
