@@ -252,6 +252,27 @@ class Failures(unittest.TestCase):
             self.assertEqual(headers["retry-after"], "5")
             c.close()
 
+    def test_broker_gone_gives_504_then_not_ready(self):
+        with Stack(BIN, workers=1, http_args=["--reply-grace-ms", "300"]) as stack:
+            c = stack.client()
+            self.assertEqual(c.post("/v1/jobs/echo", {})[0], 200)
+            stack.broker.kill()
+            t0 = time.monotonic()
+            status, _, body = c.post("/v1/jobs/echo", {"id": "api-no-broker", "deadline_ms": 300})
+            elapsed = time.monotonic() - t0
+            self.assertEqual(status, 504, body)
+            self.assertErrorMap(body, "TIMEOUT")
+            self.assertEqual(body["worker"], "http")
+            self.assertLess(elapsed, 5, "the front's own bound: deadline + grace + one tick")
+            # Still pending at the broker's side as far as the front knows: GET says the 504.
+            self.assertEqual(c.get("/v1/jobs/api-no-broker")[0], 504)
+            wait_for(lambda: c.get("/readyz")[0] == 503, 10, "/readyz 503 without a broker")
+            status, _, body = c.get("/v1/stats")
+            self.assertEqual(status, 503, body)
+            self.assertErrorMap(body, "BROKER_UNREACHABLE")
+            self.assertEqual(c.get("/healthz")[0], 200)
+            c.close()
+
     assertErrorMap = Api.assertErrorMap
 
 
