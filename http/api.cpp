@@ -270,7 +270,14 @@ void Api::post_job(const Request& request, const std::string& intent,
     case JobStore::Admit::kDone:
       return answer_reply(exchange, "jobs_post", *store_.reply(job.id));
     case JobStore::Admit::kNew:
-      broker_->send(job.intent, job.envelope);
+      if (!broker_->send(job.intent, job.envelope)) {
+        store_.abandon(job.id);
+        return answer_reply(exchange, "jobs_post",
+                            error_reply(503, "BROKER_UNREACHABLE",
+                                        "no connection to the broker " + options_.broker.frontend +
+                                            " (not up, or it refused this front's CURVE key)",
+                                        job.id, job.intent));
+      }
       break;
     case JobStore::Admit::kPending:
       break;
@@ -312,7 +319,10 @@ void Api::get_job(const std::string& id, const std::shared_ptr<Exchange>& exchan
 void Api::cancel_job(const std::string& id, const std::shared_ptr<Exchange>& exchange) {
   // The broker answers mmi.* in order on this connection; a broker without mmi.cancel answers
   // "501" (docs/protocol.md section 4).
-  broker_->send("mmi.cancel", id);
+  if (!broker_->send("mmi.cancel", id))
+    return answer_reply(exchange, "jobs_delete",
+                        error_reply(503, "BROKER_UNREACHABLE",
+                                    "no connection to the broker " + options_.broker.frontend, id));
   cancels_.push_back({id, exchange, Clock::now() + kCancelTimeout});
 }
 
@@ -488,8 +498,7 @@ void Api::tick() {
 void Api::stats_tick() {
   const auto now = Clock::now();
   if (!stats_asked_ || now - *stats_asked_ > kBrokerFresh) {
-    broker_->send("mmi.stats", "");
-    stats_asked_ = now;
+    if (broker_->send("mmi.stats", "")) stats_asked_ = now;
   }
   live_.advance(std::chrono::system_clock::now());
   std::erase_if(stats_streams_, [](const auto& weak) {

@@ -99,8 +99,11 @@ BrokerLink::BrokerLink(asio::io_context& io, BrokerLinkOptions options, OnReply 
 
 BrokerLink::~BrokerLink() = default;
 
-void BrokerLink::send(std::string_view service, std::string_view body) {
-  impl_->client.send(service, body);
+bool BrokerLink::send(std::string_view service, std::string_view body) {
+  mdp::Frames frames;
+  frames.push_back(mdp::frame(body));
+  auto request = mdp::client_request(service, std::move(frames));
+  if (mdp::send_frames(impl_->client.socket(), request, true) != mdp::SendResult::kOk) return false;
   // Sending can consume the edge ZMQ_FD would signal for a reply that is already waiting: look
   // once more from the loop (once per batch of sends).
   if (!impl_->drain_posted) {
@@ -110,6 +113,7 @@ void BrokerLink::send(std::string_view service, std::string_view body) {
       impl->drain_client();
     });
   }
+  return true;
 }
 
 uint64_t BrokerLink::malformed_replies() const {

@@ -34,8 +34,10 @@ class BrokerLink {
   BrokerLink(const BrokerLink&) = delete;
   BrokerLink& operator=(const BrokerLink&) = delete;
 
-  // Queues a request (never blocks: the front bounds what it has in flight itself).
-  void send(std::string_view service, std::string_view body);
+  // Queues a request without blocking. false: the broker cannot take it now (no connection to
+  // it: never made, or its CURVE handshake refused); the caller answers 503 at once. (A DEALER
+  // with no peer blocks a plain send: the front's one thread would hang.)
+  bool send(std::string_view service, std::string_view body);
 
   uint64_t malformed_replies() const;
   // Reads whatever is waiting on both sockets. The front calls it on a timer as a safety net:

@@ -165,7 +165,7 @@ int status_of(std::string_view code) {
 int retry_after_of(std::string_view code) {
   if (code == "BUSY") return 1;
   if (code == "NO_WORKER") return 2;
-  if (code == "GATEWAY_UNREACHABLE") return 5;
+  if (code == "GATEWAY_UNREACHABLE" || code == "BROKER_UNREACHABLE") return 5;
   return 0;
 }
 

@@ -35,6 +35,11 @@ void JobStore::erase(std::unordered_map<std::string, Entry>::iterator it) {
   entries_.erase(it);
 }
 
+void JobStore::abandon(const std::string& id) {
+  auto it = entries_.find(id);
+  if (it != entries_.end() && !it->second.done) erase(it);
+}
+
 bool JobStore::make_room(size_t bytes) {
   while (entries_.size() + 1 > limits_.max_entries || bytes_ + bytes > limits_.max_bytes) {
     if (finished_order_.empty()) return false;

@@ -65,6 +65,9 @@ class JobStore {
   // reply).
   std::vector<Waiter> complete(const std::string& id, StoredReply reply, Clock::time_point now);
 
+  // Forgets a pending id that never reached the broker (its submission may be retried as new).
+  void abandon(const std::string& id);
+
   // Pending ids whose wait bound passed (the caller completes them with its own reply), and
   // finished entries past the TTL are dropped.
   std::vector<std::string> expired(Clock::time_point now);

@@ -136,6 +136,57 @@ class Security(unittest.TestCase):
             self.assertIn("tokens:1: token of 'alice' is shorter than 16 bytes", r.stdout + r.stderr)
 
 
+    def test_curve_toward_the_broker(self):
+        with tempfile.TemporaryDirectory() as d:
+            keys = os.path.join(d, "keys")
+            intentq = os.path.join(BIN, "intentq")
+            for name in ("broker", "worker", "http", "stranger"):
+                subprocess.run([intentq, "keygen", keys, "--name", name], check=True,
+                               capture_output=True, timeout=20)
+            allow = os.path.join(d, "allow")
+            for domain, name in (("clients", "http"), ("workers", "worker"),
+                                 ("subscribers", "http")):
+                os.makedirs(os.path.join(allow, domain), exist_ok=True)
+                with open(os.path.join(keys, name + ".key")) as src, \
+                        open(os.path.join(allow, domain, name + ".key"), "w") as dst:
+                    dst.write(src.read())
+            server_key = os.path.join(keys, "broker.key")
+
+            def curve(name):
+                return ["--curve-server-key", server_key, "--curve-secret",
+                        os.path.join(keys, name + ".key_secret")]
+
+            with Stack(BIN, workers=1, broker_args=["--curve-secret",
+                                                    os.path.join(keys, "broker.key_secret"),
+                                                    "--curve-allow", allow],
+                       worker_args=curve("worker"), http_args=curve("http")) as stack:
+                stream = EventReader(stack.http, "/v1/stream")
+                c = stack.client()
+                status, _, body = c.post("/v1/jobs/echo", {"id": "curve-1"})
+                self.assertEqual(status, 200, body)
+                stream.wait_event(lambda n, d: d.get("reply", {}).get("id") == "curve-1", 10,
+                                  "the result through the CURVE subscriber")
+                stream.close()
+                # A front whose key the broker does not allow never gets an answer.
+                stranger = stack.start_http(*curve("stranger"), name="http-stranger",
+                                            expect_ready=False)
+                sc = stack.client(stranger)
+                time.sleep(4)  # the subject: 4 s without an mmi.stats answer (fresh for 3 s)
+                self.assertEqual(sc.get("/readyz")[0], 503)
+                # Its jobs are answered at once (no connection: 503) or at their deadline, and
+                # the front keeps serving (a blocking send once hung its only thread here).
+                t0 = time.monotonic()
+                status, headers, body = sc.post("/v1/jobs/echo", {"deadline_ms": 500})
+                self.assertIn(status, (503, 504), body)
+                if status == 503:
+                    self.assertEqual(body["error"]["code"], "BROKER_UNREACHABLE")
+                    self.assertEqual(headers["retry-after"], "5")
+                self.assertLess(time.monotonic() - t0, 10)
+                self.assertEqual(sc.get("/healthz")[0], 200)
+                sc.close()
+                c.close()
+
+
 class Hostile(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

@@ -93,7 +93,7 @@ class Stack:
     the command lines; start_http=False leaves the front to the test (start_http())."""
 
     def __init__(self, bin_dir, workers=2, http_args=(), gwsim_args=(), worker_args=(),
-                 start_http=True):
+                 start_http=True, broker_args=()):
         self.bin = bin_dir
         self.logdir = tempfile.mkdtemp(prefix="intentq-http-test.")
         self.procs = []
@@ -104,7 +104,7 @@ class Stack:
             self.broker = self._start(
                 "broker",
                 ["intentq-broker", "--frontend", "tcp://127.0.0.1:*", "--backend",
-                 "tcp://127.0.0.1:*", "--publish", "tcp://127.0.0.1:*"],
+                 "tcp://127.0.0.1:*", "--publish", "tcp://127.0.0.1:*", *broker_args],
                 r"intentq-broker ready frontend=(\S+) backend=(\S+) publish=(\S+)")
             self.frontend, self.backend, self.publish = self.broker.ready.groups()
             self.gwsim = self._start("gwsim", ["intentq-gwsim", "--listen", "127.0.0.1:0",
