@@ -3,7 +3,8 @@
 python3-selenium (Debian packages), against a running stack (broker, simulator, 2 workers,
 intentq-http). Checks: within 2 s the page shows the right number of workers; a submitted job
 appears in the recent results; killing a worker removes it; stopping the simulator shows its
-gateway down. Saves a screenshot (--screenshot PATH; docs/img/dashboard.png is one).
+gateway down; behind --tokens the page asks for the token once and goes live with it. Saves a
+screenshot (--screenshot PATH; docs/img/dashboard.png is one).
 
 Usage: dashboard_test.py --bin BUILD/bin [--screenshot PATH]
 """
@@ -39,6 +40,7 @@ def main():
     with Stack(os.path.abspath(args.bin), workers=2) as stack:
         driver = browser()
         try:
+            run_with_token(stack, driver)
             run(stack, driver, args.screenshot)
         except Exception:
             print(stack.logs(), file=sys.stderr)
@@ -58,6 +60,30 @@ def worker_rows(driver):
 
 def text(driver, element_id):
     return driver.find_element(By.ID, element_id).text
+
+
+def run_with_token(stack, driver):
+    """A front with --tokens: the page asks for the token once and then goes live with it."""
+    import tempfile
+
+    token = "dash-0123456789abcdef0123"
+    with tempfile.NamedTemporaryFile("w", suffix=".tokens", delete=False) as f:
+        f.write(f"viewer {token}\n")
+    front = stack.start_http("--tokens", f.name, name="http-tokens", expect_ready=False)
+    driver.get(f"http://{front.host}:{front.port}/")
+    alert = wait_for(lambda: _alert(driver), 10, "the page asks for a token")
+    alert.send_keys(token)
+    alert.accept()
+    wait_for(lambda: text(driver, "stream-status") == "live" and
+             text(driver, "worker-count") == "2", 10, "the page live with the token")
+    os.unlink(f.name)
+
+
+def _alert(driver):
+    try:
+        return driver.switch_to.alert
+    except Exception:  # noqa: BLE001 - no alert yet
+        return None
 
 
 def run(stack, driver, screenshot):
