@@ -362,6 +362,7 @@ nlohmann::json Api::dashboard_state() {
           {"broker", options_.broker.frontend},
           {"stats", broker_up() ? stats_ : nlohmann::json(nullptr)},
           {"point", live_.last_point()},
+          {"waits", live_.waits()},
           {"http",
            {{"connections", gauges_.connections ? gauges_.connections() : 0},
             {"sse_clients", gauges_.sse_clients ? gauges_.sse_clients() : 0},

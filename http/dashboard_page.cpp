@@ -43,7 +43,7 @@ pre{background:#f0f2f4;padding:6px;max-height:240px;overflow:auto;font-size:12px
 <section><h2>Gateways</h2>
 <table id="gateways"><thead><tr><th>gateway</th><th>state</th><th>workers</th><th>budget msg/s</th><th>used last s</th><th>charged</th><th>waiting</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Queues</h2>
-<table id="queues"><thead><tr><th>intent</th><th>workers</th><th>busy</th><th>idle</th><th>queued</th><th>queued bytes</th><th>wait p50 / p99</th></tr></thead><tbody></tbody></table></section>
+<table id="queues"><thead><tr><th>intent</th><th>workers</th><th>busy</th><th>idle</th><th>queued</th><th>queued bytes</th><th title="queue wait over the intent's last 256 results">wait p50 / p99</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Last 15 minutes</h2>
 <div class="muted">jobs/s (results published) <b id="rate-now">0</b></div><canvas id="chart-rate" width="900" height="120"></canvas>
 <div class="muted">error ratio <b id="errors-now">0</b></div><canvas id="chart-errors" width="900" height="120"></canvas></section>
@@ -95,7 +95,8 @@ function render() {
   const svcs = (stats && stats.services) || {};
   $("queues").tBodies[0].innerHTML = Object.keys(svcs).sort().map(name => {
     const q = svcs[name];
-    const wait = q.wait_ms ? q.wait_ms.p50 + " / " + q.wait_ms.p99 + " ms" : "n/a";
+    const w = (s.waits || {})[name];
+    const wait = w ? w.p50 + " / " + w.p99 + " ms" : "-";
     return row([td(name), td(q.workers, "num"), td(q.busy, "num"), td(q.idle, "num"), td(q.queued, "num"),
       td(q.queued_bytes, "num"), td(wait, "num")], "class=\"queue\" data-intent=\"" + esc(name) + "\"");
   }).join("");

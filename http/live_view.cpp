@@ -1,7 +1,9 @@
 #include "http/live_view.hpp"
 
+#include <algorithm>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace intentq::http {
 namespace {
@@ -62,6 +64,19 @@ void LiveView::add(const nlohmann::json& reply, std::chrono::system_clock::time_
           any = true;
         }
       if (any) row["latency_ms"] = latency;
+      const auto queued = t->find("queued");
+      const auto intent = reply.find("intent");
+      if (queued != t->end() && queued->is_number() && intent != reply.end() &&
+          intent->is_string() && !intent->get_ref<const std::string&>().empty()) {
+        const auto& name = intent->get_ref<const std::string&>();
+        auto it = waits_.find(name);
+        if (it == waits_.end() && waits_.size() < kMaxIntents)
+          it = waits_.emplace(name, std::deque<double>{}).first;
+        if (it != waits_.end()) {
+          it->second.push_back(queued->get<double>());
+          if (it->second.size() > kWaitSamples) it->second.pop_front();
+        }
+      }
     }
     if (auto r = reply.find("result"); r != reply.end()) row["accounts"] = accounts_of(*r);
   }
@@ -83,6 +98,19 @@ nlohmann::json LiveView::recent(uint64_t after) const {
 nlohmann::json LiveView::series() const {
   auto out = nlohmann::json::array();
   for (const auto& b : buckets_) out.push_back({b.second, b.ok, b.error});
+  return out;
+}
+
+nlohmann::json LiveView::waits() const {
+  auto out = nlohmann::json::object();
+  for (const auto& [intent, samples] : waits_) {
+    std::vector<double> sorted(samples.begin(), samples.end());
+    std::sort(sorted.begin(), sorted.end());
+    auto at = [&](double p) {
+      return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * sorted.size()))];
+    };
+    out[intent] = {{"p50", at(0.50)}, {"p99", at(0.99)}, {"samples", sorted.size()}};
+  }
   return out;
 }
 

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <map>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -15,6 +17,8 @@ class LiveView {
  public:
   static constexpr size_t kRecent = 100;
   static constexpr size_t kSeconds = 900;
+  static constexpr size_t kWaitSamples = 256;
+  static constexpr size_t kMaxIntents = 256;  // intents tracked for waits (names from results)
 
   // One published result (the reply map as JSON) at `now`.
   void add(const nlohmann::json& reply, std::chrono::system_clock::time_point now);
@@ -27,6 +31,10 @@ class LiveView {
   // [[epoch second, ok, error], ...] oldest first.
   nlohmann::json series() const;
   nlohmann::json last_point() const;
+  // Queue wait (timings_ms.queued) per intent over its last kWaitSamples results:
+  // {"<intent>": {"p50": ms, "p99": ms, "samples": n}}. The broker's mmi.stats has no wait
+  // percentiles; every published result carries its own wait.
+  nlohmann::json waits() const;
   uint64_t seq() const { return seq_; }
 
  private:
@@ -36,6 +44,7 @@ class LiveView {
   };
   std::deque<nlohmann::json> recent_;
   std::deque<Bucket> buckets_;
+  std::map<std::string, std::deque<double>> waits_;
   uint64_t seq_ = 0;
 };
 

@@ -11,6 +11,7 @@ Usage: dashboard_test.py --bin BUILD/bin [--screenshot PATH]
 
 import argparse
 import os
+import re
 import sys
 import time
 
@@ -131,6 +132,9 @@ def run(stack, driver, screenshot):
     wait_for(lambda: text(driver, "results-count") == "7", 5, "seven results listed")
     errors = driver.find_elements(By.CSS_SELECTOR, '#results tr.result[data-id="dash-more-3"] td')
     assert errors[3].text == "error UNKNOWN_ACCOUNT", [x.text for x in errors]
+    wait_cell = driver.find_elements(By.CSS_SELECTOR,
+                                     '#queues tr.queue[data-intent="echo"] td')[6].text
+    assert re.fullmatch(r"\d+(\.\d+)? / \d+(\.\d+)? ms", wait_cell), wait_cell  # p50 / p99
     driver.find_element(By.ID, "unmask").click()  # masked again for the picture
     if screenshot:
         os.makedirs(os.path.dirname(os.path.abspath(screenshot)), exist_ok=True)

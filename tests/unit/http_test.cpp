@@ -5,6 +5,7 @@
 #include "common/msgpack_codec.hpp"
 #include "http/job_request.hpp"
 #include "http/job_store.hpp"
+#include "http/live_view.hpp"
 #include "http/tokens.hpp"
 
 namespace intentq::http {
@@ -194,6 +195,37 @@ TEST(HttpTokens, RefusesFilesThatProtectNothing) {
   EXPECT_THROW(Tokens::parse("alice\n", "t"), TokenFileError);
   EXPECT_THROW(Tokens::parse("# nothing\n", "t"), TokenFileError);
   EXPECT_THROW(Tokens::load("/nonexistent/tokens"), TokenFileError);
+}
+
+TEST(HttpLiveView, RecentResultsSeriesAndWaitsStayBounded) {
+  LiveView view;
+  const auto t0 = std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000));
+  for (int i = 0; i < 300; ++i) {
+    const bool ok = i % 10 != 0;
+    nlohmann::json reply{{"id", "j" + std::to_string(i)},
+                         {"intent", i % 2 ? "summary" : "echo"},
+                         {"status", ok ? "ok" : "error"},
+                         {"timings_ms", {{"queued", i % 2 ? i : 1}, {"run", 2}}}};
+    if (!ok) reply["error"] = {{"code", "TIMEOUT"}};
+    view.add(reply, t0 + std::chrono::milliseconds(i * 10));
+  }
+  const auto recent = view.recent();
+  ASSERT_EQ(recent.size(), LiveView::kRecent);
+  EXPECT_EQ(recent.back()["id"], "j299");
+  EXPECT_EQ(view.recent(299).size(), 1u);
+  const auto waits = view.waits();
+  EXPECT_EQ(waits["echo"]["p50"], 1);
+  EXPECT_EQ(waits["summary"]["samples"], 150);
+  EXPECT_GE(waits["summary"]["p99"].get<double>(), 290);  // the latest, highest waits
+  uint64_t ok = 0, errors = 0;
+  for (const auto& p : view.series()) {
+    ok += p[1].get<uint64_t>();
+    errors += p[2].get<uint64_t>();
+  }
+  EXPECT_EQ(ok, 270u);
+  EXPECT_EQ(errors, 30u);
+  view.advance(t0 + std::chrono::hours(2));  // a long gap: at most kSeconds buckets
+  EXPECT_EQ(view.series().size(), LiveView::kSeconds);
 }
 
 }  // namespace
