@@ -136,6 +136,42 @@ class Security(unittest.TestCase):
             self.assertIn("tokens:1: token of 'alice' is shorter than 16 bytes", r.stdout + r.stderr)
 
 
+    def test_config_file_environment_and_sd_notify(self):
+        # flag > INTENTQ_* > --config file > default, like every program; READY=1 to systemd.
+        with tempfile.TemporaryDirectory() as d:
+            conf = os.path.join(d, "http.conf")
+            with open(conf, "w") as f:
+                f.write("broker = tcp://127.0.0.1:1\npublish = tcp://127.0.0.1:2\n"
+                        "listen = 127.0.0.1:1\nlog-format = json\n")
+            notify_path = os.path.join(d, "notify")
+            notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            notify.bind(notify_path)
+            notify.settimeout(10)
+            env = dict(os.environ, INTENTQ_PUBLISH="tcp://127.0.0.1:3",
+                       NOTIFY_SOCKET=notify_path)
+            p = subprocess.Popen([os.path.join(BIN, "intentq-http"), "--config", conf,
+                                  "--listen", "127.0.0.1:0"], env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+            try:
+                line = p.stdout.readline()
+                self.assertIn("broker=tcp://127.0.0.1:1 ", line)   # from the file
+                self.assertIn("publish=tcp://127.0.0.1:3 ", line)  # the environment beats it
+                self.assertRegex(line, r"listen=http://127\.0\.0\.1:\d+ ")  # the flag wins
+                self.assertNotIn("listen=http://127.0.0.1:1 ", line)
+                messages = []
+                wait_for(lambda: messages.append(notify.recv(4096).decode()) or
+                         any("READY=1" in m for m in messages), 10, "READY=1 on NOTIFY_SOCKET")
+                p.terminate()
+                _, err = p.communicate(timeout=10)
+                self.assertEqual(p.returncode, 0, err)
+                first = err.splitlines()[0]
+                self.assertTrue(first.startswith("{") and '"program":"http"' in first.replace(" ", ""),
+                                first)
+            finally:
+                if p.poll() is None:
+                    p.kill()
+                notify.close()
+
     def test_curve_toward_the_broker(self):
         with tempfile.TemporaryDirectory() as d:
             keys = os.path.join(d, "keys")
