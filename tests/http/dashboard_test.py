@@ -55,12 +55,26 @@ def main():
     print("dashboard_test: ok")
 
 
-def worker_rows(driver):
-    return driver.find_elements(By.CSS_SELECTOR, "#workers tr.worker")
+# The page redraws its tables every second (innerHTML), so element handles go stale between a
+# find and a read: every read below is one script that returns plain values.
+def texts(driver, selector):
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.textContent)",
+        selector)
+
+
+def attrs(driver, selector, name):
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0]))"
+        ".map(e => e.getAttribute(arguments[1]))", selector, name)
+
+
+def worker_ids(driver):
+    return attrs(driver, "#workers tr.worker", "data-client-id")
 
 
 def text(driver, element_id):
-    return driver.find_element(By.ID, element_id).text
+    return texts(driver, "#" + element_id)[0]
 
 
 def run_with_token(stack, driver):
@@ -93,29 +107,29 @@ def run(stack, driver, screenshot):
     driver.get(f"http://{front.host}:{front.port}/")
     started = time.monotonic()
     # The right number of workers within 2 s of loading the page.
-    wait_for(lambda: text(driver, "worker-count") == "2" and len(worker_rows(driver)) == 2, 2.0,
+    wait_for(lambda: text(driver, "worker-count") == "2" and len(worker_ids(driver)) == 2, 2.0,
              "the page shows 2 workers")
     print(f"dashboard_test: 2 workers shown {time.monotonic() - started:.2f} s after load")
     assert text(driver, "broker-status") == "up", text(driver, "broker-status")
-    ids = sorted(r.get_attribute("data-client-id") for r in worker_rows(driver))
+    ids = sorted(worker_ids(driver))
     assert ids == ["1", "2"], ids
-    sessions = [r.find_element(By.CSS_SELECTOR, "td.session").text for r in worker_rows(driver)]
+    sessions = texts(driver, "#workers tr.worker td.session")
     assert sessions == ["up", "up"], sessions
-    queue = driver.find_elements(By.CSS_SELECTOR, '#queues tr.queue[data-intent="summary"] td')
-    assert queue and queue[1].text == "2", [q.text for q in queue]
+    queue = texts(driver, '#queues tr.queue[data-intent="summary"] td')
+    assert queue and queue[1] == "2", queue
 
     # A submitted job appears in the recent results, accounts masked unless asked.
     status, _, reply = c.post("/v1/jobs/summary", {"id": "dash-job-1"})
     assert status == 200, reply
     sel = '#results tr.result[data-id="dash-job-1"]'
-    wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, sel), 5,
+    wait_for(lambda: texts(driver, sel), 5,
              "dash-job-1 in the recent results")
-    cells = driver.find_elements(By.CSS_SELECTOR, sel + " td")
-    assert cells[2].text == "summary" and cells[3].text == "ok", [x.text for x in cells]
-    assert "DU1000001" not in cells[6].text and "\u2022" in cells[6].text, cells[6].text
+    cells = texts(driver, sel + " td")
+    assert cells[2] == "summary" and cells[3] == "ok", cells
+    assert "DU1000001" not in cells[6] and "\u2022" in cells[6], cells[6]
     driver.find_element(By.ID, "unmask").click()
-    cells = driver.find_elements(By.CSS_SELECTOR, sel + " td")
-    assert "DU1000001" in cells[6].text, cells[6].text
+    cells = texts(driver, sel + " td")
+    assert "DU1000001" in cells[6], cells[6]
 
     # The job lookup shows the stored reply.
     driver.find_element(By.ID, "job-id").send_keys("dash-job-1")
@@ -130,10 +144,9 @@ def run(stack, driver, screenshot):
                                           ("account_summary", {}), ("echo", {"n": 2})]):
         c.post(f"/v1/jobs/{intent}", {"id": f"dash-more-{n}", "params": params})
     wait_for(lambda: text(driver, "results-count") == "7", 5, "seven results listed")
-    errors = driver.find_elements(By.CSS_SELECTOR, '#results tr.result[data-id="dash-more-3"] td')
-    assert errors[3].text == "error UNKNOWN_ACCOUNT", [x.text for x in errors]
-    wait_cell = driver.find_elements(By.CSS_SELECTOR,
-                                     '#queues tr.queue[data-intent="echo"] td')[6].text
+    errors = texts(driver, '#results tr.result[data-id="dash-more-3"] td')
+    assert errors[3] == "error UNKNOWN_ACCOUNT", errors
+    wait_cell = texts(driver, '#queues tr.queue[data-intent="echo"] td')[6]
     assert re.fullmatch(r"\d+(\.\d+)? / \d+(\.\d+)? ms", wait_cell), wait_cell  # p50 / p99
     driver.find_element(By.ID, "unmask").click()  # masked again for the picture
     if screenshot:
@@ -142,17 +155,17 @@ def run(stack, driver, screenshot):
 
     # Killing a worker removes it (the broker expires it after its heartbeats stop).
     stack.workers[1].kill()
-    wait_for(lambda: text(driver, "worker-count") == "1" and len(worker_rows(driver)) == 1, 15,
+    wait_for(lambda: text(driver, "worker-count") == "1" and len(worker_ids(driver)) == 1, 15,
              "the killed worker leaves the page")
-    assert [r.get_attribute("data-client-id") for r in worker_rows(driver)] == ["1"]
+    assert worker_ids(driver) == ["1"], worker_ids(driver)
 
     # Stopping the simulator shows the gateway down.
     stack.gwsim.stop()
     gw = f'#gateways tr.gateway[data-gateway="{stack.gateway}"] td.state'
-    wait_for(lambda: [e.text for e in driver.find_elements(By.CSS_SELECTOR, gw)] == ["down"], 20,
+    wait_for(lambda: texts(driver, gw) == ["down"], 20,
              f"gateway {stack.gateway} shown down")
-    wait_for(lambda: [r.find_element(By.CSS_SELECTOR, "td.session").text
-                      for r in worker_rows(driver)] == ["down"], 5, "the worker's session down")
+    wait_for(lambda: texts(driver, "#workers tr.worker td.session") == ["down"], 5,
+             "the worker's session down")
     c.close()
 
 
