@@ -232,7 +232,7 @@ TEST_F(E2eCli, ConfigAnywhereAndASectionHint) {
 TEST_F(E2eCli, EveryProgramPrintsItsVersion) {
   const std::regex version(R"(^(\S+) \d+\.\d+\.\d+( \(git [0-9a-f]+(-dirty)?\))?$)");
   for (const char* program : {"intentq", "intentq-broker", "intentq-worker", "intentq-gwsim",
-                              "intentq-bench", "intentq-curve-bench"}) {
+                              "intentq-bench", "intentq-curve-bench", "intentq-http"}) {
     Process p({test::bin_dir() + "/" + program, "--version"});
     auto status = p.wait_exit(10s);
     ASSERT_TRUE(status) << program;
