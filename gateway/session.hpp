@@ -60,16 +60,6 @@ struct SessionOptions {
   std::function<void(int code)> on_error;
 };
 
-struct Fill {  // an execution joined with its commission report (if one arrived)
-  Execution execution;
-  std::optional<CommissionReport> commission;
-};
-
-struct OpenOrderWithStatus {  // openOrder merged with the latest orderStatus for that order
-  OpenOrder open_order;
-  std::optional<OrderStatus> status;
-};
-
 class SessionCore;
 class Session;
 

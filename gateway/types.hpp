@@ -213,6 +213,16 @@ struct ContractDetails {  // one contractData message
   bool operator==(const ContractDetails&) const = default;
 };
 
+struct Fill {  // an execution joined with its commission report (if one arrived)
+  Execution execution;
+  std::optional<CommissionReport> commission;
+};
+
+struct OpenOrderWithStatus {  // openOrder merged with the latest orderStatus for that order
+  OpenOrder open_order;
+  std::optional<OrderStatus> status;
+};
+
 // An error/notice message (id 4). id -1 = system notice; otherwise a request or order id.
 struct ErrorMessage {
   int64_t id = -1;

@@ -17,7 +17,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gateway/session.hpp"
 #include "gateway/types.hpp"
 
 namespace intentq::intents {
