@@ -12,9 +12,8 @@ add_executable(broker_core_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/broker_core_tes
 target_link_libraries(broker_core_test PRIVATE intentq_broker_lib GTest::gtest_main)
 gtest_discover_tests(broker_core_test PROPERTIES TIMEOUT 60 LABELS unit)
 
-add_executable(broker_process_test ${CMAKE_CURRENT_SOURCE_DIR}/integration/broker_process_test.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/integration/e2e_cluster.cpp)
-target_link_libraries(broker_process_test PRIVATE intentq_common intentq_test_support
+add_executable(broker_process_test ${CMAKE_CURRENT_SOURCE_DIR}/integration/broker_process_test.cpp)
+target_link_libraries(broker_process_test PRIVATE intentq_test_cluster
   GTest::gtest_main)
 add_dependencies(broker_process_test intentq-broker)
 gtest_discover_tests(broker_process_test PROPERTIES TIMEOUT 60 LABELS integration)

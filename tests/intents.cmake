@@ -24,10 +24,8 @@ add_executable(intents_integration_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_session_recovery_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_gateways_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/features_reuse_test.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/integration/features_canonical_test.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_cluster.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/integration/e2e_cluster.cpp)
-target_link_libraries(intents_integration_tests PRIVATE intentq_test_support intentq_gateway
+  ${CMAKE_CURRENT_SOURCE_DIR}/integration/features_canonical_test.cpp)
+target_link_libraries(intents_integration_tests PRIVATE intentq_test_cluster intentq_gateway
   intentq_common GTest::gtest_main)
 target_compile_definitions(intents_integration_tests PRIVATE
   INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")

@@ -7,10 +7,8 @@ add_executable(intentq-reliability
   ${CMAKE_CURRENT_SOURCE_DIR}/reliability/driver.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/reliability/cluster.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/reliability/hostile.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/reliability/netns.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/integration/e2e_cluster.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_cluster.cpp)
-target_link_libraries(intentq-reliability PRIVATE intentq_common intentq_gateway intentq_test_support
+  ${CMAKE_CURRENT_SOURCE_DIR}/reliability/netns.cpp)
+target_link_libraries(intentq-reliability PRIVATE intentq_common intentq_gateway intentq_test_cluster
   CLI11::CLI11)
 target_compile_definitions(intentq-reliability PRIVATE INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 add_dependencies(intentq-reliability intentq-broker intentq-worker intentq-gwsim)

@@ -7,9 +7,8 @@ target_link_libraries(curve_test PRIVATE intentq_common GTest::gtest_main)
 gtest_add_tests(TARGET curve_test TEST_LIST curve_tests)
 set_tests_properties(${curve_tests} PROPERTIES TIMEOUT 60 LABELS "unit;security;threads")
 
-add_executable(security_test ${CMAKE_CURRENT_SOURCE_DIR}/integration/security_test.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/integration/e2e_cluster.cpp)
-target_link_libraries(security_test PRIVATE intentq_test_support intentq_common
+add_executable(security_test ${CMAKE_CURRENT_SOURCE_DIR}/integration/security_test.cpp)
+target_link_libraries(security_test PRIVATE intentq_test_cluster intentq_common
   GTest::gtest_main)
 target_compile_definitions(security_test PRIVATE INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 add_dependencies(security_test intentq-broker intentq-worker intentq)

@@ -17,8 +17,8 @@ gtest_discover_tests(cli_unit_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 30)
 intentq_test_labels(cli_unit_tests unit cli)
 
 file(GLOB E2E_TESTS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/integration/e2e_*_test.cpp)
-add_executable(e2e_tests ${E2E_TESTS} ${CMAKE_CURRENT_SOURCE_DIR}/integration/e2e_cluster.cpp)
-target_link_libraries(e2e_tests PRIVATE intentq_test_support intentq_common GTest::gtest_main)
+add_executable(e2e_tests ${E2E_TESTS})
+target_link_libraries(e2e_tests PRIVATE intentq_test_cluster intentq_common GTest::gtest_main)
 # The Python example client lives in the source tree; the test runs it from there.
 target_compile_definitions(e2e_tests PRIVATE INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 # E2eCli.EveryProgramPrintsItsVersion runs every program with --version.
