@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 launcher=()
 # ccache, when the machine has it, makes rebuilds of unchanged units free (it is not required).
 command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# Units built with a precompiled header (INTENTQ_PCH) are cached only with this sloppiness: the
+# header is rebuilt on every clean build, so its time stamp and defines must not count.
+export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:+$CCACHE_SLOPPINESS,}pch_defines,time_macros,include_file_mtime,include_file_ctime"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" "$@" >/dev/null
 # Two jobs: the machines this runs on have 2 cores, and Asio coroutine units are memory hungry.
 targets=()
