@@ -16,6 +16,7 @@ packages=(
   python3-setuptools python3-pip python3-venv python3-mypy python3-pytest python3-pytest-asyncio
   python3-fastapi python3-uvicorn python3-httpx
   gnuplot-nox  # bench/plot.sh renders the benchmark charts
+  time  # /usr/bin/time: scripts/compile-cpu.sh records each compile's CPU time
   clang-14 libclang-rt-14-dev
   iproute2
   systemd procps
