@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <msgpack.hpp>  // parse.hpp alone misses the unpack definitions it uses
+#include <nlohmann/json.hpp>
 
 #include "common/envelope.hpp"
 

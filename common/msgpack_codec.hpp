@@ -24,7 +24,8 @@
 #include <string_view>
 
 #include <msgpack/pack.hpp>
-#include <nlohmann/json.hpp>
+// Only names nlohmann::json: units that build or read JSON include <nlohmann/json.hpp>.
+#include <nlohmann/json_fwd.hpp>
 
 namespace intentq::msgpack_codec {
 
