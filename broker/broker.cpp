@@ -18,22 +18,35 @@ namespace {
 using mdp::frame;
 using mdp::view;
 
-// A debug line about one job: json logs carry job_id, intent and worker (the worker's routing
-// identity in hex; the worker's own name is in the reply). Costs nothing above debug level.
+// A debug line about one job: json logs carry job_id, intent and worker (the name the worker
+// announced, host:pid, as in its own logs and replies). Costs nothing above debug level.
 template <typename... Args>
 void log_job(const Job& job, const Worker* worker, spdlog::format_string_t<Args...> fmt,
              Args&&... args) {
   if (!spdlog::default_logger_raw()->should_log(spdlog::level::debug)) return;
-  std::string hex;
-  if (worker) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    for (unsigned char c : worker->identity) {
-      hex += kDigits[c >> 4];
-      hex += kDigits[c & 15];
-    }
-  }
-  LogJobScope scope(job.id, job.service ? job.service->name : std::string(), hex);
+  LogJobScope scope(job.id, job.service ? job.service->name : std::string(),
+                    worker ? worker->name : std::string());
   spdlog::debug(fmt, std::forward<Args>(args)...);
+}
+
+// A worker that announced no "@name=": its routing id in hex.
+std::string hex_name(std::string_view identity) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex = "0x";
+  for (unsigned char c : identity) {
+    hex += kDigits[c >> 4];
+    hex += kDigits[c & 15];
+  }
+  return hex;
+}
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) {
+    if (!out.empty()) out += ",";
+    out += n;
+  }
+  return out;
 }
 
 constexpr size_t kMaxServiceName = 255;
@@ -186,6 +199,12 @@ void Broker::handle_request(std::string client, std::string_view service_name, F
     return;
   }
   if (!service) {
+    // Workers wait for their gateway to serve it, or it was served once and forgotten since.
+    if (auto answer = no_worker_answer(service_name, nullptr, now)) {
+      reject(client, service_name, request_id(frames), answer->first, answer->second,
+             frames.size() == 5);
+      return;
+    }
     // No worker ever registered this service: answer at once rather than queueing forever.
     // The name is valid (checked above), so its error topic cannot reach another service's
     // subscribers.
@@ -267,6 +286,11 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
       return;
     }
   }
+  // No live worker serves it: its gateway is down, or its workers left (issue 18).
+  if (auto answer = no_worker_answer(service.name, &service, now)) {
+    reject(client, service.name, id, answer->first, answer->second, true);
+    return;
+  }
   const uint64_t deadline_ms = std::min<uint64_t>(
       fields.deadline_ms.value_or(static_cast<uint64_t>(config_.default_deadline.count())),
       kMaxDeadlineMs);
@@ -283,9 +307,12 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
     }
     if (reuse.account && now >= started_ + config_.startup_grace &&
         !account_known(service, *reuse.account)) {
-      reject(client, service.name, id, ErrorCode::kUnknownAccount,
-             "no live worker of '" + service.name + "' holds account '" + *reuse.account + "'",
-             true);
+      std::string why =
+          "no live worker of '" + service.name + "' holds account '" + *reuse.account + "'";
+      // A gateway that is down may be the one that manages it (its accounts are unknown then).
+      if (auto unreachable = unreachable_message(service.name, now))
+        why += " (" + *unreachable + ")";
+      reject(client, service.name, id, ErrorCode::kUnknownAccount, why, true);
       return;
     }
     job->account = reuse.account;
@@ -332,6 +359,10 @@ void Broker::handle_opaque_request(std::string client, Service& service, Frames&
                                    Clock::time_point now) {
   if (draining_) {
     reject(client, service.name, "", ErrorCode::kBusy, "broker is shutting down", false);
+    return;
+  }
+  if (auto answer = no_worker_answer(service.name, &service, now)) {
+    reject(client, service.name, "", answer->first, answer->second, false);
     return;
   }
   const size_t bytes = frames_bytes(frames) + kJobOverhead + client.size();
@@ -463,7 +494,10 @@ void Broker::on_worker_message(Frames& frames, Clock::time_point now) {
           disconnect_peer(identity);  // e.g. a worker of the broker before a restart
         return;
       case mdp::Command::kHeartbeat:
-        if (!worker) disconnect_peer(identity);  // makes it re-register
+        if (!worker)
+          disconnect_peer(identity);  // makes it re-register
+        else if (frames.size() > 4)
+          handle_session_update(*worker, frames, now);  // a session update rides on it
         return;
       case mdp::Command::kDisconnect:
         if (worker) delete_worker(*worker, false, "disconnected", now);
@@ -519,6 +553,18 @@ void Broker::handle_ready(const std::string& identity, Frames& frames, Clock::ti
                     (s->intentq ? "intentq" : "plain MDP") + " workers; kinds cannot mix");
     if (!s) ++new_services;
   }
+  if (info.waiting.size() > kMaxServicesPerWorker) return refuse("too many services in @waiting");
+  size_t new_waiting = 0;
+  for (const auto& name : info.waiting) {
+    if (name.compare(0, mdp::kMmiPrefix.size(), mdp::kMmiPrefix) == 0)
+      return refuse("service '" + name + "' is reserved for the broker (mmi.*)");
+    if (auto problem = service_name_problem(name))
+      return refuse("invalid service name in @waiting (" + *problem + ")");
+    if (!waiting_.count(name)) ++new_waiting;
+  }
+  if (waiting_.size() + new_waiting > config_.max_services)
+    return refuse("too many services waiting for a gateway (limit " +
+                  std::to_string(config_.max_services) + ")");
   // Exactly: the services this READY would add count, not only whether one more fits.
   if (registry_.service_count() + new_services > config_.max_services)
     return refuse("too many services (the broker knows " +
@@ -528,6 +574,7 @@ void Broker::handle_ready(const std::string& identity, Frames& frames, Clock::ti
 
   auto worker = std::make_unique<Worker>();
   worker->identity = identity;
+  worker->name = info.name ? *info.name : hex_name(identity);
   worker->intentq = info.intentq;
   if (info.heartbeat_ms)
     worker->heartbeat = Ms(*info.heartbeat_ms);
@@ -539,9 +586,20 @@ void Broker::handle_ready(const std::string& identity, Frames& frames, Clock::ti
   worker->registered = now;
   worker->next_heartbeat = now + std::min(config_.heartbeat, worker->heartbeat);
   Worker& w = registry_.add(std::move(worker), info.services, info.nonretryable);
+  for (const auto& name : info.services) gone_services_.erase(name);
   register_gateway(w, info);
-  spdlog::info("worker ready: {} service(s) [{}]{}, heartbeat {} ms", w.services.size(),
-               info.services.front(), w.intentq ? ", intentq" : ", plain MDP", w.heartbeat.count());
+  apply_session(w, info, now);
+  add_waiting(w, info.waiting);
+  spdlog::info(
+      "worker {} ready: {} service(s) [{}]{}, heartbeat {} ms{}", w.name, w.services.size(),
+      join(info.services), w.intentq ? ", intentq" : ", plain MDP", w.heartbeat.count(),
+      info.waiting.empty() ? std::string()
+                           : "; waiting for gateway " + w.gateway + " (" +
+                                 (w.session_error.empty() ? "session down" : w.session_error) +
+                                 ") to serve [" + join(info.waiting) + "]");
+  // Jobs queued for a service no live worker serves, that this worker waits for, cannot run.
+  for (const auto& name : info.waiting)
+    if (Service* s = registry_.find_service(name)) check_workerless(*s, now);
   registry_.set_idle(w);
   // dispatch() may retire `w` (unreachable); it stays valid memory until the event ends, and a
   // retired worker is in no idle set, so the remaining services simply skip it.
@@ -657,12 +715,13 @@ void Broker::disconnect_peer(const std::string& identity) {
 void Broker::delete_worker(Worker& worker, bool send_disconnect, std::string_view why,
                            Clock::time_point now) {
   if (worker.retired) return;
-  spdlog::info("worker removed: {}{}", why, worker.job ? " (was busy)" : "");
+  spdlog::info("worker {} removed: {}{}", worker.name, why, worker.job ? " (was busy)" : "");
   if (send_disconnect) disconnect_peer(worker.identity);
   // Whether its job may run again is decided with the worker still counted: retiring it
   // recomputes the service's attributes from the workers that remain.
   const bool nonretryable = worker.job && worker.job->service->nonretryable;
   registry_.retire(worker);
+  remove_waiting(worker);
   Service* requeued_to = nullptr;
   if (Job* job = worker.job) {
     worker.job = nullptr;
@@ -683,6 +742,9 @@ void Broker::delete_worker(Worker& worker, bool send_disconnect, std::string_vie
   }
   unregister_gateway(worker, now);  // may answer queued jobs UNKNOWN_ACCOUNT
   if (requeued_to) dispatch(*requeued_to, now);
+  // Services it was the last worker of: GATEWAY_UNREACHABLE at once, or NO_WORKER after the grace.
+  for (auto* s : worker.services)
+    if (s->workers == 0) check_workerless(*s, now);
 }
 
 void Broker::finish_job(Job& job) {
@@ -694,6 +756,8 @@ void Broker::timeout_job(Job& job, Clock::time_point now) {
   ++counters_.timeouts;
   log_job(job, job.worker, "job {} timed out ({})", job.id,
           job.state == JobState::kQueued ? "queued" : "running");
+  // Requests coalesced onto it are answered with their own deadline, never the job's (issue 18).
+  timeout_riders(job);
   const auto deadline_ms = ms_between(job.accepted, job.deadline);
   if (job.state == JobState::kQueued) {
     reply_error(job, ErrorCode::kTimeout,
@@ -802,6 +866,14 @@ void Broker::on_timer(Clock::time_point now) {
         if (s.gateway) reject_unknown_accounts(s, nullptr);
       });
     }
+    if (now >= no_worker_wakeup_) {
+      no_worker_wakeup_ = Clock::time_point::max();
+      std::vector<Service*> workerless;
+      registry_.for_each_service([&](Service& s) {
+        if (s.workers == 0 && s.no_worker_since) workerless.push_back(&s);
+      });
+      for (auto* s : workerless) check_workerless(*s, now);
+    }
     if (now >= budget_wakeup_) {
       budget_wakeup_ = Clock::time_point::max();
       registry_.for_each_service([&](Service& s) {
@@ -828,7 +900,7 @@ void Broker::on_timer(Clock::time_point now) {
       dedup_.expire(now);
       reuse_.expire(now);
       budgets_.collect(now);
-      registry_.sweep_services(now, config_.service_linger);
+      remember_gone_services(now);
       // A quarter heartbeat bounds how late expiry and heartbeats can be.
       next_tick_ = now + std::max(Ms(10), config_.heartbeat / 4);
     }
@@ -842,7 +914,7 @@ Clock::time_point Broker::next_wakeup() const {
   if (jobs_.has_deadlines()) at = std::min(at, jobs_.next_deadline());
   if (!held_.empty() || !accounts_checked_) at = std::min(at, started_ + config_.startup_grace);
   if (jobs_.has_rider_deadlines()) at = std::min(at, jobs_.next_rider_deadline());
-  return std::min(at, budget_wakeup_);
+  return std::min({at, budget_wakeup_, no_worker_wakeup_});
 }
 
 void Broker::begin_drain(Clock::time_point now) {

@@ -16,7 +16,10 @@
 // job (coalescing) or a recent answer (ReuseCache). Other services keep their single FIFO.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -80,6 +83,16 @@ class Broker {
   void for_each_service(Fn&& fn) const {
     registry_.for_each_service(fn);
   }
+  // Calls fn(const Worker&) for every live worker (metrics by worker name).
+  template <typename Fn>
+  void for_each_worker(Fn&& fn) const {
+    registry_.for_each(fn);
+  }
+  // How the core shows a moment as wall-clock time in messages ("since 12:01:07 UTC"). The core
+  // reads no clock; the server maps its steady time to the system clock. Unset: messages give
+  // durations only.
+  using WallClock = std::function<std::chrono::system_clock::time_point(Clock::time_point)>;
+  void set_wall_clock(WallClock wall) { wall_clock_ = std::move(wall); }
   // The server's ZAP denial count (the core has no sockets; it only reports the number).
   void note_zap_denied(uint64_t total) { counters_.zap_denied = total; }
   size_t worker_count() const { return registry_.size(); }
@@ -107,6 +120,31 @@ class Broker {
   // Backend
   void handle_ready(const std::string& identity, Frames& frames, Clock::time_point now);
   void handle_reply(Worker& worker, Frames& frames, Clock::time_point now);
+  void handle_session_update(Worker& worker, Frames& frames, Clock::time_point now);
+  // Session state, error and down time of a READY or HEARTBEAT update.
+  void apply_session(Worker& worker, const mdp::ReadyInfo& info, Clock::time_point now);
+  static std::string printable_error(std::string_view text);  // printable ASCII, cut
+
+  // Fail fast (issue 18, broker/broker_failfast.cpp). A service without a live worker is answered
+  // GATEWAY_UNREACHABLE while workers wait for their gateway session to serve it, or NO_WORKER
+  // once it has had no worker for --no-worker-grace-ms.
+  // Why `service` cannot run now, as an error for its requests, or nullopt when it can wait.
+  std::optional<std::pair<ErrorCode, std::string>> no_worker_answer(std::string_view service,
+                                                                    const Service* s,
+                                                                    Clock::time_point now) const;
+  // "gateway G unreachable for 41 s: connection refused; 2 workers waiting for it" for the
+  // workers waiting to serve `service`; nullopt when none waits.
+  std::optional<std::string> unreachable_message(std::string_view service,
+                                                 Clock::time_point now) const;
+  std::string no_worker_message(std::string_view service, Clock::time_point since,
+                                Clock::time_point now) const;
+  // Answers every queued job of `service` with `code` (they cannot run anywhere now).
+  void answer_queued(Service& service, ErrorCode code, const std::string& message);
+  // After workers left or began waiting: answers what can no longer run, schedules NO_WORKER.
+  void check_workerless(Service& service, Clock::time_point now);
+  void add_waiting(Worker& worker, const std::vector<std::string>& names);
+  void remove_waiting(const Worker& worker);
+  void remember_gone_services(Clock::time_point now);
 
   Job& add_job(std::unique_ptr<Job> job);  // numbers, counts and queues a new job
   void dispatch(Service& service, Clock::time_point now);
@@ -164,6 +202,8 @@ class Broker {
   // riders; stores a valid ok answer for reuse.
   void deliver(Job& job, zmq::message_t& body, bool ok, bool valid, Clock::time_point now);
   void answer_riders_error(Job& job, ErrorCode code, const std::string& message);
+  // The job times out: each rider still waiting is answered TIMEOUT with its own deadline.
+  void timeout_riders(Job& job);
   void timeout_rider(Job& job, const std::string& key);
   void forget_coalescing(Job& job);
 
@@ -180,7 +220,15 @@ class Broker {
   GatewayBudget budgets_;
   ReuseCache reuse_;
   std::unordered_map<std::string, Job*> coalescing_;  // by reuse key: jobs others may join
-  Clock::time_point budget_wakeup_ = Clock::time_point::max();  // a blocked head may fit then
+  Clock::time_point budget_wakeup_ = Clock::time_point::max();     // a blocked head may fit then
+  Clock::time_point no_worker_wakeup_ = Clock::time_point::max();  // a workerless grace ends then
+  // Services live workers wait to serve once their gateway session is up: name -> workers.
+  // Bounded: each worker lists at most 256, and at most --max-services distinct names.
+  std::unordered_map<std::string, size_t> waiting_;
+  // Services forgotten after --service-linger-ms: name -> when their last worker left (so a request
+  // for one is answered NO_WORKER with that time, not UNKNOWN_INTENT). At most --max-services.
+  std::map<std::string, Clock::time_point, std::less<>> gone_services_;
+  WallClock wall_clock_;
   bool accounts_checked_ = false;  // UNKNOWN_ACCOUNT sweep done after the startup grace
   struct Held {
     std::string client;

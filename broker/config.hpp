@@ -56,6 +56,11 @@ struct Config {
   int io_threads = 1;  // libzmq I/O threads (docs/benchmarks.md measured 1 vs 2)
   // Announced worker heartbeats above this are refused at READY (liveness stays bounded).
   Ms max_worker_heartbeat{60000};
+  // A service whose last worker went away answers NO_WORKER after this long (its queued jobs at
+  // that moment, new requests at once): long enough for a worker to re-register (a gateway session
+  // change, a restart under systemd), short enough that nobody waits for a deadline in vain.
+  // 0: the Majordomo behaviour, jobs stay queued until a worker comes or their deadline passes.
+  Ms no_worker_grace{2000};
   // A service with no worker and no queued job is forgotten after this long.
   Ms service_linger{60000};
   // Answer reuse (issue 11): the latest successful answer per (intent, account, canonical params)

@@ -80,6 +80,12 @@ int main(int argc, char** argv) {
                  "after start, how long requests for not-yet-registered services are held")
       ->check(CLI::Range(int64_t{0}, int64_t{600000}))
       ->capture_default_str();
+  int64_t no_worker_grace_ms = config.no_worker_grace.count();
+  app.add_option("--no-worker-grace-ms", no_worker_grace_ms,
+                 "a service whose last worker left is answered NO_WORKER after this long "
+                 "(0: its jobs stay queued until a worker comes or their deadline passes)")
+      ->check(CLI::Range(int64_t{0}, int64_t{86400000}))
+      ->capture_default_str();
   app.add_option("--max-message-bytes", config.max_message_bytes,
                  "largest frame accepted from a peer (ZMQ_MAXMSGSIZE)")
       ->check(CLI::Range(int64_t{256}, int64_t{1} << 40))
@@ -93,6 +99,7 @@ int main(int argc, char** argv) {
   config.dedup_ttl = intentq::broker::Ms(dedup_ttl_ms);
   config.drain_timeout = intentq::broker::Ms(drain_ms);
   config.startup_grace = intentq::broker::Ms(grace_ms);
+  config.no_worker_grace = intentq::broker::Ms(no_worker_grace_ms);
   config.reuse_ttl = intentq::broker::Ms(reuse_ttl_ms);
 
   intentq::init_logging("broker", log.level, intentq::parse_log_format(log.format));

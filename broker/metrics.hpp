@@ -5,6 +5,7 @@
 // threads. docs/operations.md lists every series.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,9 @@
 namespace intentq::broker {
 
 class Broker;
+
+// Workers with series of their own at once (intentq_broker_worker); more are left out.
+inline constexpr size_t kMaxWorkerLabels = 256;
 
 class MetricsExporter {
  public:
@@ -33,6 +37,7 @@ class MetricsExporter {
   JobObserver& observer();
 
  private:
+  void update_workers(const Broker& broker);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

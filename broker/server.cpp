@@ -52,6 +52,12 @@ Server::Server(Config config)
     s->set(zmq::sockopt::sndhwm, 100000);
     s->set(zmq::sockopt::rcvhwm, 100000);
   }
+  // Messages name moments in UTC ("no worker has served 'positions' since 12:01:07 UTC"): the
+  // core has no clock, so the server maps its steady time to the system clock at that moment.
+  broker_.set_wall_clock([](Clock::time_point t) {
+    return std::chrono::system_clock::now() -
+           std::chrono::duration_cast<std::chrono::system_clock::duration>(Clock::now() - t);
+  });
   // A worker that reconnects with the same identity takes over its old connection.
   backend_.set(zmq::sockopt::router_handover, 1);
   publisher_.set(zmq::sockopt::linger, 1000);

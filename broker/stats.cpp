@@ -18,7 +18,7 @@ std::string encode_stats(const WorkerRegistry& registry, const Counters& counter
   namespace mp = msgpack_codec;
   std::string out;
   mp::Writer w(out);
-  w.map_header(15);
+  w.map_header(16);
   w.str("services");
   w.map_header(static_cast<uint32_t>(registry.service_count()));
   registry.for_each_service([&](const Service& s) {
@@ -82,7 +82,9 @@ std::string encode_stats(const WorkerRegistry& registry, const Counters& counter
   w.array_header(with_gateway);
   registry.for_each([&](const Worker& wk) {
     if (wk.gateway.empty()) return;
-    w.map_header(8);
+    w.map_header(12);
+    w.str("name");
+    w.str(wk.name);
     w.str("gateway");
     w.str(wk.gateway);
     w.str("session");
@@ -104,6 +106,30 @@ std::string encode_stats(const WorkerRegistry& registry, const Counters& counter
     w.uint(wk.budget);
     w.str("busy");
     w.boolean(wk.job != nullptr);
+    // While the session is down (issue 18): what it waits to serve, why, for how long.
+    w.str("waiting");
+    w.array_header(static_cast<uint32_t>(wk.waiting.size()));
+    for (const auto& s : wk.waiting) w.str(s);
+    w.str("session_error");
+    w.str(wk.session_error);
+    w.str("session_down_ms");
+    w.uint(wk.down_since ? ms_since(*wk.down_since, summary.now) : 0);
+  });
+  // Every live worker by the name it announced (host:pid or --name; hex routing id without one).
+  w.str("worker_list");
+  w.array_header(static_cast<uint32_t>(registry.size()));
+  registry.for_each([&](const Worker& wk) {
+    w.map_header(5);
+    w.str("name");
+    w.str(wk.name);
+    w.str("services");
+    w.uint(wk.services.size());
+    w.str("busy");
+    w.boolean(wk.job != nullptr);
+    w.str("gateway");
+    w.str(wk.gateway);
+    w.str("uptime_ms");
+    w.uint(ms_since(wk.registered, summary.now));
   });
   w.str("reuse");
   w.map_header(6);

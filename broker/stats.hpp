@@ -40,6 +40,8 @@ struct Counters {
   uint64_t reuse_hits = 0;            // requests answered from the reuse cache (max_age_ms)
   uint64_t reuse_misses = 0;          // requests with max_age_ms that found nothing young enough
   uint64_t budget_deferrals = 0;      // dispatch attempts held back by a gateway's budget
+  uint64_t gateway_unreachable = 0;   // jobs answered GATEWAY_UNREACHABLE by the broker
+  uint64_t no_worker = 0;             // jobs answered NO_WORKER
 
   // Calls fn(name, value) for each counter, in a stable order.
   template <typename Fn>
@@ -68,6 +70,8 @@ struct Counters {
     fn("reuse_hits", reuse_hits);
     fn("reuse_misses", reuse_misses);
     fn("budget_deferrals", budget_deferrals);
+    fn("gateway_unreachable", gateway_unreachable);
+    fn("no_worker", no_worker);
   }
 
   // Counts a request the broker answered with an error of its own (BUSY, BAD_REQUEST, ...).
@@ -84,6 +88,12 @@ struct Counters {
         break;
       case ErrorCode::kUnknownAccount:
         ++unknown_account;
+        break;
+      case ErrorCode::kGatewayUnreachable:
+        ++gateway_unreachable;
+        break;
+      case ErrorCode::kNoWorker:
+        ++no_worker;
         break;
       default:
         break;
