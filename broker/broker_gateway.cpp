@@ -78,6 +78,9 @@ bool Broker::account_known(const Service& service, const std::string& account) c
 }
 
 void Broker::reject_unknown_accounts(Service& service, const std::string* only) {
+  // No live worker at all: not an account problem. Fail fast (broker_failfast.cpp) answers with
+  // the cause, GATEWAY_UNREACHABLE or NO_WORKER, as for requests without an account.
+  if (service.workers == 0) return;
   for (auto it = service.by_account.begin(); it != service.by_account.end();) {
     if (it->first.empty() || (only && it->first != *only) || account_known(service, it->first)) {
       ++it;
