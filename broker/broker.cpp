@@ -192,8 +192,9 @@ void Broker::handle_mmi(const std::string& client, std::string_view service, Fra
 void Broker::handle_request(std::string client, std::string_view service_name, Frames& frames,
                             Clock::time_point now) {
   Service* service = registry_.find_service(service_name);
+  // Not held when workers wait for their gateway to serve it: that is answered at once (below).
   if (!service && !draining_ && now < started_ + config_.startup_grace &&
-      held_.size() < config_.max_queue &&
+      !waiting_.count(std::string(service_name)) && held_.size() < config_.max_queue &&
       held_bytes_ + frames_bytes(frames) + kJobOverhead <= config_.max_held_bytes) {
     hold_request(std::move(client), frames);
     return;
@@ -619,7 +620,8 @@ void Broker::release_held(Clock::time_point now) {
   std::vector<Held> ready;
   std::vector<Held> keep;
   for (auto& h : held_) {
-    if (grace_over || registry_.find_service(view(h.frames[3])))
+    const auto name = view(h.frames[3]);
+    if (grace_over || registry_.find_service(name) || waiting_.count(std::string(name)))
       ready.push_back(std::move(h));
     else
       keep.push_back(std::move(h));

@@ -139,6 +139,22 @@ TEST_F(FailFastTest, QueuedJobsAreAnsweredWhenTheLastSessionGoesDown) {
   }
 }
 
+TEST_F(FailFastTest, TheStartupGraceHoldsNoRequestThatWorkersWaitFor) {
+  reset([] {
+    auto c = failfast_config();
+    c.startup_grace = Ms(3000);
+    return c;
+  }());
+  submit("c", {{"id", "early"}});  // before any worker: held
+  EXPECT_TRUE(replies_to("c").empty());
+  down_ready("w1", "connect failed: Connection refused", 100);
+  ASSERT_EQ(replies_to("c").size(), 1u) << "released when a worker waits for it";
+  EXPECT_EQ(code_of(replies_to("c")[0]), "GATEWAY_UNREACHABLE");
+  submit("d", {{"id", "later"}});  // still within the grace: answered at once
+  ASSERT_EQ(replies_to("d").size(), 1u);
+  EXPECT_EQ(code_of(replies_to("d")[0]), "GATEWAY_UNREACHABLE");
+}
+
 TEST_F(FailFastTest, AnUpWorkerOfTheServiceMeansNoFailFast) {
   down_ready("w1", "refused", 1000, "gw-a");
   up_ready("w2");
