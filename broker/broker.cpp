@@ -501,7 +501,7 @@ void Broker::on_worker_message(Frames& frames, Clock::time_point now) {
           handle_session_update(*worker, frames, now);  // a session update rides on it
         return;
       case mdp::Command::kDisconnect:
-        if (worker) delete_worker(*worker, false, "disconnected", now);
+        if (worker) worker_disconnected(*worker, now);
         return;
       default:
         ++counters_.bad_worker_messages;

@@ -142,6 +142,9 @@ class Broker {
   void answer_queued(Service& service, ErrorCode code, const std::string& message);
   // After workers left or began waiting: answers what can no longer run, schedules NO_WORKER.
   void check_workerless(Service& service, Clock::time_point now);
+  // A DISCONNECT from a worker: a job handed to an intentq worker that crossed its DISCONNECT
+  // never ran there and goes back to the front of its queue (retryable intents).
+  void worker_disconnected(Worker& worker, Clock::time_point now);
   void add_waiting(Worker& worker, const std::vector<std::string>& names);
   void remove_waiting(const Worker& worker);
   void remember_gone_services(Clock::time_point now);

@@ -144,6 +144,25 @@ void Broker::check_workerless(Service& service, Clock::time_point now) {
     no_worker_wakeup_ = std::min(no_worker_wakeup_, grace_end);
 }
 
+void Broker::worker_disconnected(Worker& worker, Clock::time_point now) {
+  // An intentq worker sends DISCONNECT only between jobs (to re-register after its gateway
+  // session went up or down, or to stop; docs/protocol.md section 2.2), so a job the broker
+  // handed it meanwhile crossed the DISCONNECT and never ran there. Under persistent sessions
+  // that flap this is frequent: counting it as the job's one retry would answer WORKER_LOST for a
+  // job no worker ever ran. Non-retryable intents keep the strict rule (WORKER_LOST).
+  Job* job = worker.job;
+  Service* requeued_to = nullptr;
+  if (worker.intentq && job && job->state != JobState::kAnswered && !job->service->nonretryable &&
+      now < job->deadline) {
+    worker.job = nullptr;
+    ++counters_.requeued;
+    jobs_.enqueue(*job, true);
+    requeued_to = job->service;
+  }
+  delete_worker(worker, false, "disconnected", now);
+  if (requeued_to) dispatch(*requeued_to, now);
+}
+
 void Broker::add_waiting(Worker& worker, const std::vector<std::string>& names) {
   worker.waiting = names;
   for (const auto& n : names) ++waiting_[n];

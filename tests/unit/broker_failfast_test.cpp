@@ -175,6 +175,23 @@ TEST_F(FailFastTest, AccountsOfADownGatewayAreNamedInUnknownAccount) {
       << got[0].error->message;
 }
 
+TEST_F(FailFastTest, AJobThatCrossedAWorkersDisconnectIsNeverCountedAsLost) {
+  // Two workers re-register one after the other (their sessions flap) just as the job reaches
+  // each: it never ran, so it is neither WORKER_LOST nor out of retries.
+  up_ready("w1");
+  up_ready("w2");
+  up_ready("w3");
+  submit("c", {{"id", "p1"}});
+  for (const std::string w : {"w1", "w2"}) {
+    ASSERT_EQ(requests_to(w).size(), 1u) << w;
+    worker_msg({w, "", "MDPW01", kDisconnect});
+  }
+  ASSERT_EQ(requests_to("w3").size(), 1u) << "the third worker gets it";
+  EXPECT_TRUE(replies_to("c").empty());
+  EXPECT_EQ(broker->counters().worker_lost, 0u);
+  EXPECT_EQ(broker->counters().requeued, 2u);
+}
+
 // ---- NO_WORKER ---------------------------------------------------------------------------------
 
 TEST_F(FailFastTest, AServiceWhoseWorkersLeftIsAnsweredNoWorkerAfterTheGrace) {
