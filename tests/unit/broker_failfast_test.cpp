@@ -288,6 +288,30 @@ TEST_F(FailFastTest, RequestsSharingATimedOutJobAreToldTheirOwnDeadline) {
   EXPECT_EQ(second[0].error->message.find("4000"), std::string::npos) << second[0].error->message;
 }
 
+TEST_F(FailFastTest, AWorkersTimeoutIsNotPassedOffAsAnAttachedRequestsOwn) {
+  up_ready("w1");
+  submit("c", {{"id", "first"}, {"deadline_ms", 1000}});
+  ASSERT_EQ(requests_to("w1").size(), 1u);
+  advance(Ms(100));
+  submit("d", {{"id", "second"}, {"deadline_ms", 5000}});  // joins the running job
+  ASSERT_EQ(broker->counters().coalesced, 1u);
+  // The worker gives up at the deadline it was given (the first request's).
+  JobReply rep = make_error_reply("first", "positions", ErrorCode::kTimeout,
+                                  "deadline of 1000 ms passed while the job ran");
+  rep.worker = "w1";
+  const auto request = requests_to("w1")[0];
+  worker_msg({"w1", "", "MDPW01", kReply, request[4], "", encode_reply(rep)});
+  ASSERT_EQ(replies_to("c").size(), 1u);
+  EXPECT_EQ(replies_to("c")[0].error->message, "deadline of 1000 ms passed while the job ran");
+  auto second = replies_to("d");
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].id, "second");
+  EXPECT_EQ(code_of(second[0]), "TIMEOUT");
+  EXPECT_EQ(second[0].error->message.find("1000"), std::string::npos) << second[0].error->message;
+  EXPECT_NE(second[0].error->message.find("own deadline of 5000 ms"), std::string::npos)
+      << second[0].error->message;
+}
+
 // ---- names -------------------------------------------------------------------------------------
 
 TEST_F(FailFastTest, StatsNameEveryWorkerAndWhatTheDownOnesWaitFor) {
