@@ -316,12 +316,13 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
     if (reuse.rewrite) canonical_body = replace_params(view(frames[4]), reuse.params);
     if (reuse.account && now >= started_ + config_.startup_grace &&
         !account_known(service, *reuse.account)) {
-      std::string why =
-          "no live worker of '" + service.name + "' holds account '" + *reuse.account + "'";
-      // A gateway that is down may be the one that manages it (its accounts are unknown then).
-      if (auto unreachable = unreachable_message(service.name, now))
-        why += " (" + *unreachable + ")";
-      reject(client, service.name, id, ErrorCode::kUnknownAccount, why, true);
+      // The gateway that managed it when its session was last up may be down (issue 18).
+      if (auto answer = unknown_account_answer(service.name, *reuse.account, now))
+        reject(client, service.name, id, answer->first, answer->second, true);
+      else
+        reject(client, service.name, id, ErrorCode::kUnknownAccount,
+               "no live worker of '" + service.name + "' holds account '" + *reuse.account + "'",
+               true);
       return;
     }
     job->account = reuse.account;
@@ -598,6 +599,7 @@ void Broker::handle_ready(const std::string& identity, Frames& frames, Clock::ti
   Worker& w = registry_.add(std::move(worker), info.services, info.nonretryable);
   for (const auto& name : info.services) gone_services_.erase(name);
   register_gateway(w, info);
+  remember_accounts(w, info);
   apply_session(w, info, now);
   add_waiting(w, info.waiting);
   spdlog::info(

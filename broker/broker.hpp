@@ -134,8 +134,16 @@ class Broker {
                                                                     Clock::time_point now) const;
   // "gateway G unreachable for 41 s: connection refused; 2 workers waiting for it" for the
   // workers waiting to serve `service`; nullopt when none waits.
-  std::optional<std::string> unreachable_message(std::string_view service,
-                                                 Clock::time_point now) const;
+  // Only the gateway `only_gateway` when given.
+  std::optional<std::string> unreachable_message(std::string_view service, Clock::time_point now,
+                                                 const std::string* only_gateway = nullptr) const;
+  // An account no live worker holds: GATEWAY_UNREACHABLE when the gateway that managed it when
+  // its session was last up has workers waiting for it; else UNKNOWN_ACCOUNT, naming the gateways
+  // that are down (one of them may manage it); nullopt when none is down.
+  std::optional<std::pair<ErrorCode, std::string>> unknown_account_answer(
+      std::string_view service, const std::string& account, Clock::time_point now) const;
+  // Accounts a gateway managed when a worker last registered with its session up.
+  void remember_accounts(const Worker& worker, const mdp::ReadyInfo& info);
   std::string no_worker_message(std::string_view service, Clock::time_point since,
                                 Clock::time_point now) const;
   // Answers every queued job of `service` with `code` (they cannot run anywhere now).
@@ -231,6 +239,10 @@ class Broker {
   // Services forgotten after --service-linger-ms: name -> when their last worker left (so a request
   // for one is answered NO_WORKER with that time, not UNKNOWN_INTENT). At most --max-services.
   std::map<std::string, Clock::time_point, std::less<>> gone_services_;
+  // Gateway id -> the accounts it managed when a worker last registered with its session up, so
+  // a job for one of them while that gateway is down is GATEWAY_UNREACHABLE, not UNKNOWN_ACCOUNT.
+  // Bounded: at most --max-services gateways, each at most 1,024 accounts (one READY's).
+  std::map<std::string, std::vector<std::string>> last_accounts_;
   WallClock wall_clock_;
   bool accounts_checked_ = false;  // UNKNOWN_ACCOUNT sweep done after the startup grace
   struct Held {

@@ -50,7 +50,8 @@ std::string utc_text(std::chrono::system_clock::time_point t) {
 }  // namespace
 
 std::optional<std::string> Broker::unreachable_message(std::string_view service,
-                                                       Clock::time_point now) const {
+                                                       Clock::time_point now,
+                                                       const std::string* only_gateway) const {
   if (waiting_.find(std::string(service)) == waiting_.end()) return std::nullopt;
   struct Gateway {
     size_t workers = 0;
@@ -61,6 +62,7 @@ std::optional<std::string> Broker::unreachable_message(std::string_view service,
   std::map<std::string, Gateway> by_gateway;
   registry_.for_each([&](const Worker& w) {
     if (std::find(w.waiting.begin(), w.waiting.end(), service) == w.waiting.end()) return;
+    if (only_gateway && w.gateway != *only_gateway) return;
     auto& g = by_gateway[w.gateway.empty() ? std::string("(unnamed)") : w.gateway];
     ++g.workers;
     if (w.down_since) g.down_since = std::min(g.down_since, *w.down_since);
@@ -107,6 +109,30 @@ std::optional<std::pair<ErrorCode, std::string>> Broker::no_worker_answer(
   }
   if (!since || now < *since + config_.no_worker_grace) return std::nullopt;
   return std::make_pair(ErrorCode::kNoWorker, no_worker_message(service, *since, now));
+}
+
+std::optional<std::pair<ErrorCode, std::string>> Broker::unknown_account_answer(
+    std::string_view service, const std::string& account, Clock::time_point now) const {
+  for (const auto& [gateway, accounts] : last_accounts_) {
+    if (!std::binary_search(accounts.begin(), accounts.end(), account)) continue;
+    if (auto unreachable = unreachable_message(service, now, &gateway))
+      return std::make_pair(ErrorCode::kGatewayUnreachable,
+                            *unreachable + " (it manages account '" + account + "')");
+  }
+  if (auto unreachable = unreachable_message(service, now))
+    return std::make_pair(ErrorCode::kUnknownAccount, "no live worker of '" + std::string(service) +
+                                                          "' holds account '" + account + "' (" +
+                                                          *unreachable + ")");
+  return std::nullopt;
+}
+
+void Broker::remember_accounts(const Worker& worker, const mdp::ReadyInfo& info) {
+  if (worker.gateway.empty() || !info.session_up.value_or(false) || info.accounts.empty()) return;
+  if (!last_accounts_.count(worker.gateway) && last_accounts_.size() >= config_.max_services)
+    last_accounts_.erase(last_accounts_.begin());  // bounded; an arbitrary old gateway goes
+  auto& accounts = last_accounts_[worker.gateway];
+  accounts = info.accounts;
+  std::sort(accounts.begin(), accounts.end());
 }
 
 void Broker::answer_queued(Service& service, ErrorCode code, const std::string& message) {

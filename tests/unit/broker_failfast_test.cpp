@@ -163,6 +163,25 @@ TEST_F(FailFastTest, AnUpWorkerOfTheServiceMeansNoFailFast) {
   EXPECT_EQ(requests_to("w2").size(), 1u);
 }
 
+TEST_F(FailFastTest, AnAccountOfADownGatewayIsGatewayUnreachableNotUnknown) {
+  worker_msg({"wa", "", "MDPW01", kReady, "positions", "@intentq=1", "@gateway=gw-a", "@session=up",
+              "@cost=positions:2", "@accounts=DU1"});
+  worker_msg({"wb", "", "MDPW01", kReady, "positions", "@intentq=1", "@gateway=gw-b", "@session=up",
+              "@cost=positions:2", "@accounts=DU2"});
+  // gw-a's session drops: its worker re-registers waiting.
+  worker_msg({"wa", "", "MDPW01", kDisconnect});
+  down_ready("wa2", "cannot connect to the gateway at gw-a: Connection refused", 700, "gw-a");
+  submit("c", {{"id", "p1"}, {"params", {{"account", "DU1"}}}});
+  auto got = replies_to("c");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(code_of(got[0]), "GATEWAY_UNREACHABLE");
+  EXPECT_EQ(got[0].error->message,
+            "gateway gw-a unreachable for 0.7 s: cannot connect to the gateway at gw-a: Connection "
+            "refused; 1 worker waiting for it (it manages account 'DU1')");
+  submit("c", {{"id", "p2"}, {"params", {{"account", "DU2"}}}});  // gw-b is fine
+  EXPECT_EQ(requests_to("wb").size(), 1u);
+}
+
 TEST_F(FailFastTest, AccountsOfADownGatewayAreNamedInUnknownAccount) {
   worker_msg({"w2", "", "MDPW01", kReady, "positions", "@intentq=1", "@gateway=gw-b", "@session=up",
               "@cost=positions:2", "@accounts=DU2"});
