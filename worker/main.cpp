@@ -25,6 +25,7 @@
 
 #include "common/curve_options.hpp"
 #include "common/logging.hpp"
+#include "common/mdp.hpp"
 #include "common/program_options.hpp"
 #include "common/signals.hpp"
 #include "worker/intent.hpp"
@@ -81,7 +82,8 @@ int main(int argc, char** argv) {
   app.add_option("--name", name,
                  "this worker's name in replies, logs and the broker's stats (default host:pid)")
       ->check([](const std::string& n) {
-        if (n.empty() || n.size() > 128) return std::string("needs 1..128 characters");
+        constexpr size_t kMax = intentq::mdp::kMaxWorkerNameBytes;  // what READY may carry
+        if (n.empty() || n.size() > kMax) return "needs 1.." + std::to_string(kMax) + " characters";
         for (const char c : n)
           if (c < ' ' || c > '~') return std::string("needs printable ASCII characters");
         return std::string();
