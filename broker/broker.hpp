@@ -202,7 +202,12 @@ class Broker {
   Worker* pick_worker(Service& service, Job& job, Clock::time_point now, std::string& blocked_on);
   bool account_known(const Service& service, const std::string& account) const;
   // Answers the queued jobs of `account` (every unknown account when empty) UNKNOWN_ACCOUNT.
-  void reject_unknown_accounts(Service& service, const std::string* account);
+  // `gone`: the worker whose leaving made them unknown; when it reported its gateway session
+  // down, the jobs are answered GATEWAY_UNREACHABLE with its error instead (gone_gateway_answer).
+  void reject_unknown_accounts(Service& service, const std::string* account,
+                               const Worker* gone = nullptr);
+  std::optional<std::string> gone_gateway_answer(const Worker* gone,
+                                                 const std::string& account) const;
   std::string queued_reason(const Job& job) const;  // why a queued job did not run
   // Coalescing and freshness (broker_reuse.cpp). True when the request was answered or attached
   // (nothing more to do). `probe` carries the request's account and reuse key.

@@ -126,6 +126,15 @@ std::optional<std::pair<ErrorCode, std::string>> Broker::unknown_account_answer(
   return std::nullopt;
 }
 
+std::optional<std::string> Broker::gone_gateway_answer(const Worker* gone,
+                                                       const std::string& account) const {
+  if (!gone || gone->gateway.empty() || gone->session_up.value_or(true) ||
+      gone->session_error.empty())
+    return std::nullopt;
+  return "gateway " + gone->gateway + " unreachable: " + gone->session_error + "; its worker " +
+         gone->name + " is registering again without it (it manages account '" + account + "')";
+}
+
 void Broker::remember_accounts(const Worker& worker, const mdp::ReadyInfo& info) {
   if (worker.gateway.empty() || !info.session_up.value_or(false) || info.accounts.empty()) return;
   if (!last_accounts_.count(worker.gateway) && last_accounts_.size() >= config_.max_services)

@@ -140,6 +140,13 @@ void WorkerLoop::add_session_down(mdp::ReadyInfo& info) {
 void WorkerLoop::reregister() {
   spdlog::info("gateway session {}: registering again with the broker",
                link_->up() ? "up" : "down");
+  // Session down: the broker hears why first, so that jobs for this gateway's accounts that it
+  // must answer when this worker leaves get GATEWAY_UNREACHABLE with the cause (issue 18).
+  if (!link_->up()) {
+    mdp::ReadyInfo update;
+    add_session_down(update);
+    broker_.session_update(update);
+  }
   // Let the DISCONNECT reach the broker before its socket closes.
   broker_.disconnect(1000ms);
   connect();

@@ -182,6 +182,30 @@ TEST_F(FailFastTest, AnAccountOfADownGatewayIsGatewayUnreachableNotUnknown) {
   EXPECT_EQ(requests_to("wb").size(), 1u);
 }
 
+TEST_F(FailFastTest, QueuedAccountJobsOfAGatewayThatWentDownGetItsCause) {
+  worker_msg({"wa", "", "MDPW01", kReady, "positions", "@intentq=1", "@gateway=gw-a", "@session=up",
+              "@cost=positions:2", "@accounts=DU1", "@name=host:1"});
+  worker_msg({"wb", "", "MDPW01", kReady, "positions", "@intentq=1", "@gateway=gw-b", "@session=up",
+              "@cost=positions:2", "@accounts=DU2"});
+  submit("c", {{"id", "running"}, {"params", {{"account", "DU1"}}}});
+  submit("c", {{"id", "queued"}, {"params", {{"account", "DU1"}}}});  // shares the job
+  ASSERT_EQ(requests_to("wa").size(), 1u);
+  // gw-a's session drops; its worker says so, then re-registers (DISCONNECT first).
+  worker_msg({"wa", "", "MDPW01", kHeartbeat, "@session=down",
+              "@session-error=session lost: connection reset by peer", "@session-down-ms=0"});
+  worker_msg({"wa", "", "MDPW01", kDisconnect});
+  auto got = replies_to("c");
+  ASSERT_EQ(got.size(), 2u);
+  for (const auto& r : got) {
+    EXPECT_EQ(code_of(r), "GATEWAY_UNREACHABLE") << r.id;
+    EXPECT_EQ(r.error->message,
+              "gateway gw-a unreachable: session lost: connection reset by peer; its worker "
+              "host:1 is registering again without it (it manages account 'DU1')");
+  }
+  EXPECT_EQ(broker->counters().unknown_account, 0u);
+  EXPECT_TRUE(requests_to("wb").empty()) << "gw-b never gets gw-a's accounts";
+}
+
 TEST_F(FailFastTest, AccountsOfADownGatewayAreNamedInUnknownAccount) {
   worker_msg({"w2", "", "MDPW01", kReady, "positions", "@intentq=1", "@gateway=gw-b", "@session=up",
               "@cost=positions:2", "@accounts=DU2"});
