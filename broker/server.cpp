@@ -73,6 +73,12 @@ Server::Server(Config config)
   security_->secure(frontend_, curve::kDomainClients);
   security_->secure(backend_, curve::kDomainWorkers);
   security_->secure(publisher_, curve::kDomainSubscribers);
+  if (security_->curve())
+    handshakes_ = std::make_unique<HandshakeWatch>(
+        context_,
+        std::vector<HandshakeWatch::Watched>{{&frontend_, curve::kDomainClients, "frontend"},
+                                             {&backend_, curve::kDomainWorkers, "backend"},
+                                             {&publisher_, curve::kDomainSubscribers, "publish"}});
   bind_socket(frontend_, config_.frontend, "frontend", frontend_ep_);
   bind_socket(backend_, config_.backend, "backend", backend_ep_);
   bind_socket(publisher_, config_.publish, "publish", publish_ep_);
@@ -203,6 +209,12 @@ int Server::run() {
           for (const char* domain :
                {curve::kDomainClients, curve::kDomainWorkers, curve::kDomainSubscribers})
             metrics_->update_zap_denied(domain, security_->denied(domain));
+        if (handshakes_)
+          for (const auto& domain : handshakes_->domains())
+            for (size_t r = 0; r < kRefusedReasonNames.size(); ++r)
+              metrics_->update_handshake_refused(
+                  domain, kRefusedReasonNames[r],
+                  handshakes_->refused(domain, static_cast<RefusedReason>(r)));
         next_metrics = now + Ms(250);
       }
     }

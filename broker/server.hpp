@@ -10,6 +10,7 @@
 
 #include "broker/broker.hpp"
 #include "broker/config.hpp"
+#include "broker/handshake_watch.hpp"
 #include "broker/metrics.hpp"
 #include "broker/security.hpp"
 #include "common/signals.hpp"
@@ -51,6 +52,9 @@ class Server : public Outbox {
   zmq::socket_t backend_;
   zmq::socket_t publisher_;             // XPUB: like PUB, and tells us whether anyone subscribed
   std::unique_ptr<Security> security_;  // CURVE + ZAP handler; after context_ (uses it)
+  // With CURVE: every refused handshake on the three sockets, logged and counted. After the
+  // sockets, so it stops watching them before they close.
+  std::unique_ptr<HandshakeWatch> handshakes_;
   size_t subscriptions_ = 0;
   std::string frontend_ep_, backend_ep_, publish_ep_;
   Broker broker_;

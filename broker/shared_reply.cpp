@@ -16,7 +16,48 @@ bool replaced(std::string_view key) {
   return key == "id" || key == "source_id" || key == "cached" || key == "age_ms";
 }
 
+msgpack::object_handle unpack_map(std::string_view body) {
+  msgpack::object_handle handle;
+  try {
+    handle = msgpack::unpack(
+        body.data(), body.size(), nullptr, nullptr,
+        msgpack::unpack_limit(body.size(), body.size(), body.size(), body.size(), body.size(), 64));
+  } catch (const std::exception& e) {
+    throw EnvelopeError(std::string("reply is not valid msgpack: ") + e.what());
+  }
+  if (handle.get().type != msgpack::type::MAP) throw EnvelopeError("reply is not a msgpack map");
+  return handle;
+}
+
 }  // namespace
+
+std::string mark_dedup(std::string_view body, uint64_t age_ms) {
+  const auto handle = unpack_map(body);
+  const auto& o = handle.get();
+  auto ours = [](const msgpack::object& k) {
+    return k.type == msgpack::type::STR &&
+           (std::string_view(k.via.str.ptr, k.via.str.size) == "dedup" ||
+            std::string_view(k.via.str.ptr, k.via.str.size) == "dedup_age_ms");
+  };
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < o.via.map.size; ++i)
+    if (!ours(o.via.map.ptr[i].key)) ++kept;
+  Out out;
+  out.bytes.reserve(body.size() + 32);
+  msgpack::packer<Out> p(out);
+  p.pack_map(kept + 2);
+  for (uint32_t i = 0; i < o.via.map.size; ++i) {
+    const auto& kv = o.via.map.ptr[i];
+    if (ours(kv.key)) continue;
+    p.pack(kv.key);
+    p.pack(kv.val);
+  }
+  p.pack(std::string_view("dedup"));
+  p.pack(true);
+  p.pack(std::string_view("dedup_age_ms"));
+  p.pack_uint64(age_ms);
+  return std::move(out.bytes);
+}
 
 std::string rewrite_reply(std::string_view body, std::string_view id, std::string_view source_id,
                           std::optional<uint64_t> cached_age_ms) {

@@ -16,4 +16,9 @@ namespace intentq::broker {
 std::string rewrite_reply(std::string_view body, std::string_view id, std::string_view source_id,
                           std::optional<uint64_t> cached_age_ms);
 
+// `body` (a reply envelope from the dedup cache) with "dedup": true and "dedup_age_ms" (how long
+// ago the first submission of its id was accepted), so a resubmission sees that the answer is
+// the first one's. Throws EnvelopeError if body is not a msgpack map.
+std::string mark_dedup(std::string_view body, uint64_t age_ms);
+
 }  // namespace intentq::broker
