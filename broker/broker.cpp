@@ -9,6 +9,7 @@
 #include "broker/canonical_params.hpp"
 #include "broker/request_body.hpp"
 #include "broker/service_name.hpp"
+#include "broker/shared_reply.hpp"
 #include "common/envelope.hpp"
 #include "common/logging.hpp"
 
@@ -113,7 +114,8 @@ Broker::Broker(Config config, Outbox& outbox, Clock::time_point now)
       started_(now),
       next_tick_(now),
       dedup_(config_.dedup_ttl, config_.dedup_max_entries, config_.dedup_max_bytes),
-      reuse_(config_.reuse_max_bytes, config_.reuse_ttl) {
+      reuse_(config_.reuse_max_bytes, config_.reuse_ttl),
+      stats_rate_(config_.stats_per_second) {
   if (config_.heartbeat.count() <= 0) config_.heartbeat = Ms(1000);
   if (config_.liveness <= 0) config_.liveness = 3;
 }
@@ -169,7 +171,12 @@ void Broker::handle_mmi(const std::string& client, std::string_view service, Fra
     }
     body.push_back(frame(present ? "200" : "404"));
   } else if (service == "mmi.stats") {
-    body.push_back(frame(stats_body(now)));
+    if (stats_rate_.allow(client, now)) {
+      body.push_back(frame(stats_body(now)));
+    } else {
+      ++counters_.stats_refused;
+      body.push_back(frame("429"));
+    }
   } else {
     body.push_back(frame("501"));
   }
@@ -595,7 +602,10 @@ void Broker::handle_reply(Worker& worker, Frames& frames, Clock::time_point now)
     ++counters_.late_replies_dropped;
     if (job->intentq && job->client_id && frames.size() == 7) {
       try {
-        parse_reply(view(frames[6]));
+        if (!names_job(parse_reply(view(frames[6])), job->id)) {
+          ++counters_.forged_reply_ids;
+          frames[6] = frame(rewrite_reply_id(view(frames[6]), job->id));
+        }
         dedup_.put(job->key, frames[6], now);
       } catch (const EnvelopeError&) {
       }
@@ -612,7 +622,17 @@ void Broker::handle_reply(Worker& worker, Frames& frames, Clock::time_point now)
         ok = fields.ok;
         code = fields.code;
         valid = true;
-        body = std::move(frames[6]);
+        if (!names_job(fields, job->id)) {
+          // The broker knows which job this worker holds: a reply naming another id (forged,
+          // or a worker bug) must never reach a client as an answer to that other id.
+          ++counters_.forged_reply_ids;
+          warn_limited("worker replied to job '" + job->id + "' under another id; the id was " +
+                           "overwritten",
+                       now);
+          body = frame(rewrite_reply_id(view(frames[6]), job->id));
+        } else {
+          body = std::move(frames[6]);
+        }
       } catch (const EnvelopeError& e) {
         problem = e.what();
       }
@@ -827,6 +847,7 @@ void Broker::on_timer(Clock::time_point now) {
       }
       dedup_.expire(now);
       reuse_.expire(now);
+      stats_rate_.collect(now);
       budgets_.collect(now);
       registry_.sweep_services(now, config_.service_linger);
       // A quarter heartbeat bounds how late expiry and heartbeats can be.

@@ -84,6 +84,37 @@ int main(int argc, char** argv) {
                  "largest frame accepted from a peer (ZMQ_MAXMSGSIZE)")
       ->check(CLI::Range(int64_t{256}, int64_t{1} << 40))
       ->capture_default_str();
+  // Outbound and subscription paths in bytes (issue 16; docs/operations.md "Broker memory").
+  app.add_option("--max-subscription-bytes", config.max_subscription_bytes,
+                 "longest subscription (topic prefix) a subscriber may send; longer: disconnected")
+      ->check(CLI::Range(size_t{16}, size_t{65536}))
+      ->capture_default_str();
+  app.add_option("--max-subscription-topics", config.max_subscription_topics,
+                 "distinct topics one subscriber connection may hold; more: disconnected")
+      ->check(CLI::Range(size_t{1}, size_t{100000}))
+      ->capture_default_str();
+  app.add_option("--max-subscribers", config.max_subscribers,
+                 "connections to the publish socket at once; more are disconnected")
+      ->check(CLI::Range(size_t{1}, size_t{100000}))
+      ->capture_default_str();
+  app.add_option("--subscriber-queue-bytes", config.subscriber_queue_bytes,
+                 "results queued per subscriber that does not read (in units of "
+                 "--max-message-bytes, at least 2); past it that subscriber misses results")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 40))
+      ->capture_default_str();
+  app.add_option("--client-unread-bytes", config.client_unread_bytes,
+                 "reply bytes one client may leave unread before it is disconnected")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 40))
+      ->capture_default_str();
+  app.add_option("--clients-unread-bytes", config.clients_unread_bytes,
+                 "reply bytes all clients together may leave unread (the largest holder is "
+                 "disconnected)")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 40))
+      ->capture_default_str();
+  app.add_option("--stats-per-second", config.stats_per_second,
+                 "mmi.stats answers per second per client (10x for all clients; 0 = unlimited)")
+      ->check(CLI::Range(0.0, 1000000.0))
+      ->capture_default_str();
   intentq::broker::add_security_options(app, config.security);
   intentq::add_log_options(app, log);
   options.finish();

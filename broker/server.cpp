@@ -2,11 +2,15 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
+#include <tuple>
 
 #include <spdlog/spdlog.h>
 
+#include "broker/peer_socket.hpp"
 #include "common/curve_socket.hpp"
 #include "common/sd_notify.hpp"
 
@@ -16,7 +20,12 @@ namespace {
 // Messages handled per socket per poll round: keeps one busy socket from starving the other and
 // the timers, while amortising the poll call under load.
 constexpr int kBatch = 256;
-constexpr int kPublishHwm = 1000;
+// Subscriptions waiting in libzmq for the broker to look at them, per subscriber: what a
+// subscriber can add to libzmq's topic trie before the broker can cut it.
+constexpr int kSubscriptionHwm = 32;
+// libzmq cuts a subscriber whose frame is over this (before buffering it); subscriptions between
+// --max-subscription-bytes and this are seen, counted and cut by the broker.
+constexpr int64_t kSubscriptionFrameLimit = 1024;
 
 // How often STATUS= is sent to systemd (jobs/s is measured over this interval).
 constexpr Ms kStatusEvery{2000};
@@ -32,6 +41,24 @@ void bind_socket(zmq::socket_t& socket, const std::string& endpoint, const char*
   bound = socket.get(zmq::sockopt::last_endpoint);
 }
 
+// The port of a bound "tcp://HOST:PORT" endpoint; -1 for other transports.
+int tcp_port(const std::string& endpoint) {
+  if (endpoint.rfind("tcp://", 0) != 0) return -1;
+  try {
+    return std::stoi(endpoint.substr(endpoint.rfind(':') + 1));
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
+size_t body_bytes(const Frames& frames) {
+  // What libzmq will queue for the peer: every frame but the routing id, with the smallest ZMTP
+  // frame header (an undercount is safe: broker/reply_ledger.hpp re-bases on the kernel's figure).
+  size_t n = 0;
+  for (size_t i = 1; i < frames.size(); ++i) n += frames[i].size() + 2;
+  return n;
+}
+
 }  // namespace
 
 Server::Server(Config config)
@@ -42,6 +69,15 @@ Server::Server(Config config)
       frontend_(context_, zmq::socket_type::router),
       backend_(context_, zmq::socket_type::router),
       publisher_(context_, zmq::socket_type::xpub),
+      publish_monitor_(context_, zmq::socket_type::pair),
+      frontend_monitor_(context_, zmq::socket_type::pair),
+      subscribers_({config_.max_subscription_bytes, config_.max_subscription_topics,
+                    config_.max_subscribers}),
+      unread_(std::max<size_t>(config_.client_unread_bytes,
+                               2 * static_cast<size_t>(config_.max_message_bytes)),
+              std::max<size_t>(config_.clients_unread_bytes,
+                               2 * static_cast<size_t>(config_.max_message_bytes)),
+              kernel_taken),
       broker_(config_, *this, Clock::now()) {
   for (auto* s : {&frontend_, &backend_}) {
     // Untrusted peers: bound message size, report unroutable replies instead of dropping them
@@ -55,10 +91,28 @@ Server::Server(Config config)
   // A worker that reconnects with the same identity takes over its old connection.
   backend_.set(zmq::sockopt::router_handover, 1);
   publisher_.set(zmq::sockopt::linger, 1000);
-  // Per subscriber, at most this many results wait for a slow reader; past it XPUB drops
-  // (ZMQ_XPUB_NODROP stays off). Messages, not bytes: the byte bound is this times the largest
-  // result, worked out in docs/operations.md.
-  publisher_.set(zmq::sockopt::sndhwm, kPublishHwm);
+  // Per subscriber, at most --subscriber-queue-bytes of results wait for a slow reader: libzmq
+  // counts messages, so the high-water mark is that many results of the largest size a result can
+  // have (at least 2); past it XPUB drops for that subscriber (ZMQ_XPUB_NODROP stays off).
+  const auto largest = static_cast<size_t>(std::max<int64_t>(config_.max_message_bytes, 1));
+  publisher_.set(zmq::sockopt::sndhwm, static_cast<int>(std::clamp<size_t>(
+                                           config_.subscriber_queue_bytes / largest, 2, 100000)));
+  // Every subscription and unsubscription reaches the broker with its connection's descriptor
+  // (broker/subscriber_guard.hpp); none is buffered beyond a small frame limit.
+  publisher_.set(zmq::sockopt::xpub_verboser, 1);
+  publisher_.set(zmq::sockopt::rcvhwm, kSubscriptionHwm);
+  publisher_.set(zmq::sockopt::maxmsgsize,
+                 std::max<int64_t>(kSubscriptionFrameLimit,
+                                   static_cast<int64_t>(config_.max_subscription_bytes) + 1));
+  for (auto [socket, monitor, name] :
+       {std::tuple{&publisher_, &publish_monitor_, "inproc://intentq-monitor-publish"},
+        std::tuple{&frontend_, &frontend_monitor_, "inproc://intentq-monitor-frontend"}}) {
+    if (zmq_socket_monitor(socket->handle(), name, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) !=
+        0)
+      throw std::runtime_error(std::string("cannot monitor a socket: ") +
+                               zmq_strerror(zmq_errno()));
+    monitor->connect(name);
+  }
   security_ = std::make_unique<Security>(
       context_, config_.security,
       std::vector<std::pair<std::string, std::string>>{{"frontend", config_.frontend},
@@ -70,6 +124,8 @@ Server::Server(Config config)
   bind_socket(frontend_, config_.frontend, "frontend", frontend_ep_);
   bind_socket(backend_, config_.backend, "backend", backend_ep_);
   bind_socket(publisher_, config_.publish, "publish", publish_ep_);
+  publish_port_ = tcp_port(publish_ep_);
+  frontend_port_ = tcp_port(frontend_ep_);
   if (!config_.metrics.empty()) {
     metrics_ = std::make_unique<MetricsExporter>(config_.metrics);
     broker_.set_observer(&metrics_->observer());
@@ -95,6 +151,11 @@ uint64_t Server::answered() const {
 }
 
 mdp::SendResult Server::to_client(Frames& frames) {
+  if (!frames.empty()) {
+    auto d = unread_.before_send(std::string(mdp::view(frames[0])), body_bytes(frames));
+    for (int fd : d.cut) cut(fd, frontend_port_, "a client did not read its replies");
+    if (!d.send) return mdp::SendResult::kWouldBlock;
+  }
   return mdp::send_frames(frontend_, frames);
 }
 
@@ -105,29 +166,80 @@ mdp::SendResult Server::to_worker(Frames& frames) {
 void Server::publish(Frames& frames) {
   // Nobody listening: skip the send (it would be dropped anyway; this saves a ZeroMQ call per
   // job). Otherwise XPUB drops at its high-water mark, like PUB: lagging subscribers lose results.
-  if (subscriptions_ > 0) mdp::send_frames(publisher_, frames);
+  if (subscribers_.anyone_subscribed()) mdp::send_frames(publisher_, frames);
+}
+
+void Server::warn_limited(const std::string& message) {
+  const auto now = Clock::now();
+  if (now - last_warning_ < std::chrono::seconds(1)) {
+    ++suppressed_warnings_;
+    return;
+  }
+  if (suppressed_warnings_)
+    spdlog::warn("{} (and {} similar warnings suppressed)", message, suppressed_warnings_);
+  else
+    spdlog::warn("{}", message);
+  last_warning_ = now;
+  suppressed_warnings_ = 0;
+}
+
+void Server::cut(int fd, int port, const char* why) {
+  if (port < 0 || !cut_connection(fd, port)) return;
+  warn_limited(std::string("disconnected a peer: ") + why);
 }
 
 void Server::read_subscriptions() {
-  // XPUB (non-verbose) passes up the first subscription and the last unsubscription of each
-  // topic, so this counts the topics that have at least one subscriber.
-  Frames f;
-  while (mdp::recv_frames(publisher_, f)) {
-    if (f.size() != 1 || f[0].size() == 0) continue;
-    const auto kind = static_cast<const unsigned char*>(f[0].data())[0];
-    if (kind == 1)
-      ++subscriptions_;
-    else if (kind == 0 && subscriptions_ > 0)
-      --subscriptions_;
+  // ZMQ_XPUB_VERBOSER: every subscription (first byte 1) and unsubscription (0) of every
+  // subscriber, with the descriptor of its connection. Anything else a peer sends is dropped.
+  zmq::message_t m;
+  for (int i = 0; i < kBatch && publisher_.recv(m, zmq::recv_flags::dontwait); ++i) {
+    if (m.size() == 0 || m.more()) continue;
+    const auto* data = static_cast<const unsigned char*>(m.data());
+    if (data[0] > 1) continue;
+    const int fd = source_fd(m);
+    const std::string_view topic(static_cast<const char*>(m.data()) + 1, m.size() - 1);
+    switch (subscribers_.on_subscription(fd, data[0] == 1, topic)) {
+      case SubscriberGuard::Verdict::kOk:
+        break;
+      case SubscriberGuard::Verdict::kTooLong:
+        cut(fd, publish_port_, "a subscription over --max-subscription-bytes");
+        break;
+      case SubscriberGuard::Verdict::kTooManyTopics:
+        cut(fd, publish_port_, "a subscriber over --max-subscription-topics");
+        break;
+      case SubscriberGuard::Verdict::kTooManySubscribers:
+        cut(fd, publish_port_, "more subscribers than --max-subscribers");
+        break;
+    }
   }
+}
+
+void Server::read_monitor(zmq::socket_t& monitor, bool publish) {
+  Frames f;
+  for (int i = 0; i < kBatch && mdp::recv_frames(monitor, f); ++i) {
+    if (f.size() != 2 || f[0].size() != 6) continue;
+    uint16_t event = 0;
+    int32_t value = 0;
+    std::memcpy(&event, f[0].data(), 2);
+    std::memcpy(&value, static_cast<const char*>(f[0].data()) + 2, 4);
+    if (publish) {
+      if (event == ZMQ_EVENT_DISCONNECTED)
+        subscribers_.on_disconnected(value);
+      else if (event == ZMQ_EVENT_ACCEPTED &&
+               subscribers_.on_connected(value) != SubscriberGuard::Verdict::kOk)
+        cut(value, publish_port_, "more subscribers than --max-subscribers");
+    } else if (event == ZMQ_EVENT_DISCONNECTED) {
+      unread_.on_disconnected(value);
+    }
+  }
+  broker_.note_cuts(subscribers_.refused(), unread_.cut_count());
 }
 
 int Server::run() {
   zmq_pollitem_t items[] = {
-      {frontend_.handle(), 0, ZMQ_POLLIN, 0},
-      {backend_.handle(), 0, ZMQ_POLLIN, 0},
-      {nullptr, signals_.fd(), ZMQ_POLLIN, 0},
-      {publisher_.handle(), 0, ZMQ_POLLIN, 0},
+      {frontend_.handle(), 0, ZMQ_POLLIN, 0},        {backend_.handle(), 0, ZMQ_POLLIN, 0},
+      {nullptr, signals_.fd(), ZMQ_POLLIN, 0},       {publisher_.handle(), 0, ZMQ_POLLIN, 0},
+      {publish_monitor_.handle(), 0, ZMQ_POLLIN, 0}, {frontend_monitor_.handle(), 0, ZMQ_POLLIN, 0},
   };
   Frames frames;
   Clock::time_point drain_deadline{};
@@ -160,7 +272,7 @@ int Server::run() {
     const auto wait = std::chrono::duration_cast<Ms>(wake - now).count();
     // Round up so a wake-up is never early by a fraction of a millisecond (a busy spin).
     const long timeout = wait <= 0 ? 0 : wait + 1;
-    if (zmq_poll(items, 4, timeout) < 0) {
+    if (zmq_poll(items, 6, timeout) < 0) {
       if (zmq_errno() == EINTR) continue;
       spdlog::critical("zmq_poll failed: {}", zmq_strerror(zmq_errno()));
       return 1;
@@ -181,10 +293,18 @@ int Server::run() {
         sd_notify("STOPPING=1\n" + status_line(0));
       }
     }
-    if (items[3].revents & ZMQ_POLLIN) read_subscriptions();
+    if (items[4].revents & ZMQ_POLLIN) read_monitor(publish_monitor_, true);
+    if (items[5].revents & ZMQ_POLLIN) read_monitor(frontend_monitor_, false);
+    if (items[3].revents & ZMQ_POLLIN) {
+      read_subscriptions();
+      broker_.note_cuts(subscribers_.refused(), unread_.cut_count());
+    }
     if (items[0].revents & ZMQ_POLLIN)
-      for (int i = 0; i < kBatch && mdp::recv_frames(frontend_, frames); ++i)
+      for (int i = 0; i < kBatch && mdp::recv_frames(frontend_, frames); ++i) {
+        if (frames.size() >= 2 && frontend_port_ >= 0)
+          unread_.on_message(std::string(mdp::view(frames[0])), source_fd(frames.back()));
         broker_.on_client_message(frames, now);
+      }
     if (items[1].revents & ZMQ_POLLIN)
       for (int i = 0; i < kBatch && mdp::recv_frames(backend_, frames); ++i)
         broker_.on_worker_message(frames, now);

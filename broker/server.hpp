@@ -11,7 +11,9 @@
 #include "broker/broker.hpp"
 #include "broker/config.hpp"
 #include "broker/metrics.hpp"
+#include "broker/reply_ledger.hpp"
 #include "broker/security.hpp"
+#include "broker/subscriber_guard.hpp"
 #include "common/signals.hpp"
 
 namespace intentq::broker {
@@ -41,6 +43,11 @@ class Server : public Outbox {
 
  private:
   void read_subscriptions();
+  // Socket monitor events (connections accepted and closed) of the publish and frontend sockets.
+  void read_monitor(zmq::socket_t& monitor, bool publish);
+  void cut(int fd, int port, const char* why);
+  // At most one warning a second for peer-caused cuts (an attack must not flood the log).
+  void warn_limited(const std::string& message);
   // systemd's STATUS= line: workers, jobs queued or running, jobs answered and jobs/s.
   std::string status_line(double jobs_per_second) const;
   uint64_t answered() const;  // jobs answered (reply, TIMEOUT or WORKER_LOST) since start
@@ -49,9 +56,14 @@ class Server : public Outbox {
   zmq::context_t context_;
   zmq::socket_t frontend_;
   zmq::socket_t backend_;
-  zmq::socket_t publisher_;             // XPUB: like PUB, and tells us whether anyone subscribed
+  zmq::socket_t publisher_;  // XPUB: like PUB, and shows every (un)subscription with its source
   std::unique_ptr<Security> security_;  // CURVE + ZAP handler; after context_ (uses it)
-  size_t subscriptions_ = 0;
+  zmq::socket_t publish_monitor_, frontend_monitor_;  // PAIR ends of zmq_socket_monitor
+  SubscriberGuard subscribers_;
+  ReplyLedger unread_;
+  int publish_port_ = -1, frontend_port_ = -1;  // TCP ports (-1: not TCP)
+  Clock::time_point last_warning_{};
+  size_t suppressed_warnings_ = 0;
   std::string frontend_ep_, backend_ep_, publish_ep_;
   Broker broker_;
   std::unique_ptr<MetricsExporter> metrics_;

@@ -16,4 +16,9 @@ namespace intentq::broker {
 std::string rewrite_reply(std::string_view body, std::string_view id, std::string_view source_id,
                           std::optional<uint64_t> cached_age_ms);
 
+// `body` (a reply envelope) with "id" set to `id` (added when missing); every other key as it
+// was. The broker uses it on a worker's reply that names another job's id. Throws EnvelopeError
+// if body is not a msgpack map.
+std::string rewrite_reply_id(std::string_view body, std::string_view id);
+
 }  // namespace intentq::broker

@@ -1,0 +1,162 @@
+// The byte bounds of the broker's outbound and subscription paths (issue 16): which subscriber
+// connection is cut (SubscriberGuard), which client is cut for unread replies (ReplyLedger, with
+// a scripted kernel), and how often mmi.stats is answered (StatsRate).
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "broker/reply_ledger.hpp"
+#include "broker/stats_rate.hpp"
+#include "broker/subscriber_guard.hpp"
+
+namespace intentq::broker {
+namespace {
+
+using V = SubscriberGuard::Verdict;
+
+TEST(SubscriberGuard, OversizeSubscriptionCutsItsConnectionAndForgetsItsTopics) {
+  SubscriberGuard g({8, 4, 10});
+  EXPECT_EQ(g.on_connected(5), V::kOk);
+  EXPECT_EQ(g.on_subscription(5, true, "result."), V::kOk);
+  EXPECT_TRUE(g.anyone_subscribed());
+  EXPECT_EQ(g.on_subscription(5, true, "result.xyz"), V::kTooLong);
+  EXPECT_EQ(g.topics(), 0u);
+  EXPECT_FALSE(g.anyone_subscribed());
+  EXPECT_EQ(g.refused(), 1u);
+}
+
+TEST(SubscriberGuard, TopicCountIsPerConnectionAndDuplicatesOrUnsubscribesDoNotCount) {
+  SubscriberGuard g({64, 3, 10});
+  g.on_connected(5);
+  g.on_connected(6);
+  for (const char* t : {"a", "b", "c", "c"}) EXPECT_EQ(g.on_subscription(5, true, t), V::kOk);
+  EXPECT_EQ(g.on_subscription(5, false, "c"), V::kOk);
+  EXPECT_EQ(g.on_subscription(5, true, "d"), V::kOk);  // 3 again
+  EXPECT_EQ(g.on_subscription(6, true, "a"), V::kOk);  // another subscriber has its own count
+  EXPECT_EQ(g.topics(), 4u);
+  EXPECT_EQ(g.on_subscription(5, true, "e"), V::kTooManyTopics);
+  EXPECT_EQ(g.topics(), 1u);
+  g.on_disconnected(6);
+  EXPECT_FALSE(g.anyone_subscribed());
+}
+
+TEST(SubscriberGuard, ConnectionsPastTheLimitAreRefusedAndAReusedDescriptorStartsAfresh) {
+  SubscriberGuard g({64, 2, 2});
+  EXPECT_EQ(g.on_connected(5), V::kOk);
+  EXPECT_EQ(g.on_connected(6), V::kOk);
+  EXPECT_EQ(g.on_connected(7), V::kTooManySubscribers);
+  // A subscription from a connection whose accept event was not read yet counts it too.
+  EXPECT_EQ(g.on_subscription(8, true, "x"), V::kTooManySubscribers);
+  g.on_subscription(5, true, "a");
+  g.on_subscription(5, true, "b");
+  EXPECT_EQ(g.on_connected(5), V::kOk);  // descriptor 5 closed and was reused
+  EXPECT_EQ(g.on_subscription(5, true, "c"), V::kOk);
+  EXPECT_EQ(g.topics(), 1u);
+  // Unattributed (inproc) subscriptions only keep "anyone subscribed" true.
+  g.on_disconnected(5);
+  g.on_subscription(-1, true, "z");
+  EXPECT_TRUE(g.anyone_subscribed());
+  g.on_subscription(-1, false, "z");
+  EXPECT_FALSE(g.anyone_subscribed());
+}
+
+// A scripted kernel: bytes taken per descriptor.
+struct Kernel {
+  std::map<int, uint64_t> taken;
+  ReplyLedger::Probe probe() {
+    return [this](int fd) -> std::optional<uint64_t> {
+      auto it = taken.find(fd);
+      if (it == taken.end()) return std::nullopt;
+      return it->second;
+    };
+  }
+};
+
+TEST(ReplyLedger, AClientThatDoesNotReadIsCutAtItsBudget) {
+  Kernel k;
+  k.taken[5] = 100;  // greeting and handshake, before any reply
+  ReplyLedger l(1000, 10000, k.probe());
+  l.on_message("c", 5);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(l.before_send("c", 300).send);
+  auto d = l.before_send("c", 300);  // 1,200 > 1,000 and the kernel took nothing
+  EXPECT_FALSE(d.send);
+  ASSERT_EQ(d.cut.size(), 1u);
+  EXPECT_EQ(d.cut[0], 5);
+  EXPECT_EQ(l.cut_count(), 1u);
+  EXPECT_EQ(l.clients(), 0u);
+}
+
+TEST(ReplyLedger, AClientThatReadsIsNeverCutWhateverItReceives) {
+  Kernel k;
+  k.taken[5] = 100;
+  ReplyLedger l(1000, 10000, k.probe());
+  l.on_message("c", 5);
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_TRUE(l.before_send("c", 300).send) << i;
+    // The kernel takes what we sent, plus a few bytes of framing we did not count.
+    k.taken[5] += 300 + 7;
+  }
+  EXPECT_EQ(l.cut_count(), 0u);
+  EXPECT_LE(l.held_upper_bound(), 1000u);
+}
+
+TEST(ReplyLedger, TheTotalCutsTheLargestHolder) {
+  Kernel k;
+  k.taken[5] = 0;
+  k.taken[6] = 0;
+  k.taken[7] = 0;
+  ReplyLedger l(1000, 1500, k.probe());
+  l.on_message("big", 5);
+  l.on_message("small", 6);
+  l.on_message("next", 7);
+  EXPECT_TRUE(l.before_send("big", 900).send);
+  EXPECT_TRUE(l.before_send("small", 400).send);
+  auto d = l.before_send("next", 300);  // 1,600 > 1,500: "big" goes
+  EXPECT_TRUE(d.send);
+  ASSERT_EQ(d.cut.size(), 1u);
+  EXPECT_EQ(d.cut[0], 5);
+  EXPECT_EQ(l.held_upper_bound(), 700u);
+}
+
+TEST(ReplyLedger, ConnectionsWithoutTcpFiguresAreNotAccountedAndDisconnectsAreForgotten) {
+  Kernel k;
+  ReplyLedger l(1000, 1500, k.probe());
+  l.on_message("ipc", 9);  // the probe knows no such TCP connection
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(l.before_send("ipc", 900).send);
+  EXPECT_EQ(l.clients(), 0u);
+  k.taken[5] = 0;
+  l.on_message("c", 5);
+  EXPECT_TRUE(l.before_send("c", 900).send);
+  l.on_disconnected(5);
+  EXPECT_EQ(l.clients(), 0u);
+  EXPECT_EQ(l.held_upper_bound(), 0u);
+  // The descriptor reused by another client: a fresh record.
+  k.taken[5] = 5000;
+  l.on_message("d", 5);
+  EXPECT_TRUE(l.before_send("d", 900).send);
+  EXPECT_EQ(l.held_upper_bound(), 900u);
+}
+
+TEST(StatsRate, PerClientAndForAll) {
+  StatsRate r(2);
+  const auto t0 = Clock::time_point() + std::chrono::hours(1);
+  EXPECT_TRUE(r.allow("a", t0));
+  EXPECT_TRUE(r.allow("a", t0));
+  EXPECT_FALSE(r.allow("a", t0));  // a burst of one second's worth
+  EXPECT_TRUE(r.allow("b", t0));   // another client has its own
+  EXPECT_TRUE(r.allow("a", t0 + Ms(500)));
+  EXPECT_FALSE(r.allow("a", t0 + Ms(500)));
+  // All clients together: ten times the rate, 20 a second; the shared bucket was full again
+  // after 0.5 s and "a" took one.
+  int allowed = 0;
+  for (int i = 0; i < 100; ++i) allowed += r.allow("c" + std::to_string(i), t0 + Ms(500));
+  EXPECT_EQ(allowed, 19);
+  r.collect(t0 + Ms(5000));
+  EXPECT_EQ(r.clients(), 0u);
+  StatsRate off(0);
+  for (int i = 0; i < 1000; ++i) EXPECT_TRUE(off.allow("a", t0));
+}
+
+}  // namespace
+}  // namespace intentq::broker
