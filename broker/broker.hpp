@@ -83,10 +83,12 @@ class Broker {
   }
   // The server's ZAP denial count (the core has no sockets; it only reports the number).
   void note_zap_denied(uint64_t total) { counters_.zap_denied = total; }
-  // The server's byte-bound cuts (broker/subscriber_guard.hpp, broker/reply_ledger.hpp).
-  void note_cuts(uint64_t subscribers, uint64_t clients) {
+  // The server's byte-bound cuts (broker/subscriber_guard.hpp, broker/reply_ledger.hpp,
+  // broker/inbound_watch.hpp).
+  void note_cuts(uint64_t subscribers, uint64_t clients, uint64_t unfinished) {
     counters_.subscribers_cut = subscribers;
     counters_.clients_cut = clients;
+    counters_.unfinished_cut = unfinished;
   }
   size_t worker_count() const { return registry_.size(); }
   size_t job_count() const { return jobs_.size(); }

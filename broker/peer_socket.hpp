@@ -24,6 +24,10 @@ std::optional<int> local_port(int fd);
 // peer plus still queued in the kernel); nullopt when `fd` is not a TCP socket.
 std::optional<uint64_t> kernel_taken(int fd);
 
+// Bytes of this TCP connection its reader (libzmq) has taken from the kernel so far (received
+// minus still queued in the kernel); nullopt when `fd` is not a TCP socket.
+std::optional<uint64_t> kernel_read(int fd);
+
 // shutdown(2) on `fd` if it is a TCP connection on local port `port` (so a descriptor number
 // that was meanwhile reused for another socket is left alone). True when it was cut.
 bool cut_connection(int fd, int port);

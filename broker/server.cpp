@@ -51,6 +51,25 @@ int tcp_port(const std::string& endpoint) {
   }
 }
 
+// Bytes a message's frames take on the wire in plain mode (ZMTP 3: a 2-byte header below 256
+// bytes, 9 above): what broker/inbound_watch.hpp compares with the kernel's figure.
+size_t wire_bytes(const Frames& frames) {
+  size_t n = 0;
+  for (const auto& f : frames) n += f.size() + (f.size() < 256 ? 2 : 9);
+  return n;
+}
+
+// An unfinished message a connection may leave in libzmq (broker/inbound_watch.hpp): a message
+// in flight is a few frames of --max-message-bytes; subscriptions are frames of at most
+// kSubscriptionFrameLimit.
+size_t unfinished_limit(int64_t max_message_bytes) {
+  return 2 * static_cast<size_t>(std::max<int64_t>(max_message_bytes, 1)) + (1u << 20);
+}
+constexpr size_t kUnfinishedSubscriptionLimit = 64 * 1024;
+// How often the connections are checked: an unfinished message grows for at most about two
+// intervals past the limit before its connection is cut.
+constexpr Ms kInboundCheckEvery{100};
+
 size_t body_bytes(const Frames& frames) {
   // What libzmq will queue for the peer: every frame but the routing id, with the smallest ZMTP
   // frame header (an undercount is safe: broker/reply_ledger.hpp re-bases on the kernel's figure).
@@ -71,6 +90,10 @@ Server::Server(Config config)
       publisher_(context_, zmq::socket_type::xpub),
       publish_monitor_(context_, zmq::socket_type::pair),
       frontend_monitor_(context_, zmq::socket_type::pair),
+      backend_monitor_(context_, zmq::socket_type::pair),
+      frontend_in_(unfinished_limit(config_.max_message_bytes), kernel_read),
+      backend_in_(unfinished_limit(config_.max_message_bytes), kernel_read),
+      publish_in_(kUnfinishedSubscriptionLimit, kernel_read),
       subscribers_({config_.max_subscription_bytes, config_.max_subscription_topics,
                     config_.max_subscribers}),
       unread_(std::max<size_t>(config_.client_unread_bytes,
@@ -106,7 +129,8 @@ Server::Server(Config config)
                                    static_cast<int64_t>(config_.max_subscription_bytes) + 1));
   for (auto [socket, monitor, name] :
        {std::tuple{&publisher_, &publish_monitor_, "inproc://intentq-monitor-publish"},
-        std::tuple{&frontend_, &frontend_monitor_, "inproc://intentq-monitor-frontend"}}) {
+        std::tuple{&frontend_, &frontend_monitor_, "inproc://intentq-monitor-frontend"},
+        std::tuple{&backend_, &backend_monitor_, "inproc://intentq-monitor-backend"}}) {
     if (zmq_socket_monitor(socket->handle(), name, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) !=
         0)
       throw std::runtime_error(std::string("cannot monitor a socket: ") +
@@ -126,6 +150,7 @@ Server::Server(Config config)
   bind_socket(publisher_, config_.publish, "publish", publish_ep_);
   publish_port_ = tcp_port(publish_ep_);
   frontend_port_ = tcp_port(frontend_ep_);
+  backend_port_ = tcp_port(backend_ep_);
   if (!config_.metrics.empty()) {
     metrics_ = std::make_unique<MetricsExporter>(config_.metrics);
     broker_.set_observer(&metrics_->observer());
@@ -193,10 +218,11 @@ void Server::read_subscriptions() {
   // subscriber, with the descriptor of its connection. Anything else a peer sends is dropped.
   zmq::message_t m;
   for (int i = 0; i < kBatch && publisher_.recv(m, zmq::recv_flags::dontwait); ++i) {
+    const int fd = source_fd(m);
+    publish_in_.on_delivered(fd, m.size() + (m.size() < 256 ? 2 : 9));
     if (m.size() == 0 || m.more()) continue;
     const auto* data = static_cast<const unsigned char*>(m.data());
     if (data[0] > 1) continue;
-    const int fd = source_fd(m);
     const std::string_view topic(static_cast<const char*>(m.data()) + 1, m.size() - 1);
     switch (subscribers_.on_subscription(fd, data[0] == 1, topic)) {
       case SubscriberGuard::Verdict::kOk:
@@ -214,7 +240,7 @@ void Server::read_subscriptions() {
   }
 }
 
-void Server::read_monitor(zmq::socket_t& monitor, bool publish) {
+void Server::read_monitor(zmq::socket_t& monitor, Side side) {
   Frames f;
   for (int i = 0; i < kBatch && mdp::recv_frames(monitor, f); ++i) {
     if (f.size() != 2 || f[0].size() != 6) continue;
@@ -222,17 +248,36 @@ void Server::read_monitor(zmq::socket_t& monitor, bool publish) {
     int32_t value = 0;
     std::memcpy(&event, f[0].data(), 2);
     std::memcpy(&value, static_cast<const char*>(f[0].data()) + 2, 4);
-    if (publish) {
-      if (event == ZMQ_EVENT_DISCONNECTED)
-        subscribers_.on_disconnected(value);
-      else if (event == ZMQ_EVENT_ACCEPTED &&
-               subscribers_.on_connected(value) != SubscriberGuard::Verdict::kOk)
+    auto& inbound = side == Side::kFrontend  ? frontend_in_
+                    : side == Side::kBackend ? backend_in_
+                                             : publish_in_;
+    if (event == ZMQ_EVENT_DISCONNECTED) {
+      inbound.on_disconnected(value);
+      if (side == Side::kPublish) subscribers_.on_disconnected(value);
+      if (side == Side::kFrontend) unread_.on_disconnected(value);
+    } else if (event == ZMQ_EVENT_ACCEPTED) {
+      inbound.on_connected(value);
+      if (side == Side::kPublish &&
+          subscribers_.on_connected(value) != SubscriberGuard::Verdict::kOk)
         cut(value, publish_port_, "more subscribers than --max-subscribers");
-    } else if (event == ZMQ_EVENT_DISCONNECTED) {
-      unread_.on_disconnected(value);
     }
   }
-  broker_.note_cuts(subscribers_.refused(), unread_.cut_count());
+  note_cuts();
+}
+
+void Server::note_cuts() {
+  broker_.note_cuts(subscribers_.refused(), unread_.cut_count(),
+                    frontend_in_.cut_count() + backend_in_.cut_count() + publish_in_.cut_count());
+}
+
+void Server::check_inbound() {
+  for (int fd : frontend_in_.check())
+    cut(fd, frontend_port_, "a client's unfinished message went over its limit");
+  for (int fd : backend_in_.check())
+    cut(fd, backend_port_, "a worker's unfinished message went over its limit");
+  for (int fd : publish_in_.check())
+    cut(fd, publish_port_, "a subscriber's unfinished message went over its limit");
+  note_cuts();
 }
 
 int Server::run() {
@@ -240,6 +285,7 @@ int Server::run() {
       {frontend_.handle(), 0, ZMQ_POLLIN, 0},        {backend_.handle(), 0, ZMQ_POLLIN, 0},
       {nullptr, signals_.fd(), ZMQ_POLLIN, 0},       {publisher_.handle(), 0, ZMQ_POLLIN, 0},
       {publish_monitor_.handle(), 0, ZMQ_POLLIN, 0}, {frontend_monitor_.handle(), 0, ZMQ_POLLIN, 0},
+      {backend_monitor_.handle(), 0, ZMQ_POLLIN, 0},
   };
   Frames frames;
   Clock::time_point drain_deadline{};
@@ -269,10 +315,11 @@ int Server::run() {
     auto wake = std::min(broker_.next_wakeup(), last_status + kStatusEvery);
     if (watchdog) wake = std::min(wake, next_watchdog);
     if (broker_.draining()) wake = std::min(wake, drain_deadline);
+    wake = std::min(wake, next_inbound_check_);
     const auto wait = std::chrono::duration_cast<Ms>(wake - now).count();
     // Round up so a wake-up is never early by a fraction of a millisecond (a busy spin).
     const long timeout = wait <= 0 ? 0 : wait + 1;
-    if (zmq_poll(items, 6, timeout) < 0) {
+    if (zmq_poll(items, 7, timeout) < 0) {
       if (zmq_errno() == EINTR) continue;
       spdlog::critical("zmq_poll failed: {}", zmq_strerror(zmq_errno()));
       return 1;
@@ -293,21 +340,34 @@ int Server::run() {
         sd_notify("STOPPING=1\n" + status_line(0));
       }
     }
-    if (items[4].revents & ZMQ_POLLIN) read_monitor(publish_monitor_, true);
-    if (items[5].revents & ZMQ_POLLIN) read_monitor(frontend_monitor_, false);
+    if (items[4].revents & ZMQ_POLLIN) read_monitor(publish_monitor_, Side::kPublish);
+    if (items[5].revents & ZMQ_POLLIN) read_monitor(frontend_monitor_, Side::kFrontend);
+    if (items[6].revents & ZMQ_POLLIN) read_monitor(backend_monitor_, Side::kBackend);
     if (items[3].revents & ZMQ_POLLIN) {
       read_subscriptions();
-      broker_.note_cuts(subscribers_.refused(), unread_.cut_count());
+      note_cuts();
     }
     if (items[0].revents & ZMQ_POLLIN)
       for (int i = 0; i < kBatch && mdp::recv_frames(frontend_, frames); ++i) {
-        if (frames.size() >= 2 && frontend_port_ >= 0)
-          unread_.on_message(std::string(mdp::view(frames[0])), source_fd(frames.back()));
+        if (frames.size() >= 2 && frontend_port_ >= 0) {
+          // The ROUTER's routing id frame is made by libzmq, not sent by the peer.
+          const int fd = source_fd(frames.back());
+          frontend_in_.on_delivered(fd, wire_bytes(frames) - frames[0].size() - 2);
+          unread_.on_message(std::string(mdp::view(frames[0])), fd);
+        }
         broker_.on_client_message(frames, now);
       }
     if (items[1].revents & ZMQ_POLLIN)
-      for (int i = 0; i < kBatch && mdp::recv_frames(backend_, frames); ++i)
+      for (int i = 0; i < kBatch && mdp::recv_frames(backend_, frames); ++i) {
+        if (frames.size() >= 2 && backend_port_ >= 0)
+          backend_in_.on_delivered(source_fd(frames.back()),
+                                   wire_bytes(frames) - frames[0].size() - 2);
         broker_.on_worker_message(frames, now);
+      }
+    if (now >= next_inbound_check_) {
+      check_inbound();
+      next_inbound_check_ = now + kInboundCheckEvery;
+    }
     now = Clock::now();
     if (now >= broker_.next_wakeup()) {
       broker_.on_timer(now);

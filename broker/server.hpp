@@ -10,6 +10,7 @@
 
 #include "broker/broker.hpp"
 #include "broker/config.hpp"
+#include "broker/inbound_watch.hpp"
 #include "broker/metrics.hpp"
 #include "broker/reply_ledger.hpp"
 #include "broker/security.hpp"
@@ -43,8 +44,12 @@ class Server : public Outbox {
 
  private:
   void read_subscriptions();
-  // Socket monitor events (connections accepted and closed) of the publish and frontend sockets.
-  void read_monitor(zmq::socket_t& monitor, bool publish);
+  // Socket monitor events (connections accepted and closed) of the three sockets.
+  enum class Side { kFrontend, kBackend, kPublish };
+  void read_monitor(zmq::socket_t& monitor, Side side);
+  // Cuts connections holding an unfinished message past the limit (broker/inbound_watch.hpp).
+  void check_inbound();
+  void note_cuts();  // the cut counts, to the broker core's counters
   void cut(int fd, int port, const char* why);
   // At most one warning a second for peer-caused cuts (an attack must not flood the log).
   void warn_limited(const std::string& message);
@@ -58,10 +63,12 @@ class Server : public Outbox {
   zmq::socket_t backend_;
   zmq::socket_t publisher_;  // XPUB: like PUB, and shows every (un)subscription with its source
   std::unique_ptr<Security> security_;  // CURVE + ZAP handler; after context_ (uses it)
-  zmq::socket_t publish_monitor_, frontend_monitor_;  // PAIR ends of zmq_socket_monitor
+  zmq::socket_t publish_monitor_, frontend_monitor_, backend_monitor_;  // zmq_socket_monitor
+  InboundWatch frontend_in_, backend_in_, publish_in_;
   SubscriberGuard subscribers_;
   ReplyLedger unread_;
-  int publish_port_ = -1, frontend_port_ = -1;  // TCP ports (-1: not TCP)
+  int publish_port_ = -1, frontend_port_ = -1, backend_port_ = -1;  // TCP ports (-1: not TCP)
+  Clock::time_point next_inbound_check_{};
   Clock::time_point last_warning_{};
   size_t suppressed_warnings_ = 0;
   std::string frontend_ep_, backend_ep_, publish_ep_;

@@ -45,6 +45,7 @@ struct Counters {
   // Set by the server (the core has no sockets): connections it cut to keep a byte bound.
   uint64_t subscribers_cut = 0;  // publish: oversize subscription, too many topics/subscribers
   uint64_t clients_cut = 0;      // frontend: too many reply bytes not read
+  uint64_t unfinished_cut = 0;   // any socket: an unfinished multipart message over its limit
 
   // Calls fn(name, value) for each counter, in a stable order.
   template <typename Fn>
@@ -77,6 +78,7 @@ struct Counters {
     fn("stats_refused", stats_refused);
     fn("subscribers_cut", subscribers_cut);
     fn("clients_cut", clients_cut);
+    fn("unfinished_cut", unfinished_cut);
   }
 
   // Counts a request the broker answered with an error of its own (BUSY, BAD_REQUEST, ...).

@@ -5,8 +5,10 @@ namespace intentq::broker {
 SubscriberGuard::Verdict SubscriberGuard::on_connected(int fd) {
   // A descriptor number seen before belongs to a connection that closed: start afresh.
   forget(fd);
+  cut_.erase(fd);
   if (connections_.size() >= limits_.max_subscribers) {
     ++refused_;
+    cut_.insert(fd);
     return Verdict::kTooManySubscribers;
   }
   connections_[fd];
@@ -33,11 +35,13 @@ SubscriberGuard::Verdict SubscriberGuard::on_subscription(int fd, bool subscribe
       --unattributed_;
     return Verdict::kOk;
   }
+  if (cut_.count(fd)) return Verdict::kOk;  // being closed; libzmq drops its topics then
   auto it = connections_.find(fd);
   if (it == connections_.end()) {
     // Its connection event has not been read yet (two channels, no order between them).
     if (connections_.size() >= limits_.max_subscribers) {
       ++refused_;
+      cut_.insert(fd);
       return Verdict::kTooManySubscribers;
     }
     it = connections_.emplace(fd, std::set<std::string, std::less<>>{}).first;
@@ -58,6 +62,7 @@ SubscriberGuard::Verdict SubscriberGuard::on_subscription(int fd, bool subscribe
   if (v != Verdict::kOk) {
     ++refused_;
     forget(fd);
+    cut_.insert(fd);
     return v;
   }
   if (topics.emplace(topic).second) ++topics_;

@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace intentq::broker {
 
@@ -54,6 +55,9 @@ class SubscriberGuard {
 
   SubscriberLimits limits_;
   std::unordered_map<int, std::set<std::string, std::less<>>> connections_;
+  // Connections already cut whose close the monitor has not reported yet: what libzmq had
+  // already queued from them is ignored (and not counted as another cut).
+  std::unordered_set<int> cut_;
   size_t topics_ = 0;        // topics held by known connections, summed
   size_t unattributed_ = 0;  // subscriptions without a descriptor (inproc)
   uint64_t refused_ = 0;

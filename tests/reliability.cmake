@@ -7,6 +7,8 @@ add_executable(intentq-reliability
   ${CMAKE_CURRENT_SOURCE_DIR}/reliability/driver.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/reliability/cluster.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/reliability/hostile.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/reliability/round2.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/reliability/raw_zmtp.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/reliability/netns.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/e2e_cluster.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_cluster.cpp)

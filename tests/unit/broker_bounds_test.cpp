@@ -1,11 +1,13 @@
 // The byte bounds of the broker's outbound and subscription paths (issue 16): which subscriber
 // connection is cut (SubscriberGuard), which client is cut for unread replies (ReplyLedger, with
-// a scripted kernel), and how often mmi.stats is answered (StatsRate).
+// a scripted kernel), which connection is cut for an unfinished message (InboundWatch), and how
+// often mmi.stats is answered (StatsRate).
 #include <gtest/gtest.h>
 
 #include <map>
 #include <string>
 
+#include "broker/inbound_watch.hpp"
 #include "broker/reply_ledger.hpp"
 #include "broker/stats_rate.hpp"
 #include "broker/subscriber_guard.hpp"
@@ -36,6 +38,10 @@ TEST(SubscriberGuard, TopicCountIsPerConnectionAndDuplicatesOrUnsubscribesDoNotC
   EXPECT_EQ(g.on_subscription(6, true, "a"), V::kOk);  // another subscriber has its own count
   EXPECT_EQ(g.topics(), 4u);
   EXPECT_EQ(g.on_subscription(5, true, "e"), V::kTooManyTopics);
+  EXPECT_EQ(g.topics(), 1u);
+  // What libzmq had queued from the cut connection before it closed is ignored, not cut again.
+  for (const char* t : {"f", "g", "h", "i"}) EXPECT_EQ(g.on_subscription(5, true, t), V::kOk);
+  EXPECT_EQ(g.refused(), 1u);
   EXPECT_EQ(g.topics(), 1u);
   g.on_disconnected(6);
   EXPECT_FALSE(g.anyone_subscribed());
@@ -136,6 +142,61 @@ TEST(ReplyLedger, ConnectionsWithoutTcpFiguresAreNotAccountedAndDisconnectsAreFo
   l.on_message("d", 5);
   EXPECT_TRUE(l.before_send("d", 900).send);
   EXPECT_EQ(l.held_upper_bound(), 900u);
+}
+
+TEST(InboundWatch, AnUnfinishedMessageOverTheLimitIsCutOnceNothingArrivesWhole) {
+  Kernel k;         // here: bytes libzmq has read from each connection
+  k.taken[5] = 64;  // the greeting
+  k.taken[6] = 64;
+  InboundWatch w(1000, k.probe());
+  w.on_connected(5);
+  w.on_connected(6);
+  // 5 sends frames with MORE that never end; 6 sends whole messages of the same size.
+  for (int round = 0; round < 3; ++round) {
+    k.taken[5] += 600;
+    k.taken[6] += 600;
+    w.on_delivered(6, 600);
+    const auto cut = w.check();
+    if (round == 0) EXPECT_TRUE(cut.empty());  // 600 held: under the limit
+    if (round == 1) EXPECT_EQ(cut, std::vector<int>{5});
+    if (round == 2) EXPECT_TRUE(cut.empty());
+  }
+  EXPECT_EQ(w.cut_count(), 1u);
+  EXPECT_EQ(w.connections(), 1u);
+}
+
+TEST(InboundWatch, ABigMessageStillArrivingIsNotCutWhileWholeOnesKeepComing) {
+  Kernel k;
+  k.taken[5] = 0;
+  InboundWatch w(1000, k.probe());
+  w.on_connected(5);
+  // 1,500 bytes held (over the limit), but a whole message arrived since the last check.
+  k.taken[5] += 1600;
+  w.on_delivered(5, 100);
+  EXPECT_TRUE(w.check().empty());
+  // Bytes the count leaves out (CURVE boxes, heartbeats) do not pile up across messages: the
+  // figure was brought back to half the limit, so 400 more held without a message is fine...
+  k.taken[5] += 400;
+  EXPECT_TRUE(w.check().empty());
+  // ...and 200 more is not.
+  k.taken[5] += 200;
+  EXPECT_EQ(w.check(), std::vector<int>{5});
+}
+
+TEST(InboundWatch, NonTcpAndClosedConnectionsAreNotWatched) {
+  Kernel k;
+  InboundWatch w(1000, k.probe());
+  w.on_connected(9);  // no TCP figures
+  EXPECT_EQ(w.connections(), 0u);
+  k.taken[5] = 0;
+  w.on_connected(5);
+  w.on_disconnected(5);
+  k.taken[5] = 1u << 20;
+  EXPECT_TRUE(w.check().empty());
+  // A reused descriptor starts from the kernel's figure at its accept.
+  w.on_connected(5);
+  k.taken[5] += 500;
+  EXPECT_TRUE(w.check().empty());
 }
 
 TEST(StatsRate, PerClientAndForAll) {
