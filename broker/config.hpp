@@ -69,7 +69,7 @@ struct Config {
   // high-water mark is this divided by --max-message-bytes, at least 2 results).
   size_t max_subscription_bytes = 128;
   size_t max_subscription_topics = 32;
-  size_t max_subscribers = 64;
+  size_t max_subscribers = 32;
   size_t subscriber_queue_bytes = 8u << 20;
   // Frontend: reply bytes a client has not read yet, per client and for all clients together;
   // past either the client (the largest holder) is disconnected. Raised to at least twice

@@ -108,7 +108,7 @@ Row run_case(const Mode& mode, const Case& c) {
   });
   double peak = b0;
   bool aborted = false;
-  const auto end = Clock::now() + std::chrono::seconds(mode.quick ? 6 : 20);
+  const auto end = Clock::now() + std::chrono::seconds(mode.quick ? 4 : 20);
   while (Clock::now() < end && broker.process->running()) {
     peak = std::max(peak, rss_mib(pid));
     if (peak > kAbortMib) {
