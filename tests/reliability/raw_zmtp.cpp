@@ -89,9 +89,12 @@ bool RawZmtp::frame(std::string_view body, bool more) {
   return write_all(out);
 }
 
-bool RawZmtp::long_frame(uint64_t size, char fill, bool more) {
+bool RawZmtp::long_frame(uint64_t size, std::string_view prefix, char fill, bool more) {
   std::string header(1, static_cast<char>(more ? 0x03 : 0x02));
   for (int shift = 56; shift >= 0; shift -= 8) header += static_cast<char>((size >> shift) & 0xff);
+  prefix = prefix.substr(0, size);
+  header += prefix;
+  size -= prefix.size();
   if (!write_all(header)) return false;
   const std::string chunk(64 * 1024, fill);
   while (size > 0) {

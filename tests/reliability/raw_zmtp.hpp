@@ -22,9 +22,9 @@ class RawZmtp {
   // Writes one frame (MORE flag when `more`); false once the peer has closed the connection
   // (or a write did not complete within 2 s).
   bool frame(std::string_view body, bool more = false);
-  // Writes the header of a frame of `size` bytes, then `size` bytes of `fill` in 64 KiB writes:
-  // a long frame without building it in memory.
-  bool long_frame(uint64_t size, char fill, bool more);
+  // Writes the header of a frame of `size` bytes, then `prefix` and `fill` up to `size` bytes in
+  // 64 KiB writes: a long frame without building it in memory.
+  bool long_frame(uint64_t size, std::string_view prefix, char fill, bool more);
 
  private:
   bool write_all(std::string_view bytes);

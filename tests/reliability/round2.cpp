@@ -177,7 +177,7 @@ void oversize_subscriptions(const std::string&, const std::string&, const std::s
   int round = 0;
   const int cuts = keep_attacking(publish, "SUB", stop, [&](RawZmtp& peer) {
     const uint64_t bytes = (round++ % 2 ? 16u : 4u) << 20;
-    if (!peer.long_frame(bytes, 's', false)) return false;
+    if (!peer.long_frame(bytes, "\x01", 's', false)) return false;
     while (!stop)
       if (!peer.frame("\x01result."))
         return false;  // still connected?
@@ -304,7 +304,7 @@ void unterminated_multipart(const std::string& frontend, const std::string&, con
   const int cuts = keep_attacking(frontend, "DEALER", stop, [&](RawZmtp& peer) {
     if (!peer.frame("", true)) return false;
     while (!stop) {
-      if (!peer.long_frame(1u << 20, 'm', true)) return false;
+      if (!peer.long_frame(1u << 20, "", 'm', true)) return false;
       ++mib;
     }
     return true;
