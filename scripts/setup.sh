@@ -10,6 +10,11 @@ packages=(
   libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev prometheus-cpp-dev
   libsystemd-dev
   python3 python3-zmq python3-msgpack
+  # The Python client (clients/python) and its tests: pip installs it into a venv without an
+  # index; pytest runs it against the real programs; mypy --strict checks it; the FastAPI example
+  # runs under uvicorn and is driven by httpx.
+  python3-setuptools python3-pip python3-venv python3-mypy python3-pytest python3-pytest-asyncio
+  python3-fastapi python3-uvicorn python3-httpx
   gnuplot-nox  # bench/plot.sh renders the benchmark charts
   clang-14 libclang-rt-14-dev
   iproute2

@@ -11,8 +11,9 @@ declare -A must_have=(
   [integration]="BrokerProcess.MmiServiceStatsAndUnknownMmi E2eCli.SubmitOkPrintsTheReplyAndExitsZero SimGwsim.FaultRefuse"
   [e2e]="E2eCli.SubmitOkPrintsTheReplyAndExitsZero E2eCli.ErrorReplyExitsTwo"
   [cli]="CliParams.ParamsOverlayParamsJsonInOrder E2eCli.SubmitOkPrintsTheReplyAndExitsZero"
+  [python]="python_client python_client_mypy"
 )
-declare -A only=([e2e]='^E2e' [cli]='^(CliParams|E2eCli)\.')
+declare -A only=([e2e]='^E2e' [cli]='^(CliParams|E2eCli)\.' [python]='^python_client')
 declare -A never=([unit]='^(E2e|BrokerProcess|SimGwsim|IntentsE2e)' [integration]='^EnvelopeRequest\.')
 
 labels=$(grep -o 'ctest -L [A-Za-z0-9_]*' "$readme" | awk '{print $3}' | sort -u)
