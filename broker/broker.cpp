@@ -171,12 +171,15 @@ void Broker::handle_mmi(const std::string& client, std::string_view service, Fra
     }
     body.push_back(frame(present ? "200" : "404"));
   } else if (service == "mmi.stats") {
-    if (stats_rate_.allow(client, now)) {
-      body.push_back(frame(stats_body(now)));
+    // Over the rate, the latest body goes out again: libzmq shares one buffer between all its
+    // copies, so a client asking thousands of times pins one body, not thousands.
+    if (stats_rate_.allow(client, now) || stats_cache_.size() == 0) {
+      stats_cache_ = frame(stats_body(now));
     } else {
-      ++counters_.stats_refused;
-      body.push_back(frame("429"));
+      ++counters_.stats_repeated;
     }
+    body.emplace_back();
+    body.back().copy(stats_cache_);
   } else {
     body.push_back(frame("501"));
   }

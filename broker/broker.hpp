@@ -198,6 +198,7 @@ class Broker {
   size_t held_bytes_ = 0;
 
   StatsRate stats_rate_;
+  zmq::message_t stats_cache_;  // the latest mmi.stats body (empty before the first)
   JobIds ids_;
   Counters counters_;
   JobObserver* observer_ = nullptr;

@@ -68,7 +68,7 @@ size_t unfinished_limit(int64_t max_message_bytes) {
 constexpr size_t kUnfinishedSubscriptionLimit = 64 * 1024;
 // How often the connections are checked: an unfinished message grows for at most about two
 // intervals past the limit before its connection is cut.
-constexpr Ms kInboundCheckEvery{100};
+constexpr Ms kInboundCheckEvery{25};
 
 size_t body_bytes(const Frames& frames) {
   // What libzmq will queue for the peer: every frame but the routing id, with the smallest ZMTP

@@ -41,7 +41,7 @@ struct Counters {
   uint64_t reuse_misses = 0;          // requests with max_age_ms that found nothing young enough
   uint64_t budget_deferrals = 0;      // dispatch attempts held back by a gateway's budget
   uint64_t forged_reply_ids = 0;      // worker replies whose id was not their job's (overwritten)
-  uint64_t stats_refused = 0;         // mmi.stats requests over the rate, answered "429"
+  uint64_t stats_repeated = 0;        // mmi.stats over the rate, answered with the latest body
   // Set by the server (the core has no sockets): connections it cut to keep a byte bound.
   uint64_t subscribers_cut = 0;  // publish: oversize subscription, too many topics/subscribers
   uint64_t clients_cut = 0;      // frontend: too many reply bytes not read
@@ -75,7 +75,7 @@ struct Counters {
     fn("reuse_misses", reuse_misses);
     fn("budget_deferrals", budget_deferrals);
     fn("forged_reply_ids", forged_reply_ids);
-    fn("stats_refused", stats_refused);
+    fn("stats_repeated", stats_repeated);
     fn("subscribers_cut", subscribers_cut);
     fn("clients_cut", clients_cut);
     fn("unfinished_cut", unfinished_cut);

@@ -1,7 +1,7 @@
 // How often mmi.stats is answered (issue 16): its body is up to a few hundred KiB for a request of
 // a few bytes, so it is limited per client (a token bucket per routing id) and for all clients
-// together (the same bucket, ten times larger). A request over the rate is answered "429" (like
-// mmi's "404"/"501" status bodies) instead of the statistics.
+// together (the same bucket, ten times larger). A request over the rate gets the latest body
+// again instead of a fresh one (broker/broker.cpp).
 #pragma once
 
 #include <cstddef>

@@ -132,7 +132,7 @@ Row run_case(const Mode& mode, const Case& c) {
   try {
     const auto stats = broker_stats(broker.endpoints.frontend);
     for (const char* name :
-         {"subscribers_cut", "clients_cut", "unfinished_cut", "stats_refused", "dropped_full"})
+         {"subscribers_cut", "clients_cut", "unfinished_cut", "stats_repeated", "dropped_full"})
       if (stats.contains("counters") && stats["counters"].contains(name))
         counters += std::string(", ") + name + " " +
                     std::to_string(stats["counters"][name].get<uint64_t>());

@@ -355,6 +355,37 @@ TEST_F(BrokerTest, MmiServiceAndStats) {
   EXPECT_EQ(out.clients.back().back(), "404");
 }
 
+// Issue 16: mmi.stats is bounded in size (each list at most 48 KiB, "truncated") and in rate
+// per client (over it, the latest body again, shared rather than encoded anew).
+TEST_F(BrokerTest, MmiStatsIsBoundedInSizeAndFreshBodiesPerClient) {
+  for (int w = 0; w < 2; ++w) {
+    Msg ready_msg{"big" + std::to_string(w), "", "MDPW01", kReady};
+    for (int i = 0; i < 256; ++i) {
+      std::string name = "svc-" + std::to_string(w) + "-" + std::to_string(i) + "-";
+      name.resize(64, 'x');
+      ready_msg.push_back(name);
+    }
+    worker_msg(ready_msg);
+  }
+  for (int i = 0; i < 8; ++i) client_msg({"c", "", "MDPC01", "mmi.stats"});
+  ASSERT_EQ(out.clients.size(), 8u);
+  const auto first = json::from_msgpack(out.clients[0].back());
+  EXPECT_TRUE(first["truncated"].get<bool>());
+  EXPECT_LT(first["services"].size(), 512u);
+  EXPECT_LT(out.clients[0].back().size(), 160u * 1024);
+  // Five fresh bodies (a burst of one second's worth), then the fifth again.
+  EXPECT_EQ(json::from_msgpack(out.clients[4].back())["counters"]["requests"], 5);
+  for (int i = 5; i < 8; ++i) EXPECT_EQ(out.clients[i].back(), out.clients[4].back());
+  // Another client has its own rate; a second later "c" gets fresh ones again.
+  client_msg({"d", "", "MDPC01", "mmi.stats"});
+  EXPECT_EQ(json::from_msgpack(out.clients.back().back())["counters"]["requests"], 9);
+  advance(Ms(1000));
+  client_msg({"c", "", "MDPC01", "mmi.stats"});
+  const auto again = json::from_msgpack(out.clients.back().back());
+  EXPECT_EQ(again["counters"]["requests"], 10);
+  EXPECT_EQ(again["counters"]["stats_repeated"], 3);
+}
+
 TEST_F(BrokerTest, UnknownIntentAnsweredAtOnceKnownButAbsentQueues) {
   submit("c", {{"id", "u"}}, "never");
   ASSERT_EQ(replies_to("c").size(), 1u);
