@@ -159,6 +159,9 @@ Server::Server(Config config)
 
 Server::~Server() {
   broker_.set_observer(nullptr);  // metrics_ goes first
+  // Stop the monitors before their PAIR ends close: libzmq's I/O thread must never wait on a
+  // monitor pipe nobody reads.
+  for (auto* s : {&publisher_, &frontend_, &backend_}) zmq_socket_monitor(s->handle(), nullptr, 0);
 }
 
 std::string Server::status_line(double jobs_per_second) const {
