@@ -65,8 +65,8 @@ struct Config {
 
   // Outbound and subscription paths, in bytes (issue 16; docs/operations.md "Broker memory").
   // Publish socket: longest subscription, distinct topics per subscriber connection, subscriber
-  // connections at once, and the results queued per subscriber that does not read (the send
-  // high-water mark is this divided by --max-message-bytes, at least 2 results).
+  // connections at once, and the result bytes a subscriber may fall behind (raised to at least
+  // twice --max-message-bytes); a subscriber past any of them is disconnected.
   size_t max_subscription_bytes = 128;
   size_t max_subscription_topics = 32;
   size_t max_subscribers = 32;

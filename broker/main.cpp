@@ -1,4 +1,6 @@
 // intentq-broker: the Majordomo (MDP/0.1) broker for intentq workers and stock MDP peers.
+#include <malloc.h>
+
 #include <cstdio>
 #include <iostream>
 
@@ -16,6 +18,11 @@ constexpr int kConfigExit = 78;
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Blocks of 256 KiB and more (large frames: results, and what a hostile peer sends before it
+  // is cut) are mapped and unmapped one by one. glibc would otherwise raise this threshold after
+  // the first large free and keep such blocks in its heap, so memory freed with a cut peer's
+  // queue stayed resident (docs/operations.md "Broker memory").
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   intentq::broker::Config config;
   CLI::App app{"intentq-broker: Majordomo broker for intentq jobs"};
   intentq::ProgramOptions options(app, "intentq-broker", kConfigExit);
@@ -98,8 +105,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(size_t{1}, size_t{100000}))
       ->capture_default_str();
   app.add_option("--subscriber-queue-bytes", config.subscriber_queue_bytes,
-                 "results queued per subscriber that does not read (in units of "
-                 "--max-message-bytes, at least 2); past it that subscriber misses results")
+                 "result bytes a subscriber may fall behind (at least 2 x --max-message-bytes); "
+                 "past it that subscriber is disconnected")
       ->check(CLI::Range(size_t{1}, size_t{1} << 40))
       ->capture_default_str();
   app.add_option("--client-unread-bytes", config.client_unread_bytes,

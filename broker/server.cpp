@@ -23,6 +23,10 @@ constexpr int kBatch = 256;
 // Subscriptions waiting in libzmq for the broker to look at them, per subscriber: what a
 // subscriber can add to libzmq's topic trie before the broker can cut it.
 constexpr int kSubscriptionHwm = 32;
+// Results waiting per subscriber, in messages (the byte bound is --subscriber-queue-bytes). A
+// small mark would drop results for subscribers that read: the broker learns that a subscriber's
+// queue has room only between sends, about once a millisecond.
+constexpr int kPublishHwm = 1000;
 // libzmq cuts a subscriber whose frame is over this (before buffering it); subscriptions between
 // --max-subscription-bytes and this are seen, counted and cut by the broker.
 constexpr int64_t kSubscriptionFrameLimit = 1024;
@@ -101,6 +105,12 @@ Server::Server(Config config)
               std::max<size_t>(config_.clients_unread_bytes,
                                2 * static_cast<size_t>(config_.max_message_bytes)),
               kernel_taken),
+      lagging_(std::max<size_t>(config_.subscriber_queue_bytes,
+                                2 * static_cast<size_t>(config_.max_message_bytes)),
+               std::max<size_t>(config_.subscriber_queue_bytes,
+                                2 * static_cast<size_t>(config_.max_message_bytes)) *
+                   std::max<size_t>(config_.max_subscribers, 1),
+               kernel_taken),
       broker_(config_, *this, Clock::now()) {
   for (auto* s : {&frontend_, &backend_}) {
     // Untrusted peers: bound message size, report unroutable replies instead of dropping them
@@ -114,12 +124,10 @@ Server::Server(Config config)
   // A worker that reconnects with the same identity takes over its old connection.
   backend_.set(zmq::sockopt::router_handover, 1);
   publisher_.set(zmq::sockopt::linger, 1000);
-  // Per subscriber, at most --subscriber-queue-bytes of results wait for a slow reader: libzmq
-  // counts messages, so the high-water mark is that many results of the largest size a result can
-  // have (at least 2); past it XPUB drops for that subscriber (ZMQ_XPUB_NODROP stays off).
-  const auto largest = static_cast<size_t>(std::max<int64_t>(config_.max_message_bytes, 1));
-  publisher_.set(zmq::sockopt::sndhwm, static_cast<int>(std::clamp<size_t>(
-                                           config_.subscriber_queue_bytes / largest, 2, 100000)));
+  // Per subscriber, at most kPublishHwm results wait for a slow reader (XPUB drops past it,
+  // ZMQ_XPUB_NODROP stays off); in bytes, a subscriber more than --subscriber-queue-bytes behind
+  // is disconnected (lagging_, counted in publish()).
+  publisher_.set(zmq::sockopt::sndhwm, kPublishHwm);
   // Every subscription and unsubscription reaches the broker with its connection's descriptor
   // (broker/subscriber_guard.hpp); none is buffered beyond a small frame limit.
   publisher_.set(zmq::sockopt::xpub_verboser, 1);
@@ -194,7 +202,19 @@ mdp::SendResult Server::to_worker(Frames& frames) {
 void Server::publish(Frames& frames) {
   // Nobody listening: skip the send (it would be dropped anyway; this saves a ZeroMQ call per
   // job). Otherwise XPUB drops at its high-water mark, like PUB: lagging subscribers lose results.
-  if (subscribers_.anyone_subscribed()) mdp::send_frames(publisher_, frames);
+  if (!subscribers_.anyone_subscribed() || frames.empty()) return;
+  size_t bytes = 0;
+  for (const auto& f : frames) bytes += f.size() + (f.size() < 256 ? 2 : 9);
+  // Count the bytes for every subscriber libzmq will queue them for; one that has taken too
+  // little of what it was sent is cut (libzmq frees its queue with the connection).
+  std::vector<int> cuts;
+  subscribers_.for_each_matching(mdp::view(frames[0]), [&](int fd) {
+    auto d = lagging_.before_send(std::to_string(fd), bytes);
+    cuts.insert(cuts.end(), d.cut.begin(), d.cut.end());
+  });
+  for (int fd : cuts) cut(fd, publish_port_, "a subscriber fell --subscriber-queue-bytes behind");
+  if (!cuts.empty()) note_cuts();
+  mdp::send_frames(publisher_, frames);
 }
 
 void Server::warn_limited(const std::string& message) {
@@ -256,10 +276,17 @@ void Server::read_monitor(zmq::socket_t& monitor, Side side) {
                                              : publish_in_;
     if (event == ZMQ_EVENT_DISCONNECTED) {
       inbound.on_disconnected(value);
-      if (side == Side::kPublish) subscribers_.on_disconnected(value);
+      if (side == Side::kPublish) {
+        subscribers_.on_disconnected(value);
+        lagging_.on_disconnected(value);
+      }
       if (side == Side::kFrontend) unread_.on_disconnected(value);
     } else if (event == ZMQ_EVENT_ACCEPTED) {
       inbound.on_connected(value);
+      if (side == Side::kPublish) {
+        lagging_.on_disconnected(value);  // a reused descriptor starts afresh
+        lagging_.on_message(std::to_string(value), value);
+      }
       if (side == Side::kPublish &&
           subscribers_.on_connected(value) != SubscriberGuard::Verdict::kOk)
         cut(value, publish_port_, "more subscribers than --max-subscribers");
@@ -269,7 +296,7 @@ void Server::read_monitor(zmq::socket_t& monitor, Side side) {
 }
 
 void Server::note_cuts() {
-  broker_.note_cuts(subscribers_.refused(), unread_.cut_count(),
+  broker_.note_cuts(subscribers_.refused() + lagging_.cut_count(), unread_.cut_count(),
                     frontend_in_.cut_count() + backend_in_.cut_count() + publish_in_.cut_count());
 }
 

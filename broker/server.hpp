@@ -67,6 +67,7 @@ class Server : public Outbox {
   InboundWatch frontend_in_, backend_in_, publish_in_;
   SubscriberGuard subscribers_;
   ReplyLedger unread_;
+  ReplyLedger lagging_;  // result bytes subscribers have not taken, keyed by descriptor
   int publish_port_ = -1, frontend_port_ = -1, backend_port_ = -1;  // TCP ports (-1: not TCP)
   Clock::time_point next_inbound_check_{};
   Clock::time_point last_warning_{};

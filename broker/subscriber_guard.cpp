@@ -37,6 +37,9 @@ SubscriberGuard::Verdict SubscriberGuard::on_subscription(int fd, bool subscribe
   }
   if (cut_.count(fd)) return Verdict::kOk;  // being closed; libzmq drops its topics then
   auto it = connections_.find(fd);
+  // An unsubscription from a connection we do not know (libzmq reports them for a connection
+  // that closed): nothing to forget, and no record to make.
+  if (it == connections_.end() && !subscribe) return Verdict::kOk;
   if (it == connections_.end()) {
     // Its connection event has not been read yet (two channels, no order between them).
     if (connections_.size() >= limits_.max_subscribers) {

@@ -46,6 +46,17 @@ class SubscriberGuard {
   Verdict on_subscription(int fd, bool subscribe, std::string_view topic);
 
   bool anyone_subscribed() const { return topics_ > 0 || unattributed_ > 0; }
+  // Calls fn(fd) for each known connection with a subscription that is a prefix of `topic` (the
+  // connections libzmq sends a message with that first frame to).
+  template <typename Fn>
+  void for_each_matching(std::string_view topic, Fn&& fn) const {
+    for (const auto& [fd, topics] : connections_)
+      for (const auto& t : topics)
+        if (topic.substr(0, t.size()) == t) {
+          fn(fd);
+          break;
+        }
+  }
   size_t subscribers() const { return connections_.size(); }
   size_t topics() const { return topics_; }
   uint64_t refused() const { return refused_; }  // connections cut, all reasons

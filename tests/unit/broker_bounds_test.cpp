@@ -4,6 +4,7 @@
 // often mmi.stats is answered (StatsRate).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 
@@ -65,6 +66,28 @@ TEST(SubscriberGuard, ConnectionsPastTheLimitAreRefusedAndAReusedDescriptorStart
   EXPECT_TRUE(g.anyone_subscribed());
   g.on_subscription(-1, false, "z");
   EXPECT_FALSE(g.anyone_subscribed());
+}
+
+TEST(SubscriberGuard, MatchingFollowsPrefixesAndStrayUnsubscriptionsLeaveNoRecord) {
+  SubscriberGuard g({64, 4, 2});
+  g.on_connected(5);
+  g.on_connected(6);
+  g.on_subscription(5, true, "result.summary.");
+  g.on_subscription(6, true, "");  // everything
+  auto matching = [&](std::string_view topic) {
+    std::vector<int> fds;
+    g.for_each_matching(topic, [&](int fd) { fds.push_back(fd); });
+    std::sort(fds.begin(), fds.end());
+    return fds;
+  };
+  EXPECT_EQ(matching("result.summary.ok"), (std::vector<int>{5, 6}));
+  EXPECT_EQ(matching("result.echo.ok"), (std::vector<int>{6}));
+  // libzmq reports the unsubscriptions of a connection that closed, sometimes after the close:
+  // they must not hold a place among --max-subscribers.
+  g.on_disconnected(6);
+  EXPECT_EQ(g.on_subscription(6, false, ""), V::kOk);
+  EXPECT_EQ(g.subscribers(), 1u);
+  EXPECT_EQ(g.on_connected(7), V::kOk);
 }
 
 // A scripted kernel: bytes taken per descriptor.
