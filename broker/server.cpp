@@ -241,7 +241,9 @@ void Server::read_subscriptions() {
   // subscriber, with the descriptor of its connection. Anything else a peer sends is dropped.
   zmq::message_t m;
   for (int i = 0; i < kBatch && publisher_.recv(m, zmq::recv_flags::dontwait); ++i) {
-    const int fd = source_fd(m);
+    // Only TCP connections can be cut (broker/peer_socket.hpp); on other transports the
+    // subscriptions are counted as nobody's, so "anyone subscribed" stays true.
+    const int fd = publish_port_ >= 0 ? source_fd(m) : -1;
     publish_in_.on_delivered(fd, m.size() + (m.size() < 256 ? 2 : 9));
     if (m.size() == 0 || m.more()) continue;
     const auto* data = static_cast<const unsigned char*>(m.data());
