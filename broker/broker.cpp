@@ -281,16 +281,24 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
       fields.deadline_ms.value_or(static_cast<uint64_t>(config_.default_deadline.count())),
       kMaxDeadlineMs);
   auto job = std::make_unique<Job>();
+  std::optional<std::string> canonical_body;
   if (service.gateway) {
     // Gateway services: account routing, answer reuse and coalescing (broker_reuse.cpp).
+    // The params are validated with the worker's schema before anything is shared: a request
+    // the worker would refuse never joins, nor is answered from, an honest one (issue 16).
     ReuseFields reuse;
     try {
       reuse = read_reuse_fields(service.name, fields);
+    } catch (const params::ParamsError& e) {
+      reject(client, service.name, id, ErrorCode::kBadRequest, e.what(), true);
+      return;
     } catch (const EnvelopeError& e) {
       reject(client, service.name, id, ErrorCode::kBadRequest,
              std::string("invalid request envelope: ") + e.what(), true);
       return;
     }
+    // The worker runs exactly the canonical params the sharing key is built from.
+    if (reuse.rewrite) canonical_body = replace_params(view(frames[4]), reuse.params);
     if (reuse.account && now >= started_ + config_.startup_grace &&
         !account_known(service, *reuse.account)) {
       reject(client, service.name, id, ErrorCode::kUnknownAccount,
@@ -315,17 +323,18 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
            "broker is shutting down; retry against the next broker", true);
     return;
   }
-  if (auto full = over_budget(service, frames[4].size() + kJobOverhead + client.size())) {
+  const size_t body_bytes = canonical_body ? canonical_body->size() : frames[4].size();
+  if (auto full = over_budget(service, body_bytes + kJobOverhead + client.size())) {
     reject(client, service.name, id, ErrorCode::kBusy, *full, true);
     return;
   }
   job->service = &service;
   job->intentq = true;
   job->client_id = fields.id.has_value();
-  job->bytes = frames[4].size() + kJobOverhead + client.size();
+  job->bytes = body_bytes + kJobOverhead + client.size();
   job->key = std::move(key);
   job->id = std::move(id);
-  job->body.push_back(keep(frames[4]));
+  job->body.push_back(canonical_body ? frame(*canonical_body) : keep(frames[4]));
   job->submitters.push_back({std::move(client), fields.reply});
   job->accepted = now;
   job->deadline = now + Ms(deadline_ms);

@@ -48,6 +48,27 @@ std::string reencode_request(std::string_view body, std::string_view id, uint64_
   return out;
 }
 
+std::string replace_params(std::string_view body, std::string_view params) {
+  uint32_t kept = 0;
+  mc::read_map(body, {}, [&](std::string_view key, const mc::Value&) {
+    if (key != "params") ++kept;
+    return true;
+  });
+  std::string out;
+  out.reserve(body.size() + params.size() + 8);
+  mc::Writer w(out);
+  w.map_header(kept + 1);
+  mc::read_map(body, {}, [&](std::string_view key, const mc::Value& value) {
+    if (key == "params") return true;
+    w.str(key);
+    w.raw(value.raw);
+    return true;
+  });
+  w.str("params");
+  w.raw(params);
+  return out;
+}
+
 ReplyFields parse_reply(std::string_view body) {
   ReplyFields f;
   bool have_status = false;

@@ -27,6 +27,11 @@ RequestFields parse_request(std::string_view body);
 std::string reencode_request(std::string_view body, std::string_view id, uint64_t deadline_ms,
                              uint64_t queued_ms);
 
+// `body` (which passed parse_request) with its params replaced by `params` (the msgpack bytes of
+// one map): what a gateway service's worker gets, so that it runs exactly the canonical params
+// the broker keyed sharing on. The other fields are copied as they are.
+std::string replace_params(std::string_view body, std::string_view params);
+
 struct ReplyFields {
   std::optional<std::string_view> id;  // the last string "id"
   size_t id_keys = 0;                  // "id" keys of any type (a well-formed reply has one)

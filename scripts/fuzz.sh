@@ -4,6 +4,7 @@
 # Usage: bash scripts/fuzz.sh [SECONDS] [TARGET]
 #   TARGET tws      (default) the TWS codec, seeds in fuzz/corpus/
 #          envelope envelopes and MDP READY frames, seeds in fuzz/envelope_corpus/
+#          params   the params schema broker and worker share, seeds in fuzz/params_corpus/
 # Crash inputs land in build-fuzz/crashes/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,8 @@ target="${2:-tws}"
 case "$target" in
   tws) binary=fuzz_tws_codec seeds=fuzz/corpus ;;
   envelope) binary=fuzz_envelope seeds=fuzz/envelope_corpus ;;
-  *) echo "fuzz.sh: unknown target '$target' (tws or envelope)" >&2; exit 2 ;;
+  params) binary=fuzz_params seeds=fuzz/params_corpus ;;
+  *) echo "fuzz.sh: unknown target '$target' (tws, envelope or params)" >&2; exit 2 ;;
 esac
 sanitize="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 cmake -S . -B build-fuzz -G Ninja -DINTENTQ_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \

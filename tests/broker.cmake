@@ -34,9 +34,14 @@ foreach(name gateway_budget reuse_cache canonical_params bounds)
   gtest_discover_tests(broker_${name}_test PROPERTIES TIMEOUT 60)
   intentq_test_labels(broker_${name}_test unit broker)
 endforeach()
-# Checks that the broker's copy of the default account summary tags matches the worker's.
+# The property test compares the broker's sharing key with the worker's parsed request.
 target_link_libraries(broker_canonical_params_test PRIVATE intentq_worker_lib)
 target_compile_definitions(broker_canonical_params_test PRIVATE INTENTQ_HAVE_WORKER_LIB)
+# The params schema the broker and the worker share (common/params_schema).
+add_executable(params_schema_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/params_schema_test.cpp)
+target_link_libraries(params_schema_test PRIVATE intentq_common GTest::gtest_main)
+gtest_discover_tests(params_schema_test PROPERTIES TIMEOUT 60)
+intentq_test_labels(params_schema_test unit broker)
 if(TARGET intentq_broker_lib)
   add_executable(broker_gateway_core_test
     ${CMAKE_CURRENT_SOURCE_DIR}/unit/broker_gateway_core_test.cpp)

@@ -23,6 +23,7 @@ add_executable(intents_integration_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_session_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_gateways_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/features_reuse_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/integration/features_canonical_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_cluster.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/e2e_cluster.cpp)
 target_link_libraries(intents_integration_tests PRIVATE intentq_test_support intentq_gateway

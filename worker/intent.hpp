@@ -57,6 +57,9 @@ struct JobContext {
   std::string id;
   std::string intent;
   nlohmann::json params;  // the request's params map (never null; {} when absent)
+  // The same params as the msgpack bytes that arrived (empty when absent or when the job was
+  // built in code): the gateway intents validate these, where a key given twice is still visible.
+  std::string params_msgpack;
   std::chrono::steady_clock::time_point deadline;
   GatewayConfig gateway;
   // Persistent mode: the worker's gateway session, lent for this job (null: per-job session).

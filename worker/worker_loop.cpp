@@ -10,6 +10,7 @@
 #include "common/envelope.hpp"
 #include "common/logging.hpp"
 #include "common/mdp.hpp"
+#include "common/params_schema.hpp"
 #include "gateway/session.hpp"
 #include "worker/intents/gateway_job.hpp"
 #include "worker/worker_metrics.hpp"
@@ -186,6 +187,10 @@ void WorkerLoop::on_request(mdp::Request& in) {
   job.id = id;
   job.intent = service;
   job.params = request.params.is_null() ? nlohmann::json::object() : std::move(request.params);
+  // The gateway intents validate the params' bytes with the shared schema (a key given twice is
+  // only visible there). Other intents (echo, with large bodies) skip the second read.
+  if (params::find_intent(service))
+    job.params_msgpack = std::string(read_request_fields(body).params);  // decoded above: no throw
   job.deadline = now + (request.deadline_ms ? std::chrono::milliseconds(*request.deadline_ms)
                                             : kDefaultDeadline);
   job.gateway = options_.gateway;

@@ -11,6 +11,7 @@
 
 #include "broker/broker.hpp"
 #include "common/envelope.hpp"
+#include "tests/support/raw_msgpack.hpp"
 #include "tests/unit/broker_test_kit.hpp"
 
 namespace intentq::broker {
@@ -78,7 +79,8 @@ class GatewayBrokerTest : public BrokerCoreTest {
 TEST_F(GatewayBrokerTest, GatewayJobsWaitForBudgetAndRunWhenTheWindowSlides) {
   for (int i = 0; i < 4; ++i) gw_ready("w" + std::to_string(i), "g", "DU1", 12);
   for (int i = 0; i < 5; ++i)
-    submit("c", {{"id", "s" + std::to_string(i)}, {"params", {{"n", i}}}});
+    submit("c",
+           {{"id", "s" + std::to_string(i)}, {"params", {{"group", "g" + std::to_string(i)}}}});
   EXPECT_EQ(dispatched(), 2u);  // 2 x 6 = 12 messages: the budget of this second
   auto st = stats();
   EXPECT_EQ(st["gateways"]["g"]["budget"], 12);
@@ -115,7 +117,8 @@ TEST_F(GatewayBrokerTest, EachGatewayHasItsOwnBudgetAndTheSmallestAnnouncedCount
   gw_ready("a2", "ga", "", 6);  // one worker configured lower: the gateway's budget is 6
   gw_ready("b1", "gb", "", 45);
   for (int i = 0; i < 3; ++i)
-    submit("c", {{"id", "s" + std::to_string(i)}, {"params", {{"n", i}}}});
+    submit("c",
+           {{"id", "s" + std::to_string(i)}, {"params", {{"group", "g" + std::to_string(i)}}}});
   // s0 fills ga (6 of 6); s1 skips a2 (ga has no room) and goes to b1 on gb; s2 waits for ga.
   EXPECT_EQ(dispatched(), 2u);
   auto st = stats();
@@ -130,8 +133,8 @@ TEST_F(GatewayBrokerTest, EachGatewayHasItsOwnBudgetAndTheSmallestAnnouncedCount
 TEST_F(GatewayBrokerTest, WaitingForBudgetPastTheDeadlineIsATimeoutNamingTheGateway) {
   gw_ready("w1", "g", "", 6);
   gw_ready("w2", "g", "", 6);
-  submit("c", {{"id", "first"}, {"params", {{"n", 1}}}});
-  submit("c", {{"id", "late"}, {"deadline_ms", 300}, {"params", {{"n", 2}}}});
+  submit("c", {{"id", "first"}, {"params", {{"group", "g1"}}}});
+  submit("c", {{"id", "late"}, {"deadline_ms", 300}, {"params", {{"group", "g2"}}}});
   advance(Ms(300));
   auto got = replies_to("c");
   ASSERT_EQ(got.size(), 1u);
@@ -149,13 +152,13 @@ TEST_F(GatewayBrokerTest, JobsWithAnAccountGoOnlyToWorkersHoldingIt) {
   submit("c", {{"id", "x"}, {"params", {{"account", "U9"}}}});
   ASSERT_EQ(requests_to("wb").size(), 1u);  // wa was idle longer but does not hold U9
   EXPECT_TRUE(requests_to("wa").empty());
-  submit("c", {{"id", "y"}, {"params", {{"account", "U9"}, {"n", 1}}}});
+  submit("c", {{"id", "y"}, {"params", {{"account", "U9"}, {"group", "g1"}}}});
   EXPECT_TRUE(requests_to("wa").empty());  // waits for wb
   submit("c", {{"id", "z"}, {"params", {{"account", "DU2"}}}});
   EXPECT_EQ(requests_to("wa").size(), 1u);  // a queued U9 job does not block DU2
   reply("wb", requests_to("wb")[0]);
   EXPECT_EQ(requests_to("wb").size(), 2u);
-  submit("c", {{"id", "any"}, {"params", {{"n", 5}}}});  // no account: any worker
+  submit("c", {{"id", "any"}, {"params", {{"group", "g5"}}}});  // no account: any worker
   reply("wa", requests_to("wa")[0]);
   EXPECT_EQ(requests_to("wa").size(), 2u);
 }
@@ -187,7 +190,7 @@ TEST_F(GatewayBrokerTest, AWorkerThatAnnouncesNoAccountsMayTakeAnyAccount) {
   // Once it is gone, an account only it could have served is unknown.
   reply("wp", requests_to("wp")[0]);
   worker_msg({"wp", "", "MDPW01", kDisconnect});
-  submit("c", {{"id", "y"}, {"params", {{"account", "U5"}, {"n", 2}}}});
+  submit("c", {{"id", "y"}, {"params", {{"account", "U5"}, {"group", "g2"}}}});
   ASSERT_EQ(replies_to("c").size(), 2u);
   EXPECT_EQ(replies_to("c")[1]["error"]["code"], "UNKNOWN_ACCOUNT");
 }
@@ -196,7 +199,7 @@ TEST_F(GatewayBrokerTest, QueuedJobsOfAnAccountFailWhenItsLastWorkerGoes) {
   gw_ready("wb", "gb", "U9");
   gw_ready("wa", "ga", "DU1");
   submit("c", {{"id", "run"}, {"params", {{"account", "U9"}}}});
-  submit("c", {{"id", "queued"}, {"params", {{"account", "U9"}, {"n", 1}}}});
+  submit("c", {{"id", "queued"}, {"params", {{"account", "U9"}, {"group", "g1"}}}});
   submit("c", {{"id", "other"}, {"params", {{"account", "DU1"}}}});
   ASSERT_EQ(requests_to("wb").size(), 1u);
   // wb's gateway session goes down: it re-registers without the gateway services.
@@ -236,7 +239,7 @@ TEST_F(GatewayBrokerTest, FiftyIdenticalRequestsShareOneJob) {
     submit("c" + std::to_string(i % 5),
            {{"id", "r" + std::to_string(i)},
             {"params", i % 2 ? json{{"account", "DU1"}, {"group", "All"}}
-                             : json{{"group", nullptr}, {"account", " DU1"}}}});
+                             : json{{"group", " All"}, {"account", " DU1"}}}});
   ASSERT_EQ(dispatched(), 1u);
   EXPECT_EQ(broker->counters().coalesced, 49u);
   reply("w1", requests_to("w1")[0]);
@@ -275,6 +278,51 @@ TEST_F(GatewayBrokerTest, DifferentAccountsOrParamsNeverShare) {
   EXPECT_EQ(broker->counters().coalesced, 0u);
 }
 
+// Issue 16: params the worker would read differently from the sharing key (a key given twice, the
+// last one nil) or refuse (an integral float for an integer param) are refused by the broker
+// before coalescing, reuse or dispatch; an honest request neither joins them nor is answered from
+// them, and the worker is sent the canonical params the key was built from.
+TEST_F(GatewayBrokerTest, CraftedParamsAreRefusedBeforeAnySharing) {
+  gw_ready("w1", "g", "DU1,DU2");
+  gw_ready("w2", "g", "DU1,DU2");
+  auto raw_submit = [&](const std::string& client, const std::string& id, const std::string& params,
+                        uint64_t max_age_ms = 0) {
+    test::RawMsgpack m;
+    m.map(max_age_ms ? 3 : 2).str("id").str(id);
+    if (max_age_ms) m.str("max_age_ms").integer(static_cast<int64_t>(max_age_ms));
+    client_msg({client, "", "MDPC01", "positions", m.str("params").raw(params).bytes()});
+  };
+  const auto crafted =
+      test::RawMsgpack().map(2).str("account").str("DU2").str("account").nil().bytes();
+  raw_submit("bad", "crafted", crafted);
+  ASSERT_EQ(replies_to("bad").size(), 1u);
+  EXPECT_EQ(replies_to("bad")[0]["error"]["code"], "BAD_REQUEST");
+  EXPECT_EQ(replies_to("bad")[0]["error"]["message"], "param 'account' is given more than once");
+  EXPECT_EQ(dispatched(), 0u);
+  // A wrong type (item 2's float con_id; here a float account) is refused the same way.
+  raw_submit("bad", "float", test::RawMsgpack().map(1).str("account").float64(1.0).bytes());
+  EXPECT_EQ(replies_to("bad").back()["error"]["message"], "param 'account' must be a string");
+  EXPECT_EQ(dispatched(), 0u);
+
+  // The honest request runs on its own, with the canonical params.
+  submit("ok", {{"id", "honest"}, {"params", {{"account", " DU2 "}}}}, "positions");
+  ASSERT_EQ(dispatched(), 1u);
+  const auto sent = requests_to("w1").empty() ? requests_to("w2")[0] : requests_to("w1")[0];
+  EXPECT_EQ(json::from_msgpack(sent.back())["params"], json({{"account", "DU2"}}));
+  EXPECT_EQ(broker->counters().coalesced, 0u);
+  // In flight: the crafted request is refused again, never attached.
+  raw_submit("bad", "crafted-2", crafted);
+  EXPECT_EQ(replies_to("bad").back()["error"]["code"], "BAD_REQUEST");
+  EXPECT_EQ(broker->counters().coalesced, 0u);
+  // Stored: the crafted request with max_age_ms is refused, not answered from the cache.
+  reply(requests_to("w1").empty() ? "w2" : "w1", sent);
+  ASSERT_EQ(replies_to("ok").size(), 1u);
+  raw_submit("bad", "crafted-3", crafted, 60000);
+  EXPECT_EQ(replies_to("bad").back()["error"]["code"], "BAD_REQUEST");
+  EXPECT_FALSE(replies_to("bad").back().contains("cached"));
+  EXPECT_EQ(dispatched(), 1u);
+}
+
 TEST_F(GatewayBrokerTest, AnAttachedRequestTimesOutAloneAndTheJobGoesOn) {
   gw_ready("w1", "g", "");
   submit("c", {{"id", "long"}, {"deadline_ms", 5000}});
@@ -295,7 +343,7 @@ TEST_F(GatewayBrokerTest, AnAttachedRequestTimesOutAloneAndTheJobGoesOn) {
 
 TEST_F(GatewayBrokerTest, WhenTheFirstRequestTimesOutAttachedOnesStillGetTheAnswer) {
   gw_ready("w1", "g", "");
-  submit("c", {{"id", "blocker"}, {"params", {{"n", 1}}}});  // keeps w1 busy
+  submit("c", {{"id", "blocker"}, {"params", {{"group", "g1"}}}});  // keeps w1 busy
   submit("c", {{"id", "first"}, {"deadline_ms", 100}});
   submit("d", {{"id", "second"}, {"deadline_ms", 3000}});
   EXPECT_EQ(broker->counters().coalesced, 1u);

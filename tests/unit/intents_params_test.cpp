@@ -31,10 +31,15 @@ void expect_bad_request(F&& f, std::initializer_list<std::string> needles) {
   }
 }
 
-TEST(IntentsParams, AccountParamsAcceptEmptyAndNull) {
+TEST(IntentsParams, AccountParamsAcceptEmptyAndNullParamsButNotANullAccount) {
   EXPECT_FALSE(parse_account_params(job("positions", json::object())).account);
   EXPECT_FALSE(parse_account_params(job("positions", nullptr)).account);
-  EXPECT_FALSE(parse_account_params(job("positions", {{"account", nullptr}})).account);
+  // A nil value is refused (issue 16): the broker refuses it too, before any sharing.
+  expect_bad_request(
+      [] {
+        parse_account_params(job("positions", {{"account", nullptr}}));
+      },
+      {"account", "nil"});
   EXPECT_EQ(parse_account_params(job("positions", {{"account", " DU111 "}})).account, "DU111");
 }
 

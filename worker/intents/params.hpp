@@ -1,58 +1,39 @@
-// Params of the gateway intents: checked reading of a job's params map, and one parse function per
-// intent that turns the map into a typed request.
+// Params of the gateway intents: one parse function per intent that turns the job's params into a
+// typed request. The rules (names, types, defaults, aliases, allowed values, messages) are the
+// shared schema in common/params_schema.hpp, the one the broker validates and canonicalises with
+// before it shares answers between requests; these functions only map its values onto the
+// gateway's types.
 //
 // Every problem is a JobFailure(BAD_REQUEST) whose message names the field: unknown keys ("param
-// 'acount' is not known to intent 'positions' (known: account)"), wrong types ("param 'tags' must
-// be a string or a list of strings"), missing required fields, values out of range.
+// 'acount' is not known to intent 'positions' (known: account)"), keys given twice, wrong types
+// ("param 'tags' must be a string or a list of strings"), missing required fields, values out of
+// range.
 #pragma once
 
 #include <cstdint>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "common/params_schema.hpp"
 #include "gateway/types.hpp"
 #include "worker/intent.hpp"
 
 namespace intentq::intents {
 
-// Reads typed values out of a params map; remembers which keys it was asked about so that
-// finish() can reject the ones no getter wanted. A null value counts as absent.
-class ParamReader {
- public:
-  // Throws BAD_REQUEST if params is neither an object nor null.
-  ParamReader(std::string intent, const nlohmann::json& params);
-
-  std::optional<std::string> string(std::string_view key);
-  std::optional<int64_t> integer(std::string_view key, int64_t min, int64_t max);
-  std::optional<double> number(std::string_view key);
-  std::optional<bool> boolean(std::string_view key);
-  // A list of strings, given either as a JSON list or as one comma-separated string. Entries are
-  // trimmed; empty entries are an error.
-  std::optional<std::vector<std::string>> string_list(std::string_view key);
-
-  // Throws BAD_REQUEST naming the first key no getter asked for.
-  void finish() const;
-
- private:
-  const nlohmann::json* find(std::string_view key);
-  [[noreturn]] void fail(std::string_view key, std::string_view what) const;
-
-  std::string intent_;
-  const nlohmann::json& params_;
-  std::set<std::string, std::less<>> known_;
-};
-
 // Throws BAD_REQUEST naming the param.
 [[noreturn]] void bad_param(std::string_view key, std::string_view what);
+
+// The job's params validated with the shared schema of `job.intent` (or of `fallback` when the
+// job's intent has none): from the params' msgpack bytes as they arrived when the worker has them
+// (so a key given twice is seen and refused), else from the JSON tree. BAD_REQUEST on any problem.
+params::Parsed parsed_params(const JobContext& job, std::string_view fallback);
 
 // positions, open_orders: an optional account.
 struct AccountParams {
   std::optional<std::string> account;
+  bool operator==(const AccountParams&) const = default;
 };
 AccountParams parse_account_params(const JobContext& job);
 
@@ -60,6 +41,7 @@ AccountParams parse_account_params(const JobContext& job);
 struct ExecutionsParams {
   gw::ExecutionFilter filter;
   std::optional<std::string> account;
+  bool operator==(const ExecutionsParams&) const = default;
 };
 ExecutionsParams parse_executions_params(const JobContext& job);
 
@@ -68,6 +50,7 @@ struct AccountSummaryParams {
   std::string group = "All";
   std::string tags;  // comma-separated, as reqAccountSummary takes them
   std::optional<std::string> account;
+  bool operator==(const AccountSummaryParams&) const = default;
 };
 AccountSummaryParams parse_account_summary_params(const JobContext& job);
 
@@ -76,6 +59,7 @@ struct SummaryParams {
   std::optional<std::string> account;
   std::string group = "All";
   std::string tags;
+  bool operator==(const SummaryParams&) const = default;
 };
 SummaryParams parse_summary_params(const JobContext& job);
 
@@ -85,10 +69,10 @@ gw::Contract parse_contract_params(const JobContext& job);
 // current_time: no params at all.
 void parse_no_params(const JobContext& job);
 
-// The standard account summary tags used when a job gives none.
-extern const std::vector<std::string> kDefaultAccountTags;
-// Every tag reqAccountSummary accepts (plus the $LEDGER forms, checked separately).
-extern const std::vector<std::string> kKnownAccountTags;
+// The standard account summary tags used when a job gives none, and every tag reqAccountSummary
+// accepts (defined once, in the shared schema).
+using params::kDefaultAccountTags;
+using params::kKnownAccountTags;
 
 // Checks `account` against the accounts the gateway manages; BAD_REQUEST naming them if unknown.
 void check_account(const std::optional<std::string>& account,
