@@ -26,7 +26,8 @@ std::vector<int> InboundWatch::check() {
       it = connections_.erase(it);
       continue;
     }
-    uint64_t held = *read - r.base > r.delivered ? *read - r.base - r.delivered : 0;
+    const uint64_t since = *read - r.base;
+    const uint64_t held = since > r.delivered ? since - r.delivered : 0;
     const bool progressed = r.messages != r.checked_at;
     r.checked_at = r.messages;
     if (held > limit_ && !progressed) {
@@ -35,10 +36,15 @@ std::vector<int> InboundWatch::check() {
       it = connections_.erase(it);
       continue;
     }
-    // What `delivered` leaves out (CURVE boxes, ZMTP heartbeats) would add up over a long
-    // connection: while whole messages arrive, the figure is kept at most half the limit, so
-    // only bytes that arrived since the last message can take it over.
-    if (progressed && held > limit_ / 2) r.base += held - limit_ / 2;
+    // Start afresh from here when whole messages arrived (what `delivered` leaves out, CURVE
+    // boxes and ZMTP heartbeats, cannot add up over a long connection), and whenever more was
+    // delivered than read since the last look (messages read before it): no credit is carried
+    // over, so from the check an unfinished message starts after, it is cut once it alone
+    // passes the limit.
+    if (progressed || held == 0) {
+      r.base = *read;
+      r.delivered = 0;
+    }
     ++it;
   }
   return cut;

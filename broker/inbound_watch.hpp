@@ -9,7 +9,8 @@
 // broker/peer_socket.hpp) with what the broker received from that connection. A connection
 // holding more than `limit` bytes in libzmq, with no whole message delivered since the previous
 // check, is to be cut: one message in flight is at most a few frames of --max-message-bytes and
-// whole messages are read within a poll round, so only an unfinished message stays there.
+// whole messages are read within a poll round, so only an unfinished message stays there. The
+// count starts afresh at each check that saw whole messages arrive.
 //
 // Pure bookkeeping with an injectable probe (tested in tests/unit/broker_bounds_test.cpp).
 #pragma once
@@ -45,7 +46,7 @@ class InboundWatch {
 
  private:
   struct Record {
-    uint64_t base = 0;        // read from the kernel when the connection was seen
+    uint64_t base = 0;        // read from the kernel at the last fresh start
     uint64_t delivered = 0;   // bytes of whole messages received since
     uint64_t messages = 0;    // whole messages received since
     uint64_t checked_at = 0;  // `messages` at the previous check
