@@ -32,6 +32,7 @@
 #include "common/curve_socket.hpp"
 #include "common/envelope.hpp"
 #include "common/mdp_client.hpp"
+#include "common/version.hpp"
 #include "tests/support/process.hpp"
 
 namespace {
@@ -173,6 +174,7 @@ int main(int argc, char** argv) {
   app.add_option("--rounds", rounds, "alternating plain/CURVE runs; medians are reported")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
+  app.set_version_flag("--version", intentq::version_line("intentq-curve-bench"));
   CLI11_PARSE(app, argc, argv);
 
   // Keys for this run: the broker's, one client and one worker key, in a temporary directory.

@@ -17,6 +17,7 @@
 #include "bench/raw_peers.hpp"
 #include "bench/required_keys.hpp"
 #include "bench/scenarios.hpp"
+#include "common/version.hpp"
 #include "tests/support/process.hpp"
 
 namespace {
@@ -108,6 +109,7 @@ int main(int argc, char** argv) {
   app.add_option("--broker-arg", s.broker_args,
                  "extra broker option (repeatable), e.g. "
                  "--broker-arg=--dedup-ttl-ms=0");
+  app.set_version_flag("--version", intentq::version_line("intentq-bench"));
   CLI11_PARSE(app, argc, argv);
 
   s.quick = quick;

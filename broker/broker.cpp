@@ -63,6 +63,7 @@ std::string request_id(const Frames& frames) {
   try {
     if (auto f = parse_request(view(frames[4])); f.id) return std::string(*f.id);
   } catch (const EnvelopeError&) {
+    return readable_id(view(frames[4]));  // refused for another field: still tell its id
   }
   return {};
 }
@@ -186,6 +187,22 @@ void Broker::handle_mmi(const std::string& client, std::string_view service, Fra
   send_client(client, service, std::move(body));
 }
 
+std::string Broker::known_services() const {
+  // Bounded: a broker may serve many services; the first ones by name are enough to spot a typo.
+  constexpr size_t kMaxNames = 40;
+  std::vector<std::string_view> live;
+  registry_.for_each_service([&](const Service& s) {
+    if (s.workers > 0) live.push_back(s.name);
+  });
+  if (live.empty()) return "no worker is registered at all";
+  std::sort(live.begin(), live.end());
+  std::string names;
+  for (size_t i = 0; i < live.size() && i < kMaxNames; ++i)
+    names += std::string(i ? ", " : "") + std::string(live[i]);
+  if (live.size() > kMaxNames) names += " and " + std::to_string(live.size() - kMaxNames) + " more";
+  return "the broker knows: " + names;
+}
+
 void Broker::handle_request(std::string client, std::string_view service_name, Frames& frames,
                             Clock::time_point now) {
   Service* service = registry_.find_service(service_name);
@@ -199,8 +216,10 @@ void Broker::handle_request(std::string client, std::string_view service_name, F
     // No worker ever registered this service: answer at once rather than queueing forever.
     // The name is valid (checked above), so its error topic cannot reach another service's
     // subscribers.
-    reject(client, service_name, request_id(frames), ErrorCode::kUnknownIntent,
-           "no worker has registered service '" + std::string(service_name) + "'", true);
+    reject(
+        client, service_name, request_id(frames), ErrorCode::kUnknownIntent,
+        "no worker has registered service '" + std::string(service_name) + "'; " + known_services(),
+        true);
     return;
   }
   if (service->intentq)
@@ -231,7 +250,8 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
   try {
     fields = parse_request(view(frames[4]));
   } catch (const EnvelopeError& e) {
-    reject(client, service.name, "", ErrorCode::kBadRequest,
+    // The id, when it can be read, so the submitter can match the refusal to its request.
+    reject(client, service.name, request_id(frames), ErrorCode::kBadRequest,
            std::string("invalid request envelope: ") + e.what(), true);
     return;
   }
@@ -239,11 +259,18 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
   std::string key = job_key(service.name, id);
 
   if (fields.id) {
-    if (auto* cached = dedup_.find(key, now)) {
+    Clock::time_point submitted;
+    if (auto* cached = dedup_.find(key, now, &submitted)) {
       ++counters_.dedup_hits;
       if (fields.reply) {
+        // Marked, so a resubmission with other params sees that this is the first one's answer.
         Frames body;
-        body.push_back(share(*cached));
+        const auto age = std::chrono::duration_cast<Ms>(now - submitted).count();
+        try {
+          body.push_back(frame(mark_dedup(view(*cached), static_cast<uint64_t>(age))));
+        } catch (const EnvelopeError&) {
+          body.push_back(share(*cached));  // not a map: passed on as it is
+        }
         send_client(client, service.name, std::move(body));
       }
       return;
@@ -618,7 +645,7 @@ void Broker::handle_reply(Worker& worker, Frames& frames, Clock::time_point now)
           ++counters_.forged_reply_ids;
           frames[6] = frame(rewrite_reply_id(view(frames[6]), job->id));
         }
-        dedup_.put(job->key, frames[6], now);
+        dedup_.put(job->key, frames[6], now, job->accepted);
       } catch (const EnvelopeError&) {
       }
     }
@@ -655,7 +682,7 @@ void Broker::handle_reply(Worker& worker, Frames& frames, Clock::time_point now)
       body = frame(encode_reply(make_error_reply(job->id, service.name, ErrorCode::kInternal,
                                                  "worker sent an invalid reply: " + problem)));
     } else if (job->client_id) {
-      dedup_.put(job->key, body, now);
+      dedup_.put(job->key, body, now, job->accepted);
     }
     deliver(*job, body, ok && valid, valid, now);
     log_job(*job, &worker, "job {} answered: {}", job->id,

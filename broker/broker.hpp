@@ -106,6 +106,8 @@ class Broker {
   // Frontend
   void handle_mmi(const std::string& client, std::string_view service, Frames& frames,
                   Clock::time_point now);
+  // "the broker knows: a, b, c" (services with a live worker), for UNKNOWN_INTENT messages.
+  std::string known_services() const;
   void handle_request(std::string client, std::string_view service, Frames& frames,
                       Clock::time_point now);
   void handle_intentq_request(std::string client, Service& service, Frames& frames,

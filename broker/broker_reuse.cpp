@@ -99,7 +99,7 @@ void Broker::deliver(Job& job, zmq::message_t& body, bool ok, bool valid, Clock:
           encode_reply(make_error_reply(r.id, service, ErrorCode::kInternal,
                                         std::string("shared reply unreadable: ") + e.what())));
     }
-    if (valid && r.client_id) dedup_.put(r.key, rb, now);
+    if (valid && r.client_id) dedup_.put(r.key, rb, now, r.accepted);
     for (auto& s : r.submitters) {
       if (!s.reply) continue;
       Frames b;

@@ -7,7 +7,8 @@ namespace {
 constexpr size_t kCopyBelow = 8192;
 }  // namespace
 
-void DedupCache::put(const std::string& key, zmq::message_t& body, Clock::time_point now) {
+void DedupCache::put(const std::string& key, zmq::message_t& body, Clock::time_point now,
+                     std::optional<Clock::time_point> submitted) {
   if (max_entries_ == 0 || ttl_.count() <= 0) return;
   const size_t need = cost(key, body);
   if (need > max_bytes_) return;
@@ -26,13 +27,16 @@ void DedupCache::put(const std::string& key, zmq::message_t& body, Clock::time_p
     entry.body.copy(body);
   bytes_ += need;
   entry.expires = now + ttl_;
+  entry.submitted = submitted.value_or(now);
   entry.generation = gen;
   order_.emplace_back(key, gen);
 }
 
-zmq::message_t* DedupCache::find(const std::string& key, Clock::time_point now) {
+zmq::message_t* DedupCache::find(const std::string& key, Clock::time_point now,
+                                 Clock::time_point* submitted) {
   auto it = entries_.find(key);
   if (it == entries_.end() || it->second.expires <= now) return nullptr;
+  if (submitted) *submitted = it->second.submitted;
   return &it->second.body;
 }
 

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -27,9 +28,13 @@ class DedupCache {
   // Stores (or replaces) the reply for `key`. Small bodies are copied: a message received from
   // a socket points into libzmq's 8 KiB receive buffer, and keeping it would pin that whole
   // buffer per entry. Larger ones are shared (zmq refcounts them).
-  void put(const std::string& key, zmq::message_t& body, Clock::time_point now);
-  // The cached reply, or nullptr if none or expired.
-  zmq::message_t* find(const std::string& key, Clock::time_point now);
+  // `submitted`: when the job was accepted (default: now), told back by find().
+  void put(const std::string& key, zmq::message_t& body, Clock::time_point now,
+           std::optional<Clock::time_point> submitted = std::nullopt);
+  // The cached reply, or nullptr if none or expired; `submitted` (optional) receives when its
+  // job was accepted.
+  zmq::message_t* find(const std::string& key, Clock::time_point now,
+                       Clock::time_point* submitted = nullptr);
   void expire(Clock::time_point now);
   size_t size() const { return entries_.size(); }
   size_t bytes() const { return bytes_; }  // bodies and keys held
@@ -38,6 +43,7 @@ class DedupCache {
   struct Entry {
     zmq::message_t body;
     Clock::time_point expires;
+    Clock::time_point submitted;
     uint64_t generation;
   };
   void pop_front();

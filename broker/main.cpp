@@ -144,6 +144,11 @@ int main(int argc, char** argv) {
                 metrics.empty() ? "" : " metrics=", metrics.c_str());
     std::fflush(stdout);
     return server.run();
+  } catch (const intentq::broker::SecurityConfigError& e) {
+    // A CURVE configuration that cannot work (unreadable allow directory, bad key file, public
+    // bind without CURVE): a configuration error like a bad option, not a failure to retry.
+    spdlog::critical("{}", options.explain(e.what()));
+    return kConfigExit;
   } catch (const std::exception& e) {
     // A bind or CURVE problem names its option (--frontend, --curve-secret): say where it came
     // from.

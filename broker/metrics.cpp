@@ -34,6 +34,9 @@ struct MetricsExporter::Impl {
   std::unique_ptr<JobMetrics> per_intent;
   prometheus::Family<prometheus::Counter>* zap = nullptr;
   std::map<std::string, std::pair<prometheus::Counter*, uint64_t>> zap_domains;  // 3 domains
+  prometheus::Family<prometheus::Counter>* refused = nullptr;
+  // "domain reason" -> counter and the total already added (3 domains x 4 reasons).
+  std::map<std::string, std::pair<prometheus::Counter*, uint64_t>> refused_series;
 };
 
 MetricsExporter::MetricsExporter(const std::string& bind) : impl_(std::make_unique<Impl>()) {
@@ -72,6 +75,12 @@ MetricsExporter::MetricsExporter(const std::string& bind) : impl_(std::make_uniq
                     .Name("intentq_broker_zap_denied_total")
                     .Help("CURVE handshakes refused by the ZAP allowlist, by socket domain")
                     .Register(*impl_->registry);
+  impl_->refused = &prometheus::BuildCounter()
+                        .Name("intentq_broker_handshakes_refused_total")
+                        .Help(
+                            "CURVE handshakes refused, by socket domain and reason (no_key, "
+                            "wrong_server_key, key_not_allowed, other)")
+                        .Register(*impl_->registry);
   impl_->exposer->RegisterCollectable(impl_->registry);
 }
 
@@ -86,6 +95,14 @@ std::string MetricsExporter::url() const {
 void MetricsExporter::update_zap_denied(const std::string& domain, uint64_t total) {
   auto& [counter, seen] = impl_->zap_domains[domain];
   if (!counter) counter = &impl_->zap->Add({{"domain", domain}});
+  if (total > seen) counter->Increment(static_cast<double>(total - seen));
+  seen = total;
+}
+
+void MetricsExporter::update_handshake_refused(const std::string& domain, const std::string& reason,
+                                               uint64_t total) {
+  auto& [counter, seen] = impl_->refused_series[domain + " " + reason];
+  if (!counter) counter = &impl_->refused->Add({{"domain", domain}, {"reason", reason}});
   if (total > seen) counter->Increment(static_cast<double>(total - seen));
   seen = total;
 }

@@ -29,6 +29,10 @@ class MetricsExporter {
   // CURVE handshakes the ZAP allowlist refused so far on the `domain` socket (clients, workers,
   // subscribers): a total, the exporter adds what is new.
   void update_zap_denied(const std::string& domain, uint64_t total);
+  // Every refused handshake (no key, wrong server key, key not allowed, other) on the `domain`
+  // socket, from the broker's socket monitor (broker/handshake_watch.hpp): a total, as above.
+  void update_handshake_refused(const std::string& domain, const std::string& reason,
+                                uint64_t total);
   // For Broker::set_observer: per-intent job outcomes, queue wait and job duration.
   JobObserver& observer();
 

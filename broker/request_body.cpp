@@ -19,6 +19,23 @@ RequestFields parse_request(std::string_view body) {
   return read_request_fields(body);
 }
 
+std::string readable_id(std::string_view body) {
+  std::string id;
+  try {
+    mc::Limits limits;
+    limits.check_utf8 = true;
+    mc::read_map(body, limits, [&](std::string_view key, const mc::Value& v) {
+      if (key != "id") return true;
+      if (v.type == mc::Type::kStr && !v.text.empty() && v.text.size() <= kMaxIdBytes)
+        id = std::string(v.text);
+      return false;
+    });
+  } catch (const std::exception&) {
+    id.clear();  // a body that cannot be read has no id to tell
+  }
+  return id;
+}
+
 std::string reencode_request(std::string_view body, std::string_view id, uint64_t deadline_ms,
                              uint64_t queued_ms) {
   // Count the fields kept first: a map header carries its size up front. The body passed

@@ -21,6 +21,11 @@ using intentq::RequestFields;
 // problem ("field 'params.symbol' is not valid UTF-8").
 RequestFields parse_request(std::string_view body);
 
+// The id of a request envelope that parse_request refused for another field (deadline_ms 0, a
+// bad param), so the refusal carries it: "" when the body is not a map or its id is not a
+// non-empty UTF-8 string of at most kMaxIdBytes. Never throws.
+std::string readable_id(std::string_view body);
+
 // The body a worker gets: every field of `body` except id/deadline_ms/queued_ms copied as is,
 // plus the given id, the remaining deadline and the time spent queued. `body` must have passed
 // parse_request.

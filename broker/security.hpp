@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,13 +17,20 @@
 
 namespace intentq::broker {
 
+// A refused security configuration (the operator must change it; restarting cannot help): the
+// broker exits 78 (EX_CONFIG) on it, as on a bad option.
+struct SecurityConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 class Security {
  public:
-  // `endpoints`: (role, bind endpoint) of each socket. Throws std::runtime_error (the message is
-  // for the operator) when --curve-secret comes without --curve-allow or the key file is bad,
-  // or when a non-loopback endpoint would be bound without CURVE and without
-  // --insecure-allow-public; with that flag it warns instead. Starts the ZAP handler in
-  // `context` when CURVE is on.
+  // `endpoints`: (role, bind endpoint) of each socket. Throws SecurityConfigError (the message
+  // is for the operator) when --curve-secret comes without --curve-allow or the key file is bad,
+  // when the allow directory or one of its domain directories cannot be read by the user the
+  // broker runs as (it would refuse everyone), or when a non-loopback endpoint would be bound
+  // without CURVE and without --insecure-allow-public; with that flag it warns instead. Starts
+  // the ZAP handler in `context` when CURVE is on.
   Security(zmq::context_t& context, const SecurityConfig& config,
            const std::vector<std::pair<std::string, std::string>>& endpoints);
   ~Security();

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -135,16 +136,6 @@ Server::Server(Config config)
   publisher_.set(zmq::sockopt::maxmsgsize,
                  std::max<int64_t>(kSubscriptionFrameLimit,
                                    static_cast<int64_t>(config_.max_subscription_bytes) + 1));
-  for (auto [socket, monitor, name] :
-       {std::tuple{&publisher_, &publish_monitor_, "inproc://intentq-monitor-publish"},
-        std::tuple{&frontend_, &frontend_monitor_, "inproc://intentq-monitor-frontend"},
-        std::tuple{&backend_, &backend_monitor_, "inproc://intentq-monitor-backend"}}) {
-    if (zmq_socket_monitor(socket->handle(), name, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) !=
-        0)
-      throw std::runtime_error(std::string("cannot monitor a socket: ") +
-                               zmq_strerror(zmq_errno()));
-    monitor->connect(name);
-  }
   security_ = std::make_unique<Security>(
       context_, config_.security,
       std::vector<std::pair<std::string, std::string>>{{"frontend", config_.frontend},
@@ -153,6 +144,47 @@ Server::Server(Config config)
   security_->secure(frontend_, curve::kDomainClients);
   security_->secure(backend_, curve::kDomainWorkers);
   security_->secure(publisher_, curve::kDomainSubscribers);
+  // Connection events (accepted, closed) of each socket reach its *_monitor_ PAIR.
+  const std::array<std::tuple<zmq::socket_t*, zmq::socket_t*, const char*>, 3> monitored{{
+      {&frontend_, &frontend_monitor_, "inproc://intentq-monitor-frontend"},
+      {&backend_, &backend_monitor_, "inproc://intentq-monitor-backend"},
+      {&publisher_, &publish_monitor_, "inproc://intentq-monitor-publish"},
+  }};
+  constexpr int kConnectionEvents = ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED;
+  if (security_->curve()) {
+    // The handshake watch owns the sockets' monitors and passes these events on (its thread is
+    // the only user of connection_events_; no high-water mark, so it never waits on us).
+    for (const auto& [socket, monitor, name] : monitored) {
+      connection_events_.emplace_back(context_, zmq::socket_type::pair);
+      connection_events_.back().set(zmq::sockopt::linger, 0);
+      connection_events_.back().set(zmq::sockopt::sndhwm, 0);
+      connection_events_.back().bind(name);
+    }
+    handshakes_ = std::make_unique<HandshakeWatch>(
+        context_,
+        std::vector<HandshakeWatch::Watched>{{&frontend_, curve::kDomainClients, "frontend"},
+                                             {&backend_, curve::kDomainWorkers, "backend"},
+                                             {&publisher_, curve::kDomainSubscribers, "publish"}},
+        5, std::chrono::seconds(60), kConnectionEvents,
+        [this](size_t socket, uint16_t event, int32_t value) {
+          char head[6];
+          std::memcpy(head, &event, 2);
+          std::memcpy(head + 2, &value, 4);
+          try {
+            connection_events_[socket].send(zmq::buffer(head, sizeof head),
+                                            zmq::send_flags::sndmore);
+            connection_events_[socket].send(zmq::str_buffer(""), zmq::send_flags::none);
+          } catch (const zmq::error_t&) {
+            // The context is ending: nobody reads them any more.
+          }
+        });
+  } else {
+    for (const auto& [socket, monitor, name] : monitored)
+      if (zmq_socket_monitor(socket->handle(), name, kConnectionEvents) != 0)
+        throw std::runtime_error(std::string("cannot monitor a socket: ") +
+                                 zmq_strerror(zmq_errno()));
+  }
+  for (const auto& [socket, monitor, name] : monitored) monitor->connect(name);
   bind_socket(frontend_, config_.frontend, "frontend", frontend_ep_);
   bind_socket(backend_, config_.backend, "backend", backend_ep_);
   bind_socket(publisher_, config_.publish, "publish", publish_ep_);
@@ -273,6 +305,11 @@ void Server::read_monitor(zmq::socket_t& monitor, Side side) {
     int32_t value = 0;
     std::memcpy(&event, f[0].data(), 2);
     std::memcpy(&value, static_cast<const char*>(f[0].data()) + 2, 4);
+    spdlog::debug("{} connection {} (descriptor {})",
+                  side == Side::kFrontend  ? "frontend"
+                  : side == Side::kBackend ? "backend"
+                                           : "publish",
+                  event == ZMQ_EVENT_ACCEPTED ? "accepted" : "closed", value);
     auto& inbound = side == Side::kFrontend  ? frontend_in_
                     : side == Side::kBackend ? backend_in_
                                              : publish_in_;
@@ -409,6 +446,12 @@ int Server::run() {
           for (const char* domain :
                {curve::kDomainClients, curve::kDomainWorkers, curve::kDomainSubscribers})
             metrics_->update_zap_denied(domain, security_->denied(domain));
+        if (handshakes_)
+          for (const auto& domain : handshakes_->domains())
+            for (size_t r = 0; r < kRefusedReasonNames.size(); ++r)
+              metrics_->update_handshake_refused(
+                  domain, kRefusedReasonNames[r],
+                  handshakes_->refused(domain, static_cast<RefusedReason>(r)));
         next_metrics = now + Ms(250);
       }
     }

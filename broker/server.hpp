@@ -10,6 +10,7 @@
 
 #include "broker/broker.hpp"
 #include "broker/config.hpp"
+#include "broker/handshake_watch.hpp"
 #include "broker/inbound_watch.hpp"
 #include "broker/metrics.hpp"
 #include "broker/reply_ledger.hpp"
@@ -63,7 +64,15 @@ class Server : public Outbox {
   zmq::socket_t backend_;
   zmq::socket_t publisher_;  // XPUB: like PUB, and shows every (un)subscription with its source
   std::unique_ptr<Security> security_;  // CURVE + ZAP handler; after context_ (uses it)
-  zmq::socket_t publish_monitor_, frontend_monitor_, backend_monitor_;  // zmq_socket_monitor
+  // Connections accepted and closed on each socket (2-frame socket monitor events). libzmq
+  // allows one monitor per socket: without CURVE it is ours (zmq_socket_monitor to
+  // inproc://intentq-monitor-*); with CURVE it is handshakes_', which passes these events on
+  // through connection_events_ (bound to the same endpoints).
+  zmq::socket_t publish_monitor_, frontend_monitor_, backend_monitor_;
+  std::vector<zmq::socket_t> connection_events_;  // used by handshakes_' thread only
+  // With CURVE: every refused handshake on the three sockets, logged and counted. After the
+  // sockets, so it stops watching them before they close.
+  std::unique_ptr<HandshakeWatch> handshakes_;
   InboundWatch frontend_in_, backend_in_, publish_in_;
   SubscriberGuard subscribers_;
   ReplyLedger unread_;

@@ -2,6 +2,7 @@
 // with an error reply (submit), 1 usage or connection problems (message on stderr).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,6 +18,10 @@ using mdp::RetryPolicy;
 
 inline constexpr const char* kDefaultFrontend = "tcp://127.0.0.1:5555";
 inline constexpr const char* kDefaultPublish = "tcp://127.0.0.1:5557";
+// The broker's --default-deadline-ms: how long submit waits for a job that names no deadline.
+inline constexpr std::chrono::milliseconds kBrokerDefaultDeadline{30000};
+// Beyond the deadline, time for the broker's TIMEOUT answer to come back.
+inline constexpr std::chrono::milliseconds kAnswerMargin{2000};
 
 struct SubmitOptions {
   std::string broker;
@@ -37,6 +42,9 @@ struct WatchOptions {
   std::vector<std::string> topics;  // prefixes; none = everything
   std::optional<uint64_t> count;
   std::optional<curve::ClientKeys> curve;
+  // How long to wait for the connection before giving up with the reason (nothing listens, CURVE
+  // refused); watch says `subscribed` only once the connection is up.
+  std::chrono::milliseconds connect_timeout{5000};
 };
 int run_watch(const WatchOptions& options);
 

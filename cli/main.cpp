@@ -2,12 +2,14 @@
 //
 //   intentq submit INTENT [--param k=v]... [--params-json JSON] [--id ID] [--deadline-ms N]
 //                  [--max-age-ms N]
-//                  [--broker EP] [--timeout-ms N] [--retries N] [--compact]
-//   intentq watch [--publish EP] [--topic PREFIX]... [--count N]
-//   intentq stats [--broker EP]
+//                  [--broker EP] [--timeout-ms N] [--retries N] [--connect-timeout-ms N]
+//                  [--compact]
+//   intentq watch [--publish EP] [--topic PREFIX]... [--count N] [--connect-timeout-ms N]
+//   intentq stats [--broker EP] [--connect-timeout-ms N]
 //   intentq keygen DIR [--name NAME]
 //
-// Exit codes: 0 ok, 2 the job ended with an error reply, 1 usage or connection problems.
+// Exit codes: 0 ok, 2 the job ended with an error reply, 1 usage or connection problems (the
+// connection message says which: nothing listens, CURVE refused, or connected but no reply).
 // The connection options are also INTENTQ_* environment variables (INTENTQ_BROKER is the
 // broker's frontend here, INTENTQ_PUBLISH, INTENTQ_TIMEOUT_MS, INTENTQ_RETRIES, ...) and keys of
 // a --config file with a [submit], [watch] or [stats] section (common/program_options.hpp).
@@ -25,13 +27,37 @@
 
 namespace {
 
-void add_retry_options(CLI::App& cmd, intentq::cli::RetryPolicy& retry, int64_t& timeout_ms) {
+void add_connect_timeout(CLI::App& cmd, int64_t& connect_timeout_ms) {
+  cmd.add_option("--connect-timeout-ms", connect_timeout_ms,
+                 "give up when no connection to the broker is up for this long (nothing "
+                 "listens, host unreachable); raise it to ride out a long broker outage")
+      ->check(CLI::Range(int64_t{1}, int64_t{3600000}))
+      ->capture_default_str();
+}
+
+void add_retry_options(CLI::App& cmd, intentq::cli::RetryPolicy& retry, int64_t& timeout_ms,
+                       int64_t& connect_timeout_ms) {
   cmd.add_option("--timeout-ms", timeout_ms, "wait this long for a reply before resending")
       ->check(CLI::Range(int64_t{1}, int64_t{3600000}))
       ->capture_default_str();
   cmd.add_option("--retries", retry.retries, "resends (same id) before giving up")
       ->check(CLI::Range(0, 100))
       ->capture_default_str();
+  add_connect_timeout(cmd, connect_timeout_ms);
+}
+
+// --deadline-ms: milliseconds from 1 to 24 h, or 0 for the broker's default (as leaving it out).
+// A negative or non-numeric value is a mistake, refused here with what to give instead.
+std::string check_deadline(const std::string& text) {
+  try {
+    size_t used = 0;
+    const long long value = std::stoll(text, &used);
+    if (used == text.size() && value >= 0 && value <= 86400000) return {};
+  } catch (const std::exception&) {
+  }
+  return "--deadline-ms must be a whole number of milliseconds from 1 to 86400000 (24 h), or 0 "
+         "for the broker's default (--default-deadline-ms, 30000); got '" +
+         text + "'";
 }
 
 }  // namespace
@@ -47,21 +73,26 @@ int main(int argc, char** argv) {
   SubmitOptions submit;
   submit.broker = broker;
   int64_t submit_timeout_ms = submit.retry.timeout.count();
-  uint64_t deadline_ms = 0;
+  int64_t submit_connect_ms = submit.retry.connect_timeout.count();
+  int64_t deadline_ms = 0;
   auto* submit_cmd = app.add_subcommand("submit", "submit one job and print its reply as JSON");
   submit_cmd->add_option("intent", submit.intent, "intent (service) name")->required();
   submit_cmd->add_option("--param", submit.params, "a param as key=value (repeatable)");
   submit_cmd->add_option("--params-json", submit.params_json, "params as a JSON object");
   submit_cmd->add_option("--id", submit.id, "job id (default: generated)");
-  auto* deadline_opt = submit_cmd->add_option("--deadline-ms", deadline_ms,
-                                              "job deadline (broker default if unset)");
+  auto* deadline_opt =
+      submit_cmd
+          ->add_option("--deadline-ms", deadline_ms,
+                       "job deadline, 1 to 86400000 ms; 0 or unset: the broker's "
+                       "--default-deadline-ms (30000); submit waits for the answer this long")
+          ->check(CLI::Validator(check_deadline, "MS"));
   submit_cmd->add_option("--max-age-ms", submit.max_age_ms,
                          "accept an answer up to this old, shared from an identical recent job "
                          "(0: always fetch fresh; docs/protocol.md 6.8)");
   submit_cmd->add_option("--broker", submit.broker, "broker frontend endpoint")
       ->capture_default_str();
   submit_cmd->add_flag("--compact", submit.compact, "print the reply on one line");
-  add_retry_options(*submit_cmd, submit.retry, submit_timeout_ms);
+  add_retry_options(*submit_cmd, submit.retry, submit_timeout_ms, submit_connect_ms);
 
   WatchOptions watch;
   watch.publish = publish;
@@ -72,15 +103,18 @@ int main(int argc, char** argv) {
   watch_cmd->add_option("--topic", watch.topics,
                         "topic prefix, e.g. result.summary or result.echo.error (repeatable)");
   auto* count_opt = watch_cmd->add_option("--count", count, "exit after this many results");
+  int64_t watch_connect_ms = watch.connect_timeout.count();
+  add_connect_timeout(*watch_cmd, watch_connect_ms);
 
   StatsOptions stats;
   stats.broker = broker;
   int64_t stats_timeout_ms = 2500;
+  int64_t stats_connect_ms = stats.retry.connect_timeout.count();
   stats.retry.retries = 1;
   auto* stats_cmd = app.add_subcommand("stats", "print the broker's mmi.stats as JSON");
   stats_cmd->add_option("--broker", stats.broker, "broker frontend endpoint")
       ->capture_default_str();
-  add_retry_options(*stats_cmd, stats.retry, stats_timeout_ms);
+  add_retry_options(*stats_cmd, stats.retry, stats_timeout_ms, stats_connect_ms);
 
   // CURVE (submit, watch, stats): --curve-server-key and --curve-secret on each subcommand.
   intentq::curve::ClientOptions curve_options;
@@ -100,15 +134,20 @@ int main(int argc, char** argv) {
     submit.curve = watch.curve = stats.curve = curve_keys;
     if (submit_cmd->parsed()) {
       submit.retry.timeout = std::chrono::milliseconds(submit_timeout_ms);
-      if (deadline_opt->count() > 0) submit.deadline_ms = deadline_ms;
+      submit.retry.connect_timeout = std::chrono::milliseconds(submit_connect_ms);
+      // 0 is the broker's default: not sent (the wire format has no 0 deadline).
+      if (deadline_opt->count() > 0 && deadline_ms > 0)
+        submit.deadline_ms = static_cast<uint64_t>(deadline_ms);
       return run_submit(submit);
     }
     if (watch_cmd->parsed()) {
       if (count_opt->count() > 0) watch.count = count;
+      watch.connect_timeout = std::chrono::milliseconds(watch_connect_ms);
       return run_watch(watch);
     }
     if (stats_cmd->parsed()) {
       stats.retry.timeout = std::chrono::milliseconds(stats_timeout_ms);
+      stats.retry.connect_timeout = std::chrono::milliseconds(stats_connect_ms);
       return run_stats(stats);
     }
   } catch (const std::exception& e) {

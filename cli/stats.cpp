@@ -10,11 +10,18 @@ namespace intentq::cli {
 
 int run_stats(const StatsOptions& options) {
   zmq::context_t context(1);
+  mdp::LinkStatus link;
   auto body = mdp::request_with_retries(context, options.broker, "mmi.stats", {""}, options.retry,
-                                        {}, {}, options.curve);
+                                        {}, {}, options.curve, &link);
   if (!body) {
-    std::cerr << "intentq stats: broker " << options.broker << " did not answer after "
-              << (options.retry.retries + 1) << " tries\n";
+    if (!link.up && link.problem() != mdp::LinkProblem::kNone)
+      std::cerr << "intentq stats: "
+                << mdp::describe(link, options.broker, options.curve.has_value(),
+                                 options.curve ? options.curve->own.public_key : std::string(), {})
+                << "\n";
+    else
+      std::cerr << "intentq stats: connected to " << options.broker << " but it did not answer in "
+                << (options.retry.retries + 1) << " tries; see the broker's log\n";
     return 1;
   }
   if (body->size() != 1) {

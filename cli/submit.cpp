@@ -57,24 +57,45 @@ int run_submit(const SubmitOptions& options) {
       return true;
     }
   };
+  // Never give up before the broker would answer: the last try waits out the job's deadline.
+  auto policy = options.retry;
+  policy.budget = (request.deadline_ms ? std::chrono::milliseconds(*request.deadline_ms)
+                                       : kBrokerDefaultDeadline) +
+                  kAnswerMargin;
+  mdp::LinkStatus link;
+  const std::string our_key = options.curve ? options.curve->own.public_key : std::string();
   auto on_retry = [&](int attempt) {
     resent = true;
     if (held_back)
       std::cerr << "intentq submit: " << options.broker << " has no worker for " << options.intent
                 << " yet (restarted?)";
+    else if (!link.up && link.problem() != mdp::LinkProblem::kNone)
+      std::cerr << "intentq submit: "
+                << mdp::describe(link, options.broker, options.curve.has_value(), our_key, {});
     else
       std::cerr << "intentq submit: no reply from " << options.broker << " within "
                 << options.retry.timeout.count() << " ms";
     std::cerr << "; resending job " << id << " (retry " << attempt << "/" << options.retry.retries
               << ")\n";
   };
+  const auto started = std::chrono::steady_clock::now();
   auto body =
       mdp::request_with_retries(context, options.broker, options.intent, {encode_request(request)},
-                                options.retry, accept, on_retry, options.curve);
+                                policy, accept, on_retry, options.curve, &link);
   if (!body && held_back) body = std::vector<std::string>{*held_back};
   if (!body) {
-    std::cerr << "intentq submit: broker " << options.broker << " did not answer job " << id
-              << " after " << (options.retry.retries + 1) << " tries\n";
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    if (!link.up && link.problem() != mdp::LinkProblem::kNone)
+      std::cerr << "intentq submit: "
+                << mdp::describe(link, options.broker, options.curve.has_value(), our_key, {})
+                << "; job " << id << " was not delivered\n";
+    else
+      std::cerr << "intentq submit: connected to " << options.broker << " but job " << id
+                << " got no reply in " << waited.count() / 1000 << " s ("
+                << (options.retry.retries + 1)
+                << " tries, past its deadline): the broker is up but does not answer; see its "
+                   "log and `intentq stats`\n";
     return 1;
   }
   if (body->size() != 1) {

@@ -165,13 +165,21 @@ KeyPair load_secret(const fs::path& file) {
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0)
     throw std::runtime_error("cannot read " + file.string() + ": " + std::strerror(errno));
+  // What the file is comes first: a public certificate passed by mistake needs another file, not
+  // a chmod.
+  const auto text = read_small_file(file);
+  KeyPair keys{find_value(text, "public-key"), find_value(text, "secret-key")};
+  if (keys.secret_key.empty() && is_z85_key(keys.public_key))
+    throw std::runtime_error(file.string() +
+                             " is a public key file (it has no secret-key); pass the .key_secret "
+                             "file of the same name");
+  if (!is_z85_key(keys.secret_key))
+    throw std::runtime_error(file.string() +
+                             ": no valid secret-key (40 Z85 characters); pass a .key_secret file "
+                             "made by intentq keygen");
   if (st.st_mode & (S_IRWXG | S_IRWXO))
     throw std::runtime_error(file.string() +
                              " is accessible by group or others; chmod 600 it (secret key)");
-  const auto text = read_small_file(file);
-  KeyPair keys{find_value(text, "public-key"), find_value(text, "secret-key")};
-  if (!is_z85_key(keys.secret_key))
-    throw std::runtime_error(file.string() + ": no valid secret-key (is it the .key_secret file?)");
   const auto derived = public_of(keys.secret_key);
   if (keys.public_key.empty()) keys.public_key = derived;
   if (keys.public_key != derived)

@@ -40,8 +40,10 @@ void save(const std::filesystem::path& dir, const std::string& name, const KeyPa
 // naming the file on a missing file, a file over 64 KiB, or no valid public-key line.
 std::string load_public(const std::filesystem::path& file);
 
-// The key pair of a secret certificate. Refuses a file readable or writable by group or others
-// (as ssh does with private keys) and one whose public key does not match its secret key.
+// The key pair of a secret certificate. Refuses, in this order: a public certificate (NAME.key
+// passed for NAME.key_secret), a file without a valid secret key, a file readable or writable by
+// group or others (as ssh does with private keys), and one whose public key does not match its
+// secret key.
 KeyPair load_secret(const std::filesystem::path& file);
 
 // A server's public key given on a command line: either the 40-character Z85 key itself or the

@@ -175,7 +175,8 @@ std::string encode_reply(const JobReply& reply) {
   std::string out;
   out.reserve(128);
   mc::Writer w(out);
-  w.map_header(6 + (reply.cached ? 1 : 0) + (reply.age_ms ? 1 : 0) + (reply.source_id ? 1 : 0));
+  w.map_header(6 + (reply.cached ? 1 : 0) + (reply.age_ms ? 1 : 0) + (reply.source_id ? 1 : 0) +
+               (reply.dedup ? 1 : 0) + (reply.dedup_age_ms ? 1 : 0));
   w.str("id");
   w.str(reply.id);
   w.str("intent");
@@ -219,6 +220,14 @@ std::string encode_reply(const JobReply& reply) {
     w.str("source_id");
     w.str(*reply.source_id);
   }
+  if (reply.dedup) {
+    w.str("dedup");
+    w.boolean(true);
+  }
+  if (reply.dedup_age_ms) {
+    w.str("dedup_age_ms");
+    w.uint(*reply.dedup_age_ms);
+  }
   return out;
 }
 
@@ -254,6 +263,11 @@ JobReply decode_reply(std::string_view body) {
       rep.age_ms = uint_field(v, "age_ms");
     } else if (key == "source_id") {
       rep.source_id = std::string(string_field(v, "source_id"));
+    } else if (key == "dedup") {
+      expect(v, "dedup", mc::Type::kBool, "a boolean");
+      rep.dedup = v.boolean;
+    } else if (key == "dedup_age_ms") {
+      rep.dedup_age_ms = uint_field(v, "dedup_age_ms");
     }
     return true;
   });
@@ -285,6 +299,8 @@ json reply_to_json(const JobReply& reply) {
   if (reply.cached) j["cached"] = true;
   if (reply.age_ms) j["age_ms"] = *reply.age_ms;
   if (reply.source_id) j["source_id"] = *reply.source_id;
+  if (reply.dedup) j["dedup"] = true;
+  if (reply.dedup_age_ms) j["dedup_age_ms"] = *reply.dedup_age_ms;
   return j;
 }
 

@@ -83,6 +83,11 @@ struct JobReply {
   bool cached = false;
   std::optional<uint64_t> age_ms;
   std::optional<std::string> source_id;
+  // Set by a broker that answered a resubmitted id from its dedup cache (docs/protocol.md 6.4):
+  // this is the first submission's answer, whatever the resubmission's params; dedup_age_ms is
+  // how long ago that first submission was accepted.
+  bool dedup = false;
+  std::optional<uint64_t> dedup_age_ms;
 };
 
 std::string encode_request(const JobRequest& request);

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 
 #include <zmq.hpp>
 
+#include "common/connection_watch.hpp"
 #include "common/curve_socket.hpp"
 #include "common/mdp_frames.hpp"
 
@@ -26,6 +28,9 @@ struct ClientOptions {
   // No high-water marks: a pipelining client (load generators, throughput tests) keeps many
   // requests in flight and must not have ZeroMQ drop or block them at 1000.
   bool unbounded_queues = false;
+  // Watch the connection with the socket monitor (common/connection_watch.hpp) so link() can say
+  // why no reply came. tcp:// and ipc:// only: inproc has no connection events.
+  bool watch_link = true;
 };
 
 // A reply as the broker sends it: ["", "MDPC01", service, body...].
@@ -62,6 +67,11 @@ class Client {
   // The socket, for tests that send deliberately malformed messages on a connected peer.
   zmq::socket_t& socket() { return socket_; }
 
+  // What the socket monitor has seen of the connection so far (across reconnects); nullopt when
+  // the link is not watched (inproc, or watch_link off).
+  std::optional<LinkStatus> link();
+  const std::string& endpoint() const { return endpoint_; }
+
  private:
   void open();
 
@@ -69,6 +79,8 @@ class Client {
   std::string endpoint_;
   ClientOptions options_;
   zmq::socket_t socket_;
+  std::unique_ptr<ConnectionWatch> watch_;  // before socket_ closes, stops watching it
+  LinkStatus link_;
 };
 
 struct RetryPolicy {
@@ -76,6 +88,14 @@ struct RetryPolicy {
   int retries = 3;                          // tries after the first
   std::chrono::milliseconds backoff{500};   // wait before the first resend, doubled each time
   std::chrono::milliseconds backoff_max{4000};
+  // The last try waits until this long after the first send, however short `timeout` is: a
+  // client must not give up before the broker answers (its deadline, plus the way back). 0: no
+  // such floor.
+  std::chrono::milliseconds budget{0};
+  // On a watched link: give up when no connection has been up for this long (nothing listens at
+  // the endpoint, or the host does not answer). A broker restart is shorter; a client that must
+  // ride out a long outage raises it.
+  std::chrono::milliseconds connect_timeout{5000};
 };
 
 // Lazy Pirate: sends the request and returns the reply's body frames, or nullopt when no reply
@@ -84,11 +104,16 @@ struct RetryPolicy {
 // it from its dedup cache. `accept` may reject a reply (e.g. one for another id); rejected
 // replies are ignored and the wait goes on, as are replies for another service and messages that
 // are not MDP replies. `on_retry` (optional) is told before each resend.
+//
+// On a watched link (tcp://, ipc://) it gives up early when retrying cannot help: at once when
+// the handshake is refused (CURVE keys, mechanism), and when no connection has been up for
+// `connect_timeout` (nothing listens, or the host does not answer). `link` (optional) receives the
+// link's state as the tries go; common/connection_watch.hpp's describe() words it for the user.
 std::optional<std::vector<std::string>> request_with_retries(
     zmq::context_t& context, const std::string& endpoint, const std::string& service,
     const std::vector<std::string>& body, const RetryPolicy& policy,
     const std::function<bool(const std::vector<std::string>&)>& accept = {},
     const std::function<void(int attempt)>& on_retry = {},
-    const std::optional<curve::ClientKeys>& curve = std::nullopt);
+    const std::optional<curve::ClientKeys>& curve = std::nullopt, LinkStatus* link = nullptr);
 
 }  // namespace intentq::mdp

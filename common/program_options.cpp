@@ -6,6 +6,8 @@
 #include <functional>
 #include <iostream>
 
+#include "common/version.hpp"
+
 namespace intentq {
 namespace {
 
@@ -50,6 +52,21 @@ class ProgramOptions::EnvFirstConfig : public CLI::ConfigTOML {
  public:
   explicit EnvFirstConfig(ProgramOptions& owner) : owner_(owner) {}
 
+  // A key that no option of its section knows but a subcommand's does: "; it belongs in a
+  // [submit] or [stats] section" (the intentq CLI's options live in per-subcommand sections).
+  std::string section_hint(const CLI::ConfigItem& item) const {
+    if (!item.parents.empty()) return {};
+    std::string sections;
+    for (auto* sub : owner_.app_.get_subcommands([](CLI::App*) { return true; })) {
+      const auto* opt = sub->get_option_no_throw("--" + item.name);
+      if (opt && opt->get_configurable())
+        sections += (sections.empty() ? "[" : " or [") + sub->get_name() + "]";
+    }
+    if (sections.empty()) return {};
+    return " outside a section; it belongs in a " + sections + " section (a line '[" +
+           sections.substr(1, sections.find(']') - 1) + "]' before it)";
+  }
+
   std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
     auto items = CLI::ConfigTOML::from_config(input);
     const auto* config = owner_.app_.get_config_ptr();
@@ -71,7 +88,8 @@ class ProgramOptions::EnvFirstConfig : public CLI::ConfigTOML {
       const CLI::Option* opt = app->get_option_no_throw("--" + item.name);
       if (!opt || opt == owner_.app_.get_config_ptr() || opt == app->get_help_ptr() ||
           !opt->get_configurable())
-        throw CLI::ConfigError(file + ": unknown key '" + item.fullname() + "'");
+        throw CLI::ConfigError(file + ": unknown key '" + item.fullname() + "'" +
+                               section_hint(item));
       if (opt->count() > 0) continue;               // given on the command line: it wins
       if (env_value(opt->get_envname())) continue;  // environment beats the file
       owner_.from_file_[opt] = file + ": key " + item.fullname();
@@ -112,6 +130,8 @@ void ProgramOptions::finish(const std::set<std::string>& per_call) {
                   "(env INTENTQ_CONFIG)")
       ->type_name("FILE");
   app_.config_formatter(std::make_shared<EnvFirstConfig>(*this));
+  app_.set_version_flag("--version", version_line(program_),
+                        "print the version (and the git commit it was built from) and exit");
 }
 
 std::optional<int> ProgramOptions::parse(int argc, const char* const* argv) {
@@ -144,8 +164,31 @@ std::optional<int> ProgramOptions::parse(int argc, const char* const* argv) {
     }
   }
 
+  // --config belongs to the program, not to a subcommand, but may be written anywhere: CLI11
+  // accepts it only before the subcommand, so it is moved there (with its value).
+  std::vector<std::string> args(argv, argv + argc);
+  if (auto* config_opt = app_.get_config_ptr()) {
+    std::vector<std::string> moved;
+    for (size_t i = 1; i < args.size();) {
+      if (args[i] == "--") break;
+      const auto name = args[i].substr(0, args[i].find('='));
+      if (config_opt->check_name(name)) {
+        const bool joined = args[i].find('=') != std::string::npos;
+        const size_t n = joined ? 1 : std::min<size_t>(2, args.size() - i);
+        moved.insert(moved.end(), args.begin() + static_cast<long>(i),
+                     args.begin() + static_cast<long>(i + n));
+        args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i + n));
+        continue;
+      }
+      ++i;
+    }
+    args.insert(args.begin() + 1, moved.begin(), moved.end());
+  }
+  // CLI11 parses the vector reversed (it pops from the back).
+  std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
   try {
-    app_.parse(argc, argv);
+    if (app_.get_name().empty()) app_.name(args.front());
+    app_.parse(reversed);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app_.exit(e);  // --help, --help-all
     std::cerr << program_ << ": " << explain(e.what()) << "\n"

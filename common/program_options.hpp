@@ -30,7 +30,8 @@ class ProgramOptions {
 
   // Call once every option is added (subcommands included): gives each named option without an
   // environment variable INTENTQ_<NAME> (upper case, '-' -> '_'), shows defaults in --help, and
-  // adds --config FILE (environment INTENTQ_CONFIG). Options named in `per_call` (e.g. a job's
+  // adds --config FILE (environment INTENTQ_CONFIG) and --version. Options named in `per_call`
+  // (e.g. a job's
   // --id) describe one invocation, not a configuration: they get neither variable nor file key.
   void finish(const std::set<std::string>& per_call = {});
 

@@ -109,12 +109,21 @@ std::vector<std::string> ZapHandler::answer(const std::vector<std::string>& requ
     return {"1.0", id, "200", "OK", key, ""};
   }
   deny();
-  // A refused peer retries every reconnect interval: warn once per key, the rest is debug.
+  // A refused peer retries every reconnect interval: warn once per key, the rest is debug. A
+  // flood of fresh keys would still write a line each: past the budget they are debug too, and
+  // the next warning says how many it held back (every denial is counted in zap_denied).
   if (warned_.size() > 1024) warned_.clear();
-  const auto level =
-      warned_.insert(domain + " " + key).second ? spdlog::level::warn : spdlog::level::debug;
-  spdlog::log(level, "ZAP: denied key {} from {} (domain '{}'): not in the allowlist", key, address,
-              domain);
+  if (warned_.insert(domain + " " + key).second && warn_budget_.take()) {
+    const auto held_back = warn_budget_.take_suppressed();
+    spdlog::warn(
+        "ZAP: denied key {} from {} (domain '{}'): not in the allowlist{}{}", key, address, domain,
+        held_back ? "; " + std::to_string(held_back) + " denial line(s) held back before it"
+                  : std::string(),
+        warn_budget_.spent() ? "; further denials this minute are logged at debug only" : "");
+  } else {
+    spdlog::debug("ZAP: denied key {} from {} (domain '{}'): not in the allowlist", key, address,
+                  domain);
+  }
   return reply("400", "key not allowed");
 }
 

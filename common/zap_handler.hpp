@@ -25,6 +25,8 @@
 
 #include <zmq.hpp>
 
+#include "common/log_budget.hpp"
+
 namespace intentq::curve {
 
 class ZapHandler {
@@ -71,6 +73,8 @@ class ZapHandler {
   zmq::socket_t stop_send_;       // PAIR: the destructor's stop message
   zmq::socket_t stop_recv_;       // PAIR: polled by the thread with socket_
   std::set<std::string> warned_;  // "domain key" already logged at warn (thread only, bounded)
+  // At most 10 denial warnings a minute, whatever the number of keys (thread only).
+  LogBudget warn_budget_{10, std::chrono::seconds(60)};
   std::thread thread_;
 };
 

@@ -21,7 +21,9 @@ add_executable(e2e_tests ${E2E_TESTS} ${CMAKE_CURRENT_SOURCE_DIR}/integration/e2
 target_link_libraries(e2e_tests PRIVATE intentq_test_support intentq_common GTest::gtest_main)
 # The Python example client lives in the source tree; the test runs it from there.
 target_compile_definitions(e2e_tests PRIVATE INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
-add_dependencies(e2e_tests intentq-broker intentq-worker intentq)
+# E2eCli.EveryProgramPrintsItsVersion runs every program with --version.
+add_dependencies(e2e_tests intentq-broker intentq-worker intentq intentq-gwsim intentq-bench
+  intentq-curve-bench)
 # Every test starts its own broker and workers on wildcard ports, so they may run in parallel.
 gtest_discover_tests(e2e_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
 intentq_test_labels(e2e_tests integration e2e)

@@ -21,4 +21,12 @@ sys.path.insert(
 from intentq.__main__ import main  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:
+        # The reader went away (`... | head`): stop quietly, as command-line tools do. stdout is
+        # pointed at /dev/null so the interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)  # 128 + SIGPIPE, what a shell reports for a tool killed by the signal
+    except KeyboardInterrupt:
+        sys.exit(130)

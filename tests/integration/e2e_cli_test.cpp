@@ -2,6 +2,9 @@
 // worker: exit codes and output of submit/stats, watch seeing every published result.
 #include <sys/wait.h>
 
+#include <cstdio>
+#include <fstream>
+#include <regex>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -73,21 +76,171 @@ TEST_F(E2eCli, ErrorReplyExitsTwo) {
   EXPECT_LT(Clock::now() - start, 5s);
 }
 
-TEST_F(E2eCli, NoBrokerExitsOneAfterRetriesAndUsageErrorsExitOne) {
+TEST_F(E2eCli, NoBrokerSaysNothingListensAndUsageErrorsExitOne) {
   // A port nothing listens on: the broker's own frontend after it is gone.
   std::string dead = ep().frontend;
   broker_.reset();
+  // Default retry options, as a user runs it: the CLI sees the refused connects and gives up after
+  // --connect-timeout-ms (5 s), well within its retry budget (4 tries, the 30 s deadline).
   auto start = Clock::now();
-  auto run = run_cli({"submit", "echo", "--broker", dead, "--timeout-ms", "200", "--retries", "2"});
+  auto run = run_cli({"submit", "echo", "--broker", dead});
+  const auto took = Clock::now() - start;
   EXPECT_EQ(run.exit_code, 1) << run.output;
-  EXPECT_NE(run.output.find("after 3 tries"), std::string::npos) << run.output;
-  EXPECT_GE(Clock::now() - start, 600ms) << "did not wait for the tries";
-  EXPECT_EQ(run_cli({"stats", "--broker", dead, "--timeout-ms", "200", "--retries", "0"}).exit_code,
-            1);
+  EXPECT_NE(run.output.find("nothing listens at " + dead), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("check --broker / INTENTQ_BROKER"), std::string::npos) << run.output;
+  EXPECT_EQ(run.output.find("CURVE"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("was not delivered"), std::string::npos) << run.output;
+  EXPECT_EQ(run.output.find("resending"), std::string::npos) << "no resend once it gave up";
+  EXPECT_GE(took, 4500ms) << "gave up before --connect-timeout-ms";
+  EXPECT_LT(took, 12s) << run.output;
+  std::printf(
+      "closed port: %lld ms: %s",
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()),
+      run.output.c_str());
+  // A shorter --connect-timeout-ms answers sooner; stats says the same.
+  start = Clock::now();
+  auto stats = run_cli({"stats", "--broker", dead, "--connect-timeout-ms", "500"});
+  EXPECT_EQ(stats.exit_code, 1);
+  EXPECT_NE(stats.output.find("nothing listens at " + dead), std::string::npos) << stats.output;
+  EXPECT_LT(Clock::now() - start, 5s);
   EXPECT_EQ(run_cli({"submit"}).exit_code, 1);
   EXPECT_EQ(run_cli({"submit", "echo", "--param", "novalue", "--broker", dead}).exit_code, 1);
   EXPECT_EQ(run_cli({"bogus"}).exit_code, 1);
   EXPECT_EQ(run_cli({"--help"}).exit_code, 0);
+}
+
+TEST_F(E2eCli, ConnectedButUnansweredWaitsOutTheDeadline) {
+  // A peer that completes the ZMTP handshake but never answers (a ROUTER that never replies)
+  // stands in for a hung broker: the CLI must wait out the job's deadline, then say it was
+  // connected and got no reply.
+  zmq::context_t ctx(1);
+  zmq::socket_t silent(ctx, zmq::socket_type::router);
+  silent.set(zmq::sockopt::linger, 0);
+  silent.bind("tcp://127.0.0.1:*");
+  const std::string endpoint = silent.get(zmq::sockopt::last_endpoint);
+  const auto start = Clock::now();
+  auto run = run_cli({"submit", "echo", "--broker", endpoint, "--deadline-ms", "1500",
+                      "--timeout-ms", "300", "--retries", "1"});
+  const auto took = Clock::now() - start;
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_NE(run.output.find("connected to " + endpoint), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("got no reply in"), std::string::npos) << run.output;
+  EXPECT_EQ(run.output.find("nothing listens"), std::string::npos) << run.output;
+  // Not after 2 x 300 ms: after the deadline (1.5 s) plus the 2 s for the answer to come back.
+  EXPECT_GE(took, 3400ms) << run.output;
+  EXPECT_LT(took, 10s) << run.output;
+}
+
+TEST_F(E2eCli, WatchOnADeadEndpointSaysSoAndExits) {
+  std::string dead = ep().publish;
+  broker_.reset();
+  const auto start = Clock::now();
+  Process watch(
+      {test::bin_dir() + "/intentq", "watch", "--publish", dead, "--connect-timeout-ms", "1000"});
+  auto status = watch.wait_exit(10s);
+  ASSERT_TRUE(status) << "watch hangs on a dead endpoint:\n" << watch.output_text();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 1) << watch.output_text();
+  const auto out = watch.output_text();
+  EXPECT_EQ(out.find("subscribed"), std::string::npos) << out;
+  EXPECT_NE(out.find("nothing listens at " + dead), std::string::npos) << out;
+  EXPECT_NE(out.find("--publish / INTENTQ_PUBLISH"), std::string::npos) << out;
+  EXPECT_LT(Clock::now() - start, 5s);
+}
+
+TEST_F(E2eCli, DeadlineValidationRefusesNegativeAndTakesZeroAsTheDefault) {
+  for (const std::vector<std::string>& bad : {std::vector<std::string>{"--deadline-ms", "-5"},
+                                              {"--deadline-ms=-5"},
+                                              {"--deadline-ms", "soon"},
+                                              {"--deadline-ms", "90000000"}}) {
+    std::vector<std::string> args{"submit", "echo", "--broker", ep().frontend};
+    args.insert(args.end(), bad.begin(), bad.end());
+    auto run = run_cli(args);
+    EXPECT_EQ(run.exit_code, 1) << bad.back() << ": " << run.output;
+    EXPECT_NE(run.output.find("--deadline-ms must be a whole number of milliseconds from 1"),
+              std::string::npos)
+        << run.output;
+    EXPECT_NE(run.output.find("or 0 for the broker's default"), std::string::npos) << run.output;
+    EXPECT_FALSE(first_json_line(run.output)) << "the job was sent: " << run.output;
+  }
+  // 0, the default --help shows, means the broker's default deadline: the job runs.
+  auto zero = run_cli({"submit", "echo", "--broker", ep().frontend, "--deadline-ms", "0", "--id",
+                       "zero-deadline", "--compact"});
+  EXPECT_EQ(zero.exit_code, 0) << zero.output;
+  auto reply = first_json_line(zero.output);
+  ASSERT_TRUE(reply) << zero.output;
+  EXPECT_EQ(reply->value("id", ""), "zero-deadline");
+  EXPECT_EQ(reply->value("status", ""), "ok") << reply->dump();
+  EXPECT_EQ(
+      run_cli({"submit", "echo", "--broker", ep().frontend, "--deadline-ms", "5000"}).exit_code, 0);
+}
+
+TEST_F(E2eCli, UnknownIntentListsTheKnownOnes) {
+  auto run = run_cli({"submit", "ecoh", "--broker", ep().frontend, "--compact"});
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  auto reply = first_json_line(run.output);
+  ASSERT_TRUE(reply) << run.output;
+  const auto message = (*reply)["error"].value("message", "");
+  EXPECT_NE(message.find("no worker has registered service 'ecoh'"), std::string::npos) << message;
+  EXPECT_NE(message.find("the broker knows: "), std::string::npos) << message;
+  EXPECT_NE(message.find("echo"), std::string::npos) << message;
+}
+
+TEST_F(E2eCli, DedupRepliesAreMarkedWithTheFirstSubmissionsAge) {
+  auto first = run_cli({"submit", "echo", "--broker", ep().frontend, "--id", "dedup-mark-1",
+                        "--param", "n=1", "--compact"});
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  auto reply = first_json_line(first.output);
+  ASSERT_TRUE(reply);
+  EXPECT_FALSE(reply->contains("dedup")) << reply->dump();
+  auto again = run_cli({"submit", "echo", "--broker", ep().frontend, "--id", "dedup-mark-1",
+                        "--param", "n=2", "--compact"});
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  auto second = first_json_line(again.output);
+  ASSERT_TRUE(second) << again.output;
+  EXPECT_EQ(second->value("dedup", false), true) << second->dump();
+  ASSERT_TRUE(second->contains("dedup_age_ms")) << second->dump();
+  EXPECT_LT((*second)["dedup_age_ms"].get<uint64_t>(), 60000u);
+  EXPECT_EQ((*second)["result"].value("n", 0), 1) << "the first submission's answer";
+}
+
+TEST_F(E2eCli, ConfigAnywhereAndASectionHint) {
+  const std::string dir = ::testing::TempDir();
+  const std::string good = dir + "/intentq-cli-anywhere.conf";
+  std::ofstream(good) << "[submit]\nbroker = \"" << ep().frontend << "\"\n";
+  // After the subcommand, and before it.
+  auto after = run_cli({"submit", "echo", "--compact", "--config", good});
+  EXPECT_EQ(after.exit_code, 0) << after.output;
+  auto before = run_cli({"--config", good, "submit", "echo", "--compact"});
+  EXPECT_EQ(before.exit_code, 0) << before.output;
+  auto joined = run_cli({"submit", "echo", "--config=" + good, "--compact"});
+  EXPECT_EQ(joined.exit_code, 0) << joined.output;
+  // A key outside its section.
+  const std::string loose = dir + "/intentq-cli-loose.conf";
+  std::ofstream(loose) << "broker = \"" << ep().frontend << "\"\n";
+  auto hint = run_cli({"submit", "echo", "--config", loose});
+  EXPECT_EQ(hint.exit_code, 1) << hint.output;
+  EXPECT_NE(hint.output.find("unknown key 'broker' outside a section; it belongs in a [submit] or "
+                             "[stats] section"),
+            std::string::npos)
+      << hint.output;
+  std::remove(good.c_str());
+  std::remove(loose.c_str());
+}
+
+TEST_F(E2eCli, EveryProgramPrintsItsVersion) {
+  const std::regex version(R"(^(\S+) \d+\.\d+\.\d+( \(git [0-9a-f]+(-dirty)?\))?$)");
+  for (const char* program : {"intentq", "intentq-broker", "intentq-worker", "intentq-gwsim",
+                              "intentq-bench", "intentq-curve-bench"}) {
+    Process p({test::bin_dir() + "/" + program, "--version"});
+    auto status = p.wait_exit(10s);
+    ASSERT_TRUE(status) << program;
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << program << p.output_text();
+    const auto lines = p.output();
+    ASSERT_FALSE(lines.empty()) << program;
+    std::smatch m;
+    EXPECT_TRUE(std::regex_match(lines.front(), m, version)) << lines.front();
+    EXPECT_EQ(m.size() > 1 ? m[1].str() : "", program) << lines.front();
+  }
 }
 
 TEST_F(E2eCli, StatsPrintsTheBrokersCounters) {
@@ -130,6 +283,7 @@ TEST_F(E2eCli, WatchSeesEveryPublishedResult) {
     auto j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object() || !j.contains("reply")) continue;
     EXPECT_EQ(j.value("topic", ""), "result.echo.ok");
+    EXPECT_TRUE(line.starts_with("{\"topic\":")) << "the topic comes before the reply: " << line;
     ids.insert(j["reply"].value("id", ""));
   }
   for (int i = 0; i < kJobs - 1; ++i)
@@ -171,6 +325,27 @@ TEST_F(E2eCli, PythonExampleWatchReceivesAPublishedResult) {
   ASSERT_TRUE(line) << py.output_text();
   EXPECT_EQ(line->value("topic", ""), "result.echo.ok");
   EXPECT_EQ((*line)["reply"].value("status", ""), "ok");
+}
+
+TEST_F(E2eCli, PythonExampleStopsQuietlyOnAClosedPipe) {
+  // `watch | head -n 1`: head exits after the first line, the next print meets a closed pipe.
+  const std::string client = std::string(INTENTQ_SOURCE_DIR) + "/examples/python/intentq_client.py";
+  Process py({"/bin/bash", "-c",
+              "/usr/bin/python3 " + client + " --publish " + ep().publish +
+                  " watch --topic result.echo. | head -n 1 >/dev/null; "
+                  "echo \"python-status=${PIPESTATUS[0]}\""});
+  for (int i = 0; i < 100 && py.running(); ++i) {
+    JobRequest r;
+    r.id = "py-pipe-" + std::to_string(i);
+    ASSERT_TRUE(submit(ep().frontend, "echo", r).ok);
+    saw_line(py, "python-status=", 200ms);
+  }
+  auto status = py.wait_exit(10s);
+  ASSERT_TRUE(status) << "the Python watch did not stop on a closed pipe:\n" << py.output_text();
+  const auto out = py.output_text();
+  EXPECT_EQ(out.find("Traceback"), std::string::npos) << out;
+  EXPECT_EQ(out.find("BrokenPipeError"), std::string::npos) << out;
+  EXPECT_NE(out.find("python-status=141"), std::string::npos) << out;
 }
 
 }  // namespace

@@ -27,10 +27,11 @@ TEST(E2eRestart, WorkersReRegisterAndAPendingSubmitCompletes) {
   ASSERT_TRUE(broker->process->wait_exit(5s)) << "broker did not die";
   broker.reset();
 
-  // Submit while nothing listens; it keeps resending with the same id.
+  // Submit while nothing listens; it keeps resending with the same id (--connect-timeout-ms:
+  // this client rides out an outage longer than the default 5 s).
   Process cli({test::bin_dir() + "/intentq", "submit", "echo", "--broker", endpoints.frontend,
                "--param", "phase=during-restart", "--id", "restart-1", "--timeout-ms", "1000",
-               "--retries", "20", "--compact"});
+               "--retries", "20", "--connect-timeout-ms", "60000", "--compact"});
   ASSERT_TRUE(saw_line(cli, "resending job restart-1", 10s)) << cli.output_text();
 
   auto restart_at = Clock::now();

@@ -305,6 +305,185 @@ TEST_F(CurveCluster, RemovedKeyPlusSighupStopsNewConnections) {
   EXPECT_EQ(st.output.find("late.svc"), std::string::npos) << st.output;
 }
 
+// The CLI tells CURVE mistakes apart (common/connection_watch.hpp), each within the retry budget
+// and well before it: a refused handshake ends the command at once instead of after every try.
+// Each case asserts its own message, that the others' messages are absent, and the time taken.
+struct TimedRun {
+  CliRun run;
+  std::chrono::milliseconds took;
+};
+TimedRun timed_cli(std::vector<std::string> args) {
+  const auto start = Clock::now();
+  auto run = run_cli(std::move(args), 60s);
+  return {run, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start)};
+}
+
+TEST_F(CurveCluster, CliSaysWhichCurveMistakeItMade) {
+  auto worker = worker_as("w1");
+  const std::string alice_pub = curve::load_public(keys().pub("alice"));
+  const std::string mallory_pub = curve::load_public(keys().pub("mallory"));
+  // Default retry options: the budget a user gets (4 tries and the 30 s deadline).
+  auto submit = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args{"submit", "echo", "--broker", ep().frontend, "--compact"};
+    for (auto& a : extra) args.push_back(a);
+    return timed_cli(args);
+  };
+  // Our key is not in allow/clients.
+  auto unknown = submit(keys().args("mallory"));
+  // The server key is not the broker's (alice's public key instead).
+  auto wrong = submit({"--curve-server-key", keys().pub("alice").string(), "--curve-secret",
+                       keys().secret("alice").string()});
+  // No keys at all against a CURVE broker.
+  auto none = submit({});
+  const char* kUnknown = "the broker does not allow our key";
+  const char* kWrong = "is not the broker's public key";
+  const char* kNone = "requires CURVE";
+  struct Case {
+    const char* name;
+    TimedRun& r;
+    const char* expect;
+  };
+  for (const Case& c : {Case{"unknown key", unknown, kUnknown},
+                        Case{"wrong server key", wrong, kWrong}, Case{"no keys", none, kNone}}) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(c.r.run.exit_code, 1) << c.r.run.output;
+    EXPECT_FALSE(first_json_line(c.r.run.output)) << c.r.run.output;
+    for (const char* other : {kUnknown, kWrong, kNone})
+      EXPECT_EQ(c.r.run.output.find(other) != std::string::npos, other == c.expect)
+          << c.r.run.output;
+    EXPECT_EQ(c.r.run.output.find("resending"), std::string::npos) << c.r.run.output;
+    // A refused handshake is final at once; the budget (~32 s) is far away.
+    EXPECT_LT(c.r.took, 5s) << c.r.run.output;
+    std::printf("%s: %lld ms: %s", c.name, static_cast<long long>(c.r.took.count()),
+                c.r.run.output.c_str());
+  }
+  EXPECT_NE(unknown.run.output.find(mallory_pub), std::string::npos) << unknown.run.output;
+  EXPECT_NE(unknown.run.output.find("--curve-secret"), std::string::npos) << unknown.run.output;
+  EXPECT_NE(wrong.run.output.find("--curve-server-key"), std::string::npos) << wrong.run.output;
+  EXPECT_NE(none.run.output.find("--curve-server-key"), std::string::npos) << none.run.output;
+  // The allowed key still works, so the refusals were about the keys.
+  auto ok = submit(keys().args("alice"));
+  EXPECT_EQ(ok.run.exit_code, 0) << ok.run.output << alice_pub;
+}
+
+TEST_F(CurveCluster, WatchReportsARefusedHandshakeInsteadOfSubscribing) {
+  // No keys against the CURVE publish socket, then a key not in allow/subscribers.
+  for (const auto& extra : {std::vector<std::string>{}, keys().args("mallory")}) {
+    std::vector<std::string> args{"watch", "--publish", ep().publish};
+    for (auto& a : extra) args.push_back(a);
+    auto r = timed_cli(args);
+    EXPECT_EQ(r.run.exit_code, 1) << r.run.output;
+    EXPECT_EQ(r.run.output.find("subscribed"), std::string::npos) << r.run.output;
+    EXPECT_NE(r.run.output.find(extra.empty() ? "requires CURVE" : "does not allow our key"),
+              std::string::npos)
+        << r.run.output;
+    EXPECT_NE(r.run.output.find("subscribers"), std::string::npos) << r.run.output;
+    EXPECT_LT(r.took, 5s) << r.run.output;
+  }
+  // With an allowed key it subscribes.
+  std::vector<std::string> args{test::bin_dir() + "/intentq", "watch", "--publish", ep().publish};
+  for (auto& a : keys().args("sub")) args.push_back(a);
+  Process watch(args);
+  EXPECT_TRUE(saw_line(watch, "subscribed to", 10s)) << watch.output_text();
+}
+
+TEST_F(CurveCluster, BrokerLogsAndCountsEveryRefusedHandshakeByDomainAndReason) {
+  // Three kinds of refusal, on two sockets: no key (ZAP never hears of it), a HELLO for another
+  // server key (nor of that), and an unknown key (ZAP 400).
+  ClientPeer plain(ep().frontend, std::nullopt);
+  plain.client.send("mmi.service", "echo");
+  auto wrong = keys().client("alice");
+  wrong.server_public = curve::load_public(keys().pub("sub"));
+  ClientPeer wrong_key(ep().frontend, wrong);
+  wrong_key.client.send("mmi.service", "echo");
+  WorkerPeer unknown_worker(ep().backend, keys().client("mallory"), "x.svc");
+  auto count_of = [](const std::string& text, const std::string& domain,
+                     const std::string& reason) -> uint64_t {
+    std::smatch m;
+    const std::regex re(R"re(intentq_broker_handshakes_refused_total\{domain=")re" + domain +
+                        R"re(",reason=")re" + reason + R"re("\} (\d+))re");
+    return std::regex_search(text, m, re) ? std::stoull(m[1]) : 0;
+  };
+  // The wrong-key client retries every ~100 ms: wait (bounded) until it has been refused well
+  // past its log budget (5 lines a minute), and every kind has been counted. A peer without keys
+  // may close first on seeing our CURVE greeting: counted as no_key or hung_up.
+  std::string text;
+  auto all_seen = [&] {
+    text = metrics();
+    return count_of(text, "clients", "no_key") + count_of(text, "clients", "hung_up") > 0 &&
+           count_of(text, "clients", "wrong_server_key") >= 12 &&
+           count_of(text, "workers", "key_not_allowed") > 0;
+  };
+  const auto until = Clock::now() + 20s;
+  while (!all_seen() && Clock::now() < until)
+    std::this_thread::sleep_for(100ms);  // polling a scrape endpoint, bounded
+  EXPECT_TRUE(all_seen()) << text;
+  EXPECT_NE(
+      text.find(
+          R"(intentq_broker_handshakes_refused_total{domain="subscribers",reason="no_key"} 0)"),
+      std::string::npos)
+      << text;
+  const auto log = broker_->process->output_text();
+  EXPECT_TRUE(log.find("the peer has no CURVE keys") != std::string::npos ||
+              log.find("the peer closed the connection during the handshake") != std::string::npos)
+      << log;
+  EXPECT_NE(log.find("uses a wrong server key"), std::string::npos) << log;
+  EXPECT_NE(log.find("refused a CURVE handshake on backend"), std::string::npos) << log;
+  // The log stays bounded per kind while the counter goes on: 5 lines, the last one saying the
+  // rest are summed up.
+  EXPECT_EQ(count_lines(*broker_->process, "uses a wrong server key"), 5u) << log;
+  EXPECT_NE(log.find("further ones of this kind this minute are summed up"), std::string::npos)
+      << log;
+}
+
+// The allow directory unreadable by the user the broker runs as: exit 78 naming the path and the
+// user, not "0 key(s)" and a broker that refuses everyone. Tests run as root, which reads any
+// directory: the broker is then run as nobody (setpriv), the allow directory staying root's 0700.
+TEST(BrokerAllowDir, UnreadableAllowDirectoryIsAConfigErrorNamingPathAndUser) {
+  std::string tmpl = (fs::temp_directory_path() / "intentq-allow-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  const fs::path root = tmpl;
+  ASSERT_EQ(run_cli({"keygen", (root / "keys").string(), "--name", "broker"}).exit_code, 0);
+  fs::create_directories(root / "allow" / "clients");
+  std::vector<std::string> argv;
+  std::string user;
+  if (::geteuid() == 0) {
+    if (!fs::exists("/usr/bin/setpriv")) GTEST_SKIP() << "running as root without setpriv";
+    // nobody must reach the broker's key (its own, 0600) but not the allow directory.
+    fs::permissions(root, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                              fs::perms::others_read | fs::perms::others_exec);
+    fs::permissions(root / "keys",
+                    fs::perms::owner_all | fs::perms::others_exec | fs::perms::group_exec);
+    ASSERT_EQ(::chown((root / "keys" / "broker.key_secret").c_str(), 65534, 65534), 0);
+    fs::permissions(root / "allow", fs::perms::owner_all);
+    argv = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
+    user = "uid 65534";
+  } else {
+    fs::permissions(root / "allow", fs::perms::none);
+    user = "uid " + std::to_string(::geteuid());
+  }
+  for (const std::string& a : {test::bin_dir() + "/intentq-broker", std::string("--frontend"),
+                               std::string("tcp://127.0.0.1:*"), std::string("--backend"),
+                               std::string("tcp://127.0.0.1:*"), std::string("--publish"),
+                               std::string("tcp://127.0.0.1:*"), std::string("--curve-secret"),
+                               (root / "keys" / "broker.key_secret").string(),
+                               std::string("--curve-allow"), (root / "allow").string()})
+    argv.push_back(a);
+  Process broker(argv);
+  const auto status = broker.wait_exit(10s);
+  fs::permissions(root / "allow", fs::perms::owner_all);
+  ASSERT_TRUE(status) << broker.output_text();
+  const auto out = broker.output_text();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 78) << out;
+  EXPECT_EQ(out.find("intentq-broker ready"), std::string::npos) << out;
+  EXPECT_NE(out.find("--curve-allow: cannot read " + (root / "allow").string()), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("Permission denied"), std::string::npos) << out;
+  EXPECT_NE(out.find(user), std::string::npos) << out;
+  std::error_code ec;
+  fs::remove_all(root, ec);
+}
+
 // The Python example client (pyzmq) with CURVE keys from `intentq keygen`.
 TEST_F(CurveCluster, PythonExampleClientSubmitsWithCurve) {
   auto worker = worker_as("w1");

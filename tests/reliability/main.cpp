@@ -17,6 +17,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/version.hpp"
 #include "tests/reliability/round2.hpp"
 #include "tests/reliability/scenarios.hpp"
 
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   app.add_option("--only", only, "run only these scenarios (1..7)")
       ->delimiter(',')
       ->check(CLI::Range(1, 7));
+  app.set_version_flag("--version", intentq::version_line("intentq-reliability"));
   CLI11_PARSE(app, argc, argv);
 
   Mode mode = quick ? Mode::quick_mode() : Mode{};

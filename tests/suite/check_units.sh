@@ -2,7 +2,7 @@
 # `systemd-analyze verify` accepts every unit in systemd/ as `cmake --install` writes it: the
 # install goes to a scratch prefix (no DESTDIR), so the installed units' ExecStart names programs
 # that exist there and verify can check them. Any output from verify (errors and warnings such
-# as an unknown key) fails the test.
+# as an unknown key) fails the test, and so does a service without a start timeout.
 # Usage: check_units.sh CMAKE BUILD_DIR UNIT_SOURCE_DIR
 set -euo pipefail
 cmake="$1"
@@ -20,6 +20,8 @@ for source in "$sources"/*.service "$sources"/*.target; do
   unit="$units/$(basename "$source")"
   [[ -f "$unit" ]] || fail "$(basename "$source") was not installed"
   grep -q "^ExecStart=/usr/local/bin/" "$unit" && fail "$unit still names /usr/local/bin"
+  # `systemctl start` must not hang an administrator's shell (docs/operations.md "Under systemd").
+  grep -Eq "^TimeoutStartSec=(infinity|0)\s*$" "$unit" && fail "$(basename "$unit") has no start timeout"
   out=$(systemd-analyze verify "$unit" 2>&1) || fail "systemd-analyze verify $(basename "$unit"):
 $out"
   [[ -z "$out" ]] || fail "systemd-analyze verify $(basename "$unit") warns:

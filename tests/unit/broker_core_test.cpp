@@ -228,10 +228,17 @@ TEST_F(BrokerTest, SameIdInFlightAttachesAndFinishedIdHitsCache) {
   ASSERT_EQ(replies_to("c1").size(), 1u);
   ASSERT_EQ(replies_to("c2").size(), 1u);
   EXPECT_EQ(replies_to("c2")[0].result, json({{"v", 1}}));
-  submit("c3", {{"id", "dup"}});
+  EXPECT_FALSE(replies_to("c1")[0].dedup);
+  advance(Ms(700));
+  submit("c3", {{"id", "dup"}, {"params", {{"v", 3}}}});
   ASSERT_EQ(replies_to("c3").size(), 1u);
   EXPECT_EQ(requests_to("w1").size(), 1u);  // ran once
   EXPECT_EQ(broker->counters().dedup_hits, 1u);
+  // Marked: the first submission's answer (v=1, not 3), accepted 700 ms ago.
+  EXPECT_TRUE(replies_to("c3")[0].dedup);
+  EXPECT_EQ(replies_to("c3")[0].dedup_age_ms, 700u);
+  EXPECT_EQ(replies_to("c3")[0].result, json({{"v", 1}}));
+  EXPECT_EQ(replies_to("c3")[0].id, "dup");
   EXPECT_EQ(broker->counters().attached, 1u);
   // Published once, not per submitter or cache hit.
   EXPECT_EQ(out.published.size(), 1u);
@@ -399,6 +406,36 @@ TEST_F(BrokerTest, UnknownIntentAnsweredAtOnceKnownButAbsentQueues) {
   advance(Ms(301));
   ASSERT_EQ(replies_to("c2").size(), 1u);
   EXPECT_EQ(replies_to("c2")[0].error->code, ErrorCode::kTimeout);
+}
+
+TEST_F(BrokerTest, UnknownIntentListsTheServicesLiveWorkersServe) {
+  submit("c", {{"id", "u"}}, "ecoh");
+  ASSERT_EQ(replies_to("c").size(), 1u);
+  EXPECT_NE(replies_to("c")[0].error->message.find("no worker is registered at all"),
+            std::string::npos)
+      << replies_to("c")[0].error->message;
+  ready("w1");
+  ready("w2", {"positions", "@intentq=1"});
+  submit("c2", {{"id", "u2"}}, "ecoh");
+  ASSERT_EQ(replies_to("c2").size(), 1u);
+  const auto message = replies_to("c2")[0].error->message;
+  EXPECT_EQ(replies_to("c2")[0].error->code, ErrorCode::kUnknownIntent);
+  EXPECT_NE(message.find("no worker has registered service 'ecoh'; the broker knows: echo, "
+                         "positions"),
+            std::string::npos)
+      << message;
+}
+
+TEST_F(BrokerTest, ARefusedEnvelopeCarriesItsId) {
+  ready("w1");
+  // deadline_ms 0 is not a deadline; the refusal names the field and keeps the id so the
+  // submitter can match it to its request.
+  client_msg({"c", "", "MDPC01", "echo", body({{"id", "job-7"}, {"deadline_ms", 0}})});
+  ASSERT_EQ(replies_to("c").size(), 1u);
+  EXPECT_EQ(replies_to("c")[0].error->code, ErrorCode::kBadRequest);
+  EXPECT_EQ(replies_to("c")[0].id, "job-7");
+  EXPECT_NE(replies_to("c")[0].error->message.find("deadline_ms"), std::string::npos);
+  EXPECT_TRUE(requests_to("w1").empty());
 }
 
 TEST_F(BrokerTest, StartupGraceHoldsRequestsForServicesNotYetRegistered) {

@@ -11,11 +11,16 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
 #include "common/curve_keys.hpp"
 #include "common/curve_socket.hpp"
+#include "common/log_budget.hpp"
 #include "common/zap_handler.hpp"
 
 namespace intentq::curve {
@@ -102,6 +107,32 @@ TEST(CurveKeys, SecretFileReadableByOthersOrMismatchedIsRefused) {
   ::chmod((tmp.path / "w.key").c_str(), 0600);
   EXPECT_THROW(load_secret(tmp.path / "w.key"), std::runtime_error);
   EXPECT_THROW(load_secret(tmp.path / "missing.key_secret"), std::runtime_error);
+}
+
+TEST(CurveKeys, PublicFilePassedAsSecretIsNamedBeforeItsPermissions) {
+  TempDir tmp;
+  save(tmp.path, "w", generate());
+  // keygen leaves the public file 0644: the first thing to say is which file to pass instead,
+  // not to chmod a file that holds no secret.
+  try {
+    load_secret(tmp.path / "w.key");
+    FAIL() << "a public key file was accepted as a secret one";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("is a public key file"), std::string::npos) << what;
+    EXPECT_NE(what.find("pass the .key_secret file"), std::string::npos) << what;
+    EXPECT_EQ(what.find("chmod"), std::string::npos) << what;
+  }
+  // A file that holds no key at all says so, also before any chmod advice.
+  const auto junk = tmp.path / "junk.key_secret";
+  std::ofstream(junk) << "not a certificate\n";
+  ::chmod(junk.c_str(), 0644);
+  try {
+    load_secret(junk);
+    FAIL() << "a file without a key was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("no valid secret-key"), std::string::npos) << e.what();
+  }
 }
 
 TEST(CurveKeys, ReadsCertificatesWrittenByCzmqAndPyzmq) {
@@ -254,6 +285,57 @@ TEST(ZapHandler, AdmitsOnlyKeysInTheSocketsDomainAndReloads) {
   // The connection admitted before the reload stays up (ZAP runs at the handshake only).
   c1->send(zmq::str_buffer("still here"), zmq::send_flags::dontwait);
   EXPECT_EQ(server.receive(5s), "still here");
+}
+
+TEST(LogBudget, AllowsABurstPerIntervalAndCountsTheRest) {
+  LogBudget budget(3, std::chrono::milliseconds(1000));
+  const auto t0 = LogBudget::Clock::now();
+  int written = 0;
+  for (int i = 0; i < 10; ++i) written += budget.take(t0 + std::chrono::milliseconds(i)) ? 1 : 0;
+  EXPECT_EQ(written, 3);
+  EXPECT_TRUE(budget.spent());
+  // The next window admits a burst again; the suppressed count is told once.
+  EXPECT_TRUE(budget.take(t0 + std::chrono::milliseconds(1500)));
+  EXPECT_EQ(budget.take_suppressed(), 7u);
+  EXPECT_EQ(budget.take_suppressed(), 0u);
+  EXPECT_FALSE(budget.spent());
+}
+
+// A flood of handshakes with fresh keys (each one new, so "warn once per key" does not hold it
+// back): the warnings stay within the budget, every denial is still counted.
+TEST(ZapHandler, DenialWarningsAreRateLimitedAndEveryDenialCounted) {
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("zap-test", sink));
+  spdlog::set_level(spdlog::level::info);
+  {
+    TempDir tmp;
+    const auto server_keys = generate();
+    zmq::context_t ctx;
+    ZapHandler zap(ctx, tmp.path, {kDomainClients});
+    Server server(ctx, server_keys, kDomainClients);
+    zmq::context_t peers;
+    constexpr int kKeys = 30;
+    std::vector<std::unique_ptr<zmq::socket_t>> flood;
+    for (int i = 0; i < kKeys; ++i)
+      flood.push_back(
+          send_from(peers, server.endpoint, ClientKeys{server_keys.public_key, generate()}, "x"));
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (zap.denied() < kKeys && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(20ms);  // polling a counter, bounded
+    EXPECT_GE(zap.denied(), static_cast<uint64_t>(kKeys));
+    EXPECT_EQ(server.receive(100ms), std::nullopt);
+  }
+  int warnings = 0, with_note = 0;
+  for (const auto& line : sink->last_formatted()) {
+    if (line.find("ZAP: denied key") == std::string::npos) continue;
+    if (line.find("[warning]") != std::string::npos) ++warnings;
+    if (line.find("further denials this minute are logged at debug only") != std::string::npos)
+      ++with_note;
+  }
+  spdlog::set_default_logger(previous);
+  EXPECT_EQ(warnings, 10) << "the budget is 10 warnings a minute";
+  EXPECT_EQ(with_note, 1) << "the last warning of the window says the rest are held back";
 }
 
 TEST(ZapHandler, WithoutAHandlerEnforcedDomainFailsClosed) {

@@ -226,5 +226,45 @@ TEST(ProgramOptions, SubcommandSectionsAndPerCallOptions) {
   EXPECT_NE(err.text().find("unknown key 'submit.id'"), std::string::npos) << err.text();
 }
 
+TEST(ProgramOptions, ConfigAfterTheSubcommandAndAHintForAKeyOutsideItsSection) {
+  CLI::App app{"cli"};
+  ProgramOptions options(app, "intentq", 1);
+  auto* submit = app.add_subcommand("submit", "");
+  auto* stats = app.add_subcommand("stats", "");
+  std::string broker = "tcp://127.0.0.1:5555", stats_broker = broker;
+  submit->add_option("--broker", broker, "");
+  stats->add_option("--broker", stats_broker, "");
+  options.finish();
+  TempFile file("[submit]\nbroker = tcp://127.0.0.9:1\n");
+  // --config after the subcommand (CLI11 alone refuses it there), as NAME VALUE and NAME=VALUE.
+  const char* after[] = {"intentq", "submit", "--config", file.path().c_str()};
+  ASSERT_FALSE(options.parse(4, after));
+  EXPECT_EQ(broker, "tcp://127.0.0.9:1");
+  EXPECT_EQ(options.source_of("--broker"), file.path() + ": key submit.broker");
+  broker = "unset";
+  const std::string joined = "--config=" + file.path();
+  const char* after_joined[] = {"intentq", "submit", joined.c_str()};
+  ASSERT_FALSE(options.parse(3, after_joined));
+  EXPECT_EQ(broker, "tcp://127.0.0.9:1");
+  // A key written before any section, that only subcommands know.
+  TempFile loose("broker = tcp://127.0.0.9:1\n");
+  CaptureCerr err;
+  const char* argv[] = {"intentq", "submit", "--config", loose.path().c_str()};
+  EXPECT_EQ(options.parse(4, argv), 1);
+  EXPECT_NE(err.text().find("unknown key 'broker' outside a section; it belongs in a [submit] or "
+                            "[stats] section"),
+            std::string::npos)
+      << err.text();
+}
+
+TEST(ProgramOptions, VersionFlagPrintsTheVersionAndExitsZero) {
+  Program p;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(p.parse({"--version"}), 0);
+  const auto out = testing::internal::GetCapturedStdout();
+  EXPECT_TRUE(out.starts_with("intentq-test ")) << out;
+  EXPECT_NE(out.find('.'), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace intentq
