@@ -9,7 +9,9 @@
 
 #include "broker/security_options.hpp"
 #include "broker/server.hpp"
+#include "common/endpoint_check.hpp"
 #include "common/logging.hpp"
+#include "common/metrics_http.hpp"
 #include "common/program_options.hpp"
 
 namespace {
@@ -52,23 +54,29 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(int64_t{0}, int64_t{86400000}))
       ->capture_default_str();
   app.add_option("--dedup-max-entries", config.dedup_max_entries, "bound of the dedup cache")
+      ->check(CLI::Range(size_t{0}, size_t{100000000}))
       ->capture_default_str();
   app.add_option("--drain-timeout-ms", drain_ms, "on SIGTERM, how long running jobs may finish")
       ->check(CLI::Range(int64_t{0}, int64_t{3600000}))
       ->capture_default_str();
   app.add_option("--max-queue-bytes", config.max_queue_bytes,
                  "request bytes queued per service before BUSY")
+      ->check(CLI::Range(size_t{1024}, size_t{1} << 40))
       ->capture_default_str();
   app.add_option("--max-jobs-bytes", config.max_jobs_bytes,
                  "request bytes of all unfinished jobs before BUSY")
+      ->check(CLI::Range(size_t{1024}, size_t{1} << 40))
       ->capture_default_str();
   app.add_option("--dedup-max-bytes", config.dedup_max_bytes,
                  "bytes of replies the dedup cache keeps")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 40))
       ->capture_default_str();
   app.add_option("--max-held-bytes", config.max_held_bytes,
                  "request bytes held during the startup grace")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 40))
       ->capture_default_str();
   app.add_option("--max-workers", config.max_workers, "workers registered at once")
+      ->check(CLI::Range(size_t{1}, size_t{1000000}))
       ->capture_default_str();
   app.add_option("--io-threads", config.io_threads,
                  "libzmq I/O threads (1 suits up to ~10,000 jobs/s; docs/benchmarks.md)")
@@ -77,6 +85,7 @@ int main(int argc, char** argv) {
   int64_t reuse_ttl_ms = config.reuse_ttl.count();
   app.add_option("--reuse-max-bytes", config.reuse_max_bytes,
                  "bytes of recent answers kept for requests with max_age_ms (0 = no reuse)")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 40))
       ->capture_default_str();
   app.add_option("--reuse-ttl-ms", reuse_ttl_ms,
                  "longest a recent answer is kept, whatever a request's max_age_ms")
@@ -132,6 +141,15 @@ int main(int argc, char** argv) {
   config.drain_timeout = intentq::broker::Ms(drain_ms);
   config.startup_grace = intentq::broker::Ms(grace_ms);
   config.reuse_ttl = intentq::broker::Ms(reuse_ttl_ms);
+  try {
+    intentq::check_endpoint("--frontend", config.frontend, intentq::EndpointUse::kBind);
+    intentq::check_endpoint("--backend", config.backend, intentq::EndpointUse::kBind);
+    intentq::check_endpoint("--publish", config.publish, intentq::EndpointUse::kBind);
+    if (!config.metrics.empty())
+      intentq::check_metrics_bind(config.metrics, config.security.insecure_allow_public);
+  } catch (const std::exception& e) {
+    return options.refuse(e.what());
+  }
 
   intentq::init_logging("broker", log.level, intentq::parse_log_format(log.format));
   try {

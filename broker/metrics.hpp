@@ -15,6 +15,9 @@ namespace intentq::broker {
 
 class Broker;
 
+// Gateway ids with series of their own at one time (the rest share gateway="(other)").
+inline constexpr size_t kMaxGatewayLabels = 64;
+
 class MetricsExporter {
  public:
   // bind: "127.0.0.1:9464", or port 0 for any free port. Throws std::runtime_error on failure.
