@@ -45,6 +45,7 @@ Programs Programs::detect(const std::string& bin_dir) {
   p.broker = bin_dir + "/intentq-broker";
   p.worker = bin_dir + "/intentq-worker";
   p.gwsim = bin_dir + "/intentq-gwsim";
+  if (access((bin_dir + "/intentq-http").c_str(), X_OK) == 0) p.http = bin_dir + "/intentq-http";
   // The raw baselines run as this very binary with --role, wherever it was started from.
   char self[PATH_MAX];
   const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);

@@ -25,6 +25,7 @@ using test::Process;
 // binary measures whatever the programs it is pointed at (--bin-dir) can do, e.g. an older build.
 struct Programs {
   std::string broker, worker, gwsim, self;
+  std::string http;  // intentq-http, empty when not built
   std::string broker_help, worker_help, gwsim_help;
 
   static Programs detect(const std::string& bin_dir);

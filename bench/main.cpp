@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
   CLI::App app{"intentq-bench: intentq against raw ZeroMQ baselines, on loopback"};
   Settings s;
   bool quick = false;
-  std::string json_path, only = "relay,rtt,summary,soak,curve";
+  std::string json_path, only = "relay,rtt,summary,soak,curve,http";
   std::string bin_dir = intentq::test::bin_dir();
   std::string broker_prefix;
   s.scenario_path = INTENTQ_BENCH_SCENARIO;
@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   double scaling_seconds = 0, budget_seconds = 0, reuse_seconds = 0;
   app.add_flag("--quick", quick, "every scenario small (under a minute); for tests");
   app.add_option("--json", json_path, "write every figure to this file");
-  app.add_option("--only", only, "comma-separated scenarios: relay,rtt,summary,soak,curve")
+  app.add_option("--only", only, "comma-separated scenarios: relay,rtt,summary,soak,curve,http")
       ->capture_default_str();
   app.add_option("--bin-dir", bin_dir, "where intentq-broker/-worker/-gwsim are")
       ->capture_default_str();
@@ -176,6 +176,7 @@ int main(int argc, char** argv) {
   scenario("summary", run_summary);
   scenario("soak", run_soak);
   scenario("curve", run_curve);
+  scenario("http", run_http);
   out["machine"]["load_average_end"] = load_average();
   out["skipped"] = skipped;
   write_json(json_path, out);

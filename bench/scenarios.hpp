@@ -48,6 +48,7 @@ nlohmann::json run_rtt(const Settings& s, nlohmann::json& skipped);
 nlohmann::json run_summary(const Settings& s, nlohmann::json& skipped);
 nlohmann::json run_soak(const Settings& s, nlohmann::json& skipped);
 nlohmann::json run_curve(const Settings& s, nlohmann::json& skipped);
+nlohmann::json run_http(const Settings& s, nlohmann::json& skipped);
 
 // The median of the values (0 for none).
 double median(std::vector<double> values);

@@ -128,7 +128,8 @@ Broker::Broker(Config config, Outbox& outbox, Clock::time_point now)
       started_(now),
       next_tick_(now),
       dedup_(config_.dedup_ttl, config_.dedup_max_entries, config_.dedup_max_bytes),
-      reuse_(config_.reuse_max_bytes, config_.reuse_ttl) {
+      reuse_(config_.reuse_max_bytes, config_.reuse_ttl),
+      stats_rate_(config_.stats_per_second) {
   if (config_.heartbeat.count() <= 0) config_.heartbeat = Ms(1000);
   if (config_.liveness <= 0) config_.liveness = 3;
 }
@@ -184,7 +185,15 @@ void Broker::handle_mmi(const std::string& client, std::string_view service, Fra
     }
     body.push_back(frame(present ? "200" : "404"));
   } else if (service == "mmi.stats") {
-    body.push_back(frame(stats_body(now)));
+    // Over the rate, the latest body goes out again: libzmq shares one buffer between all its
+    // copies, so a client asking thousands of times pins one body, not thousands.
+    if (stats_rate_.allow(client, now) || stats_cache_.size() == 0) {
+      stats_cache_ = frame(stats_body(now));
+    } else {
+      ++counters_.stats_repeated;
+    }
+    body.emplace_back();
+    body.back().copy(stats_cache_);
   } else {
     body.push_back(frame("501"));
   }
@@ -694,7 +703,10 @@ void Broker::handle_reply(Worker& worker, Frames& frames, Clock::time_point now)
     ++counters_.late_replies_dropped;
     if (job->intentq && job->client_id && frames.size() == 7) {
       try {
-        parse_reply(view(frames[6]));
+        if (!names_job(parse_reply(view(frames[6])), job->id)) {
+          ++counters_.forged_reply_ids;
+          frames[6] = frame(rewrite_reply_id(view(frames[6]), job->id));
+        }
         dedup_.put(job->key, frames[6], now, job->accepted);
       } catch (const EnvelopeError&) {
       }
@@ -711,7 +723,17 @@ void Broker::handle_reply(Worker& worker, Frames& frames, Clock::time_point now)
         ok = fields.ok;
         code = fields.code;
         valid = true;
-        body = std::move(frames[6]);
+        if (!names_job(fields, job->id)) {
+          // The broker knows which job this worker holds: a reply naming another id (forged,
+          // or a worker bug) must never reach a client as an answer to that other id.
+          ++counters_.forged_reply_ids;
+          warn_limited("worker replied to job '" + job->id + "' under another id; the id was " +
+                           "overwritten",
+                       now);
+          body = frame(rewrite_reply_id(view(frames[6]), job->id));
+        } else {
+          body = std::move(frames[6]);
+        }
       } catch (const EnvelopeError& e) {
         problem = e.what();
       }
@@ -940,6 +962,7 @@ void Broker::on_timer(Clock::time_point now) {
       }
       dedup_.expire(now);
       reuse_.expire(now);
+      stats_rate_.collect(now);
       budgets_.collect(now);
       remember_gone_services(now);
       // A quarter heartbeat bounds how late expiry and heartbeats can be.

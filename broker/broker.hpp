@@ -36,6 +36,7 @@
 #include "broker/job_table.hpp"
 #include "broker/reuse_cache.hpp"
 #include "broker/stats.hpp"
+#include "broker/stats_rate.hpp"
 #include "broker/worker_registry.hpp"
 #include "common/errors.hpp"
 #include "common/mdp_frames.hpp"
@@ -95,6 +96,13 @@ class Broker {
   void set_wall_clock(WallClock wall) { wall_clock_ = std::move(wall); }
   // The server's ZAP denial count (the core has no sockets; it only reports the number).
   void note_zap_denied(uint64_t total) { counters_.zap_denied = total; }
+  // The server's byte-bound cuts (broker/subscriber_guard.hpp, broker/reply_ledger.hpp,
+  // broker/inbound_watch.hpp).
+  void note_cuts(uint64_t subscribers, uint64_t clients, uint64_t unfinished) {
+    counters_.subscribers_cut = subscribers;
+    counters_.clients_cut = clients;
+    counters_.unfinished_cut = unfinished;
+  }
   size_t worker_count() const { return registry_.size(); }
   size_t job_count() const { return jobs_.size(); }
   size_t unanswered() const { return unanswered_; }
@@ -259,6 +267,8 @@ class Broker {
   std::vector<Held> held_;  // bounded by config_.max_queue and config_.max_held_bytes
   size_t held_bytes_ = 0;
 
+  StatsRate stats_rate_;
+  zmq::message_t stats_cache_;  // the latest mmi.stats body (empty before the first)
   JobIds ids_;
   Counters counters_;
   JobObserver* observer_ = nullptr;

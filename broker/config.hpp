@@ -67,6 +67,22 @@ struct Config {
   // is kept at most this long and within this many bytes (docs/protocol.md, freshness window).
   size_t reuse_max_bytes = 64 * 1024 * 1024;
   Ms reuse_ttl{60000};
+
+  // Outbound and subscription paths, in bytes (issue 16; docs/operations.md "Broker memory").
+  // Publish socket: longest subscription, distinct topics per subscriber connection, subscriber
+  // connections at once, and the result bytes a subscriber may fall behind (raised to at least
+  // twice --max-message-bytes); a subscriber past any of them is disconnected.
+  size_t max_subscription_bytes = 128;
+  size_t max_subscription_topics = 32;
+  size_t max_subscribers = 32;
+  size_t subscriber_queue_bytes = 8u << 20;
+  // Frontend: reply bytes a client has not read yet, per client and for all clients together;
+  // past either the client (the largest holder) is disconnected. Raised to at least twice
+  // --max-message-bytes.
+  size_t client_unread_bytes = 32u << 20;
+  size_t clients_unread_bytes = 128u << 20;
+  // mmi.stats answers per second per client (ten times that for all clients); 0 = unlimited.
+  double stats_per_second = 5;
 };
 
 }  // namespace intentq::broker

@@ -1,4 +1,6 @@
 // intentq-broker: the Majordomo (MDP/0.1) broker for intentq workers and stock MDP peers.
+#include <malloc.h>
+
 #include <cstdio>
 #include <iostream>
 
@@ -7,7 +9,9 @@
 
 #include "broker/security_options.hpp"
 #include "broker/server.hpp"
+#include "common/endpoint_check.hpp"
 #include "common/logging.hpp"
+#include "common/metrics_http.hpp"
 #include "common/program_options.hpp"
 
 namespace {
@@ -16,6 +20,11 @@ constexpr int kConfigExit = 78;
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Blocks of 256 KiB and more (large frames: results, and what a hostile peer sends before it
+  // is cut) are mapped and unmapped one by one. glibc would otherwise raise this threshold after
+  // the first large free and keep such blocks in its heap, so memory freed with a cut peer's
+  // queue stayed resident (docs/operations.md "Broker memory").
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   intentq::broker::Config config;
   CLI::App app{"intentq-broker: Majordomo broker for intentq jobs"};
   intentq::ProgramOptions options(app, "intentq-broker", kConfigExit);
@@ -45,23 +54,29 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(int64_t{0}, int64_t{86400000}))
       ->capture_default_str();
   app.add_option("--dedup-max-entries", config.dedup_max_entries, "bound of the dedup cache")
+      ->check(CLI::Range(size_t{0}, size_t{100000000}))
       ->capture_default_str();
   app.add_option("--drain-timeout-ms", drain_ms, "on SIGTERM, how long running jobs may finish")
       ->check(CLI::Range(int64_t{0}, int64_t{3600000}))
       ->capture_default_str();
   app.add_option("--max-queue-bytes", config.max_queue_bytes,
                  "request bytes queued per service before BUSY")
+      ->check(CLI::Range(size_t{1024}, size_t{1} << 40))
       ->capture_default_str();
   app.add_option("--max-jobs-bytes", config.max_jobs_bytes,
                  "request bytes of all unfinished jobs before BUSY")
+      ->check(CLI::Range(size_t{1024}, size_t{1} << 40))
       ->capture_default_str();
   app.add_option("--dedup-max-bytes", config.dedup_max_bytes,
                  "bytes of replies the dedup cache keeps")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 40))
       ->capture_default_str();
   app.add_option("--max-held-bytes", config.max_held_bytes,
                  "request bytes held during the startup grace")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 40))
       ->capture_default_str();
   app.add_option("--max-workers", config.max_workers, "workers registered at once")
+      ->check(CLI::Range(size_t{1}, size_t{1000000}))
       ->capture_default_str();
   app.add_option("--io-threads", config.io_threads,
                  "libzmq I/O threads (1 suits up to ~10,000 jobs/s; docs/benchmarks.md)")
@@ -70,6 +85,7 @@ int main(int argc, char** argv) {
   int64_t reuse_ttl_ms = config.reuse_ttl.count();
   app.add_option("--reuse-max-bytes", config.reuse_max_bytes,
                  "bytes of recent answers kept for requests with max_age_ms (0 = no reuse)")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 40))
       ->capture_default_str();
   app.add_option("--reuse-ttl-ms", reuse_ttl_ms,
                  "longest a recent answer is kept, whatever a request's max_age_ms")
@@ -90,6 +106,37 @@ int main(int argc, char** argv) {
                  "largest frame accepted from a peer (ZMQ_MAXMSGSIZE)")
       ->check(CLI::Range(int64_t{256}, int64_t{1} << 40))
       ->capture_default_str();
+  // Outbound and subscription paths in bytes (issue 16; docs/operations.md "Broker memory").
+  app.add_option("--max-subscription-bytes", config.max_subscription_bytes,
+                 "longest subscription (topic prefix) a subscriber may send; longer: disconnected")
+      ->check(CLI::Range(size_t{16}, size_t{65536}))
+      ->capture_default_str();
+  app.add_option("--max-subscription-topics", config.max_subscription_topics,
+                 "distinct topics one subscriber connection may hold; more: disconnected")
+      ->check(CLI::Range(size_t{1}, size_t{100000}))
+      ->capture_default_str();
+  app.add_option("--max-subscribers", config.max_subscribers,
+                 "connections to the publish socket at once; more are disconnected")
+      ->check(CLI::Range(size_t{1}, size_t{100000}))
+      ->capture_default_str();
+  app.add_option("--subscriber-queue-bytes", config.subscriber_queue_bytes,
+                 "result bytes a subscriber may fall behind (at least 2 x --max-message-bytes); "
+                 "past it that subscriber is disconnected")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 40))
+      ->capture_default_str();
+  app.add_option("--client-unread-bytes", config.client_unread_bytes,
+                 "reply bytes one client may leave unread before it is disconnected")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 40))
+      ->capture_default_str();
+  app.add_option("--clients-unread-bytes", config.clients_unread_bytes,
+                 "reply bytes all clients together may leave unread (the largest holder is "
+                 "disconnected)")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 40))
+      ->capture_default_str();
+  app.add_option("--stats-per-second", config.stats_per_second,
+                 "mmi.stats answers per second per client (10x for all clients; 0 = unlimited)")
+      ->check(CLI::Range(0.0, 1000000.0))
+      ->capture_default_str();
   intentq::broker::add_security_options(app, config.security);
   intentq::add_log_options(app, log);
   options.finish();
@@ -101,6 +148,15 @@ int main(int argc, char** argv) {
   config.startup_grace = intentq::broker::Ms(grace_ms);
   config.no_worker_grace = intentq::broker::Ms(no_worker_grace_ms);
   config.reuse_ttl = intentq::broker::Ms(reuse_ttl_ms);
+  try {
+    intentq::check_endpoint("--frontend", config.frontend, intentq::EndpointUse::kBind);
+    intentq::check_endpoint("--backend", config.backend, intentq::EndpointUse::kBind);
+    intentq::check_endpoint("--publish", config.publish, intentq::EndpointUse::kBind);
+    if (!config.metrics.empty())
+      intentq::check_metrics_bind(config.metrics, config.security.insecure_allow_public);
+  } catch (const std::exception& e) {
+    return options.refuse(e.what());
+  }
 
   intentq::init_logging("broker", log.level, intentq::parse_log_format(log.format));
   try {

@@ -1,5 +1,6 @@
 #include "broker/metrics.hpp"
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <stdexcept>
@@ -11,8 +12,22 @@
 
 #include "broker/broker.hpp"
 #include "broker/job_metrics.hpp"
+#include "common/metrics_http.hpp"
 
 namespace intentq::broker {
+namespace {
+
+// A worker may announce "(other)" as its gateway id too: it is then summed with the overflow.
+constexpr std::string_view kOtherGateway = "(other)";
+
+const std::string& id_of(const GatewayStats& g) {
+  return g.id;
+}
+const std::string& id_of(const std::string& id) {
+  return id;
+}
+
+}  // namespace
 
 struct MetricsExporter::Impl {
   std::string host;
@@ -28,9 +43,22 @@ struct MetricsExporter::Impl {
   prometheus::Gauge* reuse_bytes = nullptr;
   prometheus::Gauge* reuse_hit_ratio = nullptr;
   prometheus::Family<prometheus::Gauge>* gateway = nullptr;
-  // Per gateway id: budget, messages in the last second, jobs waiting for budget. Gateways that
-  // go away keep their (last) series; ids are bounded by the workers that announced them.
-  std::map<std::string, std::array<prometheus::Gauge*, 3>> gateways;
+  // Per gateway id: budget, messages in the last second, jobs waiting for budget. Any worker can
+  // mint a gateway id (READY @gateway=), so at most kMaxGatewayLabels ids the broker knows now
+  // have series of their own; the others are summed under gateway="(other)". Series of a gateway
+  // the broker forgot are removed, which frees its place.
+  using GatewaySeries = std::array<prometheus::Gauge*, 3>;
+  std::map<std::string, GatewaySeries, std::less<>> gateways;
+  GatewaySeries other{};
+  GatewaySeries add_gateway(const std::string& label) {
+    return {&gateway->Add({{"gateway", label}, {"what", "budget"}}),
+            &gateway->Add({{"gateway", label}, {"what", "used_last_second"}}),
+            &gateway->Add({{"gateway", label}, {"what", "waiting"}})};
+  }
+  void remove_gateway(const GatewaySeries& series) {
+    for (auto* g : series) gateway->Remove(g);
+  }
+  void update_gateways(const std::vector<GatewayStats>& stats);
   // Per live worker, by the name it announced (issue 18): busy, and session_up for gateway
   // workers. Series of a worker that left are removed, and at most kMaxWorkerLabels workers have
   // series at once (pids change on every restart: the names must not pile up).
@@ -52,7 +80,7 @@ struct MetricsExporter::Impl {
 MetricsExporter::MetricsExporter(const std::string& bind) : impl_(std::make_unique<Impl>()) {
   impl_->host = bind.substr(0, bind.rfind(':'));
   try {
-    impl_->exposer = std::make_unique<prometheus::Exposer>(bind);
+    impl_->exposer = std::make_unique<prometheus::Exposer>(metrics_http_options(bind));
   } catch (const std::exception& e) {
     throw std::runtime_error("cannot serve metrics on " + bind + ": " + e.what());
   }
@@ -144,18 +172,46 @@ void MetricsExporter::update(const Broker& broker) {
   const auto lookups = reuse.hits() + reuse.misses();
   impl_->reuse_hit_ratio->Set(
       lookups ? static_cast<double>(reuse.hits()) / static_cast<double>(lookups) : 0.0);
-  for (const auto& g : broker.gateway_stats(Clock::now())) {
-    auto& slot = impl_->gateways[g.id];
-    if (!slot[0]) {
-      slot[0] = &impl_->gateway->Add({{"gateway", g.id}, {"what", "budget"}});
-      slot[1] = &impl_->gateway->Add({{"gateway", g.id}, {"what", "used_last_second"}});
-      slot[2] = &impl_->gateway->Add({{"gateway", g.id}, {"what", "waiting"}});
-    }
-    slot[0]->Set(g.view.budget);
-    slot[1]->Set(static_cast<double>(g.view.used));
-    slot[2]->Set(static_cast<double>(g.waiting));
-  }
+  impl_->update_gateways(broker.gateway_stats(Clock::now()));
   update_workers(broker);
+}
+
+void MetricsExporter::Impl::update_gateways(const std::vector<GatewayStats>& stats) {
+  // Forget the series of gateways the broker no longer knows (stats is in id order).
+  for (auto it = gateways.begin(); it != gateways.end();) {
+    const bool known =
+        std::binary_search(stats.begin(), stats.end(), it->first,
+                           [](const auto& a, const auto& b) { return id_of(a) < id_of(b); });
+    if (known) {
+      ++it;
+      continue;
+    }
+    remove_gateway(it->second);
+    it = gateways.erase(it);
+  }
+  std::array<double, 3> other_sum{};
+  bool any_other = false;
+  for (const auto& g : stats) {
+    auto it = gateways.find(g.id);
+    if (it == gateways.end() && g.id != kOtherGateway && gateways.size() < kMaxGatewayLabels)
+      it = gateways.emplace(g.id, add_gateway(g.id)).first;
+    const std::array<double, 3> values{static_cast<double>(g.view.budget),
+                                       static_cast<double>(g.view.used),
+                                       static_cast<double>(g.waiting)};
+    if (it == gateways.end()) {
+      any_other = true;
+      for (size_t i = 0; i < 3; ++i) other_sum[i] += values[i];
+      continue;
+    }
+    for (size_t i = 0; i < 3; ++i) it->second[i]->Set(values[i]);
+  }
+  if (any_other && !other[0]) other = add_gateway(std::string(kOtherGateway));
+  if (!any_other && other[0]) {
+    remove_gateway(other);
+    other = {};
+  }
+  if (other[0])
+    for (size_t i = 0; i < 3; ++i) other[i]->Set(other_sum[i]);
 }
 
 void MetricsExporter::update_workers(const Broker& broker) {

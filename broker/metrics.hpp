@@ -18,6 +18,8 @@ class Broker;
 
 // Workers with series of their own at once (intentq_broker_worker); more are left out.
 inline constexpr size_t kMaxWorkerLabels = 256;
+// Gateway ids with series of their own at one time (the rest share gateway="(other)").
+inline constexpr size_t kMaxGatewayLabels = 64;
 
 class MetricsExporter {
  public:

@@ -17,7 +17,8 @@ inline void add_security_options(CLI::App& app, SecurityConfig& security) {
                  "hold NAME.key files; re-read on SIGHUP")
       ->envname("INTENTQ_CURVE_ALLOW");
   app.add_flag("--insecure-allow-public", security.insecure_allow_public,
-               "allow binding non-loopback addresses without CURVE (warns on every start)")
+               "allow binding non-loopback addresses without CURVE, and --metrics on a "
+               "non-loopback address (warns on every start)")
       ->envname("INTENTQ_INSECURE_ALLOW_PUBLIC");
 }
 

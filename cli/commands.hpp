@@ -13,6 +13,9 @@
 
 namespace intentq::cli {
 
+// sysexits.h EX_CONFIG: a refused option or config file, as the other programs exit.
+inline constexpr int kConfigExit = 78;
+
 // Lazy Pirate retries (common/mdp_client.hpp): --timeout-ms, --retries.
 using mdp::RetryPolicy;
 

@@ -8,8 +8,9 @@
 //   intentq stats [--broker EP] [--connect-timeout-ms N]
 //   intentq keygen DIR [--name NAME]
 //
-// Exit codes: 0 ok, 2 the job ended with an error reply, 1 usage or connection problems (the
-// connection message says which: nothing listens, CURVE refused, or connected but no reply).
+// Exit codes: 0 ok, 2 the job ended with an error reply, 78 (EX_CONFIG) a refused option or
+// config file (bad value, unknown key, wrong usage), 1 connection problems (the connection
+// message says which: nothing listens, CURVE refused, or connected but no reply).
 // The connection options are also INTENTQ_* environment variables (INTENTQ_BROKER is the
 // broker's frontend here, INTENTQ_PUBLISH, INTENTQ_TIMEOUT_MS, INTENTQ_RETRIES, ...) and keys of
 // a --config file with a [submit], [watch] or [stats] section (common/program_options.hpp).
@@ -23,6 +24,7 @@
 #include "cli/commands.hpp"
 #include "cli/keygen.hpp"
 #include "common/curve_options.hpp"
+#include "common/endpoint_check.hpp"
 #include "common/program_options.hpp"
 
 namespace {
@@ -66,7 +68,7 @@ int main(int argc, char** argv) {
   using namespace intentq::cli;
   CLI::App app{"intentq: submit intent jobs to intentq-broker, watch results, read stats"};
   app.require_subcommand(1);
-  intentq::ProgramOptions config(app, "intentq", 1);
+  intentq::ProgramOptions config(app, "intentq", kConfigExit);
   const std::string broker = kDefaultFrontend;
   const std::string publish = kDefaultPublish;
 
@@ -86,9 +88,11 @@ int main(int argc, char** argv) {
                        "job deadline, 1 to 86400000 ms; 0 or unset: the broker's "
                        "--default-deadline-ms (30000); submit waits for the answer this long")
           ->check(CLI::Validator(check_deadline, "MS"));
-  submit_cmd->add_option("--max-age-ms", submit.max_age_ms,
-                         "accept an answer up to this old, shared from an identical recent job "
-                         "(0: always fetch fresh; docs/protocol.md 6.8)");
+  submit_cmd
+      ->add_option("--max-age-ms", submit.max_age_ms,
+                   "accept an answer up to this old, shared from an identical recent job "
+                   "(0: always fetch fresh; docs/protocol.md 6.8)")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 53));
   submit_cmd->add_option("--broker", submit.broker, "broker frontend endpoint")
       ->capture_default_str();
   submit_cmd->add_flag("--compact", submit.compact, "print the reply on one line");
@@ -102,7 +106,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   watch_cmd->add_option("--topic", watch.topics,
                         "topic prefix, e.g. result.summary or result.echo.error (repeatable)");
-  auto* count_opt = watch_cmd->add_option("--count", count, "exit after this many results");
+  auto* count_opt = watch_cmd->add_option("--count", count, "exit after this many results")
+                        ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 53));
   int64_t watch_connect_ms = watch.connect_timeout.count();
   add_connect_timeout(*watch_cmd, watch_connect_ms);
 
@@ -133,6 +138,7 @@ int main(int argc, char** argv) {
     const auto curve_keys = curve_options.load();
     submit.curve = watch.curve = stats.curve = curve_keys;
     if (submit_cmd->parsed()) {
+      intentq::check_endpoint("--broker", submit.broker, intentq::EndpointUse::kConnect);
       submit.retry.timeout = std::chrono::milliseconds(submit_timeout_ms);
       submit.retry.connect_timeout = std::chrono::milliseconds(submit_connect_ms);
       // 0 is the broker's default: not sent (the wire format has no 0 deadline).
@@ -141,11 +147,13 @@ int main(int argc, char** argv) {
       return run_submit(submit);
     }
     if (watch_cmd->parsed()) {
+      intentq::check_endpoint("--publish", watch.publish, intentq::EndpointUse::kConnect);
       if (count_opt->count() > 0) watch.count = count;
       watch.connect_timeout = std::chrono::milliseconds(watch_connect_ms);
       return run_watch(watch);
     }
     if (stats_cmd->parsed()) {
+      intentq::check_endpoint("--broker", stats.broker, intentq::EndpointUse::kConnect);
       stats.retry.timeout = std::chrono::milliseconds(stats_timeout_ms);
       stats.retry.connect_timeout = std::chrono::milliseconds(stats_connect_ms);
       return run_stats(stats);

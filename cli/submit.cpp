@@ -26,7 +26,7 @@ int run_submit(const SubmitOptions& options) {
     request.params = build_params(options.params_json, options.params);
   } catch (const std::exception& e) {
     std::cerr << "intentq submit: " << e.what() << "\n";
-    return 1;
+    return kConfigExit;  // a bad --param/--params-json is a refused option
   }
   request.id = options.id.empty() ? generate_job_id() : options.id;
   request.deadline_ms = options.deadline_ms;

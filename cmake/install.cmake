@@ -1,12 +1,15 @@
 # `cmake --install build [--prefix P]` lays intentq out as Debian does (default prefix /usr/local):
-#   P/bin/                          intentq-broker, intentq-worker, intentq-gwsim, intentq
+#   P/bin/                          intentq-broker, intentq-worker, intentq-gwsim, intentq,
+#                                   intentq-http
 #   P/lib/systemd/system/           intentq-broker.service, intentq-worker@.service,
-#                                   intentq-workers.target (ExecStart points at P/bin)
-#   P/share/doc/intentq/            README.md and docs/*.md; examples/ broker.conf, worker.conf
+#                                   intentq-workers.target, intentq-http.service (ExecStart
+#                                   points at P/bin)
+#   P/share/doc/intentq/            README.md and docs/*.md; examples/ broker.conf, worker.conf,
+#                                   http.conf
 # DESTDIR stages the same tree elsewhere (what packagers and tests/install.cmake do).
 include(GNUInstallDirs)
 
-install(TARGETS intentq-broker intentq-worker intentq-gwsim intentq
+install(TARGETS intentq-broker intentq-worker intentq-gwsim intentq intentq-http
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 # systemd looks in /usr/local/lib/systemd/system and /usr/lib/systemd/system (`systemd-analyze
@@ -15,7 +18,8 @@ set(INTENTQ_SYSTEMD_UNIT_DIR "lib/systemd/system" CACHE STRING
   "where the systemd units are installed, relative to the prefix")
 # The units in systemd/ name /usr/local/bin (usable as they are with the default prefix); the
 # installed copies name the bin directory of the prefix given at install time (--prefix).
-foreach(unit intentq-broker.service intentq-worker@.service intentq-workers.target)
+foreach(unit intentq-broker.service intentq-worker@.service intentq-workers.target
+    intentq-http.service)
   install(CODE "
     set(dir \"\${CMAKE_INSTALL_PREFIX}/${INTENTQ_SYSTEMD_UNIT_DIR}\")
     file(READ \"${PROJECT_SOURCE_DIR}/systemd/${unit}\" text)
@@ -31,4 +35,5 @@ install(FILES ${PROJECT_SOURCE_DIR}/README.md ${INTENTQ_DOCS} DESTINATION ${CMAK
 
 # Example configuration files for /etc/intentq (docs/operations.md, "Configuration").
 install(FILES ${PROJECT_SOURCE_DIR}/systemd/broker.conf ${PROJECT_SOURCE_DIR}/systemd/worker.conf
+  ${PROJECT_SOURCE_DIR}/systemd/http.conf
   DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)

@@ -1,10 +1,12 @@
 #include "common/program_options.hpp"
 
+#include "common/file_checks.hpp"
+
 #include <cctype>
 #include <cstdlib>
-#include <filesystem>
 #include <functional>
 #include <iostream>
+#include <sstream>
 
 #include "common/version.hpp"
 
@@ -43,7 +45,30 @@ bool is_name_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
 }
 
+// Dotted names in a section header ("[a.b.c]") or a key ("a.b = 1"): CLI11 makes one nested
+// section of each, and its cost grows much faster than the text (10,000 names took 3 GB).
+void check_nesting(const std::string& file, const std::string& text) {
+  std::istringstream lines(text);
+  std::string line;
+  for (size_t number = 1; std::getline(lines, line); ++number) {
+    const auto first = line.find_first_not_of(" \t");
+    if (first == std::string::npos || line[first] == '#' || line[first] == ';') continue;
+    // A key's name ends at '=' (or ':'); a section header is the whole line.
+    const auto name_end = line[first] == '[' ? line.size() : line.find_first_of("=:", first);
+    size_t dots = 0;
+    for (size_t i = first; i < std::min(name_end, line.size()); ++i) dots += line[i] == '.';
+    if (dots + 1 > kMaxConfigNesting)
+      throw CLI::ConfigError(file + ": line " + std::to_string(number) + " names " +
+                             std::to_string(dots + 1) + " nested sections; at most " +
+                             std::to_string(kMaxConfigNesting) + " are allowed");
+  }
+}
+
 }  // namespace
+
+std::string config_file_problem(const std::string& path) {
+  return regular_file_problem(path, kMaxConfigBytes);
+}
 
 // CLI11's TOML/INI reader, with two changes: a key no option knows is refused (a typo must not
 // silently fall back to the default), and a value whose option has its environment variable set
@@ -68,15 +93,22 @@ class ProgramOptions::EnvFirstConfig : public CLI::ConfigTOML {
   }
 
   std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
-    auto items = CLI::ConfigTOML::from_config(input);
     const auto* config = owner_.app_.get_config_ptr();
     const std::string file = config ? config->as<std::string>() : std::string("config");
+    // The file was a regular file within the size cap when --config was checked; read no more
+    // than the cap even if it grew since, and check the nesting before CLI11 parses it.
+    std::string text(kMaxConfigBytes + 1, '\0');
+    input.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<size_t>(input.gcount()));
+    if (text.size() > kMaxConfigBytes)
+      throw CLI::ConfigError(file + ": more than " + std::to_string(kMaxConfigBytes) + " bytes");
+    check_nesting(file, text);
+    std::istringstream parsed(text);
+    auto items = CLI::ConfigTOML::from_config(parsed);
     std::vector<CLI::ConfigItem> kept;
     for (auto& item : items) {
-      if (item.name == "++" || item.name == "--") {  // section markers
-        kept.push_back(std::move(item));
-        continue;
-      }
+      // A section no subcommand knows is refused even when it holds no key: a typo in a section
+      // name must not go unnoticed (and 30,000 empty sections are no configuration).
       CLI::App* app = &owner_.app_;
       for (const auto& parent : item.parents) {
         try {
@@ -84,6 +116,10 @@ class ProgramOptions::EnvFirstConfig : public CLI::ConfigTOML {
         } catch (const CLI::OptionNotFound&) {
           throw CLI::ConfigError(file + ": unknown section [" + parent + "]");
         }
+      }
+      if (item.name == "++" || item.name == "--") {  // section markers
+        kept.push_back(std::move(item));
+        continue;
       }
       const CLI::Option* opt = app->get_option_no_throw("--" + item.name);
       if (!opt || opt == owner_.app_.get_config_ptr() || opt == app->get_help_ptr() ||
@@ -128,7 +164,14 @@ void ProgramOptions::finish(const std::set<std::string>& per_call) {
                   "read options from FILE (`key = value` lines, keys are the long option names "
                   "without --); precedence: flag > INTENTQ_* environment > file > default "
                   "(env INTENTQ_CONFIG)")
-      ->type_name("FILE");
+      ->type_name("FILE")
+      // Checked before CLI11 opens it: a FIFO would block the open, a device never end.
+      ->check(CLI::Validator(
+          [](std::string& path) {
+            const auto problem = config_file_problem(path);
+            return problem.empty() ? std::string() : path + ": " + problem;
+          },
+          "FILE"));
   app_.config_formatter(std::make_shared<EnvFirstConfig>(*this));
   app_.set_version_flag("--version", version_line(program_),
                         "print the version (and the git commit it was built from) and exit");
@@ -157,9 +200,8 @@ std::optional<int> ProgramOptions::parse(int argc, const char* const* argv) {
   if (config && !from_command_line_.count(config)) {
     if (auto path = env_value(kConfigEnv)) {
       config_source_ = std::string("environment variable ") + kConfigEnv;
-      if (!std::filesystem::is_regular_file(*path))
-        return refuse("--config: " + *path + " is not a readable file (from " + config_source_ +
-                      ")");
+      if (const auto problem = config_file_problem(*path); !problem.empty())
+        return refuse("--config: " + *path + ": " + problem + " (from " + config_source_ + ")");
       config->default_str(*path);
     }
   }
@@ -193,6 +235,11 @@ std::optional<int> ProgramOptions::parse(int argc, const char* const* argv) {
     if (e.get_exit_code() == 0) return app_.exit(e);  // --help, --help-all
     std::cerr << program_ << ": " << explain(e.what()) << "\n"
               << "Run with --help for the options and their defaults.\n";
+    return usage_exit_;
+  } catch (const std::exception& e) {
+    // Nothing a user can type may end the program with an uncaught exception (out of memory on
+    // a hostile file, a path the file system refuses, ...).
+    std::cerr << program_ << ": cannot read the configuration: " << explain(e.what()) << "\n";
     return usage_exit_;
   }
   return std::nullopt;
@@ -245,9 +292,16 @@ std::string ProgramOptions::explain(const std::string& message) const {
   const auto* opt = find_named_in(message);
   if (!opt) {
     // CLI11's "FILE was not readable (missing?)" names the file, not --config.
+    // Also the file's own problems found while reading it (size, nesting, syntax).
     const auto* config = app_.get_config_ptr();
-    if (config && config->count() > 0 &&
-        message.find(config->as<std::string>()) != std::string::npos)
+    std::string file;
+    if (config) {
+      try {
+        file = config->as<std::string>();
+      } catch (const CLI::Error&) {  // a value its check refused: the message names it anyway
+      }
+    }
+    if (!file.empty() && message.find(file) != std::string::npos)
       return "--config: " + message + " (from " + config_source_ + ")";
     return message;
   }

@@ -20,6 +20,16 @@
 
 namespace intentq {
 
+// Bounds on a config file, checked before it is parsed: a regular file (not a FIFO, device or
+// directory) of at most kMaxConfigBytes, and at most kMaxConfigNesting dotted names in a section
+// header or key ("[a.b]" is 2).
+inline constexpr size_t kMaxConfigBytes = 1 << 20;
+inline constexpr size_t kMaxConfigNesting = 4;
+
+// Why `path` cannot be a config file ("is a FIFO, not a regular file", "No such file or
+// directory", ...); empty when it can. Never throws.
+std::string config_file_problem(const std::string& path);
+
 class ProgramOptions {
  public:
   // `program` names the program in messages ("intentq-broker"); `usage_exit` is the exit status

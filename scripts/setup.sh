@@ -20,6 +20,8 @@ packages=(
   iproute2
   systemd procps
   prometheus  # promtool: the suite checks both metrics expositions and the alert rules
+  libssl-dev openssl  # intentq-http: TLS and token digests; its tests make a self-signed cert
+  chromium chromium-driver python3-selenium  # the dashboard test drives a headless browser
 )
 # systemd: `systemd-analyze verify` checks the units in the test suite (a minimal Debian 12
 # container has no systemd); procps: /bin/kill, which the broker unit's ExecReload names.

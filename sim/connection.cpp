@@ -179,7 +179,7 @@ awaitable<void> Connection::read_loop(std::shared_ptr<Connection> self) {
                hello->min_version, hello->max_version,
                hello->options.empty() ? "" : " " + hello->options, self->sv_);
   self->send(gw::encode_server_version(self->sv_, connection_time()));
-  if (self->server_.has_fault(Fault::kCloseAfterHandshake)) {
+  if (self->has_fault(Fault::kCloseAfterHandshake)) {
     spdlog::info("conn {}: fault close-after-handshake", self->id_);
     self->close_when_flushed();
   }
@@ -269,17 +269,17 @@ void Connection::on_frame(std::string_view payload) {
     spdlog::debug("conn {}: cancel accepted", id_);
     return;
   }
-  if (server_.has_fault(Fault::kSilence)) {
+  if (has_fault(Fault::kSilence)) {
     spdlog::debug("conn {}: fault silence: request not answered", id_);
     return;
   }
-  if (server_.has_fault(Fault::kErrorFlood) && !error_flood_) {
+  if (has_fault(Fault::kErrorFlood) && !error_flood_) {
     error_flood_ = true;
     spdlog::info("conn {}: fault error-flood", id_);
     asio::co_spawn(socket_.get_executor(), flood(shared_from_this(), Flood::kErrors),
                    asio::detached);
   }
-  if (*kind == RequestKind::kPositions && server_.has_fault(Fault::kPositionsNoEnd)) {
+  if (*kind == RequestKind::kPositions && has_fault(Fault::kPositionsNoEnd)) {
     if (!positions_flood_) {
       positions_flood_ = true;
       spdlog::info("conn {}: fault positions-no-end", id_);
@@ -395,6 +395,30 @@ awaitable<void> Connection::flood(std::shared_ptr<Connection> self, Flood kind) 
   (kind == Flood::kPositions ? self->positions_flood_ : self->error_flood_) = false;
 }
 
+bool Connection::has_fault(Fault f) const {
+  return server_.has_fault(f, id_);
+}
+
+awaitable<void> Connection::trickle(std::shared_ptr<Connection> self) {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::seconds(self->server_.options().flood_seconds);
+  const auto pause = std::chrono::milliseconds(self->server_.options().trickle_ms);
+  asio::steady_timer timer(self->socket_.get_executor());
+  boost::system::error_code ec;
+  size_t sent = 0;
+  while (self->open() && !self->trickles_.empty() && std::chrono::steady_clock::now() < deadline) {
+    auto& front = self->trickles_.front();
+    self->send_raw(front.substr(0, 1));
+    ++sent;
+    front.erase(0, 1);
+    if (front.empty()) self->trickles_.pop_front();
+    timer.expires_after(pause);
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  spdlog::info("conn {}: slow-frame over: {} bytes trickled", self->id_, sent);
+  self->trickles_.clear();
+}
+
 void Connection::answer(const gw::ClientMessage& message) {
   if (!open()) return;
   std::vector<std::string> payloads;
@@ -408,15 +432,25 @@ void Connection::answer(const gw::ClientMessage& message) {
     return;
   }
 
-  if (server_.has_fault(Fault::kCloseMidAnswer)) {
+  if (has_fault(Fault::kCloseMidAnswer)) {
     if (payloads.size() >= 2) send(std::move(payloads.front()));
     spdlog::info("conn {}: fault close-mid-answer", id_);
     close_when_flushed();
     return;
   }
+  if (has_fault(Fault::kSlowFrame)) {
+    std::string bytes;
+    for (const auto& payload : payloads) bytes += gw::frame(payload);
+    trickles_.push_back(std::move(bytes));
+    if (trickles_.size() == 1) {
+      spdlog::info("conn {}: fault slow-frame", id_);
+      asio::co_spawn(socket_.get_executor(), trickle(shared_from_this()), asio::detached);
+    }
+    return;
+  }
   for (size_t i = 0; i < payloads.size(); ++i) {
     send(std::move(payloads[i]));
-    if (i == 0 && server_.has_fault(Fault::kGarbage)) {
+    if (i == 0 && has_fault(Fault::kGarbage)) {
       spdlog::info("conn {}: fault garbage", id_);
       send_raw(garbage_frame());
     }

@@ -40,7 +40,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // bounds (seconds, bytes) or the connection's end. At most a few hundred frames are queued.
   static awaitable<void> flood(std::shared_ptr<Connection> self, Flood kind);
 
+  // slow-frame: sends `bytes` one byte every ServerOptions::trickle_ms, in order after earlier
+  // trickles, until all are sent, the flood time bound passes, or the connection ends.
+  static awaitable<void> trickle(std::shared_ptr<Connection> self);
+
   PacingResult judge_pacing();
+  bool has_fault(Fault f) const;
 
   void on_frame(std::string_view payload);
   void on_start_api(const gw::StartApi& start);
@@ -67,6 +72,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   CombinedPacing::Violations violations_;  // --pacing combined: this connection's refusals
   bool positions_flood_ = false;           // a flood is running (one of each kind at a time)
   bool error_flood_ = false;
+  std::deque<std::string> trickles_;  // slow-frame: answers waiting to trickle, oldest first
 };
 
 }  // namespace intentq::sim

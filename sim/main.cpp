@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common/asio.hpp"
+#include "common/file_checks.hpp"
 #include "common/logging.hpp"
 #include "common/program_options.hpp"
 #include "common/signals.hpp"
@@ -65,6 +66,8 @@ int main(int argc, char** argv) {
   int msg_rate = defaults.max_messages_per_second;
   int pacing_close_after = defaults.pacing_close_after;
   int fault_cycle_ms = 0;
+  int fault_connections = 0;
+  int trickle_ms = 100;
   int flood_seconds = defaults.flood_seconds;
   int64_t flood_bytes = defaults.flood_bytes;
   std::vector<std::string> fault_names;
@@ -97,7 +100,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--fault", fault_names,
                  "inject a fault (repeatable): refuse, close-after-handshake, close-mid-answer, "
-                 "garbage, silence, positions-no-end, error-flood")
+                 "garbage, silence, positions-no-end, error-flood, slow-frame")
       ->check([](const std::string& name) {
         return sim::fault_from_string(name) ? std::string() : "unknown fault '" + name + "'";
       });
@@ -106,8 +109,15 @@ int main(int argc, char** argv) {
                  "ms without, N ms with the second, ... (0 = all faults all the time)")
       ->check(CLI::Range(0, 86400000))
       ->capture_default_str();
+  app.add_option("--fault-connections", fault_connections,
+                 "the faults hit only the first N connections accepted (0 = all)")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
+  app.add_option("--trickle-ms", trickle_ms, "slow-frame: pause between two bytes of an answer")
+      ->check(CLI::Range(1, 60000))
+      ->capture_default_str();
   app.add_option("--flood-seconds", flood_seconds,
-                 "positions-no-end / error-flood: stop one flood after N seconds")
+                 "positions-no-end / error-flood / slow-frame: stop one flood after N seconds")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
   app.add_option("--flood-bytes", flood_bytes,
@@ -138,10 +148,18 @@ int main(int argc, char** argv) {
   options.max_messages_per_second = msg_rate;
   options.pacing_close_after = pacing_close_after;
   options.fault_cycle_ms = fault_cycle_ms;
+  options.fault_connections = fault_connections;
+  options.trickle_ms = trickle_ms;
   options.flood_seconds = flood_seconds;
   options.flood_bytes = flood_bytes;
   for (const auto& name : fault_names) options.faults.insert(*sim::fault_from_string(name));
 
+  // Checked before it is opened: a FIFO would block, a device never end.
+  constexpr uint64_t kMaxScenarioBytes = 64 << 20;
+  if (!scenario_path.empty())
+    if (const auto problem = regular_file_problem(scenario_path, kMaxScenarioBytes);
+        !problem.empty())
+      return config.refuse("--scenario: " + scenario_path + ": " + problem);
   sim::Scenario scenario;
   try {
     scenario = scenario_path.empty() ? sim::default_scenario() : sim::load_scenario(scenario_path);

@@ -444,6 +444,7 @@ std::optional<Fault> fault_from_string(std::string_view name) {
   if (name == "silence") return Fault::kSilence;
   if (name == "positions-no-end") return Fault::kPositionsNoEnd;
   if (name == "error-flood") return Fault::kErrorFlood;
+  if (name == "slow-frame") return Fault::kSlowFrame;
   return std::nullopt;
 }
 
@@ -463,6 +464,8 @@ std::string_view to_string(Fault f) {
       return "positions-no-end";
     case Fault::kErrorFlood:
       return "error-flood";
+    case Fault::kSlowFrame:
+      return "slow-frame";
   }
   return "?";
 }

@@ -68,7 +68,7 @@ awaitable<void> Server::accept_loop() {
     }
     uint64_t id = next_connection_id_++;
     ++stats_.connections;
-    if (has_fault(Fault::kRefuse)) {
+    if (has_fault(Fault::kRefuse, id)) {
       spdlog::info("conn {}: fault refuse: closing at once", id);
       socket.close(ec);
       continue;
@@ -81,7 +81,10 @@ awaitable<void> Server::accept_loop() {
   }
 }
 
-bool Server::has_fault(Fault f) const {
+bool Server::has_fault(Fault f, uint64_t connection) const {
+  if (options_.fault_connections > 0 &&
+      connection > static_cast<uint64_t>(options_.fault_connections))
+    return false;
   if (faults_.count(f)) return true;
   if (cycled_faults_.empty()) return false;
   // Phases of fault_cycle_ms: even ones without a fault, odd ones with the next cycled fault.

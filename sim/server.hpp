@@ -36,6 +36,11 @@ struct ServerOptions {
   // phases of fault_cycle_ms each: no fault, the first fault, no fault, the second fault, ...
   // (the scenario's faults stay on all the time).
   int fault_cycle_ms = 0;
+  // With fault_connections > 0 the faults hit only the first N connections accepted: a client
+  // that reconnects after a hostile answer then meets an honest gateway (0 = every connection).
+  int fault_connections = 0;
+  // slow-frame: the pause between two bytes of an answer.
+  int trickle_ms = 100;
   // Bounds of one hostile flood (positions-no-end, error-flood) on one connection, so that a
   // test against a hostile gateway ends: the flood stops after this long or this many bytes.
   int flood_seconds = 10;
@@ -61,7 +66,8 @@ class Server {
   // ---- for connections ----
   const Scenario& scenario() const { return scenario_; }
   const ServerOptions& options() const { return options_; }
-  bool has_fault(Fault f) const;
+  // Whether fault `f` is on now for connection number `connection` (the first accepted is 1).
+  bool has_fault(Fault f, uint64_t connection) const;
   // How long to hold back the answer to a request of this kind (latency + random jitter).
   std::chrono::milliseconds answer_delay(RequestKind kind);
   std::chrono::milliseconds handshake_delay();

@@ -22,6 +22,7 @@ add_executable(intents_integration_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_faults_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_resources_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_session_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_session_recovery_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_gateways_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/features_reuse_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/failfast_test.cpp

@@ -4,10 +4,11 @@
 # rules' behaviour by `promtool test rules`.
 add_executable(metrics_integration_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/metrics_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/integration/metrics_hostile_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_cluster.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/e2e_cluster.cpp)
 target_link_libraries(metrics_integration_tests PRIVATE intentq_test_support intentq_gateway
-  intentq_common GTest::gtest_main)
+  intentq_broker_lib intentq_common GTest::gtest_main)
 target_compile_definitions(metrics_integration_tests PRIVATE
   INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 add_dependencies(metrics_integration_tests intentq-broker intentq-worker intentq-gwsim)

@@ -2,13 +2,15 @@
 # formats, systemd notifications and units (docs/operations.md).
 add_executable(ops_unit_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/ops_program_options_test.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/unit/ops_logging_test.cpp)
+  ${CMAKE_CURRENT_SOURCE_DIR}/unit/ops_logging_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/unit/ops_start_checks_test.cpp)
 target_link_libraries(ops_unit_tests PRIVATE intentq_common GTest::gtest_main)
 gtest_discover_tests(ops_unit_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 60)
 intentq_test_labels(ops_unit_tests unit ops)
 
 add_executable(ops_process_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/ops_config_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/integration/ops_hostile_config_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/ops_logs_notify_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/ops_support.cpp)
 target_link_libraries(ops_process_tests PRIVATE intentq_test_support GTest::gtest_main)

@@ -23,7 +23,7 @@ target_link_libraries(e2e_tests PRIVATE intentq_test_support intentq_common GTes
 target_compile_definitions(e2e_tests PRIVATE INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 # E2eCli.EveryProgramPrintsItsVersion runs every program with --version.
 add_dependencies(e2e_tests intentq-broker intentq-worker intentq intentq-gwsim intentq-bench
-  intentq-curve-bench)
+  intentq-curve-bench intentq-http)
 # Every test starts its own broker and workers on wildcard ports, so they may run in parallel.
 gtest_discover_tests(e2e_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
 intentq_test_labels(e2e_tests integration e2e)

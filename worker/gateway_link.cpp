@@ -171,6 +171,20 @@ gw::DetachedSession* GatewayLink::lend() {
 void GatewayLink::returned(Clock::time_point now) {
   if (!lent_) return;
   lent_ = false;
+  // A job that ended while its answer was still arriving (deadline, bound passed) leaves it on
+  // the wire. What has arrived already may end it (an honest answer a little late); if not, the
+  // gateway is slow or hostile (a frame trickled a byte at a time, an endless stream), and
+  // waiting for the orphan rule would leave the session unusable for the next jobs: close it now
+  // and reconnect, so that the session is sound again after one reconnect.
+  if (session_->usable()) session_->read_available();
+  if (session_->usable()) {
+    std::string why;
+    if (session_->core().table().oldest_orphan())
+      why = "its job ended while an answer without request id was still arriving";
+    else if (session_->core().reader().buffered() > 0)
+      why = "its job ended in the middle of a frame";
+    if (!why.empty()) session_->close(gw::GatewayError(gw::GatewayError::Kind::kProtocol, why));
+  }
   if (!session_->usable()) {
     on_down(now);
     return;

@@ -10,8 +10,9 @@
 // Session lost: the link reconnects on a thread of its own (a connect can take seconds; the main
 // loop keeps heartbeating meanwhile) with exponential backoff, and reports every change of
 // up/down or accounts once through take_change(), so the worker re-registers with the broker.
-// An abandoned answer that has not ended after `orphan_limit` makes the session untrustworthy
-// for id-less requests (positions, open orders): the link closes it and reconnects.
+// A job that ends while its answer is still arriving (a frame half received, an id-less answer
+// not ended: a slow or endless answer) leaves the session untrustworthy: returned() closes it
+// and reconnects at once. `orphan_limit` bounds any other abandoned answer the same way.
 #pragma once
 
 #include <atomic>

@@ -19,13 +19,16 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <limits>
 
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
 #include "common/curve_options.hpp"
+#include "common/endpoint_check.hpp"
 #include "common/logging.hpp"
 #include "common/mdp.hpp"
+#include "common/metrics_http.hpp"
 #include "common/program_options.hpp"
 #include "common/signals.hpp"
 #include "worker/intent.hpp"
@@ -91,7 +94,10 @@ int main(int argc, char** argv) {
   app.add_option("--client-id", client_id, "IB clientId for this worker's gateway sessions");
   app.add_option("--client-id-base", client_id_base,
                  "clientId = base + systemd instance number (INTENTQ_INSTANCE or argv[0] @N)")
+      ->check(CLI::Range(0, std::numeric_limits<int>::max()))
       ->capture_default_str();
+  // An empty or garbage --client-id must be refused, not fall back to clientId 1.
+  app.get_option("--client-id")->check(CLI::Range(0, std::numeric_limits<int>::max()));
   app.add_option("--gateway", gateway, "IB Gateway / TWS / intentq-gwsim as HOST:PORT")
       ->capture_default_str();
   app.add_option("--gateway-timeout-ms", connect_timeout_ms,
@@ -138,7 +144,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   std::string metrics;
   app.add_option("--metrics", metrics,
-                 "serve Prometheus metrics on HOST:PORT (GET /metrics); off when empty");
+                 "serve Prometheus metrics on HOST:PORT (GET /metrics); off when empty; "
+                 "loopback only unless --insecure-allow-public");
+  bool metrics_public = false;
+  app.add_flag("--insecure-allow-public", metrics_public,
+               "allow --metrics on a non-loopback address (no authentication; warns on every "
+               "start)");
   intentq::curve::ClientOptions curve_options;
   curve_options.add_to(app);
   intentq::add_log_options(app, log);
@@ -148,13 +159,16 @@ int main(int argc, char** argv) {
     options.log_level = log.level;
     options.heartbeat = std::chrono::milliseconds(heartbeat_ms);
     options.gateway.connect_timeout = std::chrono::milliseconds(connect_timeout_ms);
+    intentq::check_endpoint("--broker", options.broker, intentq::EndpointUse::kConnect);
     intentq::parse_gateway(gateway, options.gateway);
+    if (!metrics.empty()) intentq::check_metrics_bind(metrics, metrics_public);
     options.curve = curve_options.load();
     options.session_mode = session_mode == "per-job" ? intentq::SessionMode::kPerJob
                                                      : intentq::SessionMode::kPersistent;
     options.gateway.sequential_fetch = fetch_mode == "sequential";
     if (options.gateway_id.empty())
       options.gateway_id = options.gateway.host + ":" + std::to_string(options.gateway.port);
+    intentq::check_gateway_id(options.gateway_id);
     const char* instance_env = std::getenv("INTENTQ_INSTANCE");
     auto instance = intentq::instance_number(
         instance_env ? std::optional<std::string_view>(instance_env) : std::nullopt, argv[0]);

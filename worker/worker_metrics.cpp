@@ -8,6 +8,8 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "common/metrics_http.hpp"
+
 namespace intentq {
 namespace {
 
@@ -29,7 +31,7 @@ WorkerMetrics::WorkerMetrics(const std::string& bind, const std::vector<IntentIn
       host_(bind.substr(0, bind.rfind(':'))),
       registry_(std::make_shared<prometheus::Registry>()) {
   try {
-    exposer_ = std::make_unique<prometheus::Exposer>(bind);
+    exposer_ = std::make_unique<prometheus::Exposer>(metrics_http_options(bind));
   } catch (const std::exception& e) {
     throw std::runtime_error("cannot serve metrics on " + bind + ": " + e.what());
   }

@@ -3,6 +3,9 @@
 #include <charconv>
 #include <limits>
 #include <stdexcept>
+#include <string>
+
+#include "common/mdp.hpp"
 
 namespace intentq {
 namespace {
@@ -19,7 +22,14 @@ std::optional<int> parse_non_negative(std::string_view text) {
 
 std::optional<int> instance_number(std::optional<std::string_view> env_instance,
                                    std::string_view argv0) {
-  if (env_instance && !env_instance->empty()) return parse_non_negative(*env_instance);
+  if (env_instance && !env_instance->empty()) {
+    auto n = parse_non_negative(*env_instance);
+    if (!n)
+      throw std::invalid_argument("INTENTQ_INSTANCE must be a whole number 0..2147483647, got '" +
+                                  std::string(env_instance->substr(0, 64)) +
+                                  "' (from environment variable INTENTQ_INSTANCE)");
+    return n;
+  }
   auto slash = argv0.rfind('/');
   if (slash != std::string_view::npos) argv0.remove_prefix(slash + 1);
   auto at = argv0.find('@');
@@ -51,6 +61,15 @@ void parse_gateway(std::string_view host_port, GatewayConfig& gateway) {
                                 std::string(host_port.substr(colon + 1)) + "'");
   gateway.host = std::string(host_port.substr(0, colon));
   gateway.port = static_cast<uint16_t>(*port);
+}
+
+void check_gateway_id(std::string_view id) {
+  bool printable = true;
+  for (char c : id) printable = printable && c > ' ' && c < 0x7f;
+  if (id.empty() || id.size() > mdp::kMaxGatewayIdBytes || !printable)
+    throw std::invalid_argument(
+        "--gateway-id must be 1.." + std::to_string(mdp::kMaxGatewayIdBytes) +
+        " printable ASCII characters without spaces, got " + std::to_string(id.size()) + " bytes");
 }
 
 }  // namespace intentq

@@ -42,7 +42,9 @@ struct WorkerOptions {
 
 // The instance number of a systemd template unit, from (in order) the INTENTQ_INSTANCE value or
 // the program name: "intentq-worker@7" or "intentq-worker@7.service" (argv[0], possibly a path,
-// e.g. a symlink) -> 7. nullopt when neither names a non-negative number.
+// e.g. a symlink) -> 7. nullopt when neither names one. A set INTENTQ_INSTANCE that is not a
+// whole number 0..2147483647 ("abc", "-5", "7x", an overflow) throws std::invalid_argument: two
+// workers falling back to one clientId would fight over it.
 std::optional<int> instance_number(std::optional<std::string_view> env_instance,
                                    std::string_view argv0);
 
@@ -53,5 +55,10 @@ int resolve_client_id(std::optional<int> explicit_id, int base, std::optional<in
 
 // "host:port" -> host and port; throws std::invalid_argument naming the problem.
 void parse_gateway(std::string_view host_port, GatewayConfig& gateway);
+
+// --gateway-id: 1..mdp::kMaxGatewayIdBytes printable ASCII characters, no spaces (the broker
+// refuses a READY whose id is longer; the id is a metrics label and a log field). Throws
+// std::invalid_argument naming --gateway-id.
+void check_gateway_id(std::string_view id);
 
 }  // namespace intentq

@@ -76,7 +76,7 @@ TEST_F(E2eCli, ErrorReplyExitsTwo) {
   EXPECT_LT(Clock::now() - start, 5s);
 }
 
-TEST_F(E2eCli, NoBrokerSaysNothingListensAndUsageErrorsExitOne) {
+TEST_F(E2eCli, NoBrokerSaysNothingListensAndUsageErrorsExit78) {
   // A port nothing listens on: the broker's own frontend after it is gone.
   std::string dead = ep().frontend;
   broker_.reset();
@@ -103,9 +103,11 @@ TEST_F(E2eCli, NoBrokerSaysNothingListensAndUsageErrorsExitOne) {
   EXPECT_EQ(stats.exit_code, 1);
   EXPECT_NE(stats.output.find("nothing listens at " + dead), std::string::npos) << stats.output;
   EXPECT_LT(Clock::now() - start, 5s);
-  EXPECT_EQ(run_cli({"submit"}).exit_code, 1);
-  EXPECT_EQ(run_cli({"submit", "echo", "--param", "novalue", "--broker", dead}).exit_code, 1);
-  EXPECT_EQ(run_cli({"bogus"}).exit_code, 1);
+  // Refused options and usage (EX_CONFIG, as the other programs).
+  EXPECT_EQ(run_cli({"submit"}).exit_code, 78);
+  EXPECT_EQ(run_cli({"submit", "echo", "--param", "novalue", "--broker", dead}).exit_code, 78);
+  EXPECT_EQ(run_cli({"bogus"}).exit_code, 78);
+  EXPECT_EQ(run_cli({"submit", "echo", "--broker", "tcp://127.0.0.1:70000"}).exit_code, 78);
   EXPECT_EQ(run_cli({"--help"}).exit_code, 0);
 }
 
@@ -155,7 +157,7 @@ TEST_F(E2eCli, DeadlineValidationRefusesNegativeAndTakesZeroAsTheDefault) {
     std::vector<std::string> args{"submit", "echo", "--broker", ep().frontend};
     args.insert(args.end(), bad.begin(), bad.end());
     auto run = run_cli(args);
-    EXPECT_EQ(run.exit_code, 1) << bad.back() << ": " << run.output;
+    EXPECT_EQ(run.exit_code, 78) << bad.back() << ": " << run.output;  // a refused option
     EXPECT_NE(run.output.find("--deadline-ms must be a whole number of milliseconds from 1"),
               std::string::npos)
         << run.output;
@@ -218,7 +220,7 @@ TEST_F(E2eCli, ConfigAnywhereAndASectionHint) {
   const std::string loose = dir + "/intentq-cli-loose.conf";
   std::ofstream(loose) << "broker = \"" << ep().frontend << "\"\n";
   auto hint = run_cli({"submit", "echo", "--config", loose});
-  EXPECT_EQ(hint.exit_code, 1) << hint.output;
+  EXPECT_EQ(hint.exit_code, 78) << hint.output;  // a refused config file
   EXPECT_NE(hint.output.find("unknown key 'broker' outside a section; it belongs in a [submit] or "
                              "[stats] section"),
             std::string::npos)
@@ -230,7 +232,7 @@ TEST_F(E2eCli, ConfigAnywhereAndASectionHint) {
 TEST_F(E2eCli, EveryProgramPrintsItsVersion) {
   const std::regex version(R"(^(\S+) \d+\.\d+\.\d+( \(git [0-9a-f]+(-dirty)?\))?$)");
   for (const char* program : {"intentq", "intentq-broker", "intentq-worker", "intentq-gwsim",
-                              "intentq-bench", "intentq-curve-bench"}) {
+                              "intentq-bench", "intentq-curve-bench", "intentq-http"}) {
     Process p({test::bin_dir() + "/" + program, "--version"});
     auto status = p.wait_exit(10s);
     ASSERT_TRUE(status) << program;

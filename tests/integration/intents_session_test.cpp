@@ -257,7 +257,7 @@ TEST(IntentsSession, EndlessAnswerFailsAtTheRowBound) {
   EXPECT_EQ(reply.error->code, ErrorCode::kGatewayError) << describe(reply);
   EXPECT_NE(reply.error->message.find("100000 rows"), std::string::npos) << describe(reply);
   EXPECT_LT(took, 30s) << "the bound, not the deadline, must end it";
-  // A few seconds more of flood (swallowed by the orphan, then the session is recycled).
+  // A few seconds more of flood (the session was closed when the job ended, and reconnected).
   std::this_thread::sleep_for(2s);  // a duration under test, not a synchronisation
   long rss = rss_kib(worker->pid());
   EXPECT_GT(rss, 0);

@@ -77,7 +77,7 @@ TEST(OpsConfig, BrokerRefusesBadValuesNamingOptionAndSource) {
   ScratchDir dir2;
   const auto pub = dir2.write("public.conf", "frontend = \"tcp://0.0.0.0:*\"\n");
   const auto policy = run_to_end("intentq-broker", {"--config", pub});
-  EXPECT_NE(policy.code, 0) << policy.output;
+  EXPECT_EQ(policy.code, 78) << policy.output;
   EXPECT_NE(policy.output.find(pub + ": key frontend"), std::string::npos) << policy.output;
 }
 
@@ -141,7 +141,7 @@ TEST(OpsConfig, SimulatorAndCliTakeTheSameSources) {
   const auto cli =
       run_to_end("intentq", {"--config", conf, "submit", "echo", "--broker", "tcp://127.0.0.1:1"},
                  {"INTENTQ_TIMEOUT_MS=nope"});
-  EXPECT_EQ(cli.code, 1) << cli.output;
+  EXPECT_EQ(cli.code, 78) << cli.output;
   EXPECT_NE(cli.output.find("environment variable INTENTQ_TIMEOUT_MS"), std::string::npos)
       << cli.output;
 }

@@ -615,7 +615,7 @@ TEST(BindPolicy, PublicAddressWithoutCurveExitsWithAClearMessage) {
                   "tcp://127.0.0.1:*", "--publish", "tcp://127.0.0.1:*"});
   const auto status = broker.wait_exit(10s);
   ASSERT_TRUE(status) << broker.output_text();
-  EXPECT_NE(WEXITSTATUS(*status), 0);
+  EXPECT_EQ(WEXITSTATUS(*status), 78);  // a refused configuration (EX_CONFIG)
   const auto out = broker.output_text();
   EXPECT_EQ(out.find("intentq-broker ready"), std::string::npos) << out;
   EXPECT_NE(out.find("refusing to bind frontend to tcp://0.0.0.0:* without CURVE"),
@@ -644,7 +644,7 @@ TEST(BindPolicy, CurveSecretWithoutAllowlistIsRefused) {
                   "--curve-secret", tmpl + "/b.key_secret"});
   const auto status = broker.wait_exit(10s);
   ASSERT_TRUE(status);
-  EXPECT_NE(WEXITSTATUS(*status), 0);
+  EXPECT_EQ(WEXITSTATUS(*status), 78);  // a refused configuration (EX_CONFIG)
   EXPECT_NE(broker.output_text().find("--curve-secret needs --curve-allow"), std::string::npos)
       << broker.output_text();
   fs::remove_all(tmpl);

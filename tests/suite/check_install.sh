@@ -13,19 +13,21 @@ DESTDIR="$stage" "$cmake" --install "$build" --prefix "$prefix" >"$stage.log" 2>
   { cat "$stage.log" >&2; rm -f "$stage.log"; fail "cmake --install failed"; }
 rm -f "$stage.log"
 root="$stage$prefix"
-for p in intentq-broker intentq-worker intentq-gwsim intentq; do
+for p in intentq-broker intentq-worker intentq-gwsim intentq intentq-http; do
   [[ -x "$root/bin/$p" ]] || fail "bin/$p missing or not executable"
 done
 "$root/bin/intentq" --help >/dev/null || fail "the installed intentq does not run"
 units="$root/lib/systemd/system"
-for u in intentq-broker.service intentq-worker@.service intentq-workers.target; do
+for u in intentq-broker.service intentq-worker@.service intentq-workers.target intentq-http.service; do
   [[ -f "$units/$u" ]] || fail "lib/systemd/system/$u missing"
 done
 grep -q "^ExecStart=$prefix/bin/intentq-broker " "$units/intentq-broker.service" ||
   fail "intentq-broker.service does not start $prefix/bin/intentq-broker"
 grep -q "^ExecStart=$prefix/bin/intentq-worker " "$units/intentq-worker@.service" ||
   fail "intentq-worker@.service does not start $prefix/bin/intentq-worker"
-for d in README.md protocol.md operations.md gateway.md benchmarks.md; do
+grep -q "^ExecStart=$prefix/bin/intentq-http " "$units/intentq-http.service" ||
+  fail "intentq-http.service does not start $prefix/bin/intentq-http"
+for d in README.md protocol.md operations.md gateway.md benchmarks.md http.md; do
   [[ -f "$root/share/doc/intentq/$d" ]] || fail "share/doc/intentq/$d missing"
 done
 extra=$(cd "$stage" && find . -type f | grep -Ev "^\.$prefix/(bin|lib/systemd/system|share/doc/intentq)/" || true)

@@ -2,10 +2,13 @@
 // config file > default, on a CLI11 app like the programs build, and refusals that name the
 // option and the source of the bad value.
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -191,6 +194,48 @@ TEST(ProgramOptions, UnknownKeyAndMissingFileAreRefused) {
     EXPECT_NE(err.text().find("environment variable INTENTQ_CONFIG"), std::string::npos)
         << err.text();
   }
+}
+
+// Hostile config files: refused before CLI11 reads them (a device would be read without end, a
+// FIFO would block the open), or before CLI11 builds their sections (10,000 dotted names in one
+// header took 3 GB).
+TEST(ProgramOptions, HostileConfigFilesAreRefusedBeforeParsing) {
+  const std::string fifo = std::filesystem::temp_directory_path() /
+                           ("intentq-config-fifo-" + std::to_string(::getpid()));
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string header = "[a";
+  for (int i = 0; i < 10000; ++i) header += ".b";
+  TempFile nested(header + "]\nx = 1\n");
+  TempFile dotted_key("a.b.c.d.e.f = 1\n");
+  TempFile big(std::string(kMaxConfigBytes + 10, '#'));
+  const std::string long_component = std::filesystem::temp_directory_path() / std::string(300, 'c');
+  struct Case {
+    std::string path, expect;
+  };
+  for (const auto& c : std::vector<Case>{{"/dev/zero", "device"},
+                                         {"/dev/urandom", "device"},
+                                         {fifo, "FIFO"},
+                                         {"/tmp", "directory"},
+                                         {nested.path(), "nested sections"},
+                                         {dotted_key.path(), "nested sections"},
+                                         {big.path(), "bytes"},
+                                         {long_component, "too long"}}) {
+    for (const bool from_env : {false, true}) {
+      const auto start = std::chrono::steady_clock::now();
+      std::optional<ScopedEnv> env;
+      if (from_env) env.emplace("INTENTQ_CONFIG", c.path);
+      Program p;
+      CaptureCerr err;
+      EXPECT_EQ(from_env ? p.parse({}) : p.parse({"--config", c.path}), 78) << c.path;
+      EXPECT_NE(err.text().find(c.expect), std::string::npos) << c.path << ": " << err.text();
+      EXPECT_NE(
+          err.text().find(from_env ? "environment variable INTENTQ_CONFIG" : "the command line"),
+          std::string::npos)
+          << err.text();
+      EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1)) << c.path;
+    }
+  }
+  std::filesystem::remove(fifo);
 }
 
 TEST(ProgramOptions, ExplainAppendsTheSourceForLaterChecks) {

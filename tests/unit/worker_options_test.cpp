@@ -12,8 +12,10 @@ TEST(WorkerOptions, InstanceNumberComesFromEnvFirstThenProgramName) {
   EXPECT_EQ(instance_number(std::string_view("5"), "intentq-worker@3"), 5);
   EXPECT_EQ(instance_number(std::nullopt, "/opt/x@y/intentq-worker"), std::nullopt);
   EXPECT_EQ(instance_number(std::nullopt, "intentq-worker"), std::nullopt);
-  EXPECT_EQ(instance_number(std::string_view("abc"), "intentq-worker@3"), std::nullopt);
-  EXPECT_EQ(instance_number(std::string_view("-1"), "intentq-worker"), std::nullopt);
+  // A set but malformed INTENTQ_INSTANCE is refused, never read as "no instance" (clientId 1).
+  for (const char* bad : {"abc", "-1", "-5", "7x", "99999999999", " 3", "3.0"})
+    EXPECT_THROW(instance_number(std::string_view(bad), "intentq-worker@3"), std::invalid_argument)
+        << bad;
   EXPECT_EQ(instance_number(std::string_view(""), "intentq-worker@4"), 4);
 }
 
@@ -36,6 +38,17 @@ TEST(WorkerOptions, GatewayHostPort) {
   EXPECT_THROW(parse_gateway("localhost:70000", g), std::invalid_argument);
   EXPECT_THROW(parse_gateway(":4001", g), std::invalid_argument);
   EXPECT_EQ(g.host, "10.0.0.5");  // unchanged by failures
+}
+
+// A 300-byte id used to make the broker refuse every READY while the worker looped silently.
+TEST(WorkerOptions, GatewayIdIsBoundedAndPrintable) {
+  EXPECT_NO_THROW(check_gateway_id("gw-paper:4002"));
+  EXPECT_NO_THROW(check_gateway_id(std::string(255, 'g')));
+  EXPECT_THROW(check_gateway_id(""), std::invalid_argument);
+  EXPECT_THROW(check_gateway_id(std::string(256, 'g')), std::invalid_argument);
+  EXPECT_THROW(check_gateway_id("two words"), std::invalid_argument);
+  EXPECT_THROW(check_gateway_id(std::string("nul\0id", 6)), std::invalid_argument);
+  EXPECT_THROW(check_gateway_id("caf\xc3\xa9"), std::invalid_argument);
 }
 
 }  // namespace
