@@ -78,15 +78,6 @@ AccountSummaryParams parse_account_summary_params(const JobContext& job) {
   return out;
 }
 
-SummaryParams parse_summary_params(const JobContext& job) {
-  const auto p = parsed_params(job, "summary");
-  SummaryParams out;
-  out.account = opt_text(p, "account");
-  out.group = text(p, "group");
-  out.tags = join(p.string_list("tags").value_or(kDefaultAccountTags), ",");
-  return out;
-}
-
 gw::Contract parse_contract_params(const JobContext& job) {
   const auto p = parsed_params(job, "contract_details");
   gw::Contract c;
@@ -108,8 +99,9 @@ gw::Contract parse_contract_params(const JobContext& job) {
   return c;
 }
 
-void parse_no_params(const JobContext& job) {
+NoParams parse_no_params(const JobContext& job) {
   parsed_params(job, "current_time");
+  return {};
 }
 
 void check_account(const std::optional<std::string>& account,
