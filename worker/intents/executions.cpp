@@ -3,21 +3,11 @@
 #include "worker/intents/intent_spec.hpp"
 
 namespace intentq::intents {
-namespace {
-
-awaitable<nlohmann::json> fetch(JobContext& job, ExecutionsParams p,
-                                std::shared_ptr<gw::Session> session) {
-  return account_rows_fetch(job, std::move(session), p.account, "executions", "fills",
-                            [filter = p.filter](gw::Session& s) { return s.executions(filter); });
-}
-
-}  // namespace
 
 IntentInfo executions_intent() {
-  return gateway_intent<ExecutionsParams>({.name = "executions",
-                                           .cost = request_cost::kExecutions,
-                                           .parse = parse_executions_params,
-                                           .fetch = fetch});
+  return account_rows_intent(
+      "executions", request_cost::kExecutions, parse_executions_params, "fills",
+      [](gw::Session& s, const ExecutionsParams& p) { return s.executions(p.filter); });
 }
 
 }  // namespace intentq::intents
