@@ -36,6 +36,10 @@ params::Parsed parsed_params(const JobContext& job, std::string_view fallback) {
   if (!schema)
     throw JobFailure(ErrorCode::kInternal,
                      "no params schema for intent '" + std::string(fallback) + "'");
+  return parsed_params(job, *schema);
+}
+
+params::Parsed parsed_params(const JobContext& job, const params::IntentParams& schema) {
   std::string encoded;
   std::string_view bytes = job.params_msgpack;
   if (bytes.empty()) {
@@ -43,7 +47,7 @@ params::Parsed parsed_params(const JobContext& job, std::string_view fallback) {
     bytes = encoded;
   }
   try {
-    return params::parse(*schema, bytes, job.intent);
+    return params::parse(schema, bytes, job.intent);
   } catch (const params::ParamsError& e) {
     throw JobFailure(ErrorCode::kBadRequest, e.what());
   }

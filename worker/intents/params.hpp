@@ -29,6 +29,9 @@ namespace intentq::intents {
 // job's intent has none): from the params' msgpack bytes as they arrived when the worker has them
 // (so a key given twice is seen and refused), else from the JSON tree. BAD_REQUEST on any problem.
 params::Parsed parsed_params(const JobContext& job, std::string_view fallback);
+// The same with the schema given: an intent whose schema is not in common/params_schema (the
+// test intents of tests/intents/; docs/extending.md).
+params::Parsed parsed_params(const JobContext& job, const params::IntentParams& schema);
 
 // positions, open_orders: an optional account.
 struct AccountParams {
