@@ -14,6 +14,13 @@ foreach(name intents_params_test intents_results_test intents_gateway_job_test)
   intentq_test_labels(${name} unit intents)
 endforeach()
 
+# The product catalog (compiled into each worker program, not the library).
+add_executable(intents_catalog_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/intents_catalog_test.cpp
+  ${PROJECT_SOURCE_DIR}/worker/intents/catalog.cpp)
+target_link_libraries(intents_catalog_test PRIVATE intentq_worker_lib GTest::gtest_main)
+gtest_discover_tests(intents_catalog_test PROPERTIES TIMEOUT 60)
+intentq_test_labels(intents_catalog_test unit intents)
+
 # intentq-worker-test: intentq-worker with the test intents of tests/intents/ in its catalog
 # (docs/extending.md "Adding an intent"). Each test intent is one file plus one catalog line.
 add_executable(intentq-worker-test ${PROJECT_SOURCE_DIR}/worker/main.cpp
