@@ -15,7 +15,7 @@
 namespace intentq {
 
 GatewayLink::GatewayLink(Options options)
-    : options_(std::move(options)), backoff_(options_.reconnect_min) {
+    : options_(std::move(options)), down_since_(Clock::now()), backoff_(options_.reconnect_min) {
   event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (event_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
 }
@@ -85,11 +85,17 @@ void GatewayLink::finish_connect(Clock::time_point now) {
     backoff_ = options_.reconnect_min;
     accounts_ = session_->core().accounts;
     changed_ = true;
+    last_error_.clear();
+    down_since_.reset();
+    error_changed_ = false;
     spdlog::info("gateway session up (clientId {}, connection {}, {} account(s))",
                  options_.session.client_id, connections_, accounts_.size());
     return;
   }
   reconnect_at_ = now + backoff_;
+  last_error_ = error;
+  if (!down_since_) down_since_ = now;
+  error_changed_ = true;
   spdlog::warn("gateway session: connect failed: {}; next try in {} ms", error, backoff_.count());
   backoff_ = std::min(backoff_ * 2, options_.reconnect_max);
 }
@@ -110,6 +116,8 @@ void GatewayLink::on_down(Clock::time_point now) {
   session_.reset();
   accounts_.clear();
   changed_ = true;
+  last_error_ = std::string("session lost: ") + (why ? why->what() : "closed");
+  down_since_ = now;
   if (options_.on_down) options_.on_down();
   reconnect_at_ = now + backoff_;
   backoff_ = std::min(backoff_ * 2, options_.reconnect_max);

@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "gateway/session.hpp"
@@ -76,6 +77,13 @@ class GatewayLink {
 
   // True once after each change that the broker must hear about (up/down, new accounts).
   bool take_change();
+  // While down: why (the last connect error, or why the session ended) and since when (the
+  // link's creation when it was never up). Empty / nullopt while up.
+  const std::string& last_error() const { return last_error_; }
+  std::optional<Clock::time_point> down_since() const { return down_since_; }
+  // True once after each failed connect attempt (the broker hears the error at once, on a
+  // HEARTBEAT, without a new READY).
+  bool take_error_change() { return std::exchange(error_changed_, false); }
 
   const std::vector<std::string>& accounts() const { return accounts_; }
   uint64_t reconnects() const { return reconnects_; }
@@ -95,6 +103,9 @@ class GatewayLink {
   Clock::time_point connected_at_{};
   std::vector<std::string> accounts_;
   bool changed_ = false;
+  std::string last_error_;
+  std::optional<Clock::time_point> down_since_;
+  bool error_changed_ = false;
   uint64_t connections_ = 0;
   uint64_t reconnects_ = 0;
 
