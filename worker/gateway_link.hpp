@@ -75,6 +75,13 @@ class GatewayLink {
   gw::DetachedSession* lend();
   void returned(Clock::time_point now);
 
+  // True while the link replaces a session it closed itself (after a late or hostile answer).
+  // The broker is not told the session is down: the replacement is normally up within one
+  // connect, and a gateway job that arrives meanwhile waits for it (wait_for_recycle).
+  bool recycling() const { return recycling_; }
+  // Waits, at the latest until `until`, for the replacement connect to end. True if up.
+  bool wait_for_recycle(Clock::time_point until);
+
   // True once after each change that the broker must hear about (up/down, new accounts).
   bool take_change();
   // While down: why (the last connect error, or why the session ended) and since when (the
@@ -95,6 +102,7 @@ class GatewayLink {
   void start_connect(Clock::time_point now);
   void finish_connect(Clock::time_point now);
   void on_down(Clock::time_point now);
+  void recycle(Clock::time_point now, const std::string& why);
   void join_connect();
 
   Options options_;
@@ -103,6 +111,7 @@ class GatewayLink {
   Clock::time_point connected_at_{};
   std::vector<std::string> accounts_;
   bool changed_ = false;
+  bool recycling_ = false;
   std::string last_error_;
   std::optional<Clock::time_point> down_since_;
   bool error_changed_ = false;

@@ -203,6 +203,14 @@ void WorkerLoop::on_request(mdp::Request& in) {
   auto now = Clock::now();
   gw::DetachedSession* session = nullptr;
   if (link_ && intent->uses_gateway()) {
+    // A session the link closed itself after the previous job is being replaced: wait for it
+    // (a connect, normally milliseconds), bounded well inside the job's deadline.
+    if (link_->recycling()) {
+      auto wait = std::min<std::chrono::milliseconds>(
+          request.deadline_ms ? std::chrono::milliseconds(*request.deadline_ms / 2) : 2000ms,
+          2000ms);
+      link_->wait_for_recycle(now + wait);
+    }
     // The broker may have dispatched this before it saw our READY with @session=down.
     session = link_->lend();
     if (!session) {
