@@ -222,4 +222,33 @@ using ServerMessage =
                  ContractDataEnd, UnknownMessage>;
 ServerMessage decode_server_message(int sv, std::string_view payload);  // throws CodecError
 
+// The message id of a server message type (0 for the ones no request collects): the request
+// table finds the spec an answer belongs to by it (RequestSpec::row_ids / end_id).
+template <class T>
+inline constexpr int kAnswerId = 0;
+template <>
+inline constexpr int kAnswerId<PositionMsg> = msg_id::kPositionData;
+template <>
+inline constexpr int kAnswerId<PositionEnd> = msg_id::kPositionEnd;
+template <>
+inline constexpr int kAnswerId<AccountSummaryMsg> = msg_id::kAccountSummary;
+template <>
+inline constexpr int kAnswerId<AccountSummaryEnd> = msg_id::kAccountSummaryEnd;
+template <>
+inline constexpr int kAnswerId<ExecDetailsMsg> = msg_id::kExecutionData;
+template <>
+inline constexpr int kAnswerId<ExecDetailsEnd> = msg_id::kExecutionDataEnd;
+template <>
+inline constexpr int kAnswerId<OpenOrder> = msg_id::kOpenOrder;
+template <>
+inline constexpr int kAnswerId<OrderStatus> = msg_id::kOrderStatus;
+template <>
+inline constexpr int kAnswerId<OpenOrderEnd> = msg_id::kOpenOrderEnd;
+template <>
+inline constexpr int kAnswerId<CurrentTime> = msg_id::kCurrentTime;
+template <>
+inline constexpr int kAnswerId<ContractDataMsg> = msg_id::kContractData;
+template <>
+inline constexpr int kAnswerId<ContractDataEnd> = msg_id::kContractDataEnd;
+
 }  // namespace intentq::gw

@@ -10,6 +10,7 @@
 // to add one.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <span>
 #include <string>
@@ -55,6 +56,10 @@ struct RequestSpec {
   int message_id;            // the outgoing message (msg_id::kReq...)
   std::string_view message;  // its TWS API name: "reqAccountSummary"
   std::string_view answers;  // the answer messages, for docs and logs: "accountSummary*, ...End"
+  // The answer's messages (msg_id::k...): its rows, and the message that ends it (the single
+  // answer itself for Ending::kSingleAnswer; 0 for kNone). The request table routes by them.
+  std::array<int, 2> row_ids;
+  int end_id;
   Ending ending;
   bool has_request_id;
   int cancel_id;                    // msg_id of the cancel message, 0 = none
@@ -82,6 +87,13 @@ struct SpecMessage {
   bool cancel = false;
 };
 SpecMessage spec_message(int message_id);
+// The spec whose answer includes this incoming message id, and whether it ends the answer (the
+// first spec of a sharing group for messages the group shares), or null.
+struct SpecAnswer {
+  const RequestSpec* spec = nullptr;
+  bool end = false;
+};
+SpecAnswer spec_for_answer(int message_id);
 // The distinct families in spec order ("positions", "account_summary", ...).
 std::vector<std::string_view> request_families();
 

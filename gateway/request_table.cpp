@@ -239,101 +239,85 @@ void RequestTable::add_commission(const CommissionReport& report) {
   }
 }
 
+void RequestTable::store(PendingRequest& r, const PositionMsg& m) {
+  r.positions.push_back(m.position);
+}
+void RequestTable::store(PendingRequest& r, const AccountSummaryMsg& m) {
+  r.account_values.push_back(m.value);
+}
+void RequestTable::store(PendingRequest& r, const ExecDetailsMsg& m) {
+  Fill fill{m.execution, std::nullopt};
+  auto early = std::find_if(early_commissions_.begin(), early_commissions_.end(),
+                            [&](const auto& c) { return c.exec_id == m.execution.exec_id; });
+  if (early != early_commissions_.end()) {
+    fill.commission = *early;
+    early_commissions_.erase(early);
+  }
+  r.fills.push_back(std::move(fill));
+}
+void RequestTable::store(PendingRequest& r, const OpenOrder& m) {
+  auto id = m.order.order_id;
+  auto at = r.order_index.find(id);
+  if (at != r.order_index.end()) {
+    r.orders[at->second].open_order = m;  // a later copy of the same order wins
+  } else {
+    r.order_index.emplace(id, r.orders.size());
+    r.orders.push_back({m, std::nullopt});
+  }
+}
+void RequestTable::store(PendingRequest& r, const OrderStatus& m) {
+  r.statuses[m.order_id] = m;  // the latest status per order wins (merged at the end)
+}
+void RequestTable::store(PendingRequest& r, const ContractDataMsg& m) {
+  r.contracts.push_back(m.details);
+}
+void RequestTable::store(PendingRequest& r, const CurrentTime& m) {
+  r.current_time = m.epoch_seconds;
+}
+
+void RequestTable::end(PendingRequest& r) {
+  if (!spec(r.kind).late_commissions || !r.missing_commissions()) {
+    complete(r);
+  } else {
+    // Commission reports may still follow the end marker; the session waits a short grace
+    // period for them and then calls finish().
+    r.state = PendingRequest::State::kAwaitingCommissions;
+    signal(r);
+  }
+}
+
 bool RequestTable::dispatch(const ServerMessage& message, size_t bytes) {
   return std::visit(
       [&](const auto& m) -> bool {
         using T = std::decay_t<decltype(m)>;
-        if constexpr (std::is_same_v<T, PositionMsg>) {
-          auto r = route(RequestKind::kPositions);
-          if (!r) return false;
-          if (count_row(r, bytes)) r->positions.push_back(m.position);
-          return true;
-        } else if constexpr (std::is_same_v<T, PositionEnd>) {
-          auto r = route(RequestKind::kPositions);
-          if (!r) return false;
-          complete(*r);
-          return true;
-        } else if constexpr (std::is_same_v<T, AccountSummaryMsg>) {
-          auto r = route(RequestKind::kAccountSummary, m.req_id);
-          if (!r) return false;
-          if (count_row(r, bytes)) r->account_values.push_back(m.value);
-          return true;
-        } else if constexpr (std::is_same_v<T, AccountSummaryEnd>) {
-          auto r = route(RequestKind::kAccountSummary, m.req_id);
-          if (!r) return false;
-          complete(*r);
-          return true;
-        } else if constexpr (std::is_same_v<T, ExecDetailsMsg>) {
-          auto r = route(RequestKind::kExecutions, m.req_id);
-          if (!r) return false;
-          if (!count_row(r, bytes)) return true;
-          Fill fill{m.execution, std::nullopt};
-          auto early =
-              std::find_if(early_commissions_.begin(), early_commissions_.end(),
-                           [&](const auto& c) { return c.exec_id == m.execution.exec_id; });
-          if (early != early_commissions_.end()) {
-            fill.commission = *early;
-            early_commissions_.erase(early);
-          }
-          r->fills.push_back(std::move(fill));
-          return true;
-        } else if constexpr (std::is_same_v<T, CommissionReport>) {
-          add_commission(m);
-          return true;
-        } else if constexpr (std::is_same_v<T, ExecDetailsEnd>) {
-          auto r = route(RequestKind::kExecutions, m.req_id);
-          if (!r || r->state != PendingRequest::State::kActive) return false;
-          if (!r->missing_commissions()) {
-            complete(*r);
-          } else {
-            // Commission reports may still follow the end marker; the session waits a short
-            // grace period for them and then calls finish().
-            r->state = PendingRequest::State::kAwaitingCommissions;
-            signal(*r);
-          }
-          return true;
-        } else if constexpr (std::is_same_v<T, OpenOrder>) {
-          auto r = route(RequestKind::kAllOpenOrders);
-          if (!r) return false;
-          if (!count_row(r, bytes)) return true;
-          auto id = m.order.order_id;
-          auto at = r->order_index.find(id);
-          if (at != r->order_index.end()) {
-            r->orders[at->second].open_order = m;  // a later copy of the same order wins
-          } else {
-            r->order_index.emplace(id, r->orders.size());
-            r->orders.push_back({m, std::nullopt});
-          }
-          return true;
-        } else if constexpr (std::is_same_v<T, OrderStatus>) {
-          auto r = route(RequestKind::kAllOpenOrders);
-          if (!r) return false;
-          if (!count_row(r, bytes)) return true;
-          r->statuses[m.order_id] = m;  // the latest status per order wins
-          return true;
-        } else if constexpr (std::is_same_v<T, OpenOrderEnd>) {
-          auto r = route(RequestKind::kAllOpenOrders);
-          if (!r) return false;
-          complete(*r);
-          return true;
-        } else if constexpr (std::is_same_v<T, CurrentTime>) {
-          auto r = route(RequestKind::kCurrentTime);
-          if (!r) return false;
-          r->current_time = m.epoch_seconds;
-          complete(*r);
-          return true;
-        } else if constexpr (std::is_same_v<T, ContractDataMsg>) {
-          auto r = route(RequestKind::kContractDetails, m.req_id);
-          if (!r) return false;
-          if (count_row(r, bytes)) r->contracts.push_back(m.details);
-          return true;
-        } else if constexpr (std::is_same_v<T, ContractDataEnd>) {
-          auto r = route(RequestKind::kContractDetails, m.req_id);
-          if (!r) return false;
-          complete(*r);
+        if constexpr (std::is_same_v<T, CommissionReport>) {
+          add_commission(m);  // joins executions by exec_id, not by request
           return true;
         } else if constexpr (std::is_same_v<T, ErrorMessage>) {
           return classify_error(m) == ErrorClass::kRequest && on_error(m) > 0;
+        } else if constexpr (kAnswerId<T> != 0) {
+          // The spec whose answer this message is part of says which request it belongs to.
+          auto [s, is_end] = spec_for_answer(kAnswerId<T>);
+          if (!s) return false;
+          int64_t id = -1;
+          if constexpr (requires { m.req_id; }) id = m.req_id;
+          auto r = route(s->kind, id);
+          if (!r) return false;
+          if (s->ending == Ending::kSingleAnswer) {  // the answer is its own end
+            if constexpr (requires { store(*r, m); })
+              if (!r->orphan) store(*r, m);
+            complete(*r);
+            return true;
+          }
+          if (is_end) {
+            // An end that comes twice (commissions awaited) belongs to nobody the second time.
+            if (s->late_commissions && r->state != PendingRequest::State::kActive) return false;
+            end(*r);
+            return true;
+          }
+          if constexpr (requires { store(*r, m); })
+            if (count_row(r, bytes)) store(*r, m);
+          return true;
         } else {
           return false;  // ManagedAccounts, NextValidId, UnknownMessage: the session's
         }

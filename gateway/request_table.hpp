@@ -4,7 +4,8 @@
 // dispatch(), which appends it to the request it belongs to and completes that request when its
 // end marker arrives. The session owns the socket and the waiting; the table owns the answers.
 //
-// How messages find their request (the kind's spec, gateway/request_specs.hpp, says which rule):
+// How messages find their request: the spec (gateway/request_specs.hpp) whose row_ids/end_id name
+// the message says which kind it answers and which of these rules finds the request:
 // - accountSummary, execDetails, contractData (and their ends) carry the request id.
 // - position/positionEnd, openOrder/orderStatus/openOrderEnd and currentTime carry none. The
 //   session keeps at most one positions request and one open-orders request (all or own) on the
@@ -171,6 +172,16 @@ class RequestTable {
   // sharing group on the wire, or the oldest of the kind.
   std::shared_ptr<PendingRequest> route(RequestKind kind, int64_t id = -1) const;
   void add_commission(const CommissionReport& report);
+  // An answer's row stored in its request (one overload per row message of the specs).
+  void store(PendingRequest& r, const PositionMsg& m);
+  void store(PendingRequest& r, const AccountSummaryMsg& m);
+  void store(PendingRequest& r, const ExecDetailsMsg& m);
+  void store(PendingRequest& r, const OpenOrder& m);
+  void store(PendingRequest& r, const OrderStatus& m);
+  void store(PendingRequest& r, const ContractDataMsg& m);
+  void store(PendingRequest& r, const CurrentTime& m);
+  // Its end marker arrived (executions may then wait for commission reports).
+  void end(PendingRequest& r);
   // Counts one row of `bytes` for `request`; fails it (kTooLarge) past the bounds. True if the row
   // is to be stored.
   bool count_row(const std::shared_ptr<PendingRequest>& request, size_t bytes);

@@ -46,6 +46,29 @@ TEST(GatewayRequestSpecs, MessagesAreUniqueAndFoundById) {
   EXPECT_EQ(spec_for_message(msg_id::kStartApi), nullptr);
 }
 
+TEST(GatewayRequestSpecs, EveryAnswerMessageBelongsToOneSpecOrOneGroup) {
+  for (const auto& s : request_specs()) {
+    if (s.ending != Ending::kNone) EXPECT_NE(s.end_id, 0) << s.name;
+    auto end = spec_for_answer(s.end_id);
+    ASSERT_TRUE(end.spec) << s.name;
+    EXPECT_TRUE(end.end);
+    // A message shared by several specs must be shared by a whole sharing group.
+    if (end.spec != &s)
+      EXPECT_TRUE(s.sharing == Sharing::kOneGroup && end.spec->sharing == s.sharing);
+    for (int row : s.row_ids) {
+      if (row == 0) continue;
+      auto found = spec_for_answer(row);
+      ASSERT_TRUE(found.spec) << s.name;
+      EXPECT_FALSE(found.end);
+      if (found.spec != &s) EXPECT_EQ(found.spec->sharing, Sharing::kOneGroup) << s.name;
+    }
+  }
+  EXPECT_EQ(spec_for_answer(kAnswerId<PositionMsg>).spec, &spec(RequestKind::kPositions));
+  EXPECT_EQ(spec_for_answer(kAnswerId<CurrentTime>).spec, &spec(RequestKind::kCurrentTime));
+  EXPECT_FALSE(spec_for_answer(msg_id::kCommissionReport).spec);  // joined by exec_id
+  EXPECT_FALSE(spec_for_answer(0).spec);
+}
+
 TEST(GatewayRequestSpecs, CancelEncodersAreTheCodecs) {
   EXPECT_EQ(spec(RequestKind::kPositions).encode_cancel(200, -1), encode_cancel_positions(200));
   EXPECT_EQ(spec(RequestKind::kAccountSummary).encode_cancel(176, 7),
