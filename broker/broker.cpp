@@ -19,22 +19,35 @@ namespace {
 using mdp::frame;
 using mdp::view;
 
-// A debug line about one job: json logs carry job_id, intent and worker (the worker's routing
-// identity in hex; the worker's own name is in the reply). Costs nothing above debug level.
+// A debug line about one job: json logs carry job_id, intent and worker (the name the worker
+// announced, host:pid, as in its own logs and replies). Costs nothing above debug level.
 template <typename... Args>
 void log_job(const Job& job, const Worker* worker, spdlog::format_string_t<Args...> fmt,
              Args&&... args) {
   if (!spdlog::default_logger_raw()->should_log(spdlog::level::debug)) return;
-  std::string hex;
-  if (worker) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    for (unsigned char c : worker->identity) {
-      hex += kDigits[c >> 4];
-      hex += kDigits[c & 15];
-    }
-  }
-  LogJobScope scope(job.id, job.service ? job.service->name : std::string(), hex);
+  LogJobScope scope(job.id, job.service ? job.service->name : std::string(),
+                    worker ? worker->name : std::string());
   spdlog::debug(fmt, std::forward<Args>(args)...);
+}
+
+// A worker that announced no "@name=": its routing id in hex.
+std::string hex_name(std::string_view identity) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex = "0x";
+  for (unsigned char c : identity) {
+    hex += kDigits[c >> 4];
+    hex += kDigits[c & 15];
+  }
+  return hex;
+}
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) {
+    if (!out.empty()) out += ",";
+    out += n;
+  }
+  return out;
 }
 
 constexpr size_t kMaxServiceName = 255;
@@ -115,7 +128,8 @@ Broker::Broker(Config config, Outbox& outbox, Clock::time_point now)
       started_(now),
       next_tick_(now),
       dedup_(config_.dedup_ttl, config_.dedup_max_entries, config_.dedup_max_bytes),
-      reuse_(config_.reuse_max_bytes, config_.reuse_ttl) {
+      reuse_(config_.reuse_max_bytes, config_.reuse_ttl),
+      stats_rate_(config_.stats_per_second) {
   if (config_.heartbeat.count() <= 0) config_.heartbeat = Ms(1000);
   if (config_.liveness <= 0) config_.liveness = 3;
 }
@@ -171,7 +185,15 @@ void Broker::handle_mmi(const std::string& client, std::string_view service, Fra
     }
     body.push_back(frame(present ? "200" : "404"));
   } else if (service == "mmi.stats") {
-    body.push_back(frame(stats_body(now)));
+    // Over the rate, the latest body goes out again: libzmq shares one buffer between all its
+    // copies, so a client asking thousands of times pins one body, not thousands.
+    if (stats_rate_.allow(client, now) || stats_cache_.size() == 0) {
+      stats_cache_ = frame(stats_body(now));
+    } else {
+      ++counters_.stats_repeated;
+    }
+    body.emplace_back();
+    body.back().copy(stats_cache_);
   } else {
     body.push_back(frame("501"));
   }
@@ -197,13 +219,20 @@ std::string Broker::known_services() const {
 void Broker::handle_request(std::string client, std::string_view service_name, Frames& frames,
                             Clock::time_point now) {
   Service* service = registry_.find_service(service_name);
+  // Not held when workers wait for their gateway to serve it: that is answered at once (below).
   if (!service && !draining_ && now < started_ + config_.startup_grace &&
-      held_.size() < config_.max_queue &&
+      !waiting_.count(std::string(service_name)) && held_.size() < config_.max_queue &&
       held_bytes_ + frames_bytes(frames) + kJobOverhead <= config_.max_held_bytes) {
     hold_request(std::move(client), frames);
     return;
   }
   if (!service) {
+    // Workers wait for their gateway to serve it, or it was served once and forgotten since.
+    if (auto answer = no_worker_answer(service_name, nullptr, now)) {
+      reject(client, service_name, request_id(frames), answer->first, answer->second,
+             frames.size() == 5);
+      return;
+    }
     // No worker ever registered this service: answer at once rather than queueing forever.
     // The name is valid (checked above), so its error topic cannot reach another service's
     // subscribers.
@@ -295,6 +324,11 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
       return;
     }
   }
+  // No live worker serves it: its gateway is down, or its workers left (issue 18).
+  if (auto answer = no_worker_answer(service.name, &service, now)) {
+    reject(client, service.name, id, answer->first, answer->second, true);
+    return;
+  }
   const uint64_t deadline_ms = std::min<uint64_t>(
       fields.deadline_ms.value_or(static_cast<uint64_t>(config_.default_deadline.count())),
       kMaxDeadlineMs);
@@ -319,9 +353,13 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
     if (reuse.rewrite) canonical_body = replace_params(view(frames[4]), reuse.params);
     if (reuse.account && now >= started_ + config_.startup_grace &&
         !account_known(service, *reuse.account)) {
-      reject(client, service.name, id, ErrorCode::kUnknownAccount,
-             "no live worker of '" + service.name + "' holds account '" + *reuse.account + "'",
-             true);
+      // The gateway that managed it when its session was last up may be down (issue 18).
+      if (auto answer = unknown_account_answer(service.name, *reuse.account, now))
+        reject(client, service.name, id, answer->first, answer->second, true);
+      else
+        reject(client, service.name, id, ErrorCode::kUnknownAccount,
+               "no live worker of '" + service.name + "' holds account '" + *reuse.account + "'",
+               true);
       return;
     }
     job->account = reuse.account;
@@ -369,6 +407,10 @@ void Broker::handle_opaque_request(std::string client, Service& service, Frames&
                                    Clock::time_point now) {
   if (draining_) {
     reject(client, service.name, "", ErrorCode::kBusy, "broker is shutting down", false);
+    return;
+  }
+  if (auto answer = no_worker_answer(service.name, &service, now)) {
+    reject(client, service.name, "", answer->first, answer->second, false);
     return;
   }
   const size_t bytes = frames_bytes(frames) + kJobOverhead + client.size();
@@ -500,10 +542,13 @@ void Broker::on_worker_message(Frames& frames, Clock::time_point now) {
           disconnect_peer(identity);  // e.g. a worker of the broker before a restart
         return;
       case mdp::Command::kHeartbeat:
-        if (!worker) disconnect_peer(identity);  // makes it re-register
+        if (!worker)
+          disconnect_peer(identity);  // makes it re-register
+        else if (frames.size() > 4)
+          handle_session_update(*worker, frames, now);  // a session update rides on it
         return;
       case mdp::Command::kDisconnect:
-        if (worker) delete_worker(*worker, false, "disconnected", now);
+        if (worker) worker_disconnected(*worker, now);
         return;
       default:
         ++counters_.bad_worker_messages;
@@ -556,6 +601,18 @@ void Broker::handle_ready(const std::string& identity, Frames& frames, Clock::ti
                     (s->intentq ? "intentq" : "plain MDP") + " workers; kinds cannot mix");
     if (!s) ++new_services;
   }
+  if (info.waiting.size() > kMaxServicesPerWorker) return refuse("too many services in @waiting");
+  size_t new_waiting = 0;
+  for (const auto& name : info.waiting) {
+    if (name.compare(0, mdp::kMmiPrefix.size(), mdp::kMmiPrefix) == 0)
+      return refuse("service '" + name + "' is reserved for the broker (mmi.*)");
+    if (auto problem = service_name_problem(name))
+      return refuse("invalid service name in @waiting (" + *problem + ")");
+    if (!waiting_.count(name)) ++new_waiting;
+  }
+  if (waiting_.size() + new_waiting > config_.max_services)
+    return refuse("too many services waiting for a gateway (limit " +
+                  std::to_string(config_.max_services) + ")");
   // Exactly: the services this READY would add count, not only whether one more fits.
   if (registry_.service_count() + new_services > config_.max_services)
     return refuse("too many services (the broker knows " +
@@ -565,6 +622,7 @@ void Broker::handle_ready(const std::string& identity, Frames& frames, Clock::ti
 
   auto worker = std::make_unique<Worker>();
   worker->identity = identity;
+  worker->name = info.name ? *info.name : hex_name(identity);
   worker->intentq = info.intentq;
   if (info.heartbeat_ms)
     worker->heartbeat = Ms(*info.heartbeat_ms);
@@ -576,9 +634,21 @@ void Broker::handle_ready(const std::string& identity, Frames& frames, Clock::ti
   worker->registered = now;
   worker->next_heartbeat = now + std::min(config_.heartbeat, worker->heartbeat);
   Worker& w = registry_.add(std::move(worker), info.services, info.nonretryable);
+  for (const auto& name : info.services) gone_services_.erase(name);
   register_gateway(w, info);
-  spdlog::info("worker ready: {} service(s) [{}]{}, heartbeat {} ms", w.services.size(),
-               info.services.front(), w.intentq ? ", intentq" : ", plain MDP", w.heartbeat.count());
+  remember_accounts(w, info);
+  apply_session(w, info, now);
+  add_waiting(w, info.waiting);
+  spdlog::info(
+      "worker {} ready: {} service(s) [{}]{}, heartbeat {} ms{}", w.name, w.services.size(),
+      join(info.services), w.intentq ? ", intentq" : ", plain MDP", w.heartbeat.count(),
+      info.waiting.empty() ? std::string()
+                           : "; waiting for gateway " + w.gateway + " (" +
+                                 (w.session_error.empty() ? "session down" : w.session_error) +
+                                 ") to serve [" + join(info.waiting) + "]");
+  // Jobs queued for a service no live worker serves, that this worker waits for, cannot run.
+  for (const auto& name : info.waiting)
+    if (Service* s = registry_.find_service(name)) check_workerless(*s, now);
   registry_.set_idle(w);
   // dispatch() may retire `w` (unreachable); it stays valid memory until the event ends, and a
   // retired worker is in no idle set, so the remaining services simply skip it.
@@ -598,7 +668,8 @@ void Broker::release_held(Clock::time_point now) {
   std::vector<Held> ready;
   std::vector<Held> keep;
   for (auto& h : held_) {
-    if (grace_over || registry_.find_service(view(h.frames[3])))
+    const auto name = view(h.frames[3]);
+    if (grace_over || registry_.find_service(name) || waiting_.count(std::string(name)))
       ready.push_back(std::move(h));
     else
       keep.push_back(std::move(h));
@@ -632,7 +703,10 @@ void Broker::handle_reply(Worker& worker, Frames& frames, Clock::time_point now)
     ++counters_.late_replies_dropped;
     if (job->intentq && job->client_id && frames.size() == 7) {
       try {
-        parse_reply(view(frames[6]));
+        if (!names_job(parse_reply(view(frames[6])), job->id)) {
+          ++counters_.forged_reply_ids;
+          frames[6] = frame(rewrite_reply_id(view(frames[6]), job->id));
+        }
         dedup_.put(job->key, frames[6], now, job->accepted);
       } catch (const EnvelopeError&) {
       }
@@ -649,7 +723,17 @@ void Broker::handle_reply(Worker& worker, Frames& frames, Clock::time_point now)
         ok = fields.ok;
         code = fields.code;
         valid = true;
-        body = std::move(frames[6]);
+        if (!names_job(fields, job->id)) {
+          // The broker knows which job this worker holds: a reply naming another id (forged,
+          // or a worker bug) must never reach a client as an answer to that other id.
+          ++counters_.forged_reply_ids;
+          warn_limited("worker replied to job '" + job->id + "' under another id; the id was " +
+                           "overwritten",
+                       now);
+          body = frame(rewrite_reply_id(view(frames[6]), job->id));
+        } else {
+          body = std::move(frames[6]);
+        }
       } catch (const EnvelopeError& e) {
         problem = e.what();
       }
@@ -694,12 +778,13 @@ void Broker::disconnect_peer(const std::string& identity) {
 void Broker::delete_worker(Worker& worker, bool send_disconnect, std::string_view why,
                            Clock::time_point now) {
   if (worker.retired) return;
-  spdlog::info("worker removed: {}{}", why, worker.job ? " (was busy)" : "");
+  spdlog::info("worker {} removed: {}{}", worker.name, why, worker.job ? " (was busy)" : "");
   if (send_disconnect) disconnect_peer(worker.identity);
   // Whether its job may run again is decided with the worker still counted: retiring it
   // recomputes the service's attributes from the workers that remain.
   const bool nonretryable = worker.job && worker.job->service->nonretryable;
   registry_.retire(worker);
+  remove_waiting(worker);
   Service* requeued_to = nullptr;
   if (Job* job = worker.job) {
     worker.job = nullptr;
@@ -720,6 +805,9 @@ void Broker::delete_worker(Worker& worker, bool send_disconnect, std::string_vie
   }
   unregister_gateway(worker, now);  // may answer queued jobs UNKNOWN_ACCOUNT
   if (requeued_to) dispatch(*requeued_to, now);
+  // Services it was the last worker of: GATEWAY_UNREACHABLE at once, or NO_WORKER after the grace.
+  for (auto* s : worker.services)
+    if (s->workers == 0) check_workerless(*s, now);
 }
 
 void Broker::finish_job(Job& job) {
@@ -731,6 +819,8 @@ void Broker::timeout_job(Job& job, Clock::time_point now) {
   ++counters_.timeouts;
   log_job(job, job.worker, "job {} timed out ({})", job.id,
           job.state == JobState::kQueued ? "queued" : "running");
+  // Requests coalesced onto it are answered with their own deadline, never the job's (issue 18).
+  timeout_riders(job);
   const auto deadline_ms = ms_between(job.accepted, job.deadline);
   if (job.state == JobState::kQueued) {
     reply_error(job, ErrorCode::kTimeout,
@@ -839,6 +929,14 @@ void Broker::on_timer(Clock::time_point now) {
         if (s.gateway) reject_unknown_accounts(s, nullptr);
       });
     }
+    if (now >= no_worker_wakeup_) {
+      no_worker_wakeup_ = Clock::time_point::max();
+      std::vector<Service*> workerless;
+      registry_.for_each_service([&](Service& s) {
+        if (s.workers == 0 && s.no_worker_since) workerless.push_back(&s);
+      });
+      for (auto* s : workerless) check_workerless(*s, now);
+    }
     if (now >= budget_wakeup_) {
       budget_wakeup_ = Clock::time_point::max();
       registry_.for_each_service([&](Service& s) {
@@ -864,8 +962,9 @@ void Broker::on_timer(Clock::time_point now) {
       }
       dedup_.expire(now);
       reuse_.expire(now);
+      stats_rate_.collect(now);
       budgets_.collect(now);
-      registry_.sweep_services(now, config_.service_linger);
+      remember_gone_services(now);
       // A quarter heartbeat bounds how late expiry and heartbeats can be.
       next_tick_ = now + std::max(Ms(10), config_.heartbeat / 4);
     }
@@ -879,7 +978,7 @@ Clock::time_point Broker::next_wakeup() const {
   if (jobs_.has_deadlines()) at = std::min(at, jobs_.next_deadline());
   if (!held_.empty() || !accounts_checked_) at = std::min(at, started_ + config_.startup_grace);
   if (jobs_.has_rider_deadlines()) at = std::min(at, jobs_.next_rider_deadline());
-  return std::min(at, budget_wakeup_);
+  return std::min({at, budget_wakeup_, no_worker_wakeup_});
 }
 
 void Broker::begin_drain(Clock::time_point now) {

@@ -16,7 +16,10 @@
 // job (coalescing) or a recent answer (ReuseCache). Other services keep their single FIFO.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +36,7 @@
 #include "broker/job_table.hpp"
 #include "broker/reuse_cache.hpp"
 #include "broker/stats.hpp"
+#include "broker/stats_rate.hpp"
 #include "broker/worker_registry.hpp"
 #include "common/errors.hpp"
 #include "common/mdp_frames.hpp"
@@ -80,8 +84,25 @@ class Broker {
   void for_each_service(Fn&& fn) const {
     registry_.for_each_service(fn);
   }
+  // Calls fn(const Worker&) for every live worker (metrics by worker name).
+  template <typename Fn>
+  void for_each_worker(Fn&& fn) const {
+    registry_.for_each(fn);
+  }
+  // How the core shows a moment as wall-clock time in messages ("since 12:01:07 UTC"). The core
+  // reads no clock; the server maps its steady time to the system clock. Unset: messages give
+  // durations only.
+  using WallClock = std::function<std::chrono::system_clock::time_point(Clock::time_point)>;
+  void set_wall_clock(WallClock wall) { wall_clock_ = std::move(wall); }
   // The server's ZAP denial count (the core has no sockets; it only reports the number).
   void note_zap_denied(uint64_t total) { counters_.zap_denied = total; }
+  // The server's byte-bound cuts (broker/subscriber_guard.hpp, broker/reply_ledger.hpp,
+  // broker/inbound_watch.hpp).
+  void note_cuts(uint64_t subscribers, uint64_t clients, uint64_t unfinished) {
+    counters_.subscribers_cut = subscribers;
+    counters_.clients_cut = clients;
+    counters_.unfinished_cut = unfinished;
+  }
   size_t worker_count() const { return registry_.size(); }
   size_t job_count() const { return jobs_.size(); }
   size_t unanswered() const { return unanswered_; }
@@ -109,6 +130,42 @@ class Broker {
   // Backend
   void handle_ready(const std::string& identity, Frames& frames, Clock::time_point now);
   void handle_reply(Worker& worker, Frames& frames, Clock::time_point now);
+  void handle_session_update(Worker& worker, Frames& frames, Clock::time_point now);
+  // Session state, error and down time of a READY or HEARTBEAT update.
+  void apply_session(Worker& worker, const mdp::ReadyInfo& info, Clock::time_point now);
+  static std::string printable_error(std::string_view text);  // printable ASCII, cut
+
+  // Fail fast (issue 18, broker/broker_failfast.cpp). A service without a live worker is answered
+  // GATEWAY_UNREACHABLE while workers wait for their gateway session to serve it, or NO_WORKER
+  // once it has had no worker for --no-worker-grace-ms.
+  // Why `service` cannot run now, as an error for its requests, or nullopt when it can wait.
+  std::optional<std::pair<ErrorCode, std::string>> no_worker_answer(std::string_view service,
+                                                                    const Service* s,
+                                                                    Clock::time_point now) const;
+  // "gateway G unreachable for 41 s: connection refused; 2 workers waiting for it" for the
+  // workers waiting to serve `service`; nullopt when none waits.
+  // Only the gateway `only_gateway` when given.
+  std::optional<std::string> unreachable_message(std::string_view service, Clock::time_point now,
+                                                 const std::string* only_gateway = nullptr) const;
+  // An account no live worker holds: GATEWAY_UNREACHABLE when the gateway that managed it when
+  // its session was last up has workers waiting for it; else UNKNOWN_ACCOUNT, naming the gateways
+  // that are down (one of them may manage it); nullopt when none is down.
+  std::optional<std::pair<ErrorCode, std::string>> unknown_account_answer(
+      std::string_view service, const std::string& account, Clock::time_point now) const;
+  // Accounts a gateway managed when a worker last registered with its session up.
+  void remember_accounts(const Worker& worker, const mdp::ReadyInfo& info);
+  std::string no_worker_message(std::string_view service, Clock::time_point since,
+                                Clock::time_point now) const;
+  // Answers every queued job of `service` with `code` (they cannot run anywhere now).
+  void answer_queued(Service& service, ErrorCode code, const std::string& message);
+  // After workers left or began waiting: answers what can no longer run, schedules NO_WORKER.
+  void check_workerless(Service& service, Clock::time_point now);
+  // A DISCONNECT from a worker: a job handed to an intentq worker that crossed its DISCONNECT
+  // never ran there and goes back to the front of its queue (retryable intents).
+  void worker_disconnected(Worker& worker, Clock::time_point now);
+  void add_waiting(Worker& worker, const std::vector<std::string>& names);
+  void remove_waiting(const Worker& worker);
+  void remember_gone_services(Clock::time_point now);
 
   Job& add_job(std::unique_ptr<Job> job);  // numbers, counts and queues a new job
   void dispatch(Service& service, Clock::time_point now);
@@ -155,7 +212,12 @@ class Broker {
   Worker* pick_worker(Service& service, Job& job, Clock::time_point now, std::string& blocked_on);
   bool account_known(const Service& service, const std::string& account) const;
   // Answers the queued jobs of `account` (every unknown account when empty) UNKNOWN_ACCOUNT.
-  void reject_unknown_accounts(Service& service, const std::string* account);
+  // `gone`: the worker whose leaving made them unknown; when it reported its gateway session
+  // down, the jobs are answered GATEWAY_UNREACHABLE with its error instead (gone_gateway_answer).
+  void reject_unknown_accounts(Service& service, const std::string* account,
+                               const Worker* gone = nullptr);
+  std::optional<std::string> gone_gateway_answer(const Worker* gone,
+                                                 const std::string& account) const;
   std::string queued_reason(const Job& job) const;  // why a queued job did not run
   // Coalescing and freshness (broker_reuse.cpp). True when the request was answered or attached
   // (nothing more to do). `probe` carries the request's account and reuse key.
@@ -166,6 +228,8 @@ class Broker {
   // riders; stores a valid ok answer for reuse.
   void deliver(Job& job, zmq::message_t& body, bool ok, bool valid, Clock::time_point now);
   void answer_riders_error(Job& job, ErrorCode code, const std::string& message);
+  // The job times out: each rider still waiting is answered TIMEOUT with its own deadline.
+  void timeout_riders(Job& job);
   void timeout_rider(Job& job, const std::string& key);
   void forget_coalescing(Job& job);
 
@@ -182,7 +246,19 @@ class Broker {
   GatewayBudget budgets_;
   ReuseCache reuse_;
   std::unordered_map<std::string, Job*> coalescing_;  // by reuse key: jobs others may join
-  Clock::time_point budget_wakeup_ = Clock::time_point::max();  // a blocked head may fit then
+  Clock::time_point budget_wakeup_ = Clock::time_point::max();     // a blocked head may fit then
+  Clock::time_point no_worker_wakeup_ = Clock::time_point::max();  // a workerless grace ends then
+  // Services live workers wait to serve once their gateway session is up: name -> workers.
+  // Bounded: each worker lists at most 256, and at most --max-services distinct names.
+  std::unordered_map<std::string, size_t> waiting_;
+  // Services forgotten after --service-linger-ms: name -> when their last worker left (so a request
+  // for one is answered NO_WORKER with that time, not UNKNOWN_INTENT). At most --max-services.
+  std::map<std::string, Clock::time_point, std::less<>> gone_services_;
+  // Gateway id -> the accounts it managed when a worker last registered with its session up, so
+  // a job for one of them while that gateway is down is GATEWAY_UNREACHABLE, not UNKNOWN_ACCOUNT.
+  // Bounded: at most --max-services gateways, each at most 1,024 accounts (one READY's).
+  std::map<std::string, std::vector<std::string>> last_accounts_;
+  WallClock wall_clock_;
   bool accounts_checked_ = false;  // UNKNOWN_ACCOUNT sweep done after the startup grace
   struct Held {
     std::string client;
@@ -191,6 +267,8 @@ class Broker {
   std::vector<Held> held_;  // bounded by config_.max_queue and config_.max_held_bytes
   size_t held_bytes_ = 0;
 
+  StatsRate stats_rate_;
+  zmq::message_t stats_cache_;  // the latest mmi.stats body (empty before the first)
   JobIds ids_;
   Counters counters_;
   JobObserver* observer_ = nullptr;

@@ -61,14 +61,14 @@ void Broker::unregister_gateway(Worker& worker, Clock::time_point now) {
   for (auto* s : worker.services) {
     if (worker.accounts.empty() && s->any_account > 0 && --s->any_account == 0 && s->gateway &&
         grace_over)
-      reject_unknown_accounts(*s, nullptr);
+      reject_unknown_accounts(*s, nullptr, &worker);
     for (const auto& a : worker.accounts) {
       auto it = s->holders.find(a);
       if (it == s->holders.end()) continue;
       if (--it->second > 0) continue;
       s->holders.erase(it);
       // The last worker holding the account went away: its queued jobs cannot run anywhere.
-      if (s->gateway && grace_over && s->any_account == 0) reject_unknown_accounts(*s, &a);
+      if (s->gateway && grace_over && s->any_account == 0) reject_unknown_accounts(*s, &a, &worker);
     }
   }
 }
@@ -77,7 +77,11 @@ bool Broker::account_known(const Service& service, const std::string& account) c
   return service.any_account > 0 || service.holders.count(account) != 0;
 }
 
-void Broker::reject_unknown_accounts(Service& service, const std::string* only) {
+void Broker::reject_unknown_accounts(Service& service, const std::string* only,
+                                     const Worker* gone) {
+  // No live worker at all: not an account problem. Fail fast (broker_failfast.cpp) answers with
+  // the cause, GATEWAY_UNREACHABLE or NO_WORKER, as for requests without an account.
+  if (service.workers == 0) return;
   for (auto it = service.by_account.begin(); it != service.by_account.end();) {
     if (it->first.empty() || (only && it->first != *only) || account_known(service, it->first)) {
       ++it;
@@ -90,6 +94,13 @@ void Broker::reject_unknown_accounts(Service& service, const std::string* only) 
     for (const auto seq : seqs) {
       Job* job = jobs_.find(seq);
       if (!job || job->state != JobState::kQueued) continue;
+      // The worker that held it said its session is down just before it left (issue 18).
+      if (auto down = gone_gateway_answer(gone, account)) {
+        ++counters_.gateway_unreachable;
+        reply_error(*job, ErrorCode::kGatewayUnreachable, *down);
+        finish_job(*job);
+        continue;
+      }
       ++counters_.unknown_account;
       reply_error(*job, ErrorCode::kUnknownAccount,
                   "no live worker of '" + service.name + "' holds account '" + account + "'");

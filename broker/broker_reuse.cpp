@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "broker/broker.hpp"
+#include "broker/request_body.hpp"
 #include "broker/shared_reply.hpp"
 #include "common/envelope.hpp"
 
@@ -90,10 +91,28 @@ void Broker::deliver(Job& job, zmq::message_t& body, bool ok, bool valid, Clock:
     }
     publish(service, ok, body);
   }
+  // A worker's TIMEOUT names the deadline the worker was given (the job's, at dispatch); a rider
+  // is told its own instead (issue 18: never another request's deadline as its own).
+  bool worker_timeout = false;
+  if (!ok && valid && !job.riders.empty()) {
+    try {
+      const auto fields = parse_reply(view(body));
+      worker_timeout = fields.code == ErrorCode::kTimeout;
+    } catch (const EnvelopeError&) {
+    }
+  }
   for (auto& r : job.riders) {
     zmq::message_t rb;
     try {
-      rb = frame(rewrite_reply(view(body), r.id, job.id, std::nullopt));
+      if (worker_timeout)
+        rb = frame(encode_reply(make_error_reply(
+            r.id, service, ErrorCode::kTimeout,
+            "the shared job '" + job.id +
+                "' this request joined timed out at its worker before this request's own "
+                "deadline of " +
+                std::to_string(ms_between(r.accepted, r.deadline)) + " ms passed: resubmit it")));
+      else
+        rb = frame(rewrite_reply(view(body), r.id, job.id, std::nullopt));
     } catch (const EnvelopeError& e) {
       rb = frame(
           encode_reply(make_error_reply(r.id, service, ErrorCode::kInternal,
@@ -118,6 +137,27 @@ void Broker::answer_riders_error(Job& job, ErrorCode code, const std::string& me
   const auto& service = job.service->name;
   for (auto& r : job.riders) {
     zmq::message_t body(encode_reply(make_error_reply(r.id, service, code, message)));
+    for (auto& s : r.submitters) {
+      if (!s.reply) continue;
+      Frames b;
+      b.push_back(share(body));
+      send_client(s.client, service, std::move(b));
+    }
+    publish(service, false, body);
+    jobs_.clear_in_flight(r.key, job);
+  }
+  job.riders.clear();
+}
+
+void Broker::timeout_riders(Job& job) {
+  const auto& service = job.service->name;
+  const char* where = job.state == JobState::kQueued ? "queued" : "running";
+  for (auto& r : job.riders) {
+    ++counters_.timeouts;
+    zmq::message_t body(encode_reply(make_error_reply(
+        r.id, service, ErrorCode::kTimeout,
+        "deadline of " + std::to_string(ms_between(r.accepted, r.deadline)) +
+            " ms passed while waiting for a shared job (job '" + job.id + "', " + where + ")")));
     for (auto& s : r.submitters) {
       if (!s.reply) continue;
       Frames b;

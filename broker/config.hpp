@@ -56,12 +56,33 @@ struct Config {
   int io_threads = 1;  // libzmq I/O threads (docs/benchmarks.md measured 1 vs 2)
   // Announced worker heartbeats above this are refused at READY (liveness stays bounded).
   Ms max_worker_heartbeat{60000};
+  // A service whose last worker went away answers NO_WORKER after this long (its queued jobs at
+  // that moment, new requests at once): long enough for a worker to re-register (a gateway session
+  // change, a restart under systemd), short enough that nobody waits for a deadline in vain.
+  // 0: the Majordomo behaviour, jobs stay queued until a worker comes or their deadline passes.
+  Ms no_worker_grace{2000};
   // A service with no worker and no queued job is forgotten after this long.
   Ms service_linger{60000};
   // Answer reuse (issue 11): the latest successful answer per (intent, account, canonical params)
   // is kept at most this long and within this many bytes (docs/protocol.md, freshness window).
   size_t reuse_max_bytes = 64 * 1024 * 1024;
   Ms reuse_ttl{60000};
+
+  // Outbound and subscription paths, in bytes (issue 16; docs/operations.md "Broker memory").
+  // Publish socket: longest subscription, distinct topics per subscriber connection, subscriber
+  // connections at once, and the result bytes a subscriber may fall behind (raised to at least
+  // twice --max-message-bytes); a subscriber past any of them is disconnected.
+  size_t max_subscription_bytes = 128;
+  size_t max_subscription_topics = 32;
+  size_t max_subscribers = 32;
+  size_t subscriber_queue_bytes = 8u << 20;
+  // Frontend: reply bytes a client has not read yet, per client and for all clients together;
+  // past either the client (the largest holder) is disconnected. Raised to at least twice
+  // --max-message-bytes.
+  size_t client_unread_bytes = 32u << 20;
+  size_t clients_unread_bytes = 128u << 20;
+  // mmi.stats answers per second per client (ten times that for all clients); 0 = unlimited.
+  double stats_per_second = 5;
 };
 
 }  // namespace intentq::broker

@@ -77,6 +77,7 @@ struct AccountQueue {
 
 struct Worker {
   std::string identity;
+  std::string name;  // "@name=" (host:pid), or the routing id in hex for workers without one
   std::vector<Service*> services;
   std::vector<Service*> nonretryable;  // services this worker announced @nonretryable
   bool intentq = false;
@@ -95,6 +96,12 @@ struct Worker {
   std::optional<int64_t> client_id;
   std::optional<uint64_t> reconnects;
   uint64_t session_age_ms = 0;  // as announced in READY
+  // While the session is down (issue 18): the gateway services this worker would serve once it is
+  // up ("@waiting="), the last connect error it reported and since when the session is down.
+  std::vector<std::string> waiting;
+  std::string session_error;
+  std::optional<Clock::time_point> down_since;
+  Clock::time_point error_at;  // when session_error was reported
   Clock::time_point registered;
   uint32_t cost_of(const Service* s) const;
   bool holds(const std::string& account) const;
@@ -109,11 +116,12 @@ struct Service {
   bool nonretryable = false;        // some live worker announced it @nonretryable
   size_t nonretryable_workers = 0;  // how many
   size_t workers = 0;
-  std::set<std::pair<uint64_t, Worker*>> idle;   // LRU: smallest idle_seq first
-  std::deque<uint64_t> queue;                    // job seqs; may hold finished ones (lazy)
-  size_t queued = 0;                             // live entries in queue (or by_account)
-  size_t queued_bytes = 0;                       // their request bytes
-  std::optional<Clock::time_point> empty_since;  // no worker and no queued job since then
+  std::set<std::pair<uint64_t, Worker*>> idle;       // LRU: smallest idle_seq first
+  std::deque<uint64_t> queue;                        // job seqs; may hold finished ones (lazy)
+  size_t queued = 0;                                 // live entries in queue (or by_account)
+  size_t queued_bytes = 0;                           // their request bytes
+  std::optional<Clock::time_point> empty_since;      // no worker and no queued job since then
+  std::optional<Clock::time_point> no_worker_since;  // its last worker went away then
   // Gateway services: some worker announced a cost > 0; routed by account, budgeted, coalesced.
   bool gateway = false;
   std::map<std::string, AccountQueue> by_account;   // gateway services queue here, not in queue

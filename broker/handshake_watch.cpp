@@ -54,13 +54,15 @@ std::string explain(RefusedReason reason, uint16_t event, int32_t value) {
 }  // namespace
 
 HandshakeWatch::HandshakeWatch(zmq::context_t& context, std::vector<Watched> sockets, int burst,
-                               std::chrono::milliseconds interval)
+                               std::chrono::milliseconds interval, int other_events,
+                               Forward forward)
     : sockets_(std::move(sockets)),
       stop_send_(context, zmq::socket_type::pair),
       stop_recv_(context, zmq::socket_type::pair),
       counts_(sockets_.size()),
       interval_(interval),
-      window_start_(std::chrono::steady_clock::now()) {
+      window_start_(std::chrono::steady_clock::now()),
+      forward_(std::move(forward)) {
   budgets_.reserve(sockets_.size());
   for (size_t i = 0; i < sockets_.size(); ++i) {
     budgets_.emplace_back();
@@ -71,7 +73,8 @@ HandshakeWatch::HandshakeWatch(zmq::context_t& context, std::vector<Watched> soc
   for (size_t i = 0; i < sockets_.size(); ++i) {
     domains_.push_back(sockets_[i].domain);
     const auto endpoint = endpoint_for(this, i);
-    if (zmq_socket_monitor(sockets_[i].socket->handle(), endpoint.c_str(), kEvents) != 0)
+    if (zmq_socket_monitor(sockets_[i].socket->handle(), endpoint.c_str(),
+                           kEvents | (forward_ ? other_events : 0)) != 0)
       throw std::runtime_error(std::string("cannot monitor the ") + sockets_[i].role +
                                " socket: " + zmq_strerror(zmq_errno()));
     events_.emplace_back(context, zmq::socket_type::pair);
@@ -163,7 +166,10 @@ void HandshakeWatch::run() {
         int32_t value = 0;
         std::memcpy(&event, head.data(), 2);
         std::memcpy(&value, static_cast<const char*>(head.data()) + 2, 4);
-        note(i, event, value, endpoint);
+        if (event & kEvents)
+          note(i, event, value, endpoint);
+        else if (forward_)
+          forward_(i, event, value);
       }
     }
   }

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -42,11 +43,16 @@ class HandshakeWatch {
     std::string domain;  // ZAP domain: clients, workers, subscribers
     std::string role;    // option: frontend, backend, publish
   };
+  // Called on the watch's thread with the socket's index, the event and its value, for the
+  // `other_events` the watch was asked to pass on (libzmq allows one monitor per socket, so the
+  // broker's connection events come through here when CURVE is on; broker/server.cpp).
+  using Forward = std::function<void(size_t socket, uint16_t event, int32_t value)>;
   // Starts monitoring the sockets (call before bind, from the thread that owns them) and a
   // thread that reads the events.
   // `burst`: log lines per `interval` for each socket and reason.
   HandshakeWatch(zmq::context_t& context, std::vector<Watched> sockets, int burst = 5,
-                 std::chrono::milliseconds interval = std::chrono::seconds(60));
+                 std::chrono::milliseconds interval = std::chrono::seconds(60),
+                 int other_events = 0, Forward forward = nullptr);
   ~HandshakeWatch();  // stops the thread; call while the sockets are still open
   HandshakeWatch(const HandshakeWatch&) = delete;
   HandshakeWatch& operator=(const HandshakeWatch&) = delete;
@@ -70,6 +76,7 @@ class HandshakeWatch {
   std::chrono::milliseconds interval_;
   std::chrono::steady_clock::time_point window_start_;
   std::vector<std::array<LogBudget, kRefusedReasons>> budgets_;
+  Forward forward_;
   std::thread thread_;
 };
 

@@ -46,7 +46,7 @@ class JobMetrics : public JobObserver {
   std::string_view label(std::string_view intent);
 
  private:
-  static constexpr size_t kOutcomes = static_cast<size_t>(ErrorCode::kResultTooLarge) + 2;
+  static constexpr size_t kOutcomes = static_cast<size_t>(kLastErrorCode) + 2;
   struct Series {                                            // created on an intent's first event
     std::array<prometheus::Counter*, kOutcomes> outcomes{};  // [0] ok, [1 + code] errors
     prometheus::Histogram* wait = nullptr;

@@ -1,4 +1,6 @@
 // intentq-broker: the Majordomo (MDP/0.1) broker for intentq workers and stock MDP peers.
+#include <malloc.h>
+
 #include <cstdio>
 #include <iostream>
 
@@ -18,6 +20,11 @@ constexpr int kConfigExit = 78;
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Blocks of 256 KiB and more (large frames: results, and what a hostile peer sends before it
+  // is cut) are mapped and unmapped one by one. glibc would otherwise raise this threshold after
+  // the first large free and keep such blocks in its heap, so memory freed with a cut peer's
+  // queue stayed resident (docs/operations.md "Broker memory").
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   intentq::broker::Config config;
   CLI::App app{"intentq-broker: Majordomo broker for intentq jobs"};
   intentq::ProgramOptions options(app, "intentq-broker", kConfigExit);
@@ -89,9 +96,46 @@ int main(int argc, char** argv) {
                  "after start, how long requests for not-yet-registered services are held")
       ->check(CLI::Range(int64_t{0}, int64_t{600000}))
       ->capture_default_str();
+  int64_t no_worker_grace_ms = config.no_worker_grace.count();
+  app.add_option("--no-worker-grace-ms", no_worker_grace_ms,
+                 "a service whose last worker left is answered NO_WORKER after this long "
+                 "(0: its jobs stay queued until a worker comes or their deadline passes)")
+      ->check(CLI::Range(int64_t{0}, int64_t{86400000}))
+      ->capture_default_str();
   app.add_option("--max-message-bytes", config.max_message_bytes,
                  "largest frame accepted from a peer (ZMQ_MAXMSGSIZE)")
       ->check(CLI::Range(int64_t{256}, int64_t{1} << 40))
+      ->capture_default_str();
+  // Outbound and subscription paths in bytes (issue 16; docs/operations.md "Broker memory").
+  app.add_option("--max-subscription-bytes", config.max_subscription_bytes,
+                 "longest subscription (topic prefix) a subscriber may send; longer: disconnected")
+      ->check(CLI::Range(size_t{16}, size_t{65536}))
+      ->capture_default_str();
+  app.add_option("--max-subscription-topics", config.max_subscription_topics,
+                 "distinct topics one subscriber connection may hold; more: disconnected")
+      ->check(CLI::Range(size_t{1}, size_t{100000}))
+      ->capture_default_str();
+  app.add_option("--max-subscribers", config.max_subscribers,
+                 "connections to the publish socket at once; more are disconnected")
+      ->check(CLI::Range(size_t{1}, size_t{100000}))
+      ->capture_default_str();
+  app.add_option("--subscriber-queue-bytes", config.subscriber_queue_bytes,
+                 "result bytes a subscriber may fall behind (at least 2 x --max-message-bytes); "
+                 "past it that subscriber is disconnected")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 40))
+      ->capture_default_str();
+  app.add_option("--client-unread-bytes", config.client_unread_bytes,
+                 "reply bytes one client may leave unread before it is disconnected")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 40))
+      ->capture_default_str();
+  app.add_option("--clients-unread-bytes", config.clients_unread_bytes,
+                 "reply bytes all clients together may leave unread (the largest holder is "
+                 "disconnected)")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 40))
+      ->capture_default_str();
+  app.add_option("--stats-per-second", config.stats_per_second,
+                 "mmi.stats answers per second per client (10x for all clients; 0 = unlimited)")
+      ->check(CLI::Range(0.0, 1000000.0))
       ->capture_default_str();
   intentq::broker::add_security_options(app, config.security);
   intentq::add_log_options(app, log);
@@ -102,6 +146,7 @@ int main(int argc, char** argv) {
   config.dedup_ttl = intentq::broker::Ms(dedup_ttl_ms);
   config.drain_timeout = intentq::broker::Ms(drain_ms);
   config.startup_grace = intentq::broker::Ms(grace_ms);
+  config.no_worker_grace = intentq::broker::Ms(no_worker_grace_ms);
   config.reuse_ttl = intentq::broker::Ms(reuse_ttl_ms);
   try {
     intentq::check_endpoint("--frontend", config.frontend, intentq::EndpointUse::kBind);

@@ -59,6 +59,16 @@ struct MetricsExporter::Impl {
     for (auto* g : series) gateway->Remove(g);
   }
   void update_gateways(const std::vector<GatewayStats>& stats);
+  // Per live worker, by the name it announced (issue 18): busy, and session_up for gateway
+  // workers. Series of a worker that left are removed, and at most kMaxWorkerLabels workers have
+  // series at once (pids change on every restart: the names must not pile up).
+  prometheus::Family<prometheus::Gauge>* worker = nullptr;
+  struct WorkerSeries {
+    prometheus::Gauge* busy = nullptr;
+    prometheus::Gauge* session_up = nullptr;  // gateway workers only
+    bool seen = false;
+  };
+  std::map<std::string, WorkerSeries> workers_by_name;
   std::unique_ptr<JobMetrics> per_intent;
   prometheus::Family<prometheus::Counter>* zap = nullptr;
   std::map<std::string, std::pair<prometheus::Counter*, uint64_t>> zap_domains;  // 3 domains
@@ -98,6 +108,12 @@ MetricsExporter::MetricsExporter(const std::string& bind) : impl_(std::make_uniq
                             "Per gateway id: message budget (msg/s), messages charged in the "
                             "last second, jobs waiting for budget")
                         .Register(*impl_->registry);
+  impl_->worker = &prometheus::BuildGauge()
+                       .Name("intentq_broker_worker")
+                       .Help(
+                           "Per live worker (by its announced name, host:pid): busy (1/0), and "
+                           "session_up (1/0) for workers with a gateway session")
+                       .Register(*impl_->registry);
   impl_->per_intent = std::make_unique<JobMetrics>(*impl_->registry);
   impl_->zap = &prometheus::BuildCounter()
                     .Name("intentq_broker_zap_denied_total")
@@ -157,6 +173,7 @@ void MetricsExporter::update(const Broker& broker) {
   impl_->reuse_hit_ratio->Set(
       lookups ? static_cast<double>(reuse.hits()) / static_cast<double>(lookups) : 0.0);
   impl_->update_gateways(broker.gateway_stats(Clock::now()));
+  update_workers(broker);
 }
 
 void MetricsExporter::Impl::update_gateways(const std::vector<GatewayStats>& stats) {
@@ -195,6 +212,35 @@ void MetricsExporter::Impl::update_gateways(const std::vector<GatewayStats>& sta
   }
   if (other[0])
     for (size_t i = 0; i < 3; ++i) other[i]->Set(other_sum[i]);
+}
+
+void MetricsExporter::update_workers(const Broker& broker) {
+  auto& series = impl_->workers_by_name;
+  for (auto& [name, w] : series) w.seen = false;
+  broker.for_each_worker([&](const Worker& wk) {
+    auto it = series.find(wk.name);
+    if (it == series.end()) {
+      if (series.size() >= kMaxWorkerLabels) return;
+      Impl::WorkerSeries fresh;
+      fresh.busy = &impl_->worker->Add({{"worker", wk.name}, {"what", "busy"}});
+      if (!wk.gateway.empty())
+        fresh.session_up = &impl_->worker->Add(
+            {{"worker", wk.name}, {"gateway", wk.gateway}, {"what", "session_up"}});
+      it = series.emplace(wk.name, fresh).first;
+    }
+    it->second.seen = true;
+    it->second.busy->Set(wk.job ? 1 : 0);
+    if (it->second.session_up) it->second.session_up->Set(wk.session_up.value_or(false) ? 1 : 0);
+  });
+  for (auto it = series.begin(); it != series.end();) {
+    if (it->second.seen) {
+      ++it;
+      continue;
+    }
+    impl_->worker->Remove(it->second.busy);
+    if (it->second.session_up) impl_->worker->Remove(it->second.session_up);
+    it = series.erase(it);
+  }
 }
 
 }  // namespace intentq::broker

@@ -5,6 +5,7 @@
 // threads. docs/operations.md lists every series.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -15,6 +16,8 @@ namespace intentq::broker {
 
 class Broker;
 
+// Workers with series of their own at once (intentq_broker_worker); more are left out.
+inline constexpr size_t kMaxWorkerLabels = 256;
 // Gateway ids with series of their own at one time (the rest share gateway="(other)").
 inline constexpr size_t kMaxGatewayLabels = 64;
 
@@ -40,6 +43,7 @@ class MetricsExporter {
   JobObserver& observer();
 
  private:
+  void update_workers(const Broker& broker);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

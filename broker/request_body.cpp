@@ -96,8 +96,9 @@ ReplyFields parse_reply(std::string_view body) {
                             std::string(v.text) + "\"");
       f.ok = v.text == "ok";
       have_status = true;
-    } else if (key == "id" && v.type == mc::Type::kStr) {
-      f.id = v.text;
+    } else if (key == "id") {
+      ++f.id_keys;
+      if (v.type == mc::Type::kStr) f.id = v.text;
     } else if (key == "error" && v.type == mc::Type::kMap) {
       // Only for the metrics' outcome label: an odd error map leaves INTERNAL and does not make
       // the reply invalid (routing and publishing need only the status).

@@ -38,7 +38,8 @@ std::string reencode_request(std::string_view body, std::string_view id, uint64_
 std::string replace_params(std::string_view body, std::string_view params);
 
 struct ReplyFields {
-  std::optional<std::string_view> id;
+  std::optional<std::string_view> id;  // the last string "id"
+  size_t id_keys = 0;                  // "id" keys of any type (a well-formed reply has one)
   bool ok = false;
   // An error reply's error.code; INTERNAL when it is missing or not a known code (readers treat
   // unknown codes as INTERNAL, docs/protocol.md §5.2).
@@ -48,5 +49,10 @@ struct ReplyFields {
 // Checks a worker's reply envelope enough to route and publish it: a map whose "status" is
 // "ok" or "error". Throws EnvelopeError otherwise.
 ReplyFields parse_reply(std::string_view body);
+
+// True when the reply names exactly `id`, once: what a client may receive as the answer to `id`.
+inline bool names_job(const ReplyFields& f, std::string_view id) {
+  return f.id_keys == 1 && f.id == id;
+}
 
 }  // namespace intentq::broker

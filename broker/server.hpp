@@ -11,8 +11,11 @@
 #include "broker/broker.hpp"
 #include "broker/config.hpp"
 #include "broker/handshake_watch.hpp"
+#include "broker/inbound_watch.hpp"
 #include "broker/metrics.hpp"
+#include "broker/reply_ledger.hpp"
 #include "broker/security.hpp"
+#include "broker/subscriber_guard.hpp"
 #include "common/signals.hpp"
 
 namespace intentq::broker {
@@ -42,6 +45,15 @@ class Server : public Outbox {
 
  private:
   void read_subscriptions();
+  // Socket monitor events (connections accepted and closed) of the three sockets.
+  enum class Side { kFrontend, kBackend, kPublish };
+  void read_monitor(zmq::socket_t& monitor, Side side);
+  // Cuts connections holding an unfinished message past the limit (broker/inbound_watch.hpp).
+  void check_inbound();
+  void note_cuts();  // the cut counts, to the broker core's counters
+  void cut(int fd, int port, const char* why);
+  // At most one warning a second for peer-caused cuts (an attack must not flood the log).
+  void warn_limited(const std::string& message);
   // systemd's STATUS= line: workers, jobs queued or running, jobs answered and jobs/s.
   std::string status_line(double jobs_per_second) const;
   uint64_t answered() const;  // jobs answered (reply, TIMEOUT or WORKER_LOST) since start
@@ -50,12 +62,25 @@ class Server : public Outbox {
   zmq::context_t context_;
   zmq::socket_t frontend_;
   zmq::socket_t backend_;
-  zmq::socket_t publisher_;             // XPUB: like PUB, and tells us whether anyone subscribed
+  zmq::socket_t publisher_;  // XPUB: like PUB, and shows every (un)subscription with its source
   std::unique_ptr<Security> security_;  // CURVE + ZAP handler; after context_ (uses it)
+  // Connections accepted and closed on each socket (2-frame socket monitor events). libzmq
+  // allows one monitor per socket: without CURVE it is ours (zmq_socket_monitor to
+  // inproc://intentq-monitor-*); with CURVE it is handshakes_', which passes these events on
+  // through connection_events_ (bound to the same endpoints).
+  zmq::socket_t publish_monitor_, frontend_monitor_, backend_monitor_;
+  std::vector<zmq::socket_t> connection_events_;  // used by handshakes_' thread only
   // With CURVE: every refused handshake on the three sockets, logged and counted. After the
   // sockets, so it stops watching them before they close.
   std::unique_ptr<HandshakeWatch> handshakes_;
-  size_t subscriptions_ = 0;
+  InboundWatch frontend_in_, backend_in_, publish_in_;
+  SubscriberGuard subscribers_;
+  ReplyLedger unread_;
+  ReplyLedger lagging_;  // result bytes subscribers have not taken, keyed by descriptor
+  int publish_port_ = -1, frontend_port_ = -1, backend_port_ = -1;  // TCP ports (-1: not TCP)
+  Clock::time_point next_inbound_check_{};
+  Clock::time_point last_warning_{};
+  size_t suppressed_warnings_ = 0;
   std::string frontend_ep_, backend_ep_, publish_ep_;
   Broker broker_;
   std::unique_ptr<MetricsExporter> metrics_;

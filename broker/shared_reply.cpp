@@ -100,4 +100,28 @@ std::string rewrite_reply(std::string_view body, std::string_view id, std::strin
   return std::move(out.bytes);
 }
 
+std::string rewrite_reply_id(std::string_view body, std::string_view id) {
+  const auto handle = unpack_map(body);
+  const auto& o = handle.get();
+  auto is_id = [](const msgpack::object& k) {
+    return k.type == msgpack::type::STR && std::string_view(k.via.str.ptr, k.via.str.size) == "id";
+  };
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < o.via.map.size; ++i)
+    if (!is_id(o.via.map.ptr[i].key)) ++kept;
+  Out out;
+  out.bytes.reserve(body.size() + id.size() + 8);
+  msgpack::packer<Out> p(out);
+  p.pack_map(kept + 1);
+  for (uint32_t i = 0; i < o.via.map.size; ++i) {
+    const auto& kv = o.via.map.ptr[i];
+    if (is_id(kv.key)) continue;
+    p.pack(kv.key);
+    p.pack(kv.val);
+  }
+  p.pack(std::string_view("id"));
+  p.pack(id);
+  return std::move(out.bytes);
+}
+
 }  // namespace intentq::broker

@@ -21,4 +21,9 @@ std::string rewrite_reply(std::string_view body, std::string_view id, std::strin
 // the first one's. Throws EnvelopeError if body is not a msgpack map.
 std::string mark_dedup(std::string_view body, uint64_t age_ms);
 
+// `body` (a reply envelope) with "id" set to `id` (added when missing, every "id" key before
+// dropped); every other key as it was. The broker uses it on a worker's reply that names another
+// job's id. Throws EnvelopeError if body is not a msgpack map.
+std::string rewrite_reply_id(std::string_view body, std::string_view id);
+
 }  // namespace intentq::broker

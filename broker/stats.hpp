@@ -40,6 +40,14 @@ struct Counters {
   uint64_t reuse_hits = 0;            // requests answered from the reuse cache (max_age_ms)
   uint64_t reuse_misses = 0;          // requests with max_age_ms that found nothing young enough
   uint64_t budget_deferrals = 0;      // dispatch attempts held back by a gateway's budget
+  uint64_t gateway_unreachable = 0;   // jobs answered GATEWAY_UNREACHABLE by the broker
+  uint64_t no_worker = 0;             // jobs answered NO_WORKER
+  uint64_t forged_reply_ids = 0;      // worker replies whose id was not their job's (overwritten)
+  uint64_t stats_repeated = 0;        // mmi.stats over the rate, answered with the latest body
+  // Set by the server (the core has no sockets): connections it cut to keep a byte bound.
+  uint64_t subscribers_cut = 0;  // publish: oversize subscription, too many topics/subscribers
+  uint64_t clients_cut = 0;      // frontend: too many reply bytes not read
+  uint64_t unfinished_cut = 0;   // any socket: an unfinished multipart message over its limit
 
   // Calls fn(name, value) for each counter, in a stable order.
   template <typename Fn>
@@ -68,6 +76,13 @@ struct Counters {
     fn("reuse_hits", reuse_hits);
     fn("reuse_misses", reuse_misses);
     fn("budget_deferrals", budget_deferrals);
+    fn("gateway_unreachable", gateway_unreachable);
+    fn("no_worker", no_worker);
+    fn("forged_reply_ids", forged_reply_ids);
+    fn("stats_repeated", stats_repeated);
+    fn("subscribers_cut", subscribers_cut);
+    fn("clients_cut", clients_cut);
+    fn("unfinished_cut", unfinished_cut);
   }
 
   // Counts a request the broker answered with an error of its own (BUSY, BAD_REQUEST, ...).
@@ -84,6 +99,12 @@ struct Counters {
         break;
       case ErrorCode::kUnknownAccount:
         ++unknown_account;
+        break;
+      case ErrorCode::kGatewayUnreachable:
+        ++gateway_unreachable;
+        break;
+      case ErrorCode::kNoWorker:
+        ++no_worker;
         break;
       default:
         break;

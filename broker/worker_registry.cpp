@@ -43,6 +43,7 @@ Worker& WorkerRegistry::add(std::unique_ptr<Worker> worker,
     slot->intentq = worker->intentq;
     ++slot->workers;
     slot->empty_since.reset();
+    slot->no_worker_since.reset();
     worker->services.push_back(slot.get());
     if (std::find(nonretryable.begin(), nonretryable.end(), name) != nonretryable.end()) {
       ++slot->nonretryable_workers;
@@ -82,7 +83,8 @@ Worker* WorkerRegistry::idle_worker(Service& service) {
   return service.idle.empty() ? nullptr : service.idle.begin()->second;
 }
 
-void WorkerRegistry::sweep_services(Clock::time_point now, Ms linger) {
+void WorkerRegistry::sweep_services(Clock::time_point now, Ms linger,
+                                    std::vector<std::pair<std::string, Clock::time_point>>* gone) {
   for (auto it = services_.begin(); it != services_.end();) {
     Service& s = *it->second;
     if (s.workers > 0 || s.queued > 0) {
@@ -90,6 +92,7 @@ void WorkerRegistry::sweep_services(Clock::time_point now, Ms linger) {
     } else if (!s.empty_since) {
       s.empty_since = now;
     } else if (now - *s.empty_since >= linger) {
+      if (gone) gone->emplace_back(s.name, s.no_worker_since.value_or(*s.empty_since));
       it = services_.erase(it);
       continue;
     }

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "broker/entities.hpp"
@@ -36,9 +37,11 @@ class WorkerRegistry {
   void set_busy(Worker& worker);
   Worker* idle_worker(Service& service);  // least recently used idle worker, or nullptr
 
-  // Forgets services that had no worker and no queued job for `linger`. Call between events
-  // (jobs and workers hold Service pointers; empty services have neither).
-  void sweep_services(Clock::time_point now, Ms linger);
+  // Forgets services that had no worker and no queued job for `linger`, adding (name, when its
+  // last worker left) of each to `gone`. Call between events (jobs and workers hold Service
+  // pointers; empty services have neither).
+  void sweep_services(Clock::time_point now, Ms linger,
+                      std::vector<std::pair<std::string, Clock::time_point>>* gone = nullptr);
 
   // Workers whose silence outlasted `liveness` heartbeats by `now`.
   std::vector<Worker*> expired(Clock::time_point now, int liveness);

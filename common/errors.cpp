@@ -5,7 +5,7 @@
 
 namespace intentq {
 namespace {
-constexpr std::array<std::pair<ErrorCode, std::string_view>, 12> kNames{{
+constexpr std::array<std::pair<ErrorCode, std::string_view>, 13> kNames{{
     {ErrorCode::kBadRequest, "BAD_REQUEST"},
     {ErrorCode::kUnknownIntent, "UNKNOWN_INTENT"},
     {ErrorCode::kBusy, "BUSY"},
@@ -18,6 +18,7 @@ constexpr std::array<std::pair<ErrorCode, std::string_view>, 12> kNames{{
     {ErrorCode::kInternal, "INTERNAL"},
     {ErrorCode::kUnknownAccount, "UNKNOWN_ACCOUNT"},
     {ErrorCode::kResultTooLarge, "RESULT_TOO_LARGE"},
+    {ErrorCode::kNoWorker, "NO_WORKER"},
 }};
 }  // namespace
 

@@ -19,7 +19,11 @@ enum class ErrorCode {
   kInternal,
   kUnknownAccount,  // no live worker's gateway holds params.account (broker)
   kResultTooLarge,  // the reply would exceed the message size limit (worker)
+  kNoWorker,        // no live worker serves the intent (broker, after --no-worker-grace-ms)
 };
+
+// The last code (tables indexed by code are sized from it).
+inline constexpr ErrorCode kLastErrorCode = ErrorCode::kNoWorker;
 
 // "BAD_REQUEST", "UNKNOWN_INTENT", ... as they appear on the wire.
 std::string_view to_string(ErrorCode code);

@@ -50,6 +50,13 @@ inline constexpr std::string_view kOptAccounts = "@accounts=";
 inline constexpr std::string_view kOptClientId = "@client-id=";
 inline constexpr std::string_view kOptReconnects = "@reconnects=";
 inline constexpr std::string_view kOptSessionAge = "@session-age-ms=";
+// Truthful readiness and fail-fast (issue 18; docs/protocol.md section 3): the worker's name, the
+// gateway intents it would serve once its session is up, why the session is down and since when.
+// The last three may also ride on a HEARTBEAT (a session update between READYs).
+inline constexpr std::string_view kOptName = "@name=";
+inline constexpr std::string_view kOptWaiting = "@waiting=";
+inline constexpr std::string_view kOptSessionError = "@session-error=";
+inline constexpr std::string_view kOptSessionDown = "@session-down-ms=";
 
 // Bounds on what a READY may carry (a peer must not make the broker hold more).
 inline constexpr size_t kMaxServiceNameBytes = 255;
@@ -59,6 +66,8 @@ inline constexpr size_t kMaxAccountBytes = 64;  // one account id
 inline constexpr size_t kMaxAccountsPerWorker = 1024;
 inline constexpr uint32_t kMaxBudget = 1000000;  // messages per second
 inline constexpr uint32_t kMaxCost = 10000;      // messages per job
+inline constexpr size_t kMaxWorkerNameBytes = 128;
+inline constexpr size_t kMaxSessionErrorBytes = 256;  // longer texts are cut by the worker
 
 // Services whose names start with "mmi." are answered by the broker itself (RFC 8).
 inline constexpr std::string_view kMmiPrefix = "mmi.";

@@ -97,6 +97,32 @@ void parse_accounts(std::string_view frame, std::string_view list, ReadyInfo& in
   }
 }
 
+// A name list as in "@waiting=positions,summary": service names, no empty entries, duplicates
+// dropped, at most kMaxWaitingServices.
+constexpr size_t kMaxWaitingServices = 256;
+
+void parse_waiting(std::string_view frame, std::string_view list, ReadyInfo& info) {
+  while (true) {
+    const auto comma = list.find(',');
+    const auto name = list.substr(0, comma);
+    if (name.empty() || name.size() > kMaxServiceNameBytes)
+      bad_option(frame, "needs comma-separated service names");
+    if (std::find(info.waiting.begin(), info.waiting.end(), name) == info.waiting.end()) {
+      if (info.waiting.size() >= kMaxWaitingServices)
+        bad_option(frame, "lists more than " + std::to_string(kMaxWaitingServices) + " services");
+      info.waiting.emplace_back(name);
+    }
+    if (comma == std::string_view::npos) return;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+bool printable(std::string_view s) {
+  for (const char c : s)
+    if (c < ' ' || c > '~') return false;
+  return true;
+}
+
 void parse_option(std::string_view f, ReadyInfo& info) {
   if (f.size() > kMaxOptionBytes)
     bad_option(f, "is longer than " + std::to_string(kMaxOptionBytes) + " bytes");
@@ -140,6 +166,20 @@ void parse_option(std::string_view f, ReadyInfo& info) {
   } else if (starts_with(f, kOptSessionAge)) {
     set_once(info.session_age_ms,
              parse_number<uint64_t>(f, f.substr(kOptSessionAge.size()), 0, UINT64_MAX), f);
+  } else if (starts_with(f, kOptName)) {
+    const auto name = f.substr(kOptName.size());
+    if (name.empty() || name.size() > kMaxWorkerNameBytes || !printable(name))
+      bad_option(f, "needs a name of 1.." + std::to_string(kMaxWorkerNameBytes) +
+                        " printable ASCII bytes");
+    set_once(info.name, std::string(name), f);
+  } else if (starts_with(f, kOptWaiting)) {
+    parse_waiting(f, f.substr(kOptWaiting.size()), info);
+  } else if (starts_with(f, kOptSessionError)) {
+    // Free text from the worker's connect error; the broker makes it printable and cuts it.
+    set_once(info.session_error, std::string(f.substr(kOptSessionError.size())), f);
+  } else if (starts_with(f, kOptSessionDown)) {
+    set_once(info.session_down_ms,
+             parse_number<uint64_t>(f, f.substr(kOptSessionDown.size()), 0, UINT64_MAX), f);
   } else {
     info.unknown_options.emplace_back(f.substr(0, kMaxServiceNameBytes));  // newer workers
   }
@@ -194,7 +234,41 @@ Frames worker_ready(const ReadyInfo& info) {
     f.push_back(frame(std::string(kOptReconnects) + std::to_string(*info.reconnects)));
   if (info.session_age_ms)
     f.push_back(frame(std::string(kOptSessionAge) + std::to_string(*info.session_age_ms)));
+  if (info.name) f.push_back(frame(std::string(kOptName) + *info.name));
+  // Like accounts, the waiting list is split into frames of at most kMaxOptionBytes.
+  std::string waiting;
+  for (const auto& s : info.waiting) {
+    if (!waiting.empty() && waiting.size() + 1 + s.size() > kMaxOptionBytes) {
+      f.push_back(frame(waiting));
+      waiting.clear();
+    }
+    waiting += waiting.empty() ? std::string(kOptWaiting) + s : "," + s;
+  }
+  if (!waiting.empty()) f.push_back(frame(waiting));
+  if (info.session_error) f.push_back(frame(std::string(kOptSessionError) + *info.session_error));
+  if (info.session_down_ms)
+    f.push_back(frame(std::string(kOptSessionDown) + std::to_string(*info.session_down_ms)));
   return f;
+}
+
+Frames worker_session_update(const ReadyInfo& info) {
+  Frames f = worker_command(Command::kHeartbeat);
+  if (info.session_up)
+    f.push_back(frame(std::string(kOptSession) + (*info.session_up ? "up" : "down")));
+  if (info.session_error) f.push_back(frame(std::string(kOptSessionError) + *info.session_error));
+  if (info.session_down_ms)
+    f.push_back(frame(std::string(kOptSessionDown) + std::to_string(*info.session_down_ms)));
+  return f;
+}
+
+ReadyInfo parse_session_update(const Frames& frames, size_t first) {
+  ReadyInfo info;
+  for (size_t i = first; i < frames.size(); ++i) {
+    const auto f = view(frames[i]);
+    if (!starts_with(f, kOptionPrefix)) throw MdpError("HEARTBEAT frame is not an option");
+    parse_option(f, info);
+  }
+  return info;
 }
 
 Frames worker_command(Command command) {

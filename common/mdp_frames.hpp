@@ -64,6 +64,12 @@ struct ReadyInfo {
   std::optional<int64_t> client_id;
   std::optional<uint64_t> reconnects;
   std::optional<uint64_t> session_age_ms;
+  // Issue 18 (docs/protocol.md section 3): who the worker is, and while its session is down the
+  // gateway intents it would serve, the last connect error and how long the session has been down.
+  std::optional<std::string> name;           // "@name=host:pid" (1..128 printable bytes)
+  std::vector<std::string> waiting;          // "@waiting=A,B" (several frames add up)
+  std::optional<std::string> session_error;  // "@session-error=<text>"
+  std::optional<uint64_t> session_down_ms;   // "@session-down-ms=<n>"
   std::vector<std::string> unknown_options;  // "@..." frames this build does not know (ignored)
 };
 
@@ -75,6 +81,14 @@ ReadyInfo parse_ready(const Frames& frames, size_t first);
 
 // ["", "MDPW01", 0x01, service, extras...] for a DEALER worker.
 Frames worker_ready(const ReadyInfo& info);
+
+// A session update on a HEARTBEAT (issue 18): ["", "MDPW01", 0x04, "@session=up|down",
+// "@session-error=...", "@session-down-ms=..."]; only the session fields of `info` are written.
+// Brokers that do not know it ignore the extra frames of a HEARTBEAT.
+Frames worker_session_update(const ReadyInfo& info);
+// Parses the option frames after a HEARTBEAT command byte (none: an empty ReadyInfo). Throws
+// MdpError for a frame that is not a valid option (the same rules as READY).
+ReadyInfo parse_session_update(const Frames& frames, size_t first);
 Frames worker_command(Command command);  // HEARTBEAT / DISCONNECT
 // ["", "MDPW01", 0x03, client, "", body...]
 Frames worker_reply(std::string_view client, Frames body);

@@ -78,6 +78,11 @@ void Worker::heartbeat() {
   send(frames);
 }
 
+void Worker::session_update(const ReadyInfo& info) {
+  auto frames = worker_session_update(info);
+  send(frames);
+}
+
 void Worker::reply(Frames route, std::string_view body) {
   Frames b;
   b.push_back(frame(body));

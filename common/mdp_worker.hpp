@@ -82,6 +82,8 @@ class Worker {
   // the broker does not read.
   void reply(Frames route, std::string_view body);
   void heartbeat();
+  // A HEARTBEAT carrying the session fields of `info` (mdp::worker_session_update).
+  void session_update(const ReadyInfo& info);
 
  private:
   void send(Frames& frames);

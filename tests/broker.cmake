@@ -26,8 +26,10 @@ add_test(NAME broker_interop_python
     --broker $<TARGET_FILE:intentq-broker>)
 set_tests_properties(broker_interop_python PROPERTIES TIMEOUT 120 LABELS "interop;slow")
 
-# Broker components of issues 10 and 11: gateway budget window, reuse cache, canonical params.
-foreach(name gateway_budget reuse_cache canonical_params)
+# Broker components of issues 10, 11, 16 and 18: gateway budget window, reuse cache, canonical
+# params, the byte bounds of the outbound and subscription paths, fail fast (GATEWAY_UNREACHABLE /
+# NO_WORKER).
+foreach(name gateway_budget reuse_cache canonical_params bounds failfast)
   add_executable(broker_${name}_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/broker_${name}_test.cpp)
   target_link_libraries(broker_${name}_test PRIVATE intentq_broker_lib GTest::gtest_main)
   gtest_discover_tests(broker_${name}_test PROPERTIES TIMEOUT 60)

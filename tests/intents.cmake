@@ -15,7 +15,8 @@ foreach(name intents_params_test intents_results_test intents_gateway_job_test)
 endforeach()
 
 # Every intent end to end (client -> intentq-broker -> intentq-worker -> intentq-gwsim), gateway
-# faults, and the worker's resources after many gateway jobs. Reuses the e2e test kit.
+# faults, the worker's resources after many gateway jobs, and fail fast with the cause (issue 18).
+# Reuses the e2e test kit.
 add_executable(intents_integration_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_e2e_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_faults_test.cpp
@@ -24,6 +25,7 @@ add_executable(intents_integration_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_session_recovery_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_gateways_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/features_reuse_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/integration/failfast_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/features_canonical_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_cluster.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/e2e_cluster.cpp)

@@ -15,7 +15,7 @@
 namespace intentq {
 
 GatewayLink::GatewayLink(Options options)
-    : options_(std::move(options)), backoff_(options_.reconnect_min) {
+    : options_(std::move(options)), down_since_(Clock::now()), backoff_(options_.reconnect_min) {
   event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (event_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
 }
@@ -78,18 +78,33 @@ void GatewayLink::finish_connect(Clock::time_point now) {
   }
   const bool ok = session && session->usable();
   if (options_.on_connect) options_.on_connect(ok, now - connect_started_);
+  const bool recycled = std::exchange(recycling_, false);
   if (ok) {
     session_ = std::move(session);
     connected_at_ = now;
     if (connections_++ > 0) ++reconnects_;
     backoff_ = options_.reconnect_min;
+    // A replaced session the broker never heard was down needs no new READY unless the
+    // gateway now reports other accounts.
+    if (!recycled || session_->core().accounts != accounts_) changed_ = true;
     accounts_ = session_->core().accounts;
-    changed_ = true;
+    last_error_.clear();
+    down_since_.reset();
+    error_changed_ = false;
     spdlog::info("gateway session up (clientId {}, connection {}, {} account(s))",
                  options_.session.client_id, connections_, accounts_.size());
     return;
   }
   reconnect_at_ = now + backoff_;
+  last_error_ = error;
+  if (!down_since_) down_since_ = now;
+  error_changed_ = true;
+  if (recycled) {
+    // The replacement failed: now the session is down as far as the broker is concerned.
+    accounts_.clear();
+    changed_ = true;
+    if (options_.on_down) options_.on_down();
+  }
   spdlog::warn("gateway session: connect failed: {}; next try in {} ms", error, backoff_.count());
   backoff_ = std::min(backoff_ * 2, options_.reconnect_max);
 }
@@ -110,9 +125,33 @@ void GatewayLink::on_down(Clock::time_point now) {
   session_.reset();
   accounts_.clear();
   changed_ = true;
+  last_error_ = std::string("session lost: ") + (why ? why->what() : "closed");
+  down_since_ = now;
   if (options_.on_down) options_.on_down();
   reconnect_at_ = now + backoff_;
   backoff_ = std::min(backoff_ * 2, options_.reconnect_max);
+}
+
+void GatewayLink::recycle(Clock::time_point now, const std::string& why) {
+  spdlog::warn("gateway session closed: {}; connecting a new one now", why);
+  session_.reset();
+  recycling_ = true;
+  backoff_ = options_.reconnect_min;
+  start_connect(now);
+}
+
+bool GatewayLink::wait_for_recycle(Clock::time_point until) {
+  if (!recycling_ || !connect_thread_.joinable()) return up();
+  pollfd p{event_fd_, POLLIN, 0};
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+    if (left.count() <= 0) return up();
+    const int n = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (n > 0) break;
+    if (n < 0 && errno != EINTR) return up();
+  }
+  finish_connect(Clock::now());
+  return up();
 }
 
 bool GatewayLink::wants_write(Clock::time_point now) const {
@@ -175,7 +214,13 @@ void GatewayLink::returned(Clock::time_point now) {
       why = "its job ended while an answer without request id was still arriving";
     else if (session_->core().reader().buffered() > 0)
       why = "its job ended in the middle of a frame";
-    if (!why.empty()) session_->close(gw::GatewayError(gw::GatewayError::Kind::kProtocol, why));
+    if (!why.empty()) {
+      // Our own decision, not an outage: replace the session at once without telling the
+      // broker it is down (it would answer the next jobs GATEWAY_UNREACHABLE meanwhile).
+      session_->close(gw::GatewayError(gw::GatewayError::Kind::kProtocol, why));
+      recycle(now, why);
+      return;
+    }
   }
   if (!session_->usable()) {
     on_down(now);

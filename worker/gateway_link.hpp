@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "gateway/session.hpp"
@@ -74,8 +75,22 @@ class GatewayLink {
   gw::DetachedSession* lend();
   void returned(Clock::time_point now);
 
+  // True while the link replaces a session it closed itself (after a late or hostile answer).
+  // The broker is not told the session is down: the replacement is normally up within one
+  // connect, and a gateway job that arrives meanwhile waits for it (wait_for_recycle).
+  bool recycling() const { return recycling_; }
+  // Waits, at the latest until `until`, for the replacement connect to end. True if up.
+  bool wait_for_recycle(Clock::time_point until);
+
   // True once after each change that the broker must hear about (up/down, new accounts).
   bool take_change();
+  // While down: why (the last connect error, or why the session ended) and since when (the
+  // link's creation when it was never up). Empty / nullopt while up.
+  const std::string& last_error() const { return last_error_; }
+  std::optional<Clock::time_point> down_since() const { return down_since_; }
+  // True once after each failed connect attempt (the broker hears the error at once, on a
+  // HEARTBEAT, without a new READY).
+  bool take_error_change() { return std::exchange(error_changed_, false); }
 
   const std::vector<std::string>& accounts() const { return accounts_; }
   uint64_t reconnects() const { return reconnects_; }
@@ -87,6 +102,7 @@ class GatewayLink {
   void start_connect(Clock::time_point now);
   void finish_connect(Clock::time_point now);
   void on_down(Clock::time_point now);
+  void recycle(Clock::time_point now, const std::string& why);
   void join_connect();
 
   Options options_;
@@ -95,6 +111,10 @@ class GatewayLink {
   Clock::time_point connected_at_{};
   std::vector<std::string> accounts_;
   bool changed_ = false;
+  bool recycling_ = false;
+  std::string last_error_;
+  std::optional<Clock::time_point> down_since_;
+  bool error_changed_ = false;
   uint64_t connections_ = 0;
   uint64_t reconnects_ = 0;
 

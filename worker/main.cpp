@@ -5,7 +5,7 @@
 //                  [--liveness 3] [--log-level L] [--gateway-session persistent|per-job]
 //                  [--gateway-id ID] [--gateway-msg-rate 45] [--fetch-mode parallel|sequential]
 //                  [--max-message-bytes N] [--gateway-max-rows N] [--gateway-max-bytes N]
-//                  [--log-format text|json] [--config FILE] [--metrics HOST:PORT]
+//                  [--log-format text|json] [--config FILE] [--metrics HOST:PORT] [--name NAME]
 //
 // Every option is also an INTENTQ_* environment variable and a config-file key
 // (common/program_options.hpp). Under systemd (Type=notify) the worker reports READY=1 once it
@@ -27,6 +27,7 @@
 #include "common/curve_options.hpp"
 #include "common/endpoint_check.hpp"
 #include "common/logging.hpp"
+#include "common/mdp.hpp"
 #include "common/metrics_http.hpp"
 #include "common/program_options.hpp"
 #include "common/signals.hpp"
@@ -47,13 +48,23 @@ std::string worker_name() {
   return std::string(host[0] ? host : "localhost") + ":" + std::to_string(getpid());
 }
 
-std::string intent_names() {
-  std::string names;
-  for (const auto& intent : intentq::intent_catalog()) {
-    if (!names.empty()) names += ",";
-    names += intent.name;
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) {
+    if (!out.empty()) out += ",";
+    out += n;
   }
-  return names;
+  return out;
+}
+
+// "intents=<what the READY registered>", and when the gateway intents wait for the session:
+// " (gateway intents waiting for gateway 127.0.0.1:4002: <connect error>)".
+std::string registered_text(const intentq::mdp::ReadyInfo& ready) {
+  std::string text = "intents=" + join(ready.services);
+  if (!ready.waiting.empty())
+    text += " (gateway intents waiting for gateway " + ready.gateway.value_or("?") + ": " +
+            ready.session_error.value_or("session down") + ")";
+  return text;
 }
 
 }  // namespace
@@ -70,6 +81,16 @@ int main(int argc, char** argv) {
   int heartbeat_ms = static_cast<int>(options.heartbeat.count());
   int connect_timeout_ms = static_cast<int>(options.gateway.connect_timeout.count());
   app.add_option("--broker", options.broker, "broker backend endpoint")->capture_default_str();
+  std::string name;
+  app.add_option("--name", name,
+                 "this worker's name in replies, logs and the broker's stats (default host:pid)")
+      ->check([](const std::string& n) {
+        constexpr size_t kMax = intentq::mdp::kMaxWorkerNameBytes;  // what READY may carry
+        if (n.empty() || n.size() > kMax) return "needs 1.." + std::to_string(kMax) + " characters";
+        for (const char c : n)
+          if (c < ' ' || c > '~') return std::string("needs printable ASCII characters");
+        return std::string();
+      });
   app.add_option("--client-id", client_id, "IB clientId for this worker's gateway sessions");
   app.add_option("--client-id-base", client_id_base,
                  "clientId = base + systemd instance number (INTENTQ_INSTANCE or argv[0] @N)")
@@ -169,11 +190,13 @@ int main(int argc, char** argv) {
           options.session_mode == intentq::SessionMode::kPersistent);
       options.gateway.on_ib_error = [m = options.metrics](int code) { m->ib_error(code); };
     }
-    intentq::WorkerLoop loop(options, intentq::intent_catalog(), worker_name());
+    intentq::WorkerLoop loop(options, intentq::intent_catalog(),
+                             name.empty() ? worker_name() : name);
     intentq::SystemdReporter systemd;
     loop.set_tick([&](const intentq::WorkerStatus& s) { systemd.report(s); }, systemd.every());
     return loop.run(stop.fd(), [&] {
-      std::cout << "intentq-worker ready broker=" << options.broker << " intents=" << intent_names()
+      std::cout << "intentq-worker ready broker=" << options.broker << " "
+                << registered_text(loop.last_ready())
                 << (options.metrics ? " metrics=" + options.metrics->url() : std::string())
                 << std::endl;
     });

@@ -65,7 +65,8 @@ const IntentInfo* WorkerLoop::find_intent(std::string_view name) const {
 }
 
 void WorkerLoop::connect() {
-  const size_t frames = broker_.connect(ready_info());
+  last_ready_ = ready_info();
+  const size_t frames = broker_.connect(last_ready_);
   spdlog::info("connected to broker {} and sent READY ({} frames, gateway session {})",
                options_.broker, frames,
                !link_        ? "per-job"
@@ -110,12 +111,42 @@ mdp::ReadyInfo WorkerLoop::ready_info() {
     ready.reconnects = link_->reconnects();
     if (link_->up()) ready.session_age_ms = link_->session_age_ms(Clock::now());
   }
+  ready.name = worker_name_.substr(0, mdp::kMaxWorkerNameBytes);
+  if (!session_up) {
+    // The broker answers requests for these GATEWAY_UNREACHABLE at once, with our error, instead
+    // of queueing them until a deadline (issue 18).
+    for (const auto& intent : catalog_)
+      if (intent.uses_gateway()) ready.waiting.push_back(intent.name);
+    add_session_down(ready);
+  }
   return ready;
+}
+
+void WorkerLoop::add_session_down(mdp::ReadyInfo& info) {
+  if (!link_) return;
+  link_->take_error_change();  // this message reports the current error
+  info.session_up = link_->up();
+  if (link_->up()) return;
+  std::string error = link_->last_error().empty() ? "not connected yet" : link_->last_error();
+  // Printable ASCII within the broker's bound (it would cut it too).
+  for (auto& c : error)
+    if (c < ' ' || c > '~') c = '?';
+  info.session_error = error.substr(0, mdp::kMaxSessionErrorBytes);
+  if (auto since = link_->down_since())
+    info.session_down_ms = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - *since).count());
 }
 
 void WorkerLoop::reregister() {
   spdlog::info("gateway session {}: registering again with the broker",
                link_->up() ? "up" : "down");
+  // Session down: the broker hears why first, so that jobs for this gateway's accounts that it
+  // must answer when this worker leaves get GATEWAY_UNREACHABLE with the cause (issue 18).
+  if (!link_->up()) {
+    mdp::ReadyInfo update;
+    add_session_down(update);
+    broker_.session_update(update);
+  }
   // Let the DISCONNECT reach the broker before its socket closes.
   broker_.disconnect(1000ms);
   connect();
@@ -172,6 +203,14 @@ void WorkerLoop::on_request(mdp::Request& in) {
   auto now = Clock::now();
   gw::DetachedSession* session = nullptr;
   if (link_ && intent->uses_gateway()) {
+    // A session the link closed itself after the previous job is being replaced: wait for it
+    // (a connect, normally milliseconds), bounded well inside the job's deadline.
+    if (link_->recycling()) {
+      auto wait = std::min<std::chrono::milliseconds>(
+          request.deadline_ms ? std::chrono::milliseconds(*request.deadline_ms / 2) : 2000ms,
+          2000ms);
+      link_->wait_for_recycle(now + wait);
+    }
     // The broker may have dispatched this before it saw our READY with @session=down.
     session = link_->lend();
     if (!session) {
@@ -322,7 +361,14 @@ int WorkerLoop::run(int stop_fd, const std::function<void()>& on_ready) {
       link_->service(link_item && (items[link_item].revents & (ZMQ_POLLIN | ZMQ_POLLERR)),
                      Clock::now());
       // Only between jobs: READY promises the broker an idle worker.
-      if (!job_.busy() && !stopping && broker_.connected() && link_->take_change()) reregister();
+      if (!job_.busy() && !stopping && broker_.connected() && link_->take_change()) {
+        reregister();
+      } else if (broker_.connected() && !link_->up() && link_->take_error_change()) {
+        // Still down, with a new connect error: the broker hears it now, not at the next READY.
+        mdp::ReadyInfo update;
+        add_session_down(update);
+        broker_.session_update(update);
+      }
     }
     if (socket_item && broker_.connected() && (items[socket_item].revents & ZMQ_POLLIN))
       receive_all();

@@ -60,6 +60,9 @@ class WorkerLoop {
     tick_ = std::move(tick);
     tick_every_ = every;
   }
+  // What the last READY registered: intents, and the gateway intents waiting for the session
+  // with the connect error (main's readiness line says what is true, not the catalog).
+  const mdp::ReadyInfo& last_ready() const { return last_ready_; }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -67,6 +70,8 @@ class WorkerLoop {
   void connect();
   // READY's service names and options for the gateway session's current state (CONTRACT).
   mdp::ReadyInfo ready_info();
+  // The session fields for READY and HEARTBEAT updates while the session is down.
+  void add_session_down(mdp::ReadyInfo& info);
   // Session up/down or new accounts: DISCONNECT, a new socket, a fresh READY (between jobs).
   void reregister();
   void receive_all();
@@ -88,6 +93,7 @@ class WorkerLoop {
   std::string job_id_;
   bool ready_reported_ = false;
   bool ready_offers_gateway_ = false;  // the last READY offered the gateway intents
+  mdp::ReadyInfo last_ready_;
   uint64_t jobs_done_ = 0;
   std::function<void(const WorkerStatus&)> tick_;
   std::chrono::milliseconds tick_every_{1000};

@@ -70,7 +70,7 @@ class WorkerMetrics {
   void ib_error(int code);
 
  private:
-  static constexpr size_t kOutcomes = static_cast<size_t>(ErrorCode::kResultTooLarge) + 2;
+  static constexpr size_t kOutcomes = static_cast<size_t>(kLastErrorCode) + 2;
   struct IntentSeries {
     std::vector<prometheus::Counter*> outcomes;  // [0] ok, [1 + code] errors; created on use
     prometheus::Histogram* run = nullptr;

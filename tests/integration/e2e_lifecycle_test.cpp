@@ -64,7 +64,10 @@ TEST(E2eLifecycle, SigtermFinishesTheRunningJobThenExits) {
 }
 
 TEST(E2eLifecycle, SilentBrokerIsLeftWithBackoffAndRejoinedWhenItWakes) {
-  Broker broker({"--heartbeat-ms", "300", "--liveness", "3"});
+  // --no-worker-grace-ms 0: after the thaw the broker expires the worker it saw go silent, and
+  // the worker may still sit in its reconnect backoff (up to 4 s here); the job below must wait
+  // for it (Majordomo queueing) rather than be answered NO_WORKER after the default 2 s.
+  Broker broker({"--heartbeat-ms", "300", "--liveness", "3", "--no-worker-grace-ms", "0"});
   auto worker = start_worker(broker.endpoints.backend, 300, 3, "info");
   wait_for_service(broker.endpoints.frontend, "echo");
 

@@ -51,7 +51,7 @@ void expect_recovery_within_one_reconnect(const HostileAnswer& hostile, int clie
   ASSERT_TRUE(next.ok) << name_of(hostile)
                        << ": the job after the hostile answer: " << describe(next);
   EXPECT_LT(took, 4s) << name_of(hostile);
-  worker->expect_line(std::regex("gateway session down \\(its job ended"), 5s);
+  worker->expect_line(std::regex("gateway session closed: its job ended"), 5s);
   for (int i = 0; i < 3; ++i) {
     const auto again = run(broker, hostile.intent, hostile.params, 5000);
     EXPECT_TRUE(again.ok) << name_of(hostile) << ": " << describe(again);

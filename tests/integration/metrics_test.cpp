@@ -165,6 +165,18 @@ TEST(Metrics, BrokerAndWorkerCountTheJobsSent) {
        {R"(intentq_worker_gateway_connect_seconds_count)", 1},
        {R"(intentq_worker_gateway_session_reconnects_total)", 0}});
 
+  // Issue 18: the broker names each live worker as it names itself (host:pid).
+  const std::string pid = std::to_string(worker->pid());
+  EXPECT_TRUE(std::regex_search(
+      broker_body,
+      std::regex("intentq_broker_worker\\{what=\"busy\",worker=\"[^\"]+:" + pid + "\"\\} 0")))
+      << broker_body;
+  EXPECT_TRUE(std::regex_search(
+      broker_body,
+      std::regex("intentq_broker_worker\\{gateway=\"" + e2e::regex_escape(sim.address()) +
+                 "\",what=\"session_up\",worker=\"[^\"]+:" + pid + "\"\\} 1")))
+      << broker_body;
+
   for (const auto* body : {&broker_body, &worker_body}) {
     const auto [status, out] = promtool_check(*body);
     EXPECT_EQ(status, 0) << "promtool check metrics:\n" << out << "\non:\n" << *body;

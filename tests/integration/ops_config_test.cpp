@@ -121,6 +121,13 @@ TEST(OpsConfig, WorkerRefusesBadValuesNamingOptionAndSource) {
   EXPECT_EQ(flag.code, 78) << flag.output;
   EXPECT_NE(flag.output.find("--gateway-session"), std::string::npos) << flag.output;
   EXPECT_NE(flag.output.find("the command line"), std::string::npos) << flag.output;
+
+  // The name the broker shows for this worker (issue 18): printable, at most READY's bound.
+  const auto name = run_to_end("intentq-worker", {}, {"INTENTQ_NAME=" + std::string(129, 'n')});
+  EXPECT_EQ(name.code, 78) << name.output;
+  EXPECT_NE(name.output.find("--name: needs 1..128 characters"), std::string::npos) << name.output;
+  EXPECT_NE(name.output.find("environment variable INTENTQ_NAME"), std::string::npos)
+      << name.output;
 }
 
 TEST(OpsConfig, SimulatorAndCliTakeTheSameSources) {

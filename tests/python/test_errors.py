@@ -4,11 +4,12 @@ real processes; and the mapping of every wire code (also those no process sends 
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
 import intentq
-from cluster import Cluster
+from cluster import Cluster, free_port
 
 
 def test_every_code_has_its_class_and_unknown_codes_the_base() -> None:
@@ -104,6 +105,36 @@ def test_gateway_unreachable(scratch: Cluster) -> None:
     with intentq.Client(scratch.frontend) as client:
         with pytest.raises(intentq.GatewayUnreachable):
             client.submit("positions", deadline_ms=10000)
+
+
+def test_gateway_down_is_answered_by_the_broker_at_once(scratch: Cluster) -> None:
+    scratch.start_broker()
+    port = free_port()
+    # A persistent session to a port where nothing listens: the worker registers echo only.
+    scratch.start_worker(gateway=f"127.0.0.1:{port}")
+    with intentq.Client(scratch.frontend) as client:
+        started = time.monotonic()
+        with pytest.raises(intentq.GatewayUnreachable) as info:
+            client.submit("positions", deadline_ms=10000)
+        took = time.monotonic() - started
+    assert info.value.worker == "broker"
+    assert f"gateway 127.0.0.1:{port} unreachable" in info.value.message
+    assert "refused" in info.value.message.lower() and "1 worker waiting" in info.value.message
+    assert took < 1.0, took
+
+
+def test_no_worker(scratch: Cluster) -> None:
+    scratch.start_broker("--no-worker-grace-ms", "500")
+    worker = scratch.start_worker()
+    scratch.wait_for_service("echo")
+    worker.stop()  # SIGTERM: the worker says DISCONNECT on its way out
+    with intentq.Client(scratch.frontend) as client:
+        started = time.monotonic()
+        with pytest.raises(intentq.NoWorker) as info:
+            client.submit("echo", {"n": 1})
+        took = time.monotonic() - started
+    assert "no worker has served 'echo' since" in info.value.message
+    assert took < 1.5, took
 
 
 def test_gateway_refused(scratch: Cluster) -> None:

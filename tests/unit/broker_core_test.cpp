@@ -157,6 +157,68 @@ TEST_F(BrokerTest, RunningJobTimesOutOnceLateReplyDroppedWorkerReused) {
   EXPECT_EQ(requests_to("w1").size(), 2u);
 }
 
+// Issue 16: a registered worker's reply naming another id never reaches a client under that id;
+// the broker knows the job the worker holds and overwrites the id (duplicate "id" keys too).
+TEST_F(BrokerTest, ForgedReplyIdIsOverwrittenWithTheJobsOwn) {
+  ready("w1");
+  auto forge = [&](const std::string& job, const json& id_fields) {
+    submit("c", {{"id", job}});
+    const auto req = requests_to("w1").back();
+    std::string rep = body({{"status", "ok"}, {"intent", "echo"}, {"result", {{"x", 1}}}});
+    // Append raw "id" keys to the map (fixmap header counts them).
+    unsigned char n = static_cast<unsigned char>(rep[0]) & 0x0f;
+    for (auto& [k, v] : id_fields.items()) {
+      (void)k;
+      auto key = json::to_msgpack(json("id"));
+      auto val = json::to_msgpack(v);
+      rep.append(key.begin(), key.end());
+      rep.append(val.begin(), val.end());
+      ++n;
+    }
+    rep[0] = static_cast<char>(0x80 | n);
+    worker_msg({"w1", "", "MDPW01", kReply, req[4], "", rep});
+  };
+  forge("mine-1", {{"0", "victim-7"}});
+  forge("mine-2", {{"0", "mine-2"}, {"1", "victim-8"}});  // the last one wins in most decoders
+  forge("mine-3", {{"0", 42}});                           // not a string
+  forge("mine-4", json::object());                        // none at all
+  const auto got = replies_to("c");
+  ASSERT_EQ(got.size(), 4u);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(got[i].id, "mine-" + std::to_string(i + 1));
+    EXPECT_TRUE(got[i].ok);
+    EXPECT_EQ(got[i].result, json({{"x", 1}}));
+  }
+  ASSERT_EQ(out.published.size(), 4u);
+  EXPECT_EQ(decode_reply(out.published[0][1]).id, "mine-1");
+  EXPECT_EQ(broker->counters().forged_reply_ids, 4u);
+  // The dedup cache holds the corrected reply: a resubmission gets the job's own id.
+  submit("c2", {{"id", "mine-1"}});
+  ASSERT_EQ(replies_to("c2").size(), 1u);
+  EXPECT_EQ(replies_to("c2")[0].id, "mine-1");
+  // An honest reply is passed through untouched (no re-encoding on the hot path).
+  submit("c", {{"id", "honest"}});
+  reply("w1", requests_to("w1").back());
+  EXPECT_EQ(replies_to("c").back().id, "honest");
+  EXPECT_EQ(broker->counters().forged_reply_ids, 4u);
+}
+
+// A late reply (its job already answered TIMEOUT) is cached for resubmissions: with its id
+// corrected too.
+TEST_F(BrokerTest, ForgedIdOfALateReplyIsCorrectedBeforeItIsCached) {
+  ready("w1");
+  submit("c", {{"id", "slow"}, {"deadline_ms", 100}});
+  const auto req = requests_to("w1")[0];
+  advance(Ms(150));
+  ASSERT_EQ(replies_to("c").size(), 1u);
+  worker_msg({"w1", "", "MDPW01", kReply, req[4], "",
+              body({{"id", "victim"}, {"status", "ok"}, {"intent", "echo"}, {"result", {}}})});
+  submit("c3", {{"id", "slow"}});
+  ASSERT_EQ(replies_to("c3").size(), 1u);
+  EXPECT_EQ(replies_to("c3")[0].id, "slow");
+  EXPECT_EQ(broker->counters().forged_reply_ids, 1u);
+}
+
 TEST_F(BrokerTest, SameIdInFlightAttachesAndFinishedIdHitsCache) {
   ready("w1");
   submit("c1", {{"id", "dup"}, {"params", {{"v", 1}}}});
@@ -202,8 +264,12 @@ TEST_F(BrokerTest, DeadWorkerJobRequeuedOnceThenWorkerLost) {
   EXPECT_EQ(broker->counters().requeued, 1u);
   ASSERT_EQ(requests_to("w2").size(), 1u);  // LRU: w2 was idle longest
   EXPECT_EQ(decode_request(requests_to("w2")[0].back()).id, "j");
-  // w2 dies too: the job was already retried once.
-  worker_msg({"w2", "", "MDPW01", kDisconnect});
+  // w2 dies too (silent, as w1): the job was already retried once. (A DISCONNECT would not do:
+  // an intentq worker sends it only between jobs, so a job that crossed it never ran there.)
+  for (int i = 0; i < 40 && replies_to("c").empty(); ++i) {
+    advance(Ms(100));
+    worker_msg({"w3", "", "MDPW01", kHeartbeat});
+  }
   auto got = replies_to("c");
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].error->code, ErrorCode::kWorkerLost);
@@ -298,6 +364,37 @@ TEST_F(BrokerTest, MmiServiceAndStats) {
   worker_msg({"w1", "", "MDPW01", kDisconnect});
   client_msg({"c", "", "MDPC01", "mmi.service", "echo"});
   EXPECT_EQ(out.clients.back().back(), "404");
+}
+
+// Issue 16: mmi.stats is bounded in size (each list at most 48 KiB, "truncated") and in rate
+// per client (over it, the latest body again, shared rather than encoded anew).
+TEST_F(BrokerTest, MmiStatsIsBoundedInSizeAndFreshBodiesPerClient) {
+  for (int w = 0; w < 2; ++w) {
+    Msg ready_msg{"big" + std::to_string(w), "", "MDPW01", kReady};
+    for (int i = 0; i < 256; ++i) {
+      std::string name = "svc-" + std::to_string(w) + "-" + std::to_string(i) + "-";
+      name.resize(64, 'x');
+      ready_msg.push_back(name);
+    }
+    worker_msg(ready_msg);
+  }
+  for (int i = 0; i < 8; ++i) client_msg({"c", "", "MDPC01", "mmi.stats"});
+  ASSERT_EQ(out.clients.size(), 8u);
+  const auto first = json::from_msgpack(out.clients[0].back());
+  EXPECT_TRUE(first["truncated"].get<bool>());
+  EXPECT_LT(first["services"].size(), 512u);
+  EXPECT_LT(out.clients[0].back().size(), 160u * 1024);
+  // Five fresh bodies (a burst of one second's worth), then the fifth again.
+  EXPECT_EQ(json::from_msgpack(out.clients[4].back())["counters"]["requests"], 5);
+  for (int i = 5; i < 8; ++i) EXPECT_EQ(out.clients[i].back(), out.clients[4].back());
+  // Another client has its own rate; a second later "c" gets fresh ones again.
+  client_msg({"d", "", "MDPC01", "mmi.stats"});
+  EXPECT_EQ(json::from_msgpack(out.clients.back().back())["counters"]["requests"], 9);
+  advance(Ms(1000));
+  client_msg({"c", "", "MDPC01", "mmi.stats"});
+  const auto again = json::from_msgpack(out.clients.back().back());
+  EXPECT_EQ(again["counters"]["requests"], 10);
+  EXPECT_EQ(again["counters"]["stats_repeated"], 3);
 }
 
 TEST_F(BrokerTest, UnknownIntentAnsweredAtOnceKnownButAbsentQueues) {

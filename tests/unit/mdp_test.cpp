@@ -162,6 +162,46 @@ TEST(MdpBuild, ReadyRoundTripsGatewayOptions) {
   EXPECT_EQ(out.session_age_ms, in.session_age_ms);
 }
 
+// Issue 18: the worker's name, the intents waiting for its gateway and why its session is down,
+// in READY and in a session update riding on a HEARTBEAT.
+TEST(MdpBuild, ReadyAndSessionUpdatesCarryNameWaitingAndCause) {
+  ReadyInfo in;
+  in.services = {"echo"};
+  in.intentq = true;
+  in.gateway = "127.0.0.1:4002";
+  in.session_up = false;
+  in.name = "host:4711";
+  for (int i = 0; i < 120; ++i)
+    in.waiting.push_back("intent_with_a_long_name_" + std::to_string(i));
+  in.session_error = "cannot connect to the gateway at 127.0.0.1:4002: Connection refused";
+  in.session_down_ms = 41000;
+  const auto f = worker_ready(in);
+  for (const auto& m : f) EXPECT_LE(m.size(), kMaxOptionBytes);  // waiting split over frames
+  const auto out = parse_ready(f, 3);
+  EXPECT_EQ(out.name, in.name);
+  EXPECT_EQ(out.waiting, in.waiting);
+  EXPECT_EQ(out.session_error, in.session_error);
+  EXPECT_EQ(out.session_down_ms, in.session_down_ms);
+  EXPECT_TRUE(out.unknown_options.empty());
+
+  const auto update = worker_session_update(in);
+  EXPECT_EQ(strings(update), (std::vector<std::string>{"", "MDPW01", "\x04", "@session=down",
+                                                       "@session-error=" + *in.session_error,
+                                                       "@session-down-ms=41000"}))
+      << "only the session fields ride on the HEARTBEAT";
+  const auto parsed = parse_session_update(update, 3);
+  EXPECT_EQ(parsed.session_up, false);
+  EXPECT_EQ(parsed.session_error, in.session_error);
+  EXPECT_EQ(parsed.session_down_ms, 41000u);
+  EXPECT_TRUE(parse_session_update(worker_command(Command::kHeartbeat), 3).session_error ==
+              std::nullopt);
+  EXPECT_THROW(parse_session_update(frames({"", "MDPW01", "\x04", "echo"}), 3), MdpError);
+  EXPECT_THROW(parse_session_update(frames({"", "MDPW01", "\x04", "@session-down-ms=x"}), 3),
+               MdpError);
+  EXPECT_THROW(parse_ready(frames({"", "MDPW01", "\x01", "echo", "@name=a\tb"}), 3), MdpError);
+  EXPECT_THROW(parse_ready(frames({"", "MDPW01", "\x01", "echo", "@waiting=a,"}), 3), MdpError);
+}
+
 TEST(MdpBuild, CommandShapes) {
   EXPECT_EQ(strings(worker_command(Command::kHeartbeat)),
             (std::vector<std::string>{"", "MDPW01", "\x04"}));

@@ -86,8 +86,8 @@ class WorkerLost(IntentqError):
 
 
 class NoWorker(IntentqError):
-    """No live worker serves the intent. Reserved: today's broker queues such a job until a
-    worker comes or its deadline passes (:class:`Timeout`)."""
+    """No live worker serves the intent: its workers all left more than the broker's
+    ``--no-worker-grace-ms`` (default 2 s) ago. The message says since when."""
 
     CODE = "NO_WORKER"
 
@@ -105,7 +105,8 @@ class UnknownJob(IntentqError):
 
 
 class GatewayUnreachable(IntentqError):
-    """The worker could not reach IB Gateway / TWS."""
+    """IB Gateway / TWS could not be reached: by the worker, or (from the broker, at once) no
+    worker of the intent has its gateway session up; the message names the gateway and the cause."""
 
     CODE = "GATEWAY_UNREACHABLE"
 
