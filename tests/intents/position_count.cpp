@@ -52,7 +52,7 @@ awaitable<nlohmann::json> fetch(JobContext& job, Params p, std::shared_ptr<gw::S
 
 IntentInfo position_count_intent() {
   return gateway_intent<Params>(
-      {.name = "position_count", .cost = request_cost::kPositions, .parse = parse, .fetch = fetch});
+      {.name = "position_count", .cost = request_cost::positions(), .parse = parse, .fetch = fetch});
 }
 
 }  // namespace intentq::intents

@@ -6,7 +6,7 @@ namespace intentq::intents {
 
 IntentInfo executions_intent() {
   return account_rows_intent(
-      "executions", request_cost::kExecutions, parse_executions_params, "fills",
+      "executions", request_cost::executions(), parse_executions_params, "fills",
       [](gw::Session& s, const ExecutionsParams& p) { return s.executions(p.filter); });
 }
 

@@ -3,7 +3,7 @@
 //
 //   IntentInfo contract_details_intent() {
 //     return gateway_intent<gw::Contract>({.name = "contract_details",
-//                                          .cost = request_cost::kContractDetails,
+//                                          .cost = request_cost::contract_details(),
 //                                          .parse = parse_contract_params,
 //                                          .fetch = fetch});
 //   }

@@ -6,7 +6,7 @@ namespace intentq::intents {
 
 IntentInfo open_orders_intent() {
   return account_rows_intent(
-      "open_orders", request_cost::kAllOpenOrders, parse_account_params, "open_orders",
+      "open_orders", request_cost::all_open_orders(), parse_account_params, "open_orders",
       [](gw::Session& s, const AccountParams&) { return s.all_open_orders(); });
 }
 

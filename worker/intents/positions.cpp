@@ -4,7 +4,7 @@
 namespace intentq::intents {
 
 IntentInfo positions_intent() {
-  return account_rows_intent("positions", request_cost::kPositions, parse_account_params,
+  return account_rows_intent("positions", request_cost::positions(), parse_account_params,
                              "positions",
                              [](gw::Session& s, const AccountParams&) { return s.positions(); });
 }

@@ -69,8 +69,8 @@ IntentInfo summary_intent() {
   // Each fetch's request, once: the job's cost is the sum of theirs.
   return gateway_intent<AccountSummaryParams>(
       {.name = "summary",
-       .cost = request_cost::kPositions + request_cost::kAllOpenOrders + request_cost::kExecutions +
-               request_cost::kAccountSummary,
+       .cost = request_cost::positions() + request_cost::all_open_orders() +
+               request_cost::executions() + request_cost::account_summary(),
        .parse = parse_account_summary_params,
        .fetch = fetch_summary});
 }
