@@ -696,6 +696,7 @@ void Broker::handle_reply(Worker& worker, Frames& frames, Clock::time_point now)
     return;
   }
   Service& service = *job->service;
+  ++worker.jobs_done;
   if (observer_) observer_->on_reply(service.name, now - job->dispatched_at);
   if (job->state == JobState::kAnswered) {
     // Its submitters already got TIMEOUT. The reply is not delivered nor published, but a valid

@@ -86,6 +86,7 @@ struct Worker {
   Clock::time_point next_heartbeat;
   uint64_t idle_seq = 0;  // position in the LRU order while idle; 0 = busy
   Job* job = nullptr;
+  uint64_t jobs_done = 0;  // replies to the job it held, since it registered (stats, dashboard)
   // Gateway session (READY options; all empty for workers without one)
   std::string gateway;
   uint32_t budget = 0;

@@ -96,9 +96,11 @@ std::string encode_stats(const WorkerRegistry& registry, const Counters& counter
   registry.for_each([&](const Worker& wk) {
     if (wk.gateway.empty()) return;
     gateway_workers.add([&](mp::Writer& w) {
-      w.map_header(12);
+      w.map_header(13);
       w.str("name");
       w.str(wk.name);
+      w.str("jobs_done");
+      w.uint(wk.jobs_done);
       w.str("gateway");
       w.str(wk.gateway);
       w.str("session");
@@ -135,9 +137,11 @@ std::string encode_stats(const WorkerRegistry& registry, const Counters& counter
   Section worker_list(kWorkerListBytes);
   registry.for_each([&](const Worker& wk) {
     worker_list.add([&](mp::Writer& w) {
-      w.map_header(5);
+      w.map_header(6);
       w.str("name");
       w.str(wk.name);
+      w.str("jobs_done");
+      w.uint(wk.jobs_done);
       w.str("services");
       w.uint(wk.services.size());
       w.str("busy");

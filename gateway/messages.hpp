@@ -75,42 +75,53 @@ std::string encode_req_current_time(int sv);
 std::string encode_req_contract_details(int sv, int req_id, const Contract& contract);
 
 // ---- Client -> server decoding (used by the simulator) ----
+// Each message type names its id (kId): the simulator finds its request spec by it.
 struct StartApi {
+  static constexpr int kId = msg_id::kStartApi;
   int client_id = 0;
   std::string optional_capabilities;
   bool operator==(const StartApi&) const = default;
 };
 struct ReqPositions {
+  static constexpr int kId = msg_id::kReqPositions;
   bool operator==(const ReqPositions&) const = default;
 };
 struct CancelPositions {
+  static constexpr int kId = msg_id::kCancelPositions;
   bool operator==(const CancelPositions&) const = default;
 };
 struct ReqAccountSummary {
+  static constexpr int kId = msg_id::kReqAccountSummary;
   int req_id = 0;
   std::string group;
   std::string tags;
   bool operator==(const ReqAccountSummary&) const = default;
 };
 struct CancelAccountSummary {
+  static constexpr int kId = msg_id::kCancelAccountSummary;
   int req_id = 0;
   bool operator==(const CancelAccountSummary&) const = default;
 };
 struct ReqExecutions {
+  static constexpr int kId = msg_id::kReqExecutions;
   int req_id = 0;
   ExecutionFilter filter;
   bool operator==(const ReqExecutions&) const = default;
 };
 struct ReqAllOpenOrders {
+  static constexpr int kId = msg_id::kReqAllOpenOrders;
   bool operator==(const ReqAllOpenOrders&) const = default;
 };
 struct ReqOpenOrders {
+  static constexpr int kId = msg_id::kReqOpenOrders;
   bool operator==(const ReqOpenOrders&) const = default;
 };
 struct ReqCurrentTime {
+  static constexpr int kId = msg_id::kReqCurrentTime;
   bool operator==(const ReqCurrentTime&) const = default;
 };
 struct ReqContractDetails {
+  static constexpr int kId = msg_id::kReqContractData;
   int req_id = 0;
   Contract contract;
   bool operator==(const ReqContractDetails&) const = default;
@@ -210,5 +221,34 @@ using ServerMessage =
                  ExecDetailsEnd, OpenOrder, OrderStatus, OpenOrderEnd, CurrentTime, ContractDataMsg,
                  ContractDataEnd, UnknownMessage>;
 ServerMessage decode_server_message(int sv, std::string_view payload);  // throws CodecError
+
+// The message id of a server message type (0 for the ones no request collects): the request
+// table finds the spec an answer belongs to by it (RequestSpec::row_ids / end_id).
+template <class T>
+inline constexpr int kAnswerId = 0;
+template <>
+inline constexpr int kAnswerId<PositionMsg> = msg_id::kPositionData;
+template <>
+inline constexpr int kAnswerId<PositionEnd> = msg_id::kPositionEnd;
+template <>
+inline constexpr int kAnswerId<AccountSummaryMsg> = msg_id::kAccountSummary;
+template <>
+inline constexpr int kAnswerId<AccountSummaryEnd> = msg_id::kAccountSummaryEnd;
+template <>
+inline constexpr int kAnswerId<ExecDetailsMsg> = msg_id::kExecutionData;
+template <>
+inline constexpr int kAnswerId<ExecDetailsEnd> = msg_id::kExecutionDataEnd;
+template <>
+inline constexpr int kAnswerId<OpenOrder> = msg_id::kOpenOrder;
+template <>
+inline constexpr int kAnswerId<OrderStatus> = msg_id::kOrderStatus;
+template <>
+inline constexpr int kAnswerId<OpenOrderEnd> = msg_id::kOpenOrderEnd;
+template <>
+inline constexpr int kAnswerId<CurrentTime> = msg_id::kCurrentTime;
+template <>
+inline constexpr int kAnswerId<ContractDataMsg> = msg_id::kContractData;
+template <>
+inline constexpr int kAnswerId<ContractDataEnd> = msg_id::kContractDataEnd;
 
 }  // namespace intentq::gw

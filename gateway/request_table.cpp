@@ -8,36 +8,11 @@ namespace {
 
 constexpr size_t kMaxEarlyCommissions = 256;
 
-bool is_open_orders(RequestKind k) {
-  return k == RequestKind::kAllOpenOrders || k == RequestKind::kOpenOrders;
+bool same_group(RequestKind a, RequestKind b) {
+  return a == b || (spec(a).sharing == Sharing::kOneGroup && spec(b).sharing == Sharing::kOneGroup);
 }
 
 }  // namespace
-
-std::string_view to_string(RequestKind kind) {
-  switch (kind) {
-    case RequestKind::kPositions:
-      return "positions";
-    case RequestKind::kAccountSummary:
-      return "account summary";
-    case RequestKind::kExecutions:
-      return "executions";
-    case RequestKind::kAllOpenOrders:
-      return "all open orders";
-    case RequestKind::kOpenOrders:
-      return "open orders";
-    case RequestKind::kContractDetails:
-      return "contract details";
-    case RequestKind::kCurrentTime:
-      return "current time";
-  }
-  return "request";
-}
-
-bool has_request_id(RequestKind kind) {
-  return kind == RequestKind::kAccountSummary || kind == RequestKind::kExecutions ||
-         kind == RequestKind::kContractDetails;
-}
 
 bool PendingRequest::missing_commissions() const {
   return std::any_of(fills.begin(), fills.end(), [](const Fill& f) { return !f.commission; });
@@ -89,9 +64,9 @@ std::shared_ptr<PendingRequest> RequestTable::make_orphan(
   return o;
 }
 
-std::vector<int> RequestTable::abandon_all(const GatewayError& error,
-                                           std::chrono::steady_clock::time_point now) {
-  std::vector<int> cancels;
+std::vector<RequestTable::OpenSubscription> RequestTable::abandon_all(
+    const GatewayError& error, std::chrono::steady_clock::time_point now) {
+  std::vector<OpenSubscription> cancels;
   auto all = std::move(entries_);
   entries_.clear();
   for (auto& e : all) {
@@ -106,10 +81,11 @@ std::vector<int> RequestTable::abandon_all(const GatewayError& error,
       e->state = PendingRequest::State::kDone;
       signal(*e);
     }
-    if (!has_request_id(e->kind))
+    const auto& s = spec(e->kind);
+    if (!s.has_request_id)
       entries_.push_back(make_orphan(e->kind, e->req_id, now));
-    else if (e->kind == RequestKind::kAccountSummary)
-      cancels.push_back(e->req_id);
+    else if (s.encode_cancel)
+      cancels.push_back({&s, e->req_id});
   }
   return cancels;
 }
@@ -139,9 +115,9 @@ bool RequestTable::count_row(const std::shared_ptr<PendingRequest>& r, size_t by
   return false;
 }
 
-std::shared_ptr<PendingRequest> RequestTable::open_orders_in_flight() const {
+std::shared_ptr<PendingRequest> RequestTable::group_in_flight(RequestKind kind) const {
   for (const auto& e : entries_)
-    if (is_open_orders(e->kind)) return e;
+    if (same_group(e->kind, kind)) return e;
   return nullptr;
 }
 
@@ -151,15 +127,25 @@ std::shared_ptr<PendingRequest> RequestTable::by_id(int64_t id, RequestKind kind
   return nullptr;
 }
 
-std::shared_ptr<PendingRequest> RequestTable::oldest(RequestKind kind) const {
-  return find_active(kind);  // entries_ is in insertion order
+std::shared_ptr<PendingRequest> RequestTable::route(RequestKind kind, int64_t id) const {
+  const auto& s = spec(kind);
+  if (s.has_request_id) return by_id(id, kind);
+  if (s.sharing == Sharing::kOneGroup) return group_in_flight(kind);
+  return find_active(kind);  // entries_ is in insertion order: the oldest (orphans first)
 }
 
-std::vector<int> RequestTable::open_account_summaries() const {
-  std::vector<int> ids;
-  for (const auto& e : entries_)
-    if (e->kind == RequestKind::kAccountSummary && !e->orphan) ids.push_back(e->req_id);
-  return ids;
+std::vector<RequestTable::OpenSubscription> RequestTable::open_subscriptions() const {
+  std::vector<OpenSubscription> open;
+  for (const auto& s : request_specs()) {
+    if (!s.encode_cancel) continue;
+    if (s.has_request_id) {
+      for (const auto& e : entries_)
+        if (e->kind == s.kind && !e->orphan) open.push_back({&s, e->req_id});
+    } else if (find_active(s.kind)) {
+      open.push_back({&s, -1});
+    }
+  }
+  return open;
 }
 
 std::shared_ptr<PendingRequest> RequestTable::remove(PendingRequest& request) {
@@ -177,7 +163,9 @@ void RequestTable::signal(PendingRequest& request) {
 }
 
 void RequestTable::complete(PendingRequest& request) {
-  if (request.kind == RequestKind::kAllOpenOrders || request.kind == RequestKind::kOpenOrders) {
+  const auto& s = spec(request.kind);
+  if (s.cancel_after_end) completed_.push_back({&s, request.req_id});
+  if (s.sharing == Sharing::kOneGroup) {
     // Merge the latest orderStatus of each order into it (statuses may precede the order).
     for (auto& o : request.orders) {
       auto st = request.statuses.find(o.open_order.order.order_id);
@@ -225,7 +213,7 @@ size_t RequestTable::on_error(const ErrorMessage& e) {
   // id -1: IB's way of reporting problems with requests that carry no id.
   std::vector<std::shared_ptr<PendingRequest>> idless;
   for (const auto& r : entries_)
-    if (!has_request_id(r->kind)) idless.push_back(r);
+    if (!spec(r->kind).has_request_id) idless.push_back(r);
   for (auto& r : idless) fail(*r, request_error(e));
   return idless.size();
 }
@@ -234,7 +222,7 @@ void RequestTable::add_commission(const CommissionReport& report) {
   bool joined = false;
   std::vector<std::shared_ptr<PendingRequest>> completed;
   for (const auto& r : entries_) {
-    if (r->kind != RequestKind::kExecutions) continue;
+    if (!spec(r->kind).late_commissions) continue;
     for (auto& f : r->fills) {
       if (f.execution.exec_id == report.exec_id) {
         f.commission = report;
@@ -251,101 +239,85 @@ void RequestTable::add_commission(const CommissionReport& report) {
   }
 }
 
+void RequestTable::store(PendingRequest& r, const PositionMsg& m) {
+  r.positions.push_back(m.position);
+}
+void RequestTable::store(PendingRequest& r, const AccountSummaryMsg& m) {
+  r.account_values.push_back(m.value);
+}
+void RequestTable::store(PendingRequest& r, const ExecDetailsMsg& m) {
+  Fill fill{m.execution, std::nullopt};
+  auto early = std::find_if(early_commissions_.begin(), early_commissions_.end(),
+                            [&](const auto& c) { return c.exec_id == m.execution.exec_id; });
+  if (early != early_commissions_.end()) {
+    fill.commission = *early;
+    early_commissions_.erase(early);
+  }
+  r.fills.push_back(std::move(fill));
+}
+void RequestTable::store(PendingRequest& r, const OpenOrder& m) {
+  auto id = m.order.order_id;
+  auto at = r.order_index.find(id);
+  if (at != r.order_index.end()) {
+    r.orders[at->second].open_order = m;  // a later copy of the same order wins
+  } else {
+    r.order_index.emplace(id, r.orders.size());
+    r.orders.push_back({m, std::nullopt});
+  }
+}
+void RequestTable::store(PendingRequest& r, const OrderStatus& m) {
+  r.statuses[m.order_id] = m;  // the latest status per order wins (merged at the end)
+}
+void RequestTable::store(PendingRequest& r, const ContractDataMsg& m) {
+  r.contracts.push_back(m.details);
+}
+void RequestTable::store(PendingRequest& r, const CurrentTime& m) {
+  r.current_time = m.epoch_seconds;
+}
+
+void RequestTable::end(PendingRequest& r) {
+  if (!spec(r.kind).late_commissions || !r.missing_commissions()) {
+    complete(r);
+  } else {
+    // Commission reports may still follow the end marker; the session waits a short grace
+    // period for them and then calls finish().
+    r.state = PendingRequest::State::kAwaitingCommissions;
+    signal(r);
+  }
+}
+
 bool RequestTable::dispatch(const ServerMessage& message, size_t bytes) {
   return std::visit(
       [&](const auto& m) -> bool {
         using T = std::decay_t<decltype(m)>;
-        if constexpr (std::is_same_v<T, PositionMsg>) {
-          auto r = find_active(RequestKind::kPositions);
-          if (!r) return false;
-          if (count_row(r, bytes)) r->positions.push_back(m.position);
-          return true;
-        } else if constexpr (std::is_same_v<T, PositionEnd>) {
-          auto r = find_active(RequestKind::kPositions);
-          if (!r) return false;
-          complete(*r);
-          return true;
-        } else if constexpr (std::is_same_v<T, AccountSummaryMsg>) {
-          auto r = by_id(m.req_id, RequestKind::kAccountSummary);
-          if (!r) return false;
-          if (count_row(r, bytes)) r->account_values.push_back(m.value);
-          return true;
-        } else if constexpr (std::is_same_v<T, AccountSummaryEnd>) {
-          auto r = by_id(m.req_id, RequestKind::kAccountSummary);
-          if (!r) return false;
-          complete(*r);
-          return true;
-        } else if constexpr (std::is_same_v<T, ExecDetailsMsg>) {
-          auto r = by_id(m.req_id, RequestKind::kExecutions);
-          if (!r) return false;
-          if (!count_row(r, bytes)) return true;
-          Fill fill{m.execution, std::nullopt};
-          auto early =
-              std::find_if(early_commissions_.begin(), early_commissions_.end(),
-                           [&](const auto& c) { return c.exec_id == m.execution.exec_id; });
-          if (early != early_commissions_.end()) {
-            fill.commission = *early;
-            early_commissions_.erase(early);
-          }
-          r->fills.push_back(std::move(fill));
-          return true;
-        } else if constexpr (std::is_same_v<T, CommissionReport>) {
-          add_commission(m);
-          return true;
-        } else if constexpr (std::is_same_v<T, ExecDetailsEnd>) {
-          auto r = by_id(m.req_id, RequestKind::kExecutions);
-          if (!r || r->state != PendingRequest::State::kActive) return false;
-          if (!r->missing_commissions()) {
-            complete(*r);
-          } else {
-            // Commission reports may still follow the end marker; the session waits a short
-            // grace period for them and then calls finish().
-            r->state = PendingRequest::State::kAwaitingCommissions;
-            signal(*r);
-          }
-          return true;
-        } else if constexpr (std::is_same_v<T, OpenOrder>) {
-          auto r = open_orders_in_flight();
-          if (!r) return false;
-          if (!count_row(r, bytes)) return true;
-          auto id = m.order.order_id;
-          auto at = r->order_index.find(id);
-          if (at != r->order_index.end()) {
-            r->orders[at->second].open_order = m;  // a later copy of the same order wins
-          } else {
-            r->order_index.emplace(id, r->orders.size());
-            r->orders.push_back({m, std::nullopt});
-          }
-          return true;
-        } else if constexpr (std::is_same_v<T, OrderStatus>) {
-          auto r = open_orders_in_flight();
-          if (!r) return false;
-          if (!count_row(r, bytes)) return true;
-          r->statuses[m.order_id] = m;  // the latest status per order wins
-          return true;
-        } else if constexpr (std::is_same_v<T, OpenOrderEnd>) {
-          auto r = open_orders_in_flight();
-          if (!r) return false;
-          complete(*r);
-          return true;
-        } else if constexpr (std::is_same_v<T, CurrentTime>) {
-          auto r = oldest(RequestKind::kCurrentTime);
-          if (!r) return false;
-          r->current_time = m.epoch_seconds;
-          complete(*r);
-          return true;
-        } else if constexpr (std::is_same_v<T, ContractDataMsg>) {
-          auto r = by_id(m.req_id, RequestKind::kContractDetails);
-          if (!r) return false;
-          if (count_row(r, bytes)) r->contracts.push_back(m.details);
-          return true;
-        } else if constexpr (std::is_same_v<T, ContractDataEnd>) {
-          auto r = by_id(m.req_id, RequestKind::kContractDetails);
-          if (!r) return false;
-          complete(*r);
+        if constexpr (std::is_same_v<T, CommissionReport>) {
+          add_commission(m);  // joins executions by exec_id, not by request
           return true;
         } else if constexpr (std::is_same_v<T, ErrorMessage>) {
           return classify_error(m) == ErrorClass::kRequest && on_error(m) > 0;
+        } else if constexpr (kAnswerId<T> != 0) {
+          // The spec whose answer this message is part of says which request it belongs to.
+          auto [s, is_end] = spec_for_answer(kAnswerId<T>);
+          if (!s) return false;
+          int64_t id = -1;
+          if constexpr (requires { m.req_id; }) id = m.req_id;
+          auto r = route(s->kind, id);
+          if (!r) return false;
+          if (s->ending == Ending::kSingleAnswer) {  // the answer is its own end
+            if constexpr (requires { store(*r, m); })
+              if (!r->orphan) store(*r, m);
+            complete(*r);
+            return true;
+          }
+          if (is_end) {
+            // An end that comes twice (commissions awaited) belongs to nobody the second time.
+            if (s->late_commissions && r->state != PendingRequest::State::kActive) return false;
+            end(*r);
+            return true;
+          }
+          if constexpr (requires { store(*r, m); })
+            if (count_row(r, bytes)) store(*r, m);
+          return true;
         } else {
           return false;  // ManagedAccounts, NextValidId, UnknownMessage: the session's
         }

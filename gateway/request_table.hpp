@@ -4,7 +4,8 @@
 // dispatch(), which appends it to the request it belongs to and completes that request when its
 // end marker arrives. The session owns the socket and the waiting; the table owns the answers.
 //
-// How messages find their request:
+// How messages find their request: the spec (gateway/request_specs.hpp) whose row_ids/end_id name
+// the message says which kind it answers and which of these rules finds the request:
 // - accountSummary, execDetails, contractData (and their ends) carry the request id.
 // - position/positionEnd, openOrder/orderStatus/openOrderEnd and currentTime carry none. The
 //   session keeps at most one positions request and one open-orders request (all or own) on the
@@ -40,25 +41,14 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "gateway/messages.hpp"
+#include "gateway/request_specs.hpp"
 #include "gateway/session.hpp"
 
 namespace intentq::gw {
-
-enum class RequestKind {
-  kPositions,
-  kAccountSummary,
-  kExecutions,
-  kAllOpenOrders,
-  kOpenOrders,
-  kContractDetails,
-  kCurrentTime,
-};
-std::string_view to_string(RequestKind kind);
-// True for the kinds whose answers carry the request id.
-bool has_request_id(RequestKind kind);
 
 struct PendingRequest {
   enum class State {
@@ -129,8 +119,9 @@ class RequestTable {
   std::shared_ptr<PendingRequest> find_joinable(RequestKind kind) const;
   // The oldest outstanding request of a kind, orphans included (they come first).
   std::shared_ptr<PendingRequest> find_active(RequestKind kind) const;
-  // The outstanding open-orders request (all or own), or null.
-  std::shared_ptr<PendingRequest> open_orders_in_flight() const;
+  // The outstanding request of `kind`'s sharing group (Sharing::kOneGroup: all or own open
+  // orders), orphans included, or null.
+  std::shared_ptr<PendingRequest> group_in_flight(RequestKind kind) const;
 
   // Routes one message. Returns false if no outstanding request wanted it (the caller logs it).
   // ManagedAccounts, NextValidId and UnknownMessage are the session's, never routed here.
@@ -146,9 +137,14 @@ class RequestTable {
   void fail_all(const GatewayError& error);
   // Ends the current job's part: fails every waiting request with `error`, keeps (or makes)
   // orphans for the id-less ones, forgets the others, and drops every wakeup timer (they belong to
-  // the job's io_context). Returns the ids of the account summaries to cancel on the wire.
-  std::vector<int> abandon_all(const GatewayError& error,
-                               std::chrono::steady_clock::time_point now);
+  // the job's io_context). Returns the id-carrying requests to cancel on the wire (their specs
+  // have a cancel message: account summaries).
+  struct OpenSubscription {
+    const RequestSpec* spec;
+    int req_id;
+  };
+  std::vector<OpenSubscription> abandon_all(const GatewayError& error,
+                                            std::chrono::steady_clock::time_point now);
   // When the oldest orphan was made, if there is one.
   std::optional<std::chrono::steady_clock::time_point> oldest_orphan() const;
   // Gives every entry (orphans, after a new job took the session) a fresh wakeup timer.
@@ -157,9 +153,13 @@ class RequestTable {
     for (auto& e : entries_) e->wakeup = make();
   }
 
-  // Subscriptions currently open on the gateway (for the courtesy cancels on close).
+  // Subscriptions currently open on the gateway (for the courtesy cancels on close): every
+  // outstanding request whose spec has a cancel message, id-less kinds once.
+  std::vector<OpenSubscription> open_subscriptions() const;
   bool positions_open() const { return find_active(RequestKind::kPositions) != nullptr; }
-  std::vector<int> open_account_summaries() const;
+  // The requests completed by their end marker since the last call (the session sends the
+  // cancel of those whose spec says cancel_after_end).
+  std::vector<OpenSubscription> take_completed() { return std::exchange(completed_, {}); }
 
   size_t size() const { return entries_.size(); }
 
@@ -168,8 +168,20 @@ class RequestTable {
   std::shared_ptr<PendingRequest> remove(PendingRequest& request);
   void signal(PendingRequest& request);
   std::shared_ptr<PendingRequest> by_id(int64_t id, RequestKind kind) const;
-  std::shared_ptr<PendingRequest> oldest(RequestKind kind) const;
+  // The request an answer message of `kind` belongs to, by the kind's spec: by id, the one of its
+  // sharing group on the wire, or the oldest of the kind.
+  std::shared_ptr<PendingRequest> route(RequestKind kind, int64_t id = -1) const;
   void add_commission(const CommissionReport& report);
+  // An answer's row stored in its request (one overload per row message of the specs).
+  void store(PendingRequest& r, const PositionMsg& m);
+  void store(PendingRequest& r, const AccountSummaryMsg& m);
+  void store(PendingRequest& r, const ExecDetailsMsg& m);
+  void store(PendingRequest& r, const OpenOrder& m);
+  void store(PendingRequest& r, const OrderStatus& m);
+  void store(PendingRequest& r, const ContractDataMsg& m);
+  void store(PendingRequest& r, const CurrentTime& m);
+  // Its end marker arrived (executions may then wait for commission reports).
+  void end(PendingRequest& r);
   // Counts one row of `bytes` for `request`; fails it (kTooLarge) past the bounds. True if the row
   // is to be stored.
   bool count_row(const std::shared_ptr<PendingRequest>& request, size_t bytes);
@@ -182,6 +194,7 @@ class RequestTable {
   std::deque<std::shared_ptr<PendingRequest>> entries_;  // in the order they were added
   // Commission reports that arrived before their execution (bounded, oldest dropped first).
   std::deque<CommissionReport> early_commissions_;
+  std::vector<OpenSubscription> completed_;
 };
 
 }  // namespace intentq::gw

@@ -79,12 +79,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int64_t next_order_id() const { return core_ ? core_->next_order_id : 0; }
   bool upstream_connected() const { return core_ ? core_->upstream_connected : false; }
 
-  awaitable<std::vector<Position>> positions();
-  awaitable<std::vector<AccountValue>> account_summary(std::string group, std::string tags);
-  awaitable<std::vector<Fill>> executions(ExecutionFilter filter);
-  awaitable<std::vector<OpenOrderWithStatus>> open_orders(RequestKind kind);
-  awaitable<std::vector<ContractDetails>> contract_details(Contract contract);
-  awaitable<int64_t> current_time();
+  // Session::fetch: the one request path, driven by the request's spec.
+  awaitable<std::shared_ptr<PendingRequest>> fetch(const RequestSpec& spec,
+                                                   Session::Encoder encode);
 
   awaitable<void> close();
   // Borrowed: ends the borrower's requests (abandoned), keeps the connection.
@@ -480,9 +477,8 @@ awaitable<void> Connection::close() {
   }
   if (stopped() || closing_) co_return;  // already closed, or another close() is flushing
   closing_ = true;                       // no new requests from here on
-  if (table().positions_open()) send(encode_cancel_positions(server_version_));
-  for (int id : table().open_account_summaries())
-    send(encode_cancel_account_summary(server_version_, id));
+  for (const auto& open : table().open_subscriptions())
+    send(open.spec->encode_cancel(server_version_, open.req_id));
   flush_timer_.expires_after(kCloseFlushTimeout);
   while (!stopped() && core_->has_output()) {
     error_code ec;
@@ -512,50 +508,31 @@ awaitable<void> Connection::wait(std::shared_ptr<PendingRequest> r, bool until_e
   }
 }
 
-awaitable<std::vector<Position>> Connection::positions() {
+awaitable<std::shared_ptr<PendingRequest>> Connection::fetch(const RequestSpec& spec,
+                                                             Session::Encoder encode) {
   auto self = shared_from_this();
-  ensure_usable();
-  // One positions subscription at a time: position messages carry no request id, so callers
-  // that ask while one is on the wire share its answer.
-  // An earlier job's abandoned positions answer (an orphan) must end first: position messages
-  // carry no id, so its rest would otherwise be taken for ours.
   std::shared_ptr<PendingRequest> r;
   for (;;) {
     ensure_usable();
-    auto active = table().find_active(RequestKind::kPositions);
-    if (active && active->orphan) {
-      co_await wait(active);
-      continue;
+    if (spec.sharing == Sharing::kOwn) break;
+    // An id-less answer cannot be told apart from another one of its kind (or group): at most one
+    // is on the wire. The same question already there is joined; anything else there (another
+    // kind of the group, or an earlier job's abandoned answer, an orphan) must end first, or its
+    // rest would be taken for ours.
+    auto on_wire = spec.sharing == Sharing::kJoin ? table().find_active(spec.kind)
+                                                  : table().group_in_flight(spec.kind);
+    if (!on_wire) break;
+    if (on_wire->kind == spec.kind && !on_wire->orphan) {
+      r = on_wire;
+      break;
     }
-    r = active;
-    break;
+    co_await wait(on_wire);
   }
   if (!r) {
-    r = begin(RequestKind::kPositions);
-    send(encode_req_positions(server_version_));
+    r = begin(spec.kind);
+    send(encode(server_version_, r->req_id));
   }
-  co_await wait(r);
-  rethrow_if_failed(*r);
-  co_return r->positions;
-}
-
-awaitable<std::vector<AccountValue>> Connection::account_summary(std::string group,
-                                                                 std::string tags) {
-  auto self = shared_from_this();
-  ensure_usable();
-  auto r = begin(RequestKind::kAccountSummary);
-  send(encode_req_account_summary(server_version_, r->req_id, group, tags));
-  co_await wait(r);
-  rethrow_if_failed(*r);
-  co_return std::move(r->account_values);
-}
-
-awaitable<std::vector<Fill>> Connection::executions(ExecutionFilter filter) {
-  auto self = shared_from_this();
-  ensure_usable();
-  auto r = begin(RequestKind::kExecutions);
-  send(encode_req_executions(server_version_, r->req_id, filter));
-  co_await wait(r, /*until_end=*/true);
+  co_await wait(r, /*until_end=*/spec.late_commissions);
   if (!r->done()) {
     // End arrived but some commission reports have not: give them a short bounded grace.
     r->wakeup->expires_after(kCommissionGrace);
@@ -566,59 +543,14 @@ awaitable<std::vector<Fill>> Connection::executions(ExecutionFilter filter) {
     }
     if (!r->done()) {
       spdlog::debug(
-          "gateway {}: executions request {}: some commission reports still missing "
+          "gateway {}: {} request {}: some commission reports still missing "
           "after {} ms; returning without them",
-          where(), r->req_id, kCommissionGrace.count());
+          where(), spec.name, r->req_id, kCommissionGrace.count());
       table().finish(*r);
     }
   }
   rethrow_if_failed(*r);
-  co_return std::move(r->fills);
-}
-
-awaitable<std::vector<OpenOrderWithStatus>> Connection::open_orders(RequestKind kind) {
-  auto self = shared_from_this();
-  std::shared_ptr<PendingRequest> r;
-  for (;;) {
-    ensure_usable();
-    auto in_flight = table().open_orders_in_flight();
-    if (!in_flight) {
-      r = begin(kind);
-      send(kind == RequestKind::kAllOpenOrders ? encode_req_all_open_orders(server_version_)
-                                               : encode_req_open_orders(server_version_));
-      break;
-    }
-    if (in_flight->kind == kind && !in_flight->orphan) {  // same question already on the wire
-      r = in_flight;
-      break;
-    }
-    // The other open-orders request is on the wire; both are answered by openOrder ...
-    // openOrderEnd without an id, so ours waits until that answer is complete.
-    co_await wait(in_flight);
-  }
-  co_await wait(r);
-  rethrow_if_failed(*r);
-  co_return r->orders;
-}
-
-awaitable<std::vector<ContractDetails>> Connection::contract_details(Contract contract) {
-  auto self = shared_from_this();
-  ensure_usable();
-  auto r = begin(RequestKind::kContractDetails);
-  send(encode_req_contract_details(server_version_, r->req_id, contract));
-  co_await wait(r);
-  rethrow_if_failed(*r);
-  co_return std::move(r->contracts);
-}
-
-awaitable<int64_t> Connection::current_time() {
-  auto self = shared_from_this();
-  ensure_usable();
-  auto r = begin(RequestKind::kCurrentTime);
-  send(encode_req_current_time(server_version_));
-  co_await wait(r);
-  rethrow_if_failed(*r);
-  co_return r->current_time;
+  co_return r;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -640,24 +572,10 @@ class SessionImpl final : public Session {
   int64_t next_order_id() const override { return c_->next_order_id(); }
   bool upstream_connected() const override { return c_->upstream_connected(); }
 
-  awaitable<std::vector<Position>> positions() override { return c_->positions(); }
-  awaitable<std::vector<AccountValue>> account_summary(std::string group,
-                                                       std::string tags) override {
-    return c_->account_summary(std::move(group), std::move(tags));
+  awaitable<std::shared_ptr<PendingRequest>> fetch(const RequestSpec& spec,
+                                                   Encoder encode) override {
+    return c_->fetch(spec, std::move(encode));
   }
-  awaitable<std::vector<Fill>> executions(ExecutionFilter filter) override {
-    return c_->executions(std::move(filter));
-  }
-  awaitable<std::vector<OpenOrderWithStatus>> all_open_orders() override {
-    return c_->open_orders(RequestKind::kAllOpenOrders);
-  }
-  awaitable<std::vector<OpenOrderWithStatus>> open_orders() override {
-    return c_->open_orders(RequestKind::kOpenOrders);
-  }
-  awaitable<std::vector<ContractDetails>> contract_details(Contract contract) override {
-    return c_->contract_details(std::move(contract));
-  }
-  awaitable<int64_t> current_time() override { return c_->current_time(); }
 
   awaitable<void> close() override { return c_->close(); }
   void abort() override {

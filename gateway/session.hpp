@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/asio.hpp"
+#include "gateway/requests.hpp"
 #include "gateway/types.hpp"
 
 namespace intentq::gw {
@@ -127,14 +128,39 @@ class Session {
   // False after IB error 1100/2110 (the gateway lost its link to IB) until 1101/1102.
   virtual bool upstream_connected() const { return true; }
 
-  virtual awaitable<std::vector<Position>> positions() = 0;
-  virtual awaitable<std::vector<AccountValue>> account_summary(std::string group,
-                                                               std::string tags) = 0;
-  virtual awaitable<std::vector<Fill>> executions(ExecutionFilter filter) = 0;
-  virtual awaitable<std::vector<OpenOrderWithStatus>> all_open_orders() = 0;
-  virtual awaitable<std::vector<OpenOrderWithStatus>> open_orders() = 0;  // this clientId's
-  virtual awaitable<std::vector<ContractDetails>> contract_details(Contract contract) = 0;
-  virtual awaitable<int64_t> current_time() = 0;  // epoch seconds
+  // The one entry point for IB requests: sends `request` (a gw::req struct, gateway/requests.hpp)
+  // or, when its spec's sharing allows, joins the same question already on the wire; waits for
+  // the whole answer and returns it. Throws GatewayError.
+  template <class Request>
+  awaitable<typename Request::Result> fetch(Request request) {
+    auto done = co_await fetch(
+        spec(Request::kind), [&request](int sv, int req_id) { return request.encode(sv, req_id); });
+    co_return Request::take(*done);
+  }
+  // The untyped form: `encode` writes the outgoing message for the negotiated server version and
+  // the request id the table gave (-1 for id-less kinds). Returns the finished request.
+  using Encoder = std::function<std::string(int sv, int req_id)>;
+  virtual awaitable<std::shared_ptr<PendingRequest>> fetch(const RequestSpec& spec,
+                                                           Encoder encode) = 0;
+
+  // Typed shorthands for fetch().
+  awaitable<std::vector<Position>> positions() { return fetch(req::Positions{}); }
+  awaitable<std::vector<AccountValue>> account_summary(std::string group, std::string tags) {
+    return fetch(req::AccountSummary{std::move(group), std::move(tags)});
+  }
+  awaitable<std::vector<Fill>> executions(ExecutionFilter filter) {
+    return fetch(req::Executions{std::move(filter)});
+  }
+  awaitable<std::vector<OpenOrderWithStatus>> all_open_orders() {
+    return fetch(req::AllOpenOrders{});
+  }
+  awaitable<std::vector<OpenOrderWithStatus>> open_orders() {  // this clientId's
+    return fetch(req::OpenOrders{});
+  }
+  awaitable<std::vector<ContractDetails>> contract_details(Contract contract) {
+    return fetch(req::ContractDetails{std::move(contract)});
+  }
+  awaitable<int64_t> current_time() { return fetch(req::CurrentTime{}); }  // epoch seconds
 
   // Cancels open subscriptions (positions, account summary), then closes the socket. Every
   // request still waiting fails with kCancelled.

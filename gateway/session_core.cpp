@@ -65,11 +65,9 @@ void SessionCore::on_message(ServerMessage&& message, size_t bytes) {
   }
   // A subscription whose answer just completed is no longer needed. Cancel it now, before any
   // other coroutine can start a new one that a late cancel would hit.
-  if (std::holds_alternative<PositionEnd>(message)) {
-    send(encode_cancel_positions(server_version));
-  } else if (auto* end = std::get_if<AccountSummaryEnd>(&message)) {
-    send(encode_cancel_account_summary(server_version, end->req_id));
-  }
+  // Which ones: their specs say cancel_after_end.
+  for (const auto& done : table_.take_completed())
+    send(done.spec->encode_cancel(server_version, done.req_id));
 }
 
 void SessionCore::on_error_message(const ErrorMessage& e) {
@@ -142,8 +140,8 @@ void SessionCore::wrote(size_t n) {
 }
 
 void SessionCore::abandon_requests(const GatewayError& why) {
-  for (int id : table_.abandon_all(why, Clock::now()))
-    send(encode_cancel_account_summary(server_version, id));
+  for (const auto& open : table_.abandon_all(why, Clock::now()))
+    send(open.spec->encode_cancel(server_version, open.req_id));
 }
 
 }  // namespace intentq::gw

@@ -38,7 +38,7 @@ pre{background:#f0f2f4;padding:6px;max-height:240px;overflow:auto;font-size:12px
 </header>
 <main>
 <section><h2>Workers</h2>
-<table id="workers"><thead><tr><th>clientId</th><th>gateway</th><th>session</th><th>busy</th><th>accounts</th><th>reconnects</th><th>session age</th></tr></thead><tbody></tbody></table>
+<table id="workers"><thead><tr><th>name</th><th>clientId</th><th>jobs done</th><th>gateway</th><th>session</th><th>busy</th><th>accounts</th><th>reconnects</th><th>session age</th></tr></thead><tbody></tbody></table>
 <p class="muted">Workers per intent are in Queues. Jobs done per worker: the broker's mmi.stats does not report it.</p></section>
 <section><h2>Gateways</h2>
 <table id="gateways"><thead><tr><th>gateway</th><th>state</th><th>workers</th><th>budget msg/s</th><th>used last s</th><th>charged</th><th>waiting</th></tr></thead><tbody></tbody></table></section>
@@ -80,7 +80,7 @@ function render() {
     ", jobs waiting " + s.http.jobs_pending + ", replies kept " + s.http.store_entries;
   const gw = (stats && stats.gateway_workers) || [];
   $("worker-count").textContent = stats ? stats.workers : "-";
-  $("workers").tBodies[0].innerHTML = gw.map(w => row([td(w.client_id), td(w.gateway),
+  $("workers").tBodies[0].innerHTML = gw.map(w => row([td(w.name || ""), td(w.client_id), td(w.jobs_done || 0, "num"), td(w.gateway),
       "<td class=\"session session-" + esc(w.session) + "\">" + esc(w.session) + "</td>", td(w.busy ? "yes" : "no"),
       td(accounts(w.accounts)), td(w.reconnects, "num"), td(Math.round((w.session_age_ms || 0) / 1000) + " s", "num")],
       "class=\"worker\" data-client-id=\"" + esc(w.client_id) + "\"")).join("");

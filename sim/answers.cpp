@@ -16,42 +16,23 @@ Overload(Fs...) -> Overload<Fs...>;
 
 }  // namespace
 
-std::optional<RequestKind> request_kind(const gw::ClientMessage& m) {
-  return std::visit(Overload{
-                        [](const gw::ReqPositions&) -> std::optional<RequestKind> {
-                          return RequestKind::kPositions;
-                        },
-                        [](const gw::ReqAccountSummary&) -> std::optional<RequestKind> {
-                          return RequestKind::kAccountSummary;
-                        },
-                        [](const gw::ReqExecutions&) -> std::optional<RequestKind> {
-                          return RequestKind::kExecutions;
-                        },
-                        [](const gw::ReqAllOpenOrders&) -> std::optional<RequestKind> {
-                          return RequestKind::kOpenOrders;
-                        },
-                        [](const gw::ReqOpenOrders&) -> std::optional<RequestKind> {
-                          return RequestKind::kOpenOrders;
-                        },
-                        [](const gw::ReqCurrentTime&) -> std::optional<RequestKind> {
-                          return RequestKind::kCurrentTime;
-                        },
-                        [](const gw::ReqContractDetails&) -> std::optional<RequestKind> {
-                          return RequestKind::kContractDetails;
-                        },
-                        [](const auto&) -> std::optional<RequestKind> { return std::nullopt; },
-                    },
-                    m);
+const gw::RequestSpec* request_spec(const gw::ClientMessage& m) {
+  return std::visit(
+      [](const auto& r) -> const gw::RequestSpec* {
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (requires { T::kId; })
+          return gw::spec_for_message(T::kId);
+        else
+          return nullptr;  // UnknownRequest
+      },
+      m);
 }
 
 int request_id(const gw::ClientMessage& m) {
   return std::visit(
       [](const auto& r) -> int {
         using T = std::decay_t<decltype(r)>;
-        if constexpr (std::is_same_v<T, gw::ReqAccountSummary> ||
-                      std::is_same_v<T, gw::CancelAccountSummary> ||
-                      std::is_same_v<T, gw::ReqExecutions> ||
-                      std::is_same_v<T, gw::ReqContractDetails>) {
+        if constexpr (requires { r.req_id; }) {  // the messages whose spec carries an id
           return r.req_id;
         } else {
           return -1;

@@ -8,13 +8,14 @@
 #include <vector>
 
 #include "gateway/messages.hpp"
+#include "gateway/request_specs.hpp"
 #include "sim/scenario.hpp"
 
 namespace intentq::sim {
 
-// The request family of a message (for its latency), or nullopt when it gets no answer
-// (startApi, cancels, unknown requests).
-std::optional<RequestKind> request_kind(const gw::ClientMessage& m);
+// The spec of the request a message makes (its family gives its latency), or null when it gets
+// no answer (startApi, cancels, unknown requests).
+const gw::RequestSpec* request_spec(const gw::ClientMessage& m);
 
 // The request id an error about this message should carry (-1 when the request has none).
 int request_id(const gw::ClientMessage& m);

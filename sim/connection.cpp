@@ -264,8 +264,8 @@ void Connection::on_frame(std::string_view payload) {
     spdlog::info("conn {}: ignoring unsupported request id {}", id_, unknown->id);
     return;
   }
-  auto kind = request_kind(message);
-  if (!kind) {
+  auto* spec = request_spec(message);
+  if (!spec) {
     spdlog::debug("conn {}: cancel accepted", id_);
     return;
   }
@@ -279,7 +279,7 @@ void Connection::on_frame(std::string_view payload) {
     asio::co_spawn(socket_.get_executor(), flood(shared_from_this(), Flood::kErrors),
                    asio::detached);
   }
-  if (*kind == RequestKind::kPositions && has_fault(Fault::kPositionsNoEnd)) {
+  if (spec->kind == gw::RequestKind::kPositions && has_fault(Fault::kPositionsNoEnd)) {
     if (!positions_flood_) {
       positions_flood_ = true;
       spdlog::info("conn {}: fault positions-no-end", id_);
@@ -290,7 +290,7 @@ void Connection::on_frame(std::string_view payload) {
   }
   // Undelayed answers go out at once, in request order; delayed ones each wait on their own
   // timer, so a fast answer may overtake a slow one.
-  auto delay = server_.answer_delay(*kind);
+  auto delay = server_.answer_delay(*spec);
   if (delay.count() == 0) {
     answer(message);
   } else {

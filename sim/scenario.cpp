@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gateway/request_specs.hpp"
+
 namespace intentq::sim {
 namespace {
 
@@ -360,12 +362,12 @@ void read_latency(const json& v, const std::string& path, Scenario& s) {
     const std::string p = path + "." + it.key();
     if (it.key() == "default") {
       s.latency_ms = read_ms(it.value(), p);
-    } else if (auto kind = request_kind_from_string(it.key())) {
-      s.request_latency_ms[*kind] = read_ms(it.value(), p);
+    } else if (is_request_family(it.key())) {
+      s.request_latency_ms[it.key()] = read_ms(it.value(), p);
     } else {
-      fail(p,
-           "unknown request kind (default, positions, account_summary, executions, "
-           "open_orders, contract_details, current_time)");
+      std::string known = "default";
+      for (auto family : gw::request_families()) known += ", " + std::string(family);
+      fail(p, "unknown request kind (" + known + ")");
     }
   }
 }
@@ -470,14 +472,10 @@ std::string_view to_string(Fault f) {
   return "?";
 }
 
-std::optional<RequestKind> request_kind_from_string(std::string_view name) {
-  if (name == "positions") return RequestKind::kPositions;
-  if (name == "account_summary") return RequestKind::kAccountSummary;
-  if (name == "executions") return RequestKind::kExecutions;
-  if (name == "open_orders") return RequestKind::kOpenOrders;
-  if (name == "contract_details") return RequestKind::kContractDetails;
-  if (name == "current_time") return RequestKind::kCurrentTime;
-  return std::nullopt;
+bool is_request_family(std::string_view name) {
+  for (auto family : gw::request_families())
+    if (family == name) return true;
+  return false;
 }
 
 Scenario parse_scenario(std::string_view json_text) {

@@ -37,16 +37,10 @@ enum class Fault {
 std::optional<Fault> fault_from_string(std::string_view name);  // "close-mid-answer" -> ...
 std::string_view to_string(Fault f);
 
-// Request families that can carry their own latency ("latency_ms": {"positions": 100, ...}).
-enum class RequestKind {
-  kPositions,
-  kAccountSummary,
-  kExecutions,
-  kOpenOrders,  // reqAllOpenOrders and reqOpenOrders
-  kContractDetails,
-  kCurrentTime,
-};
-std::optional<RequestKind> request_kind_from_string(std::string_view name);  // "positions"
+// Request families that can carry their own latency ("latency_ms": {"positions": 100, ...}):
+// the families of the gateway's request specs (gw::RequestSpec::family, gateway/request_specs.hpp).
+// True if `name` is one.
+bool is_request_family(std::string_view name);
 
 struct OpenOrderEntry {
   gw::OpenOrder open_order;
@@ -70,7 +64,8 @@ struct Scenario {
   std::vector<gw::ContractDetails> contracts;
   std::optional<int> latency_ms;  // default for every answer (the CLI overrides it)
   std::optional<int> jitter_ms;
-  std::map<RequestKind, int> request_latency_ms;  // per request family; wins over the default
+  // Per request family (gw::RequestSpec::family); wins over the default.
+  std::map<std::string, int, std::less<>> request_latency_ms;
   std::set<Fault> faults;
 };
 

@@ -103,9 +103,10 @@ std::chrono::milliseconds Server::handshake_delay() {
   return std::chrono::milliseconds(base);
 }
 
-std::chrono::milliseconds Server::answer_delay(RequestKind kind) {
+std::chrono::milliseconds Server::answer_delay(const gw::RequestSpec& spec) {
   int base = 0;
-  if (auto it = scenario_.request_latency_ms.find(kind); it != scenario_.request_latency_ms.end()) {
+  if (auto it = scenario_.request_latency_ms.find(spec.family);
+      it != scenario_.request_latency_ms.end()) {
     base = it->second;
   } else if (options_.latency_ms) {
     base = *options_.latency_ms;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/asio.hpp"
+#include "gateway/request_specs.hpp"
 #include "sim/pacing.hpp"
 #include "sim/scenario.hpp"
 #include "sim/stats.hpp"
@@ -69,7 +70,7 @@ class Server {
   // Whether fault `f` is on now for connection number `connection` (the first accepted is 1).
   bool has_fault(Fault f, uint64_t connection) const;
   // How long to hold back the answer to a request of this kind (latency + random jitter).
-  std::chrono::milliseconds answer_delay(RequestKind kind);
+  std::chrono::milliseconds answer_delay(const gw::RequestSpec& spec);
   std::chrono::milliseconds handshake_delay();
   // The combined pacing budget (used when options().pacing is kCombined).
   CombinedPacing& combined_pacing() { return combined_pacing_; }

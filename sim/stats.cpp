@@ -2,23 +2,25 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gateway/request_specs.hpp"
+
 namespace intentq::sim {
 
 std::string_view message_name(const gw::ClientMessage& m) {
-  struct Name {
-    std::string_view operator()(const gw::StartApi&) { return "startApi"; }
-    std::string_view operator()(const gw::ReqPositions&) { return "reqPositions"; }
-    std::string_view operator()(const gw::CancelPositions&) { return "cancelPositions"; }
-    std::string_view operator()(const gw::ReqAccountSummary&) { return "reqAccountSummary"; }
-    std::string_view operator()(const gw::CancelAccountSummary&) { return "cancelAccountSummary"; }
-    std::string_view operator()(const gw::ReqExecutions&) { return "reqExecutions"; }
-    std::string_view operator()(const gw::ReqAllOpenOrders&) { return "reqAllOpenOrders"; }
-    std::string_view operator()(const gw::ReqOpenOrders&) { return "reqOpenOrders"; }
-    std::string_view operator()(const gw::ReqCurrentTime&) { return "reqCurrentTime"; }
-    std::string_view operator()(const gw::ReqContractDetails&) { return "reqContractDetails"; }
-    std::string_view operator()(const gw::UnknownRequest&) { return "unknown"; }
-  };
-  return std::visit(Name{}, m);
+  return std::visit(
+      [](const auto& r) -> std::string_view {
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<T, gw::StartApi>) {
+          return "startApi";
+        } else if constexpr (requires { T::kId; }) {
+          auto found = gw::spec_message(T::kId);
+          if (!found.spec) return "unknown";
+          return found.cancel ? found.spec->cancel_message : found.spec->message;
+        } else {
+          return "unknown";  // UnknownRequest
+        }
+      },
+      m);
 }
 
 void Stats::count_request(const gw::ClientMessage& m) {

@@ -16,8 +16,9 @@
 
 namespace intentq::sim {
 
-// The TWS API name of a client message: "startApi", "reqPositions", "cancelPositions", ...,
-// "unknown" for a request the simulator does not serve.
+// The TWS API name of a client message: "startApi", then the request and cancel names of the
+// request specs ("reqPositions", "cancelPositions", ...), "unknown" for a request the simulator
+// does not serve.
 std::string_view message_name(const gw::ClientMessage& m);
 
 struct Stats {

@@ -14,6 +14,21 @@ foreach(name intents_params_test intents_results_test intents_gateway_job_test)
   intentq_test_labels(${name} unit intents)
 endforeach()
 
+# The product catalog (compiled into each worker program, not the library).
+add_executable(intents_catalog_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/intents_catalog_test.cpp
+  ${PROJECT_SOURCE_DIR}/worker/intents/catalog.cpp)
+target_link_libraries(intents_catalog_test PRIVATE intentq_worker_lib GTest::gtest_main)
+gtest_discover_tests(intents_catalog_test PROPERTIES TIMEOUT 60)
+intentq_test_labels(intents_catalog_test unit intents)
+
+# intentq-worker-test: intentq-worker with the test intents of tests/intents/ in its catalog
+# (docs/extending.md "Adding an intent"). Each test intent is one file plus one catalog line.
+add_executable(intentq-worker-test ${PROJECT_SOURCE_DIR}/worker/main.cpp
+  ${PROJECT_SOURCE_DIR}/worker/intents/catalog.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/intents/position_count.cpp)
+target_compile_definitions(intentq-worker-test PRIVATE INTENTQ_TEST_INTENTS)
+target_link_libraries(intentq-worker-test PRIVATE intentq_worker_lib CLI11::CLI11)
+
 # Every intent end to end (client -> intentq-broker -> intentq-worker -> intentq-gwsim), gateway
 # faults, the worker's resources after many gateway jobs, and fail fast with the cause (issue 18).
 # Reuses the e2e test kit.
@@ -26,12 +41,14 @@ add_executable(intents_integration_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_gateways_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/features_reuse_test.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/failfast_test.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/integration/features_canonical_test.cpp)
+  ${CMAKE_CURRENT_SOURCE_DIR}/integration/features_canonical_test.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_extending_test.cpp)
 target_link_libraries(intents_integration_tests PRIVATE intentq_test_cluster intentq_gateway
   intentq_common GTest::gtest_main)
 target_compile_definitions(intents_integration_tests PRIVATE
   INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
-add_dependencies(intents_integration_tests intentq-broker intentq-worker intentq-gwsim)
+add_dependencies(intents_integration_tests intentq-broker intentq-worker intentq-worker-test
+  intentq-gwsim)
 # Each test starts its own simulator, broker and workers on loopback wildcard ports.
 gtest_discover_tests(intents_integration_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
 intentq_test_labels(intents_integration_tests integration intents)

@@ -9,6 +9,7 @@
 #include <prometheus/registry.h>
 
 #include "common/metrics_http.hpp"
+#include "gateway/request_specs.hpp"
 
 namespace intentq {
 namespace {
@@ -49,7 +50,7 @@ WorkerMetrics::WorkerMetrics(const std::string& bind, const std::vector<IntentIn
                        .Name("intentq_worker_gateway_request_seconds")
                        .Help("Latency of successful gateway requests, by request kind")
                        .Register(r);
-  for (auto kind : kGatewayRequestKinds)
+  for (auto kind : gw::request_families())
     requests_[std::string(kind)] = &requests.Add({{"request", std::string(kind)}}, buckets());
   connect_seconds_ = &prometheus::BuildHistogram()
                           .Name("intentq_worker_gateway_connect_seconds")

@@ -9,8 +9,8 @@
 // main loop alone (error outcomes).
 //
 // Label cardinality is bounded: intents are the catalog's (anything else is "(unknown)"),
-// outcomes "ok" or a fixed error code, request kinds a fixed list, and at most kMaxIbCodes
-// distinct IB error codes get series of their own (later ones count as code="other").
+// outcomes "ok" or a fixed error code, request kinds the request specs' families, and at most
+// kMaxIbCodes distinct IB error codes get series of their own (later ones count as code="other").
 #pragma once
 
 #include <chrono>
@@ -41,10 +41,8 @@ namespace intentq {
 
 inline constexpr size_t kMaxIbCodes = 64;
 
-// The gateway requests whose latency is measured, as the intents name them in timings_ms.
-inline constexpr std::string_view kGatewayRequestKinds[] = {"positions",        "account_summary",
-                                                            "executions",       "open_orders",
-                                                            "contract_details", "current_time"};
+// The gateway requests whose latency is measured are the request specs' families
+// (gw::request_families(), gateway/request_specs.hpp), as the intents name them in timings_ms.
 
 class WorkerMetrics {
  public:

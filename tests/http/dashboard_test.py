@@ -144,6 +144,14 @@ def run(stack, driver, screenshot):
                                           ("account_summary", {}), ("echo", {"n": 2})]):
         c.post(f"/v1/jobs/{intent}", {"id": f"dash-more-{n}", "params": params})
     wait_for(lambda: text(driver, "results-count") == "7", 5, "seven results listed")
+    # Each worker by its name (host:pid), with the jobs it has done (the broker counts replies).
+    def jobs_done():
+        rows = driver.execute_script(
+            "return Array.from(document.querySelectorAll('#workers tr.worker'))"
+            ".map(r => Array.from(r.cells).map(c => c.textContent))")
+        return [(r[0], int(r[2])) for r in rows]
+    wait_for(lambda: sum(n for _, n in jobs_done()) >= 5, 5, "the workers' jobs done counted")
+    assert all(name for name, _ in jobs_done()), jobs_done()
     errors = texts(driver, '#results tr.result[data-id="dash-more-3"] td')
     assert errors[3] == "error UNKNOWN_ACCOUNT", errors
     wait_cell = texts(driver, '#queues tr.queue[data-intent="echo"] td')[6]

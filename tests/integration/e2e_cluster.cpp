@@ -31,8 +31,9 @@ Broker::Broker(std::vector<std::string> extra_args, std::optional<Endpoints> fix
 
 std::unique_ptr<Process> start_worker(const std::string& backend, int heartbeat_ms, int liveness,
                                       const std::string& log_level,
-                                      std::vector<std::string> extra_args) {
-  std::vector<std::string> argv{test::bin_dir() + "/intentq-worker",
+                                      std::vector<std::string> extra_args,
+                                      const std::string& program) {
+  std::vector<std::string> argv{test::bin_dir() + "/" + program,
                                 "--broker",
                                 backend,
                                 "--heartbeat-ms",

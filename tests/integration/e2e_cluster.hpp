@@ -41,10 +41,12 @@ struct Broker {
 };
 
 // A worker connected to `backend`; waits for its readiness line. Heartbeat and log level are
-// arguments because the failure tests need short heartbeats and the per-job debug lines.
+// arguments because the failure tests need short heartbeats and the per-job debug lines. `program`:
+// intentq-worker-test serves the test intents too (tests/intents/).
 std::unique_ptr<Process> start_worker(const std::string& backend, int heartbeat_ms = 1000,
                                       int liveness = 3, const std::string& log_level = "info",
-                                      std::vector<std::string> extra_args = {});
+                                      std::vector<std::string> extra_args = {},
+                                      const std::string& program = "intentq-worker");
 
 // Waits until the broker answers mmi.service <service> with "200" (workers registered): READY is
 // asynchronous, so "worker printed ready" does not yet mean "broker knows it".

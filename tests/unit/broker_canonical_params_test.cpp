@@ -282,7 +282,7 @@ std::string worker_view(const std::string& service, const std::string& bytes) {
       const auto p = intents::parse_account_summary_params(job);
       out = opt(p.account) + sep + p.group + sep + p.tags;
     } else if (service == "summary") {
-      const auto p = intents::parse_summary_params(job);
+      const auto p = intents::parse_account_summary_params(job);
       out = opt(p.account) + sep + p.group + sep + p.tags;
     } else if (service == "contract_details") {
       const auto c = intents::parse_contract_params(job);

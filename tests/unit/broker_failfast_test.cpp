@@ -381,6 +381,32 @@ TEST_F(FailFastTest, StatsNameEveryWorkerAndWhatTheDownOnesWaitFor) {
   EXPECT_TRUE(found);
 }
 
+TEST_F(FailFastTest, StatsCountTheJobsEachWorkerAnswered) {
+  up_ready("w1", "alpha:17");
+  submit("c", {{"id", "one"}});
+  const auto request = requests_to("w1");
+  ASSERT_EQ(request.size(), 1u);
+  auto jobs_done = [&] {
+    const auto s = stats();  // kept alive for the loop
+    for (const auto& w : s["worker_list"])
+      if (w["name"] == "alpha:17") return w["jobs_done"].get<int>();
+    return -1;
+  };
+  EXPECT_EQ(jobs_done(), 0);
+  JobReply rep;
+  rep.id = "one";
+  rep.intent = "positions";
+  rep.ok = true;
+  rep.result = json::object();
+  rep.worker = "w1";
+  worker_msg({"w1", "", "MDPW01", kReply, request[0][4], "", encode_reply(rep)});
+  ASSERT_EQ(replies_to("c").size(), 1u);
+  EXPECT_EQ(jobs_done(), 1);
+  const auto s = stats();
+  for (const auto& g : s["gateway_workers"])
+    if (g["name"] == "alpha:17") EXPECT_EQ(g["jobs_done"], 1);
+}
+
 TEST_F(FailFastTest, BadNamesAndWaitingListsAreRefused) {
   worker_msg({"w1", "", "MDPW01", kReady, "echo", "@intentq=1", "@name="});
   worker_msg({"w2", "", "MDPW01", kReady, "echo", "@intentq=1", "@waiting=mmi.service"});

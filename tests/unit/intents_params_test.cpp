@@ -209,13 +209,13 @@ TEST(IntentsParams, AccountSummaryRejectsUnknownAndEmptyTags) {
 }
 
 TEST(IntentsParams, SummaryTakesAccountTagsAndGroupOnly) {
-  auto p = parse_summary_params(job("summary", {{"account", "DU1"}, {"tags", "NetLiquidation"}}));
+  auto p = parse_account_summary_params(job("summary", {{"account", "DU1"}, {"tags", "NetLiquidation"}}));
   EXPECT_EQ(p.account, "DU1");
   EXPECT_EQ(p.tags, "NetLiquidation");
   EXPECT_EQ(p.group, "All");
   expect_bad_request(
       [] {
-        parse_summary_params(job("summary", {{"symbol", "AAPL"}}));
+        parse_account_summary_params(job("summary", {{"symbol", "AAPL"}}));
       },
       {"'symbol'", "summary"});
 }

@@ -196,21 +196,23 @@ TEST(IntentsResults, ContractDetailsOmitUnset) {
 TEST(IntentsResults, ListsFilterByAccount) {
   std::vector<gw::Position> positions{{"DU111", stock(1, "A"), 1, {}},
                                       {"DU222", stock(2, "B"), 2, {}}};
-  EXPECT_EQ(positions_json(positions, std::nullopt).size(), 2u);
-  auto only = positions_json(positions, std::string("DU222"));
+  EXPECT_EQ(account_rows(positions, std::nullopt).size(), 2u);
+  auto only = account_rows(positions, std::string("DU222"));
   ASSERT_EQ(only.size(), 1u);
   EXPECT_EQ(only[0].at("contract").at("symbol"), "B");
 
   std::vector<gw::AccountValue> rows{{"DU111", "NetLiquidation", "1", "USD"},
                                      {"DU222", "NetLiquidation", "2", "USD"}};
-  auto r = account_summary_json(rows, std::string("DU111"));
+  auto r = account_rows(rows, std::string("DU111"));
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].at("value"), 1.0);
 
-  EXPECT_EQ(accounts_json({"DU111", "DU222"}, std::nullopt), (json{"DU111", "DU222"}));
-  EXPECT_EQ(accounts_json({"DU111", "DU222"}, std::string("DU222")), (json{"DU222"}));
-  EXPECT_TRUE(fills_json({}, std::nullopt).is_array());
-  EXPECT_TRUE(open_orders_json({}, std::nullopt).is_array());
+  EXPECT_EQ(account_rows(std::vector<std::string>{"DU111", "DU222"}, std::nullopt),
+            (json{"DU111", "DU222"}));
+  EXPECT_EQ(account_rows(std::vector<std::string>{"DU111", "DU222"}, std::string("DU222")),
+            (json{"DU222"}));
+  EXPECT_TRUE(account_rows(std::vector<gw::Fill>{}, std::nullopt).is_array());
+  EXPECT_TRUE(account_rows(std::vector<gw::OpenOrderWithStatus>{}, std::nullopt).is_array());
 }
 
 }  // namespace

@@ -96,7 +96,10 @@ TEST(SessionRequestTable, AccountSummariesAreRoutedByRequestId) {
   auto a = t.add(RequestKind::kAccountSummary);
   auto b = t.add(RequestKind::kAccountSummary);
   ASSERT_NE(a->req_id, b->req_id);
-  EXPECT_EQ(t.open_account_summaries(), (std::vector<int>{a->req_id, b->req_id}));
+  auto open = t.open_subscriptions();
+  ASSERT_EQ(open.size(), 2u);
+  EXPECT_EQ(open[0].req_id, a->req_id);
+  EXPECT_EQ(open[1].req_id, b->req_id);
   t.dispatch(AccountSummaryMsg{b->req_id, {"DU1", "NetLiquidation", "100.5", "USD"}});
   t.dispatch(AccountSummaryMsg{a->req_id, {"DU1", "AccountType", "INDIVIDUAL", ""}});
   t.dispatch(AccountSummaryMsg{b->req_id, {"DU2", "NetLiquidation", "7", "USD"}});
@@ -174,7 +177,7 @@ TEST(SessionRequestTable, ACommissionBeforeItsExecutionIsKeptAndJoined) {
 TEST(SessionRequestTable, OpenOrdersMergeTheLatestStatusPerOrder) {
   RequestTable t;
   auto r = t.add(RequestKind::kAllOpenOrders);
-  EXPECT_EQ(t.open_orders_in_flight(), r);
+  EXPECT_EQ(t.group_in_flight(RequestKind::kOpenOrders), r);
   t.dispatch(order_status(2, "PreSubmitted", 0));  // a status may precede its order
   t.dispatch(open_order(1, "AAPL", "Submitted"));
   t.dispatch(order_status(1, "Submitted", 0));
@@ -333,7 +336,9 @@ TEST(SessionRequestTable, AbandonedRequestsNeverReachTheNextJob) {
   ASSERT_TRUE(t.dispatch(PositionMsg{position("DU1", "AAPL", 1)}));
   auto now = std::chrono::steady_clock::now();
   auto cancels = t.abandon_all(GatewayError(Kind::kCancelled, "job ended"), now);
-  EXPECT_EQ(cancels, std::vector<int>{summary->req_id});
+  ASSERT_EQ(cancels.size(), 1u);
+  EXPECT_EQ(cancels[0].spec->kind, RequestKind::kAccountSummary);
+  EXPECT_EQ(cancels[0].req_id, summary->req_id);
   for (auto& r : {positions, summary, fills}) {
     EXPECT_TRUE(r->done());
     ASSERT_TRUE(r->error);

@@ -138,12 +138,14 @@ TEST(SimAnswers, CurrentTimeIsTheGivenClock) {
 }
 
 TEST(SimAnswers, RequestKindsAndIds) {
-  EXPECT_EQ(request_kind(gw::ReqPositions{}), RequestKind::kPositions);
-  EXPECT_EQ(request_kind(gw::ReqOpenOrders{}), RequestKind::kOpenOrders);
-  EXPECT_EQ(request_kind(gw::ReqAllOpenOrders{}), RequestKind::kOpenOrders);
-  EXPECT_FALSE(request_kind(gw::CancelPositions{}));
-  EXPECT_FALSE(request_kind(gw::StartApi{}));
-  EXPECT_FALSE(request_kind(gw::UnknownRequest{99}));
+  ASSERT_TRUE(request_spec(gw::ReqPositions{}));
+  EXPECT_EQ(request_spec(gw::ReqPositions{})->kind, gw::RequestKind::kPositions);
+  // Both open-orders requests share one latency family.
+  EXPECT_EQ(request_spec(gw::ReqOpenOrders{})->family, "open_orders");
+  EXPECT_EQ(request_spec(gw::ReqAllOpenOrders{})->family, "open_orders");
+  EXPECT_FALSE(request_spec(gw::CancelPositions{}));
+  EXPECT_FALSE(request_spec(gw::StartApi{}));
+  EXPECT_FALSE(request_spec(gw::UnknownRequest{99}));
   EXPECT_EQ(request_id(gw::ReqExecutions{42, {}}), 42);
   EXPECT_EQ(request_id(gw::ReqCurrentTime{}), -1);
   EXPECT_TRUE(build_answer(default_scenario(), 200, 1, gw::CancelPositions{}, kNow).empty());

@@ -1,10 +1,23 @@
 // The intent catalog: every intent this worker serves, in the order READY lists them.
-// Keep it a plain list: each intent adds one line here (and its header to the includes).
+// One line per intent: the intent's own file (worker/intents/<name>.cpp) defines everything else
+// (docs/extending.md "Adding an intent").
 #include "worker/intent.hpp"
 #include "worker/intents/echo.hpp"
-#include "worker/intents/gateway_intents.hpp"
 
 namespace intentq {
+namespace intents {
+// Each defined in worker/intents/<name>.cpp.
+IntentInfo summary_intent();
+IntentInfo positions_intent();
+IntentInfo open_orders_intent();
+IntentInfo executions_intent();
+IntentInfo account_summary_intent();
+IntentInfo contract_details_intent();
+IntentInfo current_time_intent();
+#ifdef INTENTQ_TEST_INTENTS
+IntentInfo position_count_intent();  // tests/intents/position_count.cpp
+#endif
+}  // namespace intents
 
 const std::vector<IntentInfo>& intent_catalog() {
   static const std::vector<IntentInfo> catalog{
@@ -12,17 +25,17 @@ const std::vector<IntentInfo>& intent_catalog() {
       // Same as echo but registered as not safe to run twice: the broker must answer it
       // WORKER_LOST instead of re-running it when its worker dies. Tests use it.
       {"echo_once", false, run_echo, -1},
-      // Read-only intents over the IB gateway (worker/intents/gateway_intents.hpp). The last
-      // field is the job's message cost on a persistent session (docs/gateway.md):
-      // summary = reqPositions + reqAllOpenOrders + reqExecutions + reqAccountSummary +
-      // cancelPositions + cancelAccountSummary.
-      {"summary", true, run_summary, 6},
-      {"positions", true, run_positions, 2},
-      {"open_orders", true, run_open_orders, 1},
-      {"executions", true, run_executions, 1},
-      {"account_summary", true, run_account_summary, 2},
-      {"contract_details", true, run_contract_details, 1},
-      {"current_time", true, run_current_time, 1},
+      intents::summary_intent(),
+      intents::positions_intent(),
+      intents::open_orders_intent(),
+      intents::executions_intent(),
+      intents::account_summary_intent(),
+      intents::contract_details_intent(),
+      intents::current_time_intent(),
+#ifdef INTENTQ_TEST_INTENTS
+      // Test builds only (intentq-worker-test): docs/extending.md's worked example.
+      intents::position_count_intent(),
+#endif
   };
   return catalog;
 }

@@ -2,11 +2,9 @@
 // version and whether the gateway is connected to IB (it is not after IB error 1100).
 #include <ctime>
 
-#include "worker/intents/gateway_intents.hpp"
-#include "worker/intents/gateway_job.hpp"
-#include "worker/intents/params.hpp"
+#include "worker/intents/intent_spec.hpp"
 
-namespace intentq {
+namespace intentq::intents {
 namespace {
 
 std::string utc_text(int64_t epoch_seconds) {
@@ -18,9 +16,8 @@ std::string utc_text(int64_t epoch_seconds) {
   return buf;
 }
 
-awaitable<nlohmann::json> fetch_current_time(JobContext& job,
-                                             std::shared_ptr<gw::Session> session) {
-  auto fetch = intents::timed(job, "current_time", session->current_time());
+awaitable<nlohmann::json> fetch(JobContext& job, NoParams, std::shared_ptr<gw::Session> session) {
+  auto fetch = timed(job, "current_time", session->current_time());
   auto time = co_await std::move(fetch);
   co_return nlohmann::json{{"time", time},
                            {"time_utc", utc_text(time)},
@@ -30,9 +27,11 @@ awaitable<nlohmann::json> fetch_current_time(JobContext& job,
 
 }  // namespace
 
-awaitable<nlohmann::json> run_current_time(JobContext& job) {
-  intents::parse_no_params(job);
-  return intents::run_on_session(job, fetch_current_time);
+IntentInfo current_time_intent() {
+  return gateway_intent<NoParams>({.name = "current_time",
+                                   .cost = request_cost::current_time(),
+                                   .parse = parse_no_params,
+                                   .fetch = fetch});
 }
 
-}  // namespace intentq
+}  // namespace intentq::intents

@@ -1,27 +1,13 @@
 // `executions`: reqExecutions with IB's filter from the params (account, symbol, sec_type,
 // exchange, side, time, client_id, last_n_days); each execution joined with its commission report.
-#include "worker/intents/gateway_intents.hpp"
-#include "worker/intents/gateway_job.hpp"
-#include "worker/intents/params.hpp"
-#include "worker/intents/results.hpp"
+#include "worker/intents/intent_spec.hpp"
 
-namespace intentq {
-namespace {
+namespace intentq::intents {
 
-awaitable<nlohmann::json> fetch_executions(JobContext& job, intents::ExecutionsParams p,
-                                           std::shared_ptr<gw::Session> session) {
-  intents::check_account(p.account, session->accounts());
-  auto fetch = intents::timed(job, "executions", session->executions(p.filter));
-  auto fills = co_await std::move(fetch);
-  // The gateway applies the filter; the account filter is applied here too, so a gateway that
-  // ignores a filter field cannot leak another account's fills into the result.
-  co_return nlohmann::json{{"fills", intents::fills_json(fills, p.account)}};
+IntentInfo executions_intent() {
+  return account_rows_intent(
+      "executions", request_cost::executions(), parse_executions_params, "fills",
+      [](gw::Session& s, const ExecutionsParams& p) { return s.executions(p.filter); });
 }
 
-}  // namespace
-
-awaitable<nlohmann::json> run_executions(JobContext& job) {
-  return intents::run_on_session(job, fetch_executions, intents::parse_executions_params(job));
-}
-
-}  // namespace intentq
+}  // namespace intentq::intents

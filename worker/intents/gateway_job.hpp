@@ -54,12 +54,10 @@ using SessionBody = std::function<awaitable<nlohmann::json>(std::shared_ptr<gw::
 // rethrown, GatewayError mapped by job_failure(); other exceptions pass through unchanged.
 awaitable<nlohmann::json> with_session(JobContext& job, SessionBody body);
 
-// The whole run_* of a gateway intent: `fetch(job, params..., session)` inside with_session().
-//   awaitable<nlohmann::json> run_positions(JobContext& job) {
-//     return intents::run_on_session(job, fetch_positions, intents::parse_account_params(job));
-//   }
-// Params are parsed before the coroutine starts (a bad one throws JobFailure out of run_*, which
-// the job runner answers like one thrown inside) and copied into the coroutine frame.
+// The whole run of a gateway intent: `fetch(job, params..., session)` inside with_session().
+// make_intent() (intent_spec.hpp) calls it as `run_on_session(job, fetch, parse(job))`: params
+// are parsed before the coroutine starts (a bad one throws JobFailure out of the run, which the
+// job runner answers like one thrown inside) and copied into the coroutine frame.
 template <typename Fetch, typename... Params>
 awaitable<nlohmann::json> run_on_session(JobContext& job, Fetch fetch, Params... params) {
   // Named locals, not temporaries inside the co_await expression: g++ 12 mis-destroys

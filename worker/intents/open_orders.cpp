@@ -1,25 +1,13 @@
 // `open_orders`: reqAllOpenOrders (every client's orders, not only this clientId's), each order
 // merged with its latest orderStatus; optional `account` filter.
-#include "worker/intents/gateway_intents.hpp"
-#include "worker/intents/gateway_job.hpp"
-#include "worker/intents/params.hpp"
-#include "worker/intents/results.hpp"
+#include "worker/intents/intent_spec.hpp"
 
-namespace intentq {
-namespace {
+namespace intentq::intents {
 
-awaitable<nlohmann::json> fetch_open_orders(JobContext& job, intents::AccountParams p,
-                                            std::shared_ptr<gw::Session> session) {
-  intents::check_account(p.account, session->accounts());
-  auto fetch = intents::timed(job, "open_orders", session->all_open_orders());
-  auto orders = co_await std::move(fetch);
-  co_return nlohmann::json{{"open_orders", intents::open_orders_json(orders, p.account)}};
+IntentInfo open_orders_intent() {
+  return account_rows_intent(
+      "open_orders", request_cost::all_open_orders(), parse_account_params, "open_orders",
+      [](gw::Session& s, const AccountParams&) { return s.all_open_orders(); });
 }
 
-}  // namespace
-
-awaitable<nlohmann::json> run_open_orders(JobContext& job) {
-  return intents::run_on_session(job, fetch_open_orders, intents::parse_account_params(job));
-}
-
-}  // namespace intentq
+}  // namespace intentq::intents

@@ -36,6 +36,10 @@ params::Parsed parsed_params(const JobContext& job, std::string_view fallback) {
   if (!schema)
     throw JobFailure(ErrorCode::kInternal,
                      "no params schema for intent '" + std::string(fallback) + "'");
+  return parsed_params(job, *schema);
+}
+
+params::Parsed parsed_params(const JobContext& job, const params::IntentParams& schema) {
   std::string encoded;
   std::string_view bytes = job.params_msgpack;
   if (bytes.empty()) {
@@ -43,7 +47,7 @@ params::Parsed parsed_params(const JobContext& job, std::string_view fallback) {
     bytes = encoded;
   }
   try {
-    return params::parse(*schema, bytes, job.intent);
+    return params::parse(schema, bytes, job.intent);
   } catch (const params::ParamsError& e) {
     throw JobFailure(ErrorCode::kBadRequest, e.what());
   }
@@ -78,15 +82,6 @@ AccountSummaryParams parse_account_summary_params(const JobContext& job) {
   return out;
 }
 
-SummaryParams parse_summary_params(const JobContext& job) {
-  const auto p = parsed_params(job, "summary");
-  SummaryParams out;
-  out.account = opt_text(p, "account");
-  out.group = text(p, "group");
-  out.tags = join(p.string_list("tags").value_or(kDefaultAccountTags), ",");
-  return out;
-}
-
 gw::Contract parse_contract_params(const JobContext& job) {
   const auto p = parsed_params(job, "contract_details");
   gw::Contract c;
@@ -108,8 +103,9 @@ gw::Contract parse_contract_params(const JobContext& job) {
   return c;
 }
 
-void parse_no_params(const JobContext& job) {
+NoParams parse_no_params(const JobContext& job) {
   parsed_params(job, "current_time");
+  return {};
 }
 
 void check_account(const std::optional<std::string>& account,

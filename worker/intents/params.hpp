@@ -29,6 +29,9 @@ namespace intentq::intents {
 // job's intent has none): from the params' msgpack bytes as they arrived when the worker has them
 // (so a key given twice is seen and refused), else from the JSON tree. BAD_REQUEST on any problem.
 params::Parsed parsed_params(const JobContext& job, std::string_view fallback);
+// The same with the schema given: an intent whose schema is not in common/params_schema (the
+// test intents of tests/intents/; docs/extending.md).
+params::Parsed parsed_params(const JobContext& job, const params::IntentParams& schema);
 
 // positions, open_orders: an optional account.
 struct AccountParams {
@@ -45,7 +48,8 @@ struct ExecutionsParams {
 };
 ExecutionsParams parse_executions_params(const JobContext& job);
 
-// account_summary: group (default "All"), tags (default kDefaultAccountTags), optional account.
+// account_summary and summary: group (default "All"), tags (default kDefaultAccountTags),
+// optional account.
 struct AccountSummaryParams {
   std::string group = "All";
   std::string tags;  // comma-separated, as reqAccountSummary takes them
@@ -54,20 +58,12 @@ struct AccountSummaryParams {
 };
 AccountSummaryParams parse_account_summary_params(const JobContext& job);
 
-// summary: optional account, and the account summary's tags and group.
-struct SummaryParams {
-  std::optional<std::string> account;
-  std::string group = "All";
-  std::string tags;
-  bool operator==(const SummaryParams&) const = default;
-};
-SummaryParams parse_summary_params(const JobContext& job);
-
 // contract_details: con_id, or symbol + sec_type (+ exchange, currency, ...).
 gw::Contract parse_contract_params(const JobContext& job);
 
 // current_time: no params at all.
-void parse_no_params(const JobContext& job);
+struct NoParams {};
+NoParams parse_no_params(const JobContext& job);
 
 // The standard account summary tags used when a job gives none, and every tag reqAccountSummary
 // accepts (defined once, in the shared schema).

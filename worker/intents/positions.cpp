@@ -1,24 +1,12 @@
-// `positions`: reqPositions; optional `account` filter.
-#include "worker/intents/gateway_intents.hpp"
-#include "worker/intents/gateway_job.hpp"
-#include "worker/intents/params.hpp"
-#include "worker/intents/results.hpp"
+// `positions`: reqPositions, optionally only one `account`'s positions.
+#include "worker/intents/intent_spec.hpp"
 
-namespace intentq {
-namespace {
+namespace intentq::intents {
 
-awaitable<nlohmann::json> fetch_positions(JobContext& job, intents::AccountParams p,
-                                          std::shared_ptr<gw::Session> session) {
-  intents::check_account(p.account, session->accounts());
-  auto fetch = intents::timed(job, "positions", session->positions());
-  auto positions = co_await std::move(fetch);
-  co_return nlohmann::json{{"positions", intents::positions_json(positions, p.account)}};
+IntentInfo positions_intent() {
+  return account_rows_intent("positions", request_cost::positions(), parse_account_params,
+                             "positions",
+                             [](gw::Session& s, const AccountParams&) { return s.positions(); });
 }
 
-}  // namespace
-
-awaitable<nlohmann::json> run_positions(JobContext& job) {
-  return intents::run_on_session(job, fetch_positions, intents::parse_account_params(job));
-}
-
-}  // namespace intentq
+}  // namespace intentq::intents

@@ -57,15 +57,6 @@ class Map {
   json j_ = json::object();
 };
 
-template <typename T, typename Account, typename F>
-json filtered(const std::vector<T>& items, const std::optional<std::string>& account,
-              Account&& account_of, F&& to_json) {
-  json out = json::array();
-  for (const auto& item : items)
-    if (!account || account_of(item) == *account) out.push_back(to_json(item));
-  return out;
-}
-
 }  // namespace
 
 json contract_json(const gw::Contract& c) {
@@ -226,43 +217,6 @@ json account_value_json(const gw::AccountValue& v) {
   if (auto value = account_value(v.value)) out["value"] = std::move(*value);
   if (!v.currency.empty()) out["currency"] = v.currency;
   return out;
-}
-
-json positions_json(const std::vector<gw::Position>& positions,
-                    const std::optional<std::string>& account) {
-  return filtered(
-      positions, account, [](const gw::Position& p) -> const std::string& { return p.account; },
-      position_json);
-}
-
-json open_orders_json(const std::vector<gw::OpenOrderWithStatus>& orders,
-                      const std::optional<std::string>& account) {
-  return filtered(
-      orders, account,
-      [](const gw::OpenOrderWithStatus& o) -> const std::string& {
-        return o.open_order.order.account;
-      },
-      open_order_json);
-}
-
-json fills_json(const std::vector<gw::Fill>& fills, const std::optional<std::string>& account) {
-  return filtered(
-      fills, account, [](const gw::Fill& f) -> const std::string& { return f.execution.account; },
-      fill_json);
-}
-
-json account_summary_json(const std::vector<gw::AccountValue>& rows,
-                          const std::optional<std::string>& account) {
-  return filtered(
-      rows, account, [](const gw::AccountValue& v) -> const std::string& { return v.account; },
-      account_value_json);
-}
-
-json accounts_json(const std::vector<std::string>& accounts,
-                   const std::optional<std::string>& account) {
-  return filtered(
-      accounts, account, [](const std::string& a) -> const std::string& { return a; },
-      [](const std::string& a) { return json(a); });
 }
 
 }  // namespace intentq::intents

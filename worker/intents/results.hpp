@@ -36,16 +36,46 @@ nlohmann::json account_value_json(const gw::AccountValue& v);
 // "246447.83" -> 246447.83; "INDIVIDUAL" -> "INDIVIDUAL"; "" -> nullopt.
 std::optional<nlohmann::json> account_value(const std::string& text);
 
-// Lists, optionally filtered to one account.
-nlohmann::json positions_json(const std::vector<gw::Position>& positions,
-                              const std::optional<std::string>& account);
-nlohmann::json open_orders_json(const std::vector<gw::OpenOrderWithStatus>& orders,
-                                const std::optional<std::string>& account);
-nlohmann::json fills_json(const std::vector<gw::Fill>& fills,
-                          const std::optional<std::string>& account);
-nlohmann::json account_summary_json(const std::vector<gw::AccountValue>& rows,
-                                    const std::optional<std::string>& account);
-nlohmann::json accounts_json(const std::vector<std::string>& accounts,
-                             const std::optional<std::string>& account);
+// The account a row belongs to, and the row's map: what account_rows() lists.
+inline const std::string& account_of(const gw::Position& p) {
+  return p.account;
+}
+inline const std::string& account_of(const gw::OpenOrderWithStatus& o) {
+  return o.open_order.order.account;
+}
+inline const std::string& account_of(const gw::Fill& f) {
+  return f.execution.account;
+}
+inline const std::string& account_of(const gw::AccountValue& v) {
+  return v.account;
+}
+inline const std::string& account_of(const std::string& account) {
+  return account;
+}
+inline nlohmann::json row_json(const gw::Position& p) {
+  return position_json(p);
+}
+inline nlohmann::json row_json(const gw::OpenOrderWithStatus& o) {
+  return open_order_json(o);
+}
+inline nlohmann::json row_json(const gw::Fill& f) {
+  return fill_json(f);
+}
+inline nlohmann::json row_json(const gw::AccountValue& v) {
+  return account_value_json(v);
+}
+inline nlohmann::json row_json(const std::string& account) {
+  return account;
+}
+
+// The rows as a list of maps, in the order given, only those of `account` when it is set.
+template <typename Row>
+nlohmann::json account_rows(const std::vector<Row>& rows,
+                            const std::optional<std::string>& account) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& row : rows)
+    if (!account || account_of(row) == *account) out.push_back(row_json(row));
+  return out;
+}
 
 }  // namespace intentq::intents

@@ -1,0 +1,33 @@
+// The gateway message cost of each IB request an intent can make: the request plus the cancel
+// the session sends when the job ends, read from the gateway's request specs (gateway/
+// request_specs.cpp; docs/gateway.md "Message cost per job"). An intent's cost (READY's @cost) is
+// the sum over the requests it makes, so it is derived, not counted by hand in the catalog.
+#pragma once
+
+#include "gateway/request_specs.hpp"
+
+namespace intentq::intents::request_cost {
+
+inline int of(gw::RequestKind kind) {
+  return gw::spec(kind).cost;
+}
+inline int positions() {
+  return of(gw::RequestKind::kPositions);
+}
+inline int all_open_orders() {
+  return of(gw::RequestKind::kAllOpenOrders);
+}
+inline int executions() {
+  return of(gw::RequestKind::kExecutions);
+}
+inline int account_summary() {
+  return of(gw::RequestKind::kAccountSummary);
+}
+inline int contract_details() {
+  return of(gw::RequestKind::kContractDetails);
+}
+inline int current_time() {
+  return of(gw::RequestKind::kCurrentTime);
+}
+
+}  // namespace intentq::intents::request_cost
