@@ -12,6 +12,7 @@ declare -A must_have=(
   [e2e]="E2eCli.SubmitOkPrintsTheReplyAndExitsZero E2eCli.ErrorReplyExitsTwo"
   [cli]="CliParams.ParamsOverlayParamsJsonInOrder E2eCli.SubmitOkPrintsTheReplyAndExitsZero"
   [python]="python_client python_client_mypy"
+  [http]="http_api http_hostile http_dashboard_browser"
 )
 declare -A only=([e2e]='^E2e' [cli]='^(CliParams|E2eCli)\.' [python]='^python_client')
 declare -A never=([unit]='^(E2e|BrokerProcess|SimGwsim|IntentsE2e)' [integration]='^EnvelopeRequest\.')
