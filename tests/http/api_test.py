@@ -252,6 +252,21 @@ class Failures(unittest.TestCase):
             self.assertEqual(headers["retry-after"], "5")
             c.close()
 
+    def test_no_worker_is_503_with_retry_after(self):
+        # Every worker of the intent gone: the broker answers NO_WORKER after its grace (2 s).
+        with Stack(BIN, workers=1) as stack:
+            c = stack.client()
+            self.assertEqual(c.post("/v1/jobs/echo", {})[0], 200)
+            stack.workers[0].stop()
+            t0 = time.monotonic()
+            status, headers, body = c.post("/v1/jobs/echo", {"deadline_ms": 20000})
+            elapsed = time.monotonic() - t0
+            self.assertEqual(status, 503, body)
+            self.assertErrorMap(body, "NO_WORKER")
+            self.assertIn("Retry-After".lower(), headers)
+            self.assertLess(elapsed, 5, "NO_WORKER within the broker's grace + 1 s, not the deadline")
+            c.close()
+
     def test_broker_gone_gives_504_then_not_ready(self):
         with Stack(BIN, workers=1, http_args=["--reply-grace-ms", "300"]) as stack:
             c = stack.client()
