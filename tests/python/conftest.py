@@ -26,7 +26,9 @@ def cluster(log_dir: str) -> Iterator[Cluster]:
     c = Cluster(log_dir)
     try:
         _, gateway = c.start_sim()
-        c.start_broker("--startup-grace-ms", "300")
+        # Tests read the broker's live counters between calls; over --stats-per-second the broker
+        # would answer with its previous body, so the module's many stats requests are unlimited.
+        c.start_broker("--startup-grace-ms", "300", "--stats-per-second", "0")
         c.gateway = gateway  # type: ignore[attr-defined]
         for client_id in (1, 2):
             c.start_worker(gateway=gateway, client_id=client_id,
