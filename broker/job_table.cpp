@@ -24,7 +24,7 @@ void JobTable::enqueue(Job& j, bool front) {
   j.state = JobState::kQueued;
   j.worker = nullptr;
   if (j.service->gateway) {
-    auto& q = j.service->by_account[j.account.value_or("")];
+    auto& q = j.service->by_account[j.queue_key()];
     if (front)
       q.seqs.push_front(j.seq);
     else
@@ -113,7 +113,7 @@ void JobTable::finish(Job& job) {
     --job.service->queued;
     job.service->queued_bytes -= job.bytes;
     if (job.service->gateway) {
-      auto it = job.service->by_account.find(job.account.value_or(""));
+      auto it = job.service->by_account.find(job.queue_key());
       if (it != job.service->by_account.end() && it->second.queued > 0) --it->second.queued;
     }
   }

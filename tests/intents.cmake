@@ -5,6 +5,13 @@ add_executable(when_all_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/when_all_test.cpp)
 target_link_libraries(when_all_test PRIVATE intentq_common GTest::gtest_main)
 gtest_discover_tests(when_all_test PROPERTIES TIMEOUT 60 LABELS unit)
 
+# The market-data params (issue 19): bar sizes, durations, step limits, time conversions and the
+# schema entries of historical_bars, head_timestamp and quote (common/market_data_params).
+add_executable(market_data_params_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/market_data_params_test.cpp)
+target_link_libraries(market_data_params_test PRIVATE intentq_common GTest::gtest_main)
+gtest_discover_tests(market_data_params_test PROPERTIES TIMEOUT 60)
+intentq_test_labels(market_data_params_test unit intents)
+
 # Params validation, result mapping and gateway error mapping (the worker library holds
 # worker/intents/*).
 foreach(name intents_params_test intents_results_test intents_gateway_job_test)
