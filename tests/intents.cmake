@@ -14,7 +14,8 @@ intentq_test_labels(market_data_params_test unit intents)
 
 # Params validation, result mapping and gateway error mapping (the worker library holds
 # worker/intents/*).
-foreach(name intents_params_test intents_results_test intents_gateway_job_test)
+foreach(name intents_params_test intents_results_test intents_gateway_job_test
+    intents_market_data_test)
   add_executable(${name} ${CMAKE_CURRENT_SOURCE_DIR}/unit/${name}.cpp)
   target_link_libraries(${name} PRIVATE intentq_worker_lib GTest::gtest_main)
   gtest_discover_tests(${name} PROPERTIES TIMEOUT 60)
