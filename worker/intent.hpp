@@ -69,6 +69,10 @@ struct JobContext {
   gw::DetachedSession* session = nullptr;
   // Intents add their own entries ("connect", one per fetch) in milliseconds.
   nlohmann::json timings_ms = nlohmann::json::object();
+  // What the job is waiting for, when its deadline could pass during that wait for a reason the
+  // caller should know (a quote snapshot ends only ~11 s after its request): the TIMEOUT reply's
+  // message adds it. Empty: the plain "job exceeded its deadline".
+  std::string timeout_note;
 };
 
 struct IntentInfo {
