@@ -56,8 +56,10 @@ TEST(SimHistoricalPacing, SixtyPerTenMinutesBidAskCountsTwice) {
   EXPECT_EQ(p.on_request(1, 60, key("x", "cx"), t), V::kWindow);
   EXPECT_EQ(p.counters().window, 1u);
   EXPECT_EQ(p.counters().bid_ask_double, 0u);
-  // Ten minutes after the first request, it has left the window.
-  EXPECT_EQ(p.on_request(1, 61, key("y", "cy"), kT0 + seconds(600)), V::kOk);
+  // Ten minutes after the first request it has left the window, but the refused one counts:
+  // still 60. Once the second has left too, there is room.
+  EXPECT_EQ(p.on_request(1, 61, key("y", "cy"), kT0 + seconds(600)), V::kWindow);
+  EXPECT_EQ(p.on_request(1, 62, key("z", "cz"), kT0 + seconds(610)), V::kOk);
 
   HistoricalPacing q;
   t = kT0;
