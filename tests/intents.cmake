@@ -37,6 +37,18 @@ add_executable(intentq-worker-test ${PROJECT_SOURCE_DIR}/worker/main.cpp
 target_compile_definitions(intentq-worker-test PRIVATE INTENTQ_TEST_INTENTS)
 target_link_libraries(intentq-worker-test PRIVATE intentq_worker_lib CLI11::CLI11)
 
+# The market-data intents end to end against the simulator's series (issue 19): links the
+# simulator's library to compute the bars it must answer.
+add_executable(intents_market_data_tests
+  ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_market_data_test.cpp)
+target_link_libraries(intents_market_data_tests PRIVATE intentq_test_cluster intentq_sim
+  intentq_common GTest::gtest_main)
+target_compile_definitions(intents_market_data_tests PRIVATE
+  INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+add_dependencies(intents_market_data_tests intentq-broker intentq-worker intentq-gwsim intentq)
+gtest_discover_tests(intents_market_data_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
+intentq_test_labels(intents_market_data_tests integration intents)
+
 # Every intent end to end (client -> intentq-broker -> intentq-worker -> intentq-gwsim), gateway
 # faults, the worker's resources after many gateway jobs, and fail fast with the cause (issue 18).
 # Reuses the e2e test kit.
