@@ -38,9 +38,10 @@ async def test_cancel_running_and_queued_jobs(cluster: Cluster) -> None:
 
         await wait_async(two_busy_one_queued, 10, "two running and one queued echo")
         started = time.monotonic()
-        # Which two run is the broker's choice: the queued one is the one not yet dispatched.
-        states = {i: await client.cancel(i) for i in ids}
-        assert sorted(states.values()) == ["queued", "running", "running"], states
+        # One socket sends in order: the last job is the queued one. It is cancelled first (a
+        # stopped job frees its worker at once, which would take the queued job next).
+        states = {i: await client.cancel(i) for i in reversed(ids)}
+        assert states == {ids[2]: "queued", ids[1]: "running", ids[0]: "running"}, states
         for task in tasks:
             with pytest.raises(intentq.Cancelled):
                 await task
@@ -77,7 +78,7 @@ async def test_only_the_submitter_may_cancel(cluster: Cluster) -> None:
             await other.cancel(job_id)
         assert refused.value.code == "UNKNOWN_JOB"
         reply = await task  # untouched by the refused cancel
-        assert reply.result == {"v": 1}
+        assert reply.result == {"delay_ms": 1500, "v": 1}
 
 
 def test_sync_client_cancel_validates_and_says_unknown(cluster: Cluster) -> None:
