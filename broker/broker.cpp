@@ -752,7 +752,7 @@ void Broker::handle_reply(Worker& worker, Frames& frames, Clock::time_point now)
       warn_limited("worker sent an invalid reply envelope: " + problem, now);
       body = frame(encode_reply(make_error_reply(job->id, service.name, ErrorCode::kInternal,
                                                  "worker sent an invalid reply: " + problem)));
-    } else if (job->client_id) {
+    } else if (job->client_id && !job->own_cancelled) {
       dedup_.put(job->key, body, now, job->accepted);
     }
     deliver(*job, body, ok && valid, valid, now);

@@ -135,10 +135,12 @@ Broker::CancelOutcome Broker::cancel_submissions(Job& job, const std::string& ke
 
   // Nobody waits under this id any more: a resubmission of it starts afresh.
   jobs_.clear_in_flight(key, job);
-  if (own)
+  if (own) {
     job.own_answered = true;
-  else
+    job.own_cancelled = true;  // its reply is not cached under this id: a resubmission runs
+  } else {
     job.riders.erase(rider);
+  }
   if (!job.own_answered || !job.riders.empty()) return CancelOutcome::kDetached;
   const bool queued = job.state == JobState::kQueued;
   stop_job(job, now);

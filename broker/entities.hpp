@@ -69,7 +69,8 @@ struct Job {
   Clock::time_point own_deadline;  // the first submitter's; `deadline` covers the riders too
   bool own_answered = false;       // the first submitter got TIMEOUT; riders still wait
   Clock::time_point dispatched_at;
-  bool cancelled = false;  // every submitter cancelled it (its late reply is not cached)
+  bool cancelled = false;      // every submitter cancelled it (its late reply is not cached)
+  bool own_cancelled = false;  // its own id's submitters cancelled (riders may still wait)
 };
 
 // Queued jobs of a gateway service that name one account ("" = none).

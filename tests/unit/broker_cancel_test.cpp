@@ -163,6 +163,10 @@ TEST_F(CancelTest, ASharedJobGoesOnForTheSubmitterWhoDidNotCancel) {
   EXPECT_EQ(replies("b")[0]["status"], "ok");
   EXPECT_EQ(replies("b")[0]["id"], "second");
   EXPECT_EQ(replies("a").size(), 1u);
+  // The cancelled id's answer was not kept: resubmitting it runs a job again.
+  submit("a", {{"id", "first"}});
+  EXPECT_EQ(requests_to("w1").size(), 2u);
+  EXPECT_EQ(broker->counters().dedup_hits, 0u);
 }
 
 TEST_F(CancelTest, ARiderCancelsAloneAndTheLastOneLeavingStopsTheJob) {
