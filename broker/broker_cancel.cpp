@@ -76,9 +76,10 @@ void Broker::handle_cancel(const std::string& client, Frames& frames, Clock::tim
   // A job id names one job per service; the caller's jobs are found through the in-flight index
   // (jobs submitted with an id, and requests coalesced under theirs), one lookup per service.
   std::vector<Service*> services;
-  registry_.for_each_service([&](Service& s) {
-    if (s.intentq) services.push_back(&s);
-  });
+  if (jobs_.id_in_flight(id))
+    registry_.for_each_service([&](Service& s) {
+      if (s.intentq) services.push_back(&s);
+    });
   CancelOutcome best = CancelOutcome::kNotMine;
   for (auto* s : services) {
     const auto key = job_key(s->name, id);
