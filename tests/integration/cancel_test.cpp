@@ -1,0 +1,165 @@
+// Cancellation on real processes (issue 20 item 4): the broker, a gateway worker and intentq-gwsim
+// holding an answer open. A queued job cancelled never reaches the worker; a running job cancelled
+// makes the worker's session send IB's cancel (the simulator counts it) and the session stays
+// up for the next job; someone else's id is UNKNOWN_JOB; a job shared by two submitters goes on
+// for the one that did not cancel.
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "tests/integration/intents_cluster.hpp"
+#include "tests/support/gwsim_stats.hpp"
+
+namespace intentq::intents_test {
+namespace {
+
+// The intents scenario with account summaries answered only after `latency_ms`.
+std::string slow_summary_scenario(int latency_ms) {
+  auto scenario = load_scenario();
+  scenario["latency_ms"] = {{"account_summary", latency_ms}};
+  const auto path =
+      std::filesystem::temp_directory_path() /
+      ("intentq-cancel-" + std::to_string(::getpid()) + "-" + std::to_string(latency_ms) + ".json");
+  std::ofstream(path) << scenario.dump();
+  return path.string();
+}
+
+JobRequest request(const std::string& id, nlohmann::json params = nlohmann::json::object()) {
+  JobRequest r;
+  r.id = id;
+  r.params = std::move(params);
+  r.deadline_ms = 60000;
+  return r;
+}
+
+// The next reply on `client` for `service` (mmi.cancel or the job's intent); fails after 15 s.
+JobReply next(JobClient& client, const std::string& service) {
+  const auto until = Clock::now() + 15s;
+  while (Clock::now() < until) {
+    auto got = client.receive(1s);
+    if (got && got->first == service) return got->second;
+    EXPECT_FALSE(got) << "unexpected reply for " << got->first << ": " << describe(got->second);
+  }
+  throw std::runtime_error("no reply for " + service + " within 15 s");
+}
+
+// Reads the simulator's counters until `pred` holds (bounded).
+test::GwsimStats wait_stats(Sim& sim, const std::function<bool(const test::GwsimStats&)>& pred) {
+  const auto until = Clock::now() + 10s;
+  auto s = test::read_gwsim_stats(*sim.process);
+  while (!pred(s) && Clock::now() < until) {
+    std::this_thread::sleep_for(50ms);  // polling the simulator's counters, not synchronising
+    s = test::read_gwsim_stats(*sim.process);
+  }
+  return s;
+}
+
+TEST(Cancel, QueuedAndRunningJobsAndSomeoneElsesId) {
+  Sim sim({"--pacing", "off"}, 0, slow_summary_scenario(120000));
+  Broker broker;
+  auto worker = start_gateway_worker(broker, sim.address(), 61);
+  e2e::wait_for_service(broker.endpoints.frontend, "account_summary");
+  JobClient owner(broker.endpoints.frontend);
+  JobClient other(broker.endpoints.frontend);
+
+  // The one worker takes the summary (the simulator holds its answer); the positions job queues.
+  owner.send("account_summary", request("held"));
+  ASSERT_TRUE(wait_stats(sim, [](auto& s) {
+                return s.requests_of("reqAccountSummary") == 1;
+              }).requests_of("reqAccountSummary") == 1);
+  owner.send("positions", request("queued"));
+  {
+    const auto until = Clock::now() + 10s;
+    while (Clock::now() < until &&
+           broker_stats(broker)["services"]["positions"]["queued"].get<int>() != 1)
+      std::this_thread::sleep_for(20ms);
+    ASSERT_EQ(broker_stats(broker)["services"]["positions"]["queued"], 1);
+  }
+
+  // Someone else's id and an id nobody used: the same UNKNOWN_JOB, and nothing happens.
+  other.request("mmi.cancel", {"held"});
+  auto refused = next(other, "mmi.cancel");
+  ASSERT_FALSE(refused.ok);
+  EXPECT_EQ(refused.error->code, ErrorCode::kUnknownJob) << describe(refused);
+  other.request("mmi.cancel", {"no-such-job"});
+  EXPECT_EQ(next(other, "mmi.cancel").error->code, ErrorCode::kUnknownJob);
+
+  // The queued job: CANCELLED, and the worker never sees it.
+  owner.request("mmi.cancel", {"queued"});
+  auto cancelled = next(owner, "positions");
+  EXPECT_EQ(cancelled.id, "queued");
+  ASSERT_TRUE(cancelled.error);
+  EXPECT_EQ(cancelled.error->code, ErrorCode::kCancelled) << describe(cancelled);
+  auto ack = next(owner, "mmi.cancel");
+  ASSERT_TRUE(ack.ok) << describe(ack);
+  EXPECT_EQ(ack.result["state"], "queued");
+
+  // The running job: CANCELLED at once, and the worker's session sends IB's cancel.
+  owner.request("mmi.cancel", {"held"});
+  auto stopped = next(owner, "account_summary");
+  ASSERT_TRUE(stopped.error);
+  EXPECT_EQ(stopped.error->code, ErrorCode::kCancelled) << describe(stopped);
+  EXPECT_EQ(next(owner, "mmi.cancel").result["state"], "running");
+  auto seen = wait_stats(sim, [](auto& s) { return s.requests_of("cancelAccountSummary") == 1; });
+  EXPECT_EQ(seen.requests_of("cancelAccountSummary"), 1u) << "the simulator saw no cancel";
+  EXPECT_EQ(seen.requests_of("reqPositions"), 0u) << "the cancelled queued job reached IB";
+
+  // The session stays healthy: the next job runs on the same connection.
+  auto after = run(broker, "current_time");
+  EXPECT_TRUE(after.ok) << describe(after);
+  auto final_stats = test::read_gwsim_stats(*sim.process);
+  EXPECT_EQ(final_stats.connections, 1u);
+  auto counters = broker_stats(broker)["counters"];
+  EXPECT_EQ(counters["cancelled"], 2);
+  EXPECT_EQ(counters["jobs_stopped"], 1);
+  EXPECT_EQ(counters["cancels_unknown"], 2);
+}
+
+TEST(Cancel, ASharedJobStillAnswersTheSubmitterWhoDidNotCancel) {
+  Sim sim({"--pacing", "off"}, 0, slow_summary_scenario(1500));
+  Broker broker;
+  auto worker = start_gateway_worker(broker, sim.address(), 62);
+  e2e::wait_for_service(broker.endpoints.frontend, "account_summary");
+  JobClient a(broker.endpoints.frontend);
+  JobClient b(broker.endpoints.frontend);
+  a.send("account_summary", request("from-a"));
+  b.send("account_summary", request("from-b"));  // identical: coalesced onto from-a
+  {
+    const auto until = Clock::now() + 10s;
+    while (Clock::now() < until && broker_stats(broker)["counters"]["coalesced"] != 1)
+      std::this_thread::sleep_for(20ms);
+    ASSERT_EQ(broker_stats(broker)["counters"]["coalesced"], 1);
+  }
+  a.request("mmi.cancel", {"from-a"});
+  EXPECT_EQ(next(a, "account_summary").error->code, ErrorCode::kCancelled);
+  EXPECT_EQ(next(a, "mmi.cancel").result["state"], "detached");
+  auto answer = next(b, "account_summary");
+  ASSERT_TRUE(answer.ok) << describe(answer);
+  EXPECT_EQ(answer.id, "from-b");
+  // Which of the two the broker saw first (and ran as the job) depends on the sockets; either
+  // way the other submitter's answer comes.
+  EXPECT_FALSE(answer.result["account_summary"].empty()) << answer.result.dump();
+  EXPECT_EQ(broker_stats(broker)["counters"]["jobs_stopped"], 0);
+}
+
+// `intentq cancel`: someone else's (or an unknown) id exits 2 with UNKNOWN_JOB; bad input 78.
+TEST(Cancel, CliSaysUnknownJobAndRefusesBadIds) {
+  Broker broker;
+  auto cli =
+      e2e::run_cli({"cancel", "nobody-s-job", "--compact", "--broker", broker.endpoints.frontend});
+  EXPECT_EQ(cli.exit_code, 2) << cli.output;
+  auto json = e2e::first_json_line(cli.output);
+  ASSERT_TRUE(json) << cli.output;
+  EXPECT_EQ((*json)["error"]["code"], "UNKNOWN_JOB");
+  EXPECT_NE(cli.output.find("only its submitter may cancel it"), std::string::npos) << cli.output;
+  auto bad = e2e::run_cli({"cancel", std::string(300, 'x'), "--broker", broker.endpoints.frontend});
+  EXPECT_EQ(bad.exit_code, 78) << bad.output;
+}
+
+}  // namespace
+}  // namespace intentq::intents_test
