@@ -42,6 +42,7 @@ inline constexpr std::string_view kOptionPrefix = "@";
 inline constexpr std::string_view kOptIntentq = "@intentq=1";
 inline constexpr std::string_view kOptHeartbeat = "@heartbeat=";
 inline constexpr std::string_view kOptNonRetryable = "@nonretryable=";
+inline constexpr std::string_view kOptHistorical = "@historical=";
 inline constexpr std::string_view kOptGateway = "@gateway=";
 inline constexpr std::string_view kOptSession = "@session=";
 inline constexpr std::string_view kOptBudget = "@budget=";

@@ -134,6 +134,16 @@ void parse_option(std::string_view f, ReadyInfo& info) {
     const auto s = f.substr(kOptNonRetryable.size());
     if (s.empty()) throw MdpError("READY option '@nonretryable=' names no service");
     info.nonretryable.emplace_back(s);
+  } else if (starts_with(f, kOptHistorical)) {
+    const auto s = f.substr(kOptHistorical.size());
+    if (s.empty() || s.size() > kMaxServiceNameBytes)
+      bad_option(f, "needs a service name (the service is historical-class)");
+    if (std::find(info.historical.begin(), info.historical.end(), s) == info.historical.end()) {
+      if (info.historical.size() >= kMaxWaitingServices)
+        bad_option(f, "is one of more than " + std::to_string(kMaxWaitingServices) +
+                          " historical services");
+      info.historical.emplace_back(s);
+    }
   } else if (starts_with(f, kOptGateway)) {
     const auto id = f.substr(kOptGateway.size());
     if (id.empty() || id.size() > kMaxGatewayIdBytes)
@@ -212,6 +222,7 @@ Frames worker_ready(const ReadyInfo& info) {
   if (info.heartbeat_ms)
     f.push_back(frame(std::string(kOptHeartbeat) + std::to_string(*info.heartbeat_ms)));
   for (const auto& s : info.nonretryable) f.push_back(frame(std::string(kOptNonRetryable) + s));
+  for (const auto& s : info.historical) f.push_back(frame(std::string(kOptHistorical) + s));
   if (info.gateway) f.push_back(frame(std::string(kOptGateway) + *info.gateway));
   if (info.session_up)
     f.push_back(frame(std::string(kOptSession) + (*info.session_up ? "up" : "down")));
