@@ -382,7 +382,10 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
            "broker is shutting down; retry against the next broker", true);
     return;
   }
-  const size_t body_bytes = canonical_body ? canonical_body->size() : frames[4].size();
+  // A historical job also keeps its pacing key and submitter name (issue 20), both bounded by
+  // the request: charged like its body.
+  const size_t body_bytes = (canonical_body ? canonical_body->size() : frames[4].size()) +
+                            (job->hist ? job->hist->key.size() + job->submitter.size() : 0);
   if (auto full = over_budget(service, body_bytes + kJobOverhead + client.size())) {
     reject(client, service.name, id, ErrorCode::kBusy, *full, true);
     return;

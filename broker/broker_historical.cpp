@@ -1,5 +1,5 @@
 // Historical-class services (issue 20): IB's historical pacing enforced per gateway, waiting
-// visibly, fair shares and priority. docs/protocol.md §6.10 describes the behaviour.
+// visibly, fair shares and priority. docs/protocol.md §6.11 describes the behaviour.
 //
 // A service is historical-class once a worker announced "@historical=<service>" (its intent spec's
 // pacing class). Its jobs queue in the service's FairQueue (priority class, then round-robin by

@@ -19,7 +19,7 @@ struct SecurityConfig {
   bool insecure_allow_public = false;  // without CURVE, bind non-loopback addresses anyway
 };
 
-// IB's historical-data pacing, enforced per gateway (issue 20; docs/protocol.md §6.10): at most
+// IB's historical-data pacing, enforced per gateway (issue 20; docs/protocol.md §6.11): at most
 // `requests` weighted requests in any `window_s`, `per_key` per (contract, exchange,
 // what_to_show) in any `key_window_s`, `open` running at once, and no identical request within
 // `identical_s`. `time_scale` divides every window (as the simulator's --time-scale does), so

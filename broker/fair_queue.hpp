@@ -1,4 +1,4 @@
-// The queue of a historical-class service (issue 20 item 3; docs/protocol.md §6.10): fair shares
+// The queue of a historical-class service (issue 20 item 3; docs/protocol.md §6.11): fair shares
 // by submitter and priority classes, so one bulk download cannot starve another service.
 //
 // Order of service: the `interactive` class first, then `normal`, then `bulk`; within a class the

@@ -1,4 +1,4 @@
-// IB's historical-data pacing per gateway (issue 20; docs/protocol.md §6.10): the second budget a
+// IB's historical-data pacing per gateway (issue 20; docs/protocol.md §6.11): the second budget a
 // gateway's jobs are admitted against, next to the message budget (broker/gateway_budget.hpp).
 // IB counts the historical requests of ALL API clients of one login together, so the broker,
 // which hands out every job, admits a historical-class job to a worker of gateway g only when

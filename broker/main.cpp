@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
                  "mmi.stats answers per second per client (10x for all clients; 0 = unlimited)")
       ->check(CLI::Range(0.0, 1000000.0))
       ->capture_default_str();
-  // IB's historical pacing per gateway (issue 20; docs/protocol.md §6.10, docs/operations.md).
+  // IB's historical pacing per gateway (issue 20; docs/protocol.md §6.11, docs/operations.md).
   auto& hist = config.historical;
   app.add_option("--hist-requests", hist.requests,
                  "historical requests (BID_ASK counts 2) per gateway in any --hist-window-s")

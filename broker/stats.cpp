@@ -91,7 +91,7 @@ std::string encode_stats(const WorkerRegistry& registry, const Counters& counter
       w.str("charged");
       w.uint(g.view.charged);
       if (g.historical) {
-        // IB's historical pacing for this gateway (docs/protocol.md §6.10).
+        // IB's historical pacing for this gateway (docs/protocol.md §6.11).
         w.str("historical");
         w.map_header(8);
         w.str("requests");

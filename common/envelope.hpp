@@ -40,11 +40,11 @@ struct EnvelopeError : std::runtime_error {
 inline constexpr size_t kMaxIdBytes = 256;
 
 // The envelope's `priority` (docs/protocol.md §5.1): the order of service within a historical
-// queue (§6.10). Other services accept and ignore it.
+// queue (§6.11). Other services accept and ignore it.
 enum class Priority : uint8_t { kInteractive = 0, kNormal = 1, kBulk = 2 };
 // "interactive", "normal", "bulk"; nullopt for anything else.
 std::optional<Priority> parse_priority(std::string_view text);
-// The envelope's `client`: who submits, for fair shares (§6.10); 1..kMaxClientNameBytes printable
+// The envelope's `client`: who submits, for fair shares (§6.11); 1..kMaxClientNameBytes printable
 // ASCII bytes without spaces.
 inline constexpr size_t kMaxClientNameBytes = 128;
 bool valid_client_name(std::string_view name);

@@ -1,4 +1,4 @@
-// What IB's historical-data pacing counts for one request (docs/protocol.md §6.10; IB's rules:
+// What IB's historical-data pacing counts for one request (docs/protocol.md §6.11; IB's rules:
 // 60 requests in 10 minutes, BID_ASK counting twice, head-timestamp requests counting like bar
 // requests, at most 5 requests for one contract/exchange/what-to-show in 2 seconds, no identical
 // request within 15 seconds). The broker reads a historical-class job's canonical params

@@ -54,7 +54,7 @@ struct ReadyInfo {
   std::optional<uint32_t> heartbeat_ms;
   std::vector<std::string> nonretryable;
   // "@historical=<service>" (issue 20): the service's jobs are historical-class (IB's historical
-  // pacing applies; the broker admits them per gateway, docs/protocol.md §6.10).
+  // pacing applies; the broker admits them per gateway, docs/protocol.md §6.11).
   std::vector<std::string> historical;
   // Gateway session (issue 10; docs/protocol.md section 3). All optional: stock and echo-only
   // workers send none of them.
