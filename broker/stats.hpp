@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "broker/gateway_budget.hpp"
+#include "broker/historical_budget.hpp"
 #include "broker/reuse_cache.hpp"
 #include "common/errors.hpp"
 
@@ -47,6 +48,8 @@ struct Counters {
   uint64_t cancelled = 0;             // submissions answered CANCELLED (mmi.cancel)
   uint64_t cancels_unknown = 0;       // mmi.cancel answered UNKNOWN_JOB
   uint64_t jobs_stopped = 0;          // running jobs whose worker was told to stop them
+  uint64_t historical_deferrals = 0;  // dispatch attempts held back by a historical pacing rule
+  uint64_t historical_timeouts = 0;   // jobs answered TIMEOUT at once: their slot is too late
   // Set by the server (the core has no sockets): connections it cut to keep a byte bound.
   uint64_t subscribers_cut = 0;  // publish: oversize subscription, too many topics/subscribers
   uint64_t clients_cut = 0;      // frontend: too many reply bytes not read
@@ -86,6 +89,8 @@ struct Counters {
     fn("cancelled", cancelled);
     fn("cancels_unknown", cancels_unknown);
     fn("jobs_stopped", jobs_stopped);
+    fn("historical_deferrals", historical_deferrals);
+    fn("historical_timeouts", historical_timeouts);
     fn("subscribers_cut", subscribers_cut);
     fn("clients_cut", clients_cut);
     fn("unfinished_cut", unfinished_cut);
@@ -125,6 +130,14 @@ struct GatewayStats {
   std::string id;
   GatewayBudget::View view;
   size_t waiting = 0;
+  // Historical pacing (issue 20), when a worker of the gateway announced a historical service.
+  bool historical = false;
+  HistoricalBudget::View hist;
+  uint32_t hist_limit = 0;      // weighted requests allowed in the window
+  uint64_t hist_window_ms = 0;  // the window (after the time scale)
+  uint32_t hist_open_limit = 0;
+  size_t hist_queued = 0;          // queued jobs of the historical services its workers serve
+  uint64_t hist_next_slot_ms = 0;  // until one more request fits the window and open rules (0: now)
 };
 
 // Broker-wide figures of the mmi.stats body besides the services and counters.
