@@ -12,7 +12,9 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "common/asio.hpp"
 #include "gateway/messages.hpp"
@@ -44,7 +46,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // trickles, until all are sent, the flood time bound passes, or the connection ends.
   static awaitable<void> trickle(std::shared_ptr<Connection> self);
 
+  // Market-data sends a snapshot's TICK_SNAPSHOT_END after the scaled 11 s, unless cancelled.
+  static awaitable<void> end_snapshot(std::shared_ptr<Connection> self, int req_id);
+
   PacingResult judge_pacing();
+  // Market-data messages handled at receipt: reqMarketDataType, the cancels, and IB's historical
+  // pacing for reqHistoricalData / reqHeadTimestamp (a violation is answered at once). True when
+  // the message needs nothing more.
+  bool on_market_data(const gw::ClientMessage& message);
+  std::vector<std::string> build(const gw::ClientMessage& message);
   bool has_fault(Fault f) const;
 
   void on_frame(std::string_view payload);
@@ -73,6 +83,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool positions_flood_ = false;           // a flood is running (one of each kind at a time)
   bool error_flood_ = false;
   std::deque<std::string> trickles_;  // slow-frame: answers waiting to trickle, oldest first
+  int market_data_type_ = 1;          // reqMarketDataType's setting (1 live .. 4 delayed-frozen)
+  std::set<int> snapshots_;           // snapshots whose TICK_SNAPSHOT_END is still due
 };
 
 }  // namespace intentq::sim

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "gateway/types.hpp"
+#include "sim/market_data_spec.hpp"
 
 namespace intentq::sim {
 
@@ -62,6 +63,8 @@ struct Scenario {
   std::vector<OpenOrderEntry> open_orders;
   std::vector<ExecutionEntry> executions;
   std::vector<gw::ContractDetails> contracts;
+  // Market data of contracts[i] (its "market_data" object over default_market_data()); same size.
+  std::vector<MarketDataSpec> market_data;
   std::optional<int> latency_ms;  // default for every answer (the CLI overrides it)
   std::optional<int> jitter_ms;
   // Per request family (gw::RequestSpec::family); wins over the default.

@@ -1,8 +1,9 @@
 # Tests of the gateway simulator (intentq-gwsim): unit tests of its pieces, process-level tests of
 # the binary, and the conformance test with the independent IB client @stoqey/ib (node).
 file(GLOB SIM_UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/unit/sim_*_test.cpp)
-# The process-level test of the intentq-gwsim binary.
-set(SIM_PROCESS_TESTS ${CMAKE_CURRENT_SOURCE_DIR}/integration/sim_gwsim_test.cpp)
+# The process-level tests of the intentq-gwsim binary.
+set(SIM_PROCESS_TESTS ${CMAKE_CURRENT_SOURCE_DIR}/integration/sim_gwsim_test.cpp
+                      ${CMAKE_CURRENT_SOURCE_DIR}/integration/sim_gwsim_market_data_test.cpp)
 foreach(test_source ${SIM_UNIT_TESTS} ${SIM_PROCESS_TESTS})
   get_filename_component(test_name ${test_source} NAME_WE)
   add_executable(${test_name} ${test_source})
