@@ -269,12 +269,7 @@ void Connection::on_frame(std::string_view payload) {
   }
   if (on_market_data(message)) return;
   auto* spec = request_spec(message);
-  // Market-data requests are answered whether or not the gateway library has a spec for them.
-  const char* md_family = std::holds_alternative<gw::ReqHistoricalData>(message) ? "historical_data"
-                          : std::holds_alternative<gw::ReqHeadTimestamp>(message) ? "head_timestamp"
-                          : std::holds_alternative<gw::ReqMktData>(message)       ? "market_data"
-                                                                                  : nullptr;
-  if (!spec && !md_family) {
+  if (!spec) {
     spdlog::debug("conn {}: cancel accepted", id_);
     return;
   }
@@ -288,7 +283,7 @@ void Connection::on_frame(std::string_view payload) {
     asio::co_spawn(socket_.get_executor(), flood(shared_from_this(), Flood::kErrors),
                    asio::detached);
   }
-  if (spec && spec->kind == gw::RequestKind::kPositions && has_fault(Fault::kPositionsNoEnd)) {
+  if (spec->kind == gw::RequestKind::kPositions && has_fault(Fault::kPositionsNoEnd)) {
     if (!positions_flood_) {
       positions_flood_ = true;
       spdlog::info("conn {}: fault positions-no-end", id_);
@@ -299,7 +294,7 @@ void Connection::on_frame(std::string_view payload) {
   }
   // Undelayed answers go out at once, in request order; delayed ones each wait on their own
   // timer, so a fast answer may overtake a slow one.
-  auto delay = spec ? server_.answer_delay(*spec) : server_.answer_delay(md_family);
+  auto delay = server_.answer_delay(*spec);
   if (delay.count() == 0) {
     answer(message);
   } else {

@@ -79,7 +79,6 @@ class Server {
   bool has_fault(Fault f, uint64_t connection) const;
   // How long to hold back the answer to a request of this kind (latency + random jitter).
   std::chrono::milliseconds answer_delay(const gw::RequestSpec& spec);
-  std::chrono::milliseconds answer_delay(std::string_view family);
   // IB's historical-data pacing, shared by every connection (IB applies it per login).
   HistoricalPacing& historical_pacing() { return historical_pacing_; }
   std::chrono::milliseconds handshake_delay();
