@@ -429,7 +429,8 @@ bool is_error_payload(const std::string& payload) {
   return payload.size() >= 2 && payload[0] == '4' && payload[1] == '\0';
 }
 
-int64_t unix_now() {
+int64_t unix_now(const std::optional<int64_t>& frozen) {
+  if (frozen) return *frozen;
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -530,7 +531,7 @@ bool Connection::on_market_data(const gw::ClientMessage& message) {
 std::vector<std::string> Connection::build(const gw::ClientMessage& message) {
   const auto& s = server_.scenario();
   if (auto* r = std::get_if<gw::ReqHistoricalData>(&message)) {
-    auto payloads = historical_data_answer(s, sv_, *r, unix_now());
+    auto payloads = historical_data_answer(s, sv_, *r, unix_now(server_.options().market_time));
     // The request is complete once answered (a keepUpToDate one stays open until cancelled:
     // the simulator sends no updates, but IB counts it as open).
     if (!r->request.keep_up_to_date || is_error_payload(payloads.front()))
@@ -545,7 +546,8 @@ std::vector<std::string> Connection::build(const gw::ClientMessage& message) {
   }
   if (auto* m = std::get_if<gw::ReqMktData>(&message)) {
     if (!snapshots_.count(m->req_id)) return {};  // cancelled before its answer
-    auto a = snapshot_answer(s, sv_, *m, market_data_type_, unix_now());
+    auto a =
+        snapshot_answer(s, sv_, *m, market_data_type_, unix_now(server_.options().market_time));
     if (a.ends) {
       asio::co_spawn(socket_.get_executor(), end_snapshot(shared_from_this(), m->req_id),
                      asio::detached);
