@@ -278,5 +278,31 @@ TEST(SimMarketData, SnapshotsLiveDelayedAndRefused) {
   }
 }
 
+TEST(SimMarketData, MarketTimeFreezesTheData) {
+  // Friday 4 December 2026 15:00 EST.
+  Sim sim = start_sim({"--market-time", "2026-12-04T20:00:00Z", "--time-scale", "0.02",
+                       "--historical-pacing", "off"});
+  auto c = client_at(sim.port, 200, 1);
+  auto a = snapshot(*c, 1, 265598);
+  auto b = snapshot(*c, 2, 265598);
+  ASSERT_EQ(a.messages.size(), b.messages.size());
+  for (size_t i = 0; i < a.messages.size(); ++i) {
+    if (auto* p = std::get_if<gw::TickPrice>(&a.messages[i])) {
+      auto q = std::get<gw::TickPrice>(b.messages[i]);
+      EXPECT_EQ(p->price, q.price) << p->tick_type;
+    }
+    if (auto* t = std::get_if<gw::TickString>(&a.messages[i])) {
+      EXPECT_EQ(t->value, "1796414400");  // the market time itself (in session)
+    }
+  }
+  // "Now" for bars is the market time: a day back from Friday 15:00 is Thursday 15:00-16:00 and
+  // Friday 09:30 .. 14:00.
+  auto r = hourly("");
+  c->send(gw::encode_req_historical_data(200, 3, r));
+  auto bars = std::get<gw::HistoricalDataMsg>(c->message(200));
+  ASSERT_EQ(bars.bars.size(), 7u);
+  EXPECT_EQ(bars.bars.back().time, "1796410800");
+}
+
 }  // namespace
 }  // namespace intentq::sim
