@@ -69,6 +69,29 @@ struct CancelOptions {
 };
 int run_cancel(const CancelOptions& options);
 
+// `intentq history`: a contract's bars over a time range, fetched as many historical_bars jobs of
+// priority bulk (docs/history.md). 0 done (or nothing left to fetch), 2 a chunk or the head
+// timestamp was answered with an error, 78 bad input (refused before anything is submitted),
+// 1 connection or output problems, 130 interrupted (SIGINT/SIGTERM: the file holds whole chunks).
+struct HistoryOptions {
+  std::string broker;
+  std::vector<std::string> params;  // the contract (and `gateway`), key=value as submit's --param
+  std::string from;                 // ISO-8601 UTC
+  std::string to;                   // ISO-8601 UTC; empty = now
+  std::string bar_size = "1 min";
+  std::string what_to_show = "TRADES";
+  bool rth = true;
+  std::string format = "csv";
+  std::string output;             // empty or "-": stdout
+  size_t in_flight = 8;           // chunks submitted and not yet answered
+  uint64_t deadline_ms = 900000;  // per chunk: how long it may wait for its pacing slot
+  std::string client;             // the envelope's `client` (fair shares); empty: the connection
+  bool check_head = true;         // ask head_timestamp first and refuse a --from before it
+  bool progress = true;           // the progress bar (only on a terminal)
+  std::optional<curve::ClientKeys> curve;
+};
+int run_history(const HistoryOptions& options);
+
 // "cli-" + 16 random hex digits.
 std::string generate_job_id();
 

@@ -7,6 +7,9 @@
 //   intentq watch [--publish EP] [--topic PREFIX]... [--count N] [--connect-timeout-ms N]
 //   intentq stats [--broker EP] [--connect-timeout-ms N]
 //   intentq cancel ID [--broker EP] [--timeout-ms N] [--retries N] [--compact]
+//   intentq history --param k=v... --from ISO [--to ISO] [--bar-size S] [--what-to-show W]
+//                   [--rth|--all-hours] [--format csv|jsonl] [--output FILE] [--in-flight N]
+//                   [--deadline-ms N] [--client NAME] [--no-head-check] [--no-progress]
 //   intentq keygen DIR [--name NAME]
 //
 // Exit codes: 0 ok, 2 the job ended with an error reply, 78 (EX_CONFIG) a refused option or
@@ -26,6 +29,7 @@
 #include "cli/keygen.hpp"
 #include "common/curve_options.hpp"
 #include "common/endpoint_check.hpp"
+#include "common/envelope.hpp"
 #include "common/program_options.hpp"
 
 namespace {
@@ -137,22 +141,68 @@ int main(int argc, char** argv) {
   cancel_cmd->add_flag("--compact", cancel.compact, "print the reply on one line");
   add_retry_options(*cancel_cmd, cancel.retry, cancel_timeout_ms, cancel_connect_ms);
 
-  // CURVE (submit, watch, stats, cancel): --curve-server-key and --curve-secret on each.
+  HistoryOptions history;
+  history.broker = broker;
+  bool no_head_check = false, no_progress = false;
+  auto* history_cmd = app.add_subcommand(
+      "history",
+      "download a contract's bars over a time range as many historical_bars jobs of priority "
+      "bulk (paced by the broker), written in time order as CSV or JSON lines; a rerun into the "
+      "same file fetches only what is missing; Ctrl-C cancels the queued chunks");
+  history_cmd
+      ->add_option("--param", history.params,
+                   "the contract as key=value, as for submit (con_id=265598, or "
+                   "symbol=AAPL sec_type=STK exchange=SMART currency=USD ...; gateway=ID)")
+      ->required();
+  history_cmd
+      ->add_option("--from", history.from, "range start, ISO-8601 UTC (2026-01-02T00:00:00Z)")
+      ->required();
+  history_cmd->add_option("--to", history.to, "range end, ISO-8601 UTC (default: now)");
+  history_cmd->add_option("--bar-size", history.bar_size, "IB bar size (1 secs .. 1M)")
+      ->capture_default_str();
+  history_cmd->add_option("--what-to-show", history.what_to_show, "TRADES, MIDPOINT, BID, ...")
+      ->capture_default_str();
+  history_cmd->add_flag("--rth,!--all-hours", history.rth,
+                        "regular trading hours only (default), or --all-hours");
+  history_cmd->add_option("--format", history.format, "csv or jsonl")->capture_default_str();
+  history_cmd->add_option("--output,-o", history.output,
+                          "file to write (and resume); - or "
+                          "unset: stdout");
+  history_cmd->add_option("--in-flight", history.in_flight, "chunks submitted at once")
+      ->check(CLI::Range(size_t{1}, size_t{256}))
+      ->capture_default_str();
+  history_cmd
+      ->add_option("--deadline-ms", history.deadline_ms,
+                   "each chunk's deadline: how long it may wait for its pacing slot")
+      ->check(CLI::Range(uint64_t{1000}, uint64_t{86400000}))
+      ->capture_default_str();
+  history_cmd->add_option("--client", history.client,
+                          "the envelope's client name (fair shares between submitters)");
+  history_cmd->add_flag("--no-head-check", no_head_check,
+                        "do not ask head_timestamp first (a --from before the contract's first "
+                        "bar is then not refused)");
+  history_cmd->add_flag("--no-progress", no_progress, "no progress bar on a terminal");
+  history_cmd->add_option("--broker", history.broker, "broker frontend endpoint")
+      ->capture_default_str();
+
+  // CURVE (submit, watch, stats, cancel, history): --curve-server-key and --curve-secret on each.
   intentq::curve::ClientOptions curve_options;
-  for (auto* cmd : {submit_cmd, watch_cmd, stats_cmd, cancel_cmd}) curve_options.add_to(*cmd);
+  for (auto* cmd : {submit_cmd, watch_cmd, stats_cmd, cancel_cmd, history_cmd})
+    curve_options.add_to(*cmd);
 
   KeygenOptions keygen;
   auto* keygen_cmd = add_keygen_command(app, keygen);
 
   // What one call asks for is not configuration: no environment variable, no file key.
   config.finish({"--param", "--params-json", "--id", "--deadline-ms", "--max-age-ms", "--compact",
-                 "--topic", "--count", "--name"});
+                 "--topic", "--count", "--name", "--from", "--to", "--bar-size", "--what-to-show",
+                 "--rth", "--format", "--output", "--no-head-check", "--no-progress"});
   if (auto exit = config.parse(argc, argv)) return *exit;
 
   try {
     if (keygen_cmd->parsed()) return run_keygen(keygen);
     const auto curve_keys = curve_options.load();
-    submit.curve = watch.curve = stats.curve = cancel.curve = curve_keys;
+    submit.curve = watch.curve = stats.curve = cancel.curve = history.curve = curve_keys;
     if (submit_cmd->parsed()) {
       intentq::check_endpoint("--broker", submit.broker, intentq::EndpointUse::kConnect);
       submit.retry.timeout = std::chrono::milliseconds(submit_timeout_ms);
@@ -179,6 +229,14 @@ int main(int argc, char** argv) {
       cancel.retry.timeout = std::chrono::milliseconds(cancel_timeout_ms);
       cancel.retry.connect_timeout = std::chrono::milliseconds(cancel_connect_ms);
       return run_cancel(cancel);
+    }
+    if (history_cmd->parsed()) {
+      intentq::check_endpoint("--broker", history.broker, intentq::EndpointUse::kConnect);
+      history.check_head = !no_head_check;
+      history.progress = !no_progress;
+      if (!history.client.empty() && !intentq::valid_client_name(history.client))
+        return config.refuse("--client must be 1..128 printable ASCII bytes without spaces");
+      return run_history(history);
     }
   } catch (const std::exception& e) {
     return config.refuse(e.what());

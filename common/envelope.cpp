@@ -159,7 +159,8 @@ std::string encode_request(const JobRequest& request) {
   out.reserve(64);
   mc::Writer w(out);
   w.map_header(2 + (request.id ? 1 : 0) + (request.deadline_ms ? 1 : 0) +
-               (request.queued_ms ? 1 : 0) + (request.max_age_ms > 0 ? 1 : 0));
+               (request.queued_ms ? 1 : 0) + (request.max_age_ms > 0 ? 1 : 0) +
+               (request.priority ? 1 : 0) + (request.client ? 1 : 0));
   if (request.id) {
     w.str("id");
     w.str(*request.id);
@@ -179,6 +180,15 @@ std::string encode_request(const JobRequest& request) {
   if (request.max_age_ms > 0) {
     w.str("max_age_ms");
     w.uint(request.max_age_ms);
+  }
+  if (request.priority) {
+    static constexpr std::string_view kNames[] = {"interactive", "normal", "bulk"};
+    w.str("priority");
+    w.str(kNames[static_cast<size_t>(*request.priority)]);
+  }
+  if (request.client) {
+    w.str("client");
+    w.str(*request.client);
   }
   return out;
 }

@@ -75,6 +75,9 @@ struct JobRequest {
   bool reply = true;
   std::optional<uint64_t> queued_ms;  // set by the broker when it dispatches
   uint64_t max_age_ms = 0;            // sent only when > 0
+  // Sent only when set: "priority" ("interactive", "normal", "bulk") and "client" (§5.1).
+  std::optional<Priority> priority;
+  std::optional<std::string> client;
 };
 
 struct JobError {

@@ -80,3 +80,13 @@ target_link_libraries(cancel_integration_tests PRIVATE intentq_test_cluster inte
 add_dependencies(cancel_integration_tests intentq-broker intentq-worker intentq-gwsim intentq)
 gtest_discover_tests(cancel_integration_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
 intentq_test_labels(cancel_integration_tests integration intents)
+
+# `intentq history` end to end (issue 20 item 5): chunked download, resume after SIGINT, bad input
+# refused before submitting. Links the simulator's library to compute the bars it must answer.
+add_executable(cli_history_tests ${CMAKE_CURRENT_SOURCE_DIR}/integration/cli_history_test.cpp)
+target_link_libraries(cli_history_tests PRIVATE intentq_test_cluster intentq_sim intentq_common
+  GTest::gtest_main)
+target_compile_definitions(cli_history_tests PRIVATE INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+add_dependencies(cli_history_tests intentq-broker intentq-worker intentq-gwsim intentq)
+gtest_discover_tests(cli_history_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 180)
+intentq_test_labels(cli_history_tests integration cli)

@@ -10,9 +10,13 @@ intentq_test_labels(worker_unit_tests unit worker threads)
 
 add_executable(cli_unit_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/cli_params_test.cpp
-  ${PROJECT_SOURCE_DIR}/cli/params.cpp)
+  ${CMAKE_CURRENT_SOURCE_DIR}/unit/cli_history_test.cpp
+  ${PROJECT_SOURCE_DIR}/cli/params.cpp
+  ${PROJECT_SOURCE_DIR}/cli/history_plan.cpp
+  ${PROJECT_SOURCE_DIR}/cli/history_output.cpp)
 target_include_directories(cli_unit_tests PRIVATE ${PROJECT_SOURCE_DIR})
-target_link_libraries(cli_unit_tests PRIVATE nlohmann_json::nlohmann_json GTest::gtest_main)
+target_link_libraries(cli_unit_tests PRIVATE intentq_common nlohmann_json::nlohmann_json
+  GTest::gtest_main)
 gtest_discover_tests(cli_unit_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 30)
 intentq_test_labels(cli_unit_tests unit cli)
 
