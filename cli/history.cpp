@@ -163,16 +163,25 @@ class Output {
   bool wrote_ = false;
 };
 
-// One job on the connection: send it and wait for its reply (the head timestamp).
-std::optional<JobReply> run_one(mdp::Client& client, const std::string& intent, JobRequest request,
-                                std::chrono::milliseconds wait) {
+// One job on the connection: send it and wait for its reply (the head timestamp). nullopt when
+// none came within `wait`, or a signal came (`interrupted` set; the job is cancelled).
+std::optional<JobReply> run_one(mdp::Client& client, SignalFd& signals, const std::string& intent,
+                                JobRequest request, std::chrono::milliseconds wait,
+                                bool& interrupted) {
   const std::string id = *request.id;
   client.send(intent, encode_request(request));
   const auto until = Clock::now() + wait;
   while (Clock::now() < until) {
-    auto reply = client.receive(std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::min<Clock::duration>(until - Clock::now(), std::chrono::milliseconds(500))));
-    if (!reply || reply->body.size() != 1) continue;
+    zmq::pollitem_t items[] = {{client.socket().handle(), 0, ZMQ_POLLIN, 0},
+                               {nullptr, signals.fd(), ZMQ_POLLIN, 0}};
+    zmq::poll(items, 2, std::chrono::milliseconds(250));
+    if ((items[1].revents & ZMQ_POLLIN) && !signals.take().empty()) {
+      interrupted = true;
+      client.send(mdp::kMmiCancel, id);
+      return std::nullopt;
+    }
+    auto reply = client.receive(std::chrono::milliseconds(0));
+    if (!reply || reply->body.size() != 1 || reply->service != intent) continue;
     try {
       auto r = decode_reply(reply->body[0]);
       if (r.id.empty() || r.id == id) return r;
@@ -335,8 +344,14 @@ int run_history(const HistoryOptions& o) {
     json p = contract;
     p["what_to_show"] = what;
     p["use_rth"] = o.rth;
-    auto reply = run_one(client, "head_timestamp", envelope(prefix + "-head", p, Priority::kNormal),
-                         answer_wait);
+    bool stopped = false;
+    auto reply = run_one(client, signals, "head_timestamp",
+                         envelope(prefix + "-head", p, Priority::kNormal), answer_wait, stopped);
+    if (stopped) {
+      out.discard_if_unused();
+      std::cerr << kName << "interrupted while asking the head timestamp; nothing was written\n";
+      return 130;
+    }
     if (!reply) {
       out.discard_if_unused();
       std::cerr << kName << "no answer from " << o.broker

@@ -7,6 +7,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <sys/wait.h>
+
+#include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +18,7 @@
 
 #include "common/market_data_params.hpp"
 #include "sim/historical_bars.hpp"
+#include "sim/market_data_answers.hpp"
 #include "sim/scenario.hpp"
 #include "tests/integration/intents_cluster.hpp"
 #include "tests/support/gwsim_stats.hpp"
@@ -46,7 +50,12 @@ std::vector<std::string> simulated_csv(int64_t from, int64_t to) {
   c.con_id = kAapl;
   const auto found = sim::find_market_contract(s, c);
   const int64_t now = md::parse_iso_utc(kMarketTime).value();
-  auto num = [](double v) { return v == -1 ? std::string() : nlohmann::json(v).dump(); };
+  // Integral values travel as msgpack integers (the codec's shortest form): "330", not "330.0".
+  auto num = [](double v) {
+    if (v == -1) return std::string();
+    if (v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<int64_t>(v));
+    return nlohmann::json(v).dump();
+  };
   std::vector<std::string> out;
   for (int64_t end = from; end < to;) {
     const int64_t start = end;
@@ -100,9 +109,11 @@ class CliHistory : public ::testing::Test {
   }
 
   int finish(Process& p, std::chrono::milliseconds timeout = 60s) {
-    auto code = p.wait_exit(timeout);
-    EXPECT_TRUE(code) << "intentq history did not exit in time:\n" << p.output_text();
-    return code.value_or(-1);
+    auto status = p.wait_exit(timeout);
+    EXPECT_TRUE(status) << "intentq history did not exit in time:\n" << p.output_text();
+    if (!status) return -1;
+    EXPECT_TRUE(WIFEXITED(*status)) << "status " << *status << "\n" << p.output_text();
+    return WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
   }
 
   fs::path dir;
