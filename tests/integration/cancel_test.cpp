@@ -3,6 +3,7 @@
 // makes the worker's session send IB's cancel (the simulator counts it) and the session stays
 // up for the next job; someone else's id is UNKNOWN_JOB; a job shared by two submitters goes on
 // for the one that did not cancel.
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -100,18 +101,28 @@ TEST(Cancel, QueuedAndRunningJobsAndSomeoneElsesId) {
   EXPECT_EQ(ack.result["state"], "queued");
 
   // The running job: CANCELLED at once, and the worker's session sends IB's cancel.
+  const auto cancel_sent = Clock::now();
   owner.request("mmi.cancel", {"held"});
   auto stopped = next(owner, "account_summary");
+  const auto answered = Clock::now();
   ASSERT_TRUE(stopped.error);
   EXPECT_EQ(stopped.error->code, ErrorCode::kCancelled) << describe(stopped);
   EXPECT_EQ(next(owner, "mmi.cancel").result["state"], "running");
+
+  // The session stays healthy: the next job runs on the same connection (the one worker is free
+  // only once it stopped the cancelled job).
+  auto after = run(broker, "current_time");
+  EXPECT_TRUE(after.ok) << describe(after);
+  const auto ms = [](Clock::duration d) {
+    return std::chrono::duration<double, std::milli>(d).count();
+  };
+  std::printf(
+      "cancel of a running gateway job: submitter answered CANCELLED in %.1f ms; the "
+      "worker stopped it and answered the next job %.1f ms after the cancel\n",
+      ms(answered - cancel_sent), ms(Clock::now() - cancel_sent));
   auto seen = wait_stats(sim, [](auto& s) { return s.requests_of("cancelAccountSummary") == 1; });
   EXPECT_EQ(seen.requests_of("cancelAccountSummary"), 1u) << "the simulator saw no cancel";
   EXPECT_EQ(seen.requests_of("reqPositions"), 0u) << "the cancelled queued job reached IB";
-
-  // The session stays healthy: the next job runs on the same connection.
-  auto after = run(broker, "current_time");
-  EXPECT_TRUE(after.ok) << describe(after);
   auto final_stats = test::read_gwsim_stats(*sim.process);
   EXPECT_EQ(final_stats.connections, 1u);
   auto counters = broker_stats(broker)["counters"];
