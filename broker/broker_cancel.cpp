@@ -74,7 +74,8 @@ void Broker::handle_cancel(const std::string& client, Frames& frames, Clock::tim
                             (valid_utf8(id) ? "" : " that are not UTF-8"),
                         "");
   // A job id names one job per service; the caller's jobs are found through the in-flight index
-  // (jobs submitted with an id, and requests coalesced under theirs), one lookup per service.
+  // (jobs submitted with an id, and requests coalesced under theirs): one hash lookup for an id
+  // nobody uses, one lookup per service for an id in flight.
   std::vector<Service*> services;
   if (jobs_.id_in_flight(id))
     registry_.for_each_service([&](Service& s) {

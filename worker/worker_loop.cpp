@@ -157,7 +157,16 @@ void WorkerLoop::reregister() {
 }
 
 void WorkerLoop::receive_all() {
-  while (auto request = broker_.receive()) on_request(*request);
+  // Cancels are applied in the order they came: those read before a REQUEST are for an earlier
+  // job, even when the new job has the same id (a resubmission after the cancel).
+  while (auto request = broker_.receive()) {
+    apply_cancels();
+    on_request(*request);
+  }
+  apply_cancels();
+}
+
+void WorkerLoop::apply_cancels() {
   // The broker asks us to stop a job whose submitters all cancelled it (issue 20). Only the
   // running job can be meant; an id that is not it (it ended meanwhile) is ignored.
   for (const auto& id : broker_.take_cancels()) {

@@ -3,6 +3,8 @@
 // makes the worker's session send IB's cancel (the simulator counts it) and the session stays
 // up for the next job; someone else's id is UNKNOWN_JOB; a job shared by two submitters goes on
 // for the one that did not cancel.
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -100,18 +102,28 @@ TEST(Cancel, QueuedAndRunningJobsAndSomeoneElsesId) {
   EXPECT_EQ(ack.result["state"], "queued");
 
   // The running job: CANCELLED at once, and the worker's session sends IB's cancel.
+  const auto cancel_sent = Clock::now();
   owner.request("mmi.cancel", {"held"});
   auto stopped = next(owner, "account_summary");
+  const auto answered = Clock::now();
   ASSERT_TRUE(stopped.error);
   EXPECT_EQ(stopped.error->code, ErrorCode::kCancelled) << describe(stopped);
   EXPECT_EQ(next(owner, "mmi.cancel").result["state"], "running");
+
+  // The session stays healthy: the next job runs on the same connection (the one worker is free
+  // only once it stopped the cancelled job).
+  auto after = run(broker, "current_time");
+  EXPECT_TRUE(after.ok) << describe(after);
+  const auto ms = [](Clock::duration d) {
+    return std::chrono::duration<double, std::milli>(d).count();
+  };
+  std::printf(
+      "cancel of a running gateway job: submitter answered CANCELLED in %.1f ms; the "
+      "worker stopped it and answered the next job %.1f ms after the cancel\n",
+      ms(answered - cancel_sent), ms(Clock::now() - cancel_sent));
   auto seen = wait_stats(sim, [](auto& s) { return s.requests_of("cancelAccountSummary") == 1; });
   EXPECT_EQ(seen.requests_of("cancelAccountSummary"), 1u) << "the simulator saw no cancel";
   EXPECT_EQ(seen.requests_of("reqPositions"), 0u) << "the cancelled queued job reached IB";
-
-  // The session stays healthy: the next job runs on the same connection.
-  auto after = run(broker, "current_time");
-  EXPECT_TRUE(after.ok) << describe(after);
   auto final_stats = test::read_gwsim_stats(*sim.process);
   EXPECT_EQ(final_stats.connections, 1u);
   auto counters = broker_stats(broker)["counters"];
@@ -145,6 +157,59 @@ TEST(Cancel, ASharedJobStillAnswersTheSubmitterWhoDidNotCancel) {
   // way the other submitter's answer comes.
   EXPECT_FALSE(answer.result["account_summary"].empty()) << answer.result.dump();
   EXPECT_EQ(broker_stats(broker)["counters"]["jobs_stopped"], 0);
+}
+
+// The worker applies the broker's cancels in the order they came: a cancel for a job that already
+// ended, read in one burst with a new REQUEST reusing its id (a resubmission after the cancel),
+// does not stop the new job; a cancel after the REQUEST does. The broker here is a bare ROUTER.
+TEST(Cancel, AWorkerAppliesCancelsInTheOrderTheyCame) {
+  zmq::context_t ctx(1);
+  zmq::socket_t router(ctx, zmq::socket_type::router);
+  router.set(zmq::sockopt::linger, 0);
+  router.bind("tcp://127.0.0.1:*");
+  const std::string endpoint = router.get(zmq::sockopt::last_endpoint);
+  auto worker = e2e::start_worker(endpoint, 1000, 3, "warn");
+  const std::string kReadyCmd(1, '\x01'), kRequestCmd(1, '\x02'), kReplyCmd(1, '\x03'),
+      kHeartbeatCmd(1, '\x04');
+  // The next message of `command` from the worker (heartbeats in between are skipped).
+  auto next_of = [&](const std::string& command) {
+    const auto until = Clock::now() + 10s;
+    while (Clock::now() < until)
+      if (auto m = e2e::recv_within(router, 1s); m && m->size() > 3 && (*m)[3] == command)
+        return *m;
+    throw std::runtime_error("the worker sent no message of that command within 10 s");
+  };
+  const auto ready = next_of(kReadyCmd);
+  const std::string peer = ready[0];
+  EXPECT_NE(std::find(ready.begin(), ready.end(), "@cancel=1"), ready.end());
+  auto request = [&](const std::string& token, int delay_ms) {
+    JobRequest r;
+    r.id = "dup";
+    r.params = {{"delay_ms", delay_ms}};
+    r.deadline_ms = 20000;
+    e2e::send_frames(router,
+                     {peer, "", "MDPW01", kRequestCmd, token, "", "echo", encode_request(r)});
+  };
+  auto cancel = [&] {
+    e2e::send_frames(router, {peer, "", "MDPW01", kHeartbeatCmd, "@cancel-job=dup"});
+  };
+  auto reply_to = [&](const std::string& token) {
+    for (;;) {
+      auto m = next_of(kReplyCmd);
+      if (m.size() == 7 && m[4] == token) return decode_reply(m[6]);
+    }
+  };
+  request("token-01", 0);
+  ASSERT_TRUE(reply_to("token-01").ok);
+  cancel();                  // for the job that just ended...
+  request("token-02", 200);  // ...read together with a new job of the same id
+  auto second = reply_to("token-02");
+  EXPECT_TRUE(second.ok) << "a stale cancel stopped the next job: " << describe(second);
+  request("token-03", 10000);
+  cancel();
+  auto third = reply_to("token-03");
+  ASSERT_TRUE(third.error) << "the cancel did not stop the job";
+  EXPECT_EQ(third.error->code, ErrorCode::kCancelled);
 }
 
 // `intentq cancel`: someone else's (or an unknown) id exits 2 with UNKNOWN_JOB; bad input 78.
