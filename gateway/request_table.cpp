@@ -295,12 +295,18 @@ void RequestTable::store(PendingRequest& r, const CurrentTime& m) {
 }
 
 void RequestTable::store(PendingRequest& r, const HistoricalDataMsg& m) {
+  HistoricalDataMsg copy = m;
+  store(r, copy);
+}
+void RequestTable::store(PendingRequest& r, HistoricalDataMsg& m) {
   auto& h = r.historical;
   if (h.bars.empty()) {
-    h.bars = m.bars;
+    h.bars = std::move(m.bars);
   } else {
-    h.bars.insert(h.bars.end(), m.bars.begin(), m.bars.end());
+    h.bars.insert(h.bars.end(), std::make_move_iterator(m.bars.begin()),
+                  std::make_move_iterator(m.bars.end()));
   }
+  m.bars.clear();
   if (m.ends_answer) {  // below sv 196 the range rides in the one answer message
     h.start = m.start;
     h.end = m.end;
@@ -363,8 +369,17 @@ void RequestTable::end(PendingRequest& r) {
 }
 
 bool RequestTable::dispatch(const ServerMessage& message, size_t bytes) {
+  return route_message(message, bytes);
+}
+
+bool RequestTable::dispatch(ServerMessage&& message, size_t bytes) {
+  return route_message(message, bytes);  // non-const: large answers (bars) are moved, not copied
+}
+
+template <class Message>
+bool RequestTable::route_message(Message& message, size_t bytes) {
   return std::visit(
-      [&](const auto& m) -> bool {
+      [&](auto& m) -> bool {
         using T = std::decay_t<decltype(m)>;
         if constexpr (std::is_same_v<T, CommissionReport>) {
           add_commission(m);  // joins executions by exec_id, not by request

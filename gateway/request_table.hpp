@@ -139,6 +139,9 @@ class RequestTable {
   // ManagedAccounts, NextValidId and UnknownMessage are the session's, never routed here.
   // `bytes` is the payload size of the message (for the bytes bound).
   bool dispatch(const ServerMessage& message, size_t bytes = 0);
+  // The same, taking the answer's rows out of `message` instead of copying them (the session's
+  // path: a 10,000-bar answer is moved into its request).
+  bool dispatch(ServerMessage&& message, size_t bytes = 0);
   // Routes an error of class kRequest. Returns the number of requests it failed.
   size_t on_error(const ErrorMessage& e);
 
@@ -177,6 +180,8 @@ class RequestTable {
   size_t size() const { return entries_.size(); }
 
  private:
+  template <class Message>  // ServerMessage or const ServerMessage
+  bool route_message(Message& message, size_t bytes);
   void complete(PendingRequest& request);
   std::shared_ptr<PendingRequest> remove(PendingRequest& request);
   void signal(PendingRequest& request);
@@ -194,6 +199,7 @@ class RequestTable {
   void store(PendingRequest& r, const ContractDataMsg& m);
   void store(PendingRequest& r, const CurrentTime& m);
   void store(PendingRequest& r, const HistoricalDataMsg& m);
+  void store(PendingRequest& r, HistoricalDataMsg& m);  // moves the bars out of m
   void store(PendingRequest& r, const HistoricalDataEnd& m);
   void store(PendingRequest& r, const HeadTimestampMsg& m);
   void store(PendingRequest& r, const TickReqParams& m);

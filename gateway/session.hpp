@@ -188,8 +188,9 @@ class Session {
   // GatewayError if the session is closed or failed.
   virtual bool ensure_market_data_type(int type) = 0;
 
-  // Cancels open subscriptions (positions, account summary), then closes the socket. Every
-  // request still waiting fails with kCancelled.
+  // Cancels open subscriptions and requests (positions, account summary, historical data, head
+  // timestamp, snapshots), then closes the socket. Every request still waiting fails with
+  // kCancelled.
   virtual awaitable<void> close() = 0;
   // Closes the socket at once (no cancels sent); waiting requests fail with kCancelled.
   virtual void abort() = 0;

@@ -55,13 +55,13 @@ void SessionCore::on_message(ServerMessage&& message, size_t bytes) {
     spdlog::trace("gateway {}: skipping message id {}", where(), m->id);
     return;
   }
-  if (!table_.dispatch(message, bytes)) {
+  const auto index = message.index();
+  if (!table_.dispatch(std::move(message), bytes)) {
     // Order updates, late answers to a finished job's requests: dropped, never stored.
     ++unsolicited_;
     uint64_t suppressed = 0;
     if (unsolicited_log_.allow(Clock::now(), suppressed))
-      spdlog::debug("gateway {}: unsolicited message (index {}) ignored{}", where(),
-                    message.index(),
+      spdlog::debug("gateway {}: unsolicited message (index {}) ignored{}", where(), index,
                     suppressed ? " (" + std::to_string(suppressed) + " similar suppressed)" : "");
     return;
   }

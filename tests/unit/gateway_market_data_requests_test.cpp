@@ -9,6 +9,8 @@
 #include "gateway/messages.hpp"
 #include "gateway/request_table.hpp"
 #include "gateway/requests.hpp"
+#include "gateway/session_core.hpp"
+#include "gateway/wire.hpp"
 
 namespace intentq::gw {
 namespace {
@@ -335,6 +337,114 @@ TEST(MarketDataTable, WarningsPerRequestAreBounded) {
     EXPECT_EQ(t.on_error(error(r->req_id, 165, "HMDS query message")), 1u);
   EXPECT_FALSE(r->done());
   EXPECT_EQ(r->warnings.size(), PendingRequest::kMaxWarnings);
+}
+
+// ---- Through the session core: bytes in, frames out ----
+
+// A ready session core at `sv` (no socket: the test feeds it frames and reads what it queues).
+struct Core {
+  explicit Core(int sv) : core(SessionOptions{}) { core.server_version = sv; }
+  void feed(const std::string& payload) {
+    auto f = frame(payload);
+    core.feed(f.data(), f.size());
+  }
+  // Payloads queued for the gateway, in order.
+  std::vector<std::string> sent() {
+    std::vector<std::string> out;
+    auto now = std::chrono::steady_clock::now();
+    while (core.write_due(now)) {
+      auto bytes = std::string(core.begin_write(now));
+      core.wrote(bytes.size());
+      out.push_back(bytes.substr(4));
+      now += std::chrono::seconds(1);  // past the pacer
+    }
+    return out;
+  }
+  SessionCore core;
+};
+
+TEST(MarketDataCore, MarketDataTypeIsSentOnlyWhenItChanges) {
+  Core c(200);
+  EXPECT_FALSE(c.core.ensure_market_data_type(market_data_type::kLive))
+      << "a connection that never set a type is live";
+  EXPECT_TRUE(c.sent().empty());
+  EXPECT_TRUE(c.core.ensure_market_data_type(market_data_type::kDelayed));
+  EXPECT_FALSE(c.core.ensure_market_data_type(market_data_type::kDelayed));
+  EXPECT_TRUE(c.core.ensure_market_data_type(market_data_type::kLive));
+  EXPECT_FALSE(c.core.ensure_market_data_type(market_data_type::kLive));
+  auto sent = c.sent();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0], encode_req_market_data_type(200, market_data_type::kDelayed));
+  EXPECT_EQ(sent[1], encode_req_market_data_type(200, market_data_type::kLive));
+}
+
+TEST(MarketDataCore, BothHistoricalLayoutsCompleteFromTheWire) {
+  for (int sv : {176, 195, 196, 200}) {
+    SCOPED_TRACE(sv);
+    Core c(sv);
+    auto r = c.core.table().add(RequestKind::kHistoricalData);
+    c.feed(encode_historical_data(sv, {r->req_id, "s", "e", bars(5), false}));
+    if (sv >= 196) {
+      EXPECT_FALSE(r->done()) << "from 196 the end is a message of its own";
+      c.feed(encode_historical_data_end(sv, {r->req_id, "s", "e"}));
+    }
+    ASSERT_TRUE(r->done());
+    EXPECT_FALSE(r->error);
+    auto out = req::HistoricalData::take(*r);
+    EXPECT_EQ(out.bars, bars(5));
+    EXPECT_EQ(out.start, "s");
+    EXPECT_EQ(out.end, "e");
+    EXPECT_TRUE(c.sent().empty()) << "no cancel for a complete answer";
+    EXPECT_FALSE(c.core.failure());
+  }
+}
+
+TEST(MarketDataCore, HeadTimestampAnswerSendsItsCancel) {
+  Core c(200);
+  auto r = c.core.table().add(RequestKind::kHeadTimestamp);
+  c.feed(encode_head_timestamp(200, {r->req_id, "345479400"}));
+  ASSERT_TRUE(r->done());
+  auto sent = c.sent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0], encode_cancel_head_timestamp(200, r->req_id));
+}
+
+TEST(MarketDataCore, DelayedSnapshotFromTheWire) {
+  Core c(200);
+  auto r = c.core.table().add(RequestKind::kMarketDataSnapshot);
+  ErrorMessage warning;
+  warning.id = r->req_id;
+  warning.code = 10167;
+  warning.message = "Requested market data is not subscribed. Displaying delayed market data.";
+  c.feed(encode_error(200, warning));
+  c.feed(encode_market_data_type(200, {r->req_id, market_data_type::kDelayed}));
+  c.feed(encode_tick_price(200, {r->req_id, tick::kDelayedLast, 255.45, "200", 0}));
+  c.feed(encode_tick_size(200, {r->req_id, tick::kDelayedVolume, "312894"}));
+  EXPECT_FALSE(r->done());
+  c.feed(encode_tick_snapshot_end(200, {r->req_id}));
+  ASSERT_TRUE(r->done());
+  ASSERT_FALSE(r->error) << r->error->what();
+  auto s = req::MarketDataSnapshot::take(*r);
+  EXPECT_TRUE(s.delayed());
+  ASSERT_EQ(s.warnings.size(), 1u);
+  EXPECT_EQ(s.warnings[0].code, 10167);
+  EXPECT_EQ(s.warnings[0].message, warning.message);
+  // Abandoning a snapshot mid-answer cancels it.
+  auto open = c.core.table().add(RequestKind::kMarketDataSnapshot);
+  c.feed(encode_tick_price(200, {open->req_id, tick::kBid, 1.5, "1", 0}));
+  c.core.abandon_requests(GatewayError(Kind::kCancelled, "deadline"));
+  auto sent = c.sent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0], encode_cancel_mkt_data(200, open->req_id));
+  // IB's late ticks and the echo of an unknown cancel change nothing and fail nothing.
+  c.feed(encode_tick_snapshot_end(200, {open->req_id}));
+  ErrorMessage echo;
+  echo.id = open->req_id;
+  echo.code = 366;
+  echo.message = "No historical data query found for ticker id";
+  c.feed(encode_error(200, echo));
+  EXPECT_FALSE(c.core.failure());
+  EXPECT_EQ(c.core.table().size(), 0u);
 }
 
 // ---- The code table ----
