@@ -269,12 +269,7 @@ void Connection::on_frame(std::string_view payload) {
   }
   if (on_market_data(message)) return;
   auto* spec = request_spec(message);
-  // Market-data requests are answered whether or not the gateway library has a spec for them.
-  const char* md_family = std::holds_alternative<gw::ReqHistoricalData>(message) ? "historical_data"
-                          : std::holds_alternative<gw::ReqHeadTimestamp>(message) ? "head_timestamp"
-                          : std::holds_alternative<gw::ReqMktData>(message)       ? "market_data"
-                                                                                  : nullptr;
-  if (!spec && !md_family) {
+  if (!spec) {
     spdlog::debug("conn {}: cancel accepted", id_);
     return;
   }
@@ -288,7 +283,7 @@ void Connection::on_frame(std::string_view payload) {
     asio::co_spawn(socket_.get_executor(), flood(shared_from_this(), Flood::kErrors),
                    asio::detached);
   }
-  if (spec && spec->kind == gw::RequestKind::kPositions && has_fault(Fault::kPositionsNoEnd)) {
+  if (spec->kind == gw::RequestKind::kPositions && has_fault(Fault::kPositionsNoEnd)) {
     if (!positions_flood_) {
       positions_flood_ = true;
       spdlog::info("conn {}: fault positions-no-end", id_);
@@ -299,7 +294,7 @@ void Connection::on_frame(std::string_view payload) {
   }
   // Undelayed answers go out at once, in request order; delayed ones each wait on their own
   // timer, so a fast answer may overtake a slow one.
-  auto delay = spec ? server_.answer_delay(*spec) : server_.answer_delay(md_family);
+  auto delay = server_.answer_delay(*spec);
   if (delay.count() == 0) {
     answer(message);
   } else {
@@ -434,7 +429,8 @@ bool is_error_payload(const std::string& payload) {
   return payload.size() >= 2 && payload[0] == '4' && payload[1] == '\0';
 }
 
-int64_t unix_now() {
+int64_t unix_now(const std::optional<int64_t>& frozen) {
+  if (frozen) return *frozen;
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -535,7 +531,7 @@ bool Connection::on_market_data(const gw::ClientMessage& message) {
 std::vector<std::string> Connection::build(const gw::ClientMessage& message) {
   const auto& s = server_.scenario();
   if (auto* r = std::get_if<gw::ReqHistoricalData>(&message)) {
-    auto payloads = historical_data_answer(s, sv_, *r, unix_now());
+    auto payloads = historical_data_answer(s, sv_, *r, unix_now(server_.options().market_time));
     // The request is complete once answered (a keepUpToDate one stays open until cancelled:
     // the simulator sends no updates, but IB counts it as open).
     if (!r->request.keep_up_to_date || is_error_payload(payloads.front()))
@@ -550,7 +546,8 @@ std::vector<std::string> Connection::build(const gw::ClientMessage& message) {
   }
   if (auto* m = std::get_if<gw::ReqMktData>(&message)) {
     if (!snapshots_.count(m->req_id)) return {};  // cancelled before its answer
-    auto a = snapshot_answer(s, sv_, *m, market_data_type_, unix_now());
+    auto a =
+        snapshot_answer(s, sv_, *m, market_data_type_, unix_now(server_.options().market_time));
     if (a.ends) {
       asio::co_spawn(socket_.get_executor(), end_snapshot(shared_from_this(), m->req_id),
                      asio::detached);

@@ -17,31 +17,37 @@ struct BarSizeEntry {
 };
 
 // IB's bar sizes (the list a 2025 gateway gives in its error 321) with the step limits the
-// simulator enforces: IB's older table, slightly widened where IB's newer documents are wider
-// (1 secs: 2000 S). Day, week and month bars may span 30 years.
-constexpr int64_t kWeek = 7 * kDay, kMonth = 31 * kDay, kYear = 366 * kDay;
+// simulator enforces. Bars under a minute: IB's older table, slightly widened where IB's newer
+// documents are wider (1 secs: 2000 S). Larger bars: at most 100,000 bars and one year (IB states
+// no limit, only "a few thousand bars"); day, week and month bars may span 30 years. These bound
+// the simulator's work per request (a minute of any range costs O(1)).
+constexpr int64_t kWeek = 7 * kDay, kYear = 366 * kDay;
+constexpr int64_t kMaxBars = 100000;
+constexpr int64_t intraday(int64_t seconds) {
+  return kMaxBars * seconds < kYear ? kMaxBars * seconds : kYear;
+}
 constexpr std::array<BarSizeEntry, 21> kBarSizes{{
     {"1 secs", BarSize::Unit::kSeconds, 1, 2000},
     {"5 secs", BarSize::Unit::kSeconds, 5, 3600},
     {"10 secs", BarSize::Unit::kSeconds, 10, 14400},
     {"15 secs", BarSize::Unit::kSeconds, 15, 14400},
     {"30 secs", BarSize::Unit::kSeconds, 30, 28800},
-    {"1 min", BarSize::Unit::kSeconds, 60, kWeek},
-    {"2 mins", BarSize::Unit::kSeconds, 120, kWeek},
-    {"3 mins", BarSize::Unit::kSeconds, 180, kWeek},
-    {"5 mins", BarSize::Unit::kSeconds, 300, kMonth},
-    {"10 mins", BarSize::Unit::kSeconds, 600, kMonth},
-    {"15 mins", BarSize::Unit::kSeconds, 900, kMonth},
-    {"20 mins", BarSize::Unit::kSeconds, 1200, kMonth},
-    {"30 mins", BarSize::Unit::kSeconds, 1800, kMonth},
-    {"1 hour", BarSize::Unit::kSeconds, 3600, kYear},
-    {"2 hours", BarSize::Unit::kSeconds, 7200, kYear},
-    {"3 hours", BarSize::Unit::kSeconds, 10800, kYear},
-    {"4 hours", BarSize::Unit::kSeconds, 14400, kYear},
-    {"8 hours", BarSize::Unit::kSeconds, 28800, kYear},
+    {"1 min", BarSize::Unit::kSeconds, 60, intraday(60)},
+    {"2 mins", BarSize::Unit::kSeconds, 120, intraday(120)},
+    {"3 mins", BarSize::Unit::kSeconds, 180, intraday(180)},
+    {"5 mins", BarSize::Unit::kSeconds, 300, intraday(300)},
+    {"10 mins", BarSize::Unit::kSeconds, 600, intraday(600)},
+    {"15 mins", BarSize::Unit::kSeconds, 900, intraday(900)},
+    {"20 mins", BarSize::Unit::kSeconds, 1200, intraday(1200)},
+    {"30 mins", BarSize::Unit::kSeconds, 1800, intraday(1800)},
+    {"1 hour", BarSize::Unit::kSeconds, 3600, intraday(3600)},
+    {"2 hours", BarSize::Unit::kSeconds, 7200, intraday(7200)},
+    {"3 hours", BarSize::Unit::kSeconds, 10800, intraday(10800)},
+    {"4 hours", BarSize::Unit::kSeconds, 14400, intraday(14400)},
+    {"8 hours", BarSize::Unit::kSeconds, 28800, intraday(28800)},
     {"1 day", BarSize::Unit::kDay, kDay, 30 * kYear},
     {"1W", BarSize::Unit::kWeek, kWeek, 30 * kYear},
-    {"1M", BarSize::Unit::kMonth, kMonth, 30 * kYear},
+    {"1M", BarSize::Unit::kMonth, 31 * kDay, 30 * kYear},
 }};
 
 const BarSizeEntry* find_bar_size(std::string_view s) {
@@ -166,7 +172,7 @@ int64_t nominal_seconds(const Duration& d) {
     case 'W':
       return d.n * kWeek;
     case 'M':
-      return d.n * kMonth;
+      return d.n * 31 * kDay;
     default:
       return d.n * kYear;
   }

@@ -75,6 +75,7 @@ int main(int argc, char** argv) {
   int max_clients = 32;
   std::string historical_pacing = "all";
   double time_scale = 1.0;
+  std::string market_time;
   app.add_option("--listen", listen, "HOST:PORT to listen on (port 0 = pick a free one)")
       ->capture_default_str();
   app.add_option("--scenario", scenario_path, "scenario JSON file (default: built-in scenario)")
@@ -142,6 +143,9 @@ int main(int argc, char** argv) {
                  "11 s snapshot end) by this factor, e.g. 0.01 for tests")
       ->check(CLI::Range(0.0001, 100.0))
       ->capture_default_str();
+  app.add_option("--market-time", market_time,
+                 "serve market data as of this UTC time, frozen (yyyy-mm-ddThh:mm:ssZ or epoch "
+                 "seconds; default: the real clock)");
   add_log_options(app, log);
   config.finish();
   if (auto exit = config.parse(argc, argv)) return *exit;
@@ -167,6 +171,13 @@ int main(int argc, char** argv) {
   options.historical_pacing = historical_pacing != "off";
   options.historical_small_bars_only = historical_pacing == "small";
   options.time_scale = time_scale;
+  if (!market_time.empty()) {
+    auto t = sim::parse_utc_time(market_time);
+    if (!t)
+      return config.refuse("--market-time: expected yyyy-mm-ddThh:mm:ssZ or epoch seconds, got '" +
+                           market_time + "'");
+    options.market_time = *t;
+  }
   for (const auto& name : fault_names) options.faults.insert(*sim::fault_from_string(name));
 
   // Checked before it is opened: a FIFO would block, a device never end.

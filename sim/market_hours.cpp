@@ -1,6 +1,7 @@
 #include "sim/market_hours.hpp"
 
 #include <cstdio>
+#include <string>
 
 namespace intentq::sim {
 namespace {
@@ -185,6 +186,22 @@ int trading_date(HoursKind k, int64_t utc, int64_t offset) {
   unsigned m, d;
   civil_from_days(floor_div(local, kDay), y, m, d);
   return y * 10000 + static_cast<int>(m) * 100 + static_cast<int>(d);
+}
+
+std::optional<int64_t> parse_utc_time(std::string_view text) {
+  const std::string s(text);
+  if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos && s.size() <= 12)
+    return std::stoll(s);
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
+  char tail = 0;
+  const int n =
+      std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &se, &tail);
+  const bool date_only = n == 3 && s.size() == 10;
+  const bool full = n == 7 && tail == 'Z' && s.size() == 20;
+  if ((!date_only && !full) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59)
+    return std::nullopt;
+  return days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * kDay +
+         h * kHour + mi * 60 + se;
 }
 
 std::string format_local(int64_t utc, int64_t offset) {

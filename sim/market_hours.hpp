@@ -50,6 +50,8 @@ int trading_date(HoursKind k, int64_t utc, int64_t offset);
 // Calendar helpers (proleptic Gregorian, UTC).
 int64_t days_from_civil(int y, unsigned m, unsigned d);
 void civil_from_days(int64_t z, int& y, unsigned& m, unsigned& d);
+// "yyyy-mm-dd", "yyyy-mm-ddThh:mm:ssZ" or epoch seconds -> UTC seconds; nullopt when malformed.
+std::optional<int64_t> parse_utc_time(std::string_view s);
 // "yyyymmdd hh:mm:ss" of UTC second `utc` shifted by `offset` seconds.
 std::string format_local(int64_t utc, int64_t offset);
 

@@ -315,16 +315,9 @@ ExecutionEntry read_execution_entry(const json& j, const std::string& path) {
 // "2004-01-02", "2004-01-02T14:30:00Z" or epoch seconds -> UTC seconds.
 int64_t read_utc_time(const json& v, const std::string& path) {
   if (v.is_number_integer()) return v.get<int64_t>();
-  const std::string s = Obj::as_str(v, path);
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
-  char tail = 0;
-  int n = std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &se, &tail);
-  const bool date_only = n == 3 && s.size() == 10;
-  const bool full = n == 7 && tail == 'Z' && s.size() == 20;
-  if ((!date_only && !full) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59)
-    fail(path, "expected \"yyyy-mm-dd\", \"yyyy-mm-ddThh:mm:ssZ\" or epoch seconds");
-  return days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 +
-         h * 3600 + mi * 60 + se;
+  auto t = parse_utc_time(Obj::as_str(v, path));
+  if (!t) fail(path, "expected \"yyyy-mm-dd\", \"yyyy-mm-ddThh:mm:ssZ\" or epoch seconds");
+  return *t;
 }
 
 void read_market_data(const json& j, const std::string& path, MarketDataSpec& md) {

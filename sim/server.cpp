@@ -107,12 +107,8 @@ std::chrono::milliseconds Server::handshake_delay() {
 }
 
 std::chrono::milliseconds Server::answer_delay(const gw::RequestSpec& spec) {
-  return answer_delay(spec.family);
-}
-
-std::chrono::milliseconds Server::answer_delay(std::string_view family) {
   int base = 0;
-  if (auto it = scenario_.request_latency_ms.find(family);
+  if (auto it = scenario_.request_latency_ms.find(spec.family);
       it != scenario_.request_latency_ms.end()) {
     base = it->second;
   } else if (options_.latency_ms) {

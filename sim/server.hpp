@@ -58,6 +58,9 @@ struct ServerOptions {
   // Multiplies every market-data time rule: the pacing windows (15 s, 2 s, 10 min) and the 11 s
   // after which a snapshot ends. Tests use e.g. 0.01 to run the 10-minute window in 6 s.
   double time_scale = 1.0;
+  // Market data as of this UTC second, frozen (bars end there, snapshots show it): answers that do
+  // not depend on when a test runs. Unset: the real clock.
+  std::optional<int64_t> market_time;
 };
 
 class Server {
@@ -79,7 +82,6 @@ class Server {
   bool has_fault(Fault f, uint64_t connection) const;
   // How long to hold back the answer to a request of this kind (latency + random jitter).
   std::chrono::milliseconds answer_delay(const gw::RequestSpec& spec);
-  std::chrono::milliseconds answer_delay(std::string_view family);
   // IB's historical-data pacing, shared by every connection (IB applies it per login).
   HistoricalPacing& historical_pacing() { return historical_pacing_; }
   std::chrono::milliseconds handshake_delay();

@@ -9,7 +9,15 @@
 // cases: a duplicate clientId gets 326 (and the first client keeps working), and a client that
 // exceeds 50 messages/s gets error 100.
 //
-// Usage: node gwsim_conformance.mjs [path/to/intentq-gwsim]   (default: ../../build/bin/...)
+// Market data (issue 19): a second simulator, frozen at one market time, answers historical bars
+// (TRADES, MIDPOINT, BID_ASK, daily; epoch and text dates), a head timestamp and a snapshot to
+// @stoqey/ib at v193 (its highest version: HISTORICAL_DATA carrying its range, the layout of
+// every version below 196) and to intentq's gateway session through gw_market_data_probe at v195
+// and v200 (HISTORICAL_DATA + HISTORICAL_DATA_END); every value must match field by field.
+// @stoqey/ib cannot negotiate 195 or 200 itself (no released version goes past 193).
+//
+// Usage: node gwsim_conformance.mjs [path/to/intentq-gwsim] [path/to/gw_market_data_probe]
+//        (defaults: ../../build/bin/...; the probe next to the simulator)
 // Exit code 0 = all checks passed. Every wait is bounded; the simulator is stopped at the end.
 
 import assert from "node:assert/strict";
@@ -478,9 +486,168 @@ async function checkPacing(port) {
   api.disconnect();
 }
 
+// ---------- market data: @stoqey/ib (sv 193) against intentq's gateway session (195, 200) ----------
+
+// The requests both clients make, on a simulator frozen at Friday 4 December 2026 15:00 EST
+// (--market-time) so that both see the same "now".
+const MARKET_TIME = "2026-12-04T20:00:00Z";
+const MD_REQUESTS = [
+  { kind: "bars", con_id: 265598, exchange: "SMART", end: "20261204-21:00:00", duration: "1 D",
+    bar_size: "1 hour", what: "TRADES", use_rth: true, format_date: 2 },
+  { kind: "bars", con_id: 265598, exchange: "SMART", end: "20261204-19:00:00", duration: "1800 S",
+    bar_size: "1 min", what: "MIDPOINT", use_rth: true, format_date: 2 },
+  { kind: "bars", con_id: 265598, exchange: "SMART", end: "", duration: "1 D",
+    bar_size: "30 mins", what: "BID_ASK", use_rth: false, format_date: 1 },
+  { kind: "bars", con_id: 637533641, exchange: "CME", end: "20261204-22:00:00", duration: "1 W",
+    bar_size: "1 day", what: "TRADES", use_rth: false, format_date: 2 },
+  { kind: "head", con_id: 265598, exchange: "SMART", what: "TRADES", use_rth: true, format_date: 2 },
+  { kind: "snapshot", con_id: 265598, exchange: "SMART", type: 1 },
+];
+
+async function stoqeyAnswer(api, reqId, r) {
+  const contract = { conId: r.con_id, exchange: r.exchange };
+  if (r.kind === "bars") {
+    const bars = [];
+    let range;
+    const done = waitFor(api, EventName.historicalData, (id, date) => {
+      if (id !== reqId) return false;
+      if (String(date).startsWith("finished")) {
+        range = String(date).split("-").slice(1);
+        return true;
+      }
+      return false;
+    }, `historical data ${reqId}`);
+    const onBar = (id, date, open, high, low, close, volume, count, wap) => {
+      if (id === reqId && !String(date).startsWith("finished"))
+        bars.push({ time: date, open, high, low, close, volume, wap, count });
+    };
+    api.on(EventName.historicalData, onBar);
+    api.reqHistoricalData(reqId, contract, r.end, r.duration, r.bar_size, r.what,
+                          r.use_rth ? 1 : 0, r.format_date, false);
+    try {
+      await done;
+    } finally {
+      api.off(EventName.historicalData, onBar);
+    }
+    return { start: range[0], end: range[1], bars };
+  }
+  if (r.kind === "head") {
+    const got = waitFor(api, EventName.headTimestamp, (id) => id === reqId, `head timestamp ${reqId}`);
+    api.reqHeadTimestamp(reqId, contract, r.what, r.use_rth ? 1 : 0, r.format_date);
+    const [, timestamp] = await got;
+    api.cancelHeadTimestamp(reqId);
+    return { timestamp: String(timestamp) };
+  }
+  const snap = { prices: {}, sizes: {}, strings: {} };
+  const on = {
+    [EventName.tickPrice]: (id, t, price) => { if (id === reqId) snap.prices[t] = price; },
+    [EventName.tickSize]: (id, t, size) => { if (id === reqId) snap.sizes[t] = size; },
+    [EventName.tickString]: (id, t, v) => { if (id === reqId) snap.strings[t] = v; },
+    [EventName.marketDataType]: (id, type) => { if (id === reqId) snap.market_data_type = type; },
+    [EventName.tickReqParams]: (id, minTick, bbo, perms) => {
+      if (id === reqId) Object.assign(snap, { min_tick: minTick, bbo_exchange: bbo, snapshot_permissions: perms });
+    },
+  };
+  for (const [e, f] of Object.entries(on)) api.on(e, f);
+  const end = waitFor(api, EventName.tickSnapshotEnd, (id) => id === reqId, `snapshot end ${reqId}`);
+  api.reqMarketDataType(r.type);
+  api.reqMktData(reqId, contract, "", true, false);
+  try {
+    await end;
+  } finally {
+    for (const [e, f] of Object.entries(on)) api.off(e, f);
+  }
+  return snap;
+}
+
+function runProbe(probe, port, maxVersion, clientId) {
+  return new Promise((resolveRun, rejectRun) => {
+    const child = spawn(probe, [String(port), String(maxVersion), String(clientId), JSON.stringify(MD_REQUESTS)],
+                        { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "", err = "";
+    child.stdout.on("data", (d) => (out += d.toString()));
+    child.stderr.on("data", (d) => (err += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return rejectRun(new Error(`probe at v${maxVersion} exited ${code}: ${err}`));
+      resolveRun(JSON.parse(out.trim().split("\n").pop()));
+    });
+  });
+}
+
+function compareBars(label, got, want) {
+  check(`${label}: range and ${want.bars.length} bars match field by field`, () => {
+    assert.ok(want.bars.length > 0, "no bars");
+    assert.equal(got.start, want.start);
+    assert.equal(got.end, want.end);
+    assert.equal(got.bars.length, want.bars.length);
+    got.bars.forEach((b, i) => {
+      const w = want.bars[i];
+      assert.deepEqual(
+        { time: b.time, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume, wap: b.wap, count: b.count },
+        { time: w.time, open: w.open, high: w.high, low: w.low, close: w.close, volume: Number(w.volume), wap: Number(w.wap), count: w.count },
+        `bar ${i}`);
+    });
+  });
+}
+
+function compareSnapshot(label, got, want) {
+  check(`${label}: ticks, market data type and tick parameters match`, () => {
+    const num = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Number(v)]));
+    assert.deepEqual(num(got.prices), num(want.prices));
+    assert.deepEqual(num(got.sizes), num(want.sizes));
+    assert.deepEqual(got.strings, want.strings);
+    assert.equal(got.market_data_type, want.market_data_type);
+    // @stoqey/ib 1.6.7 reads TICK_REQ_PARAMS' minTick with readInt (IB's clients read a double),
+    // so it sees 0.01 as 0: compare what an integer read of our text gives.
+    assert.equal(got.min_tick, parseInt(String(want.min_tick), 10));
+    assert.ok(want.min_tick > 0);
+    assert.equal(got.bbo_exchange, want.bbo_exchange);
+    assert.equal(got.snapshot_permissions, want.snapshot_permissions);
+    for (const t of ["1", "2", "4", "6", "7", "9", "14"]) assert.ok(t in got.prices, `tick ${t} missing`);
+  });
+}
+
+async function checkMarketData(binary, probe) {
+  const sim = startSimulator(binary, ["--listen", "127.0.0.1:0", "--scenario", join(here, "scenario.json"),
+    "--market-time", MARKET_TIME, "--time-scale", "0.05", "--historical-pacing", "off"]);
+  try {
+    const { port } = await sim.ready;
+    const { api, errors } = await connect(port, 21);
+    const stoqey = [];
+    for (let i = 0; i < MD_REQUESTS.length; i++) stoqey.push(await stoqeyAnswer(api, 9000 + i, MD_REQUESTS[i]));
+    check("market data: no decode errors on @stoqey/ib", () => assert.deepEqual(errors, []));
+    api.disconnect();
+    const v195 = await runProbe(probe, port, 195, 22);
+    const v200 = await runProbe(probe, port, 200, 23);
+    check("intentq's session negotiated 195 and 200", () => {
+      assert.equal(v195.server_version, 195);
+      assert.equal(v200.server_version, 200);
+    });
+    MD_REQUESTS.forEach((r, i) => {
+      const label = `${r.kind} ${r.what ?? ""} ${r.bar_size ?? ""}`.trim();
+      for (const [sv, p] of [[195, v195], [200, v200]]) {
+        const name = r.kind === "bars"
+          ? `v${sv} (${sv < 196 ? "HISTORICAL_DATA carrying its range" : "HISTORICAL_DATA + HISTORICAL_DATA_END"})`
+          : `v${sv}`;
+        const mine = p.answers[i];
+        assert.ok(!mine.error, `${label} at ${name}: IB error ${mine.error} ${mine.message}`);
+        if (r.kind === "bars") compareBars(`${label}: @stoqey/ib v193 = intentq ${name}`, stoqey[i], mine);
+        if (r.kind === "head") check(`${label}: @stoqey/ib v193 = intentq ${name}`, () => assert.equal(stoqey[i].timestamp, mine.timestamp));
+        if (r.kind === "snapshot") compareSnapshot(`snapshot: @stoqey/ib v193 = intentq ${name}`, stoqey[i], mine);
+      }
+    });
+  } finally {
+    await stopSimulator(sim);
+  }
+}
+
 async function main() {
   const binary = resolve(process.argv[2] ?? join(here, "..", "..", "build", "bin", "intentq-gwsim"));
   if (!existsSync(binary)) throw new Error(`simulator binary not found: ${binary}`);
+  const probe = resolve(process.argv[3] ?? join(dirname(binary), "gw_market_data_probe"));
+  if (!existsSync(probe)) throw new Error(`probe binary not found: ${probe}`);
   const sim = startSimulator(binary, ["--listen", "127.0.0.1:0", "--scenario", join(here, "scenario.json")]);
   const watchdog = setTimeout(() => {
     console.error("conformance: overall timeout (90 s)");
@@ -511,6 +678,7 @@ async function main() {
     );
     await checkDuplicateClientId(port, api);
     await checkPacing(port);
+    await checkMarketData(binary, probe);
     api.disconnect();
     api = undefined;
     const exit = await stopSimulator(sim);

@@ -265,6 +265,17 @@ TEST(SimMarketData, SnapshotsLiveDelayedAndRefused) {
   ASSERT_EQ(refused.messages.size(), 1u);
   EXPECT_EQ(std::get<gw::ErrorMessage>(refused.messages[0]).code, 10168);
   EXPECT_EQ(std::get<gw::ErrorMessage>(refused.messages[0]).id, 3);
+  // No permission: historical requests get 162 "No market data permissions ...".
+  gw::HistoricalDataRequest h;
+  h.contract.con_id = 3;
+  h.duration = "1 D";
+  h.bar_size = "1 hour";
+  c->send(gw::encode_req_historical_data(200, 30, h));
+  auto perm = std::get<gw::ErrorMessage>(c->message(200));
+  EXPECT_EQ(perm.id, 30);
+  EXPECT_EQ(perm.code, 162);
+  EXPECT_NE(perm.message.find("No market data permissions for SMART STK"), std::string::npos)
+      << perm.message;
 
   // A cancelled snapshot never ends; the next request is answered as usual.
   gw::MarketDataRequest r;
@@ -276,6 +287,32 @@ TEST(SimMarketData, SnapshotsLiveDelayedAndRefused) {
   for (const auto& m : after.messages) {
     if (auto* e = std::get_if<gw::TickSnapshotEnd>(&m)) EXPECT_EQ(e->req_id, 5);
   }
+}
+
+TEST(SimMarketData, MarketTimeFreezesTheData) {
+  // Friday 4 December 2026 15:00 EST.
+  Sim sim = start_sim({"--market-time", "2026-12-04T20:00:00Z", "--time-scale", "0.02",
+                       "--historical-pacing", "off"});
+  auto c = client_at(sim.port, 200, 1);
+  auto a = snapshot(*c, 1, 265598);
+  auto b = snapshot(*c, 2, 265598);
+  ASSERT_EQ(a.messages.size(), b.messages.size());
+  for (size_t i = 0; i < a.messages.size(); ++i) {
+    if (auto* p = std::get_if<gw::TickPrice>(&a.messages[i])) {
+      auto q = std::get<gw::TickPrice>(b.messages[i]);
+      EXPECT_EQ(p->price, q.price) << p->tick_type;
+    }
+    if (auto* t = std::get_if<gw::TickString>(&a.messages[i])) {
+      EXPECT_EQ(t->value, "1796414400");  // the market time itself (in session)
+    }
+  }
+  // "Now" for bars is the market time: a day back from Friday 15:00 is Thursday 15:00-16:00 and
+  // Friday 09:30 .. 14:00.
+  auto r = hourly("");
+  c->send(gw::encode_req_historical_data(200, 3, r));
+  auto bars = std::get<gw::HistoricalDataMsg>(c->message(200));
+  ASSERT_EQ(bars.bars.size(), 7u);
+  EXPECT_EQ(bars.bars.back().time, "1796410800");
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Reading intentq-gwsim's counters from a test: the simulator prints one JSON line
 //   {"gwsim_stats": {"connections": N, "requests": {"reqPositions": N, ...}, "requests_total": N,
-//                    "pacing_errors": N, "pacing_disconnects": N, "clients_now": N}}
+//                    "pacing_errors": N, "pacing_disconnects": N, "clients_now": N,
+//                    "historical": {"requests": N, "open_now": N, "open_limit_322": N,
+//                                   "violations": {"identical_15s": N, ...}}}}
 // on SIGUSR1 and at exit (docs/gateway.md, "Counters"). Tests read it as GwsimStats; the
 // benchmark keeps the object as it came (request_gwsim_stats) to copy it into its figures.
 #pragma once
