@@ -3,7 +3,6 @@
 #include <array>
 #include <cctype>
 #include <charconv>
-#include <cstdio>
 
 namespace intentq::params::market_data {
 namespace {
@@ -217,12 +216,19 @@ std::string iso_utc(int64_t epoch) {
   const int64_t days = epoch >= 0 ? epoch / kDay : (epoch - kDay + 1) / kDay;
   const int64_t rest = epoch - days * kDay;
   civil_from_days(days, y, m, d);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ",
-                static_cast<long long>(y), static_cast<long long>(m), static_cast<long long>(d),
-                static_cast<long long>(rest / 3600), static_cast<long long>(rest / 60 % 60),
-                static_cast<long long>(rest % 60));
-  return buf;
+  // Written digit by digit: a bar answer formats ten thousand of these (docs/benchmarks.md).
+  std::string out = "0000-00-00T00:00:00Z";
+  auto put = [&](size_t at, int64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i, v /= 10)
+      out[at + static_cast<size_t>(i)] = static_cast<char>('0' + v % 10);
+  };
+  put(0, y, 4);
+  put(5, m, 2);
+  put(8, d, 2);
+  put(11, rest / 3600, 2);
+  put(14, rest / 60 % 60, 2);
+  put(17, rest % 60, 2);
+  return out;
 }
 
 std::string iso_date(int64_t epoch) {

@@ -39,6 +39,18 @@ std::optional<int64_t> last_session_second(HoursKind k, int64_t t) {
   return std::nullopt;
 }
 
+// A contract without market-data permission gets IB's 162 for historical requests too.
+std::optional<RequestError> no_permission(const Scenario& s, int index) {
+  if (s.market_data[static_cast<size_t>(index)].permission != LivePermission::kNone)
+    return std::nullopt;
+  const auto& c = s.contracts[static_cast<size_t>(index)].contract;
+  return RequestError{162,
+                      "Historical Market Data Service error message:No market data "
+                      "permissions for " +
+                          (c.primary_exchange.empty() ? c.exchange : c.primary_exchange) + " " +
+                          c.sec_type};
+}
+
 }  // namespace
 
 ContractLookup find_market_contract(const Scenario& s, const gw::Contract& query) {
@@ -67,6 +79,8 @@ std::vector<std::string> historical_data_answer(const Scenario& s, int sv,
   auto found = find_market_contract(s, r.request.contract);
   if (found.error) return {error_payload(sv, r.req_id, found.error->code, found.error->message)};
   const auto& contract = s.contracts[static_cast<size_t>(found.index)].contract;
+  if (auto e = no_permission(s, found.index))
+    return {error_payload(sv, r.req_id, e->code, e->message)};
   HistoricalRequest q;
   q.end_date_time = r.request.end_date_time;
   q.duration = r.request.duration;
@@ -96,6 +110,8 @@ std::vector<std::string> head_timestamp_answer(const Scenario& s, int sv,
   auto found = find_market_contract(s, r.request.contract);
   if (found.error) return {error_payload(sv, r.req_id, found.error->code, found.error->message)};
   const auto& contract = s.contracts[static_cast<size_t>(found.index)].contract;
+  if (auto e = no_permission(s, found.index))
+    return {error_payload(sv, r.req_id, e->code, e->message)};
   auto a =
       answer_head_timestamp(s.market_data[static_cast<size_t>(found.index)], r.request.what_to_show,
                             r.request.use_rth, r.request.format_date, contract_label(contract));

@@ -130,13 +130,25 @@ TEST_F(IntentsMarketData, NoDataInRangeIsAnOkResultThatSaysSo) {
 }
 
 TEST_F(IntentsMarketData, EachErrorClassCarriesIbsCodeOrNamesWhatIsAllowed) {
-  // A step this worker's table admits but the gateway refuses: IB's 162 and its text.
+  // A step this worker's table admits (8,760 bars) but the gateway refuses (the simulator, as
+  // IB, keeps intraday bars to a year): IB's 162 and its text.
   auto step = run(broker, "historical_bars",
-                  {{"con_id", kAapl}, {"duration", "1 M"}, {"bar_size", "1 min"}});
+                  {{"con_id", kAapl}, {"duration", "2 Y"}, {"bar_size", "2 hours"}});
   ASSERT_FALSE(step.ok);
   EXPECT_EQ(step.error->code, ErrorCode::kGatewayError) << describe(step);
   EXPECT_EQ(step.error->gateway_code, 162);
   EXPECT_NE(step.error->gateway_message.value_or("").find("invalid step"), std::string::npos);
+
+  // No market data permission for historical data: IB's 162 with its text.
+  auto no_permission =
+      run(broker, "historical_bars",
+          {{"con_id", kNoPermission}, {"duration", "1 D"}, {"bar_size", "1 hour"}});
+  ASSERT_FALSE(no_permission.ok);
+  EXPECT_EQ(no_permission.error->code, ErrorCode::kGatewayError) << describe(no_permission);
+  EXPECT_EQ(no_permission.error->gateway_code, 162);
+  EXPECT_NE(no_permission.error->gateway_message.value_or("").find("No market data permissions"),
+            std::string::npos)
+      << describe(no_permission);
 
   // An unknown contract: IB's 200.
   for (const char* intent : {"historical_bars", "head_timestamp", "quote"}) {

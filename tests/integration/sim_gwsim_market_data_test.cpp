@@ -265,6 +265,17 @@ TEST(SimMarketData, SnapshotsLiveDelayedAndRefused) {
   ASSERT_EQ(refused.messages.size(), 1u);
   EXPECT_EQ(std::get<gw::ErrorMessage>(refused.messages[0]).code, 10168);
   EXPECT_EQ(std::get<gw::ErrorMessage>(refused.messages[0]).id, 3);
+  // No permission: historical requests get 162 "No market data permissions ...".
+  gw::HistoricalDataRequest h;
+  h.contract.con_id = 3;
+  h.duration = "1 D";
+  h.bar_size = "1 hour";
+  c->send(gw::encode_req_historical_data(200, 30, h));
+  auto perm = std::get<gw::ErrorMessage>(c->message(200));
+  EXPECT_EQ(perm.id, 30);
+  EXPECT_EQ(perm.code, 162);
+  EXPECT_NE(perm.message.find("No market data permissions for SMART STK"), std::string::npos)
+      << perm.message;
 
   // A cancelled snapshot never ends; the next request is answered as usual.
   gw::MarketDataRequest r;
