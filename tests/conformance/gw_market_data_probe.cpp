@@ -98,6 +98,8 @@ json error_json(const gw::GatewayError& e) {
 // The worker's result maps, when the intents are built in ("worker_result" / "worker_quote").
 json with_worker_result(json j, const gw::HistoricalDataRequest& q, const gw::HistoricalBars& a) {
 #ifdef INTENTQ_PROBE_WORKER_RESULTS
+  // The worker always asks for epoch times (formatDate 2): its mapping reads no other.
+  if (q.format_date != 2) return j;
   intentq::intents::HistoricalBarsParams p;
   p.contract = q.contract;
   p.end_date_time = q.end_date_time;
