@@ -351,7 +351,8 @@ awaitable<void> Connection::deliver(std::shared_ptr<Connection> self,
   self->answer(message);
 }
 
-awaitable<void> Connection::flood(std::shared_ptr<Connection> self, Flood kind) {
+awaitable<void> Connection::flood(std::shared_ptr<Connection> self, Flood kind,
+                                  std::vector<std::string> frames) {
   const auto& options = self->server_.options();
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(options.flood_seconds);
@@ -384,6 +385,8 @@ awaitable<void> Connection::flood(std::shared_ptr<Connection> self, Flood kind) 
     std::string frame;
     if (kind == Flood::kPositions) {
       frame = positions[sent % positions.size()];
+    } else if (kind == Flood::kBars) {
+      frame = frames[sent % frames.size()];
     } else {
       // Error 300 for a request id nobody sent, as a gateway answers a stale cancel.
       int64_t id = 1'000'000'000 + static_cast<int64_t>(sent);
@@ -395,8 +398,13 @@ awaitable<void> Connection::flood(std::shared_ptr<Connection> self, Flood kind) 
     self->send_raw(std::move(frame));
   }
   spdlog::info("conn {}: {} flood over: {} messages, {} bytes", self->id_,
-               kind == Flood::kPositions ? "positions" : "error", sent, bytes);
-  (kind == Flood::kPositions ? self->positions_flood_ : self->error_flood_) = false;
+               kind == Flood::kPositions ? "positions"
+               : kind == Flood::kBars    ? "historical bars"
+                                         : "error",
+               sent, bytes);
+  (kind == Flood::kPositions ? self->positions_flood_
+   : kind == Flood::kBars    ? self->bars_flood_
+                             : self->error_flood_) = false;
 }
 
 bool Connection::has_fault(Fault f) const {
@@ -580,6 +588,19 @@ void Connection::answer(const gw::ClientMessage& message) {
     return;
   }
 
+  if (std::holds_alternative<gw::ReqHistoricalData>(message) &&
+      has_fault(Fault::kHistoricalNoEnd) && !payloads.empty() && !is_error_payload(payloads[0])) {
+    // The bars message again and again, never HISTORICAL_DATA_END (below sv 196 each message
+    // ends its answer by layout: the repeats are then unsolicited answers for a finished id).
+    if (!bars_flood_) {
+      bars_flood_ = true;
+      spdlog::info("conn {}: fault historical-no-end", id_);
+      asio::co_spawn(socket_.get_executor(),
+                     flood(shared_from_this(), Flood::kBars, {gw::frame(payloads[0])}),
+                     asio::detached);
+    }
+    return;
+  }
   if (has_fault(Fault::kCloseMidAnswer)) {
     if (payloads.size() >= 2) send(std::move(payloads.front()));
     spdlog::info("conn {}: fault close-mid-answer", id_);

@@ -315,5 +315,36 @@ TEST(SimMarketData, MarketTimeFreezesTheData) {
   EXPECT_EQ(bars.bars.back().time, "1796410800");
 }
 
+TEST(SimMarketData, HostileGatewayStreamsBarsWithoutEnd) {
+  // historical-no-end: the bars message over and over, never HISTORICAL_DATA_END, until the
+  // flood's byte bound; the connection then serves requests again.
+  Sim sim = start_sim(
+      {"--fault", "historical-no-end", "--flood-bytes", "200000", "--historical-pacing", "off"});
+  auto c = client_at(sim.port, 200, 1);
+  c->send(gw::encode_req_historical_data(200, 7, hourly()));
+  c->send(gw::encode_req_current_time(200));
+  int bars = 0;
+  while (true) {
+    auto m = c->message(200);
+    if (std::holds_alternative<gw::CurrentTime>(m)) break;
+    ASSERT_FALSE(std::holds_alternative<gw::HistoricalDataEnd>(m)) << "the answer ended";
+    auto& b = std::get<gw::HistoricalDataMsg>(m);
+    EXPECT_EQ(b.req_id, 7);
+    EXPECT_EQ(b.bars.size(), 7u);
+    ++bars;
+  }
+  // currentTime may overtake the flood (the flood goes at the reader's pace): drain the rest.
+  while (true) {
+    auto r = c->next(500ms);
+    if (r.status != RawClient::Status::kFrame) break;
+    auto m = gw::decode_server_message(200, r.payload);
+    ASSERT_FALSE(std::holds_alternative<gw::HistoricalDataEnd>(m));
+    ++bars;
+  }
+  EXPECT_GT(bars, 10);
+  c->send(gw::encode_req_current_time(200));
+  EXPECT_TRUE(std::holds_alternative<gw::CurrentTime>(c->message(200)));
+}
+
 }  // namespace
 }  // namespace intentq::sim
