@@ -43,6 +43,14 @@ std::string HistoricalBudget::describe() const {
          (config_.time_scale != 1 ? std::string(", time scale ") + scale : std::string());
 }
 
+namespace {
+// A key is made of the request's params: messages show its start only.
+std::string shown_key(const std::string& key) {
+  constexpr size_t kShown = 80;
+  return key.size() <= kShown ? key : key.substr(0, kShown) + "...";
+}
+}  // namespace
+
 bool HistoricalBudget::exempt(const historical::Request& request) const {
   return config_.small_bars_only && !request.small_bars;
 }
@@ -119,9 +127,9 @@ HistoricalBudget::Verdict HistoricalBudget::check(const std::string& gateway,
       g, [&](const Charge& c) -> uint64_t { return c.windows && c.key == request.key_hash; }, 1,
       config_.per_key, key_window_, now, same_key);
   if (key_slot > now)
-    hold(key_slot, std::to_string(same_key) + " requests for " + request.key + " in the last " +
-                       window_text(key_window_) + " (limit " + std::to_string(config_.per_key) +
-                       ")");
+    hold(key_slot, std::to_string(same_key) + " requests for " + shown_key(request.key) +
+                       " in the last " + window_text(key_window_) + " (limit " +
+                       std::to_string(config_.per_key) + ")");
   uint64_t identical = 0;
   const auto identical_slot = room_at(
       g, [&](const Charge& c) -> uint64_t { return c.windows && c.identical == request.identical; },
