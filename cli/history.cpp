@@ -20,11 +20,13 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/history_eta.hpp"
 #include "cli/history_output.hpp"
 #include "cli/history_plan.hpp"
 #include "cli/params.hpp"
 #include "common/envelope.hpp"
 #include "common/mdp.hpp"
+#include "common/msgpack_codec.hpp"
 #include "common/params_schema.hpp"
 #include "common/signals.hpp"
 
@@ -210,18 +212,32 @@ class Progress {
     const size_t filled = total_ ? done * kWidth / total_ : kWidth;
     std::string bar(filled, '#');
     bar.resize(kWidth, '.');
-    std::string eta = "?";
+    // This run's pace so far, or the broker's schedule when that says longer (it knows the
+    // pacing window ahead; the pace only the past).
+    std::optional<int64_t> eta_s;
     if (done > 0 && done < total_) {
       const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(now - started_).count();
-      eta = duration_text(static_cast<int64_t>(elapsed * (total_ - done) / done));
+      eta_s = static_cast<int64_t>(elapsed * static_cast<int64_t>(total_ - done) /
+                                   static_cast<int64_t>(done));
     } else if (done == total_) {
-      eta = "0s";
+      eta_s = 0;
     }
+    if (schedule_s_ && done < total_) {
+      const auto since = std::chrono::duration<double>(now - schedule_at_).count();
+      const auto sched = static_cast<int64_t>(std::max(0.0, *schedule_s_ - since));
+      eta_s = std::max(eta_s.value_or(0), sched);
+    }
+    const std::string eta = eta_s ? duration_text(*eta_s) : "?";
     std::cerr << "\r[" << bar << "] " << done << "/" << total_ << " chunks, " << bars
               << " bars, ETA " << eta << "   " << std::flush;
   }
   void end() {
     if (on_) std::cerr << "\n";
+  }
+  bool on() const { return on_; }
+  void set_schedule(std::optional<double> seconds) {
+    schedule_s_ = seconds;
+    schedule_at_ = Clock::now();
   }
 
  private:
@@ -229,6 +245,8 @@ class Progress {
   size_t total_;
   Clock::time_point started_;
   Clock::time_point last_{};
+  std::optional<double> schedule_s_;
+  Clock::time_point schedule_at_{};
 };
 
 }  // namespace
@@ -431,11 +449,35 @@ int run_history(const HistoryOptions& o) {
   auto write_ready = [&] {
     while (auto text = order.pop()) out.write(*text);
   };
+  // On a terminal, the broker's schedule for the ETA every few seconds (mmi.stats).
+  bool stats_pending = false;
+  auto last_stats = Clock::now() - std::chrono::hours(1);
+  auto ask_schedule = [&] {
+    if (!progress.on() || stats_pending || Clock::now() - last_stats < std::chrono::seconds(5))
+      return;
+    client.send("mmi.stats", std::string_view());
+    stats_pending = true;
+    last_stats = Clock::now();
+  };
   // One reply off the socket (false: none came within `wait`).
   std::map<size_t, uint64_t> bars_of;  // bar counts of chunks held for order
   auto take_reply = [&](std::chrono::milliseconds wait) {
     auto reply = client.receive(wait);
     if (!reply || reply->body.size() != 1) return reply.has_value();
+    if (reply->service == "mmi.stats") {
+      stats_pending = false;
+      try {
+        const auto stats = msgpack_codec::to_json(reply->body[0]);
+        const size_t remaining = plan.size() - order.next() - order.held();
+        std::optional<std::string> pin;
+        if (contract.contains("gateway") && contract["gateway"].is_string())
+          pin = contract["gateway"].get<std::string>();
+        progress.set_schedule(history::schedule_eta_seconds(stats, remaining, pin));
+      } catch (const std::exception&) {
+        // The ETA falls back to this run's pace.
+      }
+      return true;
+    }
     JobReply r;
     try {
       r = decode_reply(reply->body[0]);
@@ -486,6 +528,7 @@ int run_history(const HistoryOptions& o) {
       while (take_reply(std::chrono::milliseconds(0))) {
       }
       if (failure.empty()) submit_more();
+      ask_schedule();
       progress.show(order.next(), bars_written);
       if (!in_flight.empty() && Clock::now() - last_answer > answer_wait) {
         failure = "no answer from " + o.broker + " for " +

@@ -13,7 +13,8 @@ add_executable(cli_unit_tests
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/cli_history_test.cpp
   ${PROJECT_SOURCE_DIR}/cli/params.cpp
   ${PROJECT_SOURCE_DIR}/cli/history_plan.cpp
-  ${PROJECT_SOURCE_DIR}/cli/history_output.cpp)
+  ${PROJECT_SOURCE_DIR}/cli/history_output.cpp
+  ${PROJECT_SOURCE_DIR}/cli/history_eta.cpp)
 target_include_directories(cli_unit_tests PRIVATE ${PROJECT_SOURCE_DIR})
 target_link_libraries(cli_unit_tests PRIVATE intentq_common nlohmann_json::nlohmann_json
   GTest::gtest_main)

@@ -3,6 +3,7 @@
 // chunks back in time order.
 #include <gtest/gtest.h>
 
+#include "cli/history_eta.hpp"
 #include "cli/history_output.hpp"
 #include "cli/history_plan.hpp"
 
@@ -150,6 +151,29 @@ TEST(CliHistoryOutput, ChunksGoOutInOrderHoldingOnlyEarlyOnes) {
   EXPECT_FALSE(order.pop());
   EXPECT_EQ(order.next(), 3u);
   EXPECT_EQ(order.held(), 0u);
+}
+
+}  // namespace
+}  // namespace intentq::cli::history
+
+namespace intentq::cli::history {
+namespace {
+
+TEST(CliHistoryEta, FromTheBrokersHistoricalSchedule) {
+  const auto stats = nlohmann::json::parse(R"({"gateways": {
+      "gw1": {"historical": {"limit": 60, "window_ms": 600000, "requests": 60,
+                             "next_slot_ms": 30000, "queued": 10}},
+      "gw2": {"budget": 45}}})");
+  // 120 left, no free slot: the next slot in 30 s, then 60 per 600 s.
+  EXPECT_DOUBLE_EQ(schedule_eta_seconds(stats, 120, std::nullopt).value(), 30 + 1200);
+  // The broker's queue counts when longer than ours (others take turns with us).
+  EXPECT_DOUBLE_EQ(schedule_eta_seconds(stats, 5, std::nullopt).value(), 30 + 100);
+  auto free = stats;
+  free["gateways"]["gw1"]["historical"]["requests"] = 0;
+  free["gateways"]["gw1"]["historical"]["queued"] = 0;
+  EXPECT_DOUBLE_EQ(schedule_eta_seconds(free, 60, std::nullopt).value(), 0);
+  EXPECT_FALSE(schedule_eta_seconds(stats, 5, std::string("gw2")));
+  EXPECT_FALSE(schedule_eta_seconds(nlohmann::json::object(), 5, std::nullopt));
 }
 
 }  // namespace
