@@ -186,6 +186,10 @@ TEST_F(CliHistory, InterruptedDownloadIsCompletedByARerunWithoutRepeatingWritten
   ASSERT_EQ((after_first.size() - 1) % 1800, 0u) << "only whole chunks are written";
   const size_t written = (after_first.size() - 1) / 1800;
   ASSERT_LT(written, 8u) << "the download was interrupted before its end";
+  // The chunks still waiting for their slot were cancelled at the broker (mmi.cancel from the
+  // download's own connection).
+  const auto counters = broker_stats(*broker).at("counters");
+  EXPECT_GE(counters.at("cancelled").get<uint64_t>(), 1u) << counters.dump();
   const auto s1 = test::read_gwsim_stats(*sim.process);
 
   auto q = history(args);
