@@ -459,6 +459,30 @@ int run_history(const HistoryOptions& o) {
     stats_pending = true;
     last_stats = Clock::now();
   };
+  // A dropped connection (a broker restart) loses the jobs it carried: once it is up again, the
+  // chunks in flight are sent again with the same ids (safe: a broker that still has one attaches
+  // the resend to it, docs/protocol.md §6.4), so the download goes on where it was.
+  bool link_dropped = false;
+  std::optional<mdp::LinkStatus::Clock::time_point> seen_down_since;
+  size_t resent = 0;
+  auto watch_link = [&] {
+    const auto link = client.link();
+    if (!link || !link->ever_up) return;
+    // A drop and the reconnect may come in one batch of events: a new down_since says so.
+    if (seen_down_since && link->down_since != *seen_down_since) link_dropped = true;
+    seen_down_since = link->down_since;
+    if (!link->up || !link_dropped) return;
+    link_dropped = false;
+    stats_pending = false;
+    for (const auto& [id, index] : in_flight)
+      client.send("historical_bars",
+                  encode_request(envelope(id, chunk_params(plan[index]), Priority::kBulk)));
+    resent += in_flight.size();
+    last_answer = Clock::now();
+    if (!progress.on())
+      std::cerr << kName << "the connection to " << o.broker << " dropped and is back; sent the "
+                << in_flight.size() << " chunks in flight again\n";
+  };
   // One reply off the socket (false: none came within `wait`).
   std::map<size_t, uint64_t> bars_of;  // bar counts of chunks held for order
   auto take_reply = [&](std::chrono::milliseconds wait) {
@@ -527,6 +551,7 @@ int run_history(const HistoryOptions& o) {
       }
       while (take_reply(std::chrono::milliseconds(0))) {
       }
+      watch_link();
       if (failure.empty()) submit_more();
       ask_schedule();
       progress.show(order.next(), bars_written);
@@ -566,7 +591,12 @@ int run_history(const HistoryOptions& o) {
               << (out.name() == "stdout" ? "" : ". Run the same command again to continue") << "\n";
     return exit_code;
   }
-  std::cerr << kName << written << "\n";
+  std::cerr << kName << written
+            << (resent ? " (" + std::to_string(resent) +
+                             " chunks sent again after the connection "
+                             "dropped)"
+                       : std::string())
+            << "\n";
   return 0;
 }
 

@@ -207,6 +207,36 @@ TEST_F(CliHistory, InterruptedDownloadIsCompletedByARerunWithoutRepeatingWritten
   for (size_t i = 0; i < bars.size(); ++i) ASSERT_EQ(bars[i], want[i]) << "bar " << i;
 }
 
+TEST_F(CliHistory, BrokerRestartMidDownloadLosesNothing) {
+  const std::vector<std::string> pacing = {"--hist-requests", "3", "--hist-time-scale", "120"};
+  start(pacing);
+  const auto endpoints = broker->endpoints;
+  const auto out = dir / "aapl.csv";
+  auto p = history({"--from", "2026-12-04T15:00:00Z", "--to", "2026-12-04T19:00:00Z", "--bar-size",
+                    "1 secs", "--output", out.string()});
+  const auto until = Clock::now() + 30s;
+  while (read_lines(out).size() < 1 + 2 * 1800 && Clock::now() < until && p->running())
+    std::this_thread::sleep_for(20ms);
+  ASSERT_GE(read_lines(out).size(), 1u + 2 * 1800) << p->output_text();
+
+  // The broker dies with the other chunks queued, and comes back on the same endpoints; its
+  // startup grace holds the resent chunks until the worker has registered again.
+  broker->process->signal(SIGKILL);
+  ASSERT_TRUE(broker->process->wait_exit(5s)) << "broker did not die";
+  auto args = pacing;
+  args.insert(args.end(), {"--startup-grace-ms", "20000"});
+  broker = std::make_unique<Broker>(args, endpoints);
+
+  ASSERT_EQ(finish(*p, 90s), 0) << p->output_text();
+  EXPECT_NE(p->output_text().find("sent again"), std::string::npos) << p->output_text();
+  const auto lines = read_lines(out);
+  const std::vector<std::string> bars(lines.begin() + 1, lines.end());
+  const auto want = simulated_csv(md::parse_iso_utc("2026-12-04T15:00:00Z").value(),
+                                  md::parse_iso_utc("2026-12-04T19:00:00Z").value());
+  ASSERT_EQ(bars.size(), want.size());
+  for (size_t i = 0; i < bars.size(); ++i) ASSERT_EQ(bars[i], want[i]) << "bar " << i;
+}
+
 TEST_F(CliHistory, BadInputIsRefusedBeforeAnythingIsSubmitted) {
   start({});
   auto refused = [&](std::vector<std::string> args, const std::string& says) {
