@@ -40,6 +40,9 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kName = "intentq history: ";
+// A chunk answered TIMEOUT or GATEWAY_PACING is sent again this many times, each time with twice
+// the deadline, before the download stops (a rerun resumes it).
+constexpr int kChunkRetries = 3;
 // Params that are options of this command (the range and the bars), not --param.
 constexpr std::string_view kOwnParams[] = {"end", "duration", "bar_size", "what_to_show",
                                            "use_rth"};
@@ -346,11 +349,12 @@ int run_history(const HistoryOptions& o) {
   client_options.curve = o.curve;
   mdp::Client client(context, o.broker, client_options);
   const std::string prefix = generate_job_id();
-  auto envelope = [&](std::string id, json params, Priority priority) {
+  auto envelope = [&](std::string id, json params, Priority priority, int attempt = 0) {
     JobRequest r;
     r.id = std::move(id);
     r.params = std::move(params);
-    r.deadline_ms = o.deadline_ms;
+    // A retry after TIMEOUT waits twice as long for its slot (at most 24 h).
+    r.deadline_ms = std::min<uint64_t>(o.deadline_ms << attempt, 86400000);
     r.priority = priority;
     if (!o.client.empty()) r.client = o.client;
     return r;
@@ -483,6 +487,8 @@ int run_history(const HistoryOptions& o) {
       std::cerr << kName << "the connection to " << o.broker << " dropped and is back; sent the "
                 << in_flight.size() << " chunks in flight again\n";
   };
+  std::map<size_t, int> tries;  // retries per chunk index
+  size_t retried = 0;
   // One reply off the socket (false: none came within `wait`).
   std::map<size_t, uint64_t> bars_of;  // bar counts of chunks held for order
   auto take_reply = [&](std::chrono::milliseconds wait) {
@@ -517,6 +523,18 @@ int run_history(const HistoryOptions& o) {
     in_flight.erase(it);
     last_answer = Clock::now();
     if (!r.ok) {
+      // Waiting too long for a pacing slot (the broker's TIMEOUT) or IB's own pacing refusal is
+      // worth another try, a few times, under a new id; anything else stops the download.
+      const bool retryable = r.error && (r.error->code == ErrorCode::kTimeout ||
+                                         r.error->code == ErrorCode::kGatewayPacing);
+      if (retryable && !interrupted && failure.empty() && ++tries[index] <= kChunkRetries) {
+        const auto id = prefix + "-" + std::to_string(index) + "-r" + std::to_string(tries[index]);
+        client.send("historical_bars", encode_request(envelope(id, chunk_params(plan[index]),
+                                                               Priority::kBulk, tries[index])));
+        in_flight.emplace(id, index);
+        ++retried;
+        return true;
+      }
       if (!interrupted && failure.empty()) {
         failure = "chunk " + std::to_string(index + 1) + " (" + md::iso_utc(plan[index].start) +
                   " .. " + md::iso_utc(plan[index].end) + ") failed: " + error_text(r);
@@ -555,9 +573,15 @@ int run_history(const HistoryOptions& o) {
       if (failure.empty()) submit_more();
       ask_schedule();
       progress.show(order.next(), bars_written);
-      if (!in_flight.empty() && Clock::now() - last_answer > answer_wait) {
-        failure = "no answer from " + o.broker + " for " +
-                  std::to_string(answer_wait.count() / 1000) +
+      // The broker answers every chunk by its deadline (a retry's is longer): silence beyond the
+      // longest one in flight means the broker is gone.
+      int longest = 0;
+      for (const auto& [id, index] : in_flight) longest = std::max(longest, tries[index]);
+      const auto silence =
+          std::chrono::milliseconds(std::min<uint64_t>(o.deadline_ms << longest, 86400000)) +
+          kAnswerMargin;
+      if (!in_flight.empty() && Clock::now() - last_answer > silence) {
+        failure = "no answer from " + o.broker + " for " + std::to_string(silence.count() / 1000) +
                   " s (beyond every chunk's deadline); is the broker up?";
         exit_code = 1;
       }
@@ -591,12 +615,10 @@ int run_history(const HistoryOptions& o) {
               << (out.name() == "stdout" ? "" : ". Run the same command again to continue") << "\n";
     return exit_code;
   }
-  std::cerr << kName << written
-            << (resent ? " (" + std::to_string(resent) +
-                             " chunks sent again after the connection "
-                             "dropped)"
-                       : std::string())
-            << "\n";
+  std::cerr << kName << written;
+  if (resent) std::cerr << " (" << resent << " chunks sent again after the connection dropped)";
+  if (retried) std::cerr << " (" << retried << " chunks retried after TIMEOUT or GATEWAY_PACING)";
+  std::cerr << "\n";
   return 0;
 }
 

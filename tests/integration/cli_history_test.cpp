@@ -237,6 +237,25 @@ TEST_F(CliHistory, BrokerRestartMidDownloadLosesNothing) {
   for (size_t i = 0; i < bars.size(); ++i) ASSERT_EQ(bars[i], want[i]) << "bar " << i;
 }
 
+TEST_F(CliHistory, AChunkWhoseSlotIsPastItsDeadlineIsRetriedWithALongerOne) {
+  // Three requests per 5 s window and a 1 s deadline per chunk: the broker answers the fourth
+  // request (the third chunk) TIMEOUT at once; its retries wait 2, 4, 8 s, enough for the slot.
+  start({"--hist-requests", "3", "--hist-time-scale", "120"});
+  const auto out = dir / "aapl.csv";
+  auto p = history({"--from", "2026-12-04T15:00:00Z", "--to", "2026-12-04T17:00:00Z", "--bar-size",
+                    "1 secs", "--deadline-ms", "1000", "--output", out.string()});
+  ASSERT_EQ(finish(*p, 90s), 0) << p->output_text();
+  EXPECT_NE(p->output_text().find("retried after TIMEOUT"), std::string::npos) << p->output_text();
+  const auto counters = broker_stats(*broker).at("counters");
+  EXPECT_GE(counters.at("historical_timeouts").get<uint64_t>(), 1u) << counters.dump();
+  const auto lines = read_lines(out);
+  const std::vector<std::string> bars(lines.begin() + 1, lines.end());
+  const auto want = simulated_csv(md::parse_iso_utc("2026-12-04T15:00:00Z").value(),
+                                  md::parse_iso_utc("2026-12-04T17:00:00Z").value());
+  ASSERT_EQ(bars.size(), want.size());
+  for (size_t i = 0; i < bars.size(); ++i) ASSERT_EQ(bars[i], want[i]) << "bar " << i;
+}
+
 TEST_F(CliHistory, BadInputIsRefusedBeforeAnythingIsSubmitted) {
   start({});
   auto refused = [&](std::vector<std::string> args, const std::string& says) {
