@@ -40,6 +40,8 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kName = "intentq history: ";
+// How long the first connection to the broker may take before the command gives up.
+constexpr std::chrono::seconds kConnectTimeout{5};
 // A chunk answered TIMEOUT or GATEWAY_PACING is sent again this many times, each time with twice
 // the deadline, before the download stops (a rerun resumes it).
 constexpr int kChunkRetries = 3;
@@ -185,6 +187,10 @@ std::optional<JobReply> run_one(mdp::Client& client, SignalFd& signals, const st
       client.send(mdp::kMmiCancel, id);
       return std::nullopt;
     }
+    // Nothing listens (or CURVE refused us): say so now, not after the job's deadline.
+    if (const auto link = client.link();
+        link && !link->ever_up && (link->hopeless() || link->down_for() > kConnectTimeout))
+      return std::nullopt;
     auto reply = client.receive(std::chrono::milliseconds(0));
     if (!reply || reply->body.size() != 1 || reply->service != intent) continue;
     try {
@@ -376,9 +382,16 @@ int run_history(const HistoryOptions& o) {
     }
     if (!reply) {
       out.discard_if_unused();
-      std::cerr << kName << "no answer from " << o.broker
-                << " to the head timestamp request; is the broker up? (nothing was submitted "
-                   "beyond it)\n";
+      const auto link = client.link();
+      if (link && !link->up)
+        std::cerr << kName
+                  << mdp::describe(*link, o.broker, o.curve.has_value(),
+                                   o.curve ? o.curve->own.public_key : std::string(), {})
+                  << "; nothing was submitted\n";
+      else
+        std::cerr << kName << "no answer from " << o.broker
+                  << " to the head timestamp request; see the broker's log (nothing was "
+                     "submitted beyond it)\n";
       return 1;
     }
     if (!reply->ok) {
@@ -393,8 +406,7 @@ int run_history(const HistoryOptions& o) {
       out.discard_if_unused();
       std::cerr << kName << "--from " << md::iso_utc(range.start)
                 << " is before the first data IB has for this contract and what_to_show ("
-                << head_text << "); give --from " << head_text.substr(0, 10)
-                << (head_text.size() > 10 ? head_text.substr(10) : "") << " or later\n";
+                << head_text << "); give --from " << md::iso_utc(*head) << " or later\n";
       return kConfigExit;
     }
   }
