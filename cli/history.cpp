@@ -40,6 +40,8 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kName = "intentq history: ";
+// docs/protocol.md §6.8: the head timestamp may come from the broker's stored answer this old.
+constexpr uint64_t kHeadMaxAgeMs = 86400000;
 // How long the first connection to the broker may take before the command gives up.
 constexpr std::chrono::seconds kConnectTimeout{5};
 // A chunk answered TIMEOUT or GATEWAY_PACING is sent again this many times, each time with twice
@@ -373,8 +375,13 @@ int run_history(const HistoryOptions& o) {
     p["what_to_show"] = what;
     p["use_rth"] = o.rth;
     bool stopped = false;
-    auto reply = run_one(client, signals, "head_timestamp",
-                         envelope(prefix + "-head", p, Priority::kNormal), answer_wait, stopped);
+    // A head timestamp does not move: an answer up to a day old is as good (a rerun, or another
+    // download of the contract, costs no historical request and waits for no identical-request
+    // window).
+    auto head_request = envelope(prefix + "-head", p, Priority::kNormal);
+    head_request.max_age_ms = kHeadMaxAgeMs;
+    auto reply =
+        run_one(client, signals, "head_timestamp", std::move(head_request), answer_wait, stopped);
     if (stopped) {
       out.discard_if_unused();
       std::cerr << kName << "interrupted while asking the head timestamp; nothing was written\n";

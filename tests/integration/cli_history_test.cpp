@@ -148,9 +148,12 @@ TEST_F(CliHistory, MultiChunkRangeIsTheSimulatorsBarsWithNoGapOrDuplicate) {
   EXPECT_EQ(s.requests_of("reqHistoricalData"), 4u);
   EXPECT_EQ(s.requests_of("reqHeadTimestamp"), 1u);
 
-  // JSON lines: the same bars.
+  // JSON lines: the same bars as the simulator's (another range: the same chunk again within
+  // 15 s would wait for IB's identical-request rule at the broker).
+  const auto want_jl = simulated_csv(md::parse_iso_utc("2026-12-04T17:00:00Z").value(),
+                                     md::parse_iso_utc("2026-12-04T17:30:00Z").value());
   const auto jl = dir / "aapl.jsonl";
-  auto q = history({"--from", "2026-12-04T15:00:00Z", "--to", "2026-12-04T15:30:00Z", "--bar-size",
+  auto q = history({"--from", "2026-12-04T17:00:00Z", "--to", "2026-12-04T17:30:00Z", "--bar-size",
                     "1 secs", "--format", "jsonl", "--output", jl.string()});
   ASSERT_EQ(finish(*q), 0) << q->output_text();
   const auto jlines = read_lines(jl);
@@ -160,8 +163,19 @@ TEST_F(CliHistory, MultiChunkRangeIsTheSimulatorsBarsWithNoGapOrDuplicate) {
     std::string line = bar.at("t").get<std::string>();
     for (const char* key : {"o", "h", "l", "c", "v", "wap", "n"})
       line += "," + (bar.at(key).is_null() ? std::string() : bar.at(key).dump());
-    ASSERT_EQ(line, want[i]) << "JSON line " << i;
+    ASSERT_EQ(line, want_jl[i]) << "JSON line " << i;
   }
+
+  // Daily bars (one request for the whole range): the trading days from --from on, dated.
+  const auto daily = dir / "daily.csv";
+  auto d = history({"--from", "2026-11-02T00:00:00Z", "--to", "2026-12-04T21:00:00Z", "--bar-size",
+                    "1 day", "--output", daily.string()});
+  ASSERT_EQ(finish(*d), 0) << d->output_text();
+  const auto days = read_lines(daily);
+  ASSERT_EQ(days.size(), 1u + 25) << "the 25 weekdays of 2026-11-02 .. 2026-12-04:\n"
+                                  << d->output_text();
+  EXPECT_EQ(days[1].substr(0, 11), "2026-11-02,");
+  EXPECT_EQ(days.back().substr(0, 11), "2026-12-04,");
 }
 
 TEST_F(CliHistory, InterruptedDownloadIsCompletedByARerunWithoutRepeatingWrittenChunks) {
