@@ -45,6 +45,23 @@ TEST(EnvelopeRequest, RoundTripsEveryField) {
   EXPECT_EQ(out.queued_ms, in.queued_ms);
 }
 
+// A JobRequest sends priority and client only when set (intentq history: bulk).
+TEST(EnvelopeRequest, PriorityAndClientAreEncodedWhenSet) {
+  JobRequest in;
+  in.id = "h-1";
+  auto f = read_request_fields(encode_request(in));
+  EXPECT_EQ(f.priority, Priority::kNormal);
+  EXPECT_FALSE(f.client);
+  for (auto p : {Priority::kInteractive, Priority::kNormal, Priority::kBulk}) {
+    in.priority = p;
+    in.client = "svc-a";
+    const auto body = encode_request(in);  // the fields view into it
+    f = read_request_fields(body);
+    EXPECT_EQ(f.priority, p);
+    EXPECT_EQ(f.client, "svc-a");
+  }
+}
+
 // Issue 20: the scheduling fields every intentq request may carry.
 TEST(EnvelopeRequest, PriorityAndClientAreValidated) {
   const auto body = to_mp({{"priority", "bulk"}, {"client", "svc-a"}});  // fields view into it
