@@ -222,7 +222,7 @@ TEST_F(E2eCli, ConfigAnywhereAndASectionHint) {
   auto hint = run_cli({"submit", "echo", "--config", loose});
   EXPECT_EQ(hint.exit_code, 78) << hint.output;  // a refused config file
   EXPECT_NE(hint.output.find("unknown key 'broker' outside a section; it belongs in a [submit], "
-                             "[stats] or [cancel] section"),
+                             "[stats], [cancel] or [history] section"),
             std::string::npos)
       << hint.output;
   std::remove(good.c_str());
