@@ -128,6 +128,7 @@ Broker::Broker(Config config, Outbox& outbox, Clock::time_point now)
       started_(now),
       next_tick_(now),
       dedup_(config_.dedup_ttl, config_.dedup_max_entries, config_.dedup_max_bytes),
+      hist_(config_.historical),
       reuse_(config_.reuse_max_bytes, config_.reuse_ttl),
       stats_rate_(config_.stats_per_second) {
   if (config_.heartbeat.count() <= 0) config_.heartbeat = Ms(1000);
@@ -372,6 +373,8 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
     }
     job->account = reuse.account;
     job->gateway = reuse.gateway;
+    classify(*job, fields, client);
+    if (service.historical) job->hist = historical::describe(service.name, reuse.params);
     if (!service.nonretryable) {  // an order is never shared nor answered twice
       job->reuse_key = service.name;
       job->reuse_key.push_back('\0');
@@ -388,7 +391,10 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
            "broker is shutting down; retry against the next broker", true);
     return;
   }
-  const size_t body_bytes = canonical_body ? canonical_body->size() : frames[4].size();
+  // A historical job also keeps its pacing key and submitter name (issue 20), both bounded by
+  // the request: charged like its body.
+  const size_t body_bytes = (canonical_body ? canonical_body->size() : frames[4].size()) +
+                            (job->hist ? job->hist->key.size() + job->submitter.size() : 0);
   if (auto full = over_budget(service, body_bytes + kJobOverhead + client.size())) {
     reject(client, service.name, id, ErrorCode::kBusy, *full, true);
     return;
@@ -404,6 +410,16 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
   job->accepted = now;
   job->deadline = now + Ms(deadline_ms);
   job->own_deadline = job->deadline;
+  if (service.historical) {
+    // A deadline that certainly passes before the job's slot is answered now, not at the deadline.
+    if (auto slot = certain_slot(job.get(), now); slot.slot > job->deadline) {
+      ++counters_.timeouts;
+      ++counters_.historical_timeouts;
+      reject(job->submitters.front().client, service.name, job->id, ErrorCode::kTimeout,
+             late_message(slot, now), true);
+      return;
+    }
+  }
   Job& j = add_job(std::move(job));
   // Only a submitter-chosen id can be asked for again (attach, dedup); a generated one is
   // known to its submitter alone.
@@ -465,6 +481,7 @@ Job& Broker::add_job(std::unique_ptr<Job> job) {
 }
 
 void Broker::dispatch(Service& service, Clock::time_point now) {
+  if (service.historical) return dispatch_historical(service, now);
   if (service.gateway) return dispatch_gateway(service, now);
   while (Worker* idle = registry_.idle_worker(service)) {
     Job* next = jobs_.pop_queued(service);
@@ -498,6 +515,8 @@ bool Broker::send_job(Job& job, Worker& worker, Clock::time_point now) {
     for (auto& b : job.body) f.push_back(share(b));
   }
   if (outbox_.to_worker(f) != mdp::SendResult::kOk) return false;
+  if (service.historical && !worker.gateway.empty())
+    worker.hist_charge = hist_.charge(worker.gateway, hist_request(job), now);
   ++counters_.dispatched;
   if (observer_ && job.dispatches == 0) observer_->on_dispatch(service.name, now - job.accepted);
   ++job.dispatches;
@@ -644,6 +663,7 @@ void Broker::handle_ready(const std::string& identity, Frames& frames, Clock::ti
   worker->next_heartbeat = now + std::min(config_.heartbeat, worker->heartbeat);
   Worker& w = registry_.add(std::move(worker), info.services, info.nonretryable);
   for (const auto& name : info.services) gone_services_.erase(name);
+  register_historical(w, info);  // before register_gateway: its queued jobs go to the fair queue
   register_gateway(w, info);
   remember_accounts(w, info);
   apply_session(w, info, now);
@@ -974,6 +994,7 @@ void Broker::on_timer(Clock::time_point now) {
       reuse_.expire(now);
       stats_rate_.collect(now);
       budgets_.collect(now);
+      hist_.collect(now);
       remember_gone_services(now);
       // A quarter heartbeat bounds how late expiry and heartbeats can be.
       next_tick_ = now + std::max(Ms(10), config_.heartbeat / 4);

@@ -31,6 +31,7 @@
 #include "broker/dedup_cache.hpp"
 #include "broker/entities.hpp"
 #include "broker/gateway_budget.hpp"
+#include "broker/historical_budget.hpp"
 #include "broker/job_ids.hpp"
 #include "broker/job_observer.hpp"
 #include "broker/job_table.hpp"
@@ -38,6 +39,7 @@
 #include "broker/stats.hpp"
 #include "broker/stats_rate.hpp"
 #include "broker/worker_registry.hpp"
+#include "common/envelope.hpp"
 #include "common/errors.hpp"
 #include "common/mdp_frames.hpp"
 
@@ -221,6 +223,30 @@ class Broker {
   std::optional<std::string> gone_gateway_answer(const Worker* gone,
                                                  const std::string& account) const;
   std::string queued_reason(const Job& job) const;  // why a queued job did not run
+
+  // Historical-class services (issue 20, broker/broker_historical.cpp): admission against each
+  // gateway's historical budget (HistoricalBudget), fair shares and priority (FairQueue), and
+  // TIMEOUT at once for a job whose deadline certainly passes before its slot.
+  void register_historical(Worker& worker, const mdp::ReadyInfo& info);
+  void unregister_historical(Worker& worker, Clock::time_point now);
+  void dispatch_historical(Service& service, Clock::time_point now);
+  // What IB's pacing counts for the job (computed from its canonical params once).
+  const historical::Request& hist_request(Job& job);
+  // Sets a new job's class and submitter from its envelope.
+  static void classify(Job& job, const intentq::RequestFields& fields, const std::string& client);
+  struct HistSlot {
+    Clock::time_point slot;  // no request of the job can be sent before this, on any gateway
+    std::string gateway;
+    std::string why;
+  };
+  // The earliest moment any gateway could take `job` (global_only: the window and open rules
+  // alone, the same for every job); `now` when one could now or when some worker of a historical
+  // service has no gateway id (nothing is counted for it).
+  HistSlot certain_slot(Job* job, Clock::time_point now);
+  // "no historical slot before this request's deadline: ... ; next slot 12:03:04 UTC (in 41 s)"
+  std::string late_message(const HistSlot& slot, Clock::time_point now) const;
+  // Answers a queued or new historical job TIMEOUT at once (its deadline passes before its slot).
+  void answer_late(Job& job, const HistSlot& slot, Clock::time_point now);
   // Coalescing and freshness (broker_reuse.cpp). True when the request was answered or attached
   // (nothing more to do). `probe` carries the request's account and reuse key.
   bool try_reuse(std::string& client, Service& service, const std::string& id,
@@ -246,6 +272,8 @@ class Broker {
   WorkerRegistry registry_;
   DedupCache dedup_;
   GatewayBudget budgets_;
+  HistoricalBudget hist_;
+  size_t hist_without_gateway_ = 0;  // live workers announcing @historical without @gateway
   ReuseCache reuse_;
   std::unordered_map<std::string, Job*> coalescing_;  // by reuse key: jobs others may join
   Clock::time_point budget_wakeup_ = Clock::time_point::max();     // a blocked head may fit then

@@ -2,6 +2,8 @@
 // admission against each gateway's message budget. docs/protocol.md section 6.7 and
 // docs/gateway.md "Gateway budget" describe the behaviour.
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "broker/broker.hpp"
 
@@ -46,6 +48,13 @@ void Broker::register_gateway(Worker& worker, const mdp::ReadyInfo& info) {
 }
 
 void Broker::settle_charge(Worker& worker, Clock::time_point now) {
+  if (worker.hist_charge) {
+    hist_.settle(worker.gateway, worker.hist_charge, now);
+    worker.hist_charge = 0;
+    // A historical job ended: the open limit has room now, and historical jobs of services this
+    // worker does not serve may go. Looked at on the next timer pass.
+    budget_wakeup_ = std::min(budget_wakeup_, now);
+  }
   if (!worker.charge) return;
   budgets_.settle(worker.gateway, worker.charge, now);
   worker.charge = 0;
@@ -56,6 +65,7 @@ void Broker::settle_charge(Worker& worker, Clock::time_point now) {
 
 void Broker::unregister_gateway(Worker& worker, Clock::time_point now) {
   settle_charge(worker, now);
+  unregister_historical(worker, now);
   if (!worker.gateway.empty()) budgets_.remove_worker(worker.gateway, worker.budget, now);
   const bool grace_over = now >= started_ + config_.startup_grace;
   for (auto* s : worker.services) {
@@ -131,6 +141,16 @@ Worker* Broker::pick_worker(Service& service, Job& job, Clock::time_point now,
       budget_wakeup_ = std::min(budget_wakeup_, budgets_.room_at(w->gateway, cost, now));
       continue;
     }
+    if (service.historical && !w->gateway.empty()) {
+      const auto verdict = hist_.check(w->gateway, hist_request(job), now);
+      if (!verdict.ok) {
+        blocked_on = w->gateway;
+        service.hist_blocked = "gateway '" + w->gateway + "': " + verdict.why;
+        if (verdict.slot > now) budget_wakeup_ = std::min(budget_wakeup_, verdict.slot);
+        ++counters_.historical_deferrals;
+        continue;
+      }
+    }
     return w;
   }
   return nullptr;
@@ -173,6 +193,8 @@ void Broker::dispatch_gateway(Service& service, Clock::time_point now) {
 }
 
 std::string Broker::queued_reason(const Job& job) const {
+  if (job.service->historical && !job.service->hist_blocked.empty())
+    return "(waiting for a historical slot of " + job.service->hist_blocked + ")";
   if (job.service->gateway) {
     auto it = job.service->by_account.find(job.queue_key());
     if (it != job.service->by_account.end() && !it->second.blocked_on.empty())
@@ -184,18 +206,44 @@ std::string Broker::queued_reason(const Job& job) const {
 }
 
 std::vector<GatewayStats> Broker::gateway_stats(Clock::time_point now) const {
-  std::vector<GatewayStats> out;
+  std::map<std::string, GatewayStats> by_id;
   budgets_.for_each(now, [&](const std::string& id, const GatewayBudget::View& v) {
-    out.push_back(GatewayStats{id, v, 0});
+    by_id.emplace(id, GatewayStats{id, v, 0});
   });
   registry_.for_each_service([&](const Service& s) {
     if (!s.gateway) return;
     for (const auto& [account, q] : s.by_account) {
       if (q.blocked_on.empty() || q.queued == 0) continue;
-      for (auto& g : out)
-        if (g.id == q.blocked_on) g.waiting += q.queued;
+      auto it = by_id.find(q.blocked_on);
+      if (it != by_id.end()) it->second.waiting += q.queued;
     }
   });
+  // Historical pacing: each gateway a historical worker names, with the queued jobs of the
+  // historical services its workers serve (any of them may go to it).
+  std::set<std::pair<std::string, const Service*>> serves;
+  registry_.for_each([&](const Worker& w) {
+    if (w.gateway.empty()) return;
+    for (const auto* s : w.historical) serves.emplace(w.gateway, s);
+  });
+  hist_.for_each([&](const std::string& id) {
+    auto& g = by_id.try_emplace(id, GatewayStats{id, {}, 0}).first->second;
+    g.historical = true;
+    g.hist = hist_.view(id, now);
+    g.hist_limit = hist_.config().requests;
+    g.hist_window_ms = static_cast<uint64_t>(hist_.window().count());
+    g.hist_open_limit = hist_.config().open;
+    g.hist_next_slot_ms =
+        g.hist.next_slot > now
+            ? static_cast<uint64_t>(std::chrono::duration_cast<Ms>(g.hist.next_slot - now).count())
+            : 0;
+  });
+  for (const auto& [id, s] : serves) {
+    auto it = by_id.find(id);
+    if (it != by_id.end()) it->second.hist_queued += s->queued;
+  }
+  std::vector<GatewayStats> out;
+  out.reserve(by_id.size());
+  for (auto& [id, g] : by_id) out.push_back(std::move(g));
   return out;
 }
 

@@ -1,6 +1,7 @@
 // The broker's settings (command line: broker/main.cpp; meaning: docs/protocol.md).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -16,6 +17,28 @@ struct SecurityConfig {
   std::string curve_secret;            // the broker's .key_secret file; empty = CURVE off
   std::string curve_allow;             // allowlist directory (clients/, workers/, subscribers/)
   bool insecure_allow_public = false;  // without CURVE, bind non-loopback addresses anyway
+};
+
+// IB's historical-data pacing, enforced per gateway (issue 20; docs/protocol.md §6.11): at most
+// `requests` weighted requests in any `window_s`, `per_key` per (contract, exchange,
+// what_to_show) in any `key_window_s`, `open` running at once, and no identical request within
+// `identical_s`. `time_scale` divides every window (as the simulator's --time-scale does), so
+// tests run IB's 10 minutes in seconds. `small_bars_only`: bars over 30 s are exempt from the
+// windows (IB's documented scope); by default every historical request counts (safe).
+struct HistoricalConfig {
+  uint32_t requests = 60;
+  double window_s = 600;
+  uint32_t per_key = 5;
+  double key_window_s = 2;
+  uint32_t open = 50;
+  double identical_s = 15;
+  bool small_bars_only = false;
+  double time_scale = 1;
+  // A window after the time scale (at least 1 ms).
+  Ms scaled(double seconds) const {
+    const double ms = seconds * 1000.0 / (time_scale > 0 ? time_scale : 1.0);
+    return Ms(std::max<int64_t>(1, static_cast<int64_t>(ms + 0.5)));
+  }
 };
 
 struct Config {
@@ -83,6 +106,7 @@ struct Config {
   size_t clients_unread_bytes = 128u << 20;
   // mmi.stats answers per second per client (ten times that for all clients); 0 = unlimited.
   double stats_per_second = 5;
+  HistoricalConfig historical;
 };
 
 }  // namespace intentq::broker

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "broker/config.hpp"
+#include "broker/fair_queue.hpp"
+#include "common/historical_rules.hpp"
 #include "common/mdp_frames.hpp"
 
 namespace intentq::broker {
@@ -73,6 +75,12 @@ struct Job {
   std::string queue_key() const {
     return gateway ? account.value_or("") + '\n' + *gateway : account.value_or("");
   }
+  // Historical-class services only (issue 20, broker_historical.cpp): what IB's pacing counts for
+  // it (from its canonical params), its queue class and submitter, and its place in the queue.
+  std::optional<historical::Request> hist;
+  uint8_t priority = 1;   // common/envelope.hpp Priority: 0 interactive, 1 normal, 2 bulk
+  std::string submitter;  // "c:" + the envelope's client name, or "r:" + the routing identity
+  int64_t fair_position = 0;
 };
 
 // The account part of a by_account key (see Job::queue_key).
@@ -102,7 +110,9 @@ struct Worker {
   // Gateway session (READY options; all empty for workers without one)
   std::string gateway;
   uint32_t budget = 0;
-  uint64_t charge = 0;  // the open budget charge of the running job (0: none)
+  uint64_t charge = 0;               // the open budget charge of the running job (0: none)
+  uint64_t hist_charge = 0;          // the open historical charge of the running job (0: none)
+  std::vector<Service*> historical;  // services this worker announced "@historical="
   std::optional<bool> session_up;
   std::vector<std::pair<Service*, uint32_t>> costs;  // messages per job, by service
   std::vector<std::string> accounts;  // sorted; empty = not announced: any account goes
@@ -140,6 +150,12 @@ struct Service {
   std::map<std::string, AccountQueue> by_account;   // gateway services queue here, not in queue
   std::unordered_map<std::string, size_t> holders;  // account -> live workers holding it
   size_t any_account = 0;  // live workers that announced no @accounts (may take any account)
+  // Historical-class (issue 20): some worker announced "@historical=<name>". Its jobs are admitted
+  // against their gateway's historical budget and queue in `fair` (priority, then round-robin by
+  // submitter) instead of by_account. Like `gateway`, it lasts while the service is known.
+  bool historical = false;
+  FairQueue fair;
+  std::string hist_blocked;  // the last historical rule that held a job back (TIMEOUT message)
 };
 
 }  // namespace intentq::broker

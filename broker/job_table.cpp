@@ -1,5 +1,7 @@
 #include "broker/job_table.hpp"
 
+#include <algorithm>
+
 namespace intentq::broker {
 
 Job& JobTable::add(std::unique_ptr<Job> job) {
@@ -23,7 +25,9 @@ Job& JobTable::add(std::unique_ptr<Job> job) {
 void JobTable::enqueue(Job& j, bool front) {
   j.state = JobState::kQueued;
   j.worker = nullptr;
-  if (j.service->gateway) {
+  if (j.service->historical) {
+    j.fair_position = j.service->fair.push(j.seq, j.priority, j.submitter, front);
+  } else if (j.service->gateway) {
     auto& q = j.service->by_account[j.queue_key()];
     if (front)
       q.seqs.push_front(j.seq);
@@ -68,6 +72,29 @@ void JobTable::take_head(Service& service, AccountQueue& q) {
   service.queued_bytes -= job.bytes;
 }
 
+void JobTable::take_fair(Job& job) {
+  Service& service = *job.service;
+  service.fair.take(job.seq, job.priority, job.submitter, job.fair_position);
+  --service.queued;
+  service.queued_bytes -= job.bytes;
+}
+
+void JobTable::make_historical(Service& service) {
+  if (service.historical) return;
+  // Its queued jobs move into the fair queue in the order they were accepted.
+  std::vector<Job*> queued;
+  for (auto& [seq, job] : jobs_)
+    if (job->service == &service && job->state == JobState::kQueued) queued.push_back(job.get());
+  std::sort(queued.begin(), queued.end(), [](Job* a, Job* b) { return a->seq < b->seq; });
+  service.queue.clear();
+  service.by_account.clear();
+  service.queued = 0;
+  service.queued_bytes = 0;
+  service.gateway = true;
+  service.historical = true;
+  for (auto* job : queued) enqueue(*job, false);
+}
+
 void JobTable::make_gateway(Service& service) {
   if (service.gateway) return;
   service.gateway = true;
@@ -87,6 +114,7 @@ Job* JobTable::find(uint64_t seq) {
 }
 
 void JobTable::compact(Service& service) {
+  if (service.historical) return;  // the fair queue removes jobs at once
   if (service.gateway) {
     for (auto& [account, q] : service.by_account) {
       if (q.seqs.size() <= 2 * q.queued + 64) continue;
@@ -112,7 +140,9 @@ void JobTable::finish(Job& job) {
   if (job.state == JobState::kQueued) {  // its queue entry becomes stale
     --job.service->queued;
     job.service->queued_bytes -= job.bytes;
-    if (job.service->gateway) {
+    if (job.service->historical) {
+      job.service->fair.remove(job.seq, job.priority, job.submitter, job.fair_position);
+    } else if (job.service->gateway) {
       auto it = job.service->by_account.find(job.queue_key());
       if (it != job.service->by_account.end() && it->second.queued > 0) --it->second.queued;
     }

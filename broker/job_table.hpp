@@ -31,6 +31,11 @@ class JobTable {
   void take_head(Service& service, AccountQueue& queue);
   // Moves a service's plain queue into per-account queues (it just became a gateway service).
   void make_gateway(Service& service);
+  // Historical-class services (issue 20) queue in Service::fair: make_historical() moves the
+  // service's queued jobs there (it becomes a gateway service too); take_fair() takes a queued
+  // job out for dispatch (its submitter's turn passes).
+  void make_historical(Service& service);
+  void take_fair(Job& job);
   Job* find(uint64_t seq);
   // Drops stale queue entries once they outnumber the live ones.
   void compact(Service& service);

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "broker/historical_budget.hpp"
 #include "broker/security_options.hpp"
 #include "broker/server.hpp"
 #include "common/endpoint_check.hpp"
@@ -137,6 +138,41 @@ int main(int argc, char** argv) {
                  "mmi.stats answers per second per client (10x for all clients; 0 = unlimited)")
       ->check(CLI::Range(0.0, 1000000.0))
       ->capture_default_str();
+  // IB's historical pacing per gateway (issue 20; docs/protocol.md §6.11, docs/operations.md).
+  auto& hist = config.historical;
+  app.add_option("--hist-requests", hist.requests,
+                 "historical requests (BID_ASK counts 2) per gateway in any --hist-window-s")
+      ->check(CLI::Range(uint32_t{1}, uint32_t{1000000}))
+      ->capture_default_str();
+  app.add_option("--hist-window-s", hist.window_s, "window of --hist-requests, seconds")
+      ->check(CLI::Range(0.001, 86400.0))
+      ->capture_default_str();
+  app.add_option("--hist-per-key", hist.per_key,
+                 "historical requests per contract/exchange/what_to_show in any "
+                 "--hist-key-window-s")
+      ->check(CLI::Range(uint32_t{1}, uint32_t{1000000}))
+      ->capture_default_str();
+  app.add_option("--hist-key-window-s", hist.key_window_s,
+                 "window of --hist-per-key, seconds (at most --hist-window-s)")
+      ->check(CLI::Range(0.001, 86400.0))
+      ->capture_default_str();
+  app.add_option("--hist-open", hist.open,
+                 "historical requests running at once per gateway (IB refuses the 51st)")
+      ->check(CLI::Range(uint32_t{1}, uint32_t{50}))
+      ->capture_default_str();
+  app.add_option("--hist-identical-s", hist.identical_s,
+                 "no identical historical request within this many seconds (at most "
+                 "--hist-window-s)")
+      ->check(CLI::Range(0.001, 86400.0))
+      ->capture_default_str();
+  app.add_flag("--hist-small-bars-only", hist.small_bars_only,
+               "apply the historical windows to bars of 30 s and less only (IB's documented "
+               "scope); default: every historical request");
+  app.add_option("--hist-time-scale", hist.time_scale,
+                 "divide every historical window by this factor (tests against a time-scaled "
+                 "simulator)")
+      ->check(CLI::Range(0.001, 1000000.0))
+      ->capture_default_str();
   intentq::broker::add_security_options(app, config.security);
   intentq::add_log_options(app, log);
   options.finish();
@@ -148,6 +184,14 @@ int main(int argc, char** argv) {
   config.startup_grace = intentq::broker::Ms(grace_ms);
   config.no_worker_grace = intentq::broker::Ms(no_worker_grace_ms);
   config.reuse_ttl = intentq::broker::Ms(reuse_ttl_ms);
+  if (hist.key_window_s > hist.window_s)
+    return options.refuse("--hist-key-window-s (" + std::to_string(hist.key_window_s) +
+                          ") must not be longer than --hist-window-s (" +
+                          std::to_string(hist.window_s) + ")");
+  if (hist.identical_s > hist.window_s)
+    return options.refuse("--hist-identical-s (" + std::to_string(hist.identical_s) +
+                          ") must not be longer than --hist-window-s (" +
+                          std::to_string(hist.window_s) + ")");
   try {
     intentq::check_endpoint("--frontend", config.frontend, intentq::EndpointUse::kBind);
     intentq::check_endpoint("--backend", config.backend, intentq::EndpointUse::kBind);
@@ -161,6 +205,7 @@ int main(int argc, char** argv) {
   intentq::init_logging("broker", log.level, intentq::parse_log_format(log.format));
   try {
     intentq::broker::Server server(config);
+    spdlog::info("{}", intentq::broker::HistoricalBudget(config.historical).describe());
     // The one readiness line tests and scripts wait for; printed only once every bind succeeded.
     const auto metrics = server.metrics_url();
     std::printf("intentq-broker ready frontend=%s backend=%s publish=%s%s%s\n",

@@ -47,13 +47,20 @@ struct MetricsExporter::Impl {
   // mint a gateway id (READY @gateway=), so at most kMaxGatewayLabels ids the broker knows now
   // have series of their own; the others are summed under gateway="(other)". Series of a gateway
   // the broker forgot are removed, which frees its place.
-  using GatewaySeries = std::array<prometheus::Gauge*, 3>;
+  // Historical pacing (issue 20): weighted requests in the window, requests open, queued
+  // historical jobs, seconds until the next slot (0 for gateways without historical workers).
+  static constexpr size_t kGatewaySeries = 7;
+  using GatewaySeries = std::array<prometheus::Gauge*, kGatewaySeries>;
   std::map<std::string, GatewaySeries, std::less<>> gateways;
   GatewaySeries other{};
   GatewaySeries add_gateway(const std::string& label) {
     return {&gateway->Add({{"gateway", label}, {"what", "budget"}}),
             &gateway->Add({{"gateway", label}, {"what", "used_last_second"}}),
-            &gateway->Add({{"gateway", label}, {"what", "waiting"}})};
+            &gateway->Add({{"gateway", label}, {"what", "waiting"}}),
+            &gateway->Add({{"gateway", label}, {"what", "hist_requests"}}),
+            &gateway->Add({{"gateway", label}, {"what", "hist_open"}}),
+            &gateway->Add({{"gateway", label}, {"what", "hist_queued"}}),
+            &gateway->Add({{"gateway", label}, {"what", "hist_next_slot_seconds"}})};
   }
   void remove_gateway(const GatewaySeries& series) {
     for (auto* g : series) gateway->Remove(g);
@@ -189,21 +196,26 @@ void MetricsExporter::Impl::update_gateways(const std::vector<GatewayStats>& sta
     remove_gateway(it->second);
     it = gateways.erase(it);
   }
-  std::array<double, 3> other_sum{};
+  std::array<double, kGatewaySeries> other_sum{};
   bool any_other = false;
   for (const auto& g : stats) {
     auto it = gateways.find(g.id);
     if (it == gateways.end() && g.id != kOtherGateway && gateways.size() < kMaxGatewayLabels)
       it = gateways.emplace(g.id, add_gateway(g.id)).first;
-    const std::array<double, 3> values{static_cast<double>(g.view.budget),
-                                       static_cast<double>(g.view.used),
-                                       static_cast<double>(g.waiting)};
+    const std::array<double, kGatewaySeries> values{
+        static_cast<double>(g.view.budget),
+        static_cast<double>(g.view.used),
+        static_cast<double>(g.waiting),
+        static_cast<double>(g.hist.used),
+        static_cast<double>(g.hist.open),
+        static_cast<double>(g.hist_queued),
+        static_cast<double>(g.hist_next_slot_ms) / 1000.0};
     if (it == gateways.end()) {
       any_other = true;
-      for (size_t i = 0; i < 3; ++i) other_sum[i] += values[i];
+      for (size_t i = 0; i < kGatewaySeries; ++i) other_sum[i] += values[i];
       continue;
     }
-    for (size_t i = 0; i < 3; ++i) it->second[i]->Set(values[i]);
+    for (size_t i = 0; i < kGatewaySeries; ++i) it->second[i]->Set(values[i]);
   }
   if (any_other && !other[0]) other = add_gateway(std::string(kOtherGateway));
   if (!any_other && other[0]) {
@@ -211,7 +223,7 @@ void MetricsExporter::Impl::update_gateways(const std::vector<GatewayStats>& sta
     other = {};
   }
   if (other[0])
-    for (size_t i = 0; i < 3; ++i) other[i]->Set(other_sum[i]);
+    for (size_t i = 0; i < kGatewaySeries; ++i) other[i]->Set(other_sum[i]);
 }
 
 void MetricsExporter::update_workers(const Broker& broker) {

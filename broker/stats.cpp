@@ -79,7 +79,7 @@ std::string encode_stats(const WorkerRegistry& registry, const Counters& counter
   for (const auto& g : summary.gateways) {
     gateways.add([&](mp::Writer& w) {
       w.str(g.id);
-      w.map_header(5);
+      w.map_header(g.historical ? 6 : 5);
       w.str("budget");
       w.uint(g.view.budget);
       w.str("used_last_second");
@@ -90,6 +90,27 @@ std::string encode_stats(const WorkerRegistry& registry, const Counters& counter
       w.uint(g.view.workers);
       w.str("charged");
       w.uint(g.view.charged);
+      if (g.historical) {
+        // IB's historical pacing for this gateway (docs/protocol.md §6.11).
+        w.str("historical");
+        w.map_header(8);
+        w.str("requests");
+        w.uint(g.hist.used);
+        w.str("limit");
+        w.uint(g.hist_limit);
+        w.str("window_ms");
+        w.uint(g.hist_window_ms);
+        w.str("open");
+        w.uint(g.hist.open);
+        w.str("open_limit");
+        w.uint(g.hist_open_limit);
+        w.str("queued");
+        w.uint(g.hist_queued);
+        w.str("next_slot_ms");
+        w.uint(g.hist_next_slot_ms);
+        w.str("charged");
+        w.uint(g.hist.charged);
+      }
     });
   }
   Section gateway_workers;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "broker/gateway_budget.hpp"
+#include "broker/historical_budget.hpp"
 #include "broker/reuse_cache.hpp"
 #include "common/errors.hpp"
 
@@ -44,6 +45,8 @@ struct Counters {
   uint64_t no_worker = 0;             // jobs answered NO_WORKER
   uint64_t forged_reply_ids = 0;      // worker replies whose id was not their job's (overwritten)
   uint64_t stats_repeated = 0;        // mmi.stats over the rate, answered with the latest body
+  uint64_t historical_deferrals = 0;  // dispatch attempts held back by a historical pacing rule
+  uint64_t historical_timeouts = 0;   // jobs answered TIMEOUT at once: their slot is too late
   // Set by the server (the core has no sockets): connections it cut to keep a byte bound.
   uint64_t subscribers_cut = 0;  // publish: oversize subscription, too many topics/subscribers
   uint64_t clients_cut = 0;      // frontend: too many reply bytes not read
@@ -80,6 +83,8 @@ struct Counters {
     fn("no_worker", no_worker);
     fn("forged_reply_ids", forged_reply_ids);
     fn("stats_repeated", stats_repeated);
+    fn("historical_deferrals", historical_deferrals);
+    fn("historical_timeouts", historical_timeouts);
     fn("subscribers_cut", subscribers_cut);
     fn("clients_cut", clients_cut);
     fn("unfinished_cut", unfinished_cut);
@@ -119,6 +124,14 @@ struct GatewayStats {
   std::string id;
   GatewayBudget::View view;
   size_t waiting = 0;
+  // Historical pacing (issue 20), when a worker of the gateway announced a historical service.
+  bool historical = false;
+  HistoricalBudget::View hist;
+  uint32_t hist_limit = 0;      // weighted requests allowed in the window
+  uint64_t hist_window_ms = 0;  // the window (after the time scale)
+  uint32_t hist_open_limit = 0;
+  size_t hist_queued = 0;          // queued jobs of the historical services its workers serve
+  uint64_t hist_next_slot_ms = 0;  // until one more request fits the window and open rules (0: now)
 };
 
 // Broker-wide figures of the mmi.stats body besides the services and counters.

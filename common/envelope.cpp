@@ -89,6 +89,20 @@ void write_json_map(mc::Writer& w, const json& value) {
 
 }  // namespace
 
+std::optional<Priority> parse_priority(std::string_view text) {
+  if (text == "interactive") return Priority::kInteractive;
+  if (text == "normal") return Priority::kNormal;
+  if (text == "bulk") return Priority::kBulk;
+  return std::nullopt;
+}
+
+bool valid_client_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxClientNameBytes) return false;
+  for (unsigned char c : name)
+    if (c < 0x21 || c > 0x7e) return false;
+  return true;
+}
+
 RequestFields read_request_fields(std::string_view body) {
   RequestFields f;
   mc::read_map(body, request_limits(), [&](std::string_view key, const mc::Value& v) {
@@ -114,6 +128,16 @@ RequestFields read_request_fields(std::string_view body) {
       f.queued_ms = uint_field(v, "queued_ms");
     } else if (key == "max_age_ms") {
       f.max_age_ms = uint_field(v, "max_age_ms");
+    } else if (key == "priority") {
+      const auto p = v.type == mc::Type::kStr ? parse_priority(v.text) : std::nullopt;
+      if (!p) field_error("priority", "must be \"interactive\", \"normal\" or \"bulk\"");
+      f.priority = *p;
+    } else if (key == "client") {
+      const auto name = string_field(v, "client");
+      if (!valid_client_name(name))
+        field_error("client", "must be 1.." + std::to_string(kMaxClientNameBytes) +
+                                  " printable ASCII characters without spaces");
+      f.client = name;
     }
     return true;  // unknown fields are ignored: newer clients may send more
   });

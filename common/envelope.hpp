@@ -39,11 +39,22 @@ struct EnvelopeError : std::runtime_error {
 // one request from pinning megabytes there.
 inline constexpr size_t kMaxIdBytes = 256;
 
+// The envelope's `priority` (docs/protocol.md §5.1): the order of service within a historical
+// queue (§6.11). Other services accept and ignore it.
+enum class Priority : uint8_t { kInteractive = 0, kNormal = 1, kBulk = 2 };
+// "interactive", "normal", "bulk"; nullopt for anything else.
+std::optional<Priority> parse_priority(std::string_view text);
+// The envelope's `client`: who submits, for fair shares (§6.11); 1..kMaxClientNameBytes printable
+// ASCII bytes without spaces.
+inline constexpr size_t kMaxClientNameBytes = 128;
+bool valid_client_name(std::string_view name);
+
 // The top-level fields of a request envelope, checked but not decoded: views into the body.
 // Rules (docs/protocol.md section 5): a map; every map key at any depth a string; every string
 // valid UTF-8; id a non-empty string up to kMaxIdBytes; params a map; deadline_ms an unsigned
 // integer > 0 (any msgpack integer encoding); reply a boolean; queued_ms and max_age_ms unsigned
-// integers; nil for any of them means "not given"; unknown fields are ignored.
+// integers; priority one of "interactive", "normal", "bulk"; client a valid client name; nil for
+// any of them means "not given"; unknown fields are ignored.
 struct RequestFields {
   std::optional<std::string_view> id;
   std::string_view params;  // the params map's msgpack bytes; empty when not given
@@ -52,6 +63,8 @@ struct RequestFields {
   std::optional<uint64_t> queued_ms;
   uint64_t max_age_ms = 0;                  // 0: do not answer from a stored reply
   std::optional<std::string_view> account;  // params.account when it is a string
+  Priority priority = Priority::kNormal;    // "priority": one of the three names
+  std::optional<std::string_view> client;   // "client": a valid client name
 };
 RequestFields read_request_fields(std::string_view body);  // throws EnvelopeError
 

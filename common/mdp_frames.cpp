@@ -137,9 +137,13 @@ void parse_option(std::string_view f, ReadyInfo& info) {
   } else if (starts_with(f, kOptHistorical)) {
     const auto s = f.substr(kOptHistorical.size());
     if (s.empty() || s.size() > kMaxServiceNameBytes)
-      bad_option(f,
-                 "must name one service of 1.." + std::to_string(kMaxServiceNameBytes) + " bytes");
-    info.historical.emplace_back(s);
+      bad_option(f, "needs a service name (the service is historical-class)");
+    if (std::find(info.historical.begin(), info.historical.end(), s) == info.historical.end()) {
+      if (info.historical.size() >= kMaxWaitingServices)
+        bad_option(f, "is one of more than " + std::to_string(kMaxWaitingServices) +
+                          " historical services");
+      info.historical.emplace_back(s);
+    }
   } else if (starts_with(f, kOptGateway)) {
     const auto id = f.substr(kOptGateway.size());
     if (id.empty() || id.size() > kMaxGatewayIdBytes)

@@ -53,8 +53,9 @@ struct ReadyInfo {
   bool intentq = false;               // "@intentq=1"
   std::optional<uint32_t> heartbeat_ms;
   std::vector<std::string> nonretryable;
-  std::vector<std::string>
-      historical;  // "@historical=<service>": services of IB's historical class
+  // "@historical=<service>" (issue 20): the service's jobs are historical-class (IB's historical
+  // pacing applies; the broker admits them per gateway, docs/protocol.md §6.11).
+  std::vector<std::string> historical;
   // Gateway session (issue 10; docs/protocol.md section 3). All optional: stock and echo-only
   // workers send none of them.
   std::optional<std::string> gateway;  // "@gateway=<id>"

@@ -54,3 +54,17 @@ add_executable(broker_metrics_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/broker_metri
 target_link_libraries(broker_metrics_test PRIVATE intentq_broker_lib GTest::gtest_main)
 gtest_discover_tests(broker_metrics_test PROPERTIES TIMEOUT 60)
 intentq_test_labels(broker_metrics_test unit broker metrics)
+
+# Historical-class services (issue 20): IB's historical pacing per gateway, fair shares and
+# priority, and the rules one request is counted by (common/historical_rules).
+foreach(name historical_core historical_budget)
+  add_executable(broker_${name}_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/broker_${name}_test.cpp)
+  target_link_libraries(broker_${name}_test PRIVATE intentq_broker_lib GTest::gtest_main)
+  gtest_discover_tests(broker_${name}_test PROPERTIES TIMEOUT 60)
+  intentq_test_labels(broker_${name}_test unit broker)
+endforeach()
+add_executable(historical_broker_test ${CMAKE_CURRENT_SOURCE_DIR}/integration/historical_broker_test.cpp)
+target_link_libraries(historical_broker_test PRIVATE intentq_test_cluster GTest::gtest_main)
+add_dependencies(historical_broker_test intentq-broker)
+gtest_discover_tests(historical_broker_test PROPERTIES TIMEOUT 60)
+intentq_test_labels(historical_broker_test integration broker)

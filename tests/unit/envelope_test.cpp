@@ -45,6 +45,33 @@ TEST(EnvelopeRequest, RoundTripsEveryField) {
   EXPECT_EQ(out.queued_ms, in.queued_ms);
 }
 
+// Issue 20: the scheduling fields every intentq request may carry.
+TEST(EnvelopeRequest, PriorityAndClientAreValidated) {
+  const auto body = to_mp({{"priority", "bulk"}, {"client", "svc-a"}});  // fields view into it
+  auto f = read_request_fields(body);
+  EXPECT_EQ(f.priority, Priority::kBulk);
+  EXPECT_EQ(f.client, "svc-a");
+  f = read_request_fields(to_mp({{"priority", nullptr}}));
+  EXPECT_EQ(f.priority, Priority::kNormal);
+  EXPECT_FALSE(f.client);
+  EXPECT_EQ(read_request_fields(to_mp({{"priority", "interactive"}})).priority,
+            Priority::kInteractive);
+  for (const json& bad :
+       {json{{"priority", "urgent"}}, json{{"priority", 2}}, json{{"priority", "Bulk"}}})
+    EXPECT_NE(error_of([&] {
+                read_request_fields(to_mp(bad));
+              }).find("field 'priority' must be \"interactive\", \"normal\" or \"bulk\""),
+              std::string::npos)
+        << bad.dump();
+  for (const json& bad : {json{{"client", ""}}, json{{"client", "a b"}},
+                          json{{"client", std::string(129, 'c')}}, json{{"client", 7}}})
+    EXPECT_NE(error_of([&] { read_request_fields(to_mp(bad)); }).find("field 'client'"),
+              std::string::npos)
+        << bad.dump();
+  const auto longest = to_mp({{"client", std::string(128, 'c')}});
+  EXPECT_EQ(read_request_fields(longest).client->size(), 128u);
+}
+
 TEST(EnvelopeRequest, OptionalFieldsStayAbsent) {
   JobRequest in;
   const auto out = decode_request(encode_request(in));

@@ -176,6 +176,22 @@ TEST(MdpBuild, ReadyRoundTripsGatewayOptions) {
   EXPECT_EQ(out.session_age_ms, in.session_age_ms);
 }
 
+// Issue 20: historical-class services, announced once each, round-tripping.
+TEST(MdpReady, HistoricalServices) {
+  auto info =
+      parse_ready(frames({"historical_bars", "head_timestamp", "@historical=historical_bars",
+                          "@historical=head_timestamp", "@historical=historical_bars"}),
+                  0);
+  EXPECT_EQ(info.historical, (std::vector<std::string>{"historical_bars", "head_timestamp"}));
+  EXPECT_TRUE(info.unknown_options.empty());
+  EXPECT_THROW(parse_ready(frames({"a", "@historical="}), 0), MdpError);
+  Frames many = frames({"a"});
+  for (int i = 0; i < 300; ++i) many.push_back(frame("@historical=s" + std::to_string(i)));
+  EXPECT_THROW(parse_ready(many, 0), MdpError);  // bounded like @waiting
+  const auto out = parse_ready(worker_ready(info), 3);
+  EXPECT_EQ(out.historical, info.historical);
+}
+
 // Issue 18: the worker's name, the intents waiting for its gateway and why its session is down,
 // in READY and in a session update riding on a HEARTBEAT.
 TEST(MdpBuild, ReadyAndSessionUpdatesCarryNameWaitingAndCause) {

@@ -1,0 +1,110 @@
+// The real intentq-broker with historical-class workers (issue 20): its options and the startup
+// line announcing them, IB's window enforced per gateway in scaled time, mmi.stats while jobs
+// wait, and the TIMEOUT at once for a job whose slot comes after its deadline. The workers are
+// fake (raw READY with @historical=), so this runs whether or not the intents exist.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/integration/e2e_cluster.hpp"
+#include "tests/support/process.hpp"
+
+namespace intentq::e2e {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+const Msg kHistReady = {"historical_bars",
+                        "@intentq=1",
+                        "@gateway=gw-1",
+                        "@session=up",
+                        "@budget=1000",
+                        "@cost=historical_bars:2",
+                        "@historical=historical_bars",
+                        "@heartbeat=5000"};
+
+json bars(int con_id) {
+  return {{"con_id", con_id}, {"exchange", "SMART"}, {"duration", "1 D"}, {"bar_size", "1 min"}};
+}
+
+TEST(HistoricalBroker, RefusesWindowsLongerThanTheRequestWindow) {
+  Process p({test::bin_dir() + "/intentq-broker", "--frontend", "tcp://127.0.0.1:*", "--backend",
+             "tcp://127.0.0.1:*", "--publish", "tcp://127.0.0.1:*", "--hist-window-s", "10",
+             "--hist-identical-s", "15"});
+  const auto status = p.wait_exit(10s);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(WEXITSTATUS(*status), 78) << p.output_text();
+  EXPECT_NE(p.output_text().find("--hist-identical-s"), std::string::npos) << p.output_text();
+}
+
+TEST(HistoricalBroker, WindowHoldsJobsVisiblyAndALateJobIsATimeoutAtOnce) {
+  // IB's rules with a 4-request window, time scale 600: the 10-minute window is 1 s.
+  Broker broker({"--startup-grace-ms", "0", "--hist-requests", "4", "--hist-time-scale", "600"});
+  // Announced before the readiness line, like the rest of the configuration.
+  EXPECT_NE(broker.process->output_text().find(
+                "historical pacing per gateway: 4 requests (BID_ASK counts 2) in any 1 s"),
+            std::string::npos)
+      << broker.process->output_text();
+  zmq::context_t ctx;
+  std::vector<std::unique_ptr<FakeWorker>> workers;
+  for (int i = 0; i < 6; ++i)
+    workers.push_back(std::make_unique<FakeWorker>(ctx, broker.endpoints.backend, kHistReady));
+  JobClient client(broker.endpoints.frontend);
+  client.wait_service("historical_bars");
+  for (int i = 0; i < 6; ++i)
+    client.submit(
+        "historical_bars",
+        {{"id", "h" + std::to_string(i)}, {"params", bars(100 + i)}, {"deadline_ms", 20000}});
+  // Four go at once; each is answered as soon as it arrives.
+  std::vector<Clock::time_point> seen;
+  auto collect = [&](size_t want, std::chrono::milliseconds within) {
+    const auto end = Clock::now() + within;
+    while (seen.size() < want && Clock::now() < end)
+      for (auto& w : workers)
+        if (auto r = w->next_request(5ms)) {
+          seen.push_back(Clock::now());
+          w->reply_ok(*r, "historical_bars");
+        }
+  };
+  collect(4, 3s);
+  ASSERT_EQ(seen.size(), 4u);
+  const auto first_end = seen.front();
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(client.reply().ok);
+  // The window is full: the two others wait, visibly.
+  const auto st = client.stats()["gateways"]["gw-1"]["historical"];
+  EXPECT_EQ(st["requests"], 4) << st.dump();
+  EXPECT_EQ(st["limit"], 4);
+  EXPECT_EQ(st["window_ms"], 1000);
+  EXPECT_EQ(st["queued"], 2) << st.dump();
+  EXPECT_GT(st["next_slot_ms"].get<int>(), 0) << st.dump();
+  EXPECT_LE(st["next_slot_ms"].get<int>(), 1000) << st.dump();
+  // A job that cannot get a slot before its deadline is told so at once, with the next slot.
+  const auto asked = Clock::now();
+  client.submit(
+      "historical_bars",
+      {{"id", "late"}, {"params", bars(999)}, {"deadline_ms", 50}, {"priority", "interactive"}});
+  const auto late = client.reply(2s);
+  const auto waited = Clock::now() - asked;
+  ASSERT_TRUE(late.error);
+  EXPECT_EQ(late.error->code, ErrorCode::kTimeout);
+  EXPECT_NE(late.error->message.find("4 requests in the last 1 s (limit 4); next slot "),
+            std::string::npos)
+      << late.error->message;
+  EXPECT_NE(late.error->message.find(" UTC (in "), std::string::npos) << late.error->message;
+  EXPECT_LT(waited, 45ms) << "answered at once, not at its deadline";
+  // The two others go once the window has slid: a window after the first request ended.
+  collect(6, 5s);
+  ASSERT_EQ(seen.size(), 6u);
+  EXPECT_GE(seen[4] - first_end, 950ms);
+  for (int i = 0; i < 2; ++i) EXPECT_TRUE(client.reply().ok);
+  const auto counters = client.stats()["counters"];
+  EXPECT_EQ(counters["historical_timeouts"], 1);
+  EXPECT_GE(counters["historical_deferrals"].get<int>(), 1);
+}
+
+}  // namespace
+}  // namespace intentq::e2e
