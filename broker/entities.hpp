@@ -27,6 +27,9 @@ struct Service;
 struct Submitter {
   std::string client;  // routing id
   bool reply = true;
+  // Who may cancel this submission (mmi.cancel, issue 20): the routing id, or "key:" and the
+  // client's CURVE public key when the frontend uses CURVE (it survives reconnects).
+  std::string owner;
 };
 
 enum class JobState { kQueued, kRunning, kAnswered };  // kAnswered: timed out, worker busy
@@ -66,6 +69,8 @@ struct Job {
   Clock::time_point own_deadline;  // the first submitter's; `deadline` covers the riders too
   bool own_answered = false;       // the first submitter got TIMEOUT; riders still wait
   Clock::time_point dispatched_at;
+  bool cancelled = false;      // every submitter cancelled it (its late reply is not cached)
+  bool own_cancelled = false;  // its own id's submitters cancelled (riders may still wait)
 };
 
 // Queued jobs of a gateway service that name one account ("" = none).
@@ -81,7 +86,8 @@ struct Worker {
   std::vector<Service*> services;
   std::vector<Service*> nonretryable;  // services this worker announced @nonretryable
   bool intentq = false;
-  Ms heartbeat{0};  // the interval this worker is expected to keep
+  bool cancels = false;  // announced "@cancel=1": told to stop a job its submitters cancelled
+  Ms heartbeat{0};       // the interval this worker is expected to keep
   Clock::time_point last_heard;
   Clock::time_point next_heartbeat;
   uint64_t idle_seq = 0;  // position in the LRU order while idle; 0 = busy

@@ -54,3 +54,9 @@ add_executable(broker_metrics_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/broker_metri
 target_link_libraries(broker_metrics_test PRIVATE intentq_broker_lib GTest::gtest_main)
 gtest_discover_tests(broker_metrics_test PROPERTIES TIMEOUT 60)
 intentq_test_labels(broker_metrics_test unit broker metrics)
+
+# mmi.cancel (issue 20 item 4): queued and running jobs, ownership, shared jobs, bad input.
+add_executable(broker_cancel_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/broker_cancel_test.cpp)
+target_link_libraries(broker_cancel_test PRIVATE intentq_broker_lib GTest::gtest_main)
+gtest_discover_tests(broker_cancel_test PROPERTIES TIMEOUT 60)
+intentq_test_labels(broker_cancel_test unit broker)
