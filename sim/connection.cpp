@@ -22,6 +22,8 @@ constexpr size_t kMaxHandshakeBytes = 4096;
 constexpr auto kLingerTime = std::chrono::seconds(2);
 // A flood keeps at most this many frames queued: it goes at the client's reading speed.
 constexpr size_t kFloodQueue = 256;
+// Snapshots open at once on one connection (IB's default number of market-data lines).
+constexpr size_t kMaxSnapshots = 100;
 
 // Connection time as a gateway sends it: "yyyymmdd hh:mm:ss <time zone name>".
 std::string connection_time() {
@@ -351,7 +353,8 @@ awaitable<void> Connection::deliver(std::shared_ptr<Connection> self,
   self->answer(message);
 }
 
-awaitable<void> Connection::flood(std::shared_ptr<Connection> self, Flood kind) {
+awaitable<void> Connection::flood(std::shared_ptr<Connection> self, Flood kind,
+                                  std::vector<std::string> frames) {
   const auto& options = self->server_.options();
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(options.flood_seconds);
@@ -384,6 +387,8 @@ awaitable<void> Connection::flood(std::shared_ptr<Connection> self, Flood kind) 
     std::string frame;
     if (kind == Flood::kPositions) {
       frame = positions[sent % positions.size()];
+    } else if (kind == Flood::kBars) {
+      frame = frames[sent % frames.size()];
     } else {
       // Error 300 for a request id nobody sent, as a gateway answers a stale cancel.
       int64_t id = 1'000'000'000 + static_cast<int64_t>(sent);
@@ -395,8 +400,13 @@ awaitable<void> Connection::flood(std::shared_ptr<Connection> self, Flood kind) 
     self->send_raw(std::move(frame));
   }
   spdlog::info("conn {}: {} flood over: {} messages, {} bytes", self->id_,
-               kind == Flood::kPositions ? "positions" : "error", sent, bytes);
-  (kind == Flood::kPositions ? self->positions_flood_ : self->error_flood_) = false;
+               kind == Flood::kPositions ? "positions"
+               : kind == Flood::kBars    ? "historical bars"
+                                         : "error",
+               sent, bytes);
+  (kind == Flood::kPositions ? self->positions_flood_
+   : kind == Flood::kBars    ? self->bars_flood_
+                             : self->error_flood_) = false;
 }
 
 bool Connection::has_fault(Fault f) const {
@@ -500,6 +510,11 @@ bool Connection::on_market_data(const gw::ClientMessage& message) {
     return true;
   }
   if (auto* m = std::get_if<gw::ReqMktData>(&message)) {
+    // IB's market-data lines (100 by default): what a client can make us hold stays bounded.
+    if (snapshots_.size() >= kMaxSnapshots && !snapshots_.count(m->req_id)) {
+      send(error_payload(sv_, m->req_id, 101, "Max number of tickers has been reached"));
+      return true;
+    }
     snapshots_.insert(m->req_id);
     return false;
   }
@@ -580,6 +595,19 @@ void Connection::answer(const gw::ClientMessage& message) {
     return;
   }
 
+  if (std::holds_alternative<gw::ReqHistoricalData>(message) &&
+      has_fault(Fault::kHistoricalNoEnd) && !payloads.empty() && !is_error_payload(payloads[0])) {
+    // The bars message again and again, never HISTORICAL_DATA_END (below sv 196 each message
+    // ends its answer by layout: the repeats are then unsolicited answers for a finished id).
+    if (!bars_flood_) {
+      bars_flood_ = true;
+      spdlog::info("conn {}: fault historical-no-end", id_);
+      asio::co_spawn(socket_.get_executor(),
+                     flood(shared_from_this(), Flood::kBars, {gw::frame(payloads[0])}),
+                     asio::detached);
+    }
+    return;
+  }
   if (has_fault(Fault::kCloseMidAnswer)) {
     if (payloads.size() >= 2) send(std::move(payloads.front()));
     spdlog::info("conn {}: fault close-mid-answer", id_);

@@ -37,10 +37,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static awaitable<void> write_loop(std::shared_ptr<Connection> self);
   static awaitable<void> deliver(std::shared_ptr<Connection> self, std::chrono::milliseconds delay,
                                  gw::ClientMessage message);
-  enum class Flood { kPositions, kErrors };
+  enum class Flood { kPositions, kErrors, kBars };
   // A hostile fault: frames sent as fast as the client reads them, until the server's flood
   // bounds (seconds, bytes) or the connection's end. At most a few hundred frames are queued.
-  static awaitable<void> flood(std::shared_ptr<Connection> self, Flood kind);
+  // kBars repeats `frames` (a historical answer's bars message).
+  static awaitable<void> flood(std::shared_ptr<Connection> self, Flood kind,
+                               std::vector<std::string> frames = {});
 
   // slow-frame: sends `bytes` one byte every ServerOptions::trickle_ms, in order after earlier
   // trickles, until all are sent, the flood time bound passes, or the connection ends.
@@ -82,6 +84,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   CombinedPacing::Violations violations_;  // --pacing combined: this connection's refusals
   bool positions_flood_ = false;           // a flood is running (one of each kind at a time)
   bool error_flood_ = false;
+  bool bars_flood_ = false;
   std::deque<std::string> trickles_;  // slow-frame: answers waiting to trickle, oldest first
   int market_data_type_ = 1;          // reqMarketDataType's setting (1 live .. 4 delayed-frozen)
   std::set<int> snapshots_;           // snapshots whose TICK_SNAPSHOT_END is still due

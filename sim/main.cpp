@@ -103,7 +103,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--fault", fault_names,
                  "inject a fault (repeatable): refuse, close-after-handshake, close-mid-answer, "
-                 "garbage, silence, positions-no-end, error-flood, slow-frame")
+                 "garbage, silence, positions-no-end, error-flood, slow-frame, "
+                 "historical-no-end")
       ->check([](const std::string& name) {
         return sim::fault_from_string(name) ? std::string() : "unknown fault '" + name + "'";
       });
@@ -120,7 +121,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 60000))
       ->capture_default_str();
   app.add_option("--flood-seconds", flood_seconds,
-                 "positions-no-end / error-flood / slow-frame: stop one flood after N seconds")
+                 "positions-no-end / error-flood / slow-frame / historical-no-end: stop one flood "
+                 "after N seconds")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
   app.add_option("--flood-bytes", flood_bytes,

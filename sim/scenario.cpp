@@ -488,6 +488,7 @@ std::optional<Fault> fault_from_string(std::string_view name) {
   if (name == "positions-no-end") return Fault::kPositionsNoEnd;
   if (name == "error-flood") return Fault::kErrorFlood;
   if (name == "slow-frame") return Fault::kSlowFrame;
+  if (name == "historical-no-end") return Fault::kHistoricalNoEnd;
   return std::nullopt;
 }
 
@@ -509,6 +510,8 @@ std::string_view to_string(Fault f) {
       return "error-flood";
     case Fault::kSlowFrame:
       return "slow-frame";
+    case Fault::kHistoricalNoEnd:
+      return "historical-no-end";
   }
   return "?";
 }

@@ -31,9 +31,10 @@ enum class Fault {
   kGarbage,              // put an undecodable frame in the middle of every answer
   kSilence,              // never answer requests after the start-up burst
   // Hostile gateways (bounded by ServerOptions::flood_seconds / flood_bytes per connection):
-  kPositionsNoEnd,  // answer reqPositions with position messages forever, never positionEnd
-  kErrorFlood,      // with every request, a flood of error messages for request ids nobody sent
-  kSlowFrame,       // every answer trickles in a byte at a time (ServerOptions::trickle_ms apart)
+  kPositionsNoEnd,   // answer reqPositions with position messages forever, never positionEnd
+  kErrorFlood,       // with every request, a flood of error messages for request ids nobody sent
+  kSlowFrame,        // every answer trickles in a byte at a time (ServerOptions::trickle_ms apart)
+  kHistoricalNoEnd,  // answer reqHistoricalData with its bars over and over, never the end
 };
 std::optional<Fault> fault_from_string(std::string_view name);  // "close-mid-answer" -> ...
 std::string_view to_string(Fault f);

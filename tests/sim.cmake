@@ -26,6 +26,12 @@ endforeach()
 # JSON, compared by gwsim_conformance.mjs with what @stoqey/ib decoded.
 add_executable(gw_market_data_probe ${CMAKE_CURRENT_SOURCE_DIR}/conformance/gw_market_data_probe.cpp)
 target_link_libraries(gw_market_data_probe PRIVATE intentq_gateway nlohmann_json::nlohmann_json)
+# With the market-data intents in the worker library, the probe also prints the worker's result
+# maps (see the probe's header).
+if(TARGET intentq_worker_lib AND EXISTS ${PROJECT_SOURCE_DIR}/worker/intents/market_data_results.hpp)
+  target_link_libraries(gw_market_data_probe PRIVATE intentq_worker_lib)
+  target_compile_definitions(gw_market_data_probe PRIVATE INTENTQ_PROBE_WORKER_RESULTS=1)
+endif()
 
 find_program(NODE_EXECUTABLE node)
 if(NODE_EXECUTABLE)

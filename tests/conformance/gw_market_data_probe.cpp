@@ -25,6 +25,14 @@
 
 #include "common/asio.hpp"
 #include "gateway/session.hpp"
+// With the market-data intents in the tree, the probe also prints the worker's result maps (the
+// historical_bars and quote intents' mapping of what the session decoded), so the conformance
+// test compares @stoqey/ib's values with what the worker would return.
+// (tests/sim.cmake defines INTENTQ_PROBE_WORKER_RESULTS when the header exists: a definition,
+// unlike __has_include, is part of the compiler cache's key.)
+#ifdef INTENTQ_PROBE_WORKER_RESULTS
+#include "worker/intents/market_data_results.hpp"
+#endif
 
 #include <spdlog/spdlog.h>
 
@@ -88,6 +96,34 @@ json error_json(const gw::GatewayError& e) {
   return j;
 }
 
+// The worker's result maps, when the intents are built in ("worker_result" / "worker_quote").
+json with_worker_result(json j, const gw::HistoricalDataRequest& q, const gw::HistoricalBars& a) {
+#ifdef INTENTQ_PROBE_WORKER_RESULTS
+  // The worker always asks for epoch times (formatDate 2): its mapping reads no other.
+  if (q.format_date != 2) return j;
+  intentq::intents::HistoricalBarsParams p;
+  p.contract = q.contract;
+  p.end_date_time = q.end_date_time;
+  p.duration = q.duration;
+  p.bar_size = q.bar_size;
+  p.what_to_show = q.what_to_show;
+  p.use_rth = q.use_rth;
+  j["worker_result"] = intentq::intents::historical_bars_json(p, a);
+#else
+  (void)q, (void)a;
+#endif
+  return j;
+}
+
+json with_worker_quote(json j, const gw::MarketDataSnapshot& snap, int type) {
+#ifdef INTENTQ_PROBE_WORKER_RESULTS
+  j["worker_quote"] = intentq::intents::quote_json(snap, type);
+#else
+  (void)snap, (void)type;
+#endif
+  return j;
+}
+
 awaitable<json> answer(gw::Session& s, const json& r) {
   const std::string kind = r.at("kind").get<std::string>();
   if (kind == "bars") {
@@ -100,7 +136,7 @@ awaitable<json> answer(gw::Session& s, const json& r) {
     q.use_rth = r.value("use_rth", true);
     q.format_date = r.value("format_date", 2);
     auto a = co_await s.historical_data(q);
-    co_return bars_json(a);
+    co_return with_worker_result(bars_json(a), q, a);
   }
   if (kind == "head") {
     gw::HeadTimestampRequest q;
@@ -114,7 +150,7 @@ awaitable<json> answer(gw::Session& s, const json& r) {
   gw::MarketDataRequest q;
   q.contract = contract_of(r);
   auto snap = co_await s.snapshot(q, r.value("type", 1));
-  co_return snapshot_json(snap);
+  co_return with_worker_quote(snapshot_json(snap), snap, r.value("type", 1));
 }
 
 json result_json(int sv, json answers) {

@@ -609,6 +609,64 @@ function compareSnapshot(label, got, want) {
   });
 }
 
+// ---- the worker's result maps (printed by the probe when the market-data intents are built) ----
+
+const ZONES = { "US/Eastern": "America/New_York", "US/Central": "America/Chicago", UTC: "UTC" };
+
+// Offset (ms) of an IANA zone at an instant.
+function zoneOffsetMs(epochMs, zone) {
+  const f = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric",
+    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  const p = Object.fromEntries(f.formatToParts(new Date(epochMs)).map((x) => [x.type, x.value]));
+  return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - epochMs;
+}
+
+// An IB time as @stoqey/ib got it -> epoch ms: epoch seconds, or "yyyymmdd hh:mm:ss Zone".
+function ibTimeMs(text) {
+  if (/^\d+$/.test(text) && text.length > 8) return Number(text) * 1000;
+  const m = /^(\d{4})(\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2}) (\S+)$/.exec(text);
+  assert.ok(m, `unexpected IB time ${text}`);
+  const local = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+  const zone = ZONES[m[7]] ?? m[7];
+  const guess = local - zoneOffsetMs(local, zone);
+  return local - zoneOffsetMs(guess, zone);
+}
+
+const orNull = (v) => (v === -1 || v === undefined ? null : v);
+
+function compareWorkerBars(label, stoqey, result) {
+  check(`${label}: the worker's historical_bars result carries the same ${stoqey.bars.length} bars`, () => {
+    assert.equal(Date.parse(result.start), ibTimeMs(stoqey.start));
+    assert.equal(Date.parse(result.end), ibTimeMs(stoqey.end));
+    assert.equal(result.bars.length, stoqey.bars.length);
+    result.bars.forEach((b, i) => {
+      const w = stoqey.bars[i];
+      const time = /^\d{8}$/.test(w.time) ? w.time : null;
+      if (time) assert.equal(String(b.t).replaceAll("-", ""), time, `bar ${i} date`);
+      else assert.equal(Date.parse(b.t), ibTimeMs(w.time), `bar ${i} time ${b.t}`);
+      assert.deepEqual(
+        { o: b.o, h: b.h, l: b.l, c: b.c, v: b.v, wap: b.wap, n: b.n },
+        { o: w.open, h: w.high, l: w.low, c: w.close, v: orNull(w.volume), wap: orNull(w.wap), n: orNull(w.count) },
+        `bar ${i}`);
+    });
+  });
+}
+
+function compareWorkerQuote(label, stoqey, q) {
+  check(`${label}: the worker's quote result has the same values`, () => {
+    const p = stoqey.prices, z = stoqey.sizes;
+    assert.deepEqual(
+      { bid: q.bid, ask: q.ask, last: q.last, high: q.high, low: q.low, open: q.open, close: q.close,
+        bid_size: q.bid_size, ask_size: q.ask_size, last_size: q.last_size, volume: q.volume,
+        market_data_type: q.market_data_type, delayed: q.delayed },
+      { bid: p[1], ask: p[2], last: p[4], high: p[6], low: p[7], open: p[14], close: p[9],
+        bid_size: z[0], ask_size: z[3], last_size: z[5], volume: z[8],
+        market_data_type: ["", "live", "frozen", "delayed", "delayed_frozen"][stoqey.market_data_type],
+        delayed: false });
+    assert.equal(Date.parse(q.last_time), Number(stoqey.strings[45]) * 1000);
+  });
+}
+
 async function checkMarketData(binary, probe) {
   const sim = startSimulator(binary, ["--listen", "127.0.0.1:0", "--scenario", join(here, "scenario.json"),
     "--market-time", MARKET_TIME, "--time-scale", "0.05", "--historical-pacing", "off"]);
@@ -621,6 +679,10 @@ async function checkMarketData(binary, probe) {
     api.disconnect();
     const v195 = await runProbe(probe, port, 195, 22);
     const v200 = await runProbe(probe, port, 200, 23);
+    const workerResults = v200.answers.some((a) => a.worker_result);
+    console.log(workerResults
+      ? "market data: comparing with the worker's result maps too (market-data intents built in)"
+      : "market data: the worker's market-data intents are not built in: comparing with the session only");
     check("intentq's session negotiated 195 and 200", () => {
       assert.equal(v195.server_version, 195);
       assert.equal(v200.server_version, 200);
@@ -636,6 +698,8 @@ async function checkMarketData(binary, probe) {
         if (r.kind === "bars") compareBars(`${label}: @stoqey/ib v193 = intentq ${name}`, stoqey[i], mine);
         if (r.kind === "head") check(`${label}: @stoqey/ib v193 = intentq ${name}`, () => assert.equal(stoqey[i].timestamp, mine.timestamp));
         if (r.kind === "snapshot") compareSnapshot(`snapshot: @stoqey/ib v193 = intentq ${name}`, stoqey[i], mine);
+        if (mine.worker_result) compareWorkerBars(`${label} at ${name}`, stoqey[i], mine.worker_result);
+        if (mine.worker_quote) compareWorkerQuote(`snapshot at ${name}`, stoqey[i], mine.worker_quote);
       }
     });
   } finally {

@@ -315,5 +315,54 @@ TEST(SimMarketData, MarketTimeFreezesTheData) {
   EXPECT_EQ(bars.bars.back().time, "1796410800");
 }
 
+TEST(SimMarketData, HostileGatewayStreamsBarsWithoutEnd) {
+  // historical-no-end: the bars message over and over, never HISTORICAL_DATA_END, until the
+  // flood's byte bound; the connection then serves requests again.
+  Sim sim = start_sim(
+      {"--fault", "historical-no-end", "--flood-bytes", "200000", "--historical-pacing", "off"});
+  auto c = client_at(sim.port, 200, 1);
+  c->send(gw::encode_req_historical_data(200, 7, hourly()));
+  c->send(gw::encode_req_current_time(200));
+  int bars = 0;
+  while (true) {
+    auto m = c->message(200);
+    if (std::holds_alternative<gw::CurrentTime>(m)) break;
+    ASSERT_FALSE(std::holds_alternative<gw::HistoricalDataEnd>(m)) << "the answer ended";
+    auto& b = std::get<gw::HistoricalDataMsg>(m);
+    EXPECT_EQ(b.req_id, 7);
+    EXPECT_EQ(b.bars.size(), 7u);
+    ++bars;
+  }
+  // currentTime may overtake the flood (the flood goes at the reader's pace): drain the rest.
+  while (true) {
+    auto r = c->next(500ms);
+    if (r.status != RawClient::Status::kFrame) break;
+    auto m = gw::decode_server_message(200, r.payload);
+    ASSERT_FALSE(std::holds_alternative<gw::HistoricalDataEnd>(m));
+    ++bars;
+  }
+  EXPECT_GT(bars, 10);
+  c->send(gw::encode_req_current_time(200));
+  EXPECT_TRUE(std::holds_alternative<gw::CurrentTime>(c->message(200)));
+}
+
+TEST(SimMarketData, AtMostAHundredSnapshotsOpenPerConnection) {
+  // Snapshots end after 11 s here: the 101st within that time is refused with IB's 101.
+  Sim sim = start_sim({"--pacing", "off"});
+  auto c = client_at(sim.port, 200, 1);
+  gw::MarketDataRequest r;
+  r.contract = aapl();
+  for (int id = 1; id <= 101; ++id) c->send(gw::encode_req_mkt_data(200, id, r));
+  while (true) {
+    auto m = c->message(200);
+    ASSERT_FALSE(std::holds_alternative<gw::TickSnapshotEnd>(m)) << "a snapshot ended early";
+    if (auto* e = std::get_if<gw::ErrorMessage>(&m)) {
+      EXPECT_EQ(e->code, 101);
+      EXPECT_EQ(e->id, 101);
+      break;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace intentq::sim
