@@ -72,8 +72,6 @@ struct Job {
   Clock::time_point own_deadline;  // the first submitter's; `deadline` covers the riders too
   bool own_answered = false;       // the first submitter got TIMEOUT; riders still wait
   Clock::time_point dispatched_at;
-  bool cancelled = false;      // every submitter cancelled it (its late reply is not cached)
-  bool own_cancelled = false;  // its own id's submitters cancelled (riders may still wait)
   // Its queue in Service::by_account: the account ("" = none), then "\n" and the gateway when
   // the job is pinned to one, so a pinned job waiting for its gateway holds back no other job.
   // (Accounts never hold a newline: READY refuses them.)
@@ -86,6 +84,8 @@ struct Job {
   uint8_t priority = 1;   // common/envelope.hpp Priority: 0 interactive, 1 normal, 2 bulk
   std::string submitter;  // "c:" + the envelope's client name, or "r:" + the routing identity
   int64_t fair_position = 0;
+  bool cancelled = false;      // every submitter cancelled it (its late reply is not cached)
+  bool own_cancelled = false;  // its own id's submitters cancelled (riders may still wait)
 };
 
 // The account part of a by_account key (see Job::queue_key).

@@ -45,11 +45,11 @@ struct Counters {
   uint64_t no_worker = 0;             // jobs answered NO_WORKER
   uint64_t forged_reply_ids = 0;      // worker replies whose id was not their job's (overwritten)
   uint64_t stats_repeated = 0;        // mmi.stats over the rate, answered with the latest body
+  uint64_t historical_deferrals = 0;  // dispatch attempts held back by a historical pacing rule
+  uint64_t historical_timeouts = 0;   // jobs answered TIMEOUT at once: their slot is too late
   uint64_t cancelled = 0;             // submissions answered CANCELLED (mmi.cancel)
   uint64_t cancels_unknown = 0;       // mmi.cancel answered UNKNOWN_JOB
   uint64_t jobs_stopped = 0;          // running jobs whose worker was told to stop them
-  uint64_t historical_deferrals = 0;  // dispatch attempts held back by a historical pacing rule
-  uint64_t historical_timeouts = 0;   // jobs answered TIMEOUT at once: their slot is too late
   // Set by the server (the core has no sockets): connections it cut to keep a byte bound.
   uint64_t subscribers_cut = 0;  // publish: oversize subscription, too many topics/subscribers
   uint64_t clients_cut = 0;      // frontend: too many reply bytes not read
@@ -86,11 +86,11 @@ struct Counters {
     fn("no_worker", no_worker);
     fn("forged_reply_ids", forged_reply_ids);
     fn("stats_repeated", stats_repeated);
+    fn("historical_deferrals", historical_deferrals);
+    fn("historical_timeouts", historical_timeouts);
     fn("cancelled", cancelled);
     fn("cancels_unknown", cancels_unknown);
     fn("jobs_stopped", jobs_stopped);
-    fn("historical_deferrals", historical_deferrals);
-    fn("historical_timeouts", historical_timeouts);
     fn("subscribers_cut", subscribers_cut);
     fn("clients_cut", clients_cut);
     fn("unfinished_cut", unfinished_cut);

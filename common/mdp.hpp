@@ -42,8 +42,6 @@ inline constexpr std::string_view kOptionPrefix = "@";
 inline constexpr std::string_view kOptIntentq = "@intentq=1";
 inline constexpr std::string_view kOptHeartbeat = "@heartbeat=";
 inline constexpr std::string_view kOptNonRetryable = "@nonretryable=";
-// A service whose jobs make IB historical-data requests (issue 19; the broker paces them by IB's
-// historical rules, docs/protocol.md §3). One frame per service.
 inline constexpr std::string_view kOptHistorical = "@historical=";
 inline constexpr std::string_view kOptGateway = "@gateway=";
 inline constexpr std::string_view kOptSession = "@session=";

@@ -30,7 +30,7 @@ struct GatewayError : std::runtime_error {
     kUnreachable,     // TCP connect refused or timed out (IB's client-side 502)
     kRefused,         // clientId in use (326), or EOF before ready, or version out of range
     kIb,              // an IB error message answering a request (code/text attached)
-    kPacing,          // IB error 100: pacing violation
+    kPacing,          // IB error 100, 162 "pacing violation", 322 (gateway/ib_errors.hpp)
     kConnectionLost,  // socket EOF / reset while requests were outstanding
     kProtocol,        // the gateway sent something we cannot decode
     kCancelled,       // the session was closed while the request waited

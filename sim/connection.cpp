@@ -22,6 +22,8 @@ constexpr size_t kMaxHandshakeBytes = 4096;
 constexpr auto kLingerTime = std::chrono::seconds(2);
 // A flood keeps at most this many frames queued: it goes at the client's reading speed.
 constexpr size_t kFloodQueue = 256;
+// Snapshots open at once on one connection (IB's default number of market-data lines).
+constexpr size_t kMaxSnapshots = 100;
 
 // Connection time as a gateway sends it: "yyyymmdd hh:mm:ss <time zone name>".
 std::string connection_time() {
@@ -508,6 +510,11 @@ bool Connection::on_market_data(const gw::ClientMessage& message) {
     return true;
   }
   if (auto* m = std::get_if<gw::ReqMktData>(&message)) {
+    // IB's market-data lines (100 by default): what a client can make us hold stays bounded.
+    if (snapshots_.size() >= kMaxSnapshots && !snapshots_.count(m->req_id)) {
+      send(error_payload(sv_, m->req_id, 101, "Max number of tickers has been reached"));
+      return true;
+    }
     snapshots_.insert(m->req_id);
     return false;
   }

@@ -55,11 +55,6 @@ target_link_libraries(broker_metrics_test PRIVATE intentq_broker_lib GTest::gtes
 gtest_discover_tests(broker_metrics_test PROPERTIES TIMEOUT 60)
 intentq_test_labels(broker_metrics_test unit broker metrics)
 
-# mmi.cancel (issue 20 item 4): queued and running jobs, ownership, shared jobs, bad input.
-add_executable(broker_cancel_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/broker_cancel_test.cpp)
-target_link_libraries(broker_cancel_test PRIVATE intentq_broker_lib GTest::gtest_main)
-gtest_discover_tests(broker_cancel_test PROPERTIES TIMEOUT 60)
-intentq_test_labels(broker_cancel_test unit broker)
 # Historical-class services (issue 20): IB's historical pacing per gateway, fair shares and
 # priority, and the rules one request is counted by (common/historical_rules).
 foreach(name historical_core historical_budget)
@@ -73,3 +68,8 @@ target_link_libraries(historical_broker_test PRIVATE intentq_test_cluster GTest:
 add_dependencies(historical_broker_test intentq-broker)
 gtest_discover_tests(historical_broker_test PROPERTIES TIMEOUT 60)
 intentq_test_labels(historical_broker_test integration broker)
+# mmi.cancel (issue 20 item 4): queued and running jobs, ownership, shared jobs, bad input.
+add_executable(broker_cancel_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/broker_cancel_test.cpp)
+target_link_libraries(broker_cancel_test PRIVATE intentq_broker_lib GTest::gtest_main)
+gtest_discover_tests(broker_cancel_test PROPERTIES TIMEOUT 60)
+intentq_test_labels(broker_cancel_test unit broker)

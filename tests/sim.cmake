@@ -30,6 +30,7 @@ target_link_libraries(gw_market_data_probe PRIVATE intentq_gateway nlohmann_json
 # maps (see the probe's header).
 if(TARGET intentq_worker_lib AND EXISTS ${PROJECT_SOURCE_DIR}/worker/intents/market_data_results.hpp)
   target_link_libraries(gw_market_data_probe PRIVATE intentq_worker_lib)
+  target_compile_definitions(gw_market_data_probe PRIVATE INTENTQ_PROBE_WORKER_RESULTS=1)
 endif()
 
 find_program(NODE_EXECUTABLE node)

@@ -28,9 +28,10 @@
 // With the market-data intents in the tree, the probe also prints the worker's result maps (the
 // historical_bars and quote intents' mapping of what the session decoded), so the conformance
 // test compares @stoqey/ib's values with what the worker would return.
-#if __has_include("worker/intents/market_data_results.hpp")
+// (tests/sim.cmake defines INTENTQ_PROBE_WORKER_RESULTS when the header exists: a definition,
+// unlike __has_include, is part of the compiler cache's key.)
+#ifdef INTENTQ_PROBE_WORKER_RESULTS
 #include "worker/intents/market_data_results.hpp"
-#define INTENTQ_PROBE_WORKER_RESULTS 1
 #endif
 
 #include <spdlog/spdlog.h>

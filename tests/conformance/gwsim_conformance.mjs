@@ -661,7 +661,8 @@ function compareWorkerQuote(label, stoqey, q) {
         market_data_type: q.market_data_type, delayed: q.delayed },
       { bid: p[1], ask: p[2], last: p[4], high: p[6], low: p[7], open: p[14], close: p[9],
         bid_size: z[0], ask_size: z[3], last_size: z[5], volume: z[8],
-        market_data_type: stoqey.market_data_type, delayed: false });
+        market_data_type: ["", "live", "frozen", "delayed", "delayed_frozen"][stoqey.market_data_type],
+        delayed: false });
     assert.equal(Date.parse(q.last_time), Number(stoqey.strings[45]) * 1000);
   });
 }

@@ -256,6 +256,29 @@ TEST_F(IntentsMarketData, TheGatewayParamPinsAJobToOneGateway) {
   EXPECT_NE(elsewhere.error->message.find("gw-other"), std::string::npos);
 }
 
+TEST(IntentsMarketDataBounds, ABarAnswerPastTheWorkersBoundFailsAndTheWorkerGoesOn) {
+  // Bars count against the per-request bound like any answer's rows: a worker that allows 5,000
+  // rows refuses a week of one-minute BTC bars (10,080), cancels the request, and serves the next.
+  Sim sim{{"--time-scale", "0.05", "--historical-pacing", "off"}, 0, kScenario};
+  Broker broker{{"--startup-grace-ms", "0"}};
+  auto worker = start_gateway_worker(broker, sim.address(), 11, {"--gateway-max-rows", "5000"});
+  e2e::wait_for_service(broker.endpoints.frontend, "historical_bars");
+  const json btc{{"symbol", "BTC"},   {"sec_type", "CRYPTO"},          {"exchange", "PAXOS"},
+                 {"currency", "USD"}, {"end", "2026-12-04T21:00:00Z"}, {"use_rth", false}};
+  json week = btc;
+  week.update({{"duration", "1 W"}, {"bar_size", "1 min"}});
+  auto big = run(broker, "historical_bars", week);
+  ASSERT_FALSE(big.ok);
+  EXPECT_EQ(big.error->code, ErrorCode::kGatewayError) << describe(big);
+  EXPECT_NE(big.error->message.find("passed the bound of 5000 rows"), std::string::npos)
+      << describe(big);
+  json day = btc;
+  day.update({{"duration", "1 D"}, {"bar_size", "1 min"}});
+  auto small = run(broker, "historical_bars", day);
+  ASSERT_TRUE(small.ok) << describe(small);
+  EXPECT_EQ(small.result.at("bars").size(), 1440u);
+}
+
 TEST_F(IntentsMarketData, TheCliSubmitsHistoricalBars) {
   auto cli = e2e::run_cli({"submit",   "historical_bars",
                            "--broker", broker.endpoints.frontend,

@@ -346,5 +346,23 @@ TEST(SimMarketData, HostileGatewayStreamsBarsWithoutEnd) {
   EXPECT_TRUE(std::holds_alternative<gw::CurrentTime>(c->message(200)));
 }
 
+TEST(SimMarketData, AtMostAHundredSnapshotsOpenPerConnection) {
+  // Snapshots end after 11 s here: the 101st within that time is refused with IB's 101.
+  Sim sim = start_sim({"--pacing", "off"});
+  auto c = client_at(sim.port, 200, 1);
+  gw::MarketDataRequest r;
+  r.contract = aapl();
+  for (int id = 1; id <= 101; ++id) c->send(gw::encode_req_mkt_data(200, id, r));
+  while (true) {
+    auto m = c->message(200);
+    ASSERT_FALSE(std::holds_alternative<gw::TickSnapshotEnd>(m)) << "a snapshot ended early";
+    if (auto* e = std::get_if<gw::ErrorMessage>(&m)) {
+      EXPECT_EQ(e->code, 101);
+      EXPECT_EQ(e->id, 101);
+      break;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace intentq::sim

@@ -190,6 +190,28 @@ TEST_F(GatewayBrokerTest, AGatewayParamPinsAMarketDataJobToThatGatewaysWorkers) 
             std::string::npos);
 }
 
+TEST_F(GatewayBrokerTest, APinnedHistoricalJobGoesToItsGatewayThroughTheFairQueue) {
+  // historical_bars is historical-class (issue 20's fair queue, not the account queues): the pin
+  // holds there too, and a pinned job waiting for its gateway lets an unpinned one go.
+  const std::vector<std::string> bars{"historical_bars", "@cost=historical_bars:1",
+                                      "@historical=historical_bars"};
+  gw_ready("wa", "ga", "DU1", 45, bars);
+  gw_ready("wb", "gb", "U9", 45, bars);
+  auto params = [](int con_id, std::optional<std::string> gateway) {
+    json p{{"con_id", con_id}, {"duration", "1 D"}, {"bar_size", "1 hour"}};
+    if (gateway) p["gateway"] = *gateway;
+    return p;
+  };
+  submit("c", {{"id", "p1"}, {"params", params(1, "gb")}}, "historical_bars");
+  ASSERT_EQ(requests_to("wb").size(), 1u);
+  EXPECT_TRUE(requests_to("wa").empty());
+  submit("c", {{"id", "p2"}, {"params", params(2, "gb")}}, "historical_bars");
+  submit("c", {{"id", "any"}, {"params", params(3, std::nullopt)}}, "historical_bars");
+  ASSERT_EQ(requests_to("wa").size(), 1u);
+  EXPECT_EQ(decode_request(requests_to("wa")[0].back()).id, "any");
+  EXPECT_EQ(requests_to("wb").size(), 1u);  // p2 waits for gb's worker
+}
+
 TEST_F(GatewayBrokerTest, UnknownAccountIsAnsweredAtOnce) {
   gw_ready("wa", "ga", "DU1");
   submit("c", {{"id", "x"}, {"params", {{"account", "U404"}}}});

@@ -77,6 +77,18 @@ TEST(MdpBuild, ReadyRoundTrips) {
   EXPECT_EQ(out.nonretryable, in.nonretryable);
 }
 
+TEST(MdpBuild, HistoricalServicesAreOneOptionFrameEach) {
+  // Issue 19: the worker names each intent of IB's historical pacing class.
+  ReadyInfo in;
+  in.services = {"historical_bars", "head_timestamp", "quote"};
+  in.historical = {"historical_bars", "head_timestamp"};
+  const auto s = strings(worker_ready(in));
+  EXPECT_EQ(std::count(s.begin(), s.end(), "@historical=historical_bars"), 1);
+  EXPECT_EQ(std::count(s.begin(), s.end(), "@historical=head_timestamp"), 1);
+  EXPECT_EQ(parse_ready(worker_ready(in), 3).historical, in.historical);
+  EXPECT_THROW(parse_ready(frames({"a", "@historical="}), 0), MdpError);
+}
+
 // Issue 20: "@cancel=1" in READY, and the broker's "@cancel-job=<id>" on a HEARTBEAT.
 TEST(MdpBuild, CancelOptionRoundTripsAndTheCancelIsAHeartbeat) {
   ReadyInfo in;
@@ -91,18 +103,6 @@ TEST(MdpBuild, CancelOptionRoundTripsAndTheCancelIsAHeartbeat) {
   EXPECT_EQ(s[1], "MDPW01");
   EXPECT_EQ(s[2], "\x04");
   EXPECT_EQ(s[3], "@cancel-job=job-7");
-}
-
-TEST(MdpBuild, HistoricalServicesAreOneOptionFrameEach) {
-  // Issue 19: the worker names each intent of IB's historical pacing class.
-  ReadyInfo in;
-  in.services = {"historical_bars", "head_timestamp", "quote"};
-  in.historical = {"historical_bars", "head_timestamp"};
-  const auto s = strings(worker_ready(in));
-  EXPECT_EQ(std::count(s.begin(), s.end(), "@historical=historical_bars"), 1);
-  EXPECT_EQ(std::count(s.begin(), s.end(), "@historical=head_timestamp"), 1);
-  EXPECT_EQ(parse_ready(worker_ready(in), 3).historical, in.historical);
-  EXPECT_THROW(parse_ready(frames({"a", "@historical="}), 0), MdpError);
 }
 
 TEST(MdpReady, GatewayOptions) {
