@@ -106,5 +106,46 @@ TEST(HistoricalBroker, WindowHoldsJobsVisiblyAndALateJobIsATimeoutAtOnce) {
   EXPECT_GE(counters["historical_deferrals"].get<int>(), 1);
 }
 
+TEST(HistoricalBroker, DispatchOrderIsPriorityThenSubmittersInTurn) {
+  // One request at a time: the order the worker receives them is the broker's order of service.
+  Broker broker({"--startup-grace-ms", "0", "--hist-open", "1"});
+  zmq::context_t ctx;
+  FakeWorker worker(ctx, broker.endpoints.backend, kHistReady);
+  JobClient a(broker.endpoints.frontend), b(broker.endpoints.frontend),
+      c(broker.endpoints.frontend), ui(broker.endpoints.frontend);
+  a.wait_service("historical_bars");
+  a.submit("historical_bars", {{"id", "blocker"}, {"params", bars(1)}});
+  auto running = worker.next_request(5s);
+  ASSERT_TRUE(running);
+  // Everything else queues behind it (bounded wait for the broker to have read each batch, so
+  // that A's download is first in its class).
+  auto wait_queued = [&](int n) {
+    const auto end = Clock::now() + 5s;
+    while (Clock::now() < end && a.stats()["services"]["historical_bars"]["queued"].get<int>() < n)
+      worker.next_request(20ms);  // heartbeats meanwhile; nothing can come (open limit)
+    return a.stats()["services"]["historical_bars"]["queued"].get<int>();
+  };
+  for (int i = 1; i <= 3; ++i)
+    a.submit("historical_bars",
+             {{"id", "A" + std::to_string(i)}, {"priority", "bulk"}, {"params", bars(100 + i)}});
+  ASSERT_EQ(wait_queued(3), 3);
+  for (int i = 1; i <= 2; ++i)
+    b.submit("historical_bars",
+             {{"id", "B" + std::to_string(i)}, {"priority", "bulk"}, {"params", bars(200 + i)}});
+  c.submit("historical_bars", {{"id", "C1"}, {"params", bars(300)}});
+  ui.submit("historical_bars", {{"id", "UI"}, {"priority", "interactive"}, {"params", bars(400)}});
+  ASSERT_EQ(wait_queued(7), 7);
+  std::vector<std::string> order;
+  worker.reply_ok(*running, "historical_bars");
+  for (int i = 0; i < 7; ++i) {
+    auto r = worker.next_request(5s);
+    ASSERT_TRUE(r) << "after " << ::testing::PrintToString(order);
+    order.push_back(*decode_request(r->body.back()).id);
+    worker.reply_ok(*r, "historical_bars");
+  }
+  // Interactive first, then normal, then the two bulk downloads taking turns.
+  EXPECT_EQ(order, (std::vector<std::string>{"UI", "C1", "A1", "B1", "A2", "B2", "A3"}));
+}
+
 }  // namespace
 }  // namespace intentq::e2e
