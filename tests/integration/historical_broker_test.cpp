@@ -2,10 +2,16 @@
 // line announcing them, IB's window enforced per gateway in scaled time, mmi.stats while jobs
 // wait, and the TIMEOUT at once for a job whose slot comes after its deadline. The workers are
 // fake (raw READY with @historical=), so this runs whether or not the intents exist.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <memory>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -29,6 +35,26 @@ const Msg kHistReady = {"historical_bars",
 
 json bars(int con_id) {
   return {{"con_id", con_id}, {"exchange", "SMART"}, {"duration", "1 D"}, {"bar_size", "1 min"}};
+}
+
+// GET path from 127.0.0.1:port with a plain socket; returns the whole response.
+std::string http_get(int port, const std::string& path) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    const std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    [[maybe_unused]] auto w = ::write(fd, req.data(), req.size());
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
 }
 
 TEST(HistoricalBroker, RefusesWindowsLongerThanTheRequestWindow) {
@@ -108,7 +134,7 @@ TEST(HistoricalBroker, WindowHoldsJobsVisiblyAndALateJobIsATimeoutAtOnce) {
 
 TEST(HistoricalBroker, DispatchOrderIsPriorityThenSubmittersInTurn) {
   // One request at a time: the order the worker receives them is the broker's order of service.
-  Broker broker({"--startup-grace-ms", "0", "--hist-open", "1"});
+  Broker broker({"--startup-grace-ms", "0", "--hist-open", "1", "--metrics", "127.0.0.1:0"});
   zmq::context_t ctx;
   FakeWorker worker(ctx, broker.endpoints.backend, kHistReady);
   JobClient a(broker.endpoints.frontend), b(broker.endpoints.frontend),
@@ -135,6 +161,20 @@ TEST(HistoricalBroker, DispatchOrderIsPriorityThenSubmittersInTurn) {
   c.submit("historical_bars", {{"id", "C1"}, {"params", bars(300)}});
   ui.submit("historical_bars", {{"id", "UI"}, {"priority", "interactive"}, {"params", bars(400)}});
   ASSERT_EQ(wait_queued(7), 7);
+  // The metrics show the same: one open (the blocker), seven queued (refreshed every 250 ms).
+  std::smatch m;
+  const auto line = broker.process->output_text();
+  ASSERT_TRUE(std::regex_search(line, m, std::regex(R"(metrics=http://127.0.0.1:(\d+)/metrics)")));
+  const int port = std::stoi(m[1]);
+  const std::string queued = R"(intentq_gateway{gateway="gw-1",what="hist_queued"} 7)";
+  std::string body;
+  for (const auto end = Clock::now() + 5s;
+       Clock::now() < end && body.find(queued) == std::string::npos;)
+    body = http_get(port, "/metrics");
+  EXPECT_NE(body.find(queued), std::string::npos) << body;
+  EXPECT_NE(body.find(R"(intentq_gateway{gateway="gw-1",what="hist_open"} 1)"), std::string::npos);
+  EXPECT_NE(body.find(R"(intentq_gateway{gateway="gw-1",what="hist_requests"} 1)"),
+            std::string::npos);
   std::vector<std::string> order;
   worker.reply_ok(*running, "historical_bars");
   for (int i = 0; i < 7; ++i) {
