@@ -13,6 +13,7 @@
 #include <memory>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/integration/e2e_cluster.hpp"
@@ -185,6 +186,29 @@ TEST(HistoricalBroker, DispatchOrderIsPriorityThenSubmittersInTurn) {
   }
   // Interactive first, then normal, then the two bulk downloads taking turns.
   EXPECT_EQ(order, (std::vector<std::string>{"UI", "C1", "A1", "B1", "A2", "B2", "A3"}));
+}
+
+TEST(HistoricalBroker, CliSendsPriorityAndClientAndRefusesBadOnes) {
+  Broker broker({"--startup-grace-ms", "0"});
+  zmq::context_t ctx;
+  FakeWorker worker(ctx, broker.endpoints.backend, kHistReady);
+  JobClient(broker.endpoints.frontend).wait_service("historical_bars");
+  const auto bad = run_cli(
+      {"submit", "historical_bars", "--broker", broker.endpoints.frontend, "--priority", "urgent"});
+  EXPECT_EQ(bad.exit_code, 78) << bad.output;
+  CliRun ok;
+  std::thread cli([&] {
+    ok = run_cli({"submit", "historical_bars", "--broker", broker.endpoints.frontend, "--priority",
+                  "bulk", "--client", "svc-a", "--params-json", bars(7).dump()});
+  });
+  auto r = worker.next_request(10s);
+  ASSERT_TRUE(r);
+  const auto envelope = nlohmann::json::from_msgpack(r->body.back());
+  EXPECT_EQ(envelope["priority"], "bulk");
+  EXPECT_EQ(envelope["client"], "svc-a");
+  worker.reply_ok(*r, "historical_bars");
+  cli.join();
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
 }
 
 }  // namespace
