@@ -140,11 +140,13 @@ Broker::~Broker() = default;
 // ---------------------------------------------------------------------------------------------
 // Frontend
 
-void Broker::on_client_message(Frames& frames, Clock::time_point now) {
+void Broker::on_client_message(Frames& frames, Clock::time_point now, std::string_view curve_key) {
   if (frames.empty()) return;
   EventScope scope(*this);
   ++counters_.requests;
   std::string client(view(frames[0]));
+  // Who may cancel what this message submits (mmi.cancel): its CURVE key when there is one.
+  owner_ = curve_key.empty() ? client : "key:" + std::string(curve_key);
   try {
     if (frames.size() < 4 || frames[1].size() != 0 || view(frames[2]) != mdp::kClient) {
       const auto service = frames.size() >= 4 ? view(frames[3]) : std::string_view();
@@ -185,6 +187,9 @@ void Broker::handle_mmi(const std::string& client, std::string_view service, Fra
       present = s && s->workers > 0;
     }
     body.push_back(frame(present ? "200" : "404"));
+  } else if (service == mdp::kMmiCancel) {
+    handle_cancel(client, frames, now);  // answers the canceller itself
+    return;
   } else if (service == "mmi.stats") {
     // Over the rate, the latest body goes out again: libzmq shares one buffer between all its
     // copies, so a client asking thousands of times pins one body, not thousands.
@@ -320,7 +325,7 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
         auto* submitters = &job.submitters;  // the id may be a rider's of a shared job
         for (auto& r : job.riders)
           if (r.key == key) submitters = &r.submitters;
-        submitters->push_back({std::move(client), fields.reply});
+        submitters->push_back({std::move(client), fields.reply, owner_});
       }
       return;
     }
@@ -397,7 +402,7 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
   job->key = std::move(key);
   job->id = std::move(id);
   job->body.push_back(canonical_body ? frame(*canonical_body) : keep(frames[4]));
-  job->submitters.push_back({std::move(client), fields.reply});
+  job->submitters.push_back({std::move(client), fields.reply, owner_});
   job->accepted = now;
   job->deadline = now + Ms(deadline_ms);
   job->own_deadline = job->deadline;
@@ -439,7 +444,7 @@ void Broker::handle_opaque_request(std::string client, Service& service, Frames&
   job->id = ids_.next();
   job->bytes = bytes;
   for (size_t i = 4; i < frames.size(); ++i) job->body.push_back(keep(frames[i]));
-  job->submitters.push_back({std::move(client), true});
+  job->submitters.push_back({std::move(client), true, owner_});
   job->accepted = now;
   job->deadline = now + config_.default_deadline;
   add_job(std::move(job));
@@ -643,6 +648,7 @@ void Broker::handle_ready(const std::string& identity, Frames& frames, Clock::ti
   worker->identity = identity;
   worker->name = info.name ? *info.name : hex_name(identity);
   worker->intentq = info.intentq;
+  worker->cancels = info.cancel;
   if (info.heartbeat_ms)
     worker->heartbeat = Ms(*info.heartbeat_ms);
   else if (info.intentq)
@@ -678,7 +684,7 @@ void Broker::handle_ready(const std::string& identity, Frames& frames, Clock::ti
 
 void Broker::hold_request(std::string client, Frames& frames) {
   held_bytes_ += frames_bytes(frames) + kJobOverhead;
-  held_.push_back(Held{std::move(client), std::move(frames)});
+  held_.push_back(Held{std::move(client), std::move(frames), owner_});
 }
 
 // Hands held requests whose service now exists (or all of them, once the grace is over) to
@@ -699,6 +705,7 @@ void Broker::release_held(Clock::time_point now) {
   for (auto& h : held_) held_bytes_ += frames_bytes(h.frames) + kJobOverhead;
   for (auto& h : ready) {
     const std::string service(view(h.frames[3]));
+    owner_ = std::move(h.owner);
     handle_request(std::move(h.client), service, h.frames, now);
   }
 }
@@ -722,7 +729,8 @@ void Broker::handle_reply(Worker& worker, Frames& frames, Clock::time_point now)
     // Its submitters already got TIMEOUT. The reply is not delivered nor published, but a valid
     // one is cached: resubmitting the id returns what really happened instead of running again.
     ++counters_.late_replies_dropped;
-    if (job->intentq && job->client_id && frames.size() == 7) {
+    // A cancelled job's reply is not kept: resubmitting its id runs it again (section 6.10).
+    if (job->intentq && job->client_id && !job->cancelled && frames.size() == 7) {
       try {
         if (!names_job(parse_reply(view(frames[6])), job->id)) {
           ++counters_.forged_reply_ids;
@@ -764,7 +772,7 @@ void Broker::handle_reply(Worker& worker, Frames& frames, Clock::time_point now)
       warn_limited("worker sent an invalid reply envelope: " + problem, now);
       body = frame(encode_reply(make_error_reply(job->id, service.name, ErrorCode::kInternal,
                                                  "worker sent an invalid reply: " + problem)));
-    } else if (job->client_id) {
+    } else if (job->client_id && !job->own_cancelled) {
       dedup_.put(job->key, body, now, job->accepted);
     }
     deliver(*job, body, ok && valid, valid, now);

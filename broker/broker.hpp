@@ -62,7 +62,9 @@ class Broker {
   Broker& operator=(const Broker&) = delete;
 
   // One whole message from each ROUTER, routing id first. Never throws for bad input.
-  void on_client_message(Frames& frames, Clock::time_point now);
+  // `curve_key`: the client's CURVE public key (Z85) when the frontend uses CURVE, else empty;
+  // with it a client may cancel its jobs from another connection (mmi.cancel).
+  void on_client_message(Frames& frames, Clock::time_point now, std::string_view curve_key = {});
   void on_worker_message(Frames& frames, Clock::time_point now);
   // Deadlines, heartbeats, worker expiry, dedup expiry. Call at or after next_wakeup().
   void on_timer(Clock::time_point now);
@@ -121,6 +123,16 @@ class Broker {
   // Frontend
   void handle_mmi(const std::string& client, std::string_view service, Frames& frames,
                   Clock::time_point now);
+  // mmi.cancel (issue 20, broker/broker_cancel.cpp): the caller's own submissions of a job id
+  // are answered CANCELLED; a job nobody waits for any more leaves its queue, or its worker is
+  // told to stop it.
+  void handle_cancel(const std::string& client, Frames& frames, Clock::time_point now);
+  enum class CancelOutcome { kNotMine, kDetached, kStoppedQueued, kStoppedRunning };
+  // Cancels `owner_`'s submissions under `key` (the job's own key or a rider's) of `job`.
+  CancelOutcome cancel_submissions(Job& job, const std::string& key, Clock::time_point now);
+  void stop_job(Job& job, Clock::time_point now);
+  void reply_cancel(const std::string& client, std::string id, std::optional<ErrorCode> error,
+                    const std::string& text, const std::string& state);
   // "the broker knows: a, b, c" (services with a live worker), for UNKNOWN_INTENT messages.
   std::string known_services() const;
   void handle_request(std::string client, std::string_view service, Frames& frames,
@@ -291,7 +303,9 @@ class Broker {
   struct Held {
     std::string client;
     Frames frames;
+    std::string owner;
   };
+  std::string owner_;       // the owner (Submitter::owner) of the client message being handled
   std::vector<Held> held_;  // bounded by config_.max_queue and config_.max_held_bytes
   size_t held_bytes_ = 0;
 

@@ -63,7 +63,7 @@ bool Broker::try_reuse(std::string& client, Service& service, const std::string&
   r.id = id;
   r.key = key;
   r.client_id = client_id;
-  r.submitters.push_back({std::move(client), reply});
+  r.submitters.push_back({std::move(client), reply, owner_});
   r.accepted = now;
   r.deadline = now + Ms(deadline_ms);
   // From now on the job's own deadline only times out its first submitter; the job lives as long

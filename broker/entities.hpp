@@ -29,6 +29,9 @@ struct Service;
 struct Submitter {
   std::string client;  // routing id
   bool reply = true;
+  // Who may cancel this submission (mmi.cancel, issue 20): the routing id, or "key:" and the
+  // client's CURVE public key when the frontend uses CURVE (it survives reconnects).
+  std::string owner;
 };
 
 enum class JobState { kQueued, kRunning, kAnswered };  // kAnswered: timed out, worker busy
@@ -74,6 +77,8 @@ struct Job {
   uint8_t priority = 1;   // common/envelope.hpp Priority: 0 interactive, 1 normal, 2 bulk
   std::string submitter;  // "c:" + the envelope's client name, or "r:" + the routing identity
   int64_t fair_position = 0;
+  bool cancelled = false;      // every submitter cancelled it (its late reply is not cached)
+  bool own_cancelled = false;  // its own id's submitters cancelled (riders may still wait)
 };
 
 // Queued jobs of a gateway service that name one account ("" = none).
@@ -89,7 +94,8 @@ struct Worker {
   std::vector<Service*> services;
   std::vector<Service*> nonretryable;  // services this worker announced @nonretryable
   bool intentq = false;
-  Ms heartbeat{0};  // the interval this worker is expected to keep
+  bool cancels = false;  // announced "@cancel=1": told to stop a job its submitters cancelled
+  Ms heartbeat{0};       // the interval this worker is expected to keep
   Clock::time_point last_heard;
   Clock::time_point next_heartbeat;
   uint64_t idle_seq = 0;  // position in the LRU order while idle; 0 = busy

@@ -148,10 +148,7 @@ void JobTable::finish(Job& job) {
     }
   }
   bytes_ -= job.bytes;
-  if (job.intentq) {
-    auto it = in_flight_.find(job.key);
-    if (it != in_flight_.end() && it->second == &job) in_flight_.erase(it);
-  }
+  if (job.intentq) clear_in_flight(job.key, job);
   jobs_.erase(job.seq);
 }
 
@@ -167,16 +164,33 @@ Job* JobTable::in_flight(const std::string& key) {
 }
 
 void JobTable::set_in_flight(Job& job) {
-  in_flight_[job.key] = &job;
+  set_in_flight(job.key, job);
 }
 
 void JobTable::set_in_flight(const std::string& key, Job& job) {
-  in_flight_[key] = &job;
+  auto [it, added] = in_flight_.try_emplace(key, &job);
+  if (!added) {
+    it->second = &job;
+    return;
+  }
+  ++ids_[std::string(id_of(key))];
 }
 
 void JobTable::clear_in_flight(const std::string& key, const Job& job) {
   auto it = in_flight_.find(key);
-  if (it != in_flight_.end() && it->second == &job) in_flight_.erase(it);
+  if (it == in_flight_.end() || it->second != &job) return;
+  in_flight_.erase(it);
+  auto id = ids_.find(std::string(id_of(key)));
+  if (id != ids_.end() && --id->second == 0) ids_.erase(id);
+}
+
+bool JobTable::id_in_flight(std::string_view id) const {
+  return ids_.find(std::string(id)) != ids_.end();
+}
+
+std::string_view JobTable::id_of(std::string_view key) {
+  const auto zero = key.find('\0');
+  return zero == std::string_view::npos ? key : key.substr(zero + 1);
 }
 
 void JobTable::extend_deadline(Job& job, Clock::time_point deadline) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <queue>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 #include <vector>
@@ -48,6 +49,9 @@ class JobTable {
   void set_in_flight(Job& job);
   void set_in_flight(const std::string& key, Job& job);          // a rider's key
   void clear_in_flight(const std::string& key, const Job& job);  // only if it points at job
+  // Whether some in-flight key (any service) carries this job id: mmi.cancel looks further only
+  // then, so a cancel for an id nobody uses costs one hash lookup.
+  bool id_in_flight(std::string_view id) const;
   // Moves a job's deadline later (a rider that waits longer joined it).
   void extend_deadline(Job& job, Clock::time_point deadline);
 
@@ -72,7 +76,9 @@ class JobTable {
 
  private:
   std::unordered_map<uint64_t, std::unique_ptr<Job>> jobs_;
-  std::unordered_map<std::string, Job*> in_flight_;  // by key, intentq jobs only
+  std::unordered_map<std::string, Job*> in_flight_;     // by key, intentq jobs only
+  std::unordered_map<std::string, size_t> ids_;         // job id -> in_flight_ keys carrying it
+  static std::string_view id_of(std::string_view key);  // the id part of "service\0id"
   using Deadline = std::pair<Clock::time_point, uint64_t>;
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   using RiderDeadline = std::tuple<Clock::time_point, uint64_t, std::string>;

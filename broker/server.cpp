@@ -430,7 +430,12 @@ int Server::run() {
           frontend_in_.on_delivered(fd, wire_bytes(frames) - frames[0].size() - 2);
           unread_.on_message(std::string(mdp::view(frames[0])), fd);
         }
-        broker_.on_client_message(frames, now);
+        // With CURVE, ZAP set the client's public key as the message's User-Id: it owns the
+        // jobs it submits across reconnects (mmi.cancel).
+        const char* key = nullptr;
+        if (security_->curve() && !frames.empty())
+          key = zmq_msg_gets(frames.back().handle(), "User-Id");
+        broker_.on_client_message(frames, now, key ? std::string_view(key) : std::string_view());
       }
     if (items[1].revents & ZMQ_POLLIN)
       for (int i = 0; i < kBatch && mdp::recv_frames(backend_, frames); ++i) {

@@ -47,6 +47,9 @@ struct Counters {
   uint64_t stats_repeated = 0;        // mmi.stats over the rate, answered with the latest body
   uint64_t historical_deferrals = 0;  // dispatch attempts held back by a historical pacing rule
   uint64_t historical_timeouts = 0;   // jobs answered TIMEOUT at once: their slot is too late
+  uint64_t cancelled = 0;             // submissions answered CANCELLED (mmi.cancel)
+  uint64_t cancels_unknown = 0;       // mmi.cancel answered UNKNOWN_JOB
+  uint64_t jobs_stopped = 0;          // running jobs whose worker was told to stop them
   // Set by the server (the core has no sockets): connections it cut to keep a byte bound.
   uint64_t subscribers_cut = 0;  // publish: oversize subscription, too many topics/subscribers
   uint64_t clients_cut = 0;      // frontend: too many reply bytes not read
@@ -85,6 +88,9 @@ struct Counters {
     fn("stats_repeated", stats_repeated);
     fn("historical_deferrals", historical_deferrals);
     fn("historical_timeouts", historical_timeouts);
+    fn("cancelled", cancelled);
+    fn("cancels_unknown", cancels_unknown);
+    fn("jobs_stopped", jobs_stopped);
     fn("subscribers_cut", subscribers_cut);
     fn("clients_cut", clients_cut);
     fn("unfinished_cut", unfinished_cut);

@@ -61,6 +61,17 @@ struct StatsOptions {
 };
 int run_stats(const StatsOptions& options);
 
+// `intentq cancel ID`: 0 cancelled, 2 an error reply (UNKNOWN_JOB: not a job of this client),
+// 1 connection problems.
+struct CancelOptions {
+  std::string broker;
+  std::string id;
+  RetryPolicy retry;
+  bool compact = false;
+  std::optional<curve::ClientKeys> curve;
+};
+int run_cancel(const CancelOptions& options);
+
 // "cli-" + 16 random hex digits.
 std::string generate_job_id();
 

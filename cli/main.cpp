@@ -6,6 +6,7 @@
 //                  [--compact]
 //   intentq watch [--publish EP] [--topic PREFIX]... [--count N] [--connect-timeout-ms N]
 //   intentq stats [--broker EP] [--connect-timeout-ms N]
+//   intentq cancel ID [--broker EP] [--timeout-ms N] [--retries N] [--compact]
 //   intentq keygen DIR [--name NAME]
 //
 // Exit codes: 0 ok, 2 the job ended with an error reply, 78 (EX_CONFIG) a refused option or
@@ -139,9 +140,24 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   add_retry_options(*stats_cmd, stats.retry, stats_timeout_ms, stats_connect_ms);
 
-  // CURVE (submit, watch, stats): --curve-server-key and --curve-secret on each subcommand.
+  CancelOptions cancel;
+  cancel.broker = broker;
+  int64_t cancel_timeout_ms = 2500;
+  int64_t cancel_connect_ms = cancel.retry.connect_timeout.count();
+  cancel.retry.retries = 1;
+  auto* cancel_cmd = app.add_subcommand(
+      "cancel",
+      "cancel a queued or running job you submitted (mmi.cancel); its submitter gets CANCELLED. "
+      "Only the submitter may: with CURVE, the same key; without, only the submitting connection");
+  cancel_cmd->add_option("id", cancel.id, "the job id")->required();
+  cancel_cmd->add_option("--broker", cancel.broker, "broker frontend endpoint")
+      ->capture_default_str();
+  cancel_cmd->add_flag("--compact", cancel.compact, "print the reply on one line");
+  add_retry_options(*cancel_cmd, cancel.retry, cancel_timeout_ms, cancel_connect_ms);
+
+  // CURVE (submit, watch, stats, cancel): --curve-server-key and --curve-secret on each.
   intentq::curve::ClientOptions curve_options;
-  for (auto* cmd : {submit_cmd, watch_cmd, stats_cmd}) curve_options.add_to(*cmd);
+  for (auto* cmd : {submit_cmd, watch_cmd, stats_cmd, cancel_cmd}) curve_options.add_to(*cmd);
 
   KeygenOptions keygen;
   auto* keygen_cmd = add_keygen_command(app, keygen);
@@ -154,7 +170,7 @@ int main(int argc, char** argv) {
   try {
     if (keygen_cmd->parsed()) return run_keygen(keygen);
     const auto curve_keys = curve_options.load();
-    submit.curve = watch.curve = stats.curve = curve_keys;
+    submit.curve = watch.curve = stats.curve = cancel.curve = curve_keys;
     if (submit_cmd->parsed()) {
       intentq::check_endpoint("--broker", submit.broker, intentq::EndpointUse::kConnect);
       submit.retry.timeout = std::chrono::milliseconds(submit_timeout_ms);
@@ -175,6 +191,12 @@ int main(int argc, char** argv) {
       stats.retry.timeout = std::chrono::milliseconds(stats_timeout_ms);
       stats.retry.connect_timeout = std::chrono::milliseconds(stats_connect_ms);
       return run_stats(stats);
+    }
+    if (cancel_cmd->parsed()) {
+      intentq::check_endpoint("--broker", cancel.broker, intentq::EndpointUse::kConnect);
+      cancel.retry.timeout = std::chrono::milliseconds(cancel_timeout_ms);
+      cancel.retry.connect_timeout = std::chrono::milliseconds(cancel_connect_ms);
+      return run_cancel(cancel);
     }
   } catch (const std::exception& e) {
     return config.refuse(e.what());

@@ -5,7 +5,7 @@
 
 namespace intentq {
 namespace {
-constexpr std::array<std::pair<ErrorCode, std::string_view>, 13> kNames{{
+constexpr std::array<std::pair<ErrorCode, std::string_view>, 15> kNames{{
     {ErrorCode::kBadRequest, "BAD_REQUEST"},
     {ErrorCode::kUnknownIntent, "UNKNOWN_INTENT"},
     {ErrorCode::kBusy, "BUSY"},
@@ -19,6 +19,8 @@ constexpr std::array<std::pair<ErrorCode, std::string_view>, 13> kNames{{
     {ErrorCode::kUnknownAccount, "UNKNOWN_ACCOUNT"},
     {ErrorCode::kResultTooLarge, "RESULT_TOO_LARGE"},
     {ErrorCode::kNoWorker, "NO_WORKER"},
+    {ErrorCode::kCancelled, "CANCELLED"},
+    {ErrorCode::kUnknownJob, "UNKNOWN_JOB"},
 }};
 }  // namespace
 

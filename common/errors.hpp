@@ -20,10 +20,12 @@ enum class ErrorCode {
   kUnknownAccount,  // no live worker's gateway holds params.account (broker)
   kResultTooLarge,  // the reply would exceed the message size limit (worker)
   kNoWorker,        // no live worker serves the intent (broker, after --no-worker-grace-ms)
+  kCancelled,       // the submitter cancelled the job (mmi.cancel, broker; worker when stopped)
+  kUnknownJob,      // mmi.cancel: no job of this id is queued or running for the caller
 };
 
 // The last code (tables indexed by code are sized from it).
-inline constexpr ErrorCode kLastErrorCode = ErrorCode::kNoWorker;
+inline constexpr ErrorCode kLastErrorCode = ErrorCode::kUnknownJob;
 
 // "BAD_REQUEST", "UNKNOWN_INTENT", ... as they appear on the wire.
 std::string_view to_string(ErrorCode code);

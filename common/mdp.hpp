@@ -58,6 +58,11 @@ inline constexpr std::string_view kOptName = "@name=";
 inline constexpr std::string_view kOptWaiting = "@waiting=";
 inline constexpr std::string_view kOptSessionError = "@session-error=";
 inline constexpr std::string_view kOptSessionDown = "@session-down-ms=";
+// Cancellation (issue 20; docs/protocol.md section 3): a worker that can stop a running job
+// announces "@cancel=1" in READY; the broker then asks it to stop one with a HEARTBEAT carrying
+// "@cancel-job=<job id>". Peers that do not know them ignore both.
+inline constexpr std::string_view kOptCancel = "@cancel=1";
+inline constexpr std::string_view kOptCancelJob = "@cancel-job=";
 
 // Bounds on what a READY may carry (a peer must not make the broker hold more).
 inline constexpr size_t kMaxServiceNameBytes = 255;
@@ -72,5 +77,7 @@ inline constexpr size_t kMaxSessionErrorBytes = 256;  // longer texts are cut by
 
 // Services whose names start with "mmi." are answered by the broker itself (RFC 8).
 inline constexpr std::string_view kMmiPrefix = "mmi.";
+// mmi.cancel: one body frame, the job id (docs/protocol.md section 4).
+inline constexpr std::string_view kMmiCancel = "mmi.cancel";
 
 }  // namespace intentq::mdp

@@ -128,6 +128,8 @@ void parse_option(std::string_view f, ReadyInfo& info) {
     bad_option(f, "is longer than " + std::to_string(kMaxOptionBytes) + " bytes");
   if (f == kOptIntentq) {
     info.intentq = true;
+  } else if (f == kOptCancel) {
+    info.cancel = true;
   } else if (starts_with(f, kOptHeartbeat)) {
     info.heartbeat_ms = parse_number<uint32_t>(f, f.substr(kOptHeartbeat.size()), 1, UINT32_MAX);
   } else if (starts_with(f, kOptNonRetryable)) {
@@ -219,6 +221,7 @@ Frames worker_ready(const ReadyInfo& info) {
   f.push_back(frame(std::string_view("\x01", 1)));
   for (const auto& s : info.services) f.push_back(frame(s));
   if (info.intentq) f.push_back(frame(kOptIntentq));
+  if (info.cancel) f.push_back(frame(kOptCancel));
   if (info.heartbeat_ms)
     f.push_back(frame(std::string(kOptHeartbeat) + std::to_string(*info.heartbeat_ms)));
   for (const auto& s : info.nonretryable) f.push_back(frame(std::string(kOptNonRetryable) + s));
@@ -280,6 +283,12 @@ ReadyInfo parse_session_update(const Frames& frames, size_t first) {
     parse_option(f, info);
   }
   return info;
+}
+
+Frames worker_cancel(std::string_view job_id) {
+  Frames f = worker_command(Command::kHeartbeat);
+  f.push_back(frame(std::string(kOptCancelJob) + std::string(job_id)));
+  return f;
 }
 
 Frames worker_command(Command command) {

@@ -51,6 +51,7 @@ SendResult send_frames(zmq::socket_t& socket, Frames& frames, bool dontwait = tr
 struct ReadyInfo {
   std::vector<std::string> services;  // first is the RFC 7 service frame; more per the extension
   bool intentq = false;               // "@intentq=1"
+  bool cancel = false;                // "@cancel=1": the worker stops a job on "@cancel-job="
   std::optional<uint32_t> heartbeat_ms;
   std::vector<std::string> nonretryable;
   // "@historical=<service>" (issue 20): the service's jobs are historical-class (IB's historical
@@ -92,6 +93,9 @@ Frames worker_session_update(const ReadyInfo& info);
 // Parses the option frames after a HEARTBEAT command byte (none: an empty ReadyInfo). Throws
 // MdpError for a frame that is not a valid option (the same rules as READY).
 ReadyInfo parse_session_update(const Frames& frames, size_t first);
+// The broker asks a worker that announced "@cancel=1" to stop its running job (issue 20):
+// ["", "MDPW01", 0x04, "@cancel-job=<job id>"]. Workers that do not know it ignore the frame.
+Frames worker_cancel(std::string_view job_id);
 Frames worker_command(Command command);  // HEARTBEAT / DISCONNECT
 // ["", "MDPW01", 0x03, client, "", body...]
 Frames worker_reply(std::string_view client, Frames body);

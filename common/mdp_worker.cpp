@@ -153,6 +153,14 @@ std::optional<Request> Worker::receive() {
       }
       case Command::kHeartbeat:
         heard_from_broker();
+        // Options after a broker's HEARTBEAT: "@cancel-job=<id>" (others are ignored).
+        for (size_t i = 3; i < frames.size(); ++i) {
+          const auto f = view(frames[i]);
+          if (f.size() <= kMaxOptionBytes && f.substr(0, kOptCancelJob.size()) == kOptCancelJob) {
+            if (cancels_.size() >= kMaxCancels) cancels_.erase(cancels_.begin());
+            cancels_.emplace_back(f.substr(kOptCancelJob.size()));
+          }
+        }
         break;
       case Command::kDisconnect:
         // A broker that restarted does not know us and says so; register again at once. A broker
@@ -167,6 +175,12 @@ std::optional<Request> Worker::receive() {
     }
   }
   return std::nullopt;
+}
+
+std::vector<std::string> Worker::take_cancels() {
+  std::vector<std::string> out;
+  out.swap(cancels_);
+  return out;
 }
 
 }  // namespace intentq::mdp

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <zmq.hpp>
 
@@ -84,6 +85,10 @@ class Worker {
   void heartbeat();
   // A HEARTBEAT carrying the session fields of `info` (mdp::worker_session_update).
   void session_update(const ReadyInfo& info);
+  // Job ids the broker asked to stop ("@cancel-job=" on a HEARTBEAT) since the last call, oldest
+  // first; at most kMaxCancels are kept (the worker runs one job at a time).
+  std::vector<std::string> take_cancels();
+  static constexpr size_t kMaxCancels = 16;
 
  private:
   void send(Frames& frames);
@@ -102,6 +107,7 @@ class Worker {
   // The last socket ended with a DISCONNECT before hearing anything else: a broker that keeps
   // refusing us gets the backoff instead of a reconnect storm.
   bool disconnect_streak_ = false;
+  std::vector<std::string> cancels_;
 };
 
 }  // namespace intentq::mdp

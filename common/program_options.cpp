@@ -7,6 +7,8 @@
 #include <functional>
 #include <iostream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "common/version.hpp"
 
@@ -78,18 +80,25 @@ class ProgramOptions::EnvFirstConfig : public CLI::ConfigTOML {
   explicit EnvFirstConfig(ProgramOptions& owner) : owner_(owner) {}
 
   // A key that no option of its section knows but a subcommand's does: "; it belongs in a
-  // [submit] or [stats] section" (the intentq CLI's options live in per-subcommand sections).
+  // [submit], [stats] or [cancel] section" (the intentq CLI's options live in per-subcommand
+  // sections).
   std::string section_hint(const CLI::ConfigItem& item) const {
     if (!item.parents.empty()) return {};
-    std::string sections;
+    std::vector<std::string> names;
     for (auto* sub : owner_.app_.get_subcommands([](CLI::App*) { return true; })) {
       const auto* opt = sub->get_option_no_throw("--" + item.name);
-      if (opt && opt->get_configurable())
-        sections += (sections.empty() ? "[" : " or [") + sub->get_name() + "]";
+      if (opt && opt->get_configurable()) names.push_back(sub->get_name());
     }
-    if (sections.empty()) return {};
-    return " outside a section; it belongs in a " + sections + " section (a line '[" +
-           sections.substr(1, sections.find(']') - 1) + "]' before it)";
+    if (names.empty()) return {};
+    // "[submit]", "[submit] or [stats]", "[submit], [stats] or [cancel]"
+    std::string sections;
+    for (size_t i = 0; i < names.size(); ++i)
+      sections += std::string(i == 0                  ? ""
+                              : i + 1 == names.size() ? " or "
+                                                      : ", ") +
+                  "[" + names[i] + "]";
+    return " outside a section; it belongs in a " + sections + " section (a line '[" + names[0] +
+           "]' before it)";
   }
 
   std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {

@@ -200,7 +200,7 @@ void Api::handle(Request request, std::shared_ptr<Exchange> exchange) {
     if (!authorized(request, exchange, route)) return;
     if (method == "POST") return post_job(request, rest, exchange);
     if (method == "GET") return get_job(rest, exchange);
-    if (method == "DELETE") return cancel_job(rest, exchange);
+    if (method == "DELETE") return cancel_job(request, rest, exchange);
     return method_not_allowed(route, "POST, GET, DELETE");
   }
   if (path == "/v1/stream") {
@@ -251,8 +251,8 @@ void Api::post_job(const Request& request, const std::string& intent,
   const auto now = Clock::now();
   const auto deadline =
       job.deadline_ms ? std::chrono::milliseconds(*job.deadline_ms) : options_.default_deadline;
-  const auto admitted =
-      store_.admit(job.id, job.intent, job.params_key, now, now + deadline + options_.reply_grace);
+  const auto admitted = store_.admit(job.id, job.intent, job.params_key, now,
+                                     now + deadline + options_.reply_grace, caller_of(request));
   switch (admitted) {
     case JobStore::Admit::kConflict:
       return answer_reply(exchange, "jobs_post",
@@ -316,7 +316,32 @@ void Api::get_job(const std::string& id, const std::shared_ptr<Exchange>& exchan
                            id));
 }
 
-void Api::cancel_job(const std::string& id, const std::shared_ptr<Exchange>& exchange) {
+std::string Api::caller_of(const Request& request) const {
+  if (!tokens_) return {};
+  return tokens_->check(request.authorization).value_or("");
+}
+
+void Api::cancel_job(const Request& request, const std::string& id,
+                     const std::shared_ptr<Exchange>& exchange) {
+  // The broker knows this front as the submitter of all its jobs; the per-caller rule is kept
+  // here: only a job this caller submitted (and no other caller waits for) is cancelled. Someone
+  // else's id gets the broker's answer for an unknown one, which says nothing about existence.
+  switch (store_.may_cancel(id, caller_of(request))) {
+    case JobStore::Cancel::kUnknown:
+      return answer_reply(
+          exchange, "jobs_delete",
+          error_reply(404, "UNKNOWN_JOB",
+                      "no job '" + id + "' submitted by this caller is queued or running", id));
+    case JobStore::Cancel::kShared:
+      return answer_reply(exchange, "jobs_delete",
+                          error_reply(409, "CONFLICT",
+                                      "job '" + id +
+                                          "' is also awaited by other callers of this front; it "
+                                          "is not cancelled",
+                                      id, store_.intent_of(id).value_or("")));
+    case JobStore::Cancel::kMine:
+      break;
+  }
   // The broker answers mmi.* in order on this connection; a broker without mmi.cancel answers
   // "501" (docs/protocol.md section 4).
   if (!broker_->send("mmi.cancel", id))

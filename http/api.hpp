@@ -75,7 +75,10 @@ class Api {
   void post_job(const Request& request, const std::string& intent,
                 const std::shared_ptr<Exchange>& exchange);
   void get_job(const std::string& id, const std::shared_ptr<Exchange>& exchange);
-  void cancel_job(const std::string& id, const std::shared_ptr<Exchange>& exchange);
+  void cancel_job(const Request& request, const std::string& id,
+                  const std::shared_ptr<Exchange>& exchange);
+  // Who makes `request`: its bearer token's name, "" without --tokens (one caller).
+  std::string caller_of(const Request& request) const;
   void open_results_stream(const Request& request, const std::shared_ptr<Exchange>& exchange);
   void open_stats_stream(const std::shared_ptr<Exchange>& exchange);
   void get_intents(const std::shared_ptr<Exchange>& exchange);

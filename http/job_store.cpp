@@ -1,5 +1,7 @@
 #include "http/job_store.hpp"
 
+#include <algorithm>
+
 namespace intentq::http {
 namespace {
 
@@ -50,13 +52,18 @@ bool JobStore::make_room(size_t bytes) {
 
 JobStore::Admit JobStore::admit(const std::string& id, const std::string& intent,
                                 const std::string& params_key, Clock::time_point now,
-                                Clock::time_point wait_until) {
+                                Clock::time_point wait_until, const std::string& caller) {
   if (auto it = entries_.find(id); it != entries_.end()) {
-    const Entry& entry = it->second;
+    Entry& entry = it->second;
     if (entry.intent != intent || entry.params_key != params_key) return Admit::kConflict;
-    return entry.done ? Admit::kDone : Admit::kPending;
+    if (entry.done) return Admit::kDone;
+    if (std::find(entry.callers.begin(), entry.callers.end(), caller) == entry.callers.end() &&
+        entry.callers.size() < limits_.max_waiters)
+      entry.callers.push_back(caller);
+    return Admit::kPending;
   }
   Entry entry;
+  entry.callers.push_back(caller);
   entry.intent = intent;
   entry.params_key = params_key;
   entry.wait_until = wait_until;
@@ -75,6 +82,14 @@ bool JobStore::wait(const std::string& id, Waiter waiter) {
   if (it->second.waiters.size() >= limits_.max_waiters) return false;
   it->second.waiters.push_back(std::move(waiter));
   return true;
+}
+
+JobStore::Cancel JobStore::may_cancel(const std::string& id, const std::string& caller) const {
+  auto it = entries_.find(id);
+  if (it == entries_.end() || it->second.done) return Cancel::kUnknown;
+  const auto& callers = it->second.callers;
+  if (std::find(callers.begin(), callers.end(), caller) == callers.end()) return Cancel::kUnknown;
+  return callers.size() == 1 ? Cancel::kMine : Cancel::kShared;
 }
 
 const StoredReply* JobStore::reply(const std::string& id, bool* pending) const {

@@ -50,9 +50,19 @@ class JobStore {
 
   explicit JobStore(Limits limits) : limits_(limits) {}
 
-  // `wait_until`: when a pending job is given up on (expired() returns it).
+  // `wait_until`: when a pending job is given up on (expired() returns it). `caller`: who asks
+  // (the bearer token's name; "" without tokens): the callers of a pending id may cancel it.
   Admit admit(const std::string& id, const std::string& intent, const std::string& params_key,
-              Clock::time_point now, Clock::time_point wait_until);
+              Clock::time_point now, Clock::time_point wait_until, const std::string& caller = "");
+
+  // Whether `caller` may cancel `id` (DELETE /v1/jobs/{id}): the broker sees this front as the
+  // owner of every job it submitted, so the front keeps the per-caller rule itself.
+  enum class Cancel {
+    kUnknown,  // not pending here, or not submitted by this caller (the same answer for both)
+    kShared,   // pending, but other callers wait for the same id too: not this caller's alone
+    kMine,     // pending and only this caller submitted it
+  };
+  Cancel may_cancel(const std::string& id, const std::string& caller) const;
   // Adds a waiter to a pending id; false when the id is not pending or has max_waiters already.
   bool wait(const std::string& id, Waiter waiter);
 
@@ -85,6 +95,7 @@ class JobStore {
     Clock::time_point finished;
     Clock::time_point wait_until;
     std::vector<Waiter> waiters;
+    std::vector<std::string> callers;  // distinct, at most max_waiters (pending only)
     size_t bytes = 0;
   };
   static size_t bytes_of(const std::string& id, const Entry& entry);

@@ -68,3 +68,8 @@ target_link_libraries(historical_broker_test PRIVATE intentq_test_cluster GTest:
 add_dependencies(historical_broker_test intentq-broker intentq)
 gtest_discover_tests(historical_broker_test PROPERTIES TIMEOUT 60)
 intentq_test_labels(historical_broker_test integration broker)
+# mmi.cancel (issue 20 item 4): queued and running jobs, ownership, shared jobs, bad input.
+add_executable(broker_cancel_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/broker_cancel_test.cpp)
+target_link_libraries(broker_cancel_test PRIVATE intentq_broker_lib GTest::gtest_main)
+gtest_discover_tests(broker_cancel_test PROPERTIES TIMEOUT 60)
+intentq_test_labels(broker_cancel_test unit broker)

@@ -27,3 +27,9 @@ add_executable(http_unit_tests ${CMAKE_CURRENT_SOURCE_DIR}/unit/http_test.cpp)
 target_link_libraries(http_unit_tests PRIVATE intentq_http_lib GTest::gtest_main)
 gtest_discover_tests(http_unit_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 60)
 intentq_test_labels(http_unit_tests unit http)
+
+# DELETE /v1/jobs/{id} (mmi.cancel) with two token callers: own jobs cancelled, others' not.
+add_test(NAME http_cancel
+  COMMAND /usr/bin/python3 -W ignore::ResourceWarning ${HTTP_TEST_DIR}/cancel_test.py
+    --bin $<TARGET_FILE_DIR:intentq-http>)
+set_tests_properties(http_cancel PROPERTIES TIMEOUT 180 LABELS "integration;http")

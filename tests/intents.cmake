@@ -52,3 +52,11 @@ add_dependencies(intents_integration_tests intentq-broker intentq-worker intentq
 # Each test starts its own simulator, broker and workers on loopback wildcard ports.
 gtest_discover_tests(intents_integration_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
 intentq_test_labels(intents_integration_tests integration intents)
+
+# Cancellation on real processes (issue 20 item 4): broker, gateway worker, intentq-gwsim.
+add_executable(cancel_integration_tests ${CMAKE_CURRENT_SOURCE_DIR}/integration/cancel_test.cpp)
+target_link_libraries(cancel_integration_tests PRIVATE intentq_test_cluster intentq_common
+  GTest::gtest_main)
+add_dependencies(cancel_integration_tests intentq-broker intentq-worker intentq-gwsim intentq)
+gtest_discover_tests(cancel_integration_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
+intentq_test_labels(cancel_integration_tests integration intents)

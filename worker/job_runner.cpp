@@ -29,8 +29,32 @@ JobError to_error(const JobFailure& failure) {
 
 }  // namespace
 
+void JobStop::stop() {
+  std::lock_guard lock(mu_);
+  stopped_ = true;
+  if (hook_) hook_();
+}
+
+void JobStop::reset() {
+  std::lock_guard lock(mu_);
+  stopped_ = false;
+  hook_ = nullptr;
+}
+
+bool JobStop::arm(std::function<void()> hook) {
+  std::lock_guard lock(mu_);
+  if (stopped_) return false;
+  hook_ = std::move(hook);
+  return true;
+}
+
+void JobStop::disarm() {
+  std::lock_guard lock(mu_);
+  hook_ = nullptr;
+}
+
 JobReply run_job(const IntentInfo& intent, JobContext job, uint64_t queued_ms,
-                 const std::string& worker_name) {
+                 const std::string& worker_name, JobStop* stop) {
   const auto start = Clock::now();
   // Lines the intent and its gateway session log on this thread carry the job (json logs).
   LogJobScope log_scope(job.id, job.intent, worker_name);
@@ -39,7 +63,7 @@ JobReply run_job(const IntentInfo& intent, JobContext job, uint64_t queued_ms,
   reply.intent = job.intent;
   reply.worker = worker_name;
 
-  enum class End { kRunning, kDone, kTimeout };
+  enum class End { kRunning, kDone, kTimeout, kCancelled };
   End end = End::kRunning;
   std::exception_ptr failure;
   nlohmann::json result;
@@ -57,24 +81,37 @@ JobReply run_job(const IntentInfo& intent, JobContext job, uint64_t queued_ms,
       end = End::kTimeout;
       io.stop();
     });
-    try {
-      asio::co_spawn(io, intent.run(job), [&](std::exception_ptr e, nlohmann::json value) {
+    // A cancel from the worker's main thread ends the job on its own thread, like the deadline.
+    const bool armed = !stop || stop->arm([&] {
+      asio::post(io, [&] {
         if (end != End::kRunning) return;
-        end = End::kDone;
-        failure = e;
-        result = std::move(value);
-        // Stop rather than cancel: the intent may have left work behind (a
-        // session reader, a subscription); none of it may outlive the job.
+        end = End::kCancelled;
         io.stop();
       });
-      io.run();
-    } catch (...) {
-      // intent.run() itself threw before producing a coroutine, or a handler threw out of run().
-      if (end == End::kRunning) {
-        end = End::kDone;
-        failure = std::current_exception();
+    });
+    if (!armed) {
+      end = End::kCancelled;  // stopped before it started
+    } else {
+      try {
+        asio::co_spawn(io, intent.run(job), [&](std::exception_ptr e, nlohmann::json value) {
+          if (end != End::kRunning) return;
+          end = End::kDone;
+          failure = e;
+          result = std::move(value);
+          // Stop rather than cancel: the intent may have left work behind (a
+          // session reader, a subscription); none of it may outlive the job.
+          io.stop();
+        });
+        io.run();
+      } catch (...) {
+        // intent.run() itself threw before producing a coroutine, or a handler threw out of run().
+        if (end == End::kRunning) {
+          end = End::kDone;
+          failure = std::current_exception();
+        }
       }
     }
+    if (stop) stop->disarm();  // nothing may post to `io` from here on
     // A lent gateway session goes back to the worker before the context (and with it the job's
     // half-finished coroutines) is destroyed: its requests are abandoned, the socket survives.
     if (job.session) gw::Session::reclaim(*job.session);
@@ -83,6 +120,9 @@ JobReply run_job(const IntentInfo& intent, JobContext job, uint64_t queued_ms,
   if (end == End::kTimeout) {
     reply.ok = false;
     reply.error = JobError{ErrorCode::kTimeout, "job exceeded its deadline", {}, {}};
+  } else if (end == End::kCancelled) {
+    reply.ok = false;
+    reply.error = JobError{ErrorCode::kCancelled, "the job was cancelled by its submitter", {}, {}};
   } else if (failure) {
     reply.ok = false;
     try {
@@ -137,7 +177,8 @@ void JobThread::loop() {
       task = std::move(*task_);
       task_.reset();
     }
-    reply_ = run_job(*task.intent, std::move(task.job), task.queued_ms, task.worker_name);
+    reply_ =
+        run_job(*task.intent, std::move(task.job), task.queued_ms, task.worker_name, &job_stop_);
     done_.store(true, std::memory_order_release);
     uint64_t one = 1;
     (void)!::write(event_fd_, &one, sizeof one);
@@ -147,6 +188,7 @@ void JobThread::loop() {
 void JobThread::start(const IntentInfo& intent, JobContext job, uint64_t queued_ms,
                       std::string worker_name) {
   done_.store(false);
+  job_stop_.reset();  // the thread is between jobs: nothing else touches it now
   busy_ = true;
   {
     std::lock_guard lock(mu_);

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -30,11 +31,34 @@
 
 namespace intentq {
 
-// Runs `intent` for `job` until it returns, throws, or job.deadline passes. Never throws: the
-// outcome is always a reply (ok, the intent's JobFailure, INTERNAL for any other exception,
-// TIMEOUT at the deadline). timings_ms holds the intent's own entries plus "queued" and "run".
+// Stops a job from another thread (issue 20: its submitters cancelled it). The job's io_context
+// is stopped as at its deadline, so its gateway session abandons the requests in flight and sends
+// IB's cancel for each (the session itself stays up); the job is answered CANCELLED.
+class JobStop {
+ public:
+  // Any thread. A job not started yet is not started at all.
+  void stop();
+  // The owner, between jobs: the next job starts unstopped.
+  void reset();
+
+ private:
+  friend JobReply run_job(const IntentInfo&, JobContext, uint64_t, const std::string&, JobStop*);
+  // run_job: `hook` stops the running job (it posts to its io_context); false when stop() came
+  // first. disarm() before the io_context goes.
+  bool arm(std::function<void()> hook);
+  void disarm();
+
+  std::mutex mu_;
+  bool stopped_ = false;        // guarded by mu_
+  std::function<void()> hook_;  // guarded by mu_; called under it, so never after disarm()
+};
+
+// Runs `intent` for `job` until it returns, throws, job.deadline passes or `stop` is stopped.
+// Never throws: the outcome is always a reply (ok, the intent's JobFailure, INTERNAL for any other
+// exception, TIMEOUT at the deadline, CANCELLED when stopped). timings_ms holds the intent's own
+// entries plus "queued" and "run".
 JobReply run_job(const IntentInfo& intent, JobContext job, uint64_t queued_ms,
-                 const std::string& worker_name);
+                 const std::string& worker_name, JobStop* stop = nullptr);
 
 // One job at a time on a dedicated, long-lived thread. Not thread-safe itself: owned by the main
 // loop.
@@ -55,6 +79,11 @@ class JobThread {
   // When the job has finished: returns its reply. Otherwise nullopt.
   std::optional<JobReply> collect();
 
+  // Stops the running job (it is answered CANCELLED); nothing when none runs.
+  void cancel() {
+    if (busy_) job_stop_.stop();
+  }
+
  private:
   struct Task {
     const IntentInfo* intent = nullptr;
@@ -72,6 +101,7 @@ class JobThread {
   bool stop_ = false;         // guarded by mu_
   std::atomic<bool> done_{false};
   JobReply reply_;  // written by the job thread before done_ is set
+  JobStop job_stop_;
   std::thread thread_;
 };
 

@@ -84,6 +84,7 @@ mdp::ReadyInfo WorkerLoop::ready_info() {
   for (const auto& intent : catalog_)
     if (offered(intent)) ready.services.push_back(intent.name);
   ready.intentq = true;
+  ready.cancel = true;  // JobThread::cancel stops a running job
   ready.heartbeat_ms = static_cast<uint32_t>(options_.heartbeat.count());
   for (const auto& intent : catalog_)
     if (!intent.retryable && offered(intent)) ready.nonretryable.push_back(intent.name);
@@ -153,7 +154,24 @@ void WorkerLoop::reregister() {
 }
 
 void WorkerLoop::receive_all() {
-  while (auto request = broker_.receive()) on_request(*request);
+  // Cancels are applied in the order they came: those read before a REQUEST are for an earlier
+  // job, even when the new job has the same id (a resubmission after the cancel).
+  while (auto request = broker_.receive()) {
+    apply_cancels();
+    on_request(*request);
+  }
+  apply_cancels();
+}
+
+void WorkerLoop::apply_cancels() {
+  // The broker asks us to stop a job whose submitters all cancelled it (issue 20). Only the
+  // running job can be meant; an id that is not it (it ended meanwhile) is ignored.
+  for (const auto& id : broker_.take_cancels()) {
+    if (!job_.busy() || id != job_id_) continue;
+    LogJobScope log_scope(job_id_, "", worker_name_);
+    spdlog::info("job {}: cancelled by its submitter; stopping it", id);
+    job_.cancel();
+  }
 }
 
 void WorkerLoop::on_request(mdp::Request& in) {

@@ -75,6 +75,7 @@ class WorkerLoop {
   // Session up/down or new accounts: DISCONNECT, a new socket, a fresh READY (between jobs).
   void reregister();
   void receive_all();
+  void apply_cancels();  // the broker's "@cancel-job=" for the running job: stop it
   void on_request(mdp::Request& request);
   void finish_job();
   void reply_now(mdp::Frames route, const JobReply& reply);

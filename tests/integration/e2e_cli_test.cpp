@@ -221,8 +221,8 @@ TEST_F(E2eCli, ConfigAnywhereAndASectionHint) {
   std::ofstream(loose) << "broker = \"" << ep().frontend << "\"\n";
   auto hint = run_cli({"submit", "echo", "--config", loose});
   EXPECT_EQ(hint.exit_code, 78) << hint.output;  // a refused config file
-  EXPECT_NE(hint.output.find("unknown key 'broker' outside a section; it belongs in a [submit] or "
-                             "[stats] section"),
+  EXPECT_NE(hint.output.find("unknown key 'broker' outside a section; it belongs in a [submit], "
+                             "[stats] or [cancel] section"),
             std::string::npos)
       << hint.output;
   std::remove(good.c_str());

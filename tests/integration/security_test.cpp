@@ -202,6 +202,39 @@ TEST_F(CurveCluster, AllowedClientWorkerAndSubscriberWorkEndToEnd) {
   EXPECT_EQ(counter("zap_denied"), 0u);
 }
 
+// Issue 20: with CURVE the client's key owns its jobs (ZAP's User-Id), so `intentq cancel` run as
+// a separate process with the same key cancels a job another connection submitted; the routing id
+// alone (a plain connection) could not.
+TEST_F(CurveCluster, TheSubmittersKeyCancelsItsJobFromAnotherProcess) {
+  auto worker = worker_as("w1");
+  for (int i = 0; i < 100 && stats()["services"]["echo"].value("workers", 0) < 1; ++i)
+    std::this_thread::sleep_for(50ms);  // polling mmi.stats until the worker registered, bounded
+  ClientPeer alice(ep().frontend, keys().client("alice"));
+  JobRequest slow;
+  slow.id = "curve-slow";
+  slow.params = {{"delay_ms", 20000}};
+  slow.deadline_ms = 30000;
+  alice.client.send("echo", encode_request(slow));
+  // Until the worker holds it (a cancel before that finds it queued; both are fine, but the
+  // worker's stop is what this test shows).
+  for (int i = 0; i < 100 && stats()["services"]["echo"].value("busy", 0) != 1; ++i)
+    std::this_thread::sleep_for(50ms);  // polling mmi.stats, bounded
+  std::vector<std::string> args{"cancel", "curve-slow", "--compact", "--broker", ep().frontend};
+  for (auto& a : keys().args("alice")) args.push_back(a);
+  const auto run = run_cli(args);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  auto ack = first_json_line(run.output);
+  ASSERT_TRUE(ack) << run.output;
+  EXPECT_EQ((*ack)["result"]["state"], "running") << run.output;
+  auto reply = alice.client.receive(10s);
+  ASSERT_TRUE(reply) << "the submitter got no answer";
+  ASSERT_EQ(reply->body.size(), 1u);
+  const auto got = decode_reply(reply->body[0]);
+  ASSERT_TRUE(got.error);
+  EXPECT_EQ(got.error->code, ErrorCode::kCancelled);
+  EXPECT_EQ(counter("jobs_stopped"), 1u);
+}
+
 TEST_F(CurveCluster, ClientWithUnknownKeyGetsNoReplyAndIsCounted) {
   auto worker = worker_as("w1");
   auto run = submit_as("mallory", "mallory-1");

@@ -368,6 +368,8 @@ def test_command_line(cluster: Cluster, capsys: pytest.CaptureFixture[str]) -> N
     assert '"BAD_REQUEST"' in capsys.readouterr().out
     assert main(["--broker", cluster.frontend, "stats"]) == 0
     assert '"counters"' in capsys.readouterr().out
+    assert main(["--broker", cluster.frontend, "cancel", "nobody-submitted-this"]) == 2
+    assert '"UNKNOWN_JOB"' in capsys.readouterr().out
 
 
 def test_command_line_into_a_closed_pipe_ends_quietly(cluster: Cluster) -> None:

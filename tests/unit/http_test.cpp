@@ -141,6 +141,24 @@ TEST(HttpJobStore, AdmitsJoinsConflictsAndAnswersWaiters) {
   EXPECT_EQ(store.reply("a")->status, 200);
 }
 
+// DELETE /v1/jobs/{id}: the front keeps the per-caller rule (the broker sees one submitter).
+TEST(HttpJobStore, OnlyThePendingJobsOwnCallerMayCancelIt) {
+  JobStore store(small(10));
+  const auto t0 = Clock::now();
+  ASSERT_EQ(store.admit("a", "echo", "{}", t0, t0 + 5s, "alice"), JobStore::Admit::kNew);
+  EXPECT_EQ(store.may_cancel("a", "alice"), JobStore::Cancel::kMine);
+  EXPECT_EQ(store.may_cancel("a", "bob"), JobStore::Cancel::kUnknown);
+  EXPECT_EQ(store.may_cancel("never", "alice"), JobStore::Cancel::kUnknown);
+  // Bob submits the same id and params: both wait for it, neither may cancel it alone.
+  ASSERT_EQ(store.admit("a", "echo", "{}", t0, t0 + 5s, "bob"), JobStore::Admit::kPending);
+  EXPECT_EQ(store.may_cancel("a", "alice"), JobStore::Cancel::kShared);
+  EXPECT_EQ(store.may_cancel("a", "bob"), JobStore::Cancel::kShared);
+  EXPECT_EQ(store.may_cancel("a", "carol"), JobStore::Cancel::kUnknown);
+  // Answered: nothing left to cancel.
+  store.complete("a", StoredReply{200, 0, "{}"}, t0);
+  EXPECT_EQ(store.may_cancel("a", "alice"), JobStore::Cancel::kUnknown);
+}
+
 TEST(HttpJobStore, BoundedInEntriesAndBytesOldestFinishedFirst) {
   JobStore store(small(2));
   const auto t0 = Clock::now();

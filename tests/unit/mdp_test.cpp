@@ -75,6 +75,22 @@ TEST(MdpBuild, ReadyRoundTrips) {
   EXPECT_EQ(out.nonretryable, in.nonretryable);
 }
 
+// Issue 20: "@cancel=1" in READY, and the broker's "@cancel-job=<id>" on a HEARTBEAT.
+TEST(MdpBuild, CancelOptionRoundTripsAndTheCancelIsAHeartbeat) {
+  ReadyInfo in;
+  in.services = {"a"};
+  in.intentq = true;
+  in.cancel = true;
+  EXPECT_TRUE(parse_ready(worker_ready(in), 3).cancel);
+  in.cancel = false;
+  EXPECT_FALSE(parse_ready(worker_ready(in), 3).cancel);
+  const auto s = strings(worker_cancel("job-7"));
+  ASSERT_EQ(s.size(), 4u);
+  EXPECT_EQ(s[1], "MDPW01");
+  EXPECT_EQ(s[2], "\x04");
+  EXPECT_EQ(s[3], "@cancel-job=job-7");
+}
+
 TEST(MdpReady, GatewayOptions) {
   const auto info = parse_ready(
       frames({"summary", "echo", "@intentq=1", "@gateway=gw1:4002", "@session=up", "@budget=45",

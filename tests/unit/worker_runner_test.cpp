@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -154,6 +155,43 @@ TEST(JobRunner, IntentTimingsAreKept) {
 bool wait_readable(int fd, int timeout_ms) {
   pollfd p{fd, POLLIN, 0};
   return ::poll(&p, 1, timeout_ms) == 1;
+}
+
+// Issue 20: a cancel from another thread stops the job like its deadline (its frame destroyed at
+// once), answered CANCELLED; the next job on the same thread runs unstopped.
+TEST(JobThread, CancelStopsTheRunningJobAndTheNextOneRuns) {
+  std::atomic<int> live{0};
+  std::atomic<bool> started{false};
+  auto slow = [&](JobContext&) -> awaitable<nlohmann::json> {
+    Guard guard(live);
+    started = true;
+    asio::steady_timer timer(co_await asio::this_coro::executor, 10s);
+    co_await timer.async_wait(asio::use_awaitable);
+    co_return nlohmann::json::object();
+  };
+  IntentInfo intent = intent_of(slow);
+  JobThread thread;
+  thread.start(intent, make_job({}, 20s), 0, "w");
+  const auto until = Clock::now() + 5s;
+  while (!started && Clock::now() < until) std::this_thread::sleep_for(1ms);
+  ASSERT_TRUE(started) << "the job never started";
+  const auto cancelled_at = Clock::now();
+  thread.cancel();
+  ASSERT_TRUE(wait_readable(thread.notify_fd(), 5000)) << "the cancelled job never ended";
+  auto reply = thread.collect();
+  ASSERT_TRUE(reply.has_value());
+  ASSERT_FALSE(reply->ok);
+  EXPECT_EQ(reply->error->code, ErrorCode::kCancelled);
+  EXPECT_LT(Clock::now() - cancelled_at, 2s);
+  EXPECT_EQ(live.load(), 0) << "the cancelled job's coroutine frame outlived it";
+  // cancel() between jobs does nothing; the next job is not stopped by the earlier cancel.
+  thread.cancel();
+  IntentInfo echo{"echo", true, run_echo};
+  thread.start(echo, make_job({{"after", 1}}), 0, "w");
+  ASSERT_TRUE(wait_readable(thread.notify_fd(), 5000));
+  auto next = thread.collect();
+  ASSERT_TRUE(next && next->ok);
+  EXPECT_EQ(next->result.at("after"), 1);
 }
 
 TEST(JobThread, SignalsCompletionAndMeasuresPerJobOverhead) {

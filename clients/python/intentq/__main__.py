@@ -3,6 +3,7 @@
     python3 -m intentq submit echo --param greeting=hello [--id ID] [--deadline-ms N]
     python3 -m intentq watch --topic result.echo. --count 3
     python3 -m intentq stats
+    python3 -m intentq cancel ID    (a job of this client's CURVE key; docs/protocol.md 6.10)
 
 Connection options (``--broker``, ``--publish``, ``--curve-server-key``, ``--curve-secret``,
 ``--timeout-ms``) default to the ``INTENTQ_*`` variables, as for the ``intentq`` CLI. Exit code:
@@ -93,6 +94,8 @@ def _command(argv: Optional[list[str]]) -> int:
     p_watch.add_argument("--topic", action="append")
     p_watch.add_argument("--count", type=int)
     sub.add_parser("stats", help="print the broker's mmi.stats as JSON")
+    p_cancel = sub.add_parser("cancel", help="cancel a job you submitted (with CURVE: the same key)")
+    p_cancel.add_argument("id")
     args = parser.parse_args(argv)
     if getattr(args, "timeout", None) is not None:
         args.timeout_ms = max(1, int(args.timeout * 1000))
@@ -120,6 +123,8 @@ def _command(argv: Optional[list[str]]) -> int:
                 print(_json(_reply_json(reply)), flush=True)
             elif args.command == "stats":
                 print(_json(client.stats()), flush=True)
+            elif args.command == "cancel":
+                print(_json({"id": args.id, "state": client.cancel(args.id)}), flush=True)
             else:
                 with client.subscribe(args.topic or ["result."]) as subscription:
                     subscription.wait_connected()

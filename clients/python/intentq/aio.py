@@ -22,11 +22,12 @@ from .errors import Cancelled, IntentqError, ProtocolError
 from .monitor import ConnectionWatch
 from .options import ClientOptions
 from .reply import Outcome, Reply
-from .request import Job, encode
+from .request import Job, check_id, encode
 from .settings import PathLike
 from .sockets import configure, parse_event
 from .subscription import AsyncSubscription
-from .wire import STATS_SERVICE, budget_ms, is_code, parse_reply, request_frames
+from .wire import (CANCEL_SERVICE, STATS_SERVICE, budget_ms, cancel_state, is_code, parse_reply,
+                   request_frames)
 
 log = logging.getLogger("intentq")
 
@@ -74,6 +75,7 @@ class AsyncClient:
         self._tasks: list["asyncio.Task[None]"] = []
         self._waiters: dict[str, list[_Waiter]] = {}
         self._stats_waiters: list["asyncio.Future[_Result]"] = []
+        self._cancel_waiters: dict[str, list["asyncio.Future[_Result]"]] = {}
         self._closed = False
         self._watch = ConnectionWatch(
             self.options.broker, self.options.curve is not None, "broker", "INTENTQ_BROKER",
@@ -140,6 +142,34 @@ class AsyncClient:
         finally:
             if future in self._stats_waiters:
                 self._stats_waiters.remove(future)
+
+    async def cancel(self, id: str) -> str:
+        """As :meth:`intentq.Client.cancel`: the ``submit`` awaiting job ``id`` on this client
+        raises :class:`~intentq.Cancelled`; returns ``"queued"``, ``"running"`` or
+        ``"detached"``; raises :class:`~intentq.UnknownJob` for an id that is not a queued or
+        running job of this client."""
+        job_id = check_id(id, "id")
+        if job_id is None:
+            raise TypeError("id must be a job id (str), not None")
+        self._open()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[_Result] = loop.create_future()
+        self._cancel_waiters.setdefault(job_id, []).append(future)
+        timeout = self.options.timeout_ms / 1000
+        start = time.monotonic()
+        try:
+            for _ in range(2):
+                await self._socket.send_multipart(request_frames(CANCEL_SERVICE, job_id.encode()))
+                done, _pending = await asyncio.wait({future}, timeout=timeout)
+                if done:
+                    return cancel_state(future.result())
+            raise self._watch.diagnose(int((time.monotonic() - start) * 1000), CANCEL_SERVICE)
+        finally:
+            waiters = self._cancel_waiters.get(job_id, [])
+            if future in waiters:
+                waiters.remove(future)
+            if not waiters:
+                self._cancel_waiters.pop(job_id, None)
 
     def subscribe(
         self, prefixes: Iterable[str] = ("result.",), *, publish: Optional[str] = None
@@ -279,6 +309,14 @@ class AsyncClient:
                     if not future.done():
                         future.set_result(incoming.outcome)
                 continue
+            if incoming.service == CANCEL_SERVICE:
+                # By id; a refusal without one (BAD_REQUEST) answers every cancel waiting.
+                futures = (self._cancel_waiters.get(incoming.id, []) if incoming.id is not None
+                           else [f for fs in self._cancel_waiters.values() for f in fs])
+                for future in futures:
+                    if not future.done():
+                        future.set_result(incoming.outcome)
+                continue
             if incoming.id is not None:
                 targets = self._waiters.get(incoming.id, [])
             else:  # a broker rejection without id: the requests of that intent
@@ -304,3 +342,7 @@ class AsyncClient:
         for future in self._stats_waiters:
             if not future.done():
                 future.set_result(make())
+        for futures in self._cancel_waiters.values():
+            for future in futures:
+                if not future.done():
+                    future.set_result(make())

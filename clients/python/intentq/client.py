@@ -19,11 +19,12 @@ from .errors import Cancelled, IntentqError, ProtocolError
 from .monitor import ConnectionWatch
 from .options import ClientOptions
 from .reply import Outcome, Reply
-from .request import Job, encode
+from .request import Job, check_id, encode
 from .settings import PathLike
 from .sockets import configure, parse_event
 from .subscription import Subscription
-from .wire import STATS_SERVICE, Incoming, budget_ms, is_code, parse_reply, request_frames
+from .wire import (CANCEL_SERVICE, STATS_SERVICE, Incoming, budget_ms, cancel_state, is_code,
+                   parse_reply, request_frames)
 
 log = logging.getLogger("intentq")
 
@@ -165,6 +166,36 @@ class Client:
                     assert isinstance(incoming.outcome, IntentqError)
                     raise incoming.outcome
 
+    def cancel(self, id: str) -> str:
+        """Cancels job ``id`` of this client (``mmi.cancel``, docs/protocol.md section 4): its
+        submitters get :class:`~intentq.Cancelled`; a queued job leaves the queue, a running
+        one's worker is told to stop it (sending IB's cancel). Returns ``"queued"``,
+        ``"running"`` or ``"detached"`` (the job goes on for other submitters of an identical
+        request). Only the submitter may cancel: the same connection, or with CURVE the same
+        key. Raises :class:`~intentq.UnknownJob` for an id that is not a queued or running job
+        of this client, whether or not it exists."""
+        self._check_open()
+        job_id = check_id(id, "id")
+        if job_id is None:
+            raise TypeError("id must be a job id (str), not None")
+        timeout = self.options.timeout_ms / 1000
+        start = time.monotonic()
+        end = start + 2 * timeout
+        next_send = start
+        while True:
+            now = time.monotonic()
+            if now >= end:
+                raise self._watch.diagnose(int((now - start) * 1000), CANCEL_SERVICE)
+            if now >= next_send:
+                # Cancelling twice is harmless (the second says UNKNOWN_JOB after a first
+                # that worked; its answer is then the one that counts).
+                self._socket.send_multipart(request_frames(CANCEL_SERVICE, job_id.encode()))
+                next_send = now + timeout
+            for frames in self._receive(min(end, next_send)):
+                incoming = parse_reply(frames, self.options.max_reply_bytes)
+                if incoming.service == CANCEL_SERVICE and incoming.id in (job_id, None):
+                    return cancel_state(incoming.outcome)
+
     def subscribe(
         self,
         prefixes: Iterable[str] = ("result.",),
@@ -291,8 +322,8 @@ class Client:
 
 
 def finish(incoming: Incoming, requests: list[_Request], by_id: dict[str, int]) -> int:
-    if incoming.service == STATS_SERVICE:
-        return 0
+    if incoming.service in (STATS_SERVICE, CANCEL_SERVICE):
+        return 0  # answers to stats() and cancel(), not to a job
     if incoming.id is not None:
         index = by_id.get(incoming.id)
         targets = [requests[index]] if index is not None else []

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from typing import Any, Optional, Union
 
 from .errors import IntentqError, ProtocolError
-from .reply import Outcome, outcome_from_envelope, unpack
+from .reply import Outcome, Reply, outcome_from_envelope, unpack
 
 PROTOCOL = b"MDPC01"
 STATS_SERVICE = "mmi.stats"
+#: Cancels a job of this client (docs/protocol.md section 4); the body is the job id.
+CANCEL_SERVICE = "mmi.cancel"
 #: Sockets keep this many messages queued before blocking (the broker's own peer limit).
 HWM = 100_000
 
@@ -73,6 +75,20 @@ def parse_reply(frames: list[bytes], max_reply_bytes: int) -> Incoming:
     except ProtocolError as e:
         return Incoming(service, job_id, e)
     return Incoming(service, job_id, outcome)
+
+
+def cancel_state(outcome: object) -> str:
+    """What an mmi.cancel reply says: ``queued`` (the job left its queue), ``running`` (its
+    worker was told to stop it) or ``detached`` (only this client's interest ended; the job goes
+    on for its other submitters). Raises the reply's error (UnknownJob, BadRequest, ...)."""
+    if isinstance(outcome, IntentqError):
+        raise outcome
+    if not isinstance(outcome, Reply):
+        raise ProtocolError("mmi.cancel reply is not an envelope")
+    state = outcome.result.get("state")
+    if not isinstance(state, str):
+        raise ProtocolError("mmi.cancel reply carries no 'state'")
+    return state
 
 
 def is_code(outcome: object, code: str) -> bool:
