@@ -393,6 +393,24 @@ TEST_F(HistoricalBrokerTest, ARequeuedJobWaitsForItsIdenticalWindowWhileOthersGo
   EXPECT_EQ(sent_ids(), (std::vector<std::string>{"x", "y", "x"}));
 }
 
+TEST_F(HistoricalBrokerTest, ACancelledQueuedJobLeavesTheFairQueue) {
+  HistoricalConfig h;
+  h.open = 1;
+  reset(hist_config(h));
+  workers(1);
+  submit("c", {{"id", "running"}, {"params", bars(1)}});
+  submit("c", {{"id", "gone"}, {"params", bars(2)}});
+  submit("c", {{"id", "next"}, {"params", bars(3)}});
+  EXPECT_EQ(stats()["services"]["historical_bars"]["queued"], 2);
+  client_msg({"c", "", "MDPC01", "mmi.cancel", "gone"});
+  EXPECT_EQ(stats()["services"]["historical_bars"]["queued"], 1);
+  EXPECT_EQ(stats()["gateways"]["gw"]["historical"]["queued"], 1);
+  wait(Ms(10));
+  answer_all();
+  wait(Ms(10));
+  EXPECT_EQ(sent_ids(), (std::vector<std::string>{"running", "next"}));
+}
+
 // Issue 20 must-show 1 on the core, with IB's real rules and simulated time: 200 historical jobs
 // from 4 clients (two of them asking for the same 50 ranges) on 8 workers of one gateway, each
 // answered 0.1..3 s after it was sent. Counted independently from what the workers received: no
