@@ -61,6 +61,29 @@ std::string reencode(int sv, const gw::ServerMessage& m) {
           return gw::encode_contract_data(sv, v.req_id, v.details);
         } else if constexpr (std::is_same_v<T, gw::ContractDataEnd>) {
           return gw::encode_contract_data_end(sv, v.req_id);
+        } else if constexpr (std::is_same_v<T, gw::HistoricalDataMsg>) {
+          return gw::encode_historical_data(sv, v);
+        } else if constexpr (std::is_same_v<T, gw::HistoricalDataEnd>) {
+          // Decoded at any version, but only sent from 196 on.
+          return sv >= 196 ? gw::encode_historical_data_end(sv, v) : std::string();
+        } else if constexpr (std::is_same_v<T, gw::HistoricalDataUpdate>) {
+          return gw::encode_historical_data_update(sv, v);
+        } else if constexpr (std::is_same_v<T, gw::HeadTimestampMsg>) {
+          return gw::encode_head_timestamp(sv, v);
+        } else if constexpr (std::is_same_v<T, gw::TickReqParams>) {
+          return gw::encode_tick_req_params(sv, v);
+        } else if constexpr (std::is_same_v<T, gw::MarketDataTypeMsg>) {
+          return gw::encode_market_data_type(sv, v);
+        } else if constexpr (std::is_same_v<T, gw::TickPrice>) {
+          return gw::encode_tick_price(sv, v);
+        } else if constexpr (std::is_same_v<T, gw::TickSize>) {
+          return gw::encode_tick_size(sv, v);
+        } else if constexpr (std::is_same_v<T, gw::TickGeneric>) {
+          return gw::encode_tick_generic(sv, v);
+        } else if constexpr (std::is_same_v<T, gw::TickString>) {
+          return gw::encode_tick_string(sv, v);
+        } else if constexpr (std::is_same_v<T, gw::TickSnapshotEnd>) {
+          return gw::encode_tick_snapshot_end(sv, v);
         } else {
           return std::string();  // UnknownMessage: nothing to re-encode
         }
@@ -92,6 +115,20 @@ std::string reencode(int sv, const gw::ClientMessage& m) {
           return gw::encode_req_current_time(sv);
         } else if constexpr (std::is_same_v<T, gw::ReqContractDetails>) {
           return gw::encode_req_contract_details(sv, v.req_id, v.contract);
+        } else if constexpr (std::is_same_v<T, gw::ReqHistoricalData>) {
+          return gw::encode_req_historical_data(sv, v.req_id, v.request);
+        } else if constexpr (std::is_same_v<T, gw::CancelHistoricalData>) {
+          return gw::encode_cancel_historical_data(sv, v.req_id);
+        } else if constexpr (std::is_same_v<T, gw::ReqHeadTimestamp>) {
+          return gw::encode_req_head_timestamp(sv, v.req_id, v.request);
+        } else if constexpr (std::is_same_v<T, gw::CancelHeadTimestamp>) {
+          return gw::encode_cancel_head_timestamp(sv, v.req_id);
+        } else if constexpr (std::is_same_v<T, gw::ReqMarketDataType>) {
+          return gw::encode_req_market_data_type(sv, v.type);
+        } else if constexpr (std::is_same_v<T, gw::ReqMktData>) {
+          return gw::encode_req_mkt_data(sv, v.req_id, v.request);
+        } else if constexpr (std::is_same_v<T, gw::CancelMktData>) {
+          return gw::encode_cancel_mkt_data(sv, v.req_id);
         } else {
           return std::string();  // UnknownRequest
         }

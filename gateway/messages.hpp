@@ -16,6 +16,7 @@
 #include <variant>
 #include <vector>
 
+#include "gateway/market_data.hpp"
 #include "gateway/types.hpp"
 #include "gateway/wire.hpp"
 
@@ -40,6 +41,9 @@ inline constexpr int kContractData = 10;
 inline constexpr int kExecutionData = 11;
 inline constexpr int kManagedAccts = 15;
 inline constexpr int kCurrentTime = 49;
+inline constexpr int kHistoricalData = 17;
+inline constexpr int kTickGeneric = 45;
+inline constexpr int kTickString = 46;
 inline constexpr int kContractDataEnd = 52;
 inline constexpr int kOpenOrderEnd = 53;
 inline constexpr int kExecutionDataEnd = 55;
@@ -48,6 +52,12 @@ inline constexpr int kPositionData = 61;
 inline constexpr int kPositionEnd = 62;
 inline constexpr int kAccountSummary = 63;
 inline constexpr int kAccountSummaryEnd = 64;
+inline constexpr int kTickSnapshotEnd = 57;
+inline constexpr int kMarketDataType = 58;
+inline constexpr int kTickReqParams = 81;
+inline constexpr int kHeadTimestamp = 88;
+inline constexpr int kHistoricalDataUpdate = 90;  // same number as the outgoing cancelHeadTimestamp
+inline constexpr int kHistoricalDataEnd = 108;    // sv >= 196; before, HISTORICAL_DATA ends itself
 // Outgoing (client -> server).
 inline constexpr int kReqOpenOrders = 5;
 inline constexpr int kReqExecutions = 7;
@@ -59,6 +69,13 @@ inline constexpr int kReqAccountSummary = 62;
 inline constexpr int kCancelAccountSummary = 63;
 inline constexpr int kCancelPositions = 64;
 inline constexpr int kStartApi = 71;
+inline constexpr int kReqMktData = 1;
+inline constexpr int kCancelMktData = 2;
+inline constexpr int kReqHistoricalData = 20;
+inline constexpr int kCancelHistoricalData = 25;
+inline constexpr int kReqMarketDataType = 59;
+inline constexpr int kReqHeadTimestamp = 87;
+inline constexpr int kCancelHeadTimestamp = 90;  // same number as the incoming historicalDataUpdate
 }  // namespace msg_id
 
 // ---- Client -> server encoders (payloads) ----
@@ -73,6 +90,14 @@ std::string encode_req_all_open_orders(int sv);
 std::string encode_req_open_orders(int sv);
 std::string encode_req_current_time(int sv);
 std::string encode_req_contract_details(int sv, int req_id, const Contract& contract);
+// Market data (gateway/messages_market_data.cpp).
+std::string encode_req_historical_data(int sv, int req_id, const HistoricalDataRequest& r);
+std::string encode_cancel_historical_data(int sv, int req_id);
+std::string encode_req_head_timestamp(int sv, int req_id, const HeadTimestampRequest& r);
+std::string encode_cancel_head_timestamp(int sv, int req_id);
+std::string encode_req_market_data_type(int sv, int type);  // market_data_type::k...
+std::string encode_req_mkt_data(int sv, int req_id, const MarketDataRequest& r);
+std::string encode_cancel_mkt_data(int sv, int req_id);
 
 // ---- Client -> server decoding (used by the simulator) ----
 // Each message type names its id (kId): the simulator finds its request spec by it.
@@ -126,6 +151,44 @@ struct ReqContractDetails {
   Contract contract;
   bool operator==(const ReqContractDetails&) const = default;
 };
+struct ReqHistoricalData {
+  static constexpr int kId = msg_id::kReqHistoricalData;
+  int req_id = 0;
+  HistoricalDataRequest request;
+  bool operator==(const ReqHistoricalData&) const = default;
+};
+struct CancelHistoricalData {
+  static constexpr int kId = msg_id::kCancelHistoricalData;
+  int req_id = 0;
+  bool operator==(const CancelHistoricalData&) const = default;
+};
+struct ReqHeadTimestamp {
+  static constexpr int kId = msg_id::kReqHeadTimestamp;
+  int req_id = 0;
+  HeadTimestampRequest request;
+  bool operator==(const ReqHeadTimestamp&) const = default;
+};
+struct CancelHeadTimestamp {
+  static constexpr int kId = msg_id::kCancelHeadTimestamp;
+  int req_id = 0;
+  bool operator==(const CancelHeadTimestamp&) const = default;
+};
+struct ReqMarketDataType {  // a connection setting: no request id, no answer of its own
+  static constexpr int kId = msg_id::kReqMarketDataType;
+  int type = market_data_type::kLive;
+  bool operator==(const ReqMarketDataType&) const = default;
+};
+struct ReqMktData {
+  static constexpr int kId = msg_id::kReqMktData;
+  int req_id = 0;
+  MarketDataRequest request;
+  bool operator==(const ReqMktData&) const = default;
+};
+struct CancelMktData {
+  static constexpr int kId = msg_id::kCancelMktData;
+  int req_id = 0;
+  bool operator==(const CancelMktData&) const = default;
+};
 struct UnknownRequest {
   int id = 0;
   bool operator==(const UnknownRequest&) const = default;
@@ -133,7 +196,8 @@ struct UnknownRequest {
 using ClientMessage =
     std::variant<StartApi, ReqPositions, CancelPositions, ReqAccountSummary, CancelAccountSummary,
                  ReqExecutions, ReqAllOpenOrders, ReqOpenOrders, ReqCurrentTime, ReqContractDetails,
-                 UnknownRequest>;
+                 ReqHistoricalData, CancelHistoricalData, ReqHeadTimestamp, CancelHeadTimestamp,
+                 ReqMarketDataType, ReqMktData, CancelMktData, UnknownRequest>;
 ClientMessage decode_client_message(int sv, std::string_view payload);  // throws CodecError
 
 // ---- Server -> client encoders (used by the simulator; payloads) ----
@@ -154,6 +218,31 @@ std::string encode_open_order_end(int sv);
 std::string encode_current_time(int sv, int64_t epoch_seconds);
 std::string encode_contract_data(int sv, int req_id, const ContractDetails& d);
 std::string encode_contract_data_end(int sv, int req_id);
+// Market data: the message structs below, encoded whole (gateway/messages_market_data.cpp).
+struct HistoricalDataMsg;
+struct HistoricalDataEnd;
+struct HistoricalDataUpdate;
+struct HeadTimestampMsg;
+struct TickReqParams;
+struct MarketDataTypeMsg;
+struct TickPrice;
+struct TickSize;
+struct TickGeneric;
+struct TickString;
+struct TickSnapshotEnd;
+// Below sv 196 the start/end of `m` go inside the message (and end the answer); from 196 they
+// are left out and encode_historical_data_end() sends them.
+std::string encode_historical_data(int sv, const HistoricalDataMsg& m);
+std::string encode_historical_data_end(int sv, const HistoricalDataEnd& m);  // sv >= 196
+std::string encode_historical_data_update(int sv, const HistoricalDataUpdate& m);
+std::string encode_head_timestamp(int sv, const HeadTimestampMsg& m);
+std::string encode_tick_req_params(int sv, const TickReqParams& m);
+std::string encode_market_data_type(int sv, const MarketDataTypeMsg& m);
+std::string encode_tick_price(int sv, const TickPrice& m);
+std::string encode_tick_size(int sv, const TickSize& m);
+std::string encode_tick_generic(int sv, const TickGeneric& m);
+std::string encode_tick_string(int sv, const TickString& m);
+std::string encode_tick_snapshot_end(int sv, const TickSnapshotEnd& m);
 
 // ---- Server -> client decoding (used by the client session) ----
 struct ServerVersion {
@@ -211,6 +300,78 @@ struct ContractDataEnd {
   int req_id = 0;
   bool operator==(const ContractDataEnd&) const = default;
 };
+// HISTORICAL_DATA (17). Below sv 196 it carries the answered range and is the whole answer
+// (`ends_answer`); from 196 the range comes in HISTORICAL_DATA_END (108).
+struct HistoricalDataMsg {
+  int req_id = 0;
+  std::string start;  // sv < 196 only
+  std::string end;    // sv < 196 only
+  std::vector<Bar> bars;
+  bool ends_answer = false;  // decoded: true below sv 196 (the encoder ignores it)
+  bool operator==(const HistoricalDataMsg&) const = default;
+};
+// Most bars one HISTORICAL_DATA may carry; a larger count is refused as garbage before anything
+// is allocated (IB sends "a few thousand"; the request table's row bound applies on top).
+inline constexpr size_t kMaxBarsPerMessage = 250000;
+struct HistoricalDataEnd {  // HISTORICAL_DATA_END (108), sv >= 196
+  int req_id = 0;
+  std::string start;
+  std::string end;
+  bool operator==(const HistoricalDataEnd&) const = default;
+};
+struct HistoricalDataUpdate {  // (90) keepUpToDate=1 only; wire order open, close, high, low
+  int req_id = 0;
+  int bar_count = 0;
+  Bar bar;
+  bool operator==(const HistoricalDataUpdate&) const = default;
+};
+struct HeadTimestampMsg {  // HEAD_TIMESTAMP (88)
+  int req_id = 0;
+  std::string timestamp;  // epoch seconds with formatDate 2
+  bool operator==(const HeadTimestampMsg&) const = default;
+};
+struct TickReqParams {  // TICK_REQ_PARAMS (81)
+  int req_id = 0;
+  std::optional<double> min_tick;
+  std::string bbo_exchange;
+  std::optional<int> snapshot_permissions;
+  bool operator==(const TickReqParams&) const = default;
+};
+struct MarketDataTypeMsg {  // MARKET_DATA_TYPE (58)
+  int req_id = 0;
+  int type = market_data_type::kLive;
+  bool operator==(const MarketDataTypeMsg&) const = default;
+};
+struct TickPrice {  // TICK_PRICE (1)
+  int req_id = 0;
+  int tick_type = 0;
+  double price = 0;
+  std::string size;  // decimal as sent
+  int attr_mask = 0;
+  bool operator==(const TickPrice&) const = default;
+};
+struct TickSize {  // TICK_SIZE (2)
+  int req_id = 0;
+  int tick_type = 0;
+  std::string size;  // decimal as sent
+  bool operator==(const TickSize&) const = default;
+};
+struct TickGeneric {  // TICK_GENERIC (45)
+  int req_id = 0;
+  int tick_type = 0;
+  double value = 0;
+  bool operator==(const TickGeneric&) const = default;
+};
+struct TickString {  // TICK_STRING (46)
+  int req_id = 0;
+  int tick_type = 0;
+  std::string value;
+  bool operator==(const TickString&) const = default;
+};
+struct TickSnapshotEnd {  // TICK_SNAPSHOT_END (57)
+  int req_id = 0;
+  bool operator==(const TickSnapshotEnd&) const = default;
+};
 struct UnknownMessage {  // skipped by length, never fatal
   int id = 0;
   bool operator==(const UnknownMessage&) const = default;
@@ -219,7 +380,9 @@ using ServerMessage =
     std::variant<ManagedAccounts, NextValidId, ErrorMessage, PositionMsg, PositionEnd,
                  AccountSummaryMsg, AccountSummaryEnd, ExecDetailsMsg, CommissionReport,
                  ExecDetailsEnd, OpenOrder, OrderStatus, OpenOrderEnd, CurrentTime, ContractDataMsg,
-                 ContractDataEnd, UnknownMessage>;
+                 ContractDataEnd, HistoricalDataMsg, HistoricalDataEnd, HistoricalDataUpdate,
+                 HeadTimestampMsg, TickReqParams, MarketDataTypeMsg, TickPrice, TickSize,
+                 TickGeneric, TickString, TickSnapshotEnd, UnknownMessage>;
 ServerMessage decode_server_message(int sv, std::string_view payload);  // throws CodecError
 
 // The message id of a server message type (0 for the ones no request collects): the request
@@ -250,5 +413,26 @@ template <>
 inline constexpr int kAnswerId<ContractDataMsg> = msg_id::kContractData;
 template <>
 inline constexpr int kAnswerId<ContractDataEnd> = msg_id::kContractDataEnd;
+template <>
+inline constexpr int kAnswerId<HistoricalDataMsg> = msg_id::kHistoricalData;
+template <>
+inline constexpr int kAnswerId<HistoricalDataEnd> = msg_id::kHistoricalDataEnd;
+template <>
+inline constexpr int kAnswerId<HeadTimestampMsg> = msg_id::kHeadTimestamp;
+template <>
+inline constexpr int kAnswerId<TickReqParams> = msg_id::kTickReqParams;
+template <>
+inline constexpr int kAnswerId<MarketDataTypeMsg> = msg_id::kMarketDataType;
+template <>
+inline constexpr int kAnswerId<TickPrice> = msg_id::kTickPrice;
+template <>
+inline constexpr int kAnswerId<TickSize> = msg_id::kTickSize;
+template <>
+inline constexpr int kAnswerId<TickGeneric> = msg_id::kTickGeneric;
+template <>
+inline constexpr int kAnswerId<TickString> = msg_id::kTickString;
+template <>
+inline constexpr int kAnswerId<TickSnapshotEnd> = msg_id::kTickSnapshotEnd;
+// HistoricalDataUpdate is not routed: no request asks for updates (keepUpToDate=0).
 
 }  // namespace intentq::gw

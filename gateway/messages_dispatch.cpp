@@ -45,6 +45,28 @@ ServerMessage decode_server_message(int sv, std::string_view payload) {
       return decode_contract_data(sv, r);
     case msg_id::kContractDataEnd:
       return ContractDataEnd{decode_version_and_req_id(r)};
+    case msg_id::kHistoricalData:
+      return decode_historical_data(sv, r);
+    case msg_id::kHistoricalDataEnd:
+      return decode_historical_data_end(sv, r);
+    case msg_id::kHistoricalDataUpdate:
+      return decode_historical_data_update(sv, r);
+    case msg_id::kHeadTimestamp:
+      return decode_head_timestamp(sv, r);
+    case msg_id::kTickReqParams:
+      return decode_tick_req_params(sv, r);
+    case msg_id::kMarketDataType:
+      return decode_market_data_type(sv, r);
+    case msg_id::kTickPrice:
+      return decode_tick_price(sv, r);
+    case msg_id::kTickSize:
+      return decode_tick_size(sv, r);
+    case msg_id::kTickGeneric:
+      return decode_tick_generic(sv, r);
+    case msg_id::kTickString:
+      return decode_tick_string(sv, r);
+    case msg_id::kTickSnapshotEnd:
+      return TickSnapshotEnd{decode_version_and_req_id(r)};
     default:
       return UnknownMessage{id};
   }
@@ -81,6 +103,20 @@ ClientMessage decode_client_message(int sv, std::string_view payload) {
       return ReqCurrentTime{};
     case msg_id::kReqContractData:
       return decode_req_contract_details(sv, r);
+    case msg_id::kReqHistoricalData:
+      return decode_req_historical_data(sv, r);
+    case msg_id::kCancelHistoricalData:
+      return CancelHistoricalData{decode_version_and_req_id(r)};
+    case msg_id::kReqHeadTimestamp:
+      return decode_req_head_timestamp(sv, r);
+    case msg_id::kCancelHeadTimestamp:
+      return CancelHeadTimestamp{r.i32()};  // no version field
+    case msg_id::kReqMarketDataType:
+      return ReqMarketDataType{decode_version_and_req_id(r)};  // version, type
+    case msg_id::kReqMktData:
+      return decode_req_mkt_data(sv, r);
+    case msg_id::kCancelMktData:
+      return CancelMktData{decode_version_and_req_id(r)};
     default:
       return UnknownRequest{id};
   }

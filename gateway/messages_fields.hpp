@@ -62,6 +62,7 @@ class Writer {
     w_.i64(static_cast<int64_t>(n));
     return n;
   }
+  size_t count(size_t n, size_t /*fields_per_item*/, size_t /*max_items*/) { return count(n); }
   std::string payload() const { return w_.payload(); }
   size_t fields() const { return w_.fields(); }
 
@@ -112,6 +113,16 @@ class Reader {
     // Every item takes at least one field, so a count beyond the remaining fields is garbage;
     // checking here also stops a hostile count from allocating gigabytes.
     if (n < 0 || static_cast<uint64_t>(n) > r_.remaining_fields())
+      throw CodecError("field #" + std::to_string(r_.field_index()) + ": bad count " +
+                       std::to_string(n));
+    return static_cast<size_t>(n);
+  }
+  // A count whose items take at least `fields_per_item` fields each, and at most `max_items` of
+  // them: a hostile count cannot make the decoder allocate more than the payload could fill.
+  size_t count(size_t, size_t fields_per_item, size_t max_items) {
+    int64_t n = r_.i64();
+    if (n < 0 || static_cast<uint64_t>(n) > max_items ||
+        static_cast<uint64_t>(n) * fields_per_item > r_.remaining_fields())
       throw CodecError("field #" + std::to_string(r_.field_index()) + ": bad count " +
                        std::to_string(n));
     return static_cast<size_t>(n);
@@ -221,6 +232,20 @@ OpenOrder decode_open_order(int sv, FieldReader& r);
 OrderStatus decode_order_status(int sv, FieldReader& r);
 ContractDataMsg decode_contract_data(int sv, FieldReader& r);
 ReqContractDetails decode_req_contract_details(int sv, FieldReader& r);
+// Market data (messages_market_data.cpp).
+ReqHistoricalData decode_req_historical_data(int sv, FieldReader& r);
+ReqHeadTimestamp decode_req_head_timestamp(int sv, FieldReader& r);
+ReqMktData decode_req_mkt_data(int sv, FieldReader& r);
+HistoricalDataMsg decode_historical_data(int sv, FieldReader& r);
+HistoricalDataEnd decode_historical_data_end(int sv, FieldReader& r);
+HistoricalDataUpdate decode_historical_data_update(int sv, FieldReader& r);
+HeadTimestampMsg decode_head_timestamp(int sv, FieldReader& r);
+TickReqParams decode_tick_req_params(int sv, FieldReader& r);
+MarketDataTypeMsg decode_market_data_type(int sv, FieldReader& r);
+TickPrice decode_tick_price(int sv, FieldReader& r);
+TickSize decode_tick_size(int sv, FieldReader& r);
+TickGeneric decode_tick_generic(int sv, FieldReader& r);
+TickString decode_tick_string(int sv, FieldReader& r);
 // The ends and the field-less requests: `version` then (for some) a req id.
 int decode_version_and_req_id(FieldReader& r);
 

@@ -14,7 +14,7 @@ std::string cancel_positions(int sv, int /*req_id*/) {
 
 // One entry per IB request kind. Costs: the request, plus the cancel a subscription is sent once
 // its answer ends (docs/gateway.md, "Message cost per job").
-const std::array<RequestSpec, 7> kSpecs{{
+const std::array<RequestSpec, 10> kSpecs{{
     {.kind = RequestKind::kPositions,
      .name = "positions",
      .family = "positions",
@@ -141,14 +141,80 @@ const std::array<RequestSpec, 7> kSpecs{{
      .sharing = Sharing::kOwn,  // answers complete the oldest first
      .late_commissions = false,
      .encode_cancel = nullptr},
+    // Historical bars: rows in HISTORICAL_DATA; below sv 196 that one message is the whole answer
+    // (it carries the range), from 196 HISTORICAL_DATA_END ends it. No cancel once complete; an
+    // abandoned request is cancelled (cancelHistoricalData) so IB stops and frees its slot.
+    {.kind = RequestKind::kHistoricalData,
+     .name = "historical data",
+     .family = "historical_data",
+     .message_id = msg_id::kReqHistoricalData,
+     .message = "reqHistoricalData",
+     .answers = "historicalData (+ historicalDataEnd from sv 196)",
+     .row_ids = {msg_id::kHistoricalData},
+     .end_id = msg_id::kHistoricalDataEnd,
+     .ending = Ending::kEndMarker,
+     .has_request_id = true,
+     .cancel_id = msg_id::kCancelHistoricalData,
+     .cancel_message = "cancelHistoricalData",
+     .cancel_after_end = false,
+     .cost = 1,
+     .pacing = PacingClass::kHistorical,
+     .sharing = Sharing::kOwn,
+     .late_commissions = false,
+     .encode_cancel = encode_cancel_historical_data,
+     .row_ends_answer_below_sv = 196},
+    // Head timestamp: one answer, ALWAYS followed by cancelHeadTimestamp (IB counts an
+    // uncancelled one as an open historical request).
+    {.kind = RequestKind::kHeadTimestamp,
+     .name = "head timestamp",
+     .family = "head_timestamp",
+     .message_id = msg_id::kReqHeadTimestamp,
+     .message = "reqHeadTimestamp",
+     .answers = "headTimestamp",
+     .row_ids = {},
+     .end_id = msg_id::kHeadTimestamp,
+     .ending = Ending::kSingleAnswer,
+     .has_request_id = true,
+     .cancel_id = msg_id::kCancelHeadTimestamp,
+     .cancel_message = "cancelHeadTimestamp",
+     .cancel_after_end = true,
+     .cost = 2,
+     .pacing = PacingClass::kHistorical,
+     .sharing = Sharing::kOwn,
+     .late_commissions = false,
+     .encode_cancel = encode_cancel_head_timestamp},
+    // Quote snapshot (reqMktData with snapshot=1): ends itself at tickSnapshotEnd; cancelMktData
+    // only for an abandoned one. Cost 2: reqMktData, and reqMarketDataType when the job needs
+    // another type than the connection has.
+    {.kind = RequestKind::kMarketDataSnapshot,
+     .name = "market data snapshot",
+     .family = "market_data_snapshot",
+     .message_id = msg_id::kReqMktData,
+     .message = "reqMktData",
+     .answers = "tickReqParams, marketDataType, tickPrice*, tickSize*, tickGeneric*, tickString*, "
+                "tickSnapshotEnd",
+     .row_ids = {msg_id::kTickReqParams, msg_id::kMarketDataType, msg_id::kTickPrice,
+                 msg_id::kTickSize, msg_id::kTickGeneric, msg_id::kTickString},
+     .end_id = msg_id::kTickSnapshotEnd,
+     .ending = Ending::kEndMarker,
+     .has_request_id = true,
+     .cancel_id = msg_id::kCancelMktData,
+     .cancel_message = "cancelMktData",
+     .cancel_after_end = false,
+     .cost = 2,
+     .pacing = PacingClass::kGeneral,
+     .sharing = Sharing::kOwn,
+     .late_commissions = false,
+     .encode_cancel = encode_cancel_mkt_data},
 }};
 
 // The table is indexed by kind: a spec out of place is a programming error caught at compile time.
 constexpr bool in_kind_order() {
-  constexpr RequestKind order[] = {RequestKind::kPositions,  RequestKind::kAccountSummary,
-                                   RequestKind::kExecutions, RequestKind::kAllOpenOrders,
-                                   RequestKind::kOpenOrders, RequestKind::kContractDetails,
-                                   RequestKind::kCurrentTime};
+  constexpr RequestKind order[] = {RequestKind::kPositions,     RequestKind::kAccountSummary,
+                                   RequestKind::kExecutions,    RequestKind::kAllOpenOrders,
+                                   RequestKind::kOpenOrders,    RequestKind::kContractDetails,
+                                   RequestKind::kCurrentTime,   RequestKind::kHistoricalData,
+                                   RequestKind::kHeadTimestamp, RequestKind::kMarketDataSnapshot};
   for (size_t i = 0; i < std::size(order); ++i)
     if (static_cast<size_t>(order[i]) != i) return false;
   return true;

@@ -27,6 +27,9 @@ enum class RequestKind {
   kOpenOrders,
   kContractDetails,
   kCurrentTime,
+  kHistoricalData,
+  kHeadTimestamp,
+  kMarketDataSnapshot,
 };
 
 // How an answer ends.
@@ -37,7 +40,8 @@ enum class Ending {
 };
 
 // Which of IB's pacing rules count the request: `general` = the 50 messages per second every
-// message counts against; `historical` = also IB's historical-data rules (60 per 10 minutes, ...).
+// message counts against; `historical` = also IB's historical-data rules (60 per 10 minutes, 50
+// open at once, ...): historical data and head timestamp.
 enum class PacingClass { kGeneral, kHistorical };
 
 // How callers that ask while the same question is on the wire are served. Id-less answers cannot
@@ -58,7 +62,7 @@ struct RequestSpec {
   std::string_view answers;  // the answer messages, for docs and logs: "accountSummary*, ...End"
   // The answer's messages (msg_id::k...): its rows, and the message that ends it (the single
   // answer itself for Ending::kSingleAnswer; 0 for kNone). The request table routes by them.
-  std::array<int, 2> row_ids;
+  std::array<int, 6> row_ids;
   int end_id;
   Ending ending;
   bool has_request_id;
@@ -74,6 +78,10 @@ struct RequestSpec {
   bool late_commissions;
   // The payload of the cancel message for request `req_id` (null when there is none).
   std::string (*encode_cancel)(int sv, int req_id);
+  // Answers whose ending depends on the negotiated server version: below this version the row
+  // message is the whole answer and carries the end itself (HISTORICAL_DATA below 196); from it
+  // on, end_id ends the answer. 0 = the ending is the same at every version.
+  int row_ends_answer_below_sv = 0;
 };
 
 // Every spec, in RequestKind order.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "gateway/ib_errors.hpp"
+
 namespace intentq::gw {
 namespace {
 
@@ -28,7 +30,8 @@ ErrorClass classify_error(const ErrorMessage& e) {
 }
 
 GatewayError request_error(const ErrorMessage& e) {
-  auto kind = e.code == 100 ? GatewayError::Kind::kPacing : GatewayError::Kind::kIb;
+  auto kind = is_pacing(classify_ib_error(e.code, e.message).kind) ? GatewayError::Kind::kPacing
+                                                                   : GatewayError::Kind::kIb;
   return GatewayError(kind, "IB error " + std::to_string(e.code) + ": " + e.message, e.code);
 }
 
@@ -97,9 +100,9 @@ std::optional<std::chrono::steady_clock::time_point> RequestTable::oldest_orphan
   return oldest;
 }
 
-bool RequestTable::count_row(const std::shared_ptr<PendingRequest>& r, size_t bytes) {
+bool RequestTable::count_row(const std::shared_ptr<PendingRequest>& r, size_t bytes, size_t rows) {
   if (r->orphan) return false;  // swallowed
-  ++r->rows;
+  r->rows += rows;
   r->bytes += bytes;
   if (r->rows <= max_rows_ && r->bytes <= max_bytes_) return true;
   auto error = GatewayError(GatewayError::Kind::kTooLarge,
@@ -110,6 +113,10 @@ bool RequestTable::count_row(const std::shared_ptr<PendingRequest>& r, size_t by
   auto kind = r->kind;
   auto id = r->req_id;
   fail(*r, error);
+  // A request with an id and a cancel (historical data, snapshot) is cancelled so that IB stops
+  // sending; its late rows then match nothing and are dropped.
+  const auto& s = spec(kind);
+  if (!idless && s.encode_cancel) completed_.push_back({&s, id});
   // The rest of an id-less answer must not reach a later request of the same kind.
   if (idless) entries_.push_front(make_orphan(kind, id, std::chrono::steady_clock::now()));
   return false;
@@ -203,10 +210,22 @@ void RequestTable::fail_all(const GatewayError& error) {
 size_t RequestTable::on_error(const ErrorMessage& e) {
   if (e.id >= 0) {
     for (const auto& r : entries_) {
-      if (r->req_id == e.id) {
-        fail(*r, request_error(e));
+      if (r->req_id != e.id || r->orphan) continue;
+      auto info = classify_ib_error(e.code, e.message);
+      if (info.severity != IbSeverity::kTerminal) {
+        // Rides along with the request (10167: delayed data follows; 165: service message).
+        if (r->warnings.size() < PendingRequest::kMaxWarnings) r->warnings.push_back(e);
         return 1;
       }
+      if (info.kind == IbErrorKind::kHistoricalNoData && r->kind == RequestKind::kHistoricalData) {
+        // No data in the range: an empty answer, not an error (the intent reports no bars).
+        r->historical.no_data = true;
+        r->historical.no_data_message = e.message;
+        complete(*r);
+        return 1;
+      }
+      fail(*r, request_error(e));
+      return 1;
     }
     return 0;
   }
@@ -275,6 +294,69 @@ void RequestTable::store(PendingRequest& r, const CurrentTime& m) {
   r.current_time = m.epoch_seconds;
 }
 
+void RequestTable::store(PendingRequest& r, const HistoricalDataMsg& m) {
+  HistoricalDataMsg copy = m;
+  store(r, copy);
+}
+void RequestTable::store(PendingRequest& r, HistoricalDataMsg& m) {
+  auto& h = r.historical;
+  if (h.bars.empty()) {
+    h.bars = std::move(m.bars);
+  } else {
+    h.bars.insert(h.bars.end(), std::make_move_iterator(m.bars.begin()),
+                  std::make_move_iterator(m.bars.end()));
+  }
+  m.bars.clear();
+  if (m.ends_answer) {  // below sv 196 the range rides in the one answer message
+    h.start = m.start;
+    h.end = m.end;
+  }
+}
+void RequestTable::store(PendingRequest& r, const HistoricalDataEnd& m) {
+  r.historical.start = m.start;
+  r.historical.end = m.end;
+}
+void RequestTable::store(PendingRequest& r, const HeadTimestampMsg& m) {
+  r.head_timestamp = m.timestamp;
+}
+
+namespace {
+void saw_tick(MarketDataSnapshot& s, int tick_type) {
+  if (std::find(s.tick_types.begin(), s.tick_types.end(), tick_type) == s.tick_types.end())
+    s.tick_types.push_back(tick_type);
+}
+}  // namespace
+
+void RequestTable::store(PendingRequest& r, const TickReqParams& m) {
+  r.snapshot.min_tick = m.min_tick;
+  r.snapshot.bbo_exchange = m.bbo_exchange;
+  r.snapshot.snapshot_permissions = m.snapshot_permissions;
+}
+void RequestTable::store(PendingRequest& r, const MarketDataTypeMsg& m) {
+  r.snapshot.market_data_type = m.type;
+}
+void RequestTable::store(PendingRequest& r, const TickPrice& m) {
+  auto& s = r.snapshot;
+  s.prices[m.tick_type] = PriceTick{m.price, m.size, m.attr_mask};
+  saw_tick(s, m.tick_type);
+  // The size that rides along a bid/ask/last price stands for its size tick until a TICK_SIZE
+  // of that type arrives (IB usually sends one too).
+  int size_tick = size_tick_for_price(m.tick_type);
+  if (size_tick >= 0 && !m.size.empty() && !s.sizes.count(size_tick)) s.sizes[size_tick] = m.size;
+}
+void RequestTable::store(PendingRequest& r, const TickSize& m) {
+  r.snapshot.sizes[m.tick_type] = m.size;
+  saw_tick(r.snapshot, m.tick_type);
+}
+void RequestTable::store(PendingRequest& r, const TickGeneric& m) {
+  r.snapshot.generics[m.tick_type] = m.value;
+  saw_tick(r.snapshot, m.tick_type);
+}
+void RequestTable::store(PendingRequest& r, const TickString& m) {
+  r.snapshot.strings[m.tick_type] = m.value;
+  saw_tick(r.snapshot, m.tick_type);
+}
+
 void RequestTable::end(PendingRequest& r) {
   if (!spec(r.kind).late_commissions || !r.missing_commissions()) {
     complete(r);
@@ -287,8 +369,17 @@ void RequestTable::end(PendingRequest& r) {
 }
 
 bool RequestTable::dispatch(const ServerMessage& message, size_t bytes) {
+  return route_message(message, bytes);
+}
+
+bool RequestTable::dispatch(ServerMessage&& message, size_t bytes) {
+  return route_message(message, bytes);  // non-const: large answers (bars) are moved, not copied
+}
+
+template <class Message>
+bool RequestTable::route_message(Message& message, size_t bytes) {
   return std::visit(
-      [&](const auto& m) -> bool {
+      [&](auto& m) -> bool {
         using T = std::decay_t<decltype(m)>;
         if constexpr (std::is_same_v<T, CommissionReport>) {
           add_commission(m);  // joins executions by exec_id, not by request
@@ -312,11 +403,19 @@ bool RequestTable::dispatch(const ServerMessage& message, size_t bytes) {
           if (is_end) {
             // An end that comes twice (commissions awaited) belongs to nobody the second time.
             if (s->late_commissions && r->state != PendingRequest::State::kActive) return false;
+            if constexpr (requires { store(*r, m); })  // ends that carry data (historical range)
+              if (!r->orphan) store(*r, m);
             end(*r);
             return true;
           }
+          size_t rows = 1;
+          if constexpr (requires { m.bars; }) rows = std::max<size_t>(1, m.bars.size());
           if constexpr (requires { store(*r, m); })
-            if (count_row(r, bytes)) store(*r, m);
+            if (count_row(r, bytes, rows)) store(*r, m);
+          // A row message that is the whole answer (HISTORICAL_DATA below sv 196; the spec's
+          // row_ends_answer_below_sv) ends it.
+          if constexpr (requires { m.ends_answer; })
+            if (m.ends_answer && !r->done()) end(*r);
           return true;
         } else {
           return false;  // ManagedAccounts, NextValidId, UnknownMessage: the session's

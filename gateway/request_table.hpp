@@ -25,11 +25,15 @@
 // Bounds: a request whose answer passes max_rows rows or max_bytes bytes fails with kTooLarge (an
 // id-less one turns into an orphan that keeps swallowing its answer).
 //
-// Errors (see classify_error): an error whose id is an outstanding request fails that request
-// (code 100 -> kPacing, else kIb, with IB's code and text). Notices (2100..2199) never fail
-// anything. An error with id -1 that is neither a notice, a connectivity report (1100/1101/1102/
-// 1300/2110) nor 326 fails every outstanding id-less request (positions, open orders, current
-// time), because IB reports problems with those requests under id -1.
+// Errors (see classify_error, and gateway/ib_errors.hpp for what each code means): an error whose
+// id is an outstanding request fails that request if IB's code is terminal (100, 162 pacing and
+// 322 -> kPacing, else kIb, with IB's code and text); a warning or informational code (10167,
+// 165, ...) is kept in the request's `warnings` and the request goes on; 162 "HMDS query returned
+// no data" completes a historical-data request with an empty answer (`historical.no_data`).
+// Notices (2100..2199) never fail anything. An error with id -1 that is neither a notice, a
+// connectivity report (1100/1101/1102/ 1300/2110) nor 326 fails every outstanding id-less request
+// (positions, open orders, current time), because IB reports problems with those requests under id
+// -1.
 #pragma once
 
 #include <chrono>
@@ -69,6 +73,13 @@ struct PendingRequest {
   std::vector<OpenOrderWithStatus> orders;
   std::vector<ContractDetails> contracts;
   int64_t current_time = 0;
+  HistoricalBars historical;
+  std::string head_timestamp;
+  MarketDataSnapshot snapshot;
+  // IB errors for this request id that did not end it (warnings/info: gateway/ib_errors.hpp),
+  // oldest first, bounded (kMaxWarnings).
+  std::vector<ErrorMessage> warnings;
+  static constexpr size_t kMaxWarnings = 16;
 
   // Wakes the coroutines waiting for this request after every state change (done, failed,
   // awaiting commissions): they wait on this timer (expiry = never) and the table cancel()s it.
@@ -98,7 +109,8 @@ enum class ErrorClass {
   kRequest,        // anything else: fails the request(s) it belongs to
 };
 ErrorClass classify_error(const ErrorMessage& e);
-// The typed error for an IB error that fails a request (100 -> kPacing, else kIb).
+// The typed error for an IB error that fails a request (100, 162 pacing, 322 -> kPacing, else
+// kIb).
 GatewayError request_error(const ErrorMessage& e);
 
 class RequestTable {
@@ -127,6 +139,9 @@ class RequestTable {
   // ManagedAccounts, NextValidId and UnknownMessage are the session's, never routed here.
   // `bytes` is the payload size of the message (for the bytes bound).
   bool dispatch(const ServerMessage& message, size_t bytes = 0);
+  // The same, taking the answer's rows out of `message` instead of copying them (the session's
+  // path: a 10,000-bar answer is moved into its request).
+  bool dispatch(ServerMessage&& message, size_t bytes = 0);
   // Routes an error of class kRequest. Returns the number of requests it failed.
   size_t on_error(const ErrorMessage& e);
 
@@ -157,13 +172,16 @@ class RequestTable {
   // outstanding request whose spec has a cancel message, id-less kinds once.
   std::vector<OpenSubscription> open_subscriptions() const;
   bool positions_open() const { return find_active(RequestKind::kPositions) != nullptr; }
-  // The requests completed by their end marker since the last call (the session sends the
-  // cancel of those whose spec says cancel_after_end).
+  // The requests to cancel on the wire since the last call: those completed by their end marker
+  // whose spec says cancel_after_end, and id-carrying requests with a cancel message that were
+  // cut at the row/byte bound (so IB stops sending). The session sends their cancels.
   std::vector<OpenSubscription> take_completed() { return std::exchange(completed_, {}); }
 
   size_t size() const { return entries_.size(); }
 
  private:
+  template <class Message>  // ServerMessage or const ServerMessage
+  bool route_message(Message& message, size_t bytes);
   void complete(PendingRequest& request);
   std::shared_ptr<PendingRequest> remove(PendingRequest& request);
   void signal(PendingRequest& request);
@@ -180,11 +198,21 @@ class RequestTable {
   void store(PendingRequest& r, const OrderStatus& m);
   void store(PendingRequest& r, const ContractDataMsg& m);
   void store(PendingRequest& r, const CurrentTime& m);
+  void store(PendingRequest& r, const HistoricalDataMsg& m);
+  void store(PendingRequest& r, HistoricalDataMsg& m);  // moves the bars out of m
+  void store(PendingRequest& r, const HistoricalDataEnd& m);
+  void store(PendingRequest& r, const HeadTimestampMsg& m);
+  void store(PendingRequest& r, const TickReqParams& m);
+  void store(PendingRequest& r, const MarketDataTypeMsg& m);
+  void store(PendingRequest& r, const TickPrice& m);
+  void store(PendingRequest& r, const TickSize& m);
+  void store(PendingRequest& r, const TickGeneric& m);
+  void store(PendingRequest& r, const TickString& m);
   // Its end marker arrived (executions may then wait for commission reports).
   void end(PendingRequest& r);
-  // Counts one row of `bytes` for `request`; fails it (kTooLarge) past the bounds. True if the row
-  // is to be stored.
-  bool count_row(const std::shared_ptr<PendingRequest>& request, size_t bytes);
+  // Counts `rows` rows of `bytes` for `request` (a HISTORICAL_DATA message counts each of its
+  // bars); fails it (kTooLarge) past the bounds. True if the rows are to be stored.
+  bool count_row(const std::shared_ptr<PendingRequest>& request, size_t bytes, size_t rows = 1);
   std::shared_ptr<PendingRequest> make_orphan(RequestKind kind, int req_id,
                                               std::chrono::steady_clock::time_point now);
 

@@ -56,4 +56,33 @@ CurrentTime::Result CurrentTime::take(PendingRequest& done) {
   return done.current_time;
 }
 
+std::string HistoricalData::encode(int sv, int req_id) const {
+  return encode_req_historical_data(sv, req_id, request);
+}
+HistoricalData::Result HistoricalData::take(PendingRequest& done) {
+  HistoricalBars out = std::move(done.historical);
+  out.warnings = std::move(done.warnings);
+  return out;
+}
+
+std::string HeadTimestamp::encode(int sv, int req_id) const {
+  return encode_req_head_timestamp(sv, req_id, request);
+}
+HeadTimestamp::Result HeadTimestamp::take(PendingRequest& done) {
+  return std::move(done.head_timestamp);
+}
+
+std::string MarketDataSnapshot::encode(int sv, int req_id) const {
+  MarketDataRequest r = request;
+  r.snapshot = true;  // a streaming subscription would never end: this request is a snapshot
+  r.generic_ticks.clear();
+  r.options.clear();
+  return encode_req_mkt_data(sv, req_id, r);
+}
+MarketDataSnapshot::Result MarketDataSnapshot::take(PendingRequest& done) {
+  gw::MarketDataSnapshot out = std::move(done.snapshot);
+  out.warnings = std::move(done.warnings);
+  return out;
+}
+
 }  // namespace intentq::gw::req

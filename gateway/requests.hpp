@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "gateway/market_data.hpp"
 #include "gateway/request_specs.hpp"
 #include "gateway/types.hpp"
 
@@ -69,6 +70,42 @@ struct ContractDetails {
 struct CurrentTime {
   static constexpr RequestKind kind = RequestKind::kCurrentTime;
   using Result = int64_t;  // epoch seconds
+  std::string encode(int sv, int req_id) const;
+  static Result take(PendingRequest& done);
+};
+
+// Historical bars (reqHistoricalData). The answer's range and bars; 162 "HMDS query returned no
+// data" is not an error but an empty answer with `no_data` set. Abandoned mid-answer (deadline,
+// job cancelled, session closing), the session sends cancelHistoricalData. Pacing class
+// historical: the broker paces it (docs/gateway.md "Request specs").
+struct HistoricalData {
+  static constexpr RequestKind kind = RequestKind::kHistoricalData;
+  using Result = HistoricalBars;
+  HistoricalDataRequest request;
+  std::string encode(int sv, int req_id) const;
+  static Result take(PendingRequest& done);
+};
+
+// The first available data time (reqHeadTimestamp -> headTimestamp; the session then always
+// sends cancelHeadTimestamp). The text IB sent: epoch seconds with format_date 2.
+struct HeadTimestamp {
+  static constexpr RequestKind kind = RequestKind::kHeadTimestamp;
+  using Result = std::string;
+  HeadTimestampRequest request;
+  std::string encode(int sv, int req_id) const;
+  static Result take(PendingRequest& done);
+};
+
+// A quote snapshot (reqMktData with snapshot=1) up to tickSnapshotEnd, asked with the
+// connection's market data type set to `market_data_type` (Session::fetch sends
+// reqMarketDataType first when the connection has another). Warnings IB sent for the request id
+// (10167: delayed data follows) are in the result's `warnings`; which tick types arrived (live or
+// delayed 66..76/88) and MARKET_DATA_TYPE's value are in the result too.
+struct MarketDataSnapshot {
+  static constexpr RequestKind kind = RequestKind::kMarketDataSnapshot;
+  using Result = gw::MarketDataSnapshot;
+  MarketDataRequest request;  // snapshot is forced on, generic ticks and options off
+  int market_data_type = gw::market_data_type::kLive;
   std::string encode(int sv, int req_id) const;
   static Result take(PendingRequest& done);
 };

@@ -83,6 +83,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   awaitable<std::shared_ptr<PendingRequest>> fetch(const RequestSpec& spec,
                                                    Session::Encoder encode);
 
+  bool ensure_market_data_type(int type) {
+    ensure_usable();
+    bool sent = core_->ensure_market_data_type(type);
+    if (sent) poke_writer();
+    return sent;
+  }
+
   awaitable<void> close();
   // Borrowed: ends the borrower's requests (abandoned), keeps the connection.
   void abandon(const char* why);
@@ -576,6 +583,8 @@ class SessionImpl final : public Session {
                                                    Encoder encode) override {
     return c_->fetch(spec, std::move(encode));
   }
+
+  bool ensure_market_data_type(int type) override { return c_->ensure_market_data_type(type); }
 
   awaitable<void> close() override { return c_->close(); }
   void abort() override {

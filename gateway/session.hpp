@@ -30,7 +30,7 @@ struct GatewayError : std::runtime_error {
     kUnreachable,     // TCP connect refused or timed out (IB's client-side 502)
     kRefused,         // clientId in use (326), or EOF before ready, or version out of range
     kIb,              // an IB error message answering a request (code/text attached)
-    kPacing,          // IB error 100: pacing violation
+    kPacing,          // IB error 100, 162 "pacing violation", 322 (gateway/ib_errors.hpp)
     kConnectionLost,  // socket EOF / reset while requests were outstanding
     kProtocol,        // the gateway sent something we cannot decode
     kCancelled,       // the session was closed while the request waited
@@ -131,10 +131,15 @@ class Session {
   // The one entry point for IB requests: sends `request` (a gw::req struct, gateway/requests.hpp)
   // or, when its spec's sharing allows, joins the same question already on the wire; waits for
   // the whole answer and returns it. Throws GatewayError.
+  // A request that names a market data type (req::MarketDataSnapshot) first sets the
+  // connection's type (ensure_market_data_type) at the moment its own message is queued.
   template <class Request>
   awaitable<typename Request::Result> fetch(Request request) {
-    auto done = co_await fetch(
-        spec(Request::kind), [&request](int sv, int req_id) { return request.encode(sv, req_id); });
+    auto done = co_await fetch(spec(Request::kind), [this, &request](int sv, int req_id) {
+      if constexpr (requires { request.market_data_type; })
+        ensure_market_data_type(request.market_data_type);
+      return request.encode(sv, req_id);
+    });
     co_return Request::take(*done);
   }
   // The untyped form: `encode` writes the outgoing message for the negotiated server version and
@@ -161,9 +166,31 @@ class Session {
     return fetch(req::ContractDetails{std::move(contract)});
   }
   awaitable<int64_t> current_time() { return fetch(req::CurrentTime{}); }  // epoch seconds
+  awaitable<HistoricalBars> historical_data(HistoricalDataRequest request) {
+    return fetch(req::HistoricalData{std::move(request)});
+  }
+  awaitable<std::string> head_timestamp(HeadTimestampRequest request) {
+    return fetch(req::HeadTimestamp{std::move(request)});
+  }
+  // A quote snapshot, asked with the connection's market data type set to `type`
+  // (market_data_type::kLive .. kDelayedFrozen): see ensure_market_data_type().
+  awaitable<MarketDataSnapshot> snapshot(MarketDataRequest request,
+                                         int type = market_data_type::kLive) {
+    return fetch(req::MarketDataSnapshot{std::move(request), type});
+  }
 
-  // Cancels open subscriptions (positions, account summary), then closes the socket. Every
-  // request still waiting fails with kCancelled.
+  // IB's market data type is a per-connection setting that applies to later reqMktData. The
+  // session remembers the type it last set (for a persistent session: across jobs) and queues
+  // reqMarketDataType only when `type` differs (a connection that never set one is live, 1).
+  // Messages leave in the order they are queued; fetch(req::MarketDataSnapshot) calls this just
+  // before queueing its reqMktData, so each snapshot is asked with its own type even when
+  // snapshots of several types run at once. Returns true if it queued reqMarketDataType. Throws
+  // GatewayError if the session is closed or failed.
+  virtual bool ensure_market_data_type(int type) = 0;
+
+  // Cancels open subscriptions and requests (positions, account summary, historical data, head
+  // timestamp, snapshots), then closes the socket. Every request still waiting fails with
+  // kCancelled.
   virtual awaitable<void> close() = 0;
   // Closes the socket at once (no cancels sent); waiting requests fail with kCancelled.
   virtual void abort() = 0;

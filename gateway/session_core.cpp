@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "gateway/ib_errors.hpp"
+
 namespace intentq::gw {
 
 SessionCore::SessionCore(SessionOptions options)
@@ -53,13 +55,13 @@ void SessionCore::on_message(ServerMessage&& message, size_t bytes) {
     spdlog::trace("gateway {}: skipping message id {}", where(), m->id);
     return;
   }
-  if (!table_.dispatch(message, bytes)) {
+  const auto index = message.index();
+  if (!table_.dispatch(std::move(message), bytes)) {
     // Order updates, late answers to a finished job's requests: dropped, never stored.
     ++unsolicited_;
     uint64_t suppressed = 0;
     if (unsolicited_log_.allow(Clock::now(), suppressed))
-      spdlog::debug("gateway {}: unsolicited message (index {}) ignored{}", where(),
-                    message.index(),
+      spdlog::debug("gateway {}: unsolicited message (index {}) ignored{}", where(), index,
                     suppressed ? " (" + std::to_string(suppressed) + " similar suppressed)" : "");
     return;
   }
@@ -95,6 +97,14 @@ void SessionCore::on_error_message(const ErrorMessage& e) {
       return;
     case ErrorClass::kRequest:
       if (table_.on_error(e) == 0) {
+        auto info = classify_ib_error(e.code, e.message);
+        if (info.echoes_cancel || info.severity != IbSeverity::kTerminal) {
+          // IB's answer to a cancel of ours (366, 162 "query cancelled"), or a warning for a
+          // request that already ended: expected.
+          spdlog::debug("gateway {}: {} {} (id {}) for no open request: {}", where(),
+                        to_string(info.severity), e.code, e.id, e.message);
+          return;
+        }
         // A hostile or confused gateway can send these without end: rate-limited.
         uint64_t suppressed = 0;
         if (unmatched_log_.allow(Clock::now(), suppressed))
@@ -137,6 +147,14 @@ void SessionCore::wrote(size_t n) {
     offset_ = 0;
     started_ = false;
   }
+}
+
+bool SessionCore::ensure_market_data_type(int type) {
+  if (market_data_type.value_or(market_data_type::kLive) == type) return false;
+  send(encode_req_market_data_type(server_version, type));
+  if (failure_) return false;
+  market_data_type = type;
+  return true;
 }
 
 void SessionCore::abandon_requests(const GatewayError& why) {

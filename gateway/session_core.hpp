@@ -47,6 +47,9 @@ class SessionCore {
   int64_t next_order_id = 0;
   bool have_next_id = false;
   bool upstream_connected = true;
+  // The market data type this connection last set (reqMarketDataType); nullopt = never set,
+  // which IB treats as live (1).
+  std::optional<int> market_data_type;
   bool ready() const { return have_accounts && have_next_id; }
 
   FrameReader& reader() { return reader_; }
@@ -75,6 +78,10 @@ class SessionCore {
     offset_ = 0;
     started_ = false;
   }
+
+  // Queues reqMarketDataType(type) unless the connection already has that type (a connection
+  // that never set one is live). Returns true if it queued the message.
+  bool ensure_market_data_type(int type);
 
   // Ends a job's use: fails its waiting requests (`why`), orphans the id-less ones, queues the
   // account summary cancels. See RequestTable::abandon_all.

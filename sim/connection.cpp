@@ -7,6 +7,8 @@
 
 #include "gateway/wire.hpp"
 #include "sim/answers.hpp"
+#include "sim/historical_bars.hpp"
+#include "sim/market_data_answers.hpp"
 #include "sim/server.hpp"
 
 namespace intentq::sim {
@@ -20,6 +22,8 @@ constexpr size_t kMaxHandshakeBytes = 4096;
 constexpr auto kLingerTime = std::chrono::seconds(2);
 // A flood keeps at most this many frames queued: it goes at the client's reading speed.
 constexpr size_t kFloodQueue = 256;
+// Snapshots open at once on one connection (IB's default number of market-data lines).
+constexpr size_t kMaxSnapshots = 100;
 
 // Connection time as a gateway sends it: "yyyymmdd hh:mm:ss <time zone name>".
 std::string connection_time() {
@@ -66,6 +70,7 @@ void Connection::close() {
   linger_.cancel();
   space_.cancel();
   if (client_id_) server_.unregister_client(*client_id_, id_);
+  server_.historical_pacing().close_connection(id_);
   server_.forget(id_);
   spdlog::info("conn {} ({}) closed", id_, peer_);
 }
@@ -264,6 +269,7 @@ void Connection::on_frame(std::string_view payload) {
     spdlog::info("conn {}: ignoring unsupported request id {}", id_, unknown->id);
     return;
   }
+  if (on_market_data(message)) return;
   auto* spec = request_spec(message);
   if (!spec) {
     spdlog::debug("conn {}: cancel accepted", id_);
@@ -347,7 +353,8 @@ awaitable<void> Connection::deliver(std::shared_ptr<Connection> self,
   self->answer(message);
 }
 
-awaitable<void> Connection::flood(std::shared_ptr<Connection> self, Flood kind) {
+awaitable<void> Connection::flood(std::shared_ptr<Connection> self, Flood kind,
+                                  std::vector<std::string> frames) {
   const auto& options = self->server_.options();
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(options.flood_seconds);
@@ -380,6 +387,8 @@ awaitable<void> Connection::flood(std::shared_ptr<Connection> self, Flood kind) 
     std::string frame;
     if (kind == Flood::kPositions) {
       frame = positions[sent % positions.size()];
+    } else if (kind == Flood::kBars) {
+      frame = frames[sent % frames.size()];
     } else {
       // Error 300 for a request id nobody sent, as a gateway answers a stale cancel.
       int64_t id = 1'000'000'000 + static_cast<int64_t>(sent);
@@ -391,8 +400,13 @@ awaitable<void> Connection::flood(std::shared_ptr<Connection> self, Flood kind) 
     self->send_raw(std::move(frame));
   }
   spdlog::info("conn {}: {} flood over: {} messages, {} bytes", self->id_,
-               kind == Flood::kPositions ? "positions" : "error", sent, bytes);
-  (kind == Flood::kPositions ? self->positions_flood_ : self->error_flood_) = false;
+               kind == Flood::kPositions ? "positions"
+               : kind == Flood::kBars    ? "historical bars"
+                                         : "error",
+               sent, bytes);
+  (kind == Flood::kPositions ? self->positions_flood_
+   : kind == Flood::kBars    ? self->bars_flood_
+                             : self->error_flood_) = false;
 }
 
 bool Connection::has_fault(Fault f) const {
@@ -419,12 +433,161 @@ awaitable<void> Connection::trickle(std::shared_ptr<Connection> self) {
   self->trickles_.clear();
 }
 
+namespace {
+
+bool is_error_payload(const std::string& payload) {
+  return payload.size() >= 2 && payload[0] == '4' && payload[1] == '\0';
+}
+
+int64_t unix_now(const std::optional<int64_t>& frozen) {
+  if (frozen) return *frozen;
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Every field of a historical request but its id: IB's "identical request".
+template <class R>
+std::string identity(const R& r) {
+  const auto& c = r.contract;
+  std::string s = std::to_string(c.con_id) + '|' + c.symbol + '|' + c.sec_type + '|' +
+                  c.last_trade_date + '|' + (c.strike ? std::to_string(*c.strike) : "") + '|' +
+                  c.right + '|' + c.multiplier + '|' + c.exchange + '|' + c.primary_exchange + '|' +
+                  c.currency + '|' + c.local_symbol + '|' + c.trading_class + '|' +
+                  (c.include_expired ? "1" : "0") + '|' + (r.use_rth ? "1" : "0") + '|' +
+                  r.what_to_show + '|' + std::to_string(r.format_date);
+  if constexpr (requires { r.bar_size; }) {
+    s += "|bars|" + r.end_date_time + '|' + r.bar_size + '|' + r.duration + '|' +
+         (r.keep_up_to_date ? "1" : "0") + '|' + r.chart_options;
+  } else {
+    s += "|head";
+  }
+  return s;
+}
+
+template <class R>
+HistoricalRequestKey pacing_key(const R& r) {
+  HistoricalRequestKey k;
+  k.identity = identity(r);
+  const auto& c = r.contract;
+  k.contract = std::to_string(c.con_id) + '|' + c.symbol + '|' + c.sec_type + '|' +
+               c.last_trade_date + '|' + c.local_symbol + '|' + c.exchange + '|' + r.what_to_show;
+  k.weight = r.what_to_show == "BID_ASK" ? 2 : 1;
+  if constexpr (requires { r.bar_size; }) {
+    const int64_t secs = bar_seconds(r.bar_size);
+    k.small = secs > 0 && secs <= 30;
+  } else {
+    k.small = true;  // head timestamps are paced like small bars
+  }
+  return k;
+}
+
+}  // namespace
+
+bool Connection::on_market_data(const gw::ClientMessage& message) {
+  auto& hist = server_.historical_pacing();
+  if (auto* t = std::get_if<gw::ReqMarketDataType>(&message)) {
+    if (t->type >= 1 && t->type <= 4) {
+      market_data_type_ = t->type;
+    } else {
+      send(error_payload(sv_, -1, 321,
+                         "Error validating request.-'a8' : cause - Invalid market "
+                         "data type: " +
+                             std::to_string(t->type)));
+    }
+    return true;
+  }
+  if (auto* c = std::get_if<gw::CancelHistoricalData>(&message)) {
+    hist.close(id_, c->req_id);
+    return true;
+  }
+  if (auto* c = std::get_if<gw::CancelHeadTimestamp>(&message)) {
+    hist.close(id_, c->req_id);
+    return true;
+  }
+  if (auto* c = std::get_if<gw::CancelMktData>(&message)) {
+    snapshots_.erase(c->req_id);
+    return true;
+  }
+  if (auto* m = std::get_if<gw::ReqMktData>(&message)) {
+    // IB's market-data lines (100 by default): what a client can make us hold stays bounded.
+    if (snapshots_.size() >= kMaxSnapshots && !snapshots_.count(m->req_id)) {
+      send(error_payload(sv_, m->req_id, 101, "Max number of tickers has been reached"));
+      return true;
+    }
+    snapshots_.insert(m->req_id);
+    return false;
+  }
+  std::optional<HistoricalVerdict> verdict;
+  int req_id = -1;
+  if (!server_.options().historical_pacing) return false;
+  if (auto* r = std::get_if<gw::ReqHistoricalData>(&message)) {
+    req_id = r->req_id;
+    verdict = hist.on_request(id_, req_id, pacing_key(r->request), PacingClock::now());
+  } else if (auto* h = std::get_if<gw::ReqHeadTimestamp>(&message)) {
+    req_id = h->req_id;
+    verdict = hist.on_request(id_, req_id, pacing_key(h->request), PacingClock::now());
+  }
+  if (!verdict || *verdict == HistoricalVerdict::kOk) return false;
+  if (*verdict == HistoricalVerdict::kOpenLimit) {
+    send(error_payload(sv_, req_id, 322,
+                       "Error processing request.-'bX' : cause - Only 50 simultaneous API "
+                       "historical data requests allowed."));
+  } else {
+    send(error_payload(sv_, req_id, 162,
+                       "Historical Market Data Service error message:Historical data request "
+                       "pacing violation"));
+  }
+  spdlog::info("conn {}: historical request {} refused ({})", id_, req_id,
+               *verdict == HistoricalVerdict::kOpenLimit ? "322 open limit" : "162 pacing");
+  return true;
+}
+
+std::vector<std::string> Connection::build(const gw::ClientMessage& message) {
+  const auto& s = server_.scenario();
+  if (auto* r = std::get_if<gw::ReqHistoricalData>(&message)) {
+    auto payloads = historical_data_answer(s, sv_, *r, unix_now(server_.options().market_time));
+    // The request is complete once answered (a keepUpToDate one stays open until cancelled:
+    // the simulator sends no updates, but IB counts it as open).
+    if (!r->request.keep_up_to_date || is_error_payload(payloads.front()))
+      server_.historical_pacing().close(id_, r->req_id);
+    return payloads;
+  }
+  if (auto* h = std::get_if<gw::ReqHeadTimestamp>(&message)) {
+    // Stays open until cancelHeadTimestamp (IB counts it until then), unless refused.
+    auto payloads = head_timestamp_answer(s, sv_, *h);
+    if (is_error_payload(payloads.front())) server_.historical_pacing().close(id_, h->req_id);
+    return payloads;
+  }
+  if (auto* m = std::get_if<gw::ReqMktData>(&message)) {
+    if (!snapshots_.count(m->req_id)) return {};  // cancelled before its answer
+    auto a =
+        snapshot_answer(s, sv_, *m, market_data_type_, unix_now(server_.options().market_time));
+    if (a.ends) {
+      asio::co_spawn(socket_.get_executor(), end_snapshot(shared_from_this(), m->req_id),
+                     asio::detached);
+    } else {
+      snapshots_.erase(m->req_id);
+    }
+    return std::move(a.payloads);
+  }
+  return build_answer(s, sv_, *client_id_, message, std::chrono::system_clock::now());
+}
+
+awaitable<void> Connection::end_snapshot(std::shared_ptr<Connection> self, int req_id) {
+  asio::steady_timer timer(self->socket_.get_executor(),
+                           scaled(11, self->server_.options().time_scale));
+  boost::system::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  if (!self->open() || !self->snapshots_.erase(req_id)) co_return;
+  self->send(gw::encode_tick_snapshot_end(self->sv_, gw::TickSnapshotEnd{req_id}));
+}
+
 void Connection::answer(const gw::ClientMessage& message) {
   if (!open()) return;
   std::vector<std::string> payloads;
   try {
-    payloads = build_answer(server_.scenario(), sv_, *client_id_, message,
-                            std::chrono::system_clock::now());
+    payloads = build(message);
   } catch (const std::exception& e) {
     // Only a scenario the codec cannot encode gets here; keep serving the other clients.
     spdlog::error("conn {}: cannot build answer: {}; closing", id_, e.what());
@@ -432,6 +595,19 @@ void Connection::answer(const gw::ClientMessage& message) {
     return;
   }
 
+  if (std::holds_alternative<gw::ReqHistoricalData>(message) &&
+      has_fault(Fault::kHistoricalNoEnd) && !payloads.empty() && !is_error_payload(payloads[0])) {
+    // The bars message again and again, never HISTORICAL_DATA_END (below sv 196 each message
+    // ends its answer by layout: the repeats are then unsolicited answers for a finished id).
+    if (!bars_flood_) {
+      bars_flood_ = true;
+      spdlog::info("conn {}: fault historical-no-end", id_);
+      asio::co_spawn(socket_.get_executor(),
+                     flood(shared_from_this(), Flood::kBars, {gw::frame(payloads[0])}),
+                     asio::detached);
+    }
+    return;
+  }
   if (has_fault(Fault::kCloseMidAnswer)) {
     if (payloads.size() >= 2) send(std::move(payloads.front()));
     spdlog::info("conn {}: fault close-mid-answer", id_);

@@ -12,7 +12,9 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "common/asio.hpp"
 #include "gateway/messages.hpp"
@@ -35,16 +37,26 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static awaitable<void> write_loop(std::shared_ptr<Connection> self);
   static awaitable<void> deliver(std::shared_ptr<Connection> self, std::chrono::milliseconds delay,
                                  gw::ClientMessage message);
-  enum class Flood { kPositions, kErrors };
+  enum class Flood { kPositions, kErrors, kBars };
   // A hostile fault: frames sent as fast as the client reads them, until the server's flood
   // bounds (seconds, bytes) or the connection's end. At most a few hundred frames are queued.
-  static awaitable<void> flood(std::shared_ptr<Connection> self, Flood kind);
+  // kBars repeats `frames` (a historical answer's bars message).
+  static awaitable<void> flood(std::shared_ptr<Connection> self, Flood kind,
+                               std::vector<std::string> frames = {});
 
   // slow-frame: sends `bytes` one byte every ServerOptions::trickle_ms, in order after earlier
   // trickles, until all are sent, the flood time bound passes, or the connection ends.
   static awaitable<void> trickle(std::shared_ptr<Connection> self);
 
+  // Market-data sends a snapshot's TICK_SNAPSHOT_END after the scaled 11 s, unless cancelled.
+  static awaitable<void> end_snapshot(std::shared_ptr<Connection> self, int req_id);
+
   PacingResult judge_pacing();
+  // Market-data messages handled at receipt: reqMarketDataType, the cancels, and IB's historical
+  // pacing for reqHistoricalData / reqHeadTimestamp (a violation is answered at once). True when
+  // the message needs nothing more.
+  bool on_market_data(const gw::ClientMessage& message);
+  std::vector<std::string> build(const gw::ClientMessage& message);
   bool has_fault(Fault f) const;
 
   void on_frame(std::string_view payload);
@@ -72,7 +84,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   CombinedPacing::Violations violations_;  // --pacing combined: this connection's refusals
   bool positions_flood_ = false;           // a flood is running (one of each kind at a time)
   bool error_flood_ = false;
+  bool bars_flood_ = false;
   std::deque<std::string> trickles_;  // slow-frame: answers waiting to trickle, oldest first
+  int market_data_type_ = 1;          // reqMarketDataType's setting (1 live .. 4 delayed-frozen)
+  std::set<int> snapshots_;           // snapshots whose TICK_SNAPSHOT_END is still due
 };
 
 }  // namespace intentq::sim

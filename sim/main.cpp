@@ -73,6 +73,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> fault_names;
   int max_version = gw::kMaxServerVersion;
   int max_clients = 32;
+  std::string historical_pacing = "all";
+  double time_scale = 1.0;
+  std::string market_time;
   app.add_option("--listen", listen, "HOST:PORT to listen on (port 0 = pick a free one)")
       ->capture_default_str();
   app.add_option("--scenario", scenario_path, "scenario JSON file (default: built-in scenario)")
@@ -100,7 +103,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--fault", fault_names,
                  "inject a fault (repeatable): refuse, close-after-handshake, close-mid-answer, "
-                 "garbage, silence, positions-no-end, error-flood, slow-frame")
+                 "garbage, silence, positions-no-end, error-flood, slow-frame, "
+                 "historical-no-end")
       ->check([](const std::string& name) {
         return sim::fault_from_string(name) ? std::string() : "unknown fault '" + name + "'";
       });
@@ -117,7 +121,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 60000))
       ->capture_default_str();
   app.add_option("--flood-seconds", flood_seconds,
-                 "positions-no-end / error-flood / slow-frame: stop one flood after N seconds")
+                 "positions-no-end / error-flood / slow-frame / historical-no-end: stop one flood "
+                 "after N seconds")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
   app.add_option("--flood-bytes", flood_bytes,
@@ -130,6 +135,19 @@ int main(int argc, char** argv) {
   app.add_option("--max-clients", max_clients, "simultaneous API clients allowed")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
+  app.add_option("--historical-pacing", historical_pacing,
+                 "IB's historical-data pacing rules: all (every bar size), small (bars of 30 s or "
+                 "less and head timestamps only), off (the 50-open limit too)")
+      ->check(CLI::IsMember({"all", "small", "off"}))
+      ->capture_default_str();
+  app.add_option("--time-scale", time_scale,
+                 "multiply the market-data time rules (pacing windows of 15 s, 2 s, 10 min; the "
+                 "11 s snapshot end) by this factor, e.g. 0.01 for tests")
+      ->check(CLI::Range(0.0001, 100.0))
+      ->capture_default_str();
+  app.add_option("--market-time", market_time,
+                 "serve market data as of this UTC time, frozen (yyyy-mm-ddThh:mm:ssZ or epoch "
+                 "seconds; default: the real clock)");
   add_log_options(app, log);
   config.finish();
   if (auto exit = config.parse(argc, argv)) return *exit;
@@ -152,6 +170,16 @@ int main(int argc, char** argv) {
   options.trickle_ms = trickle_ms;
   options.flood_seconds = flood_seconds;
   options.flood_bytes = flood_bytes;
+  options.historical_pacing = historical_pacing != "off";
+  options.historical_small_bars_only = historical_pacing == "small";
+  options.time_scale = time_scale;
+  if (!market_time.empty()) {
+    auto t = sim::parse_utc_time(market_time);
+    if (!t)
+      return config.refuse("--market-time: expected yyyy-mm-ddThh:mm:ssZ or epoch seconds, got '" +
+                           market_time + "'");
+    options.market_time = *t;
+  }
   for (const auto& name : fault_names) options.faults.insert(*sim::fault_from_string(name));
 
   // Checked before it is opened: a FIFO would block, a device never end.

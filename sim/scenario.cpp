@@ -1,6 +1,7 @@
 #include "sim/scenario.hpp"
 
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -311,7 +312,43 @@ ExecutionEntry read_execution_entry(const json& j, const std::string& path) {
   return e;
 }
 
-gw::ContractDetails read_contract_details(const json& j, const std::string& path) {
+// "2004-01-02", "2004-01-02T14:30:00Z" or epoch seconds -> UTC seconds.
+int64_t read_utc_time(const json& v, const std::string& path) {
+  if (v.is_number_integer()) return v.get<int64_t>();
+  auto t = parse_utc_time(Obj::as_str(v, path));
+  if (!t) fail(path, "expected \"yyyy-mm-dd\", \"yyyy-mm-ddThh:mm:ssZ\" or epoch seconds");
+  return *t;
+}
+
+void read_market_data(const json& j, const std::string& path, MarketDataSpec& md) {
+  Obj o(j, path);
+  if (const json* v = o.get("hours")) {
+    const std::string name = Obj::as_str(*v, o.at("hours"));
+    auto k = hours_from_string(name);
+    if (!k)
+      fail(o.at("hours"),
+           "unknown hours \"" + name + "\" (us_stock, us_option, futures, fx, always)");
+    md.hours = *k;
+  }
+  if (const json* v = o.get("permission")) {
+    const std::string name = Obj::as_str(*v, o.at("permission"));
+    auto p = permission_from_string(name);
+    if (!p) fail(o.at("permission"), "unknown permission \"" + name + "\" (live, delayed, none)");
+    md.permission = *p;
+  }
+  if (const json* v = o.get("head_timestamp"))
+    md.head_timestamp = read_utc_time(*v, o.at("head_timestamp"));
+  o.dbl("base_price", md.series.base_price);
+  if (!(md.series.base_price > 0)) fail(o.at("base_price"), "must be positive");
+  o.i64("volume_per_second", md.series.volume_per_second);
+  if (md.series.volume_per_second < 1) fail(o.at("volume_per_second"), "must be at least 1");
+  if (const json* v = o.get("seed"))
+    md.series.seed = static_cast<uint64_t>(Obj::as_i64(*v, o.at("seed")));
+  o.finish();
+}
+
+gw::ContractDetails read_contract_details(const json& j, const std::string& path,
+                                          MarketDataSpec& md) {
   Obj o(j, path);
   gw::ContractDetails d;
   d.contract = read_contract(o.require("contract"), o.at("contract"));
@@ -342,6 +379,8 @@ gw::ContractDetails read_contract_details(const json& j, const std::string& path
   o.opt_dbl("min_size", d.min_size);
   o.opt_dbl("size_increment", d.size_increment);
   o.opt_dbl("suggested_size_increment", d.suggested_size_increment);
+  md = default_market_data(d);
+  if (const json* m = o.get("market_data")) read_market_data(*m, o.at("market_data"), md);
   o.finish();
   return d;
 }
@@ -422,7 +461,9 @@ Scenario read_scenario(const json& root) {
     check_account(s, s.executions.back().execution.account, p + ".execution.account");
   });
   each(o, "contracts", [&](const json& v, const std::string& p) {
-    s.contracts.push_back(read_contract_details(v, p));
+    MarketDataSpec md;
+    s.contracts.push_back(read_contract_details(v, p, md));
+    s.market_data.push_back(md);
   });
   if (const json* l = o.get("latency_ms")) read_latency(*l, "latency_ms", s);
   if (const json* jt = o.get("jitter_ms")) s.jitter_ms = read_ms(*jt, "jitter_ms");
@@ -447,6 +488,7 @@ std::optional<Fault> fault_from_string(std::string_view name) {
   if (name == "positions-no-end") return Fault::kPositionsNoEnd;
   if (name == "error-flood") return Fault::kErrorFlood;
   if (name == "slow-frame") return Fault::kSlowFrame;
+  if (name == "historical-no-end") return Fault::kHistoricalNoEnd;
   return std::nullopt;
 }
 
@@ -468,6 +510,8 @@ std::string_view to_string(Fault f) {
       return "error-flood";
     case Fault::kSlowFrame:
       return "slow-frame";
+    case Fault::kHistoricalNoEnd:
+      return "historical-no-end";
   }
   return "?";
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "gateway/types.hpp"
+#include "sim/market_data_spec.hpp"
 
 namespace intentq::sim {
 
@@ -30,9 +31,10 @@ enum class Fault {
   kGarbage,              // put an undecodable frame in the middle of every answer
   kSilence,              // never answer requests after the start-up burst
   // Hostile gateways (bounded by ServerOptions::flood_seconds / flood_bytes per connection):
-  kPositionsNoEnd,  // answer reqPositions with position messages forever, never positionEnd
-  kErrorFlood,      // with every request, a flood of error messages for request ids nobody sent
-  kSlowFrame,       // every answer trickles in a byte at a time (ServerOptions::trickle_ms apart)
+  kPositionsNoEnd,   // answer reqPositions with position messages forever, never positionEnd
+  kErrorFlood,       // with every request, a flood of error messages for request ids nobody sent
+  kSlowFrame,        // every answer trickles in a byte at a time (ServerOptions::trickle_ms apart)
+  kHistoricalNoEnd,  // answer reqHistoricalData with its bars over and over, never the end
 };
 std::optional<Fault> fault_from_string(std::string_view name);  // "close-mid-answer" -> ...
 std::string_view to_string(Fault f);
@@ -62,6 +64,8 @@ struct Scenario {
   std::vector<OpenOrderEntry> open_orders;
   std::vector<ExecutionEntry> executions;
   std::vector<gw::ContractDetails> contracts;
+  // Market data of contracts[i] (its "market_data" object over default_market_data()); same size.
+  std::vector<MarketDataSpec> market_data;
   std::optional<int> latency_ms;  // default for every answer (the CLI overrides it)
   std::optional<int> jitter_ms;
   // Per request family (gw::RequestSpec::family); wins over the default.

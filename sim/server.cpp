@@ -12,6 +12,9 @@ Server::Server(asio::io_context& io, Scenario scenario, ServerOptions options)
       scenario_(std::move(scenario)),
       options_(std::move(options)),
       combined_pacing_(options_.max_messages_per_second, options_.pacing_close_after),
+      historical_pacing_(
+          HistoricalPacingOptions{.small_bars_only = options_.historical_small_bars_only,
+                                  .time_scale = options_.time_scale}),
       rng_(std::random_device{}()) {
   faults_ = scenario_.faults;
   if (options_.fault_cycle_ms > 0) {

@@ -15,6 +15,7 @@
 
 #include "common/asio.hpp"
 #include "gateway/request_specs.hpp"
+#include "sim/historical_pacing.hpp"
 #include "sim/pacing.hpp"
 #include "sim/scenario.hpp"
 #include "sim/stats.hpp"
@@ -50,6 +51,16 @@ struct ServerOptions {
   PacingMode pacing = PacingMode::kCombined;
   int max_messages_per_second = 50;
   int pacing_close_after = 10;  // combined: violations within one second that close a connection
+  // IB's historical-data pacing (historical_pacing.hpp): on (default) or off; rules 1-3 for all
+  // bar sizes (default) or for bars of 30 s or less only.
+  bool historical_pacing = true;
+  bool historical_small_bars_only = false;
+  // Multiplies every market-data time rule: the pacing windows (15 s, 2 s, 10 min) and the 11 s
+  // after which a snapshot ends. Tests use e.g. 0.01 to run the 10-minute window in 6 s.
+  double time_scale = 1.0;
+  // Market data as of this UTC second, frozen (bars end there, snapshots show it): answers that do
+  // not depend on when a test runs. Unset: the real clock.
+  std::optional<int64_t> market_time;
 };
 
 class Server {
@@ -71,12 +82,16 @@ class Server {
   bool has_fault(Fault f, uint64_t connection) const;
   // How long to hold back the answer to a request of this kind (latency + random jitter).
   std::chrono::milliseconds answer_delay(const gw::RequestSpec& spec);
+  // IB's historical-data pacing, shared by every connection (IB applies it per login).
+  HistoricalPacing& historical_pacing() { return historical_pacing_; }
   std::chrono::milliseconds handshake_delay();
   // The combined pacing budget (used when options().pacing is kCombined).
   CombinedPacing& combined_pacing() { return combined_pacing_; }
   Stats& stats() { return stats_; }
   // The counters as one JSON line (see stats.hpp).
-  std::string stats_line() const { return stats_.json_line(client_ids_.size()); }
+  std::string stats_line() const {
+    return stats_.json_line(client_ids_.size(), historical_pacing_);
+  }
 
   enum class Admission { kAccepted, kDuplicateClientId, kFull };
   Admission register_client(int client_id, uint64_t connection_id);
@@ -94,6 +109,7 @@ class Server {
   std::vector<Fault> cycled_faults_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   CombinedPacing combined_pacing_;
+  HistoricalPacing historical_pacing_;
   Stats stats_;
   std::mt19937 rng_;
   uint64_t next_connection_id_ = 1;

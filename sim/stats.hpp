@@ -3,6 +3,9 @@
 //   {"gwsim_stats": {"connections": 3, "requests": {"reqPositions": 10, ...},
 //                    "requests_total": 25, "pacing_errors": 0, "pacing_disconnects": 0,
 //                    "clients_now": 1}}
+// "historical" holds IB's historical-data pacing counters: {"requests": N, "open_now": N,
+// "violations": {"identical_15s": N, "same_contract_2s": N, "window_10min": N,
+// "bid_ask_double": N}, "open_limit_322": N}.
 // "requests" counts every message a client sent after the handshake, by its TWS API name
 // (startApi and cancels included, refused ones too: it is what the gateway received).
 #pragma once
@@ -13,6 +16,7 @@
 #include <string_view>
 
 #include "gateway/messages.hpp"
+#include "sim/historical_pacing.hpp"
 
 namespace intentq::sim {
 
@@ -31,7 +35,8 @@ struct Stats {
   void count_request(const gw::ClientMessage& m);
   // The JSON line (no newline); `clients_now` = API clients connected at this moment (startApi
   // accepted, connection not closing).
-  std::string json_line(size_t clients_now) const;
+  // `historical`: IB's historical-data pacing counters, under "historical".
+  std::string json_line(size_t clients_now, const HistoricalPacing& historical) const;
 };
 
 }  // namespace intentq::sim

@@ -13,3 +13,12 @@ target_compile_definitions(session_test PRIVATE
   INTENTQ_SESSION_SCENARIO="${CMAKE_CURRENT_SOURCE_DIR}/data/session_scenario.json")
 add_dependencies(session_test intentq-gwsim)
 gtest_discover_tests(session_test PROPERTIES TIMEOUT 120 LABELS integration)
+
+# The session's market-data requests against intentq-gwsim (uses the simulator's series for the
+# expected bars).
+add_executable(session_market_data_test
+  ${CMAKE_CURRENT_SOURCE_DIR}/integration/session_market_data_test.cpp)
+target_link_libraries(session_market_data_test PRIVATE intentq_gateway intentq_sim
+  intentq_test_support nlohmann_json::nlohmann_json GTest::gtest_main)
+add_dependencies(session_market_data_test intentq-gwsim)
+gtest_discover_tests(session_market_data_test PROPERTIES TIMEOUT 120 LABELS integration)

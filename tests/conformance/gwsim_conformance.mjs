@@ -9,7 +9,15 @@
 // cases: a duplicate clientId gets 326 (and the first client keeps working), and a client that
 // exceeds 50 messages/s gets error 100.
 //
-// Usage: node gwsim_conformance.mjs [path/to/intentq-gwsim]   (default: ../../build/bin/...)
+// Market data (issue 19): a second simulator, frozen at one market time, answers historical bars
+// (TRADES, MIDPOINT, BID_ASK, daily; epoch and text dates), a head timestamp and a snapshot to
+// @stoqey/ib at v193 (its highest version: HISTORICAL_DATA carrying its range, the layout of
+// every version below 196) and to intentq's gateway session through gw_market_data_probe at v195
+// and v200 (HISTORICAL_DATA + HISTORICAL_DATA_END); every value must match field by field.
+// @stoqey/ib cannot negotiate 195 or 200 itself (no released version goes past 193).
+//
+// Usage: node gwsim_conformance.mjs [path/to/intentq-gwsim] [path/to/gw_market_data_probe]
+//        (defaults: ../../build/bin/...; the probe next to the simulator)
 // Exit code 0 = all checks passed. Every wait is bounded; the simulator is stopped at the end.
 
 import assert from "node:assert/strict";
@@ -478,9 +486,232 @@ async function checkPacing(port) {
   api.disconnect();
 }
 
+// ---------- market data: @stoqey/ib (sv 193) against intentq's gateway session (195, 200) ----------
+
+// The requests both clients make, on a simulator frozen at Friday 4 December 2026 15:00 EST
+// (--market-time) so that both see the same "now".
+const MARKET_TIME = "2026-12-04T20:00:00Z";
+const MD_REQUESTS = [
+  { kind: "bars", con_id: 265598, exchange: "SMART", end: "20261204-21:00:00", duration: "1 D",
+    bar_size: "1 hour", what: "TRADES", use_rth: true, format_date: 2 },
+  { kind: "bars", con_id: 265598, exchange: "SMART", end: "20261204-19:00:00", duration: "1800 S",
+    bar_size: "1 min", what: "MIDPOINT", use_rth: true, format_date: 2 },
+  { kind: "bars", con_id: 265598, exchange: "SMART", end: "", duration: "1 D",
+    bar_size: "30 mins", what: "BID_ASK", use_rth: false, format_date: 1 },
+  { kind: "bars", con_id: 637533641, exchange: "CME", end: "20261204-22:00:00", duration: "1 W",
+    bar_size: "1 day", what: "TRADES", use_rth: false, format_date: 2 },
+  { kind: "head", con_id: 265598, exchange: "SMART", what: "TRADES", use_rth: true, format_date: 2 },
+  { kind: "snapshot", con_id: 265598, exchange: "SMART", type: 1 },
+];
+
+async function stoqeyAnswer(api, reqId, r) {
+  const contract = { conId: r.con_id, exchange: r.exchange };
+  if (r.kind === "bars") {
+    const bars = [];
+    let range;
+    const done = waitFor(api, EventName.historicalData, (id, date) => {
+      if (id !== reqId) return false;
+      if (String(date).startsWith("finished")) {
+        range = String(date).split("-").slice(1);
+        return true;
+      }
+      return false;
+    }, `historical data ${reqId}`);
+    const onBar = (id, date, open, high, low, close, volume, count, wap) => {
+      if (id === reqId && !String(date).startsWith("finished"))
+        bars.push({ time: date, open, high, low, close, volume, wap, count });
+    };
+    api.on(EventName.historicalData, onBar);
+    api.reqHistoricalData(reqId, contract, r.end, r.duration, r.bar_size, r.what,
+                          r.use_rth ? 1 : 0, r.format_date, false);
+    try {
+      await done;
+    } finally {
+      api.off(EventName.historicalData, onBar);
+    }
+    return { start: range[0], end: range[1], bars };
+  }
+  if (r.kind === "head") {
+    const got = waitFor(api, EventName.headTimestamp, (id) => id === reqId, `head timestamp ${reqId}`);
+    api.reqHeadTimestamp(reqId, contract, r.what, r.use_rth ? 1 : 0, r.format_date);
+    const [, timestamp] = await got;
+    api.cancelHeadTimestamp(reqId);
+    return { timestamp: String(timestamp) };
+  }
+  const snap = { prices: {}, sizes: {}, strings: {} };
+  const on = {
+    [EventName.tickPrice]: (id, t, price) => { if (id === reqId) snap.prices[t] = price; },
+    [EventName.tickSize]: (id, t, size) => { if (id === reqId) snap.sizes[t] = size; },
+    [EventName.tickString]: (id, t, v) => { if (id === reqId) snap.strings[t] = v; },
+    [EventName.marketDataType]: (id, type) => { if (id === reqId) snap.market_data_type = type; },
+    [EventName.tickReqParams]: (id, minTick, bbo, perms) => {
+      if (id === reqId) Object.assign(snap, { min_tick: minTick, bbo_exchange: bbo, snapshot_permissions: perms });
+    },
+  };
+  for (const [e, f] of Object.entries(on)) api.on(e, f);
+  const end = waitFor(api, EventName.tickSnapshotEnd, (id) => id === reqId, `snapshot end ${reqId}`);
+  api.reqMarketDataType(r.type);
+  api.reqMktData(reqId, contract, "", true, false);
+  try {
+    await end;
+  } finally {
+    for (const [e, f] of Object.entries(on)) api.off(e, f);
+  }
+  return snap;
+}
+
+function runProbe(probe, port, maxVersion, clientId) {
+  return new Promise((resolveRun, rejectRun) => {
+    const child = spawn(probe, [String(port), String(maxVersion), String(clientId), JSON.stringify(MD_REQUESTS)],
+                        { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "", err = "";
+    child.stdout.on("data", (d) => (out += d.toString()));
+    child.stderr.on("data", (d) => (err += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return rejectRun(new Error(`probe at v${maxVersion} exited ${code}: ${err}`));
+      resolveRun(JSON.parse(out.trim().split("\n").pop()));
+    });
+  });
+}
+
+function compareBars(label, got, want) {
+  check(`${label}: range and ${want.bars.length} bars match field by field`, () => {
+    assert.ok(want.bars.length > 0, "no bars");
+    assert.equal(got.start, want.start);
+    assert.equal(got.end, want.end);
+    assert.equal(got.bars.length, want.bars.length);
+    got.bars.forEach((b, i) => {
+      const w = want.bars[i];
+      assert.deepEqual(
+        { time: b.time, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume, wap: b.wap, count: b.count },
+        { time: w.time, open: w.open, high: w.high, low: w.low, close: w.close, volume: Number(w.volume), wap: Number(w.wap), count: w.count },
+        `bar ${i}`);
+    });
+  });
+}
+
+function compareSnapshot(label, got, want) {
+  check(`${label}: ticks, market data type and tick parameters match`, () => {
+    const num = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Number(v)]));
+    assert.deepEqual(num(got.prices), num(want.prices));
+    assert.deepEqual(num(got.sizes), num(want.sizes));
+    assert.deepEqual(got.strings, want.strings);
+    assert.equal(got.market_data_type, want.market_data_type);
+    // @stoqey/ib 1.6.7 reads TICK_REQ_PARAMS' minTick with readInt (IB's clients read a double),
+    // so it sees 0.01 as 0: compare what an integer read of our text gives.
+    assert.equal(got.min_tick, parseInt(String(want.min_tick), 10));
+    assert.ok(want.min_tick > 0);
+    assert.equal(got.bbo_exchange, want.bbo_exchange);
+    assert.equal(got.snapshot_permissions, want.snapshot_permissions);
+    for (const t of ["1", "2", "4", "6", "7", "9", "14"]) assert.ok(t in got.prices, `tick ${t} missing`);
+  });
+}
+
+// ---- the worker's result maps (printed by the probe when the market-data intents are built) ----
+
+const ZONES = { "US/Eastern": "America/New_York", "US/Central": "America/Chicago", UTC: "UTC" };
+
+// Offset (ms) of an IANA zone at an instant.
+function zoneOffsetMs(epochMs, zone) {
+  const f = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric",
+    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  const p = Object.fromEntries(f.formatToParts(new Date(epochMs)).map((x) => [x.type, x.value]));
+  return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - epochMs;
+}
+
+// An IB time as @stoqey/ib got it -> epoch ms: epoch seconds, or "yyyymmdd hh:mm:ss Zone".
+function ibTimeMs(text) {
+  if (/^\d+$/.test(text) && text.length > 8) return Number(text) * 1000;
+  const m = /^(\d{4})(\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2}) (\S+)$/.exec(text);
+  assert.ok(m, `unexpected IB time ${text}`);
+  const local = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+  const zone = ZONES[m[7]] ?? m[7];
+  const guess = local - zoneOffsetMs(local, zone);
+  return local - zoneOffsetMs(guess, zone);
+}
+
+const orNull = (v) => (v === -1 || v === undefined ? null : v);
+
+function compareWorkerBars(label, stoqey, result) {
+  check(`${label}: the worker's historical_bars result carries the same ${stoqey.bars.length} bars`, () => {
+    assert.equal(Date.parse(result.start), ibTimeMs(stoqey.start));
+    assert.equal(Date.parse(result.end), ibTimeMs(stoqey.end));
+    assert.equal(result.bars.length, stoqey.bars.length);
+    result.bars.forEach((b, i) => {
+      const w = stoqey.bars[i];
+      const time = /^\d{8}$/.test(w.time) ? w.time : null;
+      if (time) assert.equal(String(b.t).replaceAll("-", ""), time, `bar ${i} date`);
+      else assert.equal(Date.parse(b.t), ibTimeMs(w.time), `bar ${i} time ${b.t}`);
+      assert.deepEqual(
+        { o: b.o, h: b.h, l: b.l, c: b.c, v: b.v, wap: b.wap, n: b.n },
+        { o: w.open, h: w.high, l: w.low, c: w.close, v: orNull(w.volume), wap: orNull(w.wap), n: orNull(w.count) },
+        `bar ${i}`);
+    });
+  });
+}
+
+function compareWorkerQuote(label, stoqey, q) {
+  check(`${label}: the worker's quote result has the same values`, () => {
+    const p = stoqey.prices, z = stoqey.sizes;
+    assert.deepEqual(
+      { bid: q.bid, ask: q.ask, last: q.last, high: q.high, low: q.low, open: q.open, close: q.close,
+        bid_size: q.bid_size, ask_size: q.ask_size, last_size: q.last_size, volume: q.volume,
+        market_data_type: q.market_data_type, delayed: q.delayed },
+      { bid: p[1], ask: p[2], last: p[4], high: p[6], low: p[7], open: p[14], close: p[9],
+        bid_size: z[0], ask_size: z[3], last_size: z[5], volume: z[8],
+        market_data_type: ["", "live", "frozen", "delayed", "delayed_frozen"][stoqey.market_data_type],
+        delayed: false });
+    assert.equal(Date.parse(q.last_time), Number(stoqey.strings[45]) * 1000);
+  });
+}
+
+async function checkMarketData(binary, probe) {
+  const sim = startSimulator(binary, ["--listen", "127.0.0.1:0", "--scenario", join(here, "scenario.json"),
+    "--market-time", MARKET_TIME, "--time-scale", "0.05", "--historical-pacing", "off"]);
+  try {
+    const { port } = await sim.ready;
+    const { api, errors } = await connect(port, 21);
+    const stoqey = [];
+    for (let i = 0; i < MD_REQUESTS.length; i++) stoqey.push(await stoqeyAnswer(api, 9000 + i, MD_REQUESTS[i]));
+    check("market data: no decode errors on @stoqey/ib", () => assert.deepEqual(errors, []));
+    api.disconnect();
+    const v195 = await runProbe(probe, port, 195, 22);
+    const v200 = await runProbe(probe, port, 200, 23);
+    const workerResults = v200.answers.some((a) => a.worker_result);
+    console.log(workerResults
+      ? "market data: comparing with the worker's result maps too (market-data intents built in)"
+      : "market data: the worker's market-data intents are not built in: comparing with the session only");
+    check("intentq's session negotiated 195 and 200", () => {
+      assert.equal(v195.server_version, 195);
+      assert.equal(v200.server_version, 200);
+    });
+    MD_REQUESTS.forEach((r, i) => {
+      const label = `${r.kind} ${r.what ?? ""} ${r.bar_size ?? ""}`.trim();
+      for (const [sv, p] of [[195, v195], [200, v200]]) {
+        const name = r.kind === "bars"
+          ? `v${sv} (${sv < 196 ? "HISTORICAL_DATA carrying its range" : "HISTORICAL_DATA + HISTORICAL_DATA_END"})`
+          : `v${sv}`;
+        const mine = p.answers[i];
+        assert.ok(!mine.error, `${label} at ${name}: IB error ${mine.error} ${mine.message}`);
+        if (r.kind === "bars") compareBars(`${label}: @stoqey/ib v193 = intentq ${name}`, stoqey[i], mine);
+        if (r.kind === "head") check(`${label}: @stoqey/ib v193 = intentq ${name}`, () => assert.equal(stoqey[i].timestamp, mine.timestamp));
+        if (r.kind === "snapshot") compareSnapshot(`snapshot: @stoqey/ib v193 = intentq ${name}`, stoqey[i], mine);
+        if (mine.worker_result) compareWorkerBars(`${label} at ${name}`, stoqey[i], mine.worker_result);
+        if (mine.worker_quote) compareWorkerQuote(`snapshot at ${name}`, stoqey[i], mine.worker_quote);
+      }
+    });
+  } finally {
+    await stopSimulator(sim);
+  }
+}
+
 async function main() {
   const binary = resolve(process.argv[2] ?? join(here, "..", "..", "build", "bin", "intentq-gwsim"));
   if (!existsSync(binary)) throw new Error(`simulator binary not found: ${binary}`);
+  const probe = resolve(process.argv[3] ?? join(dirname(binary), "gw_market_data_probe"));
+  if (!existsSync(probe)) throw new Error(`probe binary not found: ${probe}`);
   const sim = startSimulator(binary, ["--listen", "127.0.0.1:0", "--scenario", join(here, "scenario.json")]);
   const watchdog = setTimeout(() => {
     console.error("conformance: overall timeout (90 s)");
@@ -511,6 +742,7 @@ async function main() {
     );
     await checkDuplicateClientId(port, api);
     await checkPacing(port);
+    await checkMarketData(binary, probe);
     api.disconnect();
     api = undefined;
     const exit = await stopSimulator(sim);

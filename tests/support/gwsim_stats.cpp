@@ -30,6 +30,13 @@ std::optional<GwsimStats> parse_gwsim_stats(const std::string& line) {
     s.pacing_errors = j->at("pacing_errors").get<uint64_t>();
     s.pacing_disconnects = j->value("pacing_disconnects", uint64_t{0});
     s.clients_now = j->at("clients_now").get<uint64_t>();
+    if (auto h = j->find("historical"); h != j->end()) {
+      s.historical.requests = h->at("requests").get<uint64_t>();
+      s.historical.open_now = h->at("open_now").get<uint64_t>();
+      s.historical.open_limit_322 = h->at("open_limit_322").get<uint64_t>();
+      for (const auto& [rule, n] : h->at("violations").items())
+        s.historical.violations[rule] = n.get<uint64_t>();
+    }
     return s;
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error("malformed gwsim_stats line '" + line + "': " + e.what());

@@ -1,6 +1,8 @@
 // Reading intentq-gwsim's counters from a test: the simulator prints one JSON line
 //   {"gwsim_stats": {"connections": N, "requests": {"reqPositions": N, ...}, "requests_total": N,
-//                    "pacing_errors": N, "pacing_disconnects": N, "clients_now": N}}
+//                    "pacing_errors": N, "pacing_disconnects": N, "clients_now": N,
+//                    "historical": {"requests": N, "open_now": N, "open_limit_322": N,
+//                                   "violations": {"identical_15s": N, ...}}}}
 // on SIGUSR1 and at exit (docs/gateway.md, "Counters"). Tests read it as GwsimStats; the
 // benchmark keeps the object as it came (request_gwsim_stats) to copy it into its figures.
 #pragma once
@@ -24,6 +26,18 @@ struct GwsimStats {
   uint64_t pacing_errors = 0;  // error 100 sent
   uint64_t pacing_disconnects = 0;
   uint64_t clients_now = 0;  // API clients connected (startApi accepted) when it was printed
+  // IB's historical-data pacing ("historical"): requests judged, open now, 322s sent, and the
+  // violations per rule ("identical_15s", "same_contract_2s", "window_10min", "bid_ask_double").
+  struct Historical {
+    uint64_t requests = 0;
+    uint64_t open_now = 0;
+    uint64_t open_limit_322 = 0;
+    std::map<std::string, uint64_t> violations;
+    uint64_t violation(const std::string& rule) const {
+      auto it = violations.find(rule);
+      return it == violations.end() ? 0 : it->second;
+    }
+  } historical;
 
   uint64_t requests_of(const std::string& name) const {
     auto it = requests.find(name);

@@ -362,9 +362,9 @@ TEST(Requests, ReqContractDetailsGainsIssuerIdAt176) {
 }
 
 TEST(Dispatch, UnknownIdsAreSkippableNotFatal) {
-  // tickPrice (1), marketDataType (58), a made-up id: all decode to UnknownMessage.
-  EXPECT_EQ(server_as<UnknownMessage>(200, nul("1|6|1001|68|255.45|200|0|")).id, 1);
-  EXPECT_EQ(server_as<UnknownMessage>(200, nul("58|1|1001|3|")).id, 58);
+  // tickOptionComputation (21), realTimeBars (50), a made-up id: all decode to UnknownMessage.
+  EXPECT_EQ(server_as<UnknownMessage>(200, nul("21|1001|13|1|0.2|")).id, 21);
+  EXPECT_EQ(server_as<UnknownMessage>(200, nul("50|3|1001|")).id, 50);
   EXPECT_EQ(server_as<UnknownMessage>(200, nul("9999|")).id, 9999);
   EXPECT_EQ(client_as<UnknownRequest>(200, nul("3|13|0|TSLA|")).id, 3);
 }

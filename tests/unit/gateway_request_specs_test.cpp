@@ -15,7 +15,7 @@ namespace {
 
 TEST(GatewayRequestSpecs, OneSpecPerKindInKindOrder) {
   auto specs = request_specs();
-  ASSERT_EQ(specs.size(), 7u);
+  ASSERT_EQ(specs.size(), 10u);
   for (size_t i = 0; i < specs.size(); ++i) {
     EXPECT_EQ(static_cast<size_t>(specs[i].kind), i) << specs[i].name;
     EXPECT_EQ(&spec(specs[i].kind), &specs[i]);
@@ -89,19 +89,30 @@ TEST(GatewayRequestSpecs, TypedRequestsEncodeTheirSpecsMessage) {
   EXPECT_EQ(id_of(req::ContractDetails{}.encode(200, 3)),
             spec(req::ContractDetails::kind).message_id);
   EXPECT_EQ(id_of(req::CurrentTime{}.encode(200, -1)), spec(req::CurrentTime::kind).message_id);
+  EXPECT_EQ(id_of(req::HistoricalData{}.encode(200, 3)),
+            spec(req::HistoricalData::kind).message_id);
+  EXPECT_EQ(id_of(req::HeadTimestamp{}.encode(200, 3)), spec(req::HeadTimestamp::kind).message_id);
+  EXPECT_EQ(id_of(req::MarketDataSnapshot{}.encode(200, 3)),
+            spec(req::MarketDataSnapshot::kind).message_id);
 }
 
 TEST(GatewayRequestSpecs, FamiliesAndCosts) {
   // The worker's metrics labels and the simulator's latency keys.
   auto families = request_families();
   EXPECT_EQ(families,
-            (std::vector<std::string_view>{"positions", "account_summary", "executions",
-                                           "open_orders", "contract_details", "current_time"}));
+            (std::vector<std::string_view>{
+                "positions", "account_summary", "executions", "open_orders", "contract_details",
+                "current_time", "historical_data", "head_timestamp", "market_data_snapshot"}));
   // docs/gateway.md "Message cost per job": subscriptions cost their cancel too.
   EXPECT_EQ(spec(RequestKind::kPositions).cost, 2);
   EXPECT_EQ(spec(RequestKind::kAccountSummary).cost, 2);
   EXPECT_EQ(spec(RequestKind::kExecutions).cost, 1);
-  for (const auto& s : request_specs()) EXPECT_EQ(s.pacing, PacingClass::kGeneral) << s.name;
+  // IB's historical rules count historical data and head timestamps; everything else is general.
+  for (const auto& s : request_specs()) {
+    bool historical =
+        s.kind == RequestKind::kHistoricalData || s.kind == RequestKind::kHeadTimestamp;
+    EXPECT_EQ(s.pacing, historical ? PacingClass::kHistorical : PacingClass::kGeneral) << s.name;
+  }
 }
 
 }  // namespace

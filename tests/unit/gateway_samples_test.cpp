@@ -404,12 +404,30 @@ TEST(Samples, ContractDataSv200LiveCapture) {
   EXPECT_EQ(server_as<ContractDataEnd>(200, nul("52|1|1001|")).req_id, 1001);
 }
 
-TEST(Samples, MarketDataMessagesAreSkipped) {
-  for (const char* p : {"58|1|1001|3|", "1|6|1001|68|255.45|200|0|", "2|6|1001|74|312894|",
-                        "57|1|1001|", "81|1001|0.01|9c0001|3|"}) {
-    ServerMessage m = decode_server_message(200, nul(p));
-    EXPECT_TRUE(std::holds_alternative<UnknownMessage>(m)) << p;
-  }
+TEST(Samples, MarketDataMessagesDecodeAndReencode) {
+  // A recorded delayed snapshot (sv 200): marketDataType 3, then delayed last / volume ticks,
+  // the snapshot end and the tick request parameters.
+  auto type = server_as<MarketDataTypeMsg>(200, nul("58|1|1001|3|"));
+  EXPECT_EQ(type.req_id, 1001);
+  EXPECT_EQ(type.type, market_data_type::kDelayed);
+  auto price = server_as<TickPrice>(200, nul("1|6|1001|68|255.45|200|0|"));
+  EXPECT_EQ(price.req_id, 1001);
+  EXPECT_EQ(price.tick_type, tick::kDelayedLast);
+  EXPECT_DOUBLE_EQ(price.price, 255.45);
+  EXPECT_EQ(price.size, "200");
+  EXPECT_EQ(price.attr_mask, 0);
+  auto size = server_as<TickSize>(200, nul("2|6|1001|74|312894|"));
+  EXPECT_EQ(size.tick_type, tick::kDelayedVolume);
+  EXPECT_EQ(decimal_value(size.size), 312894.0);
+  EXPECT_EQ(server_as<TickSnapshotEnd>(200, nul("57|1|1001|")).req_id, 1001);
+  auto params = server_as<TickReqParams>(200, nul("81|1001|0.01|9c0001|3|"));
+  EXPECT_EQ(params.min_tick, 0.01);
+  EXPECT_EQ(params.bbo_exchange, "9c0001");
+  EXPECT_EQ(params.snapshot_permissions, 3);
+  EXPECT_EQ(pipes(encode_market_data_type(200, type)), "58|1|1001|3|");
+  EXPECT_EQ(pipes(encode_tick_price(200, price)), "1|6|1001|68|255.45|200|0|");
+  EXPECT_EQ(pipes(encode_tick_size(200, size)), "2|6|1001|74|312894|");
+  EXPECT_EQ(pipes(encode_tick_req_params(200, params)), "81|1001|0.01|9c0001|3|");
 }
 
 // A recorded session as one TCP stream: coalesced into one read, and split at every byte.

@@ -21,7 +21,7 @@ namespace intentq::intents {
 
 // GatewayError -> JobFailure, with IB's code and text attached:
 //   kUnreachable -> GATEWAY_UNREACHABLE   kRefused -> GATEWAY_REFUSED (326: clientId in use)
-//   kIb -> GATEWAY_ERROR                  kPacing -> GATEWAY_PACING (IB 100)
+//   kIb -> GATEWAY_ERROR                  kPacing -> GATEWAY_PACING (IB 100, 162 pacing, 322)
 //   kConnectionLost -> GATEWAY_ERROR "connection lost"
 //   kProtocol -> GATEWAY_ERROR "protocol error: ..."   kCancelled -> GATEWAY_ERROR
 // `where` is the gateway's "host:port", for the message.
