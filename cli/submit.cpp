@@ -32,6 +32,9 @@ int run_submit(const SubmitOptions& options) {
   request.deadline_ms = options.deadline_ms;
   request.max_age_ms = options.max_age_ms;
   const std::string id = *request.id;
+  if (!options.priority.empty()) request.priority = parse_priority(options.priority);
+  if (!options.client.empty()) request.client = options.client;
+  const std::string envelope = encode_request(request);
 
   zmq::context_t context(1);
   // A reply for another id cannot reach a fresh socket, but a broker that answers without the id
@@ -79,9 +82,8 @@ int run_submit(const SubmitOptions& options) {
               << ")\n";
   };
   const auto started = std::chrono::steady_clock::now();
-  auto body =
-      mdp::request_with_retries(context, options.broker, options.intent, {encode_request(request)},
-                                policy, accept, on_retry, options.curve, &link);
+  auto body = mdp::request_with_retries(context, options.broker, options.intent, {envelope}, policy,
+                                        accept, on_retry, options.curve, &link);
   if (!body && held_back) body = std::vector<std::string>{*held_back};
   if (!body) {
     const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
