@@ -368,7 +368,16 @@ void Broker::handle_intentq_request(std::string client, Service& service, Frames
                true);
       return;
     }
+    if (reuse.gateway && now >= started_ + config_.startup_grace &&
+        !gateway_known(service, *reuse.gateway)) {
+      reject(client, service.name, id, ErrorCode::kNoWorker,
+             "no live worker of '" + service.name + "' talks to gateway '" + *reuse.gateway +
+                 "' (the request's 'gateway' param)",
+             true);
+      return;
+    }
     job->account = reuse.account;
+    job->gateway = reuse.gateway;
     classify(*job, fields, client);
     if (service.historical) job->hist = historical::describe(service.name, reuse.params);
     if (!service.nonretryable) {  // an order is never shared nor answered twice

@@ -225,6 +225,8 @@ class Broker {
   void dispatch_gateway(Service& service, Clock::time_point now);
   Worker* pick_worker(Service& service, Job& job, Clock::time_point now, std::string& blocked_on);
   bool account_known(const Service& service, const std::string& account) const;
+  // Some live worker of the service (session up, or down and waiting for it) talks to `gateway`.
+  bool gateway_known(const Service& service, const std::string& gateway) const;
   // Answers the queued jobs of `account` (every unknown account when empty) UNKNOWN_ACCOUNT.
   // `gone`: the worker whose leaving made them unknown; when it reported its gateway session
   // down, the jobs are answered GATEWAY_UNREACHABLE with its error instead (gone_gateway_answer).

@@ -87,17 +87,27 @@ bool Broker::account_known(const Service& service, const std::string& account) c
   return service.any_account > 0 || service.holders.count(account) != 0;
 }
 
+bool Broker::gateway_known(const Service& service, const std::string& gateway) const {
+  bool known = false;
+  registry_.for_each([&](const Worker& w) {
+    if (known || w.gateway != gateway) return;
+    known = std::find(w.services.begin(), w.services.end(), &service) != w.services.end() ||
+            std::find(w.waiting.begin(), w.waiting.end(), service.name) != w.waiting.end();
+  });
+  return known;
+}
+
 void Broker::reject_unknown_accounts(Service& service, const std::string* only,
                                      const Worker* gone) {
   // No live worker at all: not an account problem. Fail fast (broker_failfast.cpp) answers with
   // the cause, GATEWAY_UNREACHABLE or NO_WORKER, as for requests without an account.
   if (service.workers == 0) return;
   for (auto it = service.by_account.begin(); it != service.by_account.end();) {
-    if (it->first.empty() || (only && it->first != *only) || account_known(service, it->first)) {
+    const std::string account(queue_account(it->first));
+    if (account.empty() || (only && account != *only) || account_known(service, account)) {
       ++it;
       continue;
     }
-    const std::string account = it->first;
     std::deque<uint64_t> seqs;
     seqs.swap(it->second.seqs);
     it = service.by_account.erase(it);
@@ -124,6 +134,7 @@ Worker* Broker::pick_worker(Service& service, Job& job, Clock::time_point now,
   blocked_on.clear();
   for (const auto& [idle_seq, w] : service.idle) {
     if (job.account && !w->accounts.empty() && !w->holds(*job.account)) continue;
+    if (job.gateway && w->gateway != *job.gateway) continue;  // pinned (params.gateway)
     const uint32_t cost = w->cost_of(&service);
     if (cost > 0 && !w->gateway.empty() && !budgets_.can_charge(w->gateway, cost, now)) {
       blocked_on = w->gateway;
@@ -185,10 +196,11 @@ std::string Broker::queued_reason(const Job& job) const {
   if (job.service->historical && !job.service->hist_blocked.empty())
     return "(waiting for a historical slot of " + job.service->hist_blocked + ")";
   if (job.service->gateway) {
-    auto it = job.service->by_account.find(job.account.value_or(""));
+    auto it = job.service->by_account.find(job.queue_key());
     if (it != job.service->by_account.end() && !it->second.blocked_on.empty())
       return "(waiting for the message budget of gateway '" + it->second.blocked_on + "')";
     if (job.account) return "(no free worker holding account '" + *job.account + "')";
+    if (job.gateway) return "(no free worker of gateway '" + *job.gateway + "')";
   }
   return "(no free worker)";
 }

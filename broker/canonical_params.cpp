@@ -65,6 +65,7 @@ ReuseFields reuse_fields(std::string_view service, std::string_view params) {
   f.params = parsed.canonical();
   f.rewrite = !params.empty() && f.params != params;
   if (schema->has("account")) f.account = parsed.string("account");
+  if (schema->has("gateway")) f.gateway = parsed.string("gateway");
   return f;
 }
 

@@ -27,6 +27,7 @@ struct ReuseFields {
   std::string params;                  // canonical params (msgpack); "{}" (0x80) when absent
   bool rewrite = false;                // `params` is what the worker must be sent instead
   std::optional<std::string> account;  // params.account, trimmed; nullopt when absent or nil
+  std::optional<std::string> gateway;  // params.gateway (schemas that have it): pins the job
   uint64_t max_age_ms = 0;             // the envelope's max_age_ms (0 = always fresh)
 };
 

@@ -66,11 +66,18 @@ struct Job {
   Worker* worker = nullptr;
   // Gateway services only (broker/broker_gateway.cpp, broker/broker_reuse.cpp):
   std::optional<std::string> account;  // params.account: only workers holding it may run it
+  std::optional<std::string> gateway;  // params.gateway: only workers of that gateway may run it
   std::string reuse_key;               // service, account, canonical params; "" = not shared
   std::vector<Rider> riders;
   Clock::time_point own_deadline;  // the first submitter's; `deadline` covers the riders too
   bool own_answered = false;       // the first submitter got TIMEOUT; riders still wait
   Clock::time_point dispatched_at;
+  // Its queue in Service::by_account: the account ("" = none), then "\n" and the gateway when
+  // the job is pinned to one, so a pinned job waiting for its gateway holds back no other job.
+  // (Accounts never hold a newline: READY refuses them.)
+  std::string queue_key() const {
+    return gateway ? account.value_or("") + '\n' + *gateway : account.value_or("");
+  }
   // Historical-class services only (issue 20, broker_historical.cpp): what IB's pacing counts for
   // it (from its canonical params), its queue class and submitter, and its place in the queue.
   std::optional<historical::Request> hist;
@@ -81,7 +88,12 @@ struct Job {
   bool own_cancelled = false;  // its own id's submitters cancelled (riders may still wait)
 };
 
-// Queued jobs of a gateway service that name one account ("" = none).
+// The account part of a by_account key (see Job::queue_key).
+inline std::string_view queue_account(std::string_view key) {
+  return key.substr(0, key.find('\n'));
+}
+
+// Queued jobs of a gateway service that name one account ("" = none) and gateway (Job::queue_key).
 struct AccountQueue {
   std::deque<uint64_t> seqs;  // may hold finished ones (lazy)
   size_t queued = 0;

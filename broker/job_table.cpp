@@ -28,7 +28,7 @@ void JobTable::enqueue(Job& j, bool front) {
   if (j.service->historical) {
     j.fair_position = j.service->fair.push(j.seq, j.priority, j.submitter, front);
   } else if (j.service->gateway) {
-    auto& q = j.service->by_account[j.account.value_or("")];
+    auto& q = j.service->by_account[j.queue_key()];
     if (front)
       q.seqs.push_front(j.seq);
     else
@@ -143,7 +143,7 @@ void JobTable::finish(Job& job) {
     if (job.service->historical) {
       job.service->fair.remove(job.seq, job.priority, job.submitter, job.fair_position);
     } else if (job.service->gateway) {
-      auto it = job.service->by_account.find(job.account.value_or(""));
+      auto it = job.service->by_account.find(job.queue_key());
       if (it != job.service->by_account.end() && it->second.queued > 0) --it->second.queued;
     }
   }

@@ -8,6 +8,8 @@
 
 #include <msgpack.hpp>
 
+#include "common/market_data_params.hpp"
+
 // The schema table below uses designated initializers and leaves the members it does not need at
 // their defaults; -Wextra's missing-field-initializers would flag every row of it.
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -93,6 +95,43 @@ std::string check_contract_identity(const Parsed& p) {
          "'sec_type', or 'sec_id_type' with 'sec_id'";
 }
 
+// The market-data intents (issue 19): a contract as reqHistoricalData / reqHeadTimestamp /
+// reqMktData take it (no secId fields), named as contract_details names its params.
+std::string check_market_contract(const Parsed& p, std::string_view intent) {
+  const bool by_id = p.integer("con_id").value_or(0) > 0;
+  const bool by_symbol = !p.string("sec_type").value_or("").empty() &&
+                         (!p.string("symbol").value_or("").empty() ||
+                          !p.string("local_symbol").value_or("").empty()) &&
+                         !p.string("exchange").value_or("").empty() &&
+                         !p.string("currency").value_or("").empty();
+  if (by_id || by_symbol) return "";
+  return std::string(intent) +
+         " needs param 'con_id', or 'symbol' (or 'local_symbol') with 'sec_type', 'exchange' and "
+         "'currency'";
+}
+
+std::string check_historical_bars(const Parsed& p) {
+  if (auto e = check_market_contract(p, "historical_bars"); !e.empty()) return e;
+  if (!p.string("duration")) return "historical_bars needs param 'duration' (e.g. \"1 D\")";
+  if (!p.string("bar_size")) return "historical_bars needs param 'bar_size' (e.g. \"1 min\")";
+  if (auto e = market_data::step_error(*p.string("bar_size"), *p.string("duration")); !e.empty())
+    return e;
+  return "";
+}
+std::string check_head_timestamp(const Parsed& p) {
+  return check_market_contract(p, "head_timestamp");
+}
+std::string check_quote(const Parsed& p) {
+  return check_market_contract(p, "quote");
+}
+
+std::string check_duration(const Value& v) {
+  return market_data::duration_error(std::get<std::string>(v));
+}
+std::string check_end(const Value& v) {
+  return market_data::iso_error(std::get<std::string>(v));
+}
+
 const std::vector<std::string_view> kSecTypes{
     "STK", "OPT",  "FUT",  "CASH",  "BOND", "CFD",  "FOP",   "WAR", "IOPT", "FWD", "BAG",
     "IND", "BILL", "FUND", "FIXED", "SLB",  "NEWS", "CMDTY", "BSK", "ICU",  "ICS", "CRYPTO"};
@@ -111,6 +150,54 @@ Param sec_type() {
   // Upper-cased but not trimmed, as the worker always did: " STK" is refused, not guessed.
   return {.name = "sec_type", .upper = true, .allowed = kSecTypes};
 }
+// The contract params of the market-data intents, in the order contract_details lists them.
+std::vector<Param> market_contract() {
+  return {{.name = "con_id", .kind = Kind::kInteger, .min = 1, .max = kInt64Max},
+          text("symbol"),
+          sec_type(),
+          text("last_trade_date"),
+          {.name = "strike", .kind = Kind::kNumber, .positive = true},
+          {.name = "right",
+           .trim = true,
+           .upper = true,
+           .aliases = {{"CALL", "C"}, {"PUT", "P"}},
+           .allowed = {"C", "P"},
+           .not_allowed = "must be C or P (or CALL/PUT)"},
+          text("multiplier"),
+          text("exchange"),
+          text("primary_exchange"),
+          text("currency"),
+          text("local_symbol"),
+          text("trading_class"),
+          {.name = "include_expired", .kind = Kind::kBoolean, .default_value = Value(false)}};
+}
+Param bar_size() {
+  const auto sizes = market_data::bar_sizes();
+  const auto aliases = market_data::bar_size_aliases();
+  Param p{.name = "bar_size", .trim = true, .aliases = {aliases.begin(), aliases.end()}};
+  for (const auto& b : sizes) p.allowed.push_back(b.name);
+  return p;
+}
+Param what_to_show() {
+  const auto values = market_data::what_to_show_values();
+  return {.name = "what_to_show",
+          .trim = true,
+          .upper = true,
+          .allowed = {values.begin(), values.end()},
+          .default_value = Value("TRADES")};
+}
+Param use_rth() {
+  return {.name = "use_rth", .kind = Kind::kBoolean, .default_value = Value(true)};
+}
+// Pins the job to the workers of one gateway (their --gateway-id); docs/protocol.md §6.7.
+Param gateway() {
+  return {.name = "gateway", .trim = true, .non_empty = true};
+}
+std::vector<Param> with(std::vector<Param> params, std::initializer_list<Param> more) {
+  params.insert(params.end(), more.begin(), more.end());
+  return params;
+}
+
 Param group() {
   return {.name = "group", .trim = true, .non_empty = true, .default_value = Value("All")};
 }
@@ -211,6 +298,31 @@ const std::vector<IntentParams>& intents() {
                    .default_value = Value(false)}},
        .check = check_contract_identity},
       {.intent = "current_time", .params = {}},
+      {.intent = "historical_bars",
+       .params = with(market_contract(),
+                      {{.name = "end", .trim = true, .upper = true, .check = check_end},
+                       {.name = "duration", .trim = true, .upper = true, .check = check_duration},
+                       bar_size(),
+                       what_to_show(),
+                       use_rth(),
+                       gateway()}),
+       .check = check_historical_bars},
+      {.intent = "head_timestamp",
+       .params = with(market_contract(), {what_to_show(), use_rth(), gateway()}),
+       .check = check_head_timestamp},
+      {.intent = "quote",
+       .params =
+           with(market_contract(), {{.name = "market_data_type",
+                                     .trim = true,
+                                     .upper = true,
+                                     .aliases = {{"LIVE", "live"},
+                                                 {"FROZEN", "frozen"},
+                                                 {"DELAYED", "delayed"},
+                                                 {"DELAYED_FROZEN", "delayed_frozen"}},
+                                     .allowed = {"live", "frozen", "delayed", "delayed_frozen"},
+                                     .default_value = Value("live")},
+                                    gateway()}),
+       .check = check_quote},
   };
   return all;
 }

@@ -5,9 +5,17 @@ add_executable(when_all_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/when_all_test.cpp)
 target_link_libraries(when_all_test PRIVATE intentq_common GTest::gtest_main)
 gtest_discover_tests(when_all_test PROPERTIES TIMEOUT 60 LABELS unit)
 
+# The market-data params (issue 19): bar sizes, durations, step limits, time conversions and the
+# schema entries of historical_bars, head_timestamp and quote (common/market_data_params).
+add_executable(market_data_params_test ${CMAKE_CURRENT_SOURCE_DIR}/unit/market_data_params_test.cpp)
+target_link_libraries(market_data_params_test PRIVATE intentq_common GTest::gtest_main)
+gtest_discover_tests(market_data_params_test PROPERTIES TIMEOUT 60)
+intentq_test_labels(market_data_params_test unit intents)
+
 # Params validation, result mapping and gateway error mapping (the worker library holds
 # worker/intents/*).
-foreach(name intents_params_test intents_results_test intents_gateway_job_test)
+foreach(name intents_params_test intents_results_test intents_gateway_job_test
+    intents_market_data_test)
   add_executable(${name} ${CMAKE_CURRENT_SOURCE_DIR}/unit/${name}.cpp)
   target_link_libraries(${name} PRIVATE intentq_worker_lib GTest::gtest_main)
   gtest_discover_tests(${name} PROPERTIES TIMEOUT 60)
@@ -28,6 +36,18 @@ add_executable(intentq-worker-test ${PROJECT_SOURCE_DIR}/worker/main.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/intents/position_count.cpp)
 target_compile_definitions(intentq-worker-test PRIVATE INTENTQ_TEST_INTENTS)
 target_link_libraries(intentq-worker-test PRIVATE intentq_worker_lib CLI11::CLI11)
+
+# The market-data intents end to end against the simulator's series (issue 19): links the
+# simulator's library to compute the bars it must answer.
+add_executable(intents_market_data_tests
+  ${CMAKE_CURRENT_SOURCE_DIR}/integration/intents_market_data_test.cpp)
+target_link_libraries(intents_market_data_tests PRIVATE intentq_test_cluster intentq_sim
+  intentq_common GTest::gtest_main)
+target_compile_definitions(intents_market_data_tests PRIVATE
+  INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+add_dependencies(intents_market_data_tests intentq-broker intentq-worker intentq-gwsim intentq)
+gtest_discover_tests(intents_market_data_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
+intentq_test_labels(intents_market_data_tests integration intents)
 
 # Every intent end to end (client -> intentq-broker -> intentq-worker -> intentq-gwsim), gateway
 # faults, the worker's resources after many gateway jobs, and fail fast with the cause (issue 18).

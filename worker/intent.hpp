@@ -27,6 +27,9 @@ namespace intentq {
 
 // How the worker reaches IB Gateway (or intentq-gwsim); from the command line.
 struct GatewayConfig {
+  // The gateway's id (--gateway-id, default host:port): READY's @gateway, and what a job's
+  // `gateway` param must name to run here. Empty when unknown (tests building a config in code).
+  std::string id;
   std::string host = "127.0.0.1";
   uint16_t port = 4002;
   int client_id = 1;
@@ -66,6 +69,10 @@ struct JobContext {
   gw::DetachedSession* session = nullptr;
   // Intents add their own entries ("connect", one per fetch) in milliseconds.
   nlohmann::json timings_ms = nlohmann::json::object();
+  // What the job is waiting for, when its deadline could pass during that wait for a reason the
+  // caller should know (a quote snapshot ends only ~11 s after its request): the TIMEOUT reply's
+  // message adds it. Empty: the plain "job exceeded its deadline".
+  std::string timeout_note;
 };
 
 struct IntentInfo {
@@ -75,6 +82,9 @@ struct IntentInfo {
   // Messages one job sends to the gateway on a persistent session, cancels included (READY's
   // @cost; docs/gateway.md). -1: the intent needs no gateway (echo).
   int gateway_cost = -1;
+  // Some request of the intent is in IB's historical pacing class (its request specs say so):
+  // READY announces it as @historical=<name> (docs/protocol.md §3).
+  bool historical = false;
   bool uses_gateway() const { return gateway_cost >= 0; }
 };
 

@@ -119,7 +119,12 @@ JobReply run_job(const IntentInfo& intent, JobContext job, uint64_t queued_ms,
 
   if (end == End::kTimeout) {
     reply.ok = false;
-    reply.error = JobError{ErrorCode::kTimeout, "job exceeded its deadline", {}, {}};
+    reply.error =
+        JobError{ErrorCode::kTimeout,
+                 job.timeout_note.empty() ? std::string("job exceeded its deadline")
+                                          : "job exceeded its deadline " + job.timeout_note,
+                 {},
+                 {}};
   } else if (end == End::kCancelled) {
     reply.ok = false;
     reply.error = JobError{ErrorCode::kCancelled, "the job was cancelled by its submitter", {}, {}};

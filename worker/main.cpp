@@ -169,6 +169,7 @@ int main(int argc, char** argv) {
     if (options.gateway_id.empty())
       options.gateway_id = options.gateway.host + ":" + std::to_string(options.gateway.port);
     intentq::check_gateway_id(options.gateway_id);
+    options.gateway.id = options.gateway_id;
     const char* instance_env = std::getenv("INTENTQ_INSTANCE");
     auto instance = intentq::instance_number(
         instance_env ? std::optional<std::string_view>(instance_env) : std::nullopt, argv[0]);

@@ -93,6 +93,9 @@ mdp::ReadyInfo WorkerLoop::ready_info() {
   ready.gateway = options_.gateway_id;
   ready.session_up = session_up;
   ready.budget = static_cast<uint32_t>(options_.gateway.msg_rate);
+  // Intents whose requests IB counts as historical: the broker paces them by IB's rules.
+  for (const auto& intent : catalog_)
+    if (intent.historical && offered(intent)) ready.historical.push_back(intent.name);
   if (session_up) {
     // A per-job session adds startApi to every job.
     const int extra = link_ ? 0 : 1;

@@ -22,6 +22,7 @@
 #include "common/params_schema.hpp"
 #include "tests/support/raw_msgpack.hpp"
 #ifdef INTENTQ_HAVE_WORKER_LIB
+#include "worker/intents/market_data.hpp"
 #include "worker/intents/params.hpp"
 #endif
 
@@ -228,6 +229,33 @@ TEST(ReuseFields, ReadsAccountAndMaxAge) {
   EXPECT_FALSE(f.account);
 }
 
+TEST(ReuseFields, MarketDataIntentsArePinnedByGatewayAndHaveNoAccount) {
+  // Issue 19: `gateway` routes a market-data job to the workers of one gateway; it is part of the
+  // sharing key (a pinned request never shares with an unpinned one), and these intents have no
+  // account to route by.
+  const json quote{{"con_id", 265598}, {"gateway", " gw-paper "}};
+  auto f = read_reuse_fields("quote", mp({{"id", "x"}, {"params", quote}}));
+  EXPECT_EQ(f.gateway, "gw-paper");
+  EXPECT_FALSE(f.account);
+  EXPECT_NE(f.params, canon("quote", {{"con_id", 265598}}));
+  EXPECT_EQ(
+      f.params,
+      canon("quote", {{"con_id", 265598}, {"gateway", "gw-paper"}, {"market_data_type", "live"}}));
+  f = read_reuse_fields(
+      "historical_bars",
+      mp({{"params",
+           {{"con_id", 265598}, {"duration", "1 d"}, {"bar_size", "1 mins"}, {"use_rth", true}}}}));
+  EXPECT_FALSE(f.gateway);
+  EXPECT_TRUE(f.rewrite);
+  EXPECT_EQ(f.params, canon("historical_bars",
+                            {{"con_id", 265598}, {"duration", "1 D"}, {"bar_size", "1 min"}}));
+  EXPECT_THROW(read_reuse_fields("quote", mp({{"params", {{"con_id", 1}, {"account", "DU1"}}}})),
+               params::ParamsError);
+  // Positions have no gateway param: the key means nothing there.
+  EXPECT_THROW(read_reuse_fields("positions", mp({{"params", {{"gateway", "gw"}}}})),
+               params::ParamsError);
+}
+
 TEST(ReuseFields, RejectsWrongTypes) {
   EXPECT_THROW(read_reuse_fields("s", mp({{"max_age_ms", -1}})), EnvelopeError);
   EXPECT_THROW(read_reuse_fields("s", mp({{"max_age_ms", "1000"}})), EnvelopeError);
@@ -291,6 +319,29 @@ std::string worker_view(const std::string& service, const std::string& bytes) {
             c.exchange + sep + c.primary_exchange + sep + c.currency + sep + c.local_symbol + sep +
             c.trading_class + sep + (c.include_expired ? "1" : "0") + sep + c.sec_id_type + sep +
             c.sec_id;
+    } else if (service == "historical_bars" || service == "head_timestamp" || service == "quote") {
+      // The market-data intents (issue 19): the contract, then each typed field.
+      gw::Contract c;
+      std::string rest;
+      if (service == "historical_bars") {
+        const auto p = intents::parse_historical_bars_params(job);
+        c = p.contract;
+        rest = opt(p.end) + sep + p.end_date_time + sep + p.duration + sep + p.bar_size + sep +
+               p.what_to_show + sep + (p.use_rth ? "1" : "0") + sep + opt(p.gateway);
+      } else if (service == "head_timestamp") {
+        const auto p = intents::parse_head_timestamp_params(job);
+        c = p.contract;
+        rest = p.what_to_show + sep + (p.use_rth ? "1" : "0") + sep + opt(p.gateway);
+      } else {
+        const auto p = intents::parse_quote_params(job);
+        c = p.contract;
+        rest = p.market_data_type + sep + std::to_string(p.market_data_type_code) + sep +
+               opt(p.gateway);
+      }
+      out = std::to_string(c.con_id) + sep + c.symbol + sep + c.sec_type + sep + c.last_trade_date +
+            sep + (c.strike ? hex(*c.strike) : "-") + sep + c.right + sep + c.multiplier + sep +
+            c.exchange + sep + c.primary_exchange + sep + c.currency + sep + c.local_symbol + sep +
+            c.trading_class + sep + (c.include_expired ? "1" : "0") + sep + rest;
     } else {
       intents::parse_no_params(job);
     }
@@ -320,9 +371,21 @@ class Generator {
   std::string params(const params::IntentParams& schema) {
     const auto& all = schema.params;
     const std::vector<std::string> odd{"acount", "Account", "account ", "\u00e4ccount", "x"};
-    const size_t n = pick(5);
+    size_t n = pick(5);
     RawMsgpack m;
-    m.map(static_cast<uint32_t>(n));
+    // historical_bars needs a duration and a bar size besides its contract: most of its
+    // requests get a valid (or nearly valid) pair first, spelled several ways.
+    const bool bars = schema.intent == "historical_bars" && pick(4) != 0;
+    const bool with_con_id = bars && pick(2) == 0;
+    m.map(static_cast<uint32_t>(n + (bars ? 2 : 0) + (with_con_id ? 1 : 0)));
+    if (with_con_id) m.str("con_id").integer(pick(2) == 0 ? 265598 : 3);
+    if (bars) {
+      static const std::vector<std::string> durations{"1 D", " 1 d", "3600 S", "2 W", "1 H"};
+      static const std::vector<std::string> bar_sizes{"1 min",   "1 mins", "1 hour",
+                                                      "1 hours", "1 secs", "7 mins"};
+      m.str("duration").str(durations[pick(durations.size())]);
+      m.str("bar_size").str(bar_sizes[pick(bar_sizes.size())]);
+    }
     for (size_t i = 0; i < n; ++i) {
       if (all.empty() || pick(12) == 0) {
         m.str(odd[pick(odd.size())]);
@@ -421,7 +484,15 @@ class Generator {
                                                   "SMART",
                                                   "USD",
                                                   "202612",
-                                                  "50"};
+                                                  "50",
+                                                  "TRADES",
+                                                  " midpoint",
+                                                  "BID_ASK",
+                                                  "live",
+                                                  " Delayed",
+                                                  "2026-12-04T21:00:00Z",
+                                                  "2026-12-04t21:00:00z",
+                                                  "gw1"};
     static const std::vector<int64_t> ints{0,      1,   3,   -1,         -7,         265598,
                                            272093, 365, 366, 2147483647, 2147483648, 150};
     switch (pick(depth == 0 ? 9 : 6)) {

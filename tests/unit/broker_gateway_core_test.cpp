@@ -163,6 +163,55 @@ TEST_F(GatewayBrokerTest, JobsWithAnAccountGoOnlyToWorkersHoldingIt) {
   EXPECT_EQ(requests_to("wa").size(), 2u);
 }
 
+TEST_F(GatewayBrokerTest, AGatewayParamPinsAMarketDataJobToThatGatewaysWorkers) {
+  // Issue 19: market-data intents have no account; any worker of any gateway may serve them
+  // unless the request names a gateway.
+  const std::vector<std::string> quote{"quote", "@cost=quote:1"};
+  gw_ready("wa", "ga", "DU1", 45, quote);
+  gw_ready("wb", "gb", "U9", 45, quote);
+  submit("c", {{"id", "pinned"}, {"params", {{"con_id", 1}, {"gateway", " gb "}}}}, "quote");
+  ASSERT_EQ(requests_to("wb").size(), 1u);  // wa was idle longer but talks to another gateway
+  EXPECT_TRUE(requests_to("wa").empty());
+  submit("c", {{"id", "pinned2"}, {"params", {{"con_id", 2}, {"gateway", "gb"}}}}, "quote");
+  submit("c", {{"id", "any"}, {"params", {{"con_id", 3}}}}, "quote");
+  // The second pinned job waits for wb; it holds back no unpinned job.
+  ASSERT_EQ(requests_to("wa").size(), 1u);
+  EXPECT_EQ(decode_request(requests_to("wa")[0].back()).id, "any");
+  reply("wb", requests_to("wb")[0]);
+  ASSERT_EQ(requests_to("wb").size(), 2u);
+  EXPECT_EQ(decode_request(requests_to("wb")[1].back()).id, "pinned2");
+  // A gateway no live worker of the service talks to is answered at once.
+  submit("c", {{"id", "nowhere"}, {"params", {{"con_id", 1}, {"gateway", "gx"}}}}, "quote");
+  auto got = replies_to("c");
+  ASSERT_FALSE(got.empty());
+  EXPECT_EQ(got.back()["id"], "nowhere");
+  EXPECT_EQ(got.back()["error"]["code"], "NO_WORKER");
+  EXPECT_NE(got.back()["error"]["message"].get<std::string>().find("gateway 'gx'"),
+            std::string::npos);
+}
+
+TEST_F(GatewayBrokerTest, APinnedHistoricalJobGoesToItsGatewayThroughTheFairQueue) {
+  // historical_bars is historical-class (issue 20's fair queue, not the account queues): the pin
+  // holds there too, and a pinned job waiting for its gateway lets an unpinned one go.
+  const std::vector<std::string> bars{"historical_bars", "@cost=historical_bars:1",
+                                      "@historical=historical_bars"};
+  gw_ready("wa", "ga", "DU1", 45, bars);
+  gw_ready("wb", "gb", "U9", 45, bars);
+  auto params = [](int con_id, std::optional<std::string> gateway) {
+    json p{{"con_id", con_id}, {"duration", "1 D"}, {"bar_size", "1 hour"}};
+    if (gateway) p["gateway"] = *gateway;
+    return p;
+  };
+  submit("c", {{"id", "p1"}, {"params", params(1, "gb")}}, "historical_bars");
+  ASSERT_EQ(requests_to("wb").size(), 1u);
+  EXPECT_TRUE(requests_to("wa").empty());
+  submit("c", {{"id", "p2"}, {"params", params(2, "gb")}}, "historical_bars");
+  submit("c", {{"id", "any"}, {"params", params(3, std::nullopt)}}, "historical_bars");
+  ASSERT_EQ(requests_to("wa").size(), 1u);
+  EXPECT_EQ(decode_request(requests_to("wa")[0].back()).id, "any");
+  EXPECT_EQ(requests_to("wb").size(), 1u);  // p2 waits for gb's worker
+}
+
 TEST_F(GatewayBrokerTest, UnknownAccountIsAnsweredAtOnce) {
   gw_ready("wa", "ga", "DU1");
   submit("c", {{"id", "x"}, {"params", {{"account", "U404"}}}});

@@ -15,9 +15,9 @@ namespace {
 
 TEST(IntentsCatalog, ListsEveryIntentOnceWithItsDocumentedCost) {
   const std::map<std::string, int> documented{
-      {"echo", -1},           {"echo_once", -1},       {"summary", 6},
-      {"positions", 2},       {"open_orders", 1},      {"executions", 1},
-      {"account_summary", 2}, {"contract_details", 1}, {"current_time", 1}};
+      {"echo", -1},        {"echo_once", -1},      {"summary", 6},         {"positions", 2},
+      {"open_orders", 1},  {"executions", 1},      {"account_summary", 2}, {"contract_details", 1},
+      {"current_time", 1}, {"historical_bars", 1}, {"head_timestamp", 2},  {"quote", 2}};
   std::map<std::string, int> costs;
   for (const auto& intent : intent_catalog()) {
     EXPECT_TRUE(costs.emplace(intent.name, intent.gateway_cost).second) << "twice: " << intent.name;
@@ -25,6 +25,13 @@ TEST(IntentsCatalog, ListsEveryIntentOnceWithItsDocumentedCost) {
     EXPECT_TRUE(intent.run) << intent.name;
   }
   EXPECT_EQ(costs, documented);
+}
+
+TEST(IntentsCatalog, HistoricalClassIntentsAreTheOnesWhoseRequestsIbPacesAsHistorical) {
+  std::set<std::string> historical;
+  for (const auto& intent : intent_catalog())
+    if (intent.historical) historical.insert(intent.name);
+  EXPECT_EQ(historical, (std::set<std::string>{"historical_bars", "head_timestamp"}));
 }
 
 TEST(IntentsCatalog, EveryGatewayIntentHasASharedParamsSchema) {

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -73,6 +75,18 @@ TEST(MdpBuild, ReadyRoundTrips) {
   EXPECT_TRUE(out.intentq);
   EXPECT_EQ(out.heartbeat_ms, 750u);
   EXPECT_EQ(out.nonretryable, in.nonretryable);
+}
+
+TEST(MdpBuild, HistoricalServicesAreOneOptionFrameEach) {
+  // Issue 19: the worker names each intent of IB's historical pacing class.
+  ReadyInfo in;
+  in.services = {"historical_bars", "head_timestamp", "quote"};
+  in.historical = {"historical_bars", "head_timestamp"};
+  const auto s = strings(worker_ready(in));
+  EXPECT_EQ(std::count(s.begin(), s.end(), "@historical=historical_bars"), 1);
+  EXPECT_EQ(std::count(s.begin(), s.end(), "@historical=head_timestamp"), 1);
+  EXPECT_EQ(parse_ready(worker_ready(in), 3).historical, in.historical);
+  EXPECT_THROW(parse_ready(frames({"a", "@historical="}), 0), MdpError);
 }
 
 // Issue 20: "@cancel=1" in READY, and the broker's "@cancel-job=<id>" on a HEARTBEAT.

@@ -14,6 +14,9 @@ IntentInfo executions_intent();
 IntentInfo account_summary_intent();
 IntentInfo contract_details_intent();
 IntentInfo current_time_intent();
+IntentInfo historical_bars_intent();
+IntentInfo head_timestamp_intent();
+IntentInfo quote_intent();
 #ifdef INTENTQ_TEST_INTENTS
 IntentInfo position_count_intent();  // tests/intents/position_count.cpp
 #endif
@@ -32,6 +35,9 @@ const std::vector<IntentInfo>& intent_catalog() {
       intents::account_summary_intent(),
       intents::contract_details_intent(),
       intents::current_time_intent(),
+      intents::historical_bars_intent(),
+      intents::head_timestamp_intent(),
+      intents::quote_intent(),
 #ifdef INTENTQ_TEST_INTENTS
       // Test builds only (intentq-worker-test): docs/extending.md's worked example.
       intents::position_count_intent(),

@@ -14,6 +14,7 @@
 //   validates with, so the broker canonicalises exactly what the worker reads.
 // - retryable: whether the broker may run the job again after its worker died.
 // - cost: the gateway messages one job sends (request_costs.hpp), the READY @cost.
+// - historical: some request it makes is in IB's historical pacing class (READY @historical).
 // - parse: job params -> typed request; BAD_REQUEST on any problem. Runs before the session opens.
 // - fetch: the fetch plan and result mapping, run on the job's session (gateway_job.hpp).
 // docs/extending.md walks through adding one.
@@ -40,6 +41,9 @@ struct GatewayIntent {
   std::string_view name;
   bool retryable = true;  // read-only intents are
   int cost = 0;
+  // Some request the intent makes is in IB's historical pacing class (request_pacing::historical
+  // over its requests' specs): READY's @historical=<name>.
+  bool historical = false;
   Params (*parse)(const JobContext&) = nullptr;
   awaitable<nlohmann::json> (*fetch)(JobContext&, Params, std::shared_ptr<gw::Session>) = nullptr;
 };
@@ -47,17 +51,17 @@ struct GatewayIntent {
 // The catalog entry of an intent: parse, then fetch on the job's session (run_on_session).
 template <typename Params, typename Fetch>
 IntentInfo make_intent(std::string_view name, bool retryable, int cost,
-                       Params (*parse)(const JobContext&), Fetch fetch) {
+                       Params (*parse)(const JobContext&), Fetch fetch, bool historical = false) {
   auto run = [parse, fetch](JobContext& job) {
     // Parsed before the coroutine starts: a bad param throws out of run (see run_on_session).
     return run_on_session(job, fetch, parse(job));
   };
-  return IntentInfo{std::string(name), retryable, std::move(run), cost};
+  return IntentInfo{std::string(name), retryable, std::move(run), cost, historical};
 }
 
 template <typename Params>
 IntentInfo gateway_intent(const GatewayIntent<Params>& spec) {
-  return make_intent(spec.name, spec.retryable, spec.cost, spec.parse, spec.fetch);
+  return make_intent(spec.name, spec.retryable, spec.cost, spec.parse, spec.fetch, spec.historical);
 }
 
 // The fetch of an intent that lists one kind of row per account (positions, open orders, fills,

@@ -31,3 +31,12 @@ inline int current_time() {
 }
 
 }  // namespace intentq::intents::request_cost
+
+namespace intentq::intents::request_pacing {
+
+// True when IB counts the request in its historical-data pacing rules (the spec's pacing class).
+inline bool historical(gw::RequestKind kind) {
+  return gw::spec(kind).pacing == gw::PacingClass::kHistorical;
+}
+
+}  // namespace intentq::intents::request_pacing

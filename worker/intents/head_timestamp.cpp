@@ -1,0 +1,49 @@
+// `head_timestamp`: reqHeadTimestamp (formatDate 2; the session always follows the answer with
+// cancelHeadTimestamp) for a contract, `what_to_show` and `use_rth` -> the first time IB has data
+// for, as ISO-8601 UTC (`head_timestamp`) and epoch seconds (`epoch`). docs/protocol.md §9.10.
+#include "common/market_data_params.hpp"
+#include "worker/intents/intent_spec.hpp"
+#include "worker/intents/market_data.hpp"
+
+namespace intentq::intents {
+namespace {
+
+HeadTimestampParams parse(const JobContext& job) {
+  auto p = parse_head_timestamp_params(job);
+  check_gateway(p.gateway, job);
+  return p;
+}
+
+awaitable<nlohmann::json> fetch(JobContext& job, HeadTimestampParams p,
+                                std::shared_ptr<gw::Session> session) {
+  gw::HeadTimestampRequest request;
+  request.contract = p.contract;
+  request.use_rth = p.use_rth;
+  request.what_to_show = p.what_to_show;
+  request.format_date = 2;
+  auto fetch = timed(job, "head_timestamp", session->head_timestamp(std::move(request)));
+  const std::string answer = co_await std::move(fetch);
+  const auto iso = params::market_data::iso_from_ib(answer);
+  if (!iso)
+    throw gw::GatewayError(gw::GatewayError::Kind::kProtocol,
+                           "head timestamp '" + answer.substr(0, 64) + "' is not a time");
+  nlohmann::json out{{"contract", contract_json(p.contract)},
+                     {"what_to_show", p.what_to_show},
+                     {"use_rth", p.use_rth},
+                     {"head_timestamp", *iso}};
+  if (iso->size() > 10) out["epoch"] = params::market_data::parse_iso_utc(*iso).value_or(0);
+  co_return out;
+}
+
+}  // namespace
+
+IntentInfo head_timestamp_intent() {
+  return gateway_intent<HeadTimestampParams>(
+      {.name = "head_timestamp",
+       .cost = request_cost::of(gw::RequestKind::kHeadTimestamp),
+       .historical = request_pacing::historical(gw::RequestKind::kHeadTimestamp),
+       .parse = parse,
+       .fetch = fetch});
+}
+
+}  // namespace intentq::intents
