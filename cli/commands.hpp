@@ -34,6 +34,9 @@ struct SubmitOptions {
   std::string id;  // generated when empty, so resends deduplicate
   std::optional<uint64_t> deadline_ms;
   uint64_t max_age_ms = 0;  // > 0: a stored answer up to this old is fine (docs/protocol.md §6.8)
+  // Scheduling in a historical queue (docs/protocol.md §6.11); empty = not sent.
+  std::string priority;  // interactive | normal | bulk
+  std::string client;    // who submits, for fair shares
   RetryPolicy retry;
   bool compact = false;
   std::optional<curve::ClientKeys> curve;

@@ -1,7 +1,7 @@
 // intentq: the command-line client.
 //
 //   intentq submit INTENT [--param k=v]... [--params-json JSON] [--id ID] [--deadline-ms N]
-//                  [--max-age-ms N]
+//                  [--max-age-ms N] [--priority interactive|normal|bulk] [--client NAME]
 //                  [--broker EP] [--timeout-ms N] [--retries N] [--connect-timeout-ms N]
 //                  [--compact]
 //   intentq watch [--publish EP] [--topic PREFIX]... [--count N] [--connect-timeout-ms N]
@@ -26,6 +26,7 @@
 #include "cli/keygen.hpp"
 #include "common/curve_options.hpp"
 #include "common/endpoint_check.hpp"
+#include "common/envelope.hpp"
 #include "common/program_options.hpp"
 
 namespace {
@@ -94,6 +95,23 @@ int main(int argc, char** argv) {
                    "accept an answer up to this old, shared from an identical recent job "
                    "(0: always fetch fresh; docs/protocol.md 6.8)")
       ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 53));
+  submit_cmd
+      ->add_option("--priority", submit.priority,
+                   "class in a historical queue: interactive, normal or bulk (docs/protocol.md "
+                   "6.11)")
+      ->check(CLI::IsMember({"interactive", "normal", "bulk"}));
+  submit_cmd
+      ->add_option("--client", submit.client,
+                   "who submits, for fair shares in a historical queue (1..128 printable "
+                   "characters, no spaces; default: this connection)")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            return intentq::valid_client_name(v) ? std::string()
+                                                 : std::string(
+                                                       "must be 1..128 printable ASCII "
+                                                       "characters without spaces");
+          },
+          "NAME"));
   submit_cmd->add_option("--broker", submit.broker, "broker frontend endpoint")
       ->capture_default_str();
   submit_cmd->add_flag("--compact", submit.compact, "print the reply on one line");
@@ -145,8 +163,8 @@ int main(int argc, char** argv) {
   auto* keygen_cmd = add_keygen_command(app, keygen);
 
   // What one call asks for is not configuration: no environment variable, no file key.
-  config.finish({"--param", "--params-json", "--id", "--deadline-ms", "--max-age-ms", "--compact",
-                 "--topic", "--count", "--name"});
+  config.finish({"--param", "--params-json", "--id", "--deadline-ms", "--max-age-ms", "--priority",
+                 "--compact", "--topic", "--count", "--name"});
   if (auto exit = config.parse(argc, argv)) return *exit;
 
   try {

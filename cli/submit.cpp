@@ -32,6 +32,15 @@ int run_submit(const SubmitOptions& options) {
   request.deadline_ms = options.deadline_ms;
   request.max_age_ms = options.max_age_ms;
   const std::string id = *request.id;
+  std::string envelope = encode_request(request);
+  if (!options.priority.empty() || !options.client.empty()) {
+    // Envelope fields JobRequest does not carry: added to the encoded map.
+    auto j = nlohmann::json::from_msgpack(envelope);
+    if (!options.priority.empty()) j["priority"] = options.priority;
+    if (!options.client.empty()) j["client"] = options.client;
+    const auto bytes = nlohmann::json::to_msgpack(j);
+    envelope.assign(bytes.begin(), bytes.end());
+  }
 
   zmq::context_t context(1);
   // A reply for another id cannot reach a fresh socket, but a broker that answers without the id
@@ -79,9 +88,8 @@ int run_submit(const SubmitOptions& options) {
               << ")\n";
   };
   const auto started = std::chrono::steady_clock::now();
-  auto body =
-      mdp::request_with_retries(context, options.broker, options.intent, {encode_request(request)},
-                                policy, accept, on_retry, options.curve, &link);
+  auto body = mdp::request_with_retries(context, options.broker, options.intent, {envelope}, policy,
+                                        accept, on_retry, options.curve, &link);
   if (!body && held_back) body = std::vector<std::string>{*held_back};
   if (!body) {
     const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -65,7 +65,7 @@ foreach(name historical_core historical_budget)
 endforeach()
 add_executable(historical_broker_test ${CMAKE_CURRENT_SOURCE_DIR}/integration/historical_broker_test.cpp)
 target_link_libraries(historical_broker_test PRIVATE intentq_test_cluster GTest::gtest_main)
-add_dependencies(historical_broker_test intentq-broker)
+add_dependencies(historical_broker_test intentq-broker intentq)
 gtest_discover_tests(historical_broker_test PROPERTIES TIMEOUT 60)
 intentq_test_labels(historical_broker_test integration broker)
 # mmi.cancel (issue 20 item 4): queued and running jobs, ownership, shared jobs, bad input.

@@ -2,11 +2,18 @@
 // line announcing them, IB's window enforced per gateway in scaled time, mmi.stats while jobs
 // wait, and the TIMEOUT at once for a job whose slot comes after its deadline. The workers are
 // fake (raw READY with @historical=), so this runs whether or not the intents exist.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <memory>
+#include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/integration/e2e_cluster.hpp"
@@ -31,6 +38,26 @@ json bars(int con_id) {
   return {{"con_id", con_id}, {"exchange", "SMART"}, {"duration", "1 D"}, {"bar_size", "1 min"}};
 }
 
+// GET path from 127.0.0.1:port with a plain socket; returns the whole response.
+std::string http_get(int port, const std::string& path) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    const std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    [[maybe_unused]] auto w = ::write(fd, req.data(), req.size());
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
 TEST(HistoricalBroker, RefusesWindowsLongerThanTheRequestWindow) {
   Process p({test::bin_dir() + "/intentq-broker", "--frontend", "tcp://127.0.0.1:*", "--backend",
              "tcp://127.0.0.1:*", "--publish", "tcp://127.0.0.1:*", "--hist-window-s", "10",
@@ -42,11 +69,12 @@ TEST(HistoricalBroker, RefusesWindowsLongerThanTheRequestWindow) {
 }
 
 TEST(HistoricalBroker, WindowHoldsJobsVisiblyAndALateJobIsATimeoutAtOnce) {
-  // IB's rules with a 4-request window, time scale 600: the 10-minute window is 1 s.
-  Broker broker({"--startup-grace-ms", "0", "--hist-requests", "4", "--hist-time-scale", "600"});
+  // IB's rules with a 4-request window, time scale 0.002 (as the simulator's --time-scale): the
+  // 10-minute window is 1.2 s.
+  Broker broker({"--startup-grace-ms", "0", "--hist-requests", "4", "--hist-time-scale", "0.002"});
   // Announced before the readiness line, like the rest of the configuration.
   EXPECT_NE(broker.process->output_text().find(
-                "historical pacing per gateway: 4 requests (BID_ASK counts 2) in any 1 s"),
+                "historical pacing per gateway: 4 requests (BID_ASK counts 2) in any 1.2 s"),
             std::string::npos)
       << broker.process->output_text();
   zmq::context_t ctx;
@@ -78,10 +106,10 @@ TEST(HistoricalBroker, WindowHoldsJobsVisiblyAndALateJobIsATimeoutAtOnce) {
   const auto st = client.stats()["gateways"]["gw-1"]["historical"];
   EXPECT_EQ(st["requests"], 4) << st.dump();
   EXPECT_EQ(st["limit"], 4);
-  EXPECT_EQ(st["window_ms"], 1000);
+  EXPECT_EQ(st["window_ms"], 1200);
   EXPECT_EQ(st["queued"], 2) << st.dump();
   EXPECT_GT(st["next_slot_ms"].get<int>(), 0) << st.dump();
-  EXPECT_LE(st["next_slot_ms"].get<int>(), 1000) << st.dump();
+  EXPECT_LE(st["next_slot_ms"].get<int>(), 1200) << st.dump();
   // A job that cannot get a slot before its deadline is told so at once, with the next slot.
   const auto asked = Clock::now();
   client.submit(
@@ -91,7 +119,7 @@ TEST(HistoricalBroker, WindowHoldsJobsVisiblyAndALateJobIsATimeoutAtOnce) {
   const auto waited = Clock::now() - asked;
   ASSERT_TRUE(late.error);
   EXPECT_EQ(late.error->code, ErrorCode::kTimeout);
-  EXPECT_NE(late.error->message.find("4 requests in the last 1 s (limit 4); next slot "),
+  EXPECT_NE(late.error->message.find("4 requests in the last 1.2 s (limit 4); next slot "),
             std::string::npos)
       << late.error->message;
   EXPECT_NE(late.error->message.find(" UTC (in "), std::string::npos) << late.error->message;
@@ -99,11 +127,89 @@ TEST(HistoricalBroker, WindowHoldsJobsVisiblyAndALateJobIsATimeoutAtOnce) {
   // The two others go once the window has slid: a window after the first request ended.
   collect(6, 5s);
   ASSERT_EQ(seen.size(), 6u);
-  EXPECT_GE(seen[4] - first_end, 950ms);
+  EXPECT_GE(seen[4] - first_end, 1150ms);
   for (int i = 0; i < 2; ++i) EXPECT_TRUE(client.reply().ok);
   const auto counters = client.stats()["counters"];
   EXPECT_EQ(counters["historical_timeouts"], 1);
   EXPECT_GE(counters["historical_deferrals"].get<int>(), 1);
+}
+
+TEST(HistoricalBroker, DispatchOrderIsPriorityThenSubmittersInTurn) {
+  // One request at a time: the order the worker receives them is the broker's order of service.
+  Broker broker({"--startup-grace-ms", "0", "--hist-open", "1", "--metrics", "127.0.0.1:0"});
+  zmq::context_t ctx;
+  FakeWorker worker(ctx, broker.endpoints.backend, kHistReady);
+  JobClient a(broker.endpoints.frontend), b(broker.endpoints.frontend),
+      c(broker.endpoints.frontend), ui(broker.endpoints.frontend);
+  a.wait_service("historical_bars");
+  a.submit("historical_bars", {{"id", "blocker"}, {"params", bars(1)}});
+  auto running = worker.next_request(5s);
+  ASSERT_TRUE(running);
+  // Everything else queues behind it (bounded wait for the broker to have read each batch, so
+  // that A's download is first in its class).
+  auto wait_queued = [&](int n) {
+    const auto end = Clock::now() + 5s;
+    while (Clock::now() < end && a.stats()["services"]["historical_bars"]["queued"].get<int>() < n)
+      worker.next_request(20ms);  // heartbeats meanwhile; nothing can come (open limit)
+    return a.stats()["services"]["historical_bars"]["queued"].get<int>();
+  };
+  for (int i = 1; i <= 3; ++i)
+    a.submit("historical_bars",
+             {{"id", "A" + std::to_string(i)}, {"priority", "bulk"}, {"params", bars(100 + i)}});
+  ASSERT_EQ(wait_queued(3), 3);
+  for (int i = 1; i <= 2; ++i)
+    b.submit("historical_bars",
+             {{"id", "B" + std::to_string(i)}, {"priority", "bulk"}, {"params", bars(200 + i)}});
+  c.submit("historical_bars", {{"id", "C1"}, {"params", bars(300)}});
+  ui.submit("historical_bars", {{"id", "UI"}, {"priority", "interactive"}, {"params", bars(400)}});
+  ASSERT_EQ(wait_queued(7), 7);
+  // The metrics show the same: one open (the blocker), seven queued (refreshed every 250 ms).
+  std::smatch m;
+  const auto line = broker.process->output_text();
+  ASSERT_TRUE(std::regex_search(line, m, std::regex(R"(metrics=http://127.0.0.1:(\d+)/metrics)")));
+  const int port = std::stoi(m[1]);
+  const std::string queued = R"(intentq_gateway{gateway="gw-1",what="hist_queued"} 7)";
+  std::string body;
+  for (const auto end = Clock::now() + 5s;
+       Clock::now() < end && body.find(queued) == std::string::npos;)
+    body = http_get(port, "/metrics");
+  EXPECT_NE(body.find(queued), std::string::npos) << body;
+  EXPECT_NE(body.find(R"(intentq_gateway{gateway="gw-1",what="hist_open"} 1)"), std::string::npos);
+  EXPECT_NE(body.find(R"(intentq_gateway{gateway="gw-1",what="hist_requests"} 1)"),
+            std::string::npos);
+  std::vector<std::string> order;
+  worker.reply_ok(*running, "historical_bars");
+  for (int i = 0; i < 7; ++i) {
+    auto r = worker.next_request(5s);
+    ASSERT_TRUE(r) << "after " << ::testing::PrintToString(order);
+    order.push_back(*decode_request(r->body.back()).id);
+    worker.reply_ok(*r, "historical_bars");
+  }
+  // Interactive first, then normal, then the two bulk downloads taking turns.
+  EXPECT_EQ(order, (std::vector<std::string>{"UI", "C1", "A1", "B1", "A2", "B2", "A3"}));
+}
+
+TEST(HistoricalBroker, CliSendsPriorityAndClientAndRefusesBadOnes) {
+  Broker broker({"--startup-grace-ms", "0"});
+  zmq::context_t ctx;
+  FakeWorker worker(ctx, broker.endpoints.backend, kHistReady);
+  JobClient(broker.endpoints.frontend).wait_service("historical_bars");
+  const auto bad = run_cli(
+      {"submit", "historical_bars", "--broker", broker.endpoints.frontend, "--priority", "urgent"});
+  EXPECT_EQ(bad.exit_code, 78) << bad.output;
+  CliRun ok;
+  std::thread cli([&] {
+    ok = run_cli({"submit", "historical_bars", "--broker", broker.endpoints.frontend, "--priority",
+                  "bulk", "--client", "svc-a", "--params-json", bars(7).dump()});
+  });
+  auto r = worker.next_request(10s);
+  ASSERT_TRUE(r);
+  const auto envelope = nlohmann::json::from_msgpack(r->body.back());
+  EXPECT_EQ(envelope["priority"], "bulk");
+  EXPECT_EQ(envelope["client"], "svc-a");
+  worker.reply_ok(*r, "historical_bars");
+  cli.join();
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
 }
 
 }  // namespace
