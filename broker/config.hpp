@@ -22,7 +22,7 @@ struct SecurityConfig {
 // IB's historical-data pacing, enforced per gateway (issue 20; docs/protocol.md §6.11): at most
 // `requests` weighted requests in any `window_s`, `per_key` per (contract, exchange,
 // what_to_show) in any `key_window_s`, `open` running at once, and no identical request within
-// `identical_s`. `time_scale` divides every window (as the simulator's --time-scale does), so
+// `identical_s`. `time_scale` multiplies every window (as the simulator's --time-scale does), so
 // tests run IB's 10 minutes in seconds. `small_bars_only`: bars over 30 s are exempt from the
 // windows (IB's documented scope); by default every historical request counts (safe).
 struct HistoricalConfig {
@@ -34,9 +34,10 @@ struct HistoricalConfig {
   double identical_s = 15;
   bool small_bars_only = false;
   double time_scale = 1;
-  // A window after the time scale (at least 1 ms).
+  // A window after the time scale (at least 1 ms): multiplied by it, as intentq-gwsim's
+  // --time-scale does (0.01: the 10-minute window lasts 6 s).
   Ms scaled(double seconds) const {
-    const double ms = seconds * 1000.0 / (time_scale > 0 ? time_scale : 1.0);
+    const double ms = seconds * 1000.0 * (time_scale > 0 ? time_scale : 1.0);
     return Ms(std::max<int64_t>(1, static_cast<int64_t>(ms + 0.5)));
   }
 };

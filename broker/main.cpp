@@ -169,9 +169,9 @@ int main(int argc, char** argv) {
                "apply the historical windows to bars of 30 s and less only (IB's documented "
                "scope); default: every historical request");
   app.add_option("--hist-time-scale", hist.time_scale,
-                 "divide every historical window by this factor (tests against a time-scaled "
-                 "simulator)")
-      ->check(CLI::Range(0.001, 1000000.0))
+                 "multiply every historical window by this factor, as intentq-gwsim's --time-scale "
+                 "(e.g. 0.01 for tests against a time-scaled simulator)")
+      ->check(CLI::Range(0.0001, 100.0))
       ->capture_default_str();
   intentq::broker::add_security_options(app, config.security);
   intentq::add_log_options(app, log);

@@ -80,6 +80,16 @@ target_link_libraries(cancel_integration_tests PRIVATE intentq_test_cluster inte
 add_dependencies(cancel_integration_tests intentq-broker intentq-worker intentq-gwsim intentq)
 gtest_discover_tests(cancel_integration_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
 intentq_test_labels(cancel_integration_tests integration intents)
+# IB's historical pacing on real processes (issue 20): broker, workers and the simulator enforcing
+# IB's rules, time-scaled.
+add_executable(historical_pacing_e2e_test
+  ${CMAKE_CURRENT_SOURCE_DIR}/integration/historical_pacing_e2e_test.cpp)
+target_link_libraries(historical_pacing_e2e_test PRIVATE intentq_test_cluster GTest::gtest_main)
+target_compile_definitions(historical_pacing_e2e_test PRIVATE
+  INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+add_dependencies(historical_pacing_e2e_test intentq-broker intentq-worker intentq-gwsim)
+gtest_discover_tests(historical_pacing_e2e_test DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
+intentq_test_labels(historical_pacing_e2e_test integration intents)
 
 # `intentq history` end to end (issue 20 item 5): chunked download, resume after SIGINT, bad input
 # refused before submitting. Links the simulator's library to compute the bars it must answer.

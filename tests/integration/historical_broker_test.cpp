@@ -69,11 +69,12 @@ TEST(HistoricalBroker, RefusesWindowsLongerThanTheRequestWindow) {
 }
 
 TEST(HistoricalBroker, WindowHoldsJobsVisiblyAndALateJobIsATimeoutAtOnce) {
-  // IB's rules with a 4-request window, time scale 600: the 10-minute window is 1 s.
-  Broker broker({"--startup-grace-ms", "0", "--hist-requests", "4", "--hist-time-scale", "600"});
+  // IB's rules with a 4-request window, time scale 0.002 (as the simulator's --time-scale): the
+  // 10-minute window is 1.2 s.
+  Broker broker({"--startup-grace-ms", "0", "--hist-requests", "4", "--hist-time-scale", "0.002"});
   // Announced before the readiness line, like the rest of the configuration.
   EXPECT_NE(broker.process->output_text().find(
-                "historical pacing per gateway: 4 requests (BID_ASK counts 2) in any 1 s"),
+                "historical pacing per gateway: 4 requests (BID_ASK counts 2) in any 1.2 s"),
             std::string::npos)
       << broker.process->output_text();
   zmq::context_t ctx;
@@ -105,10 +106,10 @@ TEST(HistoricalBroker, WindowHoldsJobsVisiblyAndALateJobIsATimeoutAtOnce) {
   const auto st = client.stats()["gateways"]["gw-1"]["historical"];
   EXPECT_EQ(st["requests"], 4) << st.dump();
   EXPECT_EQ(st["limit"], 4);
-  EXPECT_EQ(st["window_ms"], 1000);
+  EXPECT_EQ(st["window_ms"], 1200);
   EXPECT_EQ(st["queued"], 2) << st.dump();
   EXPECT_GT(st["next_slot_ms"].get<int>(), 0) << st.dump();
-  EXPECT_LE(st["next_slot_ms"].get<int>(), 1000) << st.dump();
+  EXPECT_LE(st["next_slot_ms"].get<int>(), 1200) << st.dump();
   // A job that cannot get a slot before its deadline is told so at once, with the next slot.
   const auto asked = Clock::now();
   client.submit(
@@ -118,7 +119,7 @@ TEST(HistoricalBroker, WindowHoldsJobsVisiblyAndALateJobIsATimeoutAtOnce) {
   const auto waited = Clock::now() - asked;
   ASSERT_TRUE(late.error);
   EXPECT_EQ(late.error->code, ErrorCode::kTimeout);
-  EXPECT_NE(late.error->message.find("4 requests in the last 1 s (limit 4); next slot "),
+  EXPECT_NE(late.error->message.find("4 requests in the last 1.2 s (limit 4); next slot "),
             std::string::npos)
       << late.error->message;
   EXPECT_NE(late.error->message.find(" UTC (in "), std::string::npos) << late.error->message;
@@ -126,7 +127,7 @@ TEST(HistoricalBroker, WindowHoldsJobsVisiblyAndALateJobIsATimeoutAtOnce) {
   // The two others go once the window has slid: a window after the first request ended.
   collect(6, 5s);
   ASSERT_EQ(seen.size(), 6u);
-  EXPECT_GE(seen[4] - first_end, 950ms);
+  EXPECT_GE(seen[4] - first_end, 1150ms);
   for (int i = 0; i < 2; ++i) EXPECT_TRUE(client.reply().ok);
   const auto counters = client.stats()["counters"];
   EXPECT_EQ(counters["historical_timeouts"], 1);

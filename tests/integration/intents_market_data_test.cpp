@@ -236,7 +236,7 @@ TEST_F(IntentsMarketData, QuoteLiveDelayedAndADeadlineShorterThanTheSnapshot) {
   EXPECT_TRUE(delayed.result.at("bid").is_number()) << delayed.result.dump();
 
   // A deadline shorter than the snapshot's end: TIMEOUT that says so, from the worker.
-  auto hurried = run(broker, "quote", {{"con_id", kAapl}}, 200);
+  auto hurried = run(broker, "quote", {{"con_id", kAapl}}, 300);
   ASSERT_FALSE(hurried.ok);
   EXPECT_EQ(hurried.error->code, ErrorCode::kTimeout) << describe(hurried);
   EXPECT_NE(hurried.error->message.find("snapshot"), std::string::npos) << hurried.error->message;

@@ -144,7 +144,8 @@ TEST(MetricsHostile, GatewayIdsAWorkerMintsAreCappedAndForgotten) {
 
   // While the live ones are registered: at most kMaxGatewayLabels ids with series of their own,
   // the rest summed under "(other)".
-  const size_t cap_series = 3 * (broker::kMaxGatewayLabels + 1);
+  // Seven series per id: budget, used_last_second, waiting and the four historical-pacing ones.
+  const size_t cap_series = 7 * (broker::kMaxGatewayLabels + 1);
   const std::string other_budget = R"x(intentq_gateway{gateway="(other)",what="budget"})x";
   auto body = scrape_until(
       port, [&](const std::string& b) { return b.find(other_budget) != std::string::npos; });

@@ -87,13 +87,14 @@ historical::Request req(uint64_t key, uint64_t identical, uint32_t weight = 1, b
 
 TEST(HistoricalBudget, TimeScaleShrinksEveryWindowAlike) {
   HistoricalConfig c;
-  c.time_scale = 60;
+  c.time_scale = 0.01;  // as intentq-gwsim --time-scale 0.01: the 10-minute window lasts 6 s
   HistoricalBudget b(c);
-  EXPECT_EQ(b.window(), Ms(10000));
-  EXPECT_EQ(b.key_window(), Ms(33));
-  EXPECT_EQ(b.identical_window(), Ms(250));
-  EXPECT_NE(b.describe().find("60 requests (BID_ASK counts 2) in any 10 s"), std::string::npos)
+  EXPECT_EQ(b.window(), Ms(6000));
+  EXPECT_EQ(b.key_window(), Ms(20));
+  EXPECT_EQ(b.identical_window(), Ms(150));
+  EXPECT_NE(b.describe().find("60 requests (BID_ASK counts 2) in any 6 s"), std::string::npos)
       << b.describe();
+  EXPECT_NE(b.describe().find("time scale 0.01"), std::string::npos) << b.describe();
   EXPECT_EQ(HistoricalBudget::window_text(Ms(600000)), "10 min");
 }
 

@@ -22,9 +22,10 @@ QuoteParams parse(const JobContext& job) {
 }
 
 // How long before the job's deadline the snapshot is given up, so that the worker's TIMEOUT
-// (which says why) reaches the caller before the broker's plain one.
+// (which says why) reaches the caller before the broker's plain one. A quarter of the time left
+// (50..500 ms): the reply has to cross the worker's and the broker's queues on a loaded host.
 std::chrono::milliseconds give_up_margin(std::chrono::milliseconds left) {
-  return std::clamp(left / 10, std::chrono::milliseconds(25), std::chrono::milliseconds(250));
+  return std::clamp(left / 4, std::chrono::milliseconds(50), std::chrono::milliseconds(500));
 }
 
 awaitable<nlohmann::json> fetch(JobContext& job, QuoteParams p,
