@@ -179,9 +179,9 @@ TEST_F(CliHistory, MultiChunkRangeIsTheSimulatorsBarsWithNoGapOrDuplicate) {
 }
 
 TEST_F(CliHistory, InterruptedDownloadIsCompletedByARerunWithoutRepeatingWrittenChunks) {
-  // Three historical requests per 5 s window (600 s scaled by 120): the head timestamp and two
+  // Three historical requests per 5 s window (600 s scaled by 0.0083): the head timestamp and two
   // chunks go at once, the other six wait for the window; SIGINT comes while they wait.
-  start({"--hist-requests", "3", "--hist-time-scale", "120"});
+  start({"--hist-requests", "3", "--hist-time-scale", "0.0083"});
   const auto out = dir / "aapl.csv";
   const std::vector<std::string> args = {"--from",     "2026-12-04T15:00:00Z",
                                          "--to",       "2026-12-04T19:00:00Z",
@@ -222,7 +222,7 @@ TEST_F(CliHistory, InterruptedDownloadIsCompletedByARerunWithoutRepeatingWritten
 }
 
 TEST_F(CliHistory, BrokerRestartMidDownloadLosesNothing) {
-  const std::vector<std::string> pacing = {"--hist-requests", "3", "--hist-time-scale", "120"};
+  const std::vector<std::string> pacing = {"--hist-requests", "3", "--hist-time-scale", "0.0083"};
   start(pacing);
   const auto endpoints = broker->endpoints;
   const auto out = dir / "aapl.csv";
@@ -254,7 +254,7 @@ TEST_F(CliHistory, BrokerRestartMidDownloadLosesNothing) {
 TEST_F(CliHistory, AChunkWhoseSlotIsPastItsDeadlineIsRetriedWithALongerOne) {
   // Three requests per 5 s window and a 1 s deadline per chunk: the broker answers the fourth
   // request (the third chunk) TIMEOUT at once; its retries wait 2, 4, 8 s, enough for the slot.
-  start({"--hist-requests", "3", "--hist-time-scale", "120"});
+  start({"--hist-requests", "3", "--hist-time-scale", "0.0083"});
   const auto out = dir / "aapl.csv";
   auto p = history({"--from", "2026-12-04T15:00:00Z", "--to", "2026-12-04T17:00:00Z", "--bar-size",
                     "1 secs", "--deadline-ms", "1000", "--output", out.string()});
