@@ -139,3 +139,26 @@ def test_bad_input_fails_before_sending(md: Cluster, args: tuple[Any, ...],
         with pytest.raises(error, match=text):
             client.download_bars(*args, **kwargs)
         assert requests(client) == before + 1  # this stats request only: no historical_bars job
+
+
+def test_a_chunks_error_is_raised(md: Cluster) -> None:
+    """A chunk IB refuses (no market data permission) raises its error, sync and async."""
+    nothing = {"con_id": 999001}
+    with intentq.Client(md.frontend) as client:
+        with pytest.raises(intentq.IntentqError) as sync_error:
+            client.download_bars(nothing, "2026-12-04T12:00:00Z", "2026-12-04T20:00:00Z",
+                                 "30 secs", deadline_ms=30000)
+
+    async def run() -> None:
+        async with intentq.AsyncClient(md.frontend) as client:
+            with pytest.raises(intentq.IntentqError) as async_error:
+                await client.download_bars(nothing, "2026-12-04T12:00:00Z",
+                                           "2026-12-04T20:00:00Z", "30 secs", in_flight=1,
+                                           deadline_ms=30000)
+            assert async_error.value.code == sync_error.value.code
+            # The client is still usable after the rest of the chunks were dropped.
+            assert (await client.submit("current_time", deadline_ms=20000)).result
+
+    import asyncio
+    asyncio.run(run())
+    assert sync_error.value.code.startswith("GATEWAY"), sync_error.value.code
