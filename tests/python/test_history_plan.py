@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+import intentq
 from intentq import history
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
@@ -90,5 +91,7 @@ def test_merge_keeps_each_bar_once_in_order() -> None:
                  rows)
     assert [r["t"] for r in rows] == ["2026-12-04T07:59:00Z", "2026-12-04T07:59:30Z",
                                       "2026-12-04T08:00:00Z", "2026-12-04T08:00:30Z"]
-    with pytest.raises(ValueError, match="without a time"):
+    with pytest.raises(intentq.ProtocolError, match="without a time"):
         history.keep(b, {"bars": [{"o": 1}]}, rows)
+    with pytest.raises(intentq.ProtocolError, match="out of time order"):
+        history.keep(b, {"bars": [{"t": "2026-12-04T08:00:00Z"}]}, rows)

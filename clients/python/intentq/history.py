@@ -25,6 +25,7 @@ import os
 from dataclasses import dataclass
 from typing import IO, Any, Mapping, Optional, Sequence, Union
 
+from .errors import ProtocolError
 from .request import check_deadline_ms, check_params
 
 _DAY = 86400
@@ -225,18 +226,22 @@ def plan(contract: object, start: object, end: object, bar_size: object, what_to
 
 
 def keep(chunk: Chunk, result: Mapping[str, Any], merged: list[dict[str, Any]]) -> None:
-    """Appends the bars of one chunk's answer that lie inside the chunk, in time order and after
-    the bars already merged (a bar at or before the last one is a duplicate and is dropped)."""
+    """Appends the bars of one chunk's answer that lie inside the chunk after the bars already
+    merged. Chunks do not overlap, so a bar repeating the last one's time is dropped (each bar
+    once) and one before it is a broken answer: ProtocolError rather than rows out of order."""
     bars = result.get("bars")
     if not isinstance(bars, list):
-        raise ValueError(f"historical_bars answer for {iso_utc(chunk.end)} without a bars list")
+        raise ProtocolError(f"historical_bars answer for {iso_utc(chunk.end)} without a bars list")
     last = bar_epoch(merged[-1].get("t")) if merged else None
     for bar in bars:
         t = bar_epoch(bar.get("t")) if isinstance(bar, dict) else None
         if t is None:
-            raise ValueError(f"historical_bars answer with a bar without a time: {bar!r:.200}")
-        if t < chunk.start or t >= chunk.end or (last is not None and t <= last):
+            raise ProtocolError(f"historical_bars answer with a bar without a time: {bar!r:.200}")
+        if t < chunk.start or t >= chunk.end or t == last:
             continue
+        if last is not None and t < last:
+            raise ProtocolError(f"historical_bars answer with bars out of time order: {iso_utc(t)}"
+                                f" after {iso_utc(last)}")
         merged.append(bar)
         last = t
 
