@@ -19,11 +19,13 @@ header h1{font-size:18px;margin:0}
 .badge{padding:2px 8px;border-radius:10px;font-size:12px;background:#666}
 .up{background:#1f8f4e;color:#fff}.down{background:#c23b22;color:#fff}
 main{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:12px;padding:12px}
+section.wide{grid-column:1/-1}
 section{background:#fff;border:1px solid #dde1e6;border-radius:6px;padding:8px 12px;overflow:auto}
 h2{font-size:15px;margin:4px 0 8px}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:3px 6px;border-bottom:1px solid #eef0f2;white-space:nowrap}
 th{font-weight:600;color:#555}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .st-ok{color:#1f8f4e}.st-error{color:#c23b22}
+td.full{color:#c23b22;font-weight:600}
 canvas{width:100%;height:120px;display:block}
 .muted{color:#777;font-size:12px}
 pre{background:#f0f2f4;padding:6px;max-height:240px;overflow:auto;font-size:12px}
@@ -37,11 +39,12 @@ pre{background:#f0f2f4;padding:6px;max-height:240px;overflow:auto;font-size:12px
 <label class="muted"><input type="checkbox" id="unmask"> show account numbers</label>
 </header>
 <main>
-<section><h2>Workers</h2>
+<section class="wide"><h2>Workers</h2>
 <table id="workers"><thead><tr><th>name</th><th>clientId</th><th>jobs done</th><th>gateway</th><th>session</th><th>busy</th><th>accounts</th><th>reconnects</th><th>session age</th></tr></thead><tbody></tbody></table>
 <p class="muted">Workers per intent are in Queues. Jobs done per worker: the broker's mmi.stats does not report it.</p></section>
-<section><h2>Gateways</h2>
-<table id="gateways"><thead><tr><th>gateway</th><th>state</th><th>workers</th><th>budget msg/s</th><th>used last s</th><th>charged</th><th>waiting</th></tr></thead><tbody></tbody></table></section>
+<section class="wide"><h2>Gateways</h2>
+<table id="gateways"><thead><tr><th>gateway</th><th>state</th><th>workers</th><th>budget msg/s</th><th>used last s</th><th>charged</th><th>waiting</th><th title="IB historical pacing: weighted requests in the window / limit (window length)">historical window</th><th title="historical requests running now / limit">hist open</th><th title="jobs queued for a historical slot or worker">hist queued</th><th title="until one more historical request fits">next slot</th></tr></thead><tbody></tbody></table>
+<p class="muted">Historical columns: only for a gateway with workers of historical intents (IB's pacing of historical data, per login).</p></section>
 <section><h2>Queues</h2>
 <table id="queues"><thead><tr><th>intent</th><th>workers</th><th>busy</th><th>idle</th><th>queued</th><th>queued bytes</th><th title="queue wait over the intent's last 256 results">wait p50 / p99</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Last 15 minutes</h2>
@@ -70,6 +73,17 @@ function badge(el, up, text) { el.textContent = text; el.className = "badge " + 
 function row(cells, attrs) { return "<tr " + (attrs || "") + ">" + cells.join("") + "</tr>"; }
 function td(v, cls) { return "<td" + (cls ? " class=\"" + cls + "\"" : "") + ">" + esc(v) + "</td>"; }
 
+// A gateway's historical window (mmi.stats gateways.<id>.historical, present only for a gateway
+// with historical workers): four cells, "-" without one.
+function seconds(ms) { return ms >= 10000 ? Math.round(ms / 1000) + " s" : (ms / 1000).toFixed(1) + " s"; }
+function historical(h) {
+  if (!h) return ["hist-window", "hist-open", "hist-queued", "hist-next"].map(c => td("-", "num " + c));
+  const full = h.requests >= h.limit || h.open >= h.open_limit;
+  return [td(h.requests + " / " + h.limit + " in " + seconds(h.window_ms), "num hist-window" + (full ? " full" : "")),
+    td(h.open + " / " + h.open_limit, "num hist-open"), td(h.queued, "num hist-queued"),
+    td(h.next_slot_ms ? "in " + seconds(h.next_slot_ms) : "now", "num hist-next")];
+}
+
 function render() {
   const s = last;
   if (!s) return;
@@ -89,7 +103,7 @@ function render() {
     const g = gws[name];
     const up = gw.some(w => w.gateway === name && w.session === "up");
     return row([td(name), "<td class=\"state " + (up ? "up" : "down") + "\">" + (up ? "up" : "down") + "</td>",
-      td(g.workers, "num"), td(g.budget, "num"), td(g.used_last_second, "num"), td(g.charged, "num"), td(g.waiting, "num")],
+      td(g.workers, "num"), td(g.budget, "num"), td(g.used_last_second, "num"), td(g.charged, "num"), td(g.waiting, "num"), ...historical(g.historical)],
       "class=\"gateway\" data-gateway=\"" + esc(name) + "\"");
   }).join("");
   const svcs = (stats && stats.services) || {};

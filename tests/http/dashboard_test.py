@@ -3,7 +3,8 @@
 python3-selenium (Debian packages), against a running stack (broker, simulator, 2 workers,
 intentq-http). Checks: within 2 s the page shows the right number of workers; a submitted job
 appears in the recent results; killing a worker removes it; stopping the simulator shows its
-gateway down; behind --tokens the page asks for the token once and goes live with it. Saves a
+gateway down; a historical_bars job shows in its gateway's historical window;
+behind --tokens the page asks for the token once and goes live with it. Saves a
 screenshot (--screenshot PATH; docs/img/dashboard.png is one).
 
 Usage: dashboard_test.py --bin BUILD/bin [--screenshot PATH]
@@ -156,6 +157,7 @@ def run(stack, driver, screenshot):
     assert errors[3] == "error UNKNOWN_ACCOUNT", errors
     wait_cell = texts(driver, '#queues tr.queue[data-intent="echo"] td')[6]
     assert re.fullmatch(r"\d+(\.\d+)? / \d+(\.\d+)? ms", wait_cell), wait_cell  # p50 / p99
+    historical_window(stack, driver, c)
     driver.find_element(By.ID, "unmask").click()  # masked again for the picture
     if screenshot:
         os.makedirs(os.path.dirname(os.path.abspath(screenshot)), exist_ok=True)
@@ -175,6 +177,38 @@ def run(stack, driver, screenshot):
     wait_for(lambda: texts(driver, "#workers tr.worker td.session") == ["down"], 5,
              "the worker's session down")
     c.close()
+
+
+def historical_window(stack, driver, c):
+    """The gateway's historical window next to its message budget: the workers announce
+    historical_bars (@historical=), so the broker paces it per gateway; one job against the
+    simulator takes one request of the window, and the page shows it (requests / limit, open,
+    queued, next slot)."""
+    row = f'#gateways tr.gateway[data-gateway="{stack.gateway}"]'
+
+    def cells():
+        got = texts(driver, f"{row} td.hist-window, {row} td.hist-open, {row} td.hist-queued, "
+                            f"{row} td.hist-next")
+        return got if len(got) == 4 else None
+
+    wait_for(lambda: cells() and cells()[0] != "-", 5, "the gateway's historical window shown")
+    status, _, reply = c.post("/v1/jobs/historical_bars", {
+        "id": "dash-hist-1", "params": {"con_id": 265598, "end": "2026-12-04T21:00:00Z",
+                                        "duration": "1 D", "bar_size": "1 hour"}})
+    assert status == 200, reply
+    assert reply["result"]["bars"], reply
+
+    def used():
+        m = re.fullmatch(r"(\d+) / (\d+) in (\d+(\.\d)?) s", cells()[0])
+        return m and int(m.group(1)) >= 1 and int(m.group(2)) >= int(m.group(1))
+    wait_for(used, 5, "the historical_bars job counted in the gateway's window")
+    window, open_, queued, next_slot = cells()
+    stats = c.get("/v1/stats")[2]["gateways"][stack.gateway]["historical"]
+    assert window.startswith(f"{stats['requests']} / {stats['limit']} in "), (window, stats)
+    assert open_ == f"0 / {stats['open_limit']}", open_  # the job is done: nothing running
+    assert queued == "0", queued
+    assert next_slot == "now", next_slot  # one request of 60: the next fits at once
+    print(f"dashboard_test: historical window shown: {window}, open {open_}, next slot {next_slot}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@
     with intentq.Client() as client:                       # INTENTQ_BROKER or tcp://127.0.0.1:5555
         reply = client.submit("positions", {"account": "DU1000001"}, deadline_ms=5000)
         print(reply.result["positions"])
+        bars = client.download_bars({"con_id": 265598}, "2026-12-01T00:00:00Z",
+                                    "2026-12-05T00:00:00Z", "30 secs")  # chunked, time order
 
     async with intentq.AsyncClient() as client:            # any number of concurrent coroutines
         replies = await asyncio.gather(*(client.submit("echo", {"n": i}) for i in range(100)))

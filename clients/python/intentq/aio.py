@@ -22,6 +22,7 @@ from .errors import Cancelled, IntentqError, ProtocolError
 from .monitor import ConnectionWatch
 from .options import ClientOptions
 from .reply import Outcome, Reply
+from . import history
 from .request import Job, check_id, encode
 from .settings import PathLike
 from .sockets import configure, parse_event
@@ -119,6 +120,57 @@ class AsyncClient:
         return list(await asyncio.gather(
             *(self._run(job, job_id, body) for job, (job_id, body) in zip(batch, encoded))
         ))
+
+    async def download_bars(
+        self,
+        contract: Mapping[str, Any],
+        start: history.TimeLike,
+        end: history.TimeLike,
+        bar_size: str,
+        *,
+        what_to_show: str = "TRADES",
+        use_rth: bool = False,
+        deadline_ms: Optional[int] = None,
+        in_flight: int = 4,
+        csv: Optional[history.CsvTarget] = None,
+    ) -> list[dict[str, Any]]:
+        """As :meth:`intentq.Client.download_bars`, awaitable: at most ``in_flight`` chunks run
+        at once (a bounded number of coroutines wait for a turn), merged in time order.
+
+        ``contract``: the contract params of ``historical_bars`` (``{"con_id": 265598}``, or
+        ``symbol``/``sec_type``/``exchange``/``currency``/...; ``gateway`` pins the chunks to one
+        gateway). ``start``/``end``: an aware ``datetime``, ``"YYYY-MM-DDThh:mm:ssZ"`` or epoch
+        seconds; for bars of one hour or less the range is narrowed to whole bars. ``bar_size``
+        and ``what_to_show``: IB's values (docs/protocol.md 9.9). ``in_flight``: chunks submitted
+        at once (1..64). ``deadline_ms``: each chunk's deadline (historical requests may wait for
+        IB's pacing: give it room). ``csv``: a path or an open text file to write the rows to as
+        CSV (``time,open,high,low,close,volume,wap,count``) as well.
+
+        Returns the bars in time order, each bar once (dicts ``t, o, h, l, c, v, wap, n`` as the
+        intent gives them). Bad arguments raise TypeError/ValueError before anything is sent; a
+        chunk's error raises its exception (``GatewayPacing``, ``Timeout``, ...)."""
+        chunks = history.plan(contract, start, end, bar_size, what_to_show, use_rth, deadline_ms,
+                              in_flight)
+        history.check_csv_target(csv)
+        turn = asyncio.Semaphore(in_flight)
+
+        async def fetch(c: history.Chunk) -> Reply:
+            async with turn:
+                return await self.submit("historical_bars", c.params, deadline_ms=deadline_ms,
+                                         priority="bulk")
+
+        tasks = [asyncio.ensure_future(fetch(c)) for c in chunks]
+        rows: list[dict[str, Any]] = []
+        try:
+            for c, task in zip(chunks, tasks):
+                history.keep(c, (await task).result, rows)
+        finally:
+            for task in tasks:  # a chunk failed: the rest are not needed
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if csv is not None:
+            history.write_csv(rows, csv)
+        return rows
 
     async def stats(self) -> dict[str, Any]:
         """The broker's ``mmi.stats`` map (docs/protocol.md section 4)."""
