@@ -208,7 +208,7 @@ std::string Broker::queued_reason(const Job& job) const {
 std::vector<GatewayStats> Broker::gateway_stats(Clock::time_point now) const {
   std::map<std::string, GatewayStats> by_id;
   budgets_.for_each(now, [&](const std::string& id, const GatewayBudget::View& v) {
-    by_id.emplace(id, GatewayStats{id, v, 0});
+    by_id.emplace(id, GatewayStats{.id = id, .view = v});
   });
   registry_.for_each_service([&](const Service& s) {
     if (!s.gateway) return;
@@ -226,7 +226,7 @@ std::vector<GatewayStats> Broker::gateway_stats(Clock::time_point now) const {
     for (const auto* s : w.historical) serves.emplace(w.gateway, s);
   });
   hist_.for_each([&](const std::string& id) {
-    auto& g = by_id.try_emplace(id, GatewayStats{id, {}, 0}).first->second;
+    auto& g = by_id.try_emplace(id, GatewayStats{.id = id}).first->second;
     g.historical = true;
     g.hist = hist_.view(id, now);
     g.hist_limit = hist_.config().requests;

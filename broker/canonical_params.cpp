@@ -57,7 +57,11 @@ ReuseFields opaque_params(std::string_view params) {
 ReuseFields reuse_fields(std::string_view service, std::string_view params) {
   const auto* schema = params::find_intent(service);
   if (!schema) {
-    if (params.empty()) return {.params = kEmptyMap};
+    if (params.empty()) {
+      ReuseFields empty;
+      empty.params = kEmptyMap;
+      return empty;
+    }
     return opaque_params(params);
   }
   const auto parsed = params::parse(*schema, params, service);

@@ -128,11 +128,11 @@ class WorkerRegistry;
 // One gateway's budget figures and the jobs waiting for its budget.
 struct GatewayStats {
   std::string id;
-  GatewayBudget::View view;
+  GatewayBudget::View view{};
   size_t waiting = 0;
   // Historical pacing (issue 20), when a worker of the gateway announced a historical service.
   bool historical = false;
-  HistoricalBudget::View hist;
+  HistoricalBudget::View hist{};
   uint32_t hist_limit = 0;      // weighted requests allowed in the window
   uint64_t hist_window_ms = 0;  // the window (after the time scale)
   uint32_t hist_open_limit = 0;

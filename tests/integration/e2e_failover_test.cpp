@@ -87,7 +87,9 @@ TEST(E2eFailover, KilledWorkersNonRetryableJobIsAnsweredWorkerLost) {
   EXPECT_LE(elapsed, std::chrono::milliseconds(kHeartbeatMs * kLiveness) + kSlack);
   // It must not have run again on the surviving worker.
   for (auto& w : pool.workers)
-    if (w.get() != victim) EXPECT_EQ(count_lines(*w, "job once-1 start"), 0u);
+    if (w.get() != victim) {
+      EXPECT_EQ(count_lines(*w, "job once-1 start"), 0u);
+    }
   EXPECT_FALSE(client.receive(500ms)) << "a second reply arrived for the same job";
 }
 

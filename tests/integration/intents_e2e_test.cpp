@@ -47,8 +47,9 @@ void expect_positions(const json& got, const json& scenario_positions) {
     EXPECT_DOUBLE_EQ(match.at("avg_cost").get<double>(), want.at("avg_cost").get<double>());
     for (const char* key : {"symbol", "sec_type", "currency", "local_symbol", "trading_class"})
       EXPECT_EQ(match.at("contract").at(key), want.at("contract").at(key)) << key;
-    if (want.at("contract").contains("multiplier"))
+    if (want.at("contract").contains("multiplier")) {
       EXPECT_EQ(match.at("contract").at("multiplier"), want.at("contract").at("multiplier"));
+    }
     EXPECT_FALSE(match.at("contract").contains("strike"))
         << "unset strike leaked: " << match.dump();
   }
@@ -101,8 +102,9 @@ void expect_open_orders(const json& got, const json& scenario_orders) {
     if (want.contains("order_status")) {
       const auto& s = want.at("order_status");
       for (const char* key : {"filled", "remaining", "avg_fill_price", "last_fill_price"})
-        if (s.contains(key))
+        if (s.contains(key)) {
           EXPECT_DOUBLE_EQ(o.at(key).get<double>(), s.at(key).get<double>()) << key;
+        }
     }
   }
 }

@@ -404,7 +404,9 @@ TEST_F(FailFastTest, StatsCountTheJobsEachWorkerAnswered) {
   EXPECT_EQ(jobs_done(), 1);
   const auto s = stats();
   for (const auto& g : s["gateway_workers"])
-    if (g["name"] == "alpha:17") EXPECT_EQ(g["jobs_done"], 1);
+    if (g["name"] == "alpha:17") {
+      EXPECT_EQ(g["jobs_done"], 1);
+    }
 }
 
 TEST_F(FailFastTest, BadNamesAndWaitingListsAreRefused) {

@@ -169,7 +169,7 @@ TEST(EnvelopeRequest, RejectsNonStringKeys) {
 }
 
 TEST(EnvelopeRequest, RejectsTruncatedAndTrailingBytes) {
-  const auto full = encode_request(JobRequest{"abc", {{"k", "value"}}, 100, true, {}});
+  const auto full = encode_request(JobRequest{"abc", {{"k", "value"}}, 100, true, {}, 0, {}, {}});
   for (size_t n = 1; n < full.size(); ++n) {
     const auto cut = full.substr(0, n);
     EXPECT_THROW(decode_request(cut), EnvelopeError) << "prefix of " << n << " bytes";
