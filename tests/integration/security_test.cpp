@@ -207,7 +207,15 @@ TEST_F(CurveCluster, AllowedClientWorkerAndSubscriberWorkEndToEnd) {
 // alone (a plain connection) could not.
 TEST_F(CurveCluster, TheSubmittersKeyCancelsItsJobFromAnotherProcess) {
   auto worker = worker_as("w1");
-  for (int i = 0; i < 100 && stats()["services"]["echo"].value("workers", 0) < 1; ++i)
+  // 0 until the broker lists echo (a missing key, or a stats call that failed, is not a number).
+  auto echo_stat = [&](const char* key) {
+    const auto s = stats();
+    const auto* echo = s.is_object() ? &s : nullptr;
+    for (const char* k : {"services", "echo"})
+      echo = echo && echo->is_object() && echo->contains(k) ? &echo->at(k) : nullptr;
+    return echo && echo->is_object() ? echo->value(key, 0) : 0;
+  };
+  for (int i = 0; i < 100 && echo_stat("workers") < 1; ++i)
     std::this_thread::sleep_for(50ms);  // polling mmi.stats until the worker registered, bounded
   ClientPeer alice(ep().frontend, keys().client("alice"));
   JobRequest slow;
@@ -217,7 +225,7 @@ TEST_F(CurveCluster, TheSubmittersKeyCancelsItsJobFromAnotherProcess) {
   alice.client.send("echo", encode_request(slow));
   // Until the worker holds it (a cancel before that finds it queued; both are fine, but the
   // worker's stop is what this test shows).
-  for (int i = 0; i < 100 && stats()["services"]["echo"].value("busy", 0) != 1; ++i)
+  for (int i = 0; i < 100 && echo_stat("busy") != 1; ++i)
     std::this_thread::sleep_for(50ms);  // polling mmi.stats, bounded
   std::vector<std::string> args{"cancel", "curve-slow", "--compact", "--broker", ep().frontend};
   for (auto& a : keys().args("alice")) args.push_back(a);

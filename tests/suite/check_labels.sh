@@ -10,11 +10,11 @@ declare -A must_have=(
   [unit]="EnvelopeRequest.RoundTripsEveryField CliParams.ParamsOverlayParamsJsonInOrder"
   [integration]="BrokerProcess.MmiServiceStatsAndUnknownMmi E2eCli.SubmitOkPrintsTheReplyAndExitsZero SimGwsim.FaultRefuse"
   [e2e]="E2eCli.SubmitOkPrintsTheReplyAndExitsZero E2eCli.ErrorReplyExitsTwo"
-  [cli]="CliParams.ParamsOverlayParamsJsonInOrder E2eCli.SubmitOkPrintsTheReplyAndExitsZero"
+  [cli]="CliParams.ParamsOverlayParamsJsonInOrder E2eCli.SubmitOkPrintsTheReplyAndExitsZero CliHistory.MultiChunkRangeIsTheSimulatorsBarsWithNoGapOrDuplicate"
   [python]="python_client python_client_mypy"
   [http]="http_api http_hostile http_dashboard_browser"
 )
-declare -A only=([e2e]='^E2e' [cli]='^(CliParams|E2eCli)\.' [python]='^python_client')
+declare -A only=([e2e]='^E2e' [cli]='^(Cli[A-Za-z]*|E2eCli)\.' [python]='^python_client')
 declare -A never=([unit]='^(E2e|BrokerProcess|SimGwsim|IntentsE2e)' [integration]='^EnvelopeRequest\.')
 
 labels=$(grep -o 'ctest -L [A-Za-z0-9_]*' "$readme" | awk '{print $3}' | sort -u)
