@@ -10,32 +10,12 @@ std::string text(const params::Parsed& p, std::string_view name) {
   return p.string(name).value_or("");
 }
 
-// The contract params as contract_details reads them, without the secId fields (IB's historical
-// and market data requests have none).
-gw::Contract market_contract(const params::Parsed& p) {
-  gw::Contract c;
-  c.con_id = p.integer("con_id").value_or(0);
-  c.symbol = text(p, "symbol");
-  c.sec_type = text(p, "sec_type");
-  c.last_trade_date = text(p, "last_trade_date");
-  c.strike = p.number("strike");
-  c.right = text(p, "right");
-  c.multiplier = text(p, "multiplier");
-  c.exchange = text(p, "exchange");
-  c.primary_exchange = text(p, "primary_exchange");
-  c.currency = text(p, "currency");
-  c.local_symbol = text(p, "local_symbol");
-  c.trading_class = text(p, "trading_class");
-  c.include_expired = p.boolean("include_expired").value_or(false);
-  return c;
-}
-
 }  // namespace
 
 HistoricalBarsParams parse_historical_bars_params(const JobContext& job) {
   const auto p = parsed_params(job, "historical_bars");
   HistoricalBarsParams out;
-  out.contract = market_contract(p);
+  out.contract = contract_fields(p);
   out.end = p.string("end");
   out.end_date_time = params::market_data::ib_end_date_time(out.end);
   out.duration = text(p, "duration");
@@ -48,7 +28,7 @@ HistoricalBarsParams parse_historical_bars_params(const JobContext& job) {
 
 HeadTimestampParams parse_head_timestamp_params(const JobContext& job) {
   const auto p = parsed_params(job, "head_timestamp");
-  return {.contract = market_contract(p),
+  return {.contract = contract_fields(p),
           .what_to_show = text(p, "what_to_show"),
           .use_rth = p.boolean("use_rth").value_or(true),
           .gateway = p.string("gateway")};
@@ -57,7 +37,7 @@ HeadTimestampParams parse_head_timestamp_params(const JobContext& job) {
 QuoteParams parse_quote_params(const JobContext& job) {
   const auto p = parsed_params(job, "quote");
   QuoteParams out;
-  out.contract = market_contract(p);
+  out.contract = contract_fields(p);
   out.market_data_type = p.string("market_data_type").value_or("live");
   out.market_data_type_code = market_data_type_code(out.market_data_type);
   out.gateway = p.string("gateway");

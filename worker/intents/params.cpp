@@ -84,6 +84,13 @@ AccountSummaryParams parse_account_summary_params(const JobContext& job) {
 
 gw::Contract parse_contract_params(const JobContext& job) {
   const auto p = parsed_params(job, "contract_details");
+  gw::Contract c = contract_fields(p);
+  c.sec_id_type = text(p, "sec_id_type");
+  c.sec_id = text(p, "sec_id");
+  return c;
+}
+
+gw::Contract contract_fields(const params::Parsed& p) {
   gw::Contract c;
   c.con_id = p.integer("con_id").value_or(0);
   c.symbol = text(p, "symbol");
@@ -97,8 +104,6 @@ gw::Contract parse_contract_params(const JobContext& job) {
   c.currency = text(p, "currency");
   c.local_symbol = text(p, "local_symbol");
   c.trading_class = text(p, "trading_class");
-  c.sec_id_type = text(p, "sec_id_type");
-  c.sec_id = text(p, "sec_id");
   c.include_expired = p.boolean("include_expired").value_or(false);
   return c;
 }

@@ -60,6 +60,9 @@ AccountSummaryParams parse_account_summary_params(const JobContext& job);
 
 // contract_details: con_id, or symbol + sec_type (+ exchange, currency, ...).
 gw::Contract parse_contract_params(const JobContext& job);
+// The contract fields every contract-taking schema has (con_id, symbol, ..., include_expired):
+// all of parse_contract_params but the secId pair, which only contract_details takes.
+gw::Contract contract_fields(const params::Parsed& p);
 
 // current_time: no params at all.
 struct NoParams {};
