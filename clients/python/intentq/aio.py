@@ -25,7 +25,7 @@ from .reply import Outcome, Reply
 from . import history
 from .request import Job, check_id, encode
 from .settings import PathLike
-from .sockets import configure, parse_event
+from .sockets import close_monitored, configure, parse_event
 from .subscription import AsyncSubscription
 from .wire import (CANCEL_SERVICE, STATS_SERVICE, budget_ms, cancel_state, is_code, parse_reply,
                    request_frames)
@@ -134,21 +134,9 @@ class AsyncClient:
         in_flight: int = 4,
         csv: Optional[history.CsvTarget] = None,
     ) -> list[dict[str, Any]]:
-        """As :meth:`intentq.Client.download_bars`, awaitable: at most ``in_flight`` chunks run
-        at once (a bounded number of coroutines wait for a turn), merged in time order.
-
-        ``contract``: the contract params of ``historical_bars`` (``{"con_id": 265598}``, or
-        ``symbol``/``sec_type``/``exchange``/``currency``/...; ``gateway`` pins the chunks to one
-        gateway). ``start``/``end``: an aware ``datetime``, ``"YYYY-MM-DDThh:mm:ssZ"`` or epoch
-        seconds; for bars of one hour or less the range is narrowed to whole bars. ``bar_size``
-        and ``what_to_show``: IB's values (docs/protocol.md 9.9). ``in_flight``: chunks submitted
-        at once (1..64). ``deadline_ms``: each chunk's deadline (historical requests may wait for
-        IB's pacing: give it room). ``csv``: a path or an open text file to write the rows to as
-        CSV (``time,open,high,low,close,volume,wap,count``) as well.
-
-        Returns the bars in time order, each bar once (dicts ``t, o, h, l, c, v, wap, n`` as the
-        intent gives them). Bad arguments raise TypeError/ValueError before anything is sent; a
-        chunk's error raises its exception (``GatewayPacing``, ``Timeout``, ...)."""
+        """As :meth:`intentq.Client.download_bars` (same arguments, same result), awaitable: at
+        most ``in_flight`` chunks run at once (a bounded number of coroutines wait for a turn),
+        merged in time order."""
         chunks = history.plan(contract, start, end, bar_size, what_to_show, use_rth, deadline_ms,
                               in_flight)
         history.check_csv_target(csv)
@@ -178,19 +166,12 @@ class AsyncClient:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[_Result] = loop.create_future()
         self._stats_waiters.append(future)
-        timeout = self.options.timeout_ms / 1000
-        start = time.monotonic()
         try:
-            for _ in range(2):
-                await self._socket.send_multipart(request_frames(STATS_SERVICE, b""))
-                done, _pending = await asyncio.wait({future}, timeout=timeout)
-                if done:
-                    result = future.result()
-                    if isinstance(result, IntentqError):
-                        raise result
-                    assert isinstance(result, dict)
-                    return result
-            raise self._watch.diagnose(int((time.monotonic() - start) * 1000), "mmi.stats")
+            result = await self._ask(STATS_SERVICE, b"", future)
+            if isinstance(result, IntentqError):
+                raise result
+            assert isinstance(result, dict)
+            return result
         finally:
             if future in self._stats_waiters:
                 self._stats_waiters.remove(future)
@@ -207,21 +188,27 @@ class AsyncClient:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[_Result] = loop.create_future()
         self._cancel_waiters.setdefault(job_id, []).append(future)
-        timeout = self.options.timeout_ms / 1000
-        start = time.monotonic()
         try:
-            for _ in range(2):
-                await self._socket.send_multipart(request_frames(CANCEL_SERVICE, job_id.encode()))
-                done, _pending = await asyncio.wait({future}, timeout=timeout)
-                if done:
-                    return cancel_state(future.result())
-            raise self._watch.diagnose(int((time.monotonic() - start) * 1000), CANCEL_SERVICE)
+            return cancel_state(await self._ask(CANCEL_SERVICE, job_id.encode(), future))
         finally:
             waiters = self._cancel_waiters.get(job_id, [])
             if future in waiters:
                 waiters.remove(future)
             if not waiters:
                 self._cancel_waiters.pop(job_id, None)
+
+    async def _ask(self, service: str, body: bytes, future: asyncio.Future[_Result]) -> _Result:
+        """Sends a request to the broker's ``service`` (once more after ``timeout_ms``: both mmi
+        services are harmless to repeat) and returns what the reader resolves ``future`` with;
+        after twice ``timeout_ms`` without it, raises what the connection watch diagnoses."""
+        timeout = self.options.timeout_ms / 1000
+        start = time.monotonic()
+        for _ in range(2):
+            await self._socket.send_multipart(request_frames(service, body))
+            done, _pending = await asyncio.wait({future}, timeout=timeout)
+            if done:
+                return future.result()
+        raise self._watch.diagnose(int((time.monotonic() - start) * 1000), service)
 
     def subscribe(
         self, prefixes: Iterable[str] = ("result.",), *, publish: Optional[str] = None
@@ -251,9 +238,7 @@ class AsyncClient:
         self._tasks.clear()
         self._fail_all(lambda: Cancelled("the client was closed while the request was in flight"))
         if self._socket is not None:
-            self._socket.disable_monitor()
-            self._monitor.close(linger=0)
-            self._socket.close(linger=0)
+            close_monitored(self._socket, self._monitor)
 
     close = aclose
 

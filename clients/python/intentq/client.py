@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Optional, Union
+from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
 import zmq
 
@@ -22,7 +22,7 @@ from .reply import Outcome, Reply
 from . import history
 from .request import Job, check_id, encode
 from .settings import PathLike
-from .sockets import configure, parse_event
+from .sockets import close_monitored, configure, parse_event
 from .subscription import Subscription
 from .wire import (CANCEL_SERVICE, STATS_SERVICE, Incoming, budget_ms, cancel_state, is_code,
                    parse_reply, request_frames)
@@ -191,27 +191,11 @@ class Client:
     def stats(self) -> dict[str, Any]:
         """The broker's ``mmi.stats`` map (docs/protocol.md section 4)."""
         self._check_open()
-        timeout = self.options.timeout_ms / 1000
-        start = time.monotonic()
-        end = start + 2 * timeout
-        next_send = start
-        while True:
-            now = time.monotonic()
-            if now >= end:
-                raise self._watch.diagnose(int((now - start) * 1000), "mmi.stats")
-            if now >= next_send:
-                self._socket.send_multipart(request_frames(STATS_SERVICE, b""))
-                next_send = now + timeout
-            for frames in self._receive(min(end, next_send)):
-                try:
-                    incoming = parse_reply(frames, self.options.max_reply_bytes)
-                except ProtocolError as e:
-                    raise e from None
-                if incoming.service == STATS_SERVICE:
-                    if isinstance(incoming.outcome, dict):
-                        return incoming.outcome
-                    assert isinstance(incoming.outcome, IntentqError)
-                    raise incoming.outcome
+        incoming = self._ask(STATS_SERVICE, b"", lambda incoming: True)
+        if isinstance(incoming.outcome, dict):
+            return incoming.outcome
+        assert isinstance(incoming.outcome, IntentqError)
+        raise incoming.outcome
 
     def cancel(self, id: str) -> str:
         """Cancels job ``id`` of this client (``mmi.cancel``, docs/protocol.md section 4): its
@@ -225,23 +209,11 @@ class Client:
         job_id = check_id(id, "id")
         if job_id is None:
             raise TypeError("id must be a job id (str), not None")
-        timeout = self.options.timeout_ms / 1000
-        start = time.monotonic()
-        end = start + 2 * timeout
-        next_send = start
-        while True:
-            now = time.monotonic()
-            if now >= end:
-                raise self._watch.diagnose(int((now - start) * 1000), CANCEL_SERVICE)
-            if now >= next_send:
-                # Cancelling twice is harmless (the second says UNKNOWN_JOB after a first
-                # that worked; its answer is then the one that counts).
-                self._socket.send_multipart(request_frames(CANCEL_SERVICE, job_id.encode()))
-                next_send = now + timeout
-            for frames in self._receive(min(end, next_send)):
-                incoming = parse_reply(frames, self.options.max_reply_bytes)
-                if incoming.service == CANCEL_SERVICE and incoming.id in (job_id, None):
-                    return cancel_state(incoming.outcome)
+        # Cancelling twice is harmless (the second says UNKNOWN_JOB after a first that worked;
+        # its answer is then the one that counts).
+        incoming = self._ask(CANCEL_SERVICE, job_id.encode(),
+                             lambda incoming: incoming.id in (job_id, None))
+        return cancel_state(incoming.outcome)
 
     def subscribe(
         self,
@@ -264,9 +236,7 @@ class Client:
         if self._closed:
             return
         self._closed = True
-        self._socket.disable_monitor()
-        self._monitor.close(linger=0)
-        self._socket.close(linger=0)
+        close_monitored(self._socket, self._monitor)
 
     def __enter__(self) -> "Client":
         return self
@@ -279,6 +249,29 @@ class Client:
     def _check_open(self) -> None:
         if self._closed:
             raise Cancelled("the client is closed")
+
+    def _ask(self, service: str, body: bytes, answers: Callable[[Incoming], bool]) -> Incoming:
+        """Sends a request to the broker's ``service`` (again after ``timeout_ms``: both mmi
+        services are harmless to repeat) and returns its first reply that ``answers`` accepts;
+        after twice ``timeout_ms`` without one, raises what the connection watch diagnoses."""
+        timeout = self.options.timeout_ms / 1000
+        start = time.monotonic()
+        end = start + 2 * timeout
+        next_send = start
+        while True:
+            now = time.monotonic()
+            if now >= end:
+                raise self._watch.diagnose(int((now - start) * 1000), service)
+            if now >= next_send:
+                self._socket.send_multipart(request_frames(service, body))
+                next_send = now + timeout
+            for frames in self._receive(min(end, next_send)):
+                try:
+                    incoming = parse_reply(frames, self.options.max_reply_bytes)
+                except ProtocolError as e:
+                    raise e from None
+                if incoming.service == service and answers(incoming):
+                    return incoming
 
     def _receive(self, until: float) -> list[list[bytes]]:
         """Waits until a reply is there or ``until``; returns every reply waiting (feeding the

@@ -13,11 +13,24 @@ from __future__ import annotations
 from typing import Any, ClassVar, Mapping, Optional
 
 
+#: The exception class of each wire code of a reply, filled as the classes below are defined.
+_BY_CODE: dict[str, type["IntentqError"]] = {}
+
+
 class IntentqError(Exception):
     """Base class: a job ended with an error reply, or the client could not get a reply."""
 
     #: The wire code this class stands for ("" for the base class).
     CODE: ClassVar[str] = ""
+
+    def __init_subclass__(cls, *, code: str = "", from_reply: bool = False, **kwargs: Any) -> None:
+        """``code``: the wire code of the subclass; ``from_reply``: error replies with that code
+        raise this class (error_class)."""
+        super().__init_subclass__(**kwargs)
+        if code:
+            cls.CODE = code
+        if from_reply:
+            _BY_CODE[cls.CODE] = cls
 
     def __init__(
         self,
@@ -49,159 +62,99 @@ class IntentqError(Exception):
 # Codes made by the broker or a worker (docs/protocol.md 5.3).
 
 
-class BadRequest(IntentqError):
+class BadRequest(IntentqError, code="BAD_REQUEST", from_reply=True):
     """The request or its params are invalid (the message names the field)."""
 
-    CODE = "BAD_REQUEST"
 
-
-class UnknownIntent(IntentqError):
+class UnknownIntent(IntentqError, code="UNKNOWN_INTENT", from_reply=True):
     """No worker has ever registered this intent with the broker."""
 
-    CODE = "UNKNOWN_INTENT"
 
-
-class UnknownAccount(IntentqError):
+class UnknownAccount(IntentqError, code="UNKNOWN_ACCOUNT", from_reply=True):
     """No live worker's gateway holds ``params.account``."""
 
-    CODE = "UNKNOWN_ACCOUNT"
 
-
-class Busy(IntentqError):
+class Busy(IntentqError, code="BUSY", from_reply=True):
     """The broker's queue for the intent is full, or the broker is draining; retry later."""
 
-    CODE = "BUSY"
 
-
-class Timeout(IntentqError):
+class Timeout(IntentqError, code="TIMEOUT", from_reply=True):
     """The job's deadline passed (the message says where it was waiting)."""
 
-    CODE = "TIMEOUT"
 
-
-class WorkerLost(IntentqError):
+class WorkerLost(IntentqError, code="WORKER_LOST", from_reply=True):
     """The worker running the job died and the job was not run again."""
 
-    CODE = "WORKER_LOST"
 
-
-class NoWorker(IntentqError):
+class NoWorker(IntentqError, code="NO_WORKER", from_reply=True):
     """No live worker serves the intent: its workers all left more than the broker's
     ``--no-worker-grace-ms`` (default 2 s) ago. The message says since when."""
 
-    CODE = "NO_WORKER"
 
-
-class Cancelled(IntentqError):
+class Cancelled(IntentqError, code="CANCELLED", from_reply=True):
     """The job was cancelled, or the client was closed while the request was in flight."""
 
-    CODE = "CANCELLED"
 
-
-class UnknownJob(IntentqError):
+class UnknownJob(IntentqError, code="UNKNOWN_JOB", from_reply=True):
     """A cancel named a job the broker does not know (or one of another submitter)."""
 
-    CODE = "UNKNOWN_JOB"
 
-
-class GatewayUnreachable(IntentqError):
+class GatewayUnreachable(IntentqError, code="GATEWAY_UNREACHABLE", from_reply=True):
     """IB Gateway / TWS could not be reached: by the worker, or (from the broker, at once) no
     worker of the intent has its gateway session up; the message names the gateway and the cause."""
 
-    CODE = "GATEWAY_UNREACHABLE"
 
-
-class GatewayRefused(IntentqError):
+class GatewayRefused(IntentqError, code="GATEWAY_REFUSED", from_reply=True):
     """The gateway refused the session (e.g. clientId in use, IB error 326)."""
 
-    CODE = "GATEWAY_REFUSED"
 
-
-class GatewayError(IntentqError):
+class GatewayError(IntentqError, code="GATEWAY_ERROR", from_reply=True):
     """IB answered a request with an error (``gateway_code``/``gateway_message`` hold IB's)."""
 
-    CODE = "GATEWAY_ERROR"
 
-
-class GatewayPacing(IntentqError):
+class GatewayPacing(IntentqError, code="GATEWAY_PACING", from_reply=True):
     """IB reported a pacing violation (IB error 100)."""
 
-    CODE = "GATEWAY_PACING"
 
-
-class ResultTooLarge(IntentqError):
+class ResultTooLarge(IntentqError, code="RESULT_TOO_LARGE", from_reply=True):
     """The worker's reply would exceed its message size limit."""
 
-    CODE = "RESULT_TOO_LARGE"
 
-
-class InternalError(IntentqError):
+class InternalError(IntentqError, code="INTERNAL", from_reply=True):
     """A bug in a broker or worker, or an invalid worker reply."""
-
-    CODE = "INTERNAL"
 
 
 # Problems the client detects itself.
 
 
-class ProtocolError(IntentqError):
+class ProtocolError(IntentqError, code="PROTOCOL"):
     """The broker's answer is not what the protocol allows (malformed, oversized, wrong shape)."""
 
-    CODE = "PROTOCOL"
 
-
-class ConnectionProblem(IntentqError):
+class ConnectionProblem(IntentqError, code="NO_REPLY"):
     """No reply came within the retry budget; the subclass says why, as far as the socket knows.
 
     ``endpoint`` is the broker endpoint; the message names the option or variable to check.
     """
-
-    CODE = "NO_REPLY"
 
     def __init__(self, message: str, *, endpoint: str = "", **kwargs: Any) -> None:
         self.endpoint = endpoint
         super().__init__(message, **kwargs)
 
 
-class BrokerRefused(ConnectionProblem):
+class BrokerRefused(ConnectionProblem, code="CONNECTION_REFUSED"):
     """Nothing listens at the broker endpoint (TCP connection refused or not reachable)."""
 
-    CODE = "CONNECTION_REFUSED"
 
-
-class CurveHandshakeFailed(ConnectionProblem):
+class CurveHandshakeFailed(ConnectionProblem, code="CURVE_HANDSHAKE_FAILED"):
     """The connection was made but the CURVE handshake failed: wrong server key, our key not in
     the broker's allow directory, or CURVE on one side only."""
 
-    CODE = "CURVE_HANDSHAKE_FAILED"
 
-
-class NoReply(ConnectionProblem):
+class NoReply(ConnectionProblem, code="NO_REPLY"):
     """Connected to the broker, but no reply came within the retry budget."""
 
-    CODE = "NO_REPLY"
 
-
-_BY_CODE: dict[str, type[IntentqError]] = {
-    cls.CODE: cls
-    for cls in (
-        BadRequest,
-        UnknownIntent,
-        UnknownAccount,
-        Busy,
-        Timeout,
-        WorkerLost,
-        NoWorker,
-        Cancelled,
-        UnknownJob,
-        GatewayUnreachable,
-        GatewayRefused,
-        GatewayError,
-        GatewayPacing,
-        ResultTooLarge,
-        InternalError,
-    )
-}
 
 
 def error_class(code: str) -> type[IntentqError]:

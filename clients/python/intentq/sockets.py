@@ -35,6 +35,13 @@ def configure(socket: Any, endpoint: str, curve: Optional[CurveKeys], max_reply_
     return monitor
 
 
+def close_monitored(socket: Any, monitor: Any) -> None:
+    """Detaches and closes the monitor, then closes the socket (the order libzmq wants)."""
+    socket.disable_monitor()
+    monitor.close(linger=0)
+    socket.close(linger=0)
+
+
 def parse_event(frames: list[bytes]) -> tuple[int, int]:
     """(event, value) of a monitor message (libzmq's two-frame v1 format)."""
     info = zmq.utils.monitor.parse_monitor_message(frames)

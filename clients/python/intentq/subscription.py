@@ -20,7 +20,7 @@ from .errors import IntentqError, ProtocolError
 from .monitor import ConnectionWatch
 from .reply import Published, decode_published
 from .settings import CurveKeys
-from .sockets import configure, parse_event
+from .sockets import close_monitored, configure, parse_event
 
 log = logging.getLogger("intentq")
 
@@ -129,9 +129,7 @@ class Subscription(_Base):
         if self._closed:
             return
         self._closed = True
-        self._socket.disable_monitor()
-        self._monitor.close(linger=0)
-        self._socket.close(linger=0)
+        close_monitored(self._socket, self._monitor)
 
     def __enter__(self) -> "Subscription":
         return self
@@ -196,9 +194,7 @@ class AsyncSubscription(_Base):
         if self._closed:
             return
         self._closed = True
-        self._socket.disable_monitor()
-        self._monitor.close(linger=0)
-        self._socket.close(linger=0)
+        close_monitored(self._socket, self._monitor)
 
     async def __aenter__(self) -> "AsyncSubscription":
         return self
