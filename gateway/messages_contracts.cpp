@@ -19,18 +19,7 @@ void req_contract_details_fields(V& v, ReqContractDetails& m) {
   Contract& c = m.contract;
   v.version(8);
   v.i32(m.req_id);
-  v.i64(c.con_id);
-  v.str(c.symbol);
-  v.str(c.sec_type);
-  v.str(c.last_trade_date);
-  strike(v, c.strike, Fmt::kShort);
-  right(v, c.right, "");
-  v.str(c.multiplier);
-  v.str(c.exchange);
-  v.str(c.primary_exchange);
-  v.str(c.currency);
-  v.str(c.local_symbol);
-  v.str(c.trading_class);
+  request_contract(v, c, Fmt::kShort);
   v.boolean(c.include_expired);
   v.str(c.sec_id_type);
   v.str(c.sec_id);
@@ -71,12 +60,7 @@ void contract_data_fields(V& v, ContractDataMsg& m) {
   v.str(d.liquid_hours);
   v.str(d.ev_rule);
   v.opt_dbl(d.ev_multiplier);
-  size_t n = v.count(d.sec_id_list.size());
-  resize_for(v, d.sec_id_list, n);
-  for (auto& [tag, value] : d.sec_id_list) {
-    v.str(tag);
-    v.str(value);
-  }
+  tag_values(v, d.sec_id_list);
   v.i32(d.agg_group);
   v.str(d.under_symbol);
   v.str(d.under_sec_type);
@@ -94,14 +78,7 @@ void contract_data_fields(V& v, ContractDataMsg& m) {
     for (int i = 0; i < kFundFieldBools; ++i) v.boolean(b);
     for (int i = 0; i < kFundFieldStrings2; ++i) v.str(s);
   }
-  if (v.sv() >= kMinSvIneligibilityReasons) {
-    size_t k = v.count(d.ineligibility_reasons.size());
-    resize_for(v, d.ineligibility_reasons, k);
-    for (auto& [id, text] : d.ineligibility_reasons) {
-      v.str(id);
-      v.str(text);
-    }
-  }
+  if (v.sv() >= kMinSvIneligibilityReasons) tag_values(v, d.ineligibility_reasons);
 }
 
 }  // namespace

@@ -182,6 +182,37 @@ void short_contract(V& v, Contract& c, Fmt strike_fmt, std::string_view right_no
   v.str(c.trading_class);
 }
 
+// The contract as requests carry it (reqContractDetails, reqHistoricalData, reqHeadTimestamp,
+// reqMktData): conId .. tradingClass, with the primary exchange. Official clients print an unset
+// strike as "0" in reqContractDetails and as "0.0" in the market-data requests, hence `strike_fmt`.
+template <class V>
+void request_contract(V& v, Contract& c, Fmt strike_fmt) {
+  v.i64(c.con_id);
+  v.str(c.symbol);
+  v.str(c.sec_type);
+  v.str(c.last_trade_date);
+  strike(v, c.strike, strike_fmt);
+  right(v, c.right, "");
+  v.str(c.multiplier);
+  v.str(c.exchange);
+  v.str(c.primary_exchange);
+  v.str(c.currency);
+  v.str(c.local_symbol);
+  v.str(c.trading_class);
+}
+
+// A counted list of (tag, value) string pairs: secIdList, algo params, smart-combo routing
+// params, ineligibility reasons.
+template <class V>
+void tag_values(V& v, std::vector<std::pair<std::string, std::string>>& items) {
+  size_t n = v.count(items.size());
+  resize_for(v, items, n);
+  for (auto& [tag, value] : items) {
+    v.str(tag);
+    v.str(value);
+  }
+}
+
 // Runs `fields` over a copy of `m` and returns the payload.
 template <class T, class F>
 std::string encode_with(int sv, int msg_id, const T& m, F&& fields) {

@@ -5,6 +5,8 @@
 // Layouts: IB's official clients at server versions 176..200 (none of these messages has a
 // version gate inside that range except HISTORICAL_DATA's at 196).
 #include <cmath>
+#include <type_traits>
+#include <utility>
 
 #include "gateway/messages.hpp"
 #include "gateway/messages_fields.hpp"
@@ -22,24 +24,6 @@ constexpr int kTickVersion = 6;  // what gateways send in TICK_PRICE/SIZE/GENERI
 constexpr size_t kBarFields = 8;
 constexpr size_t kLegFields = 4;
 constexpr size_t kMaxLegs = 64;
-
-// The contract of reqHistoricalData, reqHeadTimestamp and reqMktData: conId .. tradingClass.
-// Official clients print an unset strike as "0.0" here (see the captured requests).
-template <class V>
-void request_contract(V& v, Contract& c) {
-  v.i64(c.con_id);
-  v.str(c.symbol);
-  v.str(c.sec_type);
-  v.str(c.last_trade_date);
-  strike(v, c.strike, Fmt::kJava);
-  right(v, c.right, "");
-  v.str(c.multiplier);
-  v.str(c.exchange);
-  v.str(c.primary_exchange);
-  v.str(c.currency);
-  v.str(c.local_symbol);
-  v.str(c.trading_class);
-}
 
 // A BAG contract's legs (only for sec_type BAG).
 template <class V>
@@ -59,7 +43,7 @@ template <class V>
 void req_historical_data_fields(V& v, ReqHistoricalData& m) {
   HistoricalDataRequest& r = m.request;
   v.i32(m.req_id);
-  request_contract(v, r.contract);
+  request_contract(v, r.contract, Fmt::kJava);
   v.boolean(r.contract.include_expired);
   v.str(r.end_date_time);
   v.str(r.bar_size);  // bar size before duration on the wire (the API call has them reversed)
@@ -76,7 +60,7 @@ template <class V>
 void req_head_timestamp_fields(V& v, ReqHeadTimestamp& m) {
   HeadTimestampRequest& r = m.request;
   v.i32(m.req_id);
-  request_contract(v, r.contract);
+  request_contract(v, r.contract, Fmt::kJava);
   v.boolean(r.contract.include_expired);
   v.boolean(r.use_rth);
   v.str(r.what_to_show);
@@ -88,7 +72,7 @@ void req_mkt_data_fields(V& v, ReqMktData& m) {
   MarketDataRequest& r = m.request;
   v.version(kReqMktDataVersion);
   v.i32(m.req_id);
-  request_contract(v, r.contract);
+  request_contract(v, r.contract, Fmt::kJava);
   combo_legs(v, r.contract, r.legs);
   bool has_delta_neutral = r.delta_neutral.has_value();
   v.boolean(has_delta_neutral);
@@ -171,69 +155,55 @@ void market_data_type_fields(V& v, MarketDataTypeMsg& m) {
   v.i32(m.type);
 }
 
-template <class V>
-void tick_price_fields(V& v, TickPrice& m) {
+// The four tick messages: version, req id and tick type, then their value fields.
+template <class V, class Tick>
+void tick_fields(V& v, Tick& m) {
   v.version(kTickVersion);
   v.i32(m.req_id);
   v.i32(m.tick_type);
-  v.dbl(m.price);
-  v.str(m.size);
-  v.i32(m.attr_mask);
-}
-
-template <class V>
-void tick_size_fields(V& v, TickSize& m) {
-  v.version(kTickVersion);
-  v.i32(m.req_id);
-  v.i32(m.tick_type);
-  v.str(m.size);
-}
-
-template <class V>
-void tick_generic_fields(V& v, TickGeneric& m) {
-  v.version(kTickVersion);
-  v.i32(m.req_id);
-  v.i32(m.tick_type);
-  v.dbl(m.value);
-}
-
-template <class V>
-void tick_string_fields(V& v, TickString& m) {
-  v.version(kTickVersion);
-  v.i32(m.req_id);
-  v.i32(m.tick_type);
-  v.str(m.value);
+  if constexpr (std::is_same_v<Tick, TickPrice>) {
+    v.dbl(m.price);
+    v.str(m.size);
+    v.i32(m.attr_mask);
+  } else if constexpr (std::is_same_v<Tick, TickSize>) {
+    v.str(m.size);
+  } else if constexpr (std::is_same_v<Tick, TickGeneric>) {
+    v.dbl(m.value);
+  } else {
+    static_assert(std::is_same_v<Tick, TickString>);
+    v.str(m.value);
+  }
 }
 
 // Decoder and encoder of one message from its field sequence. The encoder runs the sequence on
 // the caller's message itself instead of a copy (encode_with's way): the writing visitor only
 // reads, and a 10,000-bar answer is not worth copying to print it.
-#define INTENTQ_MD_CODEC(Type, fields_fn)                                                \
-  Type decode_##fields_fn(int sv, FieldReader& r) {                                      \
-    return decode_with<Type>(sv, r, [](auto& v, auto& m) { fields_fn##_fields(v, m); }); \
-  }                                                                                      \
-  std::string encode_##fields_fn##_payload(int sv, int id, const Type& m) {              \
-    check_server_version(sv);                                                            \
-    Writer w(sv, id);                                                                    \
-    fields_fn##_fields(w, const_cast<Type&>(m));                                         \
-    return w.payload();                                                                  \
+#define INTENTQ_MD_CODEC(Type, name, fields)                                 \
+  Type decode_##name(int sv, FieldReader& r) {                               \
+    return decode_with<Type>(sv, r, [](auto& v, auto& m) { fields(v, m); }); \
+  }                                                                          \
+  std::string encode_##name##_payload(int sv, int id, const Type& m) {       \
+    check_server_version(sv);                                                \
+    Writer w(sv, id);                                                        \
+    fields(w, const_cast<Type&>(m));                                         \
+    return w.payload();                                                      \
   }
 
 }  // namespace
 
-INTENTQ_MD_CODEC(ReqHistoricalData, req_historical_data)
-INTENTQ_MD_CODEC(ReqHeadTimestamp, req_head_timestamp)
-INTENTQ_MD_CODEC(ReqMktData, req_mkt_data)
-INTENTQ_MD_CODEC(HistoricalDataMsg, historical_data)
-INTENTQ_MD_CODEC(HistoricalDataEnd, historical_data_end)
-INTENTQ_MD_CODEC(HistoricalDataUpdate, historical_data_update)
-INTENTQ_MD_CODEC(HeadTimestampMsg, head_timestamp)
-INTENTQ_MD_CODEC(TickReqParams, tick_req_params)
-INTENTQ_MD_CODEC(MarketDataTypeMsg, market_data_type)
-INTENTQ_MD_CODEC(TickPrice, tick_price)
-INTENTQ_MD_CODEC(TickSize, tick_size)
-INTENTQ_MD_CODEC(TickGeneric, tick_generic)
-INTENTQ_MD_CODEC(TickString, tick_string)
+INTENTQ_MD_CODEC(ReqHistoricalData, req_historical_data, req_historical_data_fields)
+INTENTQ_MD_CODEC(ReqHeadTimestamp, req_head_timestamp, req_head_timestamp_fields)
+INTENTQ_MD_CODEC(ReqMktData, req_mkt_data, req_mkt_data_fields)
+INTENTQ_MD_CODEC(HistoricalDataMsg, historical_data, historical_data_fields)
+INTENTQ_MD_CODEC(HistoricalDataEnd, historical_data_end, historical_data_end_fields)
+INTENTQ_MD_CODEC(HistoricalDataUpdate, historical_data_update, historical_data_update_fields)
+INTENTQ_MD_CODEC(HeadTimestampMsg, head_timestamp, head_timestamp_fields)
+INTENTQ_MD_CODEC(TickReqParams, tick_req_params, tick_req_params_fields)
+INTENTQ_MD_CODEC(MarketDataTypeMsg, market_data_type, market_data_type_fields)
+INTENTQ_MD_CODEC(TickPrice, tick_price, tick_fields)
+INTENTQ_MD_CODEC(TickSize, tick_size, tick_fields)
+INTENTQ_MD_CODEC(TickGeneric, tick_generic, tick_fields)
+INTENTQ_MD_CODEC(TickString, tick_string, tick_fields)
 
 #undef INTENTQ_MD_CODEC
 
@@ -272,38 +242,27 @@ std::string encode_cancel_mkt_data(int sv, int req_id) {
       .payload();
 }
 
-std::string encode_historical_data(int sv, const HistoricalDataMsg& m) {
-  return detail::encode_historical_data_payload(sv, msg_id::kHistoricalData, m);
-}
+// The server messages whose encoder is their field sequence under their id.
+#define INTENTQ_MD_ENCODE(Type, name, id)              \
+  std::string encode_##name(int sv, const Type& m) {   \
+    return detail::encode_##name##_payload(sv, id, m); \
+  }
+INTENTQ_MD_ENCODE(HistoricalDataMsg, historical_data, msg_id::kHistoricalData)
+INTENTQ_MD_ENCODE(HistoricalDataUpdate, historical_data_update, msg_id::kHistoricalDataUpdate)
+INTENTQ_MD_ENCODE(HeadTimestampMsg, head_timestamp, msg_id::kHeadTimestamp)
+INTENTQ_MD_ENCODE(TickReqParams, tick_req_params, msg_id::kTickReqParams)
+INTENTQ_MD_ENCODE(MarketDataTypeMsg, market_data_type, msg_id::kMarketDataType)
+INTENTQ_MD_ENCODE(TickPrice, tick_price, msg_id::kTickPrice)
+INTENTQ_MD_ENCODE(TickSize, tick_size, msg_id::kTickSize)
+INTENTQ_MD_ENCODE(TickGeneric, tick_generic, msg_id::kTickGeneric)
+INTENTQ_MD_ENCODE(TickString, tick_string, msg_id::kTickString)
+#undef INTENTQ_MD_ENCODE
+
 std::string encode_historical_data_end(int sv, const HistoricalDataEnd& m) {
   if (sv < detail::kMinSvHistoricalDataEnd)
     throw CodecError("HISTORICAL_DATA_END does not exist below server version 196 (sv " +
                      std::to_string(sv) + ")");
   return detail::encode_historical_data_end_payload(sv, msg_id::kHistoricalDataEnd, m);
-}
-std::string encode_historical_data_update(int sv, const HistoricalDataUpdate& m) {
-  return detail::encode_historical_data_update_payload(sv, msg_id::kHistoricalDataUpdate, m);
-}
-std::string encode_head_timestamp(int sv, const HeadTimestampMsg& m) {
-  return detail::encode_head_timestamp_payload(sv, msg_id::kHeadTimestamp, m);
-}
-std::string encode_tick_req_params(int sv, const TickReqParams& m) {
-  return detail::encode_tick_req_params_payload(sv, msg_id::kTickReqParams, m);
-}
-std::string encode_market_data_type(int sv, const MarketDataTypeMsg& m) {
-  return detail::encode_market_data_type_payload(sv, msg_id::kMarketDataType, m);
-}
-std::string encode_tick_price(int sv, const TickPrice& m) {
-  return detail::encode_tick_price_payload(sv, msg_id::kTickPrice, m);
-}
-std::string encode_tick_size(int sv, const TickSize& m) {
-  return detail::encode_tick_size_payload(sv, msg_id::kTickSize, m);
-}
-std::string encode_tick_generic(int sv, const TickGeneric& m) {
-  return detail::encode_tick_generic_payload(sv, msg_id::kTickGeneric, m);
-}
-std::string encode_tick_string(int sv, const TickString& m) {
-  return detail::encode_tick_string_payload(sv, msg_id::kTickString, m);
 }
 std::string encode_tick_snapshot_end(int sv, const TickSnapshotEnd& m) {
   return version_and_req_id(sv, msg_id::kTickSnapshotEnd, m.req_id);
@@ -315,54 +274,43 @@ bool is_delayed_tick(int t) {
   return (t >= tick::kDelayedBid && t <= tick::kDelayedOpen) || t == tick::kDelayedLastTimestamp;
 }
 
+namespace {
+
+// Each delayed tick type and the live type it stands for.
+constexpr std::pair<int, int> kDelayedToLive[] = {
+    {tick::kDelayedBid, tick::kBid},         {tick::kDelayedAsk, tick::kAsk},
+    {tick::kDelayedLast, tick::kLast},       {tick::kDelayedBidSize, tick::kBidSize},
+    {tick::kDelayedAskSize, tick::kAskSize}, {tick::kDelayedLastSize, tick::kLastSize},
+    {tick::kDelayedHigh, tick::kHigh},       {tick::kDelayedLow, tick::kLow},
+    {tick::kDelayedVolume, tick::kVolume},   {tick::kDelayedClose, tick::kClose},
+    {tick::kDelayedOpen, tick::kOpen},       {tick::kDelayedLastTimestamp, tick::kLastTimestamp},
+};
+
+// Each price tick type and the size tick type that goes with it.
+constexpr std::pair<int, int> kPriceToSize[] = {
+    {tick::kBid, tick::kBidSize},
+    {tick::kAsk, tick::kAskSize},
+    {tick::kLast, tick::kLastSize},
+    {tick::kDelayedBid, tick::kDelayedBidSize},
+    {tick::kDelayedAsk, tick::kDelayedAskSize},
+    {tick::kDelayedLast, tick::kDelayedLastSize},
+};
+
+template <size_t N>
+int lookup(const std::pair<int, int> (&table)[N], int key, int otherwise) {
+  for (auto [k, v] : table)
+    if (k == key) return v;
+  return otherwise;
+}
+
+}  // namespace
+
 int live_tick_type(int t) {
-  switch (t) {
-    case tick::kDelayedBid:
-      return tick::kBid;
-    case tick::kDelayedAsk:
-      return tick::kAsk;
-    case tick::kDelayedLast:
-      return tick::kLast;
-    case tick::kDelayedBidSize:
-      return tick::kBidSize;
-    case tick::kDelayedAskSize:
-      return tick::kAskSize;
-    case tick::kDelayedLastSize:
-      return tick::kLastSize;
-    case tick::kDelayedHigh:
-      return tick::kHigh;
-    case tick::kDelayedLow:
-      return tick::kLow;
-    case tick::kDelayedVolume:
-      return tick::kVolume;
-    case tick::kDelayedClose:
-      return tick::kClose;
-    case tick::kDelayedOpen:
-      return tick::kOpen;
-    case tick::kDelayedLastTimestamp:
-      return tick::kLastTimestamp;
-    default:
-      return t;
-  }
+  return lookup(kDelayedToLive, t, t);
 }
 
 int size_tick_for_price(int t) {
-  switch (t) {
-    case tick::kBid:
-      return tick::kBidSize;
-    case tick::kAsk:
-      return tick::kAskSize;
-    case tick::kLast:
-      return tick::kLastSize;
-    case tick::kDelayedBid:
-      return tick::kDelayedBidSize;
-    case tick::kDelayedAsk:
-      return tick::kDelayedAskSize;
-    case tick::kDelayedLast:
-      return tick::kDelayedLastSize;
-    default:
-      return -1;
-  }
+  return lookup(kPriceToSize, t, -1);
 }
 
 std::optional<double> decimal_value(std::string_view text) {

@@ -140,12 +140,7 @@ void open_order_fields(V& v, OpenOrder& oo, OpenOrderExtras& x) {
   size_t prices = v.count(x.order_combo_leg_prices.size());
   resize_for(v, x.order_combo_leg_prices, prices);
   for (auto& p : x.order_combo_leg_prices) v.opt_dbl(p);
-  size_t smart = v.count(x.smart_combo_routing_params.size());
-  resize_for(v, x.smart_combo_routing_params, smart);
-  for (auto& [tag, value] : x.smart_combo_routing_params) {
-    v.str(tag);
-    v.str(value);
-  }
+  tag_values(v, x.smart_combo_routing_params);
 
   // Scale order params; the detail only when a positive price increment is set.
   v.opt_i32(x.scale_init_level_size, Unset::kMaxInt);
@@ -176,14 +171,7 @@ void open_order_fields(V& v, OpenOrder& oo, OpenOrderExtras& x) {
   }
 
   v.str(o.algo_strategy);
-  if (!o.algo_strategy.empty()) {
-    size_t n = v.count(o.algo_params.size());
-    resize_for(v, o.algo_params, n);
-    for (auto& [tag, value] : o.algo_params) {
-      v.str(tag);
-      v.str(value);
-    }
-  }
+  if (!o.algo_strategy.empty()) tag_values(v, o.algo_params);
   v.boolean(x.solicited);
 
   // What-if info, order state and commission.

@@ -12,200 +12,137 @@ std::string cancel_positions(int sv, int /*req_id*/) {
   return encode_cancel_positions(sv);
 }
 
-// One entry per IB request kind. Costs: the request, plus the cancel a subscription is sent once
-// its answer ends (docs/gateway.md, "Message cost per job").
+// Builds one spec from what sets its kind apart. What is not said keeps the common value: no
+// request id, no cancel, general pacing, every call sends its own request. The cost is derived:
+// the request, plus the cancel a subscription is sent once its answer ends (docs/gateway.md,
+// "Message cost per job"), plus any extra message the request may need.
+class Spec {
+ public:
+  Spec(RequestKind kind, std::string_view name, std::string_view family, int message_id,
+       std::string_view message) {
+    s_.kind = kind;
+    s_.name = name;
+    s_.family = family;
+    s_.message_id = message_id;
+    s_.message = message;
+    s_.cost = 1;
+  }
+  // The answer: its messages for docs and logs, its row ids, and the message that ends it.
+  Spec& answer(std::string_view answers, std::array<int, 6> rows, int end_id,
+               Ending ending = Ending::kEndMarker) {
+    s_.answers = answers;
+    s_.row_ids = rows;
+    s_.end_id = end_id;
+    s_.ending = ending;
+    return *this;
+  }
+  Spec& with_request_id() {
+    s_.has_request_id = true;
+    return *this;
+  }
+  Spec& cancel(int id, std::string_view message, std::string (*encode)(int, int), bool after_end) {
+    s_.cancel_id = id;
+    s_.cancel_message = message;
+    s_.encode_cancel = encode;
+    s_.cancel_after_end = after_end;
+    if (after_end) ++s_.cost;
+    return *this;
+  }
+  Spec& extra_message() {
+    ++s_.cost;
+    return *this;
+  }
+  Spec& pacing(PacingClass p) {
+    s_.pacing = p;
+    return *this;
+  }
+  Spec& sharing(Sharing sh) {
+    s_.sharing = sh;
+    return *this;
+  }
+  Spec& late_commissions() {
+    s_.late_commissions = true;
+    return *this;
+  }
+  Spec& row_ends_answer_below_sv(int sv) {
+    s_.row_ends_answer_below_sv = sv;
+    return *this;
+  }
+  operator RequestSpec() const { return s_; }  // NOLINT: the table is written in Specs
+
+ private:
+  RequestSpec s_{};
+};
+
+using enum RequestKind;
+namespace m = msg_id;
+
+// One entry per IB request kind, in RequestKind order.
 const std::array<RequestSpec, 10> kSpecs{{
-    {.kind = RequestKind::kPositions,
-     .name = "positions",
-     .family = "positions",
-     .message_id = msg_id::kReqPositions,
-     .message = "reqPositions",
-     .answers = "position*, positionEnd",
-     .row_ids = {msg_id::kPositionData, 0},
-     .end_id = msg_id::kPositionEnd,
-     .ending = Ending::kEndMarker,
-     .has_request_id = false,
-     .cancel_id = msg_id::kCancelPositions,
-     .cancel_message = "cancelPositions",
-     .cancel_after_end = true,
-     .cost = 2,
-     .pacing = PacingClass::kGeneral,
-     .sharing = Sharing::kJoin,
-     .late_commissions = false,
-     .encode_cancel = cancel_positions},
-    {.kind = RequestKind::kAccountSummary,
-     .name = "account summary",
-     .family = "account_summary",
-     .message_id = msg_id::kReqAccountSummary,
-     .message = "reqAccountSummary",
-     .answers = "accountSummary*, accountSummaryEnd",
-     .row_ids = {msg_id::kAccountSummary, 0},
-     .end_id = msg_id::kAccountSummaryEnd,
-     .ending = Ending::kEndMarker,
-     .has_request_id = true,
-     .cancel_id = msg_id::kCancelAccountSummary,
-     .cancel_message = "cancelAccountSummary",
-     .cancel_after_end = true,
-     .cost = 2,
-     .pacing = PacingClass::kGeneral,
-     .sharing = Sharing::kOwn,
-     .late_commissions = false,
-     .encode_cancel = encode_cancel_account_summary},
-    {.kind = RequestKind::kExecutions,
-     .name = "executions",
-     .family = "executions",
-     .message_id = msg_id::kReqExecutions,
-     .message = "reqExecutions",
-     .answers = "execDetails*, commissionReport*, execDetailsEnd",
-     .row_ids = {msg_id::kExecutionData, 0},  // commission reports join by exec_id
-     .end_id = msg_id::kExecutionDataEnd,
-     .ending = Ending::kEndMarker,
-     .has_request_id = true,
-     .cancel_id = 0,
-     .cancel_message = "",
-     .cancel_after_end = false,
-     .cost = 1,
-     .pacing = PacingClass::kGeneral,
-     .sharing = Sharing::kOwn,
-     .late_commissions = true,
-     .encode_cancel = nullptr},
-    {.kind = RequestKind::kAllOpenOrders,
-     .name = "all open orders",
-     .family = "open_orders",
-     .message_id = msg_id::kReqAllOpenOrders,
-     .message = "reqAllOpenOrders",
-     .answers = "openOrder*, orderStatus*, openOrderEnd",
-     .row_ids = {msg_id::kOpenOrder, msg_id::kOrderStatus},
-     .end_id = msg_id::kOpenOrderEnd,
-     .ending = Ending::kEndMarker,
-     .has_request_id = false,
-     .cancel_id = 0,
-     .cancel_message = "",
-     .cancel_after_end = false,
-     .cost = 1,
-     .pacing = PacingClass::kGeneral,
-     .sharing = Sharing::kOneGroup,
-     .late_commissions = false,
-     .encode_cancel = nullptr},
-    {.kind = RequestKind::kOpenOrders,
-     .name = "open orders",
-     .family = "open_orders",
-     .message_id = msg_id::kReqOpenOrders,
-     .message = "reqOpenOrders",
-     .answers = "openOrder*, orderStatus*, openOrderEnd",
-     .row_ids = {msg_id::kOpenOrder, msg_id::kOrderStatus},
-     .end_id = msg_id::kOpenOrderEnd,
-     .ending = Ending::kEndMarker,
-     .has_request_id = false,
-     .cancel_id = 0,
-     .cancel_message = "",
-     .cancel_after_end = false,
-     .cost = 1,
-     .pacing = PacingClass::kGeneral,
-     .sharing = Sharing::kOneGroup,
-     .late_commissions = false,
-     .encode_cancel = nullptr},
-    {.kind = RequestKind::kContractDetails,
-     .name = "contract details",
-     .family = "contract_details",
-     .message_id = msg_id::kReqContractData,
-     .message = "reqContractDetails",
-     .answers = "contractData*, contractDataEnd",
-     .row_ids = {msg_id::kContractData, 0},
-     .end_id = msg_id::kContractDataEnd,
-     .ending = Ending::kEndMarker,
-     .has_request_id = true,
-     .cancel_id = 0,
-     .cancel_message = "",
-     .cancel_after_end = false,
-     .cost = 1,
-     .pacing = PacingClass::kGeneral,
-     .sharing = Sharing::kOwn,
-     .late_commissions = false,
-     .encode_cancel = nullptr},
-    {.kind = RequestKind::kCurrentTime,
-     .name = "current time",
-     .family = "current_time",
-     .message_id = msg_id::kReqCurrentTime,
-     .message = "reqCurrentTime",
-     .answers = "currentTime",
-     .row_ids = {0, 0},
-     .end_id = msg_id::kCurrentTime,
-     .ending = Ending::kSingleAnswer,
-     .has_request_id = false,
-     .cancel_id = 0,
-     .cancel_message = "",
-     .cancel_after_end = false,
-     .cost = 1,
-     .pacing = PacingClass::kGeneral,
-     .sharing = Sharing::kOwn,  // answers complete the oldest first
-     .late_commissions = false,
-     .encode_cancel = nullptr},
+    Spec(kPositions, "positions", "positions", m::kReqPositions, "reqPositions")
+        .answer("position*, positionEnd", {m::kPositionData}, m::kPositionEnd)
+        .cancel(m::kCancelPositions, "cancelPositions", cancel_positions, true)
+        .sharing(Sharing::kJoin),
+    Spec(kAccountSummary, "account summary", "account_summary", m::kReqAccountSummary,
+         "reqAccountSummary")
+        .answer("accountSummary*, accountSummaryEnd", {m::kAccountSummary}, m::kAccountSummaryEnd)
+        .with_request_id()
+        .cancel(m::kCancelAccountSummary, "cancelAccountSummary", encode_cancel_account_summary,
+                true),
+    // Commission reports join their execution by exec_id, and may follow the end marker.
+    Spec(kExecutions, "executions", "executions", m::kReqExecutions, "reqExecutions")
+        .answer("execDetails*, commissionReport*, execDetailsEnd", {m::kExecutionData},
+                m::kExecutionDataEnd)
+        .with_request_id()
+        .late_commissions(),
+    Spec(kAllOpenOrders, "all open orders", "open_orders", m::kReqAllOpenOrders, "reqAllOpenOrders")
+        .answer("openOrder*, orderStatus*, openOrderEnd", {m::kOpenOrder, m::kOrderStatus},
+                m::kOpenOrderEnd)
+        .sharing(Sharing::kOneGroup),
+    Spec(kOpenOrders, "open orders", "open_orders", m::kReqOpenOrders, "reqOpenOrders")
+        .answer("openOrder*, orderStatus*, openOrderEnd", {m::kOpenOrder, m::kOrderStatus},
+                m::kOpenOrderEnd)
+        .sharing(Sharing::kOneGroup),
+    Spec(kContractDetails, "contract details", "contract_details", m::kReqContractData,
+         "reqContractDetails")
+        .answer("contractData*, contractDataEnd", {m::kContractData}, m::kContractDataEnd)
+        .with_request_id(),
+    // Answers complete the oldest first.
+    Spec(kCurrentTime, "current time", "current_time", m::kReqCurrentTime, "reqCurrentTime")
+        .answer("currentTime", {}, m::kCurrentTime, Ending::kSingleAnswer),
     // Historical bars: rows in HISTORICAL_DATA; below sv 196 that one message is the whole answer
     // (it carries the range), from 196 HISTORICAL_DATA_END ends it. No cancel once complete; an
     // abandoned request is cancelled (cancelHistoricalData) so IB stops and frees its slot.
-    {.kind = RequestKind::kHistoricalData,
-     .name = "historical data",
-     .family = "historical_data",
-     .message_id = msg_id::kReqHistoricalData,
-     .message = "reqHistoricalData",
-     .answers = "historicalData (+ historicalDataEnd from sv 196)",
-     .row_ids = {msg_id::kHistoricalData},
-     .end_id = msg_id::kHistoricalDataEnd,
-     .ending = Ending::kEndMarker,
-     .has_request_id = true,
-     .cancel_id = msg_id::kCancelHistoricalData,
-     .cancel_message = "cancelHistoricalData",
-     .cancel_after_end = false,
-     .cost = 1,
-     .pacing = PacingClass::kHistorical,
-     .sharing = Sharing::kOwn,
-     .late_commissions = false,
-     .encode_cancel = encode_cancel_historical_data,
-     .row_ends_answer_below_sv = 196},
+    Spec(kHistoricalData, "historical data", "historical_data", m::kReqHistoricalData,
+         "reqHistoricalData")
+        .answer("historicalData (+ historicalDataEnd from sv 196)", {m::kHistoricalData},
+                m::kHistoricalDataEnd)
+        .with_request_id()
+        .cancel(m::kCancelHistoricalData, "cancelHistoricalData", encode_cancel_historical_data,
+                false)
+        .pacing(PacingClass::kHistorical)
+        .row_ends_answer_below_sv(196),
     // Head timestamp: one answer, ALWAYS followed by cancelHeadTimestamp (IB counts an
     // uncancelled one as an open historical request).
-    {.kind = RequestKind::kHeadTimestamp,
-     .name = "head timestamp",
-     .family = "head_timestamp",
-     .message_id = msg_id::kReqHeadTimestamp,
-     .message = "reqHeadTimestamp",
-     .answers = "headTimestamp",
-     .row_ids = {},
-     .end_id = msg_id::kHeadTimestamp,
-     .ending = Ending::kSingleAnswer,
-     .has_request_id = true,
-     .cancel_id = msg_id::kCancelHeadTimestamp,
-     .cancel_message = "cancelHeadTimestamp",
-     .cancel_after_end = true,
-     .cost = 2,
-     .pacing = PacingClass::kHistorical,
-     .sharing = Sharing::kOwn,
-     .late_commissions = false,
-     .encode_cancel = encode_cancel_head_timestamp},
+    Spec(kHeadTimestamp, "head timestamp", "head_timestamp", m::kReqHeadTimestamp,
+         "reqHeadTimestamp")
+        .answer("headTimestamp", {}, m::kHeadTimestamp, Ending::kSingleAnswer)
+        .with_request_id()
+        .cancel(m::kCancelHeadTimestamp, "cancelHeadTimestamp", encode_cancel_head_timestamp, true)
+        .pacing(PacingClass::kHistorical),
     // Quote snapshot (reqMktData with snapshot=1): ends itself at tickSnapshotEnd; cancelMktData
-    // only for an abandoned one. Cost 2: reqMktData, and reqMarketDataType when the job needs
-    // another type than the connection has.
-    {.kind = RequestKind::kMarketDataSnapshot,
-     .name = "market data snapshot",
-     .family = "market_data_snapshot",
-     .message_id = msg_id::kReqMktData,
-     .message = "reqMktData",
-     .answers = "tickReqParams, marketDataType, tickPrice*, tickSize*, tickGeneric*, tickString*, "
+    // only for an abandoned one. The extra message: reqMarketDataType, when the job needs another
+    // type than the connection has.
+    Spec(kMarketDataSnapshot, "market data snapshot", "market_data_snapshot", m::kReqMktData,
+         "reqMktData")
+        .answer("tickReqParams, marketDataType, tickPrice*, tickSize*, tickGeneric*, tickString*, "
                 "tickSnapshotEnd",
-     .row_ids = {msg_id::kTickReqParams, msg_id::kMarketDataType, msg_id::kTickPrice,
-                 msg_id::kTickSize, msg_id::kTickGeneric, msg_id::kTickString},
-     .end_id = msg_id::kTickSnapshotEnd,
-     .ending = Ending::kEndMarker,
-     .has_request_id = true,
-     .cancel_id = msg_id::kCancelMktData,
-     .cancel_message = "cancelMktData",
-     .cancel_after_end = false,
-     .cost = 2,
-     .pacing = PacingClass::kGeneral,
-     .sharing = Sharing::kOwn,
-     .late_commissions = false,
-     .encode_cancel = encode_cancel_mkt_data},
+                {m::kTickReqParams, m::kMarketDataType, m::kTickPrice, m::kTickSize,
+                 m::kTickGeneric, m::kTickString},
+                m::kTickSnapshotEnd)
+        .with_request_id()
+        .cancel(m::kCancelMktData, "cancelMktData", encode_cancel_mkt_data, false)
+        .extra_message(),
 }};
 
 // The table is indexed by kind: a spec out of place is a programming error caught at compile time.
