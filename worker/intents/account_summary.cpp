@@ -6,7 +6,7 @@
 namespace intentq::intents {
 
 IntentInfo account_summary_intent() {
-  return account_rows_intent("account_summary", request_cost::account_summary(),
+  return account_rows_intent("account_summary", request_cost::of(gw::RequestKind::kAccountSummary),
                              parse_account_summary_params, "account_summary",
                              [](gw::Session& s, const AccountSummaryParams& p) {
                                return s.account_summary(p.group, p.tags);

@@ -18,7 +18,7 @@ awaitable<nlohmann::json> fetch(JobContext& job, gw::Contract contract,
 
 IntentInfo contract_details_intent() {
   return gateway_intent<gw::Contract>({.name = "contract_details",
-                                       .cost = request_cost::contract_details(),
+                                       .cost = request_cost::of(gw::RequestKind::kContractDetails),
                                        .parse = parse_contract_params,
                                        .fetch = fetch});
 }

@@ -29,7 +29,7 @@ awaitable<nlohmann::json> fetch(JobContext& job, NoParams, std::shared_ptr<gw::S
 
 IntentInfo current_time_intent() {
   return gateway_intent<NoParams>({.name = "current_time",
-                                   .cost = request_cost::current_time(),
+                                   .cost = request_cost::of(gw::RequestKind::kCurrentTime),
                                    .parse = parse_no_params,
                                    .fetch = fetch});
 }

@@ -6,8 +6,8 @@ namespace intentq::intents {
 
 IntentInfo executions_intent() {
   return account_rows_intent(
-      "executions", request_cost::executions(), parse_executions_params, "fills",
-      [](gw::Session& s, const ExecutionsParams& p) { return s.executions(p.filter); });
+      "executions", request_cost::of(gw::RequestKind::kExecutions), parse_executions_params,
+      "fills", [](gw::Session& s, const ExecutionsParams& p) { return s.executions(p.filter); });
 }
 
 }  // namespace intentq::intents

@@ -2,17 +2,10 @@
 // cancelHeadTimestamp) for a contract, `what_to_show` and `use_rth` -> the first time IB has data
 // for, as ISO-8601 UTC (`head_timestamp`) and epoch seconds (`epoch`). docs/protocol.md §9.10.
 #include "common/market_data_params.hpp"
-#include "worker/intents/intent_spec.hpp"
-#include "worker/intents/market_data.hpp"
+#include "worker/intents/market_data_intent.hpp"
 
 namespace intentq::intents {
 namespace {
-
-HeadTimestampParams parse(const JobContext& job) {
-  auto p = parse_head_timestamp_params(job);
-  check_gateway(p.gateway, job);
-  return p;
-}
 
 awaitable<nlohmann::json> fetch(JobContext& job, HeadTimestampParams p,
                                 std::shared_ptr<gw::Session> session) {
@@ -38,12 +31,8 @@ awaitable<nlohmann::json> fetch(JobContext& job, HeadTimestampParams p,
 }  // namespace
 
 IntentInfo head_timestamp_intent() {
-  return gateway_intent<HeadTimestampParams>(
-      {.name = "head_timestamp",
-       .cost = request_cost::of(gw::RequestKind::kHeadTimestamp),
-       .historical = request_pacing::historical(gw::RequestKind::kHeadTimestamp),
-       .parse = parse,
-       .fetch = fetch});
+  return market_data_intent<parse_head_timestamp_params>("head_timestamp",
+                                                         gw::RequestKind::kHeadTimestamp, fetch);
 }
 
 }  // namespace intentq::intents

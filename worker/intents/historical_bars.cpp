@@ -4,18 +4,11 @@
 // an ok result with no bars; no permission, a bad step and an unknown contract (200) are
 // GATEWAY_ERROR with IB's code and text; a pacing refusal (162 pacing, 322) is GATEWAY_PACING.
 // docs/protocol.md §9.9.
-#include "worker/intents/intent_spec.hpp"
-#include "worker/intents/market_data.hpp"
+#include "worker/intents/market_data_intent.hpp"
 #include "worker/intents/market_data_results.hpp"
 
 namespace intentq::intents {
 namespace {
-
-HistoricalBarsParams parse(const JobContext& job) {
-  auto p = parse_historical_bars_params(job);
-  check_gateway(p.gateway, job);
-  return p;
-}
 
 awaitable<nlohmann::json> fetch(JobContext& job, HistoricalBarsParams p,
                                 std::shared_ptr<gw::Session> session) {
@@ -38,12 +31,8 @@ awaitable<nlohmann::json> fetch(JobContext& job, HistoricalBarsParams p,
 }  // namespace
 
 IntentInfo historical_bars_intent() {
-  return gateway_intent<HistoricalBarsParams>(
-      {.name = "historical_bars",
-       .cost = request_cost::of(gw::RequestKind::kHistoricalData),
-       .historical = request_pacing::historical(gw::RequestKind::kHistoricalData),
-       .parse = parse,
-       .fetch = fetch});
+  return market_data_intent<parse_historical_bars_params>("historical_bars",
+                                                          gw::RequestKind::kHistoricalData, fetch);
 }
 
 }  // namespace intentq::intents

@@ -2,10 +2,11 @@
 // fills a GatewayIntent and the catalog lists what gateway_intent() makes of it:
 //
 //   IntentInfo contract_details_intent() {
-//     return gateway_intent<gw::Contract>({.name = "contract_details",
-//                                          .cost = request_cost::contract_details(),
-//                                          .parse = parse_contract_params,
-//                                          .fetch = fetch});
+//     return gateway_intent<gw::Contract>(
+//         {.name = "contract_details",
+//          .cost = request_cost::of(gw::RequestKind::kContractDetails),
+//          .parse = parse_contract_params,
+//          .fetch = fetch});
 //   }
 //
 // An intent that lists one kind of row per account needs only its request (account_rows_intent).

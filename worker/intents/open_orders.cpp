@@ -6,8 +6,8 @@ namespace intentq::intents {
 
 IntentInfo open_orders_intent() {
   return account_rows_intent(
-      "open_orders", request_cost::all_open_orders(), parse_account_params, "open_orders",
-      [](gw::Session& s, const AccountParams&) { return s.all_open_orders(); });
+      "open_orders", request_cost::of(gw::RequestKind::kAllOpenOrders), parse_account_params,
+      "open_orders", [](gw::Session& s, const AccountParams&) { return s.all_open_orders(); });
 }
 
 }  // namespace intentq::intents

@@ -3,18 +3,10 @@
 #include <algorithm>
 
 #include "common/msgpack_codec.hpp"
+#include "common/strings.hpp"
 
 namespace intentq::intents {
 namespace {
-
-std::string join(const std::vector<std::string>& items, std::string_view sep) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += sep;
-    out += item;
-  }
-  return out;
-}
 
 std::optional<std::string> opt_text(const params::Parsed& p, std::string_view name) {
   return p.string(name);

@@ -4,8 +4,8 @@
 namespace intentq::intents {
 
 IntentInfo positions_intent() {
-  return account_rows_intent("positions", request_cost::positions(), parse_account_params,
-                             "positions",
+  return account_rows_intent("positions", request_cost::of(gw::RequestKind::kPositions),
+                             parse_account_params, "positions",
                              [](gw::Session& s, const AccountParams&) { return s.positions(); });
 }
 

@@ -8,18 +8,11 @@
 #include <algorithm>
 #include <chrono>
 
-#include "worker/intents/intent_spec.hpp"
-#include "worker/intents/market_data.hpp"
+#include "worker/intents/market_data_intent.hpp"
 #include "worker/intents/market_data_results.hpp"
 
 namespace intentq::intents {
 namespace {
-
-QuoteParams parse(const JobContext& job) {
-  auto p = parse_quote_params(job);
-  check_gateway(p.gateway, job);
-  return p;
-}
 
 // How long before the job's deadline the snapshot is given up, so that the worker's TIMEOUT
 // (which says why) reaches the caller before the broker's plain one. A quarter of the time left
@@ -66,12 +59,8 @@ awaitable<nlohmann::json> fetch(JobContext& job, QuoteParams p,
 }  // namespace
 
 IntentInfo quote_intent() {
-  return gateway_intent<QuoteParams>(
-      {.name = "quote",
-       .cost = request_cost::of(gw::RequestKind::kMarketDataSnapshot),
-       .historical = request_pacing::historical(gw::RequestKind::kMarketDataSnapshot),
-       .parse = parse,
-       .fetch = fetch});
+  return market_data_intent<parse_quote_params>("quote", gw::RequestKind::kMarketDataSnapshot,
+                                                fetch);
 }
 
 }  // namespace intentq::intents

@@ -8,26 +8,14 @@
 
 namespace intentq::intents::request_cost {
 
-inline int of(gw::RequestKind kind) {
-  return gw::spec(kind).cost;
+// The cost of one request of each kind named (an intent that makes several sums them).
+template <typename... More>
+int of(gw::RequestKind kind, More... more) {
+  return (gw::spec(kind).cost + ... + gw::spec(more).cost);
 }
+// The example of docs/extending.md.
 inline int positions() {
   return of(gw::RequestKind::kPositions);
-}
-inline int all_open_orders() {
-  return of(gw::RequestKind::kAllOpenOrders);
-}
-inline int executions() {
-  return of(gw::RequestKind::kExecutions);
-}
-inline int account_summary() {
-  return of(gw::RequestKind::kAccountSummary);
-}
-inline int contract_details() {
-  return of(gw::RequestKind::kContractDetails);
-}
-inline int current_time() {
-  return of(gw::RequestKind::kCurrentTime);
 }
 
 }  // namespace intentq::intents::request_cost

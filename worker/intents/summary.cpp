@@ -69,8 +69,8 @@ IntentInfo summary_intent() {
   // Each fetch's request, once: the job's cost is the sum of theirs.
   return gateway_intent<AccountSummaryParams>(
       {.name = "summary",
-       .cost = request_cost::positions() + request_cost::all_open_orders() +
-               request_cost::executions() + request_cost::account_summary(),
+       .cost = request_cost::of(gw::RequestKind::kPositions, gw::RequestKind::kAllOpenOrders,
+                                gw::RequestKind::kExecutions, gw::RequestKind::kAccountSummary),
        .parse = parse_account_summary_params,
        .fetch = fetch_summary});
 }
