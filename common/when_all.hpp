@@ -52,16 +52,16 @@ using result_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 
 // The wake-up primitive: a timer that never expires on its own; the last task to finish cancels
 // it. A pending wait is owned by the timer service, so destroying the io_context frees the
-// caller's frame even if nothing ever cancels the timer.
-template <typename... T>
-struct State {
-  explicit State(const asio::any_io_executor& ex)
-      : timer(ex, asio::steady_timer::time_point::max()) {}
+// caller's frame even if nothing ever cancels the timer. Both states (a fixed tuple of tasks, a
+// vector of tasks) share it with the count of tasks still running and the first error (handed
+// once to on_first_error).
+struct Completion {
+  Completion(const asio::any_io_executor& ex, std::size_t n)
+      : timer(ex, asio::steady_timer::time_point::max()), remaining(n) {}
   asio::steady_timer timer;
-  std::size_t remaining = sizeof...(T);
+  std::size_t remaining;
   std::exception_ptr first_error;
   std::function<void(std::exception_ptr)> on_first_error;
-  std::tuple<std::optional<result_t<T>>...> results;
 
   void finished(std::exception_ptr error) {
     if (error && !first_error) {
@@ -77,20 +77,38 @@ struct State {
   }
 };
 
-template <std::size_t I, typename StatePtr, typename T>
-void spawn_one(const StatePtr& state, awaitable<T> task) {
+template <typename... T>
+struct State : Completion {
+  explicit State(const asio::any_io_executor& ex) : Completion(ex, sizeof...(T)) {}
+  std::tuple<std::optional<result_t<T>>...> results;
+};
+
+// Starts `task`; its result goes to slot(*state), then it counts as finished.
+template <typename StatePtr, typename T, typename Slot>
+void spawn_into(const StatePtr& state, awaitable<T> task, Slot slot) {
   auto executor = state->timer.get_executor();
   if constexpr (std::is_void_v<T>) {
-    asio::co_spawn(executor, std::move(task), [state](std::exception_ptr error) {
-      if (!error) std::get<I>(state->results).emplace();
+    asio::co_spawn(executor, std::move(task), [state, slot](std::exception_ptr error) {
+      if (!error) slot(*state).emplace();
       state->finished(error);
     });
   } else {
-    asio::co_spawn(executor, std::move(task), [state](std::exception_ptr error, T value) {
-      if (!error) std::get<I>(state->results).emplace(std::move(value));
+    asio::co_spawn(executor, std::move(task), [state, slot](std::exception_ptr error, T value) {
+      if (!error) slot(*state).emplace(std::move(value));
       state->finished(error);
     });
   }
+}
+
+// Waits until every task has finished; rethrows the first error.
+inline awaitable<void> wait_all(Completion& state) {
+  // co_spawn posts each task's start, so none can have finished yet; the check guards the
+  // zero-task case and documents the invariant.
+  if (state.remaining > 0) {
+    boost::system::error_code ignored;  // operation_aborted is the expected wake-up
+    co_await state.timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+  if (state.first_error) std::rethrow_exception(state.first_error);
 }
 
 template <typename StateT, typename... T, std::size_t... I>
@@ -99,39 +117,18 @@ awaitable<std::tuple<result_t<T>...>> run(std::function<void(std::exception_ptr)
   auto executor = co_await asio::this_coro::executor;
   auto state = std::make_shared<StateT>(executor);
   state->on_first_error = std::move(on_first_error);
-  (spawn_one<I>(state, std::move(tasks)), ...);
-  // co_spawn posts each task's start, so none can have finished yet; the check guards the
-  // zero-task case and documents the invariant.
-  if (state->remaining > 0) {
-    boost::system::error_code ignored;  // operation_aborted is the expected wake-up
-    co_await state->timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-  }
-  if (state->first_error) std::rethrow_exception(state->first_error);
+  (spawn_into(
+       state, std::move(tasks), [](auto& s) -> auto& { return std::get<I>(s.results); }),
+   ...);
+  co_await wait_all(*state);
   co_return std::tuple<result_t<T>...>(std::move(*std::get<I>(state->results))...);
 }
 
 // Same idea for a runtime number of tasks of one type.
 template <typename T>
-struct VectorState {
-  explicit VectorState(const asio::any_io_executor& ex, std::size_t n)
-      : timer(ex, asio::steady_timer::time_point::max()), remaining(n), results(n) {}
-  asio::steady_timer timer;
-  std::size_t remaining;
-  std::exception_ptr first_error;
-  std::function<void(std::exception_ptr)> on_first_error;
+struct VectorState : Completion {
+  VectorState(const asio::any_io_executor& ex, std::size_t n) : Completion(ex, n), results(n) {}
   std::vector<std::optional<result_t<T>>> results;
-
-  void finished(std::exception_ptr error) {
-    if (error && !first_error) {
-      first_error = error;
-      if (on_first_error) {
-        auto callback = std::move(on_first_error);
-        on_first_error = nullptr;
-        callback(error);
-      }
-    }
-    if (--remaining == 0) timer.cancel();
-  }
 };
 
 }  // namespace when_all_detail
@@ -163,24 +160,10 @@ awaitable<std::vector<when_all_detail::result_t<T>>> when_all(
   auto executor = co_await asio::this_coro::executor;
   auto state = std::make_shared<when_all_detail::VectorState<T>>(executor, tasks.size());
   state->on_first_error = std::move(on_first_error);
-  for (std::size_t i = 0; i < tasks.size(); ++i) {
-    if constexpr (std::is_void_v<T>) {
-      asio::co_spawn(executor, std::move(tasks[i]), [state, i](std::exception_ptr error) {
-        if (!error) state->results[i].emplace();
-        state->finished(error);
-      });
-    } else {
-      asio::co_spawn(executor, std::move(tasks[i]), [state, i](std::exception_ptr error, T value) {
-        if (!error) state->results[i].emplace(std::move(value));
-        state->finished(error);
-      });
-    }
-  }
-  if (state->remaining > 0) {
-    boost::system::error_code ignored;
-    co_await state->timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-  }
-  if (state->first_error) std::rethrow_exception(state->first_error);
+  for (std::size_t i = 0; i < tasks.size(); ++i)
+    spawn_into(
+        state, std::move(tasks[i]), [i](auto& s) -> auto& { return s.results[i]; });
+  co_await wait_all(*state);
   std::vector<when_all_detail::result_t<T>> out;
   out.reserve(state->results.size());
   for (auto& r : state->results) out.push_back(std::move(*r));
