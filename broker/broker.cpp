@@ -12,6 +12,7 @@
 #include "broker/shared_reply.hpp"
 #include "common/envelope.hpp"
 #include "common/logging.hpp"
+#include "common/strings.hpp"
 
 namespace intentq::broker {
 namespace {
@@ -39,15 +40,6 @@ std::string hex_name(std::string_view identity) {
     hex += kDigits[c & 15];
   }
   return hex;
-}
-
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) {
-    if (!out.empty()) out += ",";
-    out += n;
-  }
-  return out;
 }
 
 constexpr size_t kMaxServiceName = 255;
@@ -676,11 +668,11 @@ void Broker::handle_ready(const std::string& identity, Frames& frames, Clock::ti
   add_waiting(w, info.waiting);
   spdlog::info(
       "worker {} ready: {} service(s) [{}]{}, heartbeat {} ms{}", w.name, w.services.size(),
-      join(info.services), w.intentq ? ", intentq" : ", plain MDP", w.heartbeat.count(),
+      join(info.services, ","), w.intentq ? ", intentq" : ", plain MDP", w.heartbeat.count(),
       info.waiting.empty() ? std::string()
                            : "; waiting for gateway " + w.gateway + " (" +
                                  (w.session_error.empty() ? "session down" : w.session_error) +
-                                 ") to serve [" + join(info.waiting) + "]");
+                                 ") to serve [" + join(info.waiting, ",") + "]");
   // Jobs queued for a service no live worker serves, that this worker waits for, cannot run.
   for (const auto& name : info.waiting)
     if (Service* s = registry_.find_service(name)) check_workerless(*s, now);

@@ -9,6 +9,7 @@
 #include <msgpack.hpp>
 
 #include "common/market_data_params.hpp"
+#include "common/strings.hpp"
 
 // The schema table below uses designated initializers and leaves the members it does not need at
 // their defaults; -Wextra's missing-field-initializers would flag every row of it.
@@ -24,28 +25,6 @@ struct Out {
   std::string& bytes;
   void write(const char* data, size_t n) { bytes.append(data, n); }
 };
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-template <typename List>
-std::string join(const List& items, std::string_view sep) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += sep;
-    out += item;
-  }
-  return out;
-}
 
 [[noreturn]] void fail(std::string_view name, std::string_view what) {
   throw ParamsError("param '" + std::string(name) + "' " + std::string(what));

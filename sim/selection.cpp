@@ -5,6 +5,8 @@
 #include <cctype>
 #include <set>
 
+#include "common/strings.hpp"
+
 namespace intentq::sim {
 namespace {
 
@@ -13,12 +15,6 @@ bool iequals(std::string_view a, std::string_view b) {
            return std::toupper(static_cast<unsigned char>(x)) ==
                   std::toupper(static_cast<unsigned char>(y));
          });
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
 }
 
 std::vector<std::string_view> split_commas(std::string_view s) {

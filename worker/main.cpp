@@ -31,6 +31,7 @@
 #include "common/metrics_http.hpp"
 #include "common/program_options.hpp"
 #include "common/signals.hpp"
+#include "common/strings.hpp"
 #include "worker/intent.hpp"
 #include "worker/systemd_reporter.hpp"
 #include "worker/worker_loop.hpp"
@@ -48,19 +49,10 @@ std::string worker_name() {
   return std::string(host[0] ? host : "localhost") + ":" + std::to_string(getpid());
 }
 
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) {
-    if (!out.empty()) out += ",";
-    out += n;
-  }
-  return out;
-}
-
 // "intents=<what the READY registered>", and when the gateway intents wait for the session:
 // " (gateway intents waiting for gateway 127.0.0.1:4002: <connect error>)".
 std::string registered_text(const intentq::mdp::ReadyInfo& ready) {
-  std::string text = "intents=" + join(ready.services);
+  std::string text = "intents=" + intentq::join(ready.services, ",");
   if (!ready.waiting.empty())
     text += " (gateway intents waiting for gateway " + ready.gateway.value_or("?") + ": " +
             ready.session_error.value_or("session down") + ")";
