@@ -4,6 +4,7 @@
 
 #include "common/msgpack_codec.hpp"
 #include "http/job_request.hpp"
+#include "http/percent_decode.hpp"
 #include "http/static_content.hpp"
 
 namespace intentq::http {
@@ -16,28 +17,6 @@ constexpr auto kRefusalLogEvery = 10s;
 // The broker counts as reachable while its last mmi.stats answer is this recent.
 constexpr auto kBrokerFresh = 3s;
 
-std::string url_decode(std::string_view text) {
-  std::string out;
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out += ' ';
-    } else if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 &&
-               hex(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
 // The values of `key` in a query string, decoded.
 std::vector<std::string> query_values(std::string_view query, std::string_view key) {
   std::vector<std::string> out;
@@ -46,8 +25,9 @@ std::vector<std::string> query_values(std::string_view query, std::string_view k
     const auto pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
     const auto eq = pair.find('=');
-    if (url_decode(pair.substr(0, eq)) != key) continue;
-    out.push_back(eq == std::string_view::npos ? std::string() : url_decode(pair.substr(eq + 1)));
+    if (percent_decode(pair.substr(0, eq), true) != key) continue;
+    out.push_back(eq == std::string_view::npos ? std::string()
+                                               : percent_decode(pair.substr(eq + 1), true));
   }
   return out;
 }

@@ -6,14 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace prometheus {
-class Registry;
-class Counter;
-class Gauge;
-class Histogram;
-template <typename T>
-class Family;
-}  // namespace prometheus
+#include "common/prometheus_fwd.hpp"
 
 namespace intentq::http {
 

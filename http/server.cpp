@@ -12,6 +12,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "http/percent_decode.hpp"
+
 namespace intentq::http {
 namespace {
 
@@ -24,30 +26,6 @@ using error_code = boost::system::error_code;
 constexpr size_t kReadChunk = 4096;
 // Events written in one gathered write.
 constexpr size_t kMaxGather = 64;
-
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      const int hi = hex(text[i + 1]);
-      const int lo = hex(text[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += text[i];
-  }
-  return out;
-}
 
 std::string error_json(std::string_view code, std::string_view message) {
   // Same shape as the front's other error maps (job_request.hpp), without id and intent.

@@ -25,17 +25,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/errors.hpp"
+#include "common/prometheus_fwd.hpp"
 #include "worker/intent.hpp"
-
-namespace prometheus {
-class Exposer;
-class Registry;
-class Counter;
-class Gauge;
-class Histogram;
-template <typename T>
-class Family;
-}  // namespace prometheus
 
 namespace intentq {
 
