@@ -17,8 +17,7 @@ if [[ "${INTENTQ_SKIP_SANITIZERS:-0}" == 1 ]]; then
   echo "test: sanitizer stage skipped (INTENTQ_SKIP_SANITIZERS=1)"
   exit 0
 fi
-launcher=()
-command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+source scripts/sanitized.sh
 
 # The broker under AddressSanitizer + UBSan (CMake preset "asan", build-asan/): its core and
 # codec unit tests, then the broker-process, end-to-end and intents suites (real workers and
@@ -28,14 +27,9 @@ command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=cca
 # and runs sanitized (`cmake --preset asan && cmake --build --preset asan && ctest --preset
 # asan`); CI keeps to the broker to stay inside its time budget on 2 cores.
 echo "test: broker under ASan+UBSan (build-asan/)"
-cmake --preset asan "${launcher[@]}" >/dev/null
-cmake --build --preset asan --target intentq-broker broker_core_test broker_gateway_core_test \
+sanitized_build asan intentq-broker broker_core_test broker_gateway_core_test \
   broker_gateway_budget_test broker_reuse_cache_test mdp_test envelope_test
-reports="$PWD/build-asan/reports"
-rm -rf "$reports" build-asan/mixed-bin
-mkdir -p "$reports" build-asan/mixed-bin
-for program in build/bin/*; do ln -s "$PWD/$program" build-asan/mixed-bin/; done
-ln -sf "$PWD/build-asan/bin/intentq-broker" build-asan/mixed-bin/intentq-broker
+mixed_bin asan intentq-broker
 export ASAN_OPTIONS="detect_leaks=1:log_path=$reports/asan"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan"
 status=0
@@ -47,10 +41,4 @@ for t in broker_process_test e2e_tests intents_integration_tests; do
   INTENTQ_BIN_DIR="$PWD/build-asan/mixed-bin" build/bin/$t --gtest_brief=1 || status=1
 done
 unset ASAN_OPTIONS UBSAN_OPTIONS
-if compgen -G "$reports/*" >/dev/null; then
-  echo "test: sanitizer reports:" >&2
-  cat "$reports"/* >&2
-  status=1
-fi
-[[ $status == 0 ]] && echo "test: sanitizer stage passed"
-exit $status
+sanitizer_verdict test "$status"
