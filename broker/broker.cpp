@@ -10,6 +10,7 @@
 #include "broker/request_body.hpp"
 #include "broker/service_name.hpp"
 #include "broker/shared_reply.hpp"
+#include "broker/time_text.hpp"
 #include "common/envelope.hpp"
 #include "common/logging.hpp"
 #include "common/strings.hpp"
@@ -18,6 +19,7 @@ namespace intentq::broker {
 namespace {
 
 using mdp::frame;
+using mdp::share;
 using mdp::view;
 
 // A debug line about one job: json logs carry job_id, intent and worker (the name the worker
@@ -73,11 +75,6 @@ std::string request_id(const Frames& frames) {
   return {};
 }
 
-uint64_t ms_between(Clock::time_point from, Clock::time_point to) {
-  if (to <= from) return 0;
-  return static_cast<uint64_t>(std::chrono::duration_cast<Ms>(to - from).count());
-}
-
 // The "client address" a worker gets for a job: the job's sequence number, 8 bytes. The broker
 // does not need it to route (it knows which job each worker holds) but checks it to recognise
 // replies that belong to an earlier job.
@@ -94,12 +91,6 @@ std::string job_key(std::string_view service, std::string_view id) {
   key.push_back('\0');
   key.append(id);
   return key;
-}
-
-zmq::message_t share(zmq::message_t& m) {
-  zmq::message_t copy;
-  copy.copy(m);  // refcounted for bodies over 33 bytes: no memcpy
-  return copy;
 }
 
 }  // namespace
@@ -872,18 +863,23 @@ void Broker::timeout_job(Job& job, Clock::time_point now) {
 // ---------------------------------------------------------------------------------------------
 // Replies
 
+void Broker::send_submitters(const std::vector<Submitter>& submitters, std::string_view service,
+                             zmq::message_t& body) {
+  for (const auto& s : submitters) {
+    if (!s.reply) continue;
+    Frames b;
+    b.push_back(share(body));
+    send_client(s.client, service, std::move(b));
+  }
+}
+
 void Broker::reply_error(Job& job, ErrorCode code, const std::string& message) {
   --unanswered_;
   const auto& service = job.service->name;
   observe_answer(service, code);
   if (!job.own_answered) {
     zmq::message_t body(encode_reply(make_error_reply(job.id, service, code, message)));
-    for (auto& s : job.submitters) {
-      if (!s.reply) continue;
-      Frames b;
-      b.push_back(share(body));
-      send_client(s.client, service, std::move(b));
-    }
+    send_submitters(job.submitters, service, body);
     if (job.intentq) publish(service, false, body);
   }
   answer_riders_error(job, code, message);
@@ -1069,16 +1065,7 @@ std::string Broker::stats_body(Clock::time_point now) const {
 }
 
 void Broker::warn_limited(const std::string& message, Clock::time_point now) {
-  if (now - last_warning_ < std::chrono::seconds(1)) {
-    ++suppressed_warnings_;
-    return;
-  }
-  if (suppressed_warnings_)
-    spdlog::warn("{} (and {} similar warnings suppressed)", message, suppressed_warnings_);
-  else
-    spdlog::warn("{}", message);
-  last_warning_ = now;
-  suppressed_warnings_ = 0;
+  warnings_.warn(message, now);
 }
 
 }  // namespace intentq::broker

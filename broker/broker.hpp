@@ -38,6 +38,7 @@
 #include "broker/reuse_cache.hpp"
 #include "broker/stats.hpp"
 #include "broker/stats_rate.hpp"
+#include "broker/warn_limiter.hpp"
 #include "broker/worker_registry.hpp"
 #include "common/envelope.hpp"
 #include "common/errors.hpp"
@@ -195,6 +196,9 @@ class Broker {
   // Replies to clients. A broker-made error is an envelope (intentq and opaque services alike).
   void reply_error(Job& job, ErrorCode code, const std::string& message);
   void send_client(const std::string& client, std::string_view service, Frames body);
+  // Sends `body` to each of `submitters` that waits for a reply.
+  void send_submitters(const std::vector<Submitter>& submitters, std::string_view service,
+                       zmq::message_t& body);
   // A request the broker answers itself with an error: counted by code, sent, and published
   // when `publish` (intentq services).
   void reject(const std::string& client, std::string_view service, std::string id, ErrorCode code,
@@ -316,8 +320,7 @@ class Broker {
   JobIds ids_;
   Counters counters_;
   JobObserver* observer_ = nullptr;
-  Clock::time_point last_warning_{};
-  size_t suppressed_warnings_ = 0;
+  WarnLimiter warnings_;
   Frames scratch_;
 };
 

@@ -20,13 +20,8 @@ namespace intentq::broker {
 namespace {
 
 using mdp::frame;
+using mdp::share;
 using mdp::view;
-
-zmq::message_t share(zmq::message_t& m) {
-  zmq::message_t copy;
-  copy.copy(m);
-  return copy;
-}
 
 // True for well-formed UTF-8 (reply envelopes carry only valid text).
 bool valid_utf8(std::string_view s) {

@@ -15,6 +15,7 @@
 
 #include "broker/broker.hpp"
 #include "broker/request_body.hpp"
+#include "broker/time_text.hpp"
 
 namespace intentq::broker {
 namespace {
@@ -23,28 +24,6 @@ namespace {
 // contract's 2-second window, an identical request) lets others go, without scanning the queue.
 constexpr size_t kScanJobs = 256;
 constexpr size_t kScanPerSubmitter = 8;
-
-std::string in_text(Clock::duration d) {
-  const double s = std::chrono::duration<double>(std::max(d, Clock::duration::zero())).count();
-  char buf[48];
-  if (s < 10)
-    std::snprintf(buf, sizeof buf, "%.1f s", s);
-  else if (s < 120)
-    std::snprintf(buf, sizeof buf, "%.0f s", s);
-  else
-    std::snprintf(buf, sizeof buf, "%d min %d s", static_cast<int>(s) / 60,
-                  static_cast<int>(s) % 60);
-  return buf;
-}
-
-std::string utc_text(std::chrono::system_clock::time_point t) {
-  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%H:%M:%S UTC", &tm);
-  return buf;
-}
 
 }  // namespace
 
@@ -117,7 +96,7 @@ Broker::HistSlot Broker::certain_slot(Job* job, Clock::time_point now) {
 }
 
 std::string Broker::late_message(const HistSlot& slot, Clock::time_point now) const {
-  std::string when = "in " + in_text(slot.slot - now);
+  std::string when = "in " + duration_text(slot.slot - now, /*hours=*/false);
   if (wall_clock_) when = utc_text(wall_clock_(slot.slot)) + " (" + when + ")";
   return "no historical slot before this request's deadline: gateway '" + slot.gateway + "' has " +
          slot.why + "; next slot " + when;

@@ -6,27 +6,18 @@
 #include "broker/broker.hpp"
 #include "broker/request_body.hpp"
 #include "broker/shared_reply.hpp"
+#include "broker/time_text.hpp"
 #include "common/envelope.hpp"
 
 namespace intentq::broker {
 namespace {
 
 using mdp::frame;
+using mdp::share;
 using mdp::view;
 
 // Bytes charged for a rider on top of its routing id and request id (record, heap entry).
 constexpr size_t kRiderOverhead = 128;
-
-zmq::message_t share(zmq::message_t& m) {
-  zmq::message_t copy;
-  copy.copy(m);
-  return copy;
-}
-
-uint64_t ms_between(Clock::time_point from, Clock::time_point to) {
-  if (to <= from) return 0;
-  return static_cast<uint64_t>(std::chrono::duration_cast<Ms>(to - from).count());
-}
 
 }  // namespace
 
@@ -83,12 +74,7 @@ bool Broker::try_reuse(std::string& client, Service& service, const std::string&
 void Broker::deliver(Job& job, zmq::message_t& body, bool ok, bool valid, Clock::time_point now) {
   const auto& service = job.service->name;
   if (!job.own_answered) {
-    for (auto& s : job.submitters) {
-      if (!s.reply) continue;
-      Frames b;
-      b.push_back(share(body));
-      send_client(s.client, service, std::move(b));
-    }
+    send_submitters(job.submitters, service, body);
     publish(service, ok, body);
   }
   // A worker's TIMEOUT names the deadline the worker was given (the job's, at dispatch); a rider
@@ -119,12 +105,7 @@ void Broker::deliver(Job& job, zmq::message_t& body, bool ok, bool valid, Clock:
                                         std::string("shared reply unreadable: ") + e.what())));
     }
     if (valid && r.client_id) dedup_.put(r.key, rb, now, r.accepted);
-    for (auto& s : r.submitters) {
-      if (!s.reply) continue;
-      Frames b;
-      b.push_back(share(rb));
-      send_client(s.client, service, std::move(b));
-    }
+    send_submitters(r.submitters, service, rb);
     publish(service, ok, rb);
   }
   // Only successful answers are reused; their age counts from dispatch, when the worker began
@@ -137,12 +118,7 @@ void Broker::answer_riders_error(Job& job, ErrorCode code, const std::string& me
   const auto& service = job.service->name;
   for (auto& r : job.riders) {
     zmq::message_t body(encode_reply(make_error_reply(r.id, service, code, message)));
-    for (auto& s : r.submitters) {
-      if (!s.reply) continue;
-      Frames b;
-      b.push_back(share(body));
-      send_client(s.client, service, std::move(b));
-    }
+    send_submitters(r.submitters, service, body);
     publish(service, false, body);
     jobs_.clear_in_flight(r.key, job);
   }
@@ -158,12 +134,7 @@ void Broker::timeout_riders(Job& job) {
         r.id, service, ErrorCode::kTimeout,
         "deadline of " + std::to_string(ms_between(r.accepted, r.deadline)) +
             " ms passed while waiting for a shared job (job '" + job.id + "', " + where + ")")));
-    for (auto& s : r.submitters) {
-      if (!s.reply) continue;
-      Frames b;
-      b.push_back(share(body));
-      send_client(s.client, service, std::move(b));
-    }
+    send_submitters(r.submitters, service, body);
     publish(service, false, body);
     jobs_.clear_in_flight(r.key, job);
   }
@@ -178,12 +149,7 @@ void Broker::timeout_rider(Job& job, const std::string& key) {
         id, service, ErrorCode::kTimeout,
         "deadline of " + std::to_string(ms) +
             " ms passed while waiting for a shared job (it continues for other requests)")));
-    for (auto& s : submitters) {
-      if (!s.reply) continue;
-      Frames b;
-      b.push_back(share(body));
-      send_client(s.client, service, std::move(b));
-    }
+    send_submitters(submitters, service, body);
     publish(service, false, body);
   };
   if (key == job.key) {

@@ -256,17 +256,7 @@ void Server::publish(Frames& frames) {
 }
 
 void Server::warn_limited(const std::string& message) {
-  const auto now = Clock::now();
-  if (now - last_warning_ < std::chrono::seconds(1)) {
-    ++suppressed_warnings_;
-    return;
-  }
-  if (suppressed_warnings_)
-    spdlog::warn("{} (and {} similar warnings suppressed)", message, suppressed_warnings_);
-  else
-    spdlog::warn("{}", message);
-  last_warning_ = now;
-  suppressed_warnings_ = 0;
+  warnings_.warn(message, Clock::now());
 }
 
 void Server::cut(int fd, int port, const char* why) {

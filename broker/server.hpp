@@ -16,6 +16,7 @@
 #include "broker/reply_ledger.hpp"
 #include "broker/security.hpp"
 #include "broker/subscriber_guard.hpp"
+#include "broker/warn_limiter.hpp"
 #include "common/signals.hpp"
 
 namespace intentq::broker {
@@ -79,8 +80,7 @@ class Server : public Outbox {
   ReplyLedger lagging_;  // result bytes subscribers have not taken, keyed by descriptor
   int publish_port_ = -1, frontend_port_ = -1, backend_port_ = -1;  // TCP ports (-1: not TCP)
   Clock::time_point next_inbound_check_{};
-  Clock::time_point last_warning_{};
-  size_t suppressed_warnings_ = 0;
+  WarnLimiter warnings_;
   std::string frontend_ep_, backend_ep_, publish_ep_;
   Broker broker_;
   std::unique_ptr<MetricsExporter> metrics_;

@@ -32,6 +32,12 @@ inline std::string_view view(const zmq::message_t& m) {
 inline zmq::message_t frame(std::string_view text) {
   return zmq::message_t(text.data(), text.size());
 }
+// A second message with the same body: refcounted for bodies over 33 bytes, no memcpy.
+inline zmq::message_t share(zmq::message_t& m) {
+  zmq::message_t copy;
+  copy.copy(m);
+  return copy;
+}
 
 // Receives one whole multipart message into `out` (cleared first; its capacity is reused).
 // Returns false when nothing is waiting (non-blocking) or on EINTR/ETERM.
