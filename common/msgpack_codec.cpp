@@ -7,6 +7,8 @@
 #include <msgpack.hpp>  // parse.hpp alone misses the unpack definitions it uses
 #include <nlohmann/json.hpp>
 
+#include "common/enum_names.hpp"
+
 #include "common/envelope.hpp"
 
 namespace intentq::msgpack_codec {
@@ -278,30 +280,14 @@ Value read_head(std::string_view data) {
 
 }  // namespace
 
+// In declaration order.
+constexpr std::string_view kTypeNames[] = {
+    "nil",   "boolean", "unsigned integer", "negative integer", "float", "string", "binary",
+    "array", "map",     "extension"};
+static_assert(std::size(kTypeNames) == enum_count(Type::kExt));
+
 std::string_view type_name(Type type) {
-  switch (type) {
-    case Type::kNil:
-      return "nil";
-    case Type::kBool:
-      return "boolean";
-    case Type::kUint:
-      return "unsigned integer";
-    case Type::kInt:
-      return "negative integer";
-    case Type::kFloat:
-      return "float";
-    case Type::kStr:
-      return "string";
-    case Type::kBin:
-      return "binary";
-    case Type::kArray:
-      return "array";
-    case Type::kMap:
-      return "map";
-    case Type::kExt:
-      return "extension";
-  }
-  return "unknown";
+  return name_of(kTypeNames, type, "unknown");
 }
 
 Value read_value(std::string_view data, const Limits& limits, std::string_view field) {

@@ -4,6 +4,8 @@
 #include <array>
 #include <cctype>
 
+#include "common/enum_names.hpp"
+
 namespace intentq::gw {
 namespace {
 
@@ -75,60 +77,26 @@ bool is_pacing(IbErrorKind kind) {
   return kind == K::kMessageRate || kind == K::kHistoricalPacing || kind == K::kTooManyRequests;
 }
 
+// In declaration order.
+// clang-format off
+constexpr std::string_view kKindNames[] = {
+    "other", "message_rate", "historical_pacing", "no_data", "query_cancelled",
+    "no_market_data_permission", "invalid_step", "historical_error", "historical_info",
+    "expired_contract", "no_security_definition", "invalid_request", "too_many_requests",
+    "unknown_query", "duplicate_id", "delayed_data_follows", "competing_session", "farm_status"};
+// clang-format on
+static_assert(std::size(kKindNames) == enum_count(IbErrorKind::kFarmStatus));
+
 std::string_view to_string(IbErrorKind kind) {
-  switch (kind) {
-    case K::kOther:
-      return "other";
-    case K::kMessageRate:
-      return "message_rate";
-    case K::kHistoricalPacing:
-      return "historical_pacing";
-    case K::kHistoricalNoData:
-      return "no_data";
-    case K::kHistoricalCancelled:
-      return "query_cancelled";
-    case K::kNoMarketDataPermission:
-      return "no_market_data_permission";
-    case K::kInvalidStep:
-      return "invalid_step";
-    case K::kHistoricalError:
-      return "historical_error";
-    case K::kHistoricalInfo:
-      return "historical_info";
-    case K::kExpiredContract:
-      return "expired_contract";
-    case K::kNoSecurityDefinition:
-      return "no_security_definition";
-    case K::kInvalidRequest:
-      return "invalid_request";
-    case K::kTooManyRequests:
-      return "too_many_requests";
-    case K::kUnknownQuery:
-      return "unknown_query";
-    case K::kDuplicateId:
-      return "duplicate_id";
-    case K::kDelayedDataFollows:
-      return "delayed_data_follows";
-    case K::kCompetingSession:
-      return "competing_session";
-    case K::kFarmStatus:
-      return "farm_status";
-  }
-  return "other";
+  return name_of(kKindNames, kind, "other");
 }
 
+// In declaration order.
+constexpr std::string_view kSeverityNames[] = {"terminal", "warning", "info", "notice"};
+static_assert(std::size(kSeverityNames) == enum_count(IbSeverity::kNotice));
+
 std::string_view to_string(IbSeverity severity) {
-  switch (severity) {
-    case S::kTerminal:
-      return "terminal";
-    case S::kWarning:
-      return "warning";
-    case S::kInfo:
-      return "info";
-    case S::kNotice:
-      return "notice";
-  }
-  return "terminal";
+  return name_of(kSeverityNames, severity, "terminal");
 }
 
 }  // namespace intentq::gw

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "common/enum_names.hpp"
+
 #include "gateway/messages.hpp"
 
 namespace intentq::gw {
@@ -210,16 +212,12 @@ std::string_view to_string(PacingClass c) {
   return c == PacingClass::kHistorical ? "historical" : "general";
 }
 
+// In declaration order.
+constexpr std::string_view kEndingNames[] = {"end marker", "single answer", "none"};
+static_assert(std::size(kEndingNames) == enum_count(Ending::kNone));
+
 std::string_view to_string(Ending e) {
-  switch (e) {
-    case Ending::kEndMarker:
-      return "end marker";
-    case Ending::kSingleAnswer:
-      return "single answer";
-    case Ending::kNone:
-      return "none";
-  }
-  return "?";
+  return name_of(kEndingNames, e);
 }
 
 }  // namespace intentq::gw

@@ -2,25 +2,20 @@
 
 #include <string>
 
+#include "common/enum_names.hpp"
+
 namespace intentq::sim {
 
+// In declaration order.
+constexpr std::string_view kPermissionNames[] = {"live", "delayed", "none"};
+static_assert(std::size(kPermissionNames) == enum_count(LivePermission::kNone));
+
 std::optional<LivePermission> permission_from_string(std::string_view s) {
-  if (s == "live") return LivePermission::kLive;
-  if (s == "delayed") return LivePermission::kDelayed;
-  if (s == "none") return LivePermission::kNone;
-  return std::nullopt;
+  return value_of<LivePermission>(kPermissionNames, s);
 }
 
 std::string_view to_string(LivePermission p) {
-  switch (p) {
-    case LivePermission::kLive:
-      return "live";
-    case LivePermission::kDelayed:
-      return "delayed";
-    case LivePermission::kNone:
-      return "none";
-  }
-  return "?";
+  return name_of(kPermissionNames, p);
 }
 
 MarketDataSpec default_market_data(const gw::ContractDetails& d) {

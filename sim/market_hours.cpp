@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <string>
 
+#include "common/enum_names.hpp"
+
 namespace intentq::sim {
 namespace {
 
@@ -68,29 +70,16 @@ void civil_from_days(int64_t z, int& y, unsigned& m, unsigned& d) {
   y = static_cast<int>(static_cast<int64_t>(yoe) + era * 400 + (m <= 2));
 }
 
+// In declaration order.
+constexpr std::string_view kHoursNames[] = {"us_stock", "us_option", "futures", "fx", "always"};
+static_assert(std::size(kHoursNames) == enum_count(HoursKind::kAlways));
+
 std::optional<HoursKind> hours_from_string(std::string_view name) {
-  if (name == "us_stock") return HoursKind::kUsStock;
-  if (name == "us_option") return HoursKind::kUsOption;
-  if (name == "futures") return HoursKind::kFutures;
-  if (name == "fx") return HoursKind::kFx;
-  if (name == "always") return HoursKind::kAlways;
-  return std::nullopt;
+  return value_of<HoursKind>(kHoursNames, name);
 }
 
 std::string_view to_string(HoursKind k) {
-  switch (k) {
-    case HoursKind::kUsStock:
-      return "us_stock";
-    case HoursKind::kUsOption:
-      return "us_option";
-    case HoursKind::kFutures:
-      return "futures";
-    case HoursKind::kFx:
-      return "fx";
-    case HoursKind::kAlways:
-      return "always";
-  }
-  return "?";
+  return name_of(kHoursNames, k);
 }
 
 HoursKind default_hours(std::string_view t) {

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <utility>
 
+#include "common/enum_names.hpp"
+
 namespace intentq::sim {
 namespace {
 
@@ -54,38 +56,23 @@ double round8(double x) {
 
 }  // namespace
 
+// In declaration order.
+constexpr std::string_view kWhatToShowNames[] = {"TRADES",
+                                                 "MIDPOINT",
+                                                 "BID",
+                                                 "ASK",
+                                                 "BID_ASK",
+                                                 "ADJUSTED_LAST",
+                                                 "HISTORICAL_VOLATILITY",
+                                                 "OPTION_IMPLIED_VOLATILITY"};
+static_assert(std::size(kWhatToShowNames) == enum_count(WhatToShow::kOptionImpliedVolatility));
+
 std::optional<WhatToShow> what_to_show_from_string(std::string_view s) {
-  if (s == "TRADES") return WhatToShow::kTrades;
-  if (s == "MIDPOINT") return WhatToShow::kMidpoint;
-  if (s == "BID") return WhatToShow::kBid;
-  if (s == "ASK") return WhatToShow::kAsk;
-  if (s == "BID_ASK") return WhatToShow::kBidAsk;
-  if (s == "ADJUSTED_LAST") return WhatToShow::kAdjustedLast;
-  if (s == "HISTORICAL_VOLATILITY") return WhatToShow::kHistoricalVolatility;
-  if (s == "OPTION_IMPLIED_VOLATILITY") return WhatToShow::kOptionImpliedVolatility;
-  return std::nullopt;
+  return value_of<WhatToShow>(kWhatToShowNames, s);
 }
 
 std::string_view to_string(WhatToShow w) {
-  switch (w) {
-    case WhatToShow::kTrades:
-      return "TRADES";
-    case WhatToShow::kMidpoint:
-      return "MIDPOINT";
-    case WhatToShow::kBid:
-      return "BID";
-    case WhatToShow::kAsk:
-      return "ASK";
-    case WhatToShow::kBidAsk:
-      return "BID_ASK";
-    case WhatToShow::kAdjustedLast:
-      return "ADJUSTED_LAST";
-    case WhatToShow::kHistoricalVolatility:
-      return "HISTORICAL_VOLATILITY";
-    case WhatToShow::kOptionImpliedVolatility:
-      return "OPTION_IMPLIED_VOLATILITY";
-  }
-  return "?";
+  return name_of(kWhatToShowNames, w);
 }
 
 bool has_volume(WhatToShow w) {

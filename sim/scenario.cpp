@@ -5,9 +5,11 @@
 #include <fstream>
 #include <sstream>
 #include <utility>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
+#include "common/enum_names.hpp"
 #include "gateway/request_specs.hpp"
 
 namespace intentq::sim {
@@ -54,32 +56,33 @@ class Obj {
     return it != j_.end() && !it->is_null();
   }
 
-  void str(std::string_view key, std::string& out) {
+  // The value under key into `out` when present, checked for out's type.
+  void read(std::string_view key, std::string& out) {
     if (const json* v = get(key)) out = as_str(*v, at(key));
   }
-  void i64(std::string_view key, int64_t& out) {
+  void read(std::string_view key, int64_t& out) {
     if (const json* v = get(key)) out = as_i64(*v, at(key));
   }
-  void i32(std::string_view key, int& out) {
+  void read(std::string_view key, int& out) {
     if (const json* v = get(key)) out = as_i32(*v, at(key));
   }
-  void dbl(std::string_view key, double& out) {
+  void read(std::string_view key, double& out) {
     if (const json* v = get(key)) out = as_dbl(*v, at(key));
   }
-  void opt_dbl(std::string_view key, std::optional<double>& out) {
+  void read(std::string_view key, std::optional<double>& out) {
     if (const json* v = get(key)) out = as_dbl(*v, at(key));
   }
-  void opt_i32(std::string_view key, std::optional<int>& out) {
+  void read(std::string_view key, std::optional<int>& out) {
     if (const json* v = get(key)) out = as_i32(*v, at(key));
   }
-  void boolean(std::string_view key, bool& out) {
+  void read(std::string_view key, bool& out) {
     if (const json* v = get(key)) {
       if (!v->is_boolean()) fail(at(key), "expected true/false, got " + type_name(*v));
       out = v->get<bool>();
     }
   }
   // [["tag", "value"], ...]
-  void pairs(std::string_view key, std::vector<std::pair<std::string, std::string>>& out) {
+  void read(std::string_view key, std::vector<std::pair<std::string, std::string>>& out) {
     const json* v = get(key);
     if (!v) return;
     const std::string p = at(key);
@@ -90,6 +93,13 @@ class Obj {
       if (!e.is_array() || e.size() != 2) fail(ep, "expected a [tag, value] pair");
       out.emplace_back(as_str(e[0], ep + "[0]"), as_str(e[1], ep + "[1]"));
     }
+  }
+
+  // Like read(), but the key must be there.
+  template <typename T>
+  void read_required(std::string_view key, T& out) {
+    require(key);
+    read(key, out);
   }
 
   void finish() const {
@@ -131,21 +141,47 @@ void each(Obj& o, std::string_view key, Fn&& fn) {
   for (size_t i = 0; i < v->size(); ++i) fn((*v)[i], o.at(key) + "[" + std::to_string(i) + "]");
 }
 
+// One field of a struct, read from the JSON key of the member's name.
+template <typename T>
+struct Field {
+  std::string_view key;
+  std::variant<std::string T::*, int64_t T::*, int T::*, double T::*, std::optional<double> T::*,
+               std::optional<int> T::*, bool T::*,
+               std::vector<std::pair<std::string, std::string>> T::*>
+      member;
+  bool required = false;
+};
+
+// Reads the fields of `out` in table order (the first problem is the one reported).
+template <typename T>
+void read_fields(Obj& o, T& out, std::initializer_list<Field<T>> fields) {
+  for (const auto& f : fields) {
+    std::visit(
+        [&](auto member) {
+          if (f.required)
+            o.read_required(f.key, out.*member);
+          else
+            o.read(f.key, out.*member);
+        },
+        f.member);
+  }
+}
+
+// The field tables below name their struct S: OPT(x) reads key "x" into S::x when present,
+// REQ(x) requires it.
+// clang-format off
+#define OPT(name) Field<S>{#name, &S::name, false}
+#define REQ(name) Field<S>{#name, &S::name, true}
+// clang-format on
+
 gw::Contract read_contract(const json& j, const std::string& path) {
   Obj o(j, path);
   gw::Contract c;
-  o.i64("con_id", c.con_id);
-  o.str("symbol", c.symbol);
-  o.str("sec_type", c.sec_type);
-  o.str("last_trade_date", c.last_trade_date);
-  o.opt_dbl("strike", c.strike);
-  o.str("right", c.right);
-  o.str("multiplier", c.multiplier);
-  o.str("exchange", c.exchange);
-  o.str("primary_exchange", c.primary_exchange);
-  o.str("currency", c.currency);
-  o.str("local_symbol", c.local_symbol);
-  o.str("trading_class", c.trading_class);
+  using S = gw::Contract;
+  read_fields(o, c,
+              {OPT(con_id), OPT(symbol), OPT(sec_type), OPT(last_trade_date), OPT(strike),
+               OPT(right), OPT(multiplier), OPT(exchange), OPT(primary_exchange), OPT(currency),
+               OPT(local_symbol), OPT(trading_class)});
   o.finish();
   if (c.symbol.empty() && c.con_id == 0) fail(path, "a contract needs a symbol or a con_id");
   return c;
@@ -156,8 +192,8 @@ gw::Position read_position(const json& j, const std::string& path) {
   gw::Position p;
   p.account = Obj::as_str(o.require("account"), o.at("account"));
   p.contract = read_contract(o.require("contract"), o.at("contract"));
-  p.position = Obj::as_dbl(o.require("position"), o.at("position"));
-  o.opt_dbl("avg_cost", p.avg_cost);
+  using S = gw::Position;
+  read_fields(o, p, {REQ(position), OPT(avg_cost)});
   o.finish();
   return p;
 }
@@ -165,10 +201,8 @@ gw::Position read_position(const json& j, const std::string& path) {
 gw::AccountValue read_account_value(const json& j, const std::string& path) {
   Obj o(j, path);
   gw::AccountValue v;
-  v.account = Obj::as_str(o.require("account"), o.at("account"));
-  v.tag = Obj::as_str(o.require("tag"), o.at("tag"));
-  v.value = Obj::as_str(o.require("value"), o.at("value"));
-  o.str("currency", v.currency);
+  using S = gw::AccountValue;
+  read_fields(o, v, {REQ(account), REQ(tag), REQ(value), OPT(currency)});
   o.finish();
   return v;
 }
@@ -176,32 +210,20 @@ gw::AccountValue read_account_value(const json& j, const std::string& path) {
 gw::Order read_order(const json& j, const std::string& path) {
   Obj o(j, path);
   gw::Order r;
-  r.order_id = Obj::as_i64(o.require("order_id"), o.at("order_id"));
-  o.i32("client_id", r.client_id);
-  o.i64("perm_id", r.perm_id);
-  o.i64("parent_id", r.parent_id);
-  r.action = Obj::as_str(o.require("action"), o.at("action"));
-  r.total_quantity = Obj::as_dbl(o.require("total_quantity"), o.at("total_quantity"));
-  r.order_type = Obj::as_str(o.require("order_type"), o.at("order_type"));
-  o.opt_dbl("lmt_price", r.lmt_price);
-  o.opt_dbl("aux_price", r.aux_price);
-  o.str("tif", r.tif);
-  o.str("oca_group", r.oca_group);
-  o.str("account", r.account);
-  o.str("open_close", r.open_close);
-  o.i32("origin", r.origin);
-  o.str("order_ref", r.order_ref);
-  o.boolean("outside_rth", r.outside_rth);
-  o.boolean("hidden", r.hidden);
-  o.str("good_after_time", r.good_after_time);
-  o.str("good_till_date", r.good_till_date);
-  o.str("model_code", r.model_code);
-  o.opt_dbl("trail_stop_price", r.trail_stop_price);
-  o.opt_dbl("trailing_percent", r.trailing_percent);
-  o.str("algo_strategy", r.algo_strategy);
-  o.pairs("algo_params", r.algo_params);
-  o.boolean("what_if", r.what_if);
-  o.opt_dbl("cash_qty", r.cash_qty);
+  using S = gw::Order;
+  read_fields(o, r, {REQ(order_id),         OPT(client_id),
+                     OPT(perm_id),          OPT(parent_id),
+                     REQ(action),           REQ(total_quantity),
+                     REQ(order_type),       OPT(lmt_price),
+                     OPT(aux_price),        OPT(tif),
+                     OPT(oca_group),        OPT(account),
+                     OPT(open_close),       OPT(origin),
+                     OPT(order_ref),        OPT(outside_rth),
+                     OPT(hidden),           OPT(good_after_time),
+                     OPT(good_till_date),   OPT(model_code),
+                     OPT(trail_stop_price), OPT(trailing_percent),
+                     OPT(algo_strategy),    OPT(algo_params),
+                     OPT(what_if),          OPT(cash_qty)});
   o.finish();
   return r;
 }
@@ -209,12 +231,10 @@ gw::Order read_order(const json& j, const std::string& path) {
 gw::OrderState read_order_state(const json& j, const std::string& path) {
   Obj o(j, path);
   gw::OrderState s;
-  s.status = Obj::as_str(o.require("status"), o.at("status"));
-  o.opt_dbl("commission", s.commission);
-  o.opt_dbl("min_commission", s.min_commission);
-  o.opt_dbl("max_commission", s.max_commission);
-  o.str("commission_currency", s.commission_currency);
-  o.str("warning_text", s.warning_text);
+  using S = gw::OrderState;
+  read_fields(o, s,
+              {REQ(status), OPT(commission), OPT(min_commission), OPT(max_commission),
+               OPT(commission_currency), OPT(warning_text)});
   o.finish();
   return s;
 }
@@ -231,18 +251,12 @@ gw::OrderStatus read_order_status(const json* j, const std::string& path, const 
   bool remaining_given = false;
   if (j) {
     Obj o(*j, path);
-    o.i64("order_id", s.order_id);
-    o.str("status", s.status);
-    o.dbl("filled", s.filled);
     remaining_given = o.has("remaining");
-    o.dbl("remaining", s.remaining);
-    o.opt_dbl("avg_fill_price", s.avg_fill_price);
-    o.i64("perm_id", s.perm_id);
-    o.i64("parent_id", s.parent_id);
-    o.opt_dbl("last_fill_price", s.last_fill_price);
-    o.i32("client_id", s.client_id);
-    o.str("why_held", s.why_held);
-    o.opt_dbl("mkt_cap_price", s.mkt_cap_price);
+    using S = gw::OrderStatus;
+    read_fields(
+        o, s,
+        {OPT(order_id), OPT(status), OPT(filled), OPT(remaining), OPT(avg_fill_price), OPT(perm_id),
+         OPT(parent_id), OPT(last_fill_price), OPT(client_id), OPT(why_held), OPT(mkt_cap_price)});
     o.finish();
   }
   if (!remaining_given) s.remaining = order.total_quantity - s.filled;
@@ -268,43 +282,29 @@ ExecutionEntry read_execution_entry(const json& j, const std::string& path) {
     const std::string p = o.at("execution");
     Obj x(o.require("execution"), p);
     gw::Execution& ex = e.execution;
+    using S = gw::Execution;
     ex.order_id = Obj::as_i64(x.require("order_id"), x.at("order_id"));
     ex.contract = read_contract(x.require("contract"), x.at("contract"));
-    ex.exec_id = Obj::as_str(x.require("exec_id"), x.at("exec_id"));
-    ex.time = Obj::as_str(x.require("time"), x.at("time"));
-    ex.account = Obj::as_str(x.require("account"), x.at("account"));
-    x.str("exchange", ex.exchange);
-    ex.side = Obj::as_str(x.require("side"), x.at("side"));
+    read_fields(x, ex, {REQ(exec_id), REQ(time), REQ(account), OPT(exchange), REQ(side)});
     if (ex.side != "BOT" && ex.side != "SLD") fail(x.at("side"), "expected \"BOT\" or \"SLD\"");
-    ex.shares = Obj::as_dbl(x.require("shares"), x.at("shares"));
-    ex.price = Obj::as_dbl(x.require("price"), x.at("price"));
-    x.i64("perm_id", ex.perm_id);
-    x.i32("client_id", ex.client_id);
-    x.i32("liquidation", ex.liquidation);
+    read_fields(x, ex, {REQ(shares), REQ(price), OPT(perm_id), OPT(client_id), OPT(liquidation)});
     // A single fill is its own cumulative quantity and average price unless stated otherwise.
     ex.cum_qty = ex.shares;
     ex.avg_price = ex.price;
-    x.dbl("cum_qty", ex.cum_qty);
-    x.dbl("avg_price", ex.avg_price);
-    x.str("order_ref", ex.order_ref);
-    x.str("ev_rule", ex.ev_rule);
-    x.opt_dbl("ev_multiplier", ex.ev_multiplier);
-    x.str("model_code", ex.model_code);
-    x.opt_i32("last_liquidity", ex.last_liquidity);
-    x.boolean("pending_price_revision", ex.pending_price_revision);
-    x.str("submitter", ex.submitter);
+    read_fields(
+        x, ex,
+        {OPT(cum_qty), OPT(avg_price), OPT(order_ref), OPT(ev_rule), OPT(ev_multiplier),
+         OPT(model_code), OPT(last_liquidity), OPT(pending_price_revision), OPT(submitter)});
     x.finish();
   }
   if (const json* c = o.get("commission")) {
     Obj x(*c, o.at("commission"));
     gw::CommissionReport r;
     r.exec_id = e.execution.exec_id;
-    x.str("exec_id", r.exec_id);
-    x.opt_dbl("commission", r.commission);
-    x.str("currency", r.currency);
-    x.opt_dbl("realized_pnl", r.realized_pnl);
-    x.opt_dbl("yield", r.yield);
-    x.opt_i32("yield_redemption_date", r.yield_redemption_date);
+    using S = gw::CommissionReport;
+    read_fields(x, r,
+                {OPT(exec_id), OPT(commission), OPT(currency), OPT(realized_pnl), OPT(yield),
+                 OPT(yield_redemption_date)});
     x.finish();
     e.commission = std::move(r);
   }
@@ -338,9 +338,9 @@ void read_market_data(const json& j, const std::string& path, MarketDataSpec& md
   }
   if (const json* v = o.get("head_timestamp"))
     md.head_timestamp = read_utc_time(*v, o.at("head_timestamp"));
-  o.dbl("base_price", md.series.base_price);
+  o.read("base_price", md.series.base_price);
   if (!(md.series.base_price > 0)) fail(o.at("base_price"), "must be positive");
-  o.i64("volume_per_second", md.series.volume_per_second);
+  o.read("volume_per_second", md.series.volume_per_second);
   if (md.series.volume_per_second < 1) fail(o.at("volume_per_second"), "must be at least 1");
   if (const json* v = o.get("seed"))
     md.series.seed = static_cast<uint64_t>(Obj::as_i64(*v, o.at("seed")));
@@ -352,38 +352,43 @@ gw::ContractDetails read_contract_details(const json& j, const std::string& path
   Obj o(j, path);
   gw::ContractDetails d;
   d.contract = read_contract(o.require("contract"), o.at("contract"));
-  o.str("market_name", d.market_name);
-  o.opt_dbl("min_tick", d.min_tick);
-  o.str("order_types", d.order_types);
-  o.str("valid_exchanges", d.valid_exchanges);
-  o.i32("price_magnifier", d.price_magnifier);
-  o.i64("under_con_id", d.under_con_id);
-  o.str("long_name", d.long_name);
-  o.str("contract_month", d.contract_month);
-  o.str("industry", d.industry);
-  o.str("category", d.category);
-  o.str("subcategory", d.subcategory);
-  o.str("time_zone_id", d.time_zone_id);
-  o.str("trading_hours", d.trading_hours);
-  o.str("liquid_hours", d.liquid_hours);
-  o.str("ev_rule", d.ev_rule);
-  o.opt_dbl("ev_multiplier", d.ev_multiplier);
-  o.pairs("sec_id_list", d.sec_id_list);
-  o.i32("agg_group", d.agg_group);
-  o.str("under_symbol", d.under_symbol);
-  o.str("under_sec_type", d.under_sec_type);
-  o.str("market_rule_ids", d.market_rule_ids);
-  o.str("real_expiration_date", d.real_expiration_date);
-  o.str("last_trade_date", d.last_trade_date);
-  o.str("stock_type", d.stock_type);
-  o.opt_dbl("min_size", d.min_size);
-  o.opt_dbl("size_increment", d.size_increment);
-  o.opt_dbl("suggested_size_increment", d.suggested_size_increment);
+  using S = gw::ContractDetails;
+  read_fields(o, d,
+              {OPT(market_name),
+               OPT(min_tick),
+               OPT(order_types),
+               OPT(valid_exchanges),
+               OPT(price_magnifier),
+               OPT(under_con_id),
+               OPT(long_name),
+               OPT(contract_month),
+               OPT(industry),
+               OPT(category),
+               OPT(subcategory),
+               OPT(time_zone_id),
+               OPT(trading_hours),
+               OPT(liquid_hours),
+               OPT(ev_rule),
+               OPT(ev_multiplier),
+               OPT(sec_id_list),
+               OPT(agg_group),
+               OPT(under_symbol),
+               OPT(under_sec_type),
+               OPT(market_rule_ids),
+               OPT(real_expiration_date),
+               OPT(last_trade_date),
+               OPT(stock_type),
+               OPT(min_size),
+               OPT(size_increment),
+               OPT(suggested_size_increment)});
   md = default_market_data(d);
   if (const json* m = o.get("market_data")) read_market_data(*m, o.at("market_data"), md);
   o.finish();
   return d;
 }
+
+#undef OPT
+#undef REQ
 
 int read_ms(const json& v, const std::string& path) {
   int ms = Obj::as_i32(v, path);
@@ -442,7 +447,7 @@ Scenario read_scenario(const json& root) {
       }
     }
   }
-  o.i64("next_valid_id", s.next_valid_id);
+  o.read("next_valid_id", s.next_valid_id);
   each(o, "positions", [&](const json& v, const std::string& p) {
     s.positions.push_back(read_position(v, p));
     check_account(s, s.positions.back().account, p + ".account");
@@ -479,41 +484,22 @@ Scenario read_scenario(const json& root) {
 
 }  // namespace
 
+namespace {
+
+// In declaration order.
+constexpr std::string_view kFaultNames[] = {
+    "refuse",           "close-after-handshake", "close-mid-answer", "garbage",          "silence",
+    "positions-no-end", "error-flood",           "slow-frame",       "historical-no-end"};
+static_assert(std::size(kFaultNames) == enum_count(Fault::kHistoricalNoEnd));
+
+}  // namespace
+
 std::optional<Fault> fault_from_string(std::string_view name) {
-  if (name == "refuse") return Fault::kRefuse;
-  if (name == "close-after-handshake") return Fault::kCloseAfterHandshake;
-  if (name == "close-mid-answer") return Fault::kCloseMidAnswer;
-  if (name == "garbage") return Fault::kGarbage;
-  if (name == "silence") return Fault::kSilence;
-  if (name == "positions-no-end") return Fault::kPositionsNoEnd;
-  if (name == "error-flood") return Fault::kErrorFlood;
-  if (name == "slow-frame") return Fault::kSlowFrame;
-  if (name == "historical-no-end") return Fault::kHistoricalNoEnd;
-  return std::nullopt;
+  return value_of<Fault>(kFaultNames, name);
 }
 
 std::string_view to_string(Fault f) {
-  switch (f) {
-    case Fault::kRefuse:
-      return "refuse";
-    case Fault::kCloseAfterHandshake:
-      return "close-after-handshake";
-    case Fault::kCloseMidAnswer:
-      return "close-mid-answer";
-    case Fault::kGarbage:
-      return "garbage";
-    case Fault::kSilence:
-      return "silence";
-    case Fault::kPositionsNoEnd:
-      return "positions-no-end";
-    case Fault::kErrorFlood:
-      return "error-flood";
-    case Fault::kSlowFrame:
-      return "slow-frame";
-    case Fault::kHistoricalNoEnd:
-      return "historical-no-end";
-  }
-  return "?";
+  return name_of(kFaultNames, f);
 }
 
 bool is_request_family(std::string_view name) {
