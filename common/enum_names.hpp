@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string_view>
 
 namespace intentq {
@@ -17,17 +18,18 @@ constexpr std::size_t enum_count(E last) {
 }
 
 // The name of `value`, or `unknown` when the table has none for it.
-template <typename E, std::size_t N>
-constexpr std::string_view name_of(const std::string_view (&names)[N], E value,
+template <typename E>
+constexpr std::string_view name_of(std::span<const std::string_view> names, E value,
                                    std::string_view unknown = "?") {
   const auto i = static_cast<std::size_t>(value);
-  return i < N ? names[i] : unknown;
+  return i < names.size() ? names[i] : unknown;
 }
 
 // The value named `name` (exact spelling), or nullopt.
-template <typename E, std::size_t N>
-constexpr std::optional<E> value_of(const std::string_view (&names)[N], std::string_view name) {
-  for (std::size_t i = 0; i < N; ++i)
+template <typename E>
+constexpr std::optional<E> value_of(std::span<const std::string_view> names,
+                                    std::string_view name) {
+  for (std::size_t i = 0; i < names.size(); ++i)
     if (names[i] == name) return static_cast<E>(i);
   return std::nullopt;
 }

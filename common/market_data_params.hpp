@@ -36,7 +36,7 @@ std::span<const std::pair<std::string_view, std::string_view>> bar_size_aliases(
 // worker's per-request row bound (gateway --gateway-max-rows default).
 inline constexpr int64_t kMaxBarsPerRequest = 100000;
 
-// The whatToShow values the intents accept.
+// The whatToShow values the intents accept (sim::WhatToShow has them in this order).
 std::span<const std::string_view> what_to_show_values();
 
 // durationStr "<n> S|D|W|M|Y" (n a positive integer, at most 86400 S, 365 D, 52 W, 12 M, 50 Y:

@@ -129,8 +129,8 @@ Param sec_type() {
   // Upper-cased but not trimmed, as the worker always did: " STK" is refused, not guessed.
   return {.name = "sec_type", .upper = true, .allowed = kSecTypes};
 }
-// The contract params of the market-data intents, in the order contract_details lists them.
-std::vector<Param> market_contract() {
+// The contract fields conId .. tradingClass, in the order contract_details lists them.
+std::vector<Param> contract_fields() {
   return {{.name = "con_id", .kind = Kind::kInteger, .min = 1, .max = kInt64Max},
           text("symbol"),
           sec_type(),
@@ -147,8 +147,24 @@ std::vector<Param> market_contract() {
           text("primary_exchange"),
           text("currency"),
           text("local_symbol"),
-          text("trading_class"),
-          {.name = "include_expired", .kind = Kind::kBoolean, .default_value = Value(false)}};
+          text("trading_class")};
+}
+Param include_expired() {
+  return {.name = "include_expired", .kind = Kind::kBoolean, .default_value = Value(false)};
+}
+// The contract params of the market-data intents.
+std::vector<Param> market_contract() {
+  auto params = contract_fields();
+  params.push_back(include_expired());
+  return params;
+}
+// contract_details: the contract fields, a security id, include_expired.
+std::vector<Param> contract_details_params() {
+  auto params = contract_fields();
+  params.push_back(text("sec_id_type"));
+  params.push_back(text("sec_id"));
+  params.push_back(include_expired());
+  return params;
 }
 Param bar_size() {
   const auto sizes = market_data::bar_sizes();
@@ -253,28 +269,7 @@ const std::vector<IntentParams>& intents() {
       {.intent = "account_summary", .params = {account(), group(), tags()}},
       {.intent = "summary", .params = {account(), group(), tags()}},
       {.intent = "contract_details",
-       .params = {{.name = "con_id", .kind = Kind::kInteger, .min = 1, .max = kInt64Max},
-                  text("symbol"),
-                  sec_type(),
-                  text("last_trade_date"),
-                  {.name = "strike", .kind = Kind::kNumber, .positive = true},
-                  {.name = "right",
-                   .trim = true,
-                   .upper = true,
-                   .aliases = {{"CALL", "C"}, {"PUT", "P"}},
-                   .allowed = {"C", "P"},
-                   .not_allowed = "must be C or P (or CALL/PUT)"},
-                  text("multiplier"),
-                  text("exchange"),
-                  text("primary_exchange"),
-                  text("currency"),
-                  text("local_symbol"),
-                  text("trading_class"),
-                  text("sec_id_type"),
-                  text("sec_id"),
-                  {.name = "include_expired",
-                   .kind = Kind::kBoolean,
-                   .default_value = Value(false)}},
+       .params = contract_details_params(),
        .check = check_contract_identity},
       {.intent = "current_time", .params = {}},
       {.intent = "historical_bars",

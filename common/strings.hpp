@@ -33,4 +33,12 @@ inline std::string upper(std::string_view s) {
   return out;
 }
 
+// The value of a hex digit (0-9, a-f, A-F), or -1.
+constexpr int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 }  // namespace intentq

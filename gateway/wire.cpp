@@ -8,6 +8,8 @@
 #include <limits>
 #include <string>
 
+#include "common/strings.hpp"
+
 namespace intentq::gw {
 namespace {
 
@@ -116,13 +118,6 @@ std::string format_java_double(double v) {
 // ---- Unicode escapes ----
 
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // The UTF-16 code unit of a "\uXXXX" escape at s[i], or -1.
 int escape_at(std::string_view s, size_t i) {

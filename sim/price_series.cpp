@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "common/enum_names.hpp"
+#include "common/market_data_params.hpp"
 
 namespace intentq::sim {
 namespace {
@@ -56,23 +57,13 @@ double round8(double x) {
 
 }  // namespace
 
-// In declaration order.
-constexpr std::string_view kWhatToShowNames[] = {"TRADES",
-                                                 "MIDPOINT",
-                                                 "BID",
-                                                 "ASK",
-                                                 "BID_ASK",
-                                                 "ADJUSTED_LAST",
-                                                 "HISTORICAL_VOLATILITY",
-                                                 "OPTION_IMPLIED_VOLATILITY"};
-static_assert(std::size(kWhatToShowNames) == enum_count(WhatToShow::kOptionImpliedVolatility));
-
+// WhatToShow lists IB's values in the order the shared list has them.
 std::optional<WhatToShow> what_to_show_from_string(std::string_view s) {
-  return value_of<WhatToShow>(kWhatToShowNames, s);
+  return value_of<WhatToShow>(params::market_data::what_to_show_values(), s);
 }
 
 std::string_view to_string(WhatToShow w) {
-  return name_of(kWhatToShowNames, w);
+  return name_of(params::market_data::what_to_show_values(), w);
 }
 
 bool has_volume(WhatToShow w) {

@@ -167,6 +167,16 @@ void read_fields(Obj& o, T& out, std::initializer_list<Field<T>> fields) {
   }
 }
 
+// A struct that is just its fields, and no other key.
+template <typename S>
+S read_struct(const json& j, const std::string& path, std::initializer_list<Field<S>> fields) {
+  Obj o(j, path);
+  S out;
+  read_fields(o, out, fields);
+  o.finish();
+  return out;
+}
+
 // The field tables below name their struct S: OPT(x) reads key "x" into S::x when present,
 // REQ(x) requires it.
 // clang-format off
@@ -199,44 +209,28 @@ gw::Position read_position(const json& j, const std::string& path) {
 }
 
 gw::AccountValue read_account_value(const json& j, const std::string& path) {
-  Obj o(j, path);
-  gw::AccountValue v;
   using S = gw::AccountValue;
-  read_fields(o, v, {REQ(account), REQ(tag), REQ(value), OPT(currency)});
-  o.finish();
-  return v;
+  return read_struct<S>(j, path, {REQ(account), REQ(tag), REQ(value), OPT(currency)});
 }
 
 gw::Order read_order(const json& j, const std::string& path) {
-  Obj o(j, path);
-  gw::Order r;
   using S = gw::Order;
-  read_fields(o, r, {REQ(order_id),         OPT(client_id),
-                     OPT(perm_id),          OPT(parent_id),
-                     REQ(action),           REQ(total_quantity),
-                     REQ(order_type),       OPT(lmt_price),
-                     OPT(aux_price),        OPT(tif),
-                     OPT(oca_group),        OPT(account),
-                     OPT(open_close),       OPT(origin),
-                     OPT(order_ref),        OPT(outside_rth),
-                     OPT(hidden),           OPT(good_after_time),
-                     OPT(good_till_date),   OPT(model_code),
-                     OPT(trail_stop_price), OPT(trailing_percent),
-                     OPT(algo_strategy),    OPT(algo_params),
-                     OPT(what_if),          OPT(cash_qty)});
-  o.finish();
-  return r;
+  // clang-format off
+  return read_struct<S>(j, path, {
+      REQ(order_id), OPT(client_id), OPT(perm_id), OPT(parent_id), REQ(action),
+      REQ(total_quantity), REQ(order_type), OPT(lmt_price), OPT(aux_price), OPT(tif),
+      OPT(oca_group), OPT(account), OPT(open_close), OPT(origin), OPT(order_ref),
+      OPT(outside_rth), OPT(hidden), OPT(good_after_time), OPT(good_till_date),
+      OPT(model_code), OPT(trail_stop_price), OPT(trailing_percent), OPT(algo_strategy),
+      OPT(algo_params), OPT(what_if), OPT(cash_qty)});
+  // clang-format on
 }
 
 gw::OrderState read_order_state(const json& j, const std::string& path) {
-  Obj o(j, path);
-  gw::OrderState s;
   using S = gw::OrderState;
-  read_fields(o, s,
-              {REQ(status), OPT(commission), OPT(min_commission), OPT(max_commission),
-               OPT(commission_currency), OPT(warning_text)});
-  o.finish();
-  return s;
+  return read_struct<S>(j, path,
+                        {REQ(status), OPT(commission), OPT(min_commission), OPT(max_commission),
+                         OPT(commission_currency), OPT(warning_text)});
 }
 
 // orderStatus fields default to the order's own values, so a scenario only states what differs.
@@ -353,34 +347,15 @@ gw::ContractDetails read_contract_details(const json& j, const std::string& path
   gw::ContractDetails d;
   d.contract = read_contract(o.require("contract"), o.at("contract"));
   using S = gw::ContractDetails;
-  read_fields(o, d,
-              {OPT(market_name),
-               OPT(min_tick),
-               OPT(order_types),
-               OPT(valid_exchanges),
-               OPT(price_magnifier),
-               OPT(under_con_id),
-               OPT(long_name),
-               OPT(contract_month),
-               OPT(industry),
-               OPT(category),
-               OPT(subcategory),
-               OPT(time_zone_id),
-               OPT(trading_hours),
-               OPT(liquid_hours),
-               OPT(ev_rule),
-               OPT(ev_multiplier),
-               OPT(sec_id_list),
-               OPT(agg_group),
-               OPT(under_symbol),
-               OPT(under_sec_type),
-               OPT(market_rule_ids),
-               OPT(real_expiration_date),
-               OPT(last_trade_date),
-               OPT(stock_type),
-               OPT(min_size),
-               OPT(size_increment),
-               OPT(suggested_size_increment)});
+  // clang-format off
+  read_fields(o, d, {
+      OPT(market_name), OPT(min_tick), OPT(order_types), OPT(valid_exchanges), OPT(price_magnifier),
+      OPT(under_con_id), OPT(long_name), OPT(contract_month), OPT(industry), OPT(category),
+      OPT(subcategory), OPT(time_zone_id), OPT(trading_hours), OPT(liquid_hours), OPT(ev_rule),
+      OPT(ev_multiplier), OPT(sec_id_list), OPT(agg_group), OPT(under_symbol), OPT(under_sec_type),
+      OPT(market_rule_ids), OPT(real_expiration_date), OPT(last_trade_date), OPT(stock_type),
+      OPT(min_size), OPT(size_increment), OPT(suggested_size_increment)});
+  // clang-format on
   md = default_market_data(d);
   if (const json* m = o.get("market_data")) read_market_data(*m, o.at("market_data"), md);
   o.finish();
