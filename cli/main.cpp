@@ -42,16 +42,37 @@ void add_connect_timeout(CLI::App& cmd, int64_t& connect_timeout_ms) {
       ->capture_default_str();
 }
 
-void add_retry_options(CLI::App& cmd, intentq::cli::RetryPolicy& retry, int64_t& timeout_ms,
-                       int64_t& connect_timeout_ms) {
-  cmd.add_option("--timeout-ms", timeout_ms, "wait this long for a reply before resending")
-      ->check(CLI::Range(int64_t{1}, int64_t{3600000}))
-      ->capture_default_str();
-  cmd.add_option("--retries", retry.retries, "resends (same id) before giving up")
-      ->check(CLI::Range(0, 100))
-      ->capture_default_str();
-  add_connect_timeout(cmd, connect_timeout_ms);
-}
+// The options of a subcommand that asks the broker: --broker, --timeout-ms, --retries and
+// --connect-timeout-ms. CLI11 parses the times as milliseconds into this; apply() sets them.
+struct BrokerOptions {
+  BrokerOptions(CLI::App& cmd, std::string& broker, intentq::cli::RetryPolicy& retry,
+                int64_t default_timeout_ms)
+      : retry_(retry),
+        timeout_ms_(default_timeout_ms),
+        connect_timeout_ms_(retry.connect_timeout.count()) {
+    cmd.add_option("--broker", broker, "broker frontend endpoint")->capture_default_str();
+    cmd.add_option("--timeout-ms", timeout_ms_, "wait this long for a reply before resending")
+        ->check(CLI::Range(int64_t{1}, int64_t{3600000}))
+        ->capture_default_str();
+    cmd.add_option("--retries", retry.retries, "resends (same id) before giving up")
+        ->check(CLI::Range(0, 100))
+        ->capture_default_str();
+    add_connect_timeout(cmd, connect_timeout_ms_);
+  }
+  BrokerOptions(const BrokerOptions&) = delete;  // CLI11 holds pointers to the members
+
+  // Checks the endpoint, sets the retry times.
+  void apply(const std::string& broker) const {
+    intentq::check_endpoint("--broker", broker, intentq::EndpointUse::kConnect);
+    retry_.timeout = std::chrono::milliseconds(timeout_ms_);
+    retry_.connect_timeout = std::chrono::milliseconds(connect_timeout_ms_);
+  }
+
+ private:
+  intentq::cli::RetryPolicy& retry_;
+  int64_t timeout_ms_;
+  int64_t connect_timeout_ms_;
+};
 
 // --deadline-ms: milliseconds from 1 to 24 h, or 0 for the broker's default (as leaving it out).
 // A negative or non-numeric value is a mistake, refused here with what to give instead.
@@ -79,8 +100,6 @@ int main(int argc, char** argv) {
 
   SubmitOptions submit;
   submit.broker = broker;
-  int64_t submit_timeout_ms = submit.retry.timeout.count();
-  int64_t submit_connect_ms = submit.retry.connect_timeout.count();
   int64_t deadline_ms = 0;
   auto* submit_cmd = app.add_subcommand("submit", "submit one job and print its reply as JSON");
   submit_cmd->add_option("intent", submit.intent, "intent (service) name")->required();
@@ -115,10 +134,9 @@ int main(int argc, char** argv) {
                                                        "characters without spaces");
           },
           "NAME"));
-  submit_cmd->add_option("--broker", submit.broker, "broker frontend endpoint")
-      ->capture_default_str();
   submit_cmd->add_flag("--compact", submit.compact, "print the reply on one line");
-  add_retry_options(*submit_cmd, submit.retry, submit_timeout_ms, submit_connect_ms);
+  BrokerOptions submit_broker(*submit_cmd, submit.broker, submit.retry,
+                              submit.retry.timeout.count());
 
   WatchOptions watch;
   watch.publish = publish;
@@ -135,28 +153,20 @@ int main(int argc, char** argv) {
 
   StatsOptions stats;
   stats.broker = broker;
-  int64_t stats_timeout_ms = 2500;
-  int64_t stats_connect_ms = stats.retry.connect_timeout.count();
   stats.retry.retries = 1;
   auto* stats_cmd = app.add_subcommand("stats", "print the broker's mmi.stats as JSON");
-  stats_cmd->add_option("--broker", stats.broker, "broker frontend endpoint")
-      ->capture_default_str();
-  add_retry_options(*stats_cmd, stats.retry, stats_timeout_ms, stats_connect_ms);
+  BrokerOptions stats_broker(*stats_cmd, stats.broker, stats.retry, 2500);
 
   CancelOptions cancel;
   cancel.broker = broker;
-  int64_t cancel_timeout_ms = 2500;
-  int64_t cancel_connect_ms = cancel.retry.connect_timeout.count();
   cancel.retry.retries = 1;
   auto* cancel_cmd = app.add_subcommand(
       "cancel",
       "cancel a queued or running job you submitted (mmi.cancel); its submitter gets CANCELLED. "
       "Only the submitter may: with CURVE, the same key; without, only the submitting connection");
   cancel_cmd->add_option("id", cancel.id, "the job id")->required();
-  cancel_cmd->add_option("--broker", cancel.broker, "broker frontend endpoint")
-      ->capture_default_str();
   cancel_cmd->add_flag("--compact", cancel.compact, "print the reply on one line");
-  add_retry_options(*cancel_cmd, cancel.retry, cancel_timeout_ms, cancel_connect_ms);
+  BrokerOptions cancel_broker(*cancel_cmd, cancel.broker, cancel.retry, 2500);
 
   HistoryOptions history;
   history.broker = broker;
@@ -222,9 +232,7 @@ int main(int argc, char** argv) {
     const auto curve_keys = curve_options.load();
     submit.curve = watch.curve = stats.curve = cancel.curve = history.curve = curve_keys;
     if (submit_cmd->parsed()) {
-      intentq::check_endpoint("--broker", submit.broker, intentq::EndpointUse::kConnect);
-      submit.retry.timeout = std::chrono::milliseconds(submit_timeout_ms);
-      submit.retry.connect_timeout = std::chrono::milliseconds(submit_connect_ms);
+      submit_broker.apply(submit.broker);
       // 0 is the broker's default: not sent (the wire format has no 0 deadline).
       if (deadline_opt->count() > 0 && deadline_ms > 0)
         submit.deadline_ms = static_cast<uint64_t>(deadline_ms);
@@ -237,15 +245,11 @@ int main(int argc, char** argv) {
       return run_watch(watch);
     }
     if (stats_cmd->parsed()) {
-      intentq::check_endpoint("--broker", stats.broker, intentq::EndpointUse::kConnect);
-      stats.retry.timeout = std::chrono::milliseconds(stats_timeout_ms);
-      stats.retry.connect_timeout = std::chrono::milliseconds(stats_connect_ms);
+      stats_broker.apply(stats.broker);
       return run_stats(stats);
     }
     if (cancel_cmd->parsed()) {
-      intentq::check_endpoint("--broker", cancel.broker, intentq::EndpointUse::kConnect);
-      cancel.retry.timeout = std::chrono::milliseconds(cancel_timeout_ms);
-      cancel.retry.connect_timeout = std::chrono::milliseconds(cancel_connect_ms);
+      cancel_broker.apply(cancel.broker);
       return run_cancel(cancel);
     }
     if (history_cmd->parsed()) {
