@@ -20,18 +20,14 @@ template <class V>
 void account_summary_fields(V& v, int& req_id, AccountValue& a) {
   v.version(1);
   v.i32(req_id);
-  v.str(a.account);
-  v.str(a.tag);
-  v.str(a.value);
-  v.str(a.currency);
+  v.strs(a.account, a.tag, a.value, a.currency);
 }
 
 template <class V>
 void req_account_summary_fields(V& v, ReqAccountSummary& m) {
   v.version(1);
   v.i32(m.req_id);
-  v.str(m.group);
-  v.str(m.tags);
+  v.strs(m.group, m.tags);
 }
 
 }  // namespace

@@ -21,8 +21,7 @@ void req_contract_details_fields(V& v, ReqContractDetails& m) {
   v.i32(m.req_id);
   request_contract(v, c, Fmt::kShort);
   v.boolean(c.include_expired);
-  v.str(c.sec_id_type);
-  v.str(c.sec_id);
+  v.strs(c.sec_id_type, c.sec_id);
   if (v.sv() >= kMinSvBondIssuerId) v.str(c.issuer_id);
 }
 
@@ -31,42 +30,23 @@ void contract_data_fields(V& v, ContractDataMsg& m) {
   ContractDetails& d = m.details;
   Contract& c = d.contract;
   v.i32(m.req_id);
-  v.str(c.symbol);
-  v.str(c.sec_type);
-  v.str(c.last_trade_date);
+  v.strs(c.symbol, c.sec_type, c.last_trade_date);
   if (v.sv() >= kMinSvLastTradeDate) v.str(d.last_trade_date);
   strike(v, c.strike, Fmt::kShort);  // a live sv-200 capture prints "0" here
   right(v, c.right, "");
-  v.str(c.exchange);
-  v.str(c.currency);
-  v.str(c.local_symbol);
-  v.str(d.market_name);
-  v.str(c.trading_class);
+  v.strs(c.exchange, c.currency, c.local_symbol, d.market_name, c.trading_class);
   v.i64(c.con_id);
   v.opt_dbl(d.min_tick);
-  v.str(c.multiplier);
-  v.str(d.order_types);
-  v.str(d.valid_exchanges);
+  v.strs(c.multiplier, d.order_types, d.valid_exchanges);
   v.i32(d.price_magnifier);
   v.i64(d.under_con_id);
   v.text(d.long_name);  // non-ASCII arrives as \uXXXX (sv >= 153)
-  v.str(c.primary_exchange);
-  v.str(d.contract_month);
-  v.str(d.industry);
-  v.str(d.category);
-  v.str(d.subcategory);
-  v.str(d.time_zone_id);
-  v.str(d.trading_hours);
-  v.str(d.liquid_hours);
-  v.str(d.ev_rule);
+  v.strs(c.primary_exchange, d.contract_month, d.industry, d.category, d.subcategory,
+         d.time_zone_id, d.trading_hours, d.liquid_hours, d.ev_rule);
   v.opt_dbl(d.ev_multiplier);
   tag_values(v, d.sec_id_list);
   v.i32(d.agg_group);
-  v.str(d.under_symbol);
-  v.str(d.under_sec_type);
-  v.str(d.market_rule_ids);
-  v.str(d.real_expiration_date);
-  v.str(d.stock_type);
+  v.strs(d.under_symbol, d.under_sec_type, d.market_rule_ids, d.real_expiration_date, d.stock_type);
   v.opt_decimal(d.min_size);
   v.opt_decimal(d.size_increment);
   v.opt_decimal(d.suggested_size_increment);

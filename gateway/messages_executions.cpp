@@ -16,12 +16,7 @@ void req_executions_fields(V& v, ReqExecutions& m) {
   v.version(3);
   v.i32(m.req_id);
   v.i32(f.client_id);
-  v.str(f.account);
-  v.str(f.time);
-  v.str(f.symbol);
-  v.str(f.sec_type);
-  v.str(f.exchange);
-  v.str(f.side);
+  v.strs(f.account, f.time, f.symbol, f.sec_type, f.exchange, f.side);
   if (v.sv() >= kMinSvParametrizedDaysOfExecutions) {
     // Live-validated clients send the literal 2147483647 for "no lastNDays".
     v.opt_i32(f.last_n_days, Unset::kMaxInt);
@@ -37,11 +32,7 @@ void exec_details_fields(V& v, ExecDetailsMsg& m) {
   v.i32(m.req_id);  // -1 for fills that were not asked for
   v.i64(e.order_id);
   short_contract(v, e.contract, Fmt::kJava, "");
-  v.str(e.exec_id);
-  v.str(e.time);
-  v.str(e.account);
-  v.str(e.exchange);
-  v.str(e.side);
+  v.strs(e.exec_id, e.time, e.account, e.exchange, e.side);
   v.decimal(e.shares);
   v.dbl(e.price, Fmt::kJava);
   v.i64(e.perm_id);
@@ -49,8 +40,7 @@ void exec_details_fields(V& v, ExecDetailsMsg& m) {
   v.i32(e.liquidation);
   v.decimal(e.cum_qty);
   v.dbl(e.avg_price, Fmt::kJava);
-  v.str(e.order_ref);
-  v.str(e.ev_rule);
+  v.strs(e.order_ref, e.ev_rule);
   v.opt_dbl(e.ev_multiplier);
   v.str(e.model_code);
   v.opt_i32(e.last_liquidity);

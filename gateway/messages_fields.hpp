@@ -35,6 +35,11 @@ class Writer {
 
   void version(int n) { w_.i64(n); }
   void str(std::string& s) { w_.str(s); }
+  // Several string fields in a row.
+  template <class... S>
+  void strs(S&... s) {
+    (str(s), ...);
+  }
   void text(std::string& s) { w_.str(escape_unicode(s)); }  // IB's "\uXXXX" escaping
   void i64(int64_t& v) { w_.i64(v); }
   void i32(int& v) { w_.i64(v); }
@@ -96,6 +101,10 @@ class Reader {
 
   void version(int) { r_.str(); }  // message versions are implied by sv; read and ignore
   void str(std::string& s) { s = std::string(r_.str()); }
+  template <class... S>
+  void strs(S&... s) {
+    (str(s), ...);
+  }
   void text(std::string& s) { s = unescape_unicode(r_.str()); }
   void i64(int64_t& v) { v = r_.i64(); }
   void i32(int& v) { v = r_.i32(); }
@@ -170,16 +179,10 @@ void right(V& v, std::string& r, std::string_view none_as) {
 template <class V>
 void short_contract(V& v, Contract& c, Fmt strike_fmt, std::string_view right_none) {
   v.i64(c.con_id);
-  v.str(c.symbol);
-  v.str(c.sec_type);
-  v.str(c.last_trade_date);
+  v.strs(c.symbol, c.sec_type, c.last_trade_date);
   strike(v, c.strike, strike_fmt);
   right(v, c.right, right_none);
-  v.str(c.multiplier);
-  v.str(c.exchange);
-  v.str(c.currency);
-  v.str(c.local_symbol);
-  v.str(c.trading_class);
+  v.strs(c.multiplier, c.exchange, c.currency, c.local_symbol, c.trading_class);
 }
 
 // The contract as requests carry it (reqContractDetails, reqHistoricalData, reqHeadTimestamp,
@@ -188,17 +191,10 @@ void short_contract(V& v, Contract& c, Fmt strike_fmt, std::string_view right_no
 template <class V>
 void request_contract(V& v, Contract& c, Fmt strike_fmt) {
   v.i64(c.con_id);
-  v.str(c.symbol);
-  v.str(c.sec_type);
-  v.str(c.last_trade_date);
+  v.strs(c.symbol, c.sec_type, c.last_trade_date);
   strike(v, c.strike, strike_fmt);
   right(v, c.right, "");
-  v.str(c.multiplier);
-  v.str(c.exchange);
-  v.str(c.primary_exchange);
-  v.str(c.currency);
-  v.str(c.local_symbol);
-  v.str(c.trading_class);
+  v.strs(c.multiplier, c.exchange, c.primary_exchange, c.currency, c.local_symbol, c.trading_class);
 }
 
 // A counted list of (tag, value) string pairs: secIdList, algo params, smart-combo routing
@@ -208,8 +204,7 @@ void tag_values(V& v, std::vector<std::pair<std::string, std::string>>& items) {
   size_t n = v.count(items.size());
   resize_for(v, items, n);
   for (auto& [tag, value] : items) {
-    v.str(tag);
-    v.str(value);
+    v.strs(tag, value);
   }
 }
 

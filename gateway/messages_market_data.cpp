@@ -34,8 +34,7 @@ void combo_legs(V& v, const Contract& c, std::vector<ComboLegRef>& legs) {
   for (auto& leg : legs) {
     v.i64(leg.con_id);
     v.i32(leg.ratio);
-    v.str(leg.action);
-    v.str(leg.exchange);
+    v.strs(leg.action, leg.exchange);
   }
 }
 
@@ -95,8 +94,7 @@ void bar_fields(V& v, Bar& b) {
   v.dbl(b.high);
   v.dbl(b.low);
   v.dbl(b.close);
-  v.str(b.volume);
-  v.str(b.wap);
+  v.strs(b.volume, b.wap);
   v.i32(b.count);
 }
 
@@ -104,8 +102,7 @@ template <class V>
 void historical_data_fields(V& v, HistoricalDataMsg& m) {
   v.i32(m.req_id);
   if (v.sv() < kMinSvHistoricalDataEnd) {
-    v.str(m.start);
-    v.str(m.end);
+    v.strs(m.start, m.end);
   }
   size_t n = v.count(m.bars.size(), kBarFields, kMaxBarsPerMessage);
   resize_for(v, m.bars, n);
@@ -116,8 +113,7 @@ void historical_data_fields(V& v, HistoricalDataMsg& m) {
 template <class V>
 void historical_data_end_fields(V& v, HistoricalDataEnd& m) {
   v.i32(m.req_id);
-  v.str(m.start);
-  v.str(m.end);
+  v.strs(m.start, m.end);
 }
 
 template <class V>
@@ -130,8 +126,7 @@ void historical_data_update_fields(V& v, HistoricalDataUpdate& m) {
   v.dbl(b.close);
   v.dbl(b.high);
   v.dbl(b.low);
-  v.str(b.wap);
-  v.str(b.volume);
+  v.strs(b.wap, b.volume);
 }
 
 template <class V>

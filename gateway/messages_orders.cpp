@@ -57,10 +57,7 @@ void open_order_fields(V& v, OpenOrder& oo, OpenOrderExtras& x) {
   v.str(o.order_type);
   v.opt_dbl(o.lmt_price, Unset::kEmpty, Fmt::kJava);
   v.opt_dbl(o.aux_price, Unset::kEmpty, Fmt::kJava);
-  v.str(o.tif);
-  v.str(o.oca_group);
-  v.str(o.account);
-  v.str(o.open_close);
+  v.strs(o.tif, o.oca_group, o.account, o.open_close);
   v.i32(o.origin);
   v.str(o.order_ref);
   v.i32(o.client_id);
@@ -70,13 +67,9 @@ void open_order_fields(V& v, OpenOrder& oo, OpenOrderExtras& x) {
   v.dbl(x.discretionary_amt);
   v.str(o.good_after_time);
   v.str(x.shares_allocation);  // deprecated
-  v.str(x.fa_group);
-  v.str(x.fa_method);
-  v.str(x.fa_percentage);
+  v.strs(x.fa_group, x.fa_method, x.fa_percentage);
   if (sv < kMinSvFaProfileDesupport) v.str(x.fa_profile);
-  v.str(o.model_code);
-  v.str(o.good_till_date);
-  v.str(x.rule80a);
+  v.strs(o.model_code, o.good_till_date, x.rule80a);
   v.opt_dbl(x.percent_offset);
   v.str(x.settling_firm);
   v.i32(x.short_sale_slot);
@@ -107,10 +100,8 @@ void open_order_fields(V& v, OpenOrder& oo, OpenOrderExtras& x) {
   v.opt_dbl(x.delta_neutral_aux_price);
   if (!x.delta_neutral_order_type.empty()) {
     v.i64(x.delta_neutral_con_id);
-    v.str(x.delta_neutral_settling_firm);
-    v.str(x.delta_neutral_clearing_account);
-    v.str(x.delta_neutral_clearing_intent);
-    v.str(x.delta_neutral_open_close);
+    v.strs(x.delta_neutral_settling_firm, x.delta_neutral_clearing_account,
+           x.delta_neutral_clearing_intent, x.delta_neutral_open_close);
     v.boolean(x.delta_neutral_short_sale);
     v.i32(x.delta_neutral_short_sale_slot);
     v.str(x.delta_neutral_designated_location);
@@ -130,8 +121,7 @@ void open_order_fields(V& v, OpenOrder& oo, OpenOrderExtras& x) {
   for (ComboLegWire& l : x.combo_legs) {
     v.i64(l.con_id);
     v.i32(l.ratio);
-    v.str(l.action);
-    v.str(l.exchange);
+    v.strs(l.action, l.exchange);
     v.i32(l.open_close);
     v.i32(l.short_sale_slot);
     v.str(l.designated_location);
@@ -159,8 +149,7 @@ void open_order_fields(V& v, OpenOrder& oo, OpenOrderExtras& x) {
   v.str(x.hedge_type);
   if (!x.hedge_type.empty()) v.str(x.hedge_param);
   v.boolean(x.opt_out_smart_routing);
-  v.str(x.clearing_account);
-  v.str(x.clearing_intent);
+  v.strs(x.clearing_account, x.clearing_intent);
   v.boolean(x.not_held);
 
   v.boolean(x.has_delta_neutral_contract);
@@ -241,9 +230,7 @@ void open_order_fields(V& v, OpenOrder& oo, OpenOrderExtras& x) {
   v.opt_dbl(x.adjusted_trailing_amount, Unset::kMaxDbl);
   v.i32(x.adjustable_trailing_unit);
 
-  v.str(x.soft_dollar_tier_name);
-  v.str(x.soft_dollar_tier_value);
-  v.str(x.soft_dollar_tier_display_name);
+  v.strs(x.soft_dollar_tier_name, x.soft_dollar_tier_value, x.soft_dollar_tier_display_name);
   v.opt_dbl(o.cash_qty, Unset::kMaxDbl);
   v.boolean(x.dont_use_auto_price_for_hedge);
   v.boolean(x.is_oms_container);
