@@ -6,10 +6,6 @@ namespace intentq::gw {
 namespace detail {
 namespace {
 
-constexpr int kMinSvBondIssuerId = 176;
-constexpr int kMinSvFundDataFields = 179;
-constexpr int kMinSvLastTradeDate = 182;
-constexpr int kMinSvIneligibilityReasons = 186;
 constexpr int kFundFieldStrings1 = 7;  // fundName .. fundManagementFee
 constexpr int kFundFieldBools = 3;     // fundClosed, ...ForNewInvestors, ...ForNewMoney
 constexpr int kFundFieldStrings2 = 7;  // fundNotifyAmount .. fundAssetType

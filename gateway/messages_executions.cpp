@@ -6,10 +6,6 @@ namespace intentq::gw {
 namespace detail {
 namespace {
 
-constexpr int kMinSvPendingPriceRevision = 178;
-constexpr int kMinSvSubmitter = 198;
-constexpr int kMinSvParametrizedDaysOfExecutions = 200;
-
 template <class V>
 void req_executions_fields(V& v, ReqExecutions& m) {
   ExecutionFilter& f = m.filter;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gateway/messages.hpp"
+#include "gateway/server_versions.hpp"
 #include "gateway/types.hpp"
 #include "gateway/wire.hpp"
 

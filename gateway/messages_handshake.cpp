@@ -17,9 +17,6 @@ void check_server_version(int sv) {
 
 namespace {
 
-constexpr int kMinSvAdvancedOrderReject = 166;
-constexpr int kMinSvErrorTime = 194;
-
 template <class V>
 void start_api_fields(V& v, StartApi& m) {
   v.version(2);

@@ -15,9 +15,6 @@ namespace intentq::gw {
 namespace detail {
 namespace {
 
-// From this version HISTORICAL_DATA no longer carries the range; HISTORICAL_DATA_END (108) does.
-constexpr int kMinSvHistoricalDataEnd = 196;
-
 constexpr int kReqMktDataVersion = 11;
 constexpr int kCancelMktDataVersion = 2;
 constexpr int kTickVersion = 6;  // what gateways send in TICK_PRICE/SIZE/GENERIC/STRING

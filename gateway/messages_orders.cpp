@@ -12,17 +12,6 @@ namespace intentq::gw {
 namespace detail {
 namespace {
 
-constexpr int kMinSvPegBestPegMidOffsets = 170;
-constexpr int kMinSvFaProfileDesupport = 177;
-constexpr int kMinSvCustomerAccount = 183;
-constexpr int kMinSvProfessionalCustomer = 184;
-constexpr int kMinSvBondAccruedInterest = 185;
-constexpr int kMinSvIncludeOvernight = 189;
-constexpr int kMinSvCmeTaggingFieldsInOpenOrder = 193;
-constexpr int kMinSvFullOrderPreviewFields = 195;
-constexpr int kMinSvSubmitter = 198;
-constexpr int kMinSvImbalanceOnly = 199;
-
 // Fields that follow the type of each order condition (connector "a"/"o" first).
 int condition_field_count(int type) {
   switch (type) {
