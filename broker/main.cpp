@@ -39,74 +39,56 @@ int main(int argc, char** argv) {
   app.add_option("--publish", config.publish, "results endpoint (PUB)")->capture_default_str();
   app.add_option("--metrics", config.metrics,
                  "serve Prometheus metrics on HOST:PORT (GET /metrics); off when empty");
-  app.add_option("--heartbeat-ms", heartbeat_ms, "heartbeat interval")
-      ->check(CLI::Range(int64_t{10}, int64_t{3600000}))
-      ->capture_default_str();
-  app.add_option("--liveness", config.liveness, "heartbeats missed before a peer is dead")
-      ->check(CLI::Range(1, 100))
-      ->capture_default_str();
-  app.add_option("--max-queue", config.max_queue, "queued jobs per service before BUSY")
-      ->check(CLI::Range(size_t{1}, size_t{100000000}))
-      ->capture_default_str();
-  app.add_option("--default-deadline-ms", deadline_ms, "deadline of requests that give none")
-      ->check(CLI::Range(int64_t{1}, int64_t{86400000}))
-      ->capture_default_str();
-  app.add_option("--dedup-ttl-ms", dedup_ttl_ms, "how long finished replies are kept by id")
-      ->check(CLI::Range(int64_t{0}, int64_t{86400000}))
-      ->capture_default_str();
-  app.add_option("--dedup-max-entries", config.dedup_max_entries, "bound of the dedup cache")
-      ->check(CLI::Range(size_t{0}, size_t{100000000}))
-      ->capture_default_str();
-  app.add_option("--drain-timeout-ms", drain_ms, "on SIGTERM, how long running jobs may finish")
-      ->check(CLI::Range(int64_t{0}, int64_t{3600000}))
-      ->capture_default_str();
-  app.add_option("--max-queue-bytes", config.max_queue_bytes,
-                 "request bytes queued per service before BUSY")
-      ->check(CLI::Range(size_t{1024}, size_t{1} << 40))
-      ->capture_default_str();
-  app.add_option("--max-jobs-bytes", config.max_jobs_bytes,
-                 "request bytes of all unfinished jobs before BUSY")
-      ->check(CLI::Range(size_t{1024}, size_t{1} << 40))
-      ->capture_default_str();
-  app.add_option("--dedup-max-bytes", config.dedup_max_bytes,
-                 "bytes of replies the dedup cache keeps")
-      ->check(CLI::Range(size_t{0}, size_t{1} << 40))
-      ->capture_default_str();
-  app.add_option("--max-held-bytes", config.max_held_bytes,
-                 "request bytes held during the startup grace")
-      ->check(CLI::Range(size_t{0}, size_t{1} << 40))
-      ->capture_default_str();
-  app.add_option("--max-workers", config.max_workers, "workers registered at once")
-      ->check(CLI::Range(size_t{1}, size_t{1000000}))
-      ->capture_default_str();
+  intentq::add_bounded(app, "--heartbeat-ms", heartbeat_ms, "heartbeat interval", int64_t{10},
+                       int64_t{3600000});
+  intentq::add_bounded(app, "--liveness", config.liveness,
+                       "heartbeats missed before a peer is dead", 1, 100);
+  intentq::add_bounded(app, "--max-queue", config.max_queue, "queued jobs per service before BUSY",
+                       size_t{1}, size_t{100000000});
+  intentq::add_bounded(app, "--default-deadline-ms", deadline_ms,
+                       "deadline of requests that give none", int64_t{1}, int64_t{86400000});
+  intentq::add_bounded(app, "--dedup-ttl-ms", dedup_ttl_ms,
+                       "how long finished replies are kept by id", int64_t{0}, int64_t{86400000});
+  intentq::add_bounded(app, "--dedup-max-entries", config.dedup_max_entries,
+                       "bound of the dedup cache", size_t{0}, size_t{100000000});
+  intentq::add_bounded(app, "--drain-timeout-ms", drain_ms,
+                       "on SIGTERM, how long running jobs may finish", int64_t{0},
+                       int64_t{3600000});
+  intentq::add_bounded(app, "--max-queue-bytes", config.max_queue_bytes,
+                       "request bytes queued per service before BUSY", size_t{1024},
+                       size_t{1} << 40);
+  intentq::add_bounded(app, "--max-jobs-bytes", config.max_jobs_bytes,
+                       "request bytes of all unfinished jobs before BUSY", size_t{1024},
+                       size_t{1} << 40);
+  intentq::add_bounded(app, "--dedup-max-bytes", config.dedup_max_bytes,
+                       "bytes of replies the dedup cache keeps", size_t{0}, size_t{1} << 40);
+  intentq::add_bounded(app, "--max-held-bytes", config.max_held_bytes,
+                       "request bytes held during the startup grace", size_t{0}, size_t{1} << 40);
+  intentq::add_bounded(app, "--max-workers", config.max_workers, "workers registered at once",
+                       size_t{1}, size_t{1000000});
   app.add_option("--io-threads", config.io_threads,
                  "libzmq I/O threads (1 suits up to ~10,000 jobs/s; docs/benchmarks.md)")
       ->check(CLI::Range(1, 16))
       ->capture_default_str();
   int64_t reuse_ttl_ms = config.reuse_ttl.count();
-  app.add_option("--reuse-max-bytes", config.reuse_max_bytes,
-                 "bytes of recent answers kept for requests with max_age_ms (0 = no reuse)")
-      ->check(CLI::Range(size_t{0}, size_t{1} << 40))
-      ->capture_default_str();
-  app.add_option("--reuse-ttl-ms", reuse_ttl_ms,
-                 "longest a recent answer is kept, whatever a request's max_age_ms")
-      ->check(CLI::Range(int64_t{0}, int64_t{86400000}))
-      ->capture_default_str();
+  intentq::add_bounded(app, "--reuse-max-bytes", config.reuse_max_bytes,
+                       "bytes of recent answers kept for requests with max_age_ms (0 = no reuse)",
+                       size_t{0}, size_t{1} << 40);
+  intentq::add_bounded(app, "--reuse-ttl-ms", reuse_ttl_ms,
+                       "longest a recent answer is kept, whatever a request's max_age_ms",
+                       int64_t{0}, int64_t{86400000});
   int64_t grace_ms = config.startup_grace.count();
-  app.add_option("--startup-grace-ms", grace_ms,
-                 "after start, how long requests for not-yet-registered services are held")
-      ->check(CLI::Range(int64_t{0}, int64_t{600000}))
-      ->capture_default_str();
+  intentq::add_bounded(app, "--startup-grace-ms", grace_ms,
+                       "after start, how long requests for not-yet-registered services are held",
+                       int64_t{0}, int64_t{600000});
   int64_t no_worker_grace_ms = config.no_worker_grace.count();
-  app.add_option("--no-worker-grace-ms", no_worker_grace_ms,
-                 "a service whose last worker left is answered NO_WORKER after this long "
-                 "(0: its jobs stay queued until a worker comes or their deadline passes)")
-      ->check(CLI::Range(int64_t{0}, int64_t{86400000}))
-      ->capture_default_str();
-  app.add_option("--max-message-bytes", config.max_message_bytes,
-                 "largest frame accepted from a peer (ZMQ_MAXMSGSIZE)")
-      ->check(CLI::Range(int64_t{256}, int64_t{1} << 40))
-      ->capture_default_str();
+  intentq::add_bounded(app, "--no-worker-grace-ms", no_worker_grace_ms,
+                       "a service whose last worker left is answered NO_WORKER after this long "
+                       "(0: its jobs stay queued until a worker comes or their deadline passes)",
+                       int64_t{0}, int64_t{86400000});
+  intentq::add_bounded(app, "--max-message-bytes", config.max_message_bytes,
+                       "largest frame accepted from a peer (ZMQ_MAXMSGSIZE)", int64_t{256},
+                       int64_t{1} << 40);
   // Outbound and subscription paths in bytes (issue 16; docs/operations.md "Broker memory").
   app.add_option("--max-subscription-bytes", config.max_subscription_bytes,
                  "longest subscription (topic prefix) a subscriber may send; longer: disconnected")
@@ -125,54 +107,46 @@ int main(int argc, char** argv) {
                  "past it that subscriber is disconnected")
       ->check(CLI::Range(size_t{1}, size_t{1} << 40))
       ->capture_default_str();
-  app.add_option("--client-unread-bytes", config.client_unread_bytes,
-                 "reply bytes one client may leave unread before it is disconnected")
-      ->check(CLI::Range(size_t{1}, size_t{1} << 40))
-      ->capture_default_str();
-  app.add_option("--clients-unread-bytes", config.clients_unread_bytes,
-                 "reply bytes all clients together may leave unread (the largest holder is "
-                 "disconnected)")
-      ->check(CLI::Range(size_t{1}, size_t{1} << 40))
-      ->capture_default_str();
+  intentq::add_bounded(app, "--client-unread-bytes", config.client_unread_bytes,
+                       "reply bytes one client may leave unread before it is disconnected",
+                       size_t{1}, size_t{1} << 40);
+  intentq::add_bounded(app, "--clients-unread-bytes", config.clients_unread_bytes,
+                       "reply bytes all clients together may leave unread (the largest holder is "
+                       "disconnected)",
+                       size_t{1}, size_t{1} << 40);
   app.add_option("--stats-per-second", config.stats_per_second,
                  "mmi.stats answers per second per client (10x for all clients; 0 = unlimited)")
       ->check(CLI::Range(0.0, 1000000.0))
       ->capture_default_str();
   // IB's historical pacing per gateway (issue 20; docs/protocol.md §6.11, docs/operations.md).
   auto& hist = config.historical;
-  app.add_option("--hist-requests", hist.requests,
-                 "historical requests (BID_ASK counts 2) per gateway in any --hist-window-s")
-      ->check(CLI::Range(uint32_t{1}, uint32_t{1000000}))
-      ->capture_default_str();
-  app.add_option("--hist-window-s", hist.window_s, "window of --hist-requests, seconds")
-      ->check(CLI::Range(0.001, 86400.0))
-      ->capture_default_str();
-  app.add_option("--hist-per-key", hist.per_key,
-                 "historical requests per contract/exchange/what_to_show in any "
-                 "--hist-key-window-s")
-      ->check(CLI::Range(uint32_t{1}, uint32_t{1000000}))
-      ->capture_default_str();
-  app.add_option("--hist-key-window-s", hist.key_window_s,
-                 "window of --hist-per-key, seconds (at most --hist-window-s)")
-      ->check(CLI::Range(0.001, 86400.0))
-      ->capture_default_str();
-  app.add_option("--hist-open", hist.open,
-                 "historical requests running at once per gateway (IB refuses the 51st)")
-      ->check(CLI::Range(uint32_t{1}, uint32_t{50}))
-      ->capture_default_str();
-  app.add_option("--hist-identical-s", hist.identical_s,
-                 "no identical historical request within this many seconds (at most "
-                 "--hist-window-s)")
-      ->check(CLI::Range(0.001, 86400.0))
-      ->capture_default_str();
+  intentq::add_bounded(app, "--hist-requests", hist.requests,
+                       "historical requests (BID_ASK counts 2) per gateway in any --hist-window-s",
+                       uint32_t{1}, uint32_t{1000000});
+  intentq::add_bounded(app, "--hist-window-s", hist.window_s, "window of --hist-requests, seconds",
+                       0.001, 86400.0);
+  intentq::add_bounded(app, "--hist-per-key", hist.per_key,
+                       "historical requests per contract/exchange/what_to_show in any "
+                       "--hist-key-window-s",
+                       uint32_t{1}, uint32_t{1000000});
+  intentq::add_bounded(app, "--hist-key-window-s", hist.key_window_s,
+                       "window of --hist-per-key, seconds (at most --hist-window-s)", 0.001,
+                       86400.0);
+  intentq::add_bounded(app, "--hist-open", hist.open,
+                       "historical requests running at once per gateway (IB refuses the 51st)",
+                       uint32_t{1}, uint32_t{50});
+  intentq::add_bounded(app, "--hist-identical-s", hist.identical_s,
+                       "no identical historical request within this many seconds (at most "
+                       "--hist-window-s)",
+                       0.001, 86400.0);
   app.add_flag("--hist-small-bars-only", hist.small_bars_only,
                "apply the historical windows to bars of 30 s and less only (IB's documented "
                "scope); default: every historical request");
-  app.add_option("--hist-time-scale", hist.time_scale,
-                 "multiply every historical window by this factor, as intentq-gwsim's --time-scale "
-                 "(e.g. 0.01 for tests against a time-scaled simulator)")
-      ->check(CLI::Range(0.0001, 100.0))
-      ->capture_default_str();
+  intentq::add_bounded(
+      app, "--hist-time-scale", hist.time_scale,
+      "multiply every historical window by this factor, as intentq-gwsim's --time-scale "
+      "(e.g. 0.01 for tests against a time-scaled simulator)",
+      0.0001, 100.0);
   intentq::broker::add_security_options(app, config.security);
   intentq::add_log_options(app, log);
   options.finish();

@@ -42,21 +42,22 @@ void add_connect_timeout(CLI::App& cmd, int64_t& connect_timeout_ms) {
       ->capture_default_str();
 }
 
-// The options of a subcommand that asks the broker: --broker, --timeout-ms, --retries and
-// --connect-timeout-ms. CLI11 parses the times as milliseconds into this; apply() sets them.
+// The options of a subcommand that asks the broker: --broker, --compact (for a `compact` flag to
+// set), --timeout-ms, --retries and --connect-timeout-ms. CLI11 parses the times as milliseconds
+// into this; apply() sets them.
 struct BrokerOptions {
   BrokerOptions(CLI::App& cmd, std::string& broker, intentq::cli::RetryPolicy& retry,
-                int64_t default_timeout_ms)
+                int64_t default_timeout_ms, bool* compact = nullptr)
       : retry_(retry),
         timeout_ms_(default_timeout_ms),
         connect_timeout_ms_(retry.connect_timeout.count()) {
     cmd.add_option("--broker", broker, "broker frontend endpoint")->capture_default_str();
-    cmd.add_option("--timeout-ms", timeout_ms_, "wait this long for a reply before resending")
-        ->check(CLI::Range(int64_t{1}, int64_t{3600000}))
-        ->capture_default_str();
-    cmd.add_option("--retries", retry.retries, "resends (same id) before giving up")
-        ->check(CLI::Range(0, 100))
-        ->capture_default_str();
+    if (compact) cmd.add_flag("--compact", *compact, "print the reply on one line");
+    intentq::add_bounded(cmd, "--timeout-ms", timeout_ms_,
+                         "wait this long for a reply before resending", int64_t{1},
+                         int64_t{3600000});
+    intentq::add_bounded(cmd, "--retries", retry.retries, "resends (same id) before giving up", 0,
+                         100);
     add_connect_timeout(cmd, connect_timeout_ms_);
   }
   BrokerOptions(const BrokerOptions&) = delete;  // CLI11 holds pointers to the members
@@ -134,9 +135,8 @@ int main(int argc, char** argv) {
                                                        "characters without spaces");
           },
           "NAME"));
-  submit_cmd->add_flag("--compact", submit.compact, "print the reply on one line");
   BrokerOptions submit_broker(*submit_cmd, submit.broker, submit.retry,
-                              submit.retry.timeout.count());
+                              submit.retry.timeout.count(), &submit.compact);
 
   WatchOptions watch;
   watch.publish = publish;
@@ -165,8 +165,7 @@ int main(int argc, char** argv) {
       "cancel a queued or running job you submitted (mmi.cancel); its submitter gets CANCELLED. "
       "Only the submitter may: with CURVE, the same key; without, only the submitting connection");
   cancel_cmd->add_option("id", cancel.id, "the job id")->required();
-  cancel_cmd->add_flag("--compact", cancel.compact, "print the reply on one line");
-  BrokerOptions cancel_broker(*cancel_cmd, cancel.broker, cancel.retry, 2500);
+  BrokerOptions cancel_broker(*cancel_cmd, cancel.broker, cancel.retry, 2500, &cancel.compact);
 
   HistoryOptions history;
   history.broker = broker;
@@ -195,9 +194,8 @@ int main(int argc, char** argv) {
   history_cmd->add_option("--output,-o", history.output,
                           "file to write (and resume); - or "
                           "unset: stdout");
-  history_cmd->add_option("--in-flight", history.in_flight, "chunks submitted at once")
-      ->check(CLI::Range(size_t{1}, size_t{256}))
-      ->capture_default_str();
+  intentq::add_bounded(*history_cmd, "--in-flight", history.in_flight, "chunks submitted at once",
+                       size_t{1}, size_t{256});
   history_cmd
       ->add_option("--deadline-ms", history.deadline_ms,
                    "each chunk's deadline: how long it may wait for its pacing slot")

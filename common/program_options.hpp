@@ -30,6 +30,14 @@ inline constexpr size_t kMaxConfigNesting = 4;
 // directory", ...); empty when it can. Never throws.
 std::string config_file_problem(const std::string& path);
 
+// A numeric option that must lie in [lo, hi], its default shown in --help: what most options of
+// the programs are.
+template <typename T, typename Bound>
+CLI::Option* add_bounded(CLI::App& app, const std::string& name, T& value, const std::string& help,
+                         Bound lo, Bound hi) {
+  return app.add_option(name, value, help)->check(CLI::Range(lo, hi))->capture_default_str();
+}
+
 class ProgramOptions {
  public:
   // `program` names the program in messages ("intentq-broker"); `usage_exit` is the exit status

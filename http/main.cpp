@@ -70,50 +70,39 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", server_options.tls_key, "TLS private key (PEM)");
   app.add_flag("--insecure-allow-public", insecure_allow_public,
                "allow a non-loopback --listen without tokens and TLS");
-  app.add_option("--max-body-bytes", server_options.max_body_bytes, "request body limit (413)")
-      ->check(CLI::Range(size_t{1024}, size_t{1} << 30))
-      ->capture_default_str();
-  app.add_option("--max-header-bytes", server_options.max_header_bytes,
-                 "request header limit (431)")
-      ->check(CLI::Range(size_t{1024}, size_t{1} << 20))
-      ->capture_default_str();
-  app.add_option("--max-connections", server_options.max_connections, "open connections at once")
-      ->check(CLI::Range(size_t{1}, size_t{1000000}))
-      ->capture_default_str();
-  app.add_option("--max-sse-clients", server_options.max_sse_clients, "event streams at once")
-      ->check(CLI::Range(size_t{0}, size_t{100000}))
-      ->capture_default_str();
-  app.add_option("--sse-buffer-bytes", server_options.sse_buffer_bytes,
-                 "events waiting per stream before a slow reader is dropped")
-      ->check(CLI::Range(size_t{1024}, size_t{1} << 30))
-      ->capture_default_str();
-  app.add_option("--idle-timeout-ms", idle_ms, "close a keep-alive connection idle this long")
-      ->check(CLI::Range(int64_t{100}, int64_t{3600000}))
-      ->capture_default_str();
-  app.add_option("--request-timeout-ms", request_ms,
-                 "a request must arrive whole this soon after its first byte (slowloris bound)")
-      ->check(CLI::Range(int64_t{100}, int64_t{600000}))
-      ->capture_default_str();
-  app.add_option("--write-timeout-ms", write_ms, "a response or event write must finish this soon")
-      ->check(CLI::Range(int64_t{100}, int64_t{600000}))
-      ->capture_default_str();
-  app.add_option("--store-max-entries", api_options.store.max_entries,
-                 "jobs kept by id (pending and finished)")
-      ->check(CLI::Range(size_t{1}, size_t{10000000}))
-      ->capture_default_str();
+  intentq::add_bounded(app, "--max-body-bytes", server_options.max_body_bytes,
+                       "request body limit (413)", size_t{1024}, size_t{1} << 30);
+  intentq::add_bounded(app, "--max-header-bytes", server_options.max_header_bytes,
+                       "request header limit (431)", size_t{1024}, size_t{1} << 20);
+  intentq::add_bounded(app, "--max-connections", server_options.max_connections,
+                       "open connections at once", size_t{1}, size_t{1000000});
+  intentq::add_bounded(app, "--max-sse-clients", server_options.max_sse_clients,
+                       "event streams at once", size_t{0}, size_t{100000});
+  intentq::add_bounded(app, "--sse-buffer-bytes", server_options.sse_buffer_bytes,
+                       "events waiting per stream before a slow reader is dropped", size_t{1024},
+                       size_t{1} << 30);
+  intentq::add_bounded(app, "--idle-timeout-ms", idle_ms,
+                       "close a keep-alive connection idle this long", int64_t{100},
+                       int64_t{3600000});
+  intentq::add_bounded(
+      app, "--request-timeout-ms", request_ms,
+      "a request must arrive whole this soon after its first byte (slowloris bound)", int64_t{100},
+      int64_t{600000});
+  intentq::add_bounded(app, "--write-timeout-ms", write_ms,
+                       "a response or event write must finish this soon", int64_t{100},
+                       int64_t{600000});
+  intentq::add_bounded(app, "--store-max-entries", api_options.store.max_entries,
+                       "jobs kept by id (pending and finished)", size_t{1}, size_t{10000000});
   app.add_option("--store-max-bytes", api_options.store.max_bytes, "bytes of kept replies")
       ->capture_default_str();
-  app.add_option("--store-ttl-ms", store_ttl_ms, "how long a finished reply stays readable")
-      ->check(CLI::Range(int64_t{0}, int64_t{86400000}))
-      ->capture_default_str();
-  app.add_option("--default-deadline-ms", deadline_ms,
-                 "the broker's default deadline (the wait of jobs that give none)")
-      ->check(CLI::Range(int64_t{1}, int64_t{86400000}))
-      ->capture_default_str();
-  app.add_option("--reply-grace-ms", grace_ms,
-                 "wait this long past a job's deadline for the broker's reply before 504")
-      ->check(CLI::Range(int64_t{0}, int64_t{600000}))
-      ->capture_default_str();
+  intentq::add_bounded(app, "--store-ttl-ms", store_ttl_ms,
+                       "how long a finished reply stays readable", int64_t{0}, int64_t{86400000});
+  intentq::add_bounded(app, "--default-deadline-ms", deadline_ms,
+                       "the broker's default deadline (the wait of jobs that give none)",
+                       int64_t{1}, int64_t{86400000});
+  intentq::add_bounded(app, "--reply-grace-ms", grace_ms,
+                       "wait this long past a job's deadline for the broker's reply before 504",
+                       int64_t{0}, int64_t{600000});
   curve_options.add_to(app);
   add_log_options(app, log);
   options.finish();

@@ -87,20 +87,18 @@ int main(int argc, char** argv) {
   app.add_option("--handshake-latency-ms", handshake_latency_ms,
                  "delay before answering a handshake (default: the --latency-ms value)")
       ->check(CLI::Range(0, 600000));
-  app.add_option("--msg-rate", msg_rate,
-                 "pacing budget: messages per sliding second (all clients, or per client)")
-      ->check(CLI::Range(1, 1000000))
-      ->capture_default_str();
+  intentq::add_bounded(app, "--msg-rate", msg_rate,
+                       "pacing budget: messages per sliding second (all clients, or per client)", 1,
+                       1000000);
   app.add_option("--pacing", pacing,
                  "combined: one budget shared by all clients, as IB; per-connection: one budget "
                  "per client; off")
       ->check(CLI::IsMember({"combined", "per-connection", "off"}))
       ->capture_default_str();
-  app.add_option("--pacing-close-after", pacing_close_after,
-                 "combined pacing: a client refused more than N times within one second is "
-                 "disconnected")
-      ->check(CLI::Range(0, 1000000))
-      ->capture_default_str();
+  intentq::add_bounded(app, "--pacing-close-after", pacing_close_after,
+                       "combined pacing: a client refused more than N times within one second is "
+                       "disconnected",
+                       0, 1000000);
   app.add_option("--fault", fault_names,
                  "inject a fault (repeatable): refuse, close-after-handshake, close-mid-answer, "
                  "garbage, silence, positions-no-end, error-flood, slow-frame, "
@@ -108,33 +106,29 @@ int main(int argc, char** argv) {
       ->check([](const std::string& name) {
         return sim::fault_from_string(name) ? std::string() : "unknown fault '" + name + "'";
       });
-  app.add_option("--fault-cycle-ms", fault_cycle_ms,
-                 "cycle through the --fault faults: N ms without a fault, N ms with the first, N "
-                 "ms without, N ms with the second, ... (0 = all faults all the time)")
-      ->check(CLI::Range(0, 86400000))
-      ->capture_default_str();
-  app.add_option("--fault-connections", fault_connections,
-                 "the faults hit only the first N connections accepted (0 = all)")
-      ->check(CLI::Range(0, 1000000))
-      ->capture_default_str();
-  app.add_option("--trickle-ms", trickle_ms, "slow-frame: pause between two bytes of an answer")
-      ->check(CLI::Range(1, 60000))
-      ->capture_default_str();
-  app.add_option("--flood-seconds", flood_seconds,
-                 "positions-no-end / error-flood / slow-frame / historical-no-end: stop one flood "
-                 "after N seconds")
-      ->check(CLI::Range(1, 86400))
-      ->capture_default_str();
-  app.add_option("--flood-bytes", flood_bytes,
-                 "positions-no-end / error-flood: stop one flood after N bytes")
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
-      ->capture_default_str();
-  app.add_option("--max-version", max_version, "act as a gateway whose newest server version is N")
-      ->check(CLI::Range(gw::kMinServerVersion, gw::kMaxServerVersion))
-      ->capture_default_str();
-  app.add_option("--max-clients", max_clients, "simultaneous API clients allowed")
-      ->check(CLI::Range(1, 1024))
-      ->capture_default_str();
+  intentq::add_bounded(
+      app, "--fault-cycle-ms", fault_cycle_ms,
+      "cycle through the --fault faults: N ms without a fault, N ms with the first, N "
+      "ms without, N ms with the second, ... (0 = all faults all the time)",
+      0, 86400000);
+  intentq::add_bounded(app, "--fault-connections", fault_connections,
+                       "the faults hit only the first N connections accepted (0 = all)", 0,
+                       1000000);
+  intentq::add_bounded(app, "--trickle-ms", trickle_ms,
+                       "slow-frame: pause between two bytes of an answer", 1, 60000);
+  intentq::add_bounded(
+      app, "--flood-seconds", flood_seconds,
+      "positions-no-end / error-flood / slow-frame / historical-no-end: stop one flood "
+      "after N seconds",
+      1, 86400);
+  intentq::add_bounded(app, "--flood-bytes", flood_bytes,
+                       "positions-no-end / error-flood: stop one flood after N bytes", int64_t{1},
+                       int64_t{1} << 40);
+  intentq::add_bounded(app, "--max-version", max_version,
+                       "act as a gateway whose newest server version is N", gw::kMinServerVersion,
+                       gw::kMaxServerVersion);
+  intentq::add_bounded(app, "--max-clients", max_clients, "simultaneous API clients allowed", 1,
+                       1024);
   app.add_option("--historical-pacing", historical_pacing,
                  "IB's historical-data pacing rules: all (every bar size), small (bars of 30 s or "
                  "less and head timestamps only), off (the 50-open limit too)")

@@ -84,10 +84,9 @@ int main(int argc, char** argv) {
         return std::string();
       });
   app.add_option("--client-id", client_id, "IB clientId for this worker's gateway sessions");
-  app.add_option("--client-id-base", client_id_base,
-                 "clientId = base + systemd instance number (INTENTQ_INSTANCE or argv[0] @N)")
-      ->check(CLI::Range(0, std::numeric_limits<int>::max()))
-      ->capture_default_str();
+  intentq::add_bounded(app, "--client-id-base", client_id_base,
+                       "clientId = base + systemd instance number (INTENTQ_INSTANCE or argv[0] @N)",
+                       0, std::numeric_limits<int>::max());
   // An empty or garbage --client-id must be refused, not fall back to clientId 1.
   app.get_option("--client-id")->check(CLI::Range(0, std::numeric_limits<int>::max()));
   app.add_option("--gateway", gateway, "IB Gateway / TWS / intentq-gwsim as HOST:PORT")
@@ -120,20 +119,16 @@ int main(int argc, char** argv) {
                  "--max-message-bytes); larger results are answered RESULT_TOO_LARGE")
       ->check(CLI::Range(int64_t{1024}, int64_t{1} << 31))
       ->capture_default_str();
-  app.add_option("--gateway-max-rows", options.gateway.max_rows_per_request,
-                 "rows one gateway request may return before it fails (GATEWAY_ERROR)")
-      ->check(CLI::Range(size_t{1}, size_t{100000000}))
-      ->capture_default_str();
-  app.add_option("--gateway-max-bytes", options.gateway.max_bytes_per_request,
-                 "bytes one gateway request's answer may take before it fails (GATEWAY_ERROR)")
-      ->check(CLI::Range(size_t{1024}, size_t{1} << 34))
-      ->capture_default_str();
-  app.add_option("--heartbeat-ms", heartbeat_ms, "MDP heartbeat interval")
-      ->check(CLI::Range(50, 60000))
-      ->capture_default_str();
-  app.add_option("--liveness", options.liveness, "missed heartbeats before reconnecting")
-      ->check(CLI::Range(1, 100))
-      ->capture_default_str();
+  intentq::add_bounded(app, "--gateway-max-rows", options.gateway.max_rows_per_request,
+                       "rows one gateway request may return before it fails (GATEWAY_ERROR)",
+                       size_t{1}, size_t{100000000});
+  intentq::add_bounded(
+      app, "--gateway-max-bytes", options.gateway.max_bytes_per_request,
+      "bytes one gateway request's answer may take before it fails (GATEWAY_ERROR)", size_t{1024},
+      size_t{1} << 34);
+  intentq::add_bounded(app, "--heartbeat-ms", heartbeat_ms, "MDP heartbeat interval", 50, 60000);
+  intentq::add_bounded(app, "--liveness", options.liveness, "missed heartbeats before reconnecting",
+                       1, 100);
   std::string metrics;
   app.add_option("--metrics", metrics,
                  "serve Prometheus metrics on HOST:PORT (GET /metrics); off when empty; "
