@@ -3,6 +3,7 @@
 // `intentq cancel` process is therefore the job's owner only when both use the same CURVE key.
 #include <iostream>
 
+#include "cli/ask_broker.hpp"
 #include "cli/commands.hpp"
 #include "cli/json_text.hpp"
 #include "common/envelope.hpp"
@@ -16,8 +17,6 @@ int run_cancel(const CancelOptions& options) {
               << options.id.size() << "\n";
     return kConfigExit;
   }
-  zmq::context_t context(1);
-  mdp::LinkStatus link;
   // A reply for another id cannot reach the fresh socket; one without an id (BAD_REQUEST) is ours.
   auto accept = [&](const std::vector<std::string>& body) {
     if (body.size() != 1) return true;
@@ -29,26 +28,11 @@ int run_cancel(const CancelOptions& options) {
     }
   };
   // Cancelling twice is harmless (the second is UNKNOWN_JOB), so a lost reply is simply resent.
-  auto body =
-      mdp::request_with_retries(context, options.broker, std::string(mdp::kMmiCancel), {options.id},
-                                options.retry, accept, {}, options.curve, &link);
-  if (!body) {
-    if (!link.up && link.problem() != mdp::LinkProblem::kNone)
-      std::cerr << "intentq cancel: "
-                << mdp::describe(link, options.broker, options.curve.has_value(),
-                                 options.curve ? options.curve->own.public_key : std::string(), {})
-                << "\n";
-    else
-      std::cerr << "intentq cancel: connected to " << options.broker << " but it did not answer in "
-                << (options.retry.retries + 1) << " tries; see the broker's log\n";
-    return 1;
-  }
-  if (body->size() != 1) {
-    std::cerr << "intentq cancel: expected one reply frame, got " << body->size() << "\n";
-    return 1;
-  }
+  auto frame = ask_broker("cancel", std::string(mdp::kMmiCancel), {options.id}, options.broker,
+                          options.retry, options.curve, accept);
+  if (!frame) return 1;
   try {
-    auto reply = decode_reply((*body)[0]);
+    auto reply = decode_reply(*frame);
     std::cout << json_text(reply_to_json(reply), options.compact ? -1 : 2) << std::endl;
     if (reply.ok) return 0;
     if (reply.error && reply.error->code == ErrorCode::kUnknownJob)

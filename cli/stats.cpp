@@ -1,6 +1,7 @@
 // `intentq stats`: the broker's mmi.stats map, as JSON.
 #include <iostream>
 
+#include "cli/ask_broker.hpp"
 #include "cli/commands.hpp"
 #include "cli/json_text.hpp"
 #include "common/envelope.hpp"
@@ -9,30 +10,13 @@
 namespace intentq::cli {
 
 int run_stats(const StatsOptions& options) {
-  zmq::context_t context(1);
-  mdp::LinkStatus link;
-  auto body = mdp::request_with_retries(context, options.broker, "mmi.stats", {""}, options.retry,
-                                        {}, {}, options.curve, &link);
-  if (!body) {
-    if (!link.up && link.problem() != mdp::LinkProblem::kNone)
-      std::cerr << "intentq stats: "
-                << mdp::describe(link, options.broker, options.curve.has_value(),
-                                 options.curve ? options.curve->own.public_key : std::string(), {})
-                << "\n";
-    else
-      std::cerr << "intentq stats: connected to " << options.broker << " but it did not answer in "
-                << (options.retry.retries + 1) << " tries; see the broker's log\n";
-    return 1;
-  }
-  if (body->size() != 1) {
-    std::cerr << "intentq stats: expected one reply frame, got " << body->size() << "\n";
-    return 1;
-  }
+  auto frame = ask_broker("stats", "mmi.stats", {""}, options.broker, options.retry, options.curve);
+  if (!frame) return 1;
   nlohmann::json stats;
   try {
-    stats = msgpack_codec::to_json((*body)[0]);
+    stats = msgpack_codec::to_json(*frame);
   } catch (const EnvelopeError& e) {
-    std::cerr << "intentq stats: the reply is not msgpack (" << (*body)[0].size()
+    std::cerr << "intentq stats: the reply is not msgpack (" << frame->size()
               << " bytes): " << e.what() << "\n";
     return 1;
   }
