@@ -95,6 +95,18 @@ gw::SessionOptions session_options(const JobContext& job) {
 
 namespace {
 
+// Runs `body` on `session`. Its exception is returned, not thrown: the caller first ends what
+// the body left on the session, then maps the error to the job's answer.
+awaitable<std::pair<nlohmann::json, std::exception_ptr>> run_body(
+    SessionBody& body, std::shared_ptr<gw::Session> session) {
+  try {
+    auto running = body(std::move(session));
+    co_return std::pair{co_await std::move(running), std::exception_ptr()};
+  } catch (...) {
+    co_return std::pair{nlohmann::json(), std::current_exception()};
+  }
+}
+
 // Persistent mode: the worker's session, borrowed for this job. The job runner reclaims it
 // after the job's io_context stopped whatever happens; on the normal path it is reclaimed here,
 // before the result leaves, so the job's reader stops at once.
@@ -113,14 +125,8 @@ awaitable<nlohmann::json> with_lent_session(JobContext& job, SessionBody body) {
   }
   job.timings_ms["connect"] = 0;  // the session was already open
 
-  nlohmann::json result;
-  std::exception_ptr error;
-  try {
-    auto running = body(session);
-    result = co_await std::move(running);
-  } catch (...) {
-    error = std::current_exception();
-  }
+  auto running = run_body(body, session);
+  auto [result, error] = co_await std::move(running);
   // Ends whatever the body left on the wire (abandoned: see RequestTable::abandon_all).
   gw::Session::reclaim(lent);
   if (error) rethrow_mapped(error, where);
@@ -139,7 +145,6 @@ awaitable<nlohmann::json> with_session(JobContext& job, SessionBody body) {
   const bool cut_by_deadline = options.connect_timeout < job.gateway.connect_timeout;
 
   std::shared_ptr<gw::Session> session;
-  std::exception_ptr error;
   auto start = Clock::now();
   try {
     // Named, not a temporary in the co_await expression (g++ 12 coroutine temporaries bug).
@@ -153,13 +158,8 @@ awaitable<nlohmann::json> with_session(JobContext& job, SessionBody body) {
   }
   job.timings_ms["connect"] = elapsed_ms(start);
 
-  nlohmann::json result;
-  try {
-    auto running = body(session);
-    result = co_await std::move(running);
-  } catch (...) {
-    error = std::current_exception();
-  }
+  auto running = run_body(body, session);
+  auto [result, error] = co_await std::move(running);
   if (error) {
     // No courtesy cancels on the failure path: the socket may be dead, and abort() wakes every
     // request still waiting at once.

@@ -9,11 +9,10 @@ namespace {
 
 awaitable<nlohmann::json> fetch(JobContext& job, HeadTimestampParams p,
                                 std::shared_ptr<gw::Session> session) {
-  gw::HeadTimestampRequest request;
-  request.contract = p.contract;
-  request.use_rth = p.use_rth;
-  request.what_to_show = p.what_to_show;
-  request.format_date = 2;
+  gw::HeadTimestampRequest request{.contract = p.contract,
+                                   .use_rth = p.use_rth,
+                                   .what_to_show = p.what_to_show,
+                                   .format_date = 2};
   auto fetch = timed(job, "head_timestamp", session->head_timestamp(std::move(request)));
   const std::string answer = co_await std::move(fetch);
   const auto iso = params::market_data::iso_from_ib(answer);
