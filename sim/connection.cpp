@@ -8,6 +8,7 @@
 #include "gateway/wire.hpp"
 #include "sim/answers.hpp"
 #include "sim/historical_bars.hpp"
+#include "sim/historical_log.hpp"
 #include "sim/market_data_answers.hpp"
 #include "sim/server.hpp"
 
@@ -486,6 +487,21 @@ HistoricalRequestKey pacing_key(const R& r) {
 
 bool Connection::on_market_data(const gw::ClientMessage& message) {
   auto& hist = server_.historical_pacing();
+  // Every historical request and cancel goes into the log (when kept) with its verdict.
+  auto logged =
+      server_.stats().historical_log.enabled() ? historical_log_entry(message) : std::nullopt;
+  if (logged) {
+    logged->t_ms = server_.uptime_ms();
+    logged->conn = id_;
+    if (logged->message.rfind("req", 0) == 0) logged->verdict = "unpaced";
+  }
+  struct LogOnExit {
+    std::optional<HistoricalLogEntry>& entry;
+    HistoricalLog& log;
+    ~LogOnExit() {
+      if (entry) log.add(std::move(*entry));
+    }
+  } log_on_exit{logged, server_.stats().historical_log};
   if (auto* t = std::get_if<gw::ReqMarketDataType>(&message)) {
     if (t->type >= 1 && t->type <= 4) {
       market_data_type_ = t->type;
@@ -528,6 +544,7 @@ bool Connection::on_market_data(const gw::ClientMessage& message) {
     req_id = h->req_id;
     verdict = hist.on_request(id_, req_id, pacing_key(h->request), PacingClock::now());
   }
+  if (logged && verdict) logged->verdict = verdict_name(*verdict);
   if (!verdict || *verdict == HistoricalVerdict::kOk) return false;
   if (*verdict == HistoricalVerdict::kOpenLimit) {
     send(error_payload(sv_, req_id, 322,
