@@ -181,10 +181,14 @@ TEST(HistoricalPacingE2E, TwoHundredJobsFromFourClientsUseTheWindowFairlyAndBrea
   // The simulator's side: 170 distinct requests (A2's 30 never reached it), all within the rules.
   const auto log = sim_log(sim);
   const auto reqs = requests_in(log);
-  if (failed > 0)
+  if (failed > 0) {
+    std::string outputs;
+    for (const auto& w : workers) outputs += "\n--- worker:\n" + w->output_text();
     ADD_FAILURE() << failed << " jobs failed; the broker's counters: "
                   << broker_stats(broker)["counters"].dump()
-                  << "; the simulator's log: " << log.dump();
+                  << "\nthe simulator's log: " << log.dump() << "\n--- broker:\n"
+                  << broker.process->output_text() << outputs;
+  }
   ASSERT_EQ(reqs.size(), 170u) << log.dump();
   std::set<std::tuple<int64_t, std::string, std::string>> distinct;
   for (const auto& r : reqs) {
