@@ -10,8 +10,9 @@
 // second request) and 30 interactive requests. Every job is answered; the simulator counts no
 // violation; the window is used >= 0.95 while jobs wait; the interactive requests reach the
 // gateway before any further bulk one, and the two downloads take turns. A job whose slot comes
-// after its deadline is answered TIMEOUT at once. A second test cancels a queued and a running
-// historical job and sees the worker's cancelHistoricalData at the simulator.
+// after its deadline is answered TIMEOUT at once. Two smaller tests: an identical request after the
+// first one ended reaches the gateway only once IB's 15 s have passed; a cancel of a queued and of
+// a running historical job, the worker's cancelHistoricalData seen at the simulator.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -247,6 +248,31 @@ TEST(HistoricalPacingE2E, TwoHundredJobsFromFourClientsUseTheWindowFairlyAndBrea
   st = broker_stats(broker)["gateways"]["gw"]["historical"];
   EXPECT_EQ(st["queued"], 0) << st.dump();
   EXPECT_EQ(st["charged"], 170) << st.dump();
+}
+
+TEST(HistoricalPacingE2E, AnIdenticalRequestAfterTheFirstEndedWaitsOutIbsFifteenSeconds) {
+  // Scale 0.1: IB's 15 s last 1.5 s. Without max_age_ms the second request is not answered from
+  // the first one's answer, and it may not reach IB within 15 s of the first (a 162 violation).
+  Sim sim{{"--time-scale", "0.1", "--historical-log", "100"}, 0, kScenario};
+  Broker broker{{"--startup-grace-ms", "0", "--hist-time-scale", "0.1"}};
+  auto worker = start_gateway_worker(broker, sim.address(), 51, {"--gateway-id", "gw"});
+  e2e::wait_for_service(broker.endpoints.frontend, "historical_bars");
+  JobClient client(broker.endpoints.frontend);
+  const auto params = bars(kAapl, end_at(4, 0));
+  client.submit("historical_bars", {{"id", "first"}, {"deadline_ms", 20000}, {"params", params}});
+  const auto first = client.reply(10s);
+  ASSERT_TRUE(first.ok) << describe(first);
+  client.submit("historical_bars", {{"id", "again"}, {"deadline_ms", 20000}, {"params", params}});
+  const auto again = client.reply(10s);
+  ASSERT_TRUE(again.ok) << describe(again);
+  EXPECT_FALSE(again.cached);
+  const auto reqs = requests_in(sim_log(sim));
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0]["end"], reqs[1]["end"]);
+  EXPECT_EQ(reqs[1]["verdict"], "ok") << reqs[1].dump();
+  EXPECT_GE(reqs[1]["t_ms"].get<int64_t>() - reqs[0]["t_ms"].get<int64_t>(), 1500)
+      << "the identical request reached the gateway within IB's (scaled) 15 s";
+  EXPECT_EQ(test::read_gwsim_stats(*sim.process).historical.violation("identical_15s"), 0u);
 }
 
 // The market-data scenario with historical answers held for `latency_ms`.
