@@ -212,8 +212,10 @@ TEST(HistoricalPacingE2E, TwoHundredJobsFromFourClientsUseTheWindowFairlyAndBrea
   // places earlier.
   EXPECT_EQ(std::count(order.begin(), order.end(), 'I'), 30) << order;
   EXPECT_LE(order.rfind('I'), 60u + 30u - 1u + 3u) << order;
-  // Fair shares: after them the two downloads take turns until A's is done (round-robin; three
-  // places of slack for the parallel workers).
+  // Fair shares: after them the two downloads take turns until A's is done. The broker alternates
+  // (one ahead at most); with up to three requests overtaking one in flight, a prefix of what the
+  // gateway received may hold three more of one download. First come, first served would put A's
+  // 20 first.
   int a = 0, b = 0, worst = 0;
   for (size_t i = 60; i < order.size() && a < 20; ++i) {
     if (order[i] == 'A') ++a;
@@ -221,7 +223,7 @@ TEST(HistoricalPacingE2E, TwoHundredJobsFromFourClientsUseTheWindowFairlyAndBrea
     worst = std::max(worst, std::abs(a - b));
   }
   EXPECT_EQ(a, 20) << order;
-  EXPECT_LE(worst, 3) << "the downloads did not take turns: " << order;
+  EXPECT_LE(worst, 4) << "the downloads did not take turns: " << order;
 
   // Window use while jobs waited: every request after the first 60 took the slot of the request
   // 60 before it, which IB frees one window later. The mean time a slot took to be reused, against
