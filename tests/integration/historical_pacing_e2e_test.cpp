@@ -212,10 +212,10 @@ TEST(HistoricalPacingE2E, TwoHundredJobsFromFourClientsUseTheWindowFairlyAndBrea
   // places earlier.
   EXPECT_EQ(std::count(order.begin(), order.end(), 'I'), 30) << order;
   EXPECT_LE(order.rfind('I'), 60u + 30u - 1u + 3u) << order;
-  // Fair shares: after them the two downloads take turns until A's is done. The broker alternates
-  // (one ahead at most); with up to three requests overtaking one in flight, a prefix of what the
-  // gateway received may hold three more of one download. First come, first served would put A's
-  // 20 first.
+  // Fair shares: after them the two downloads take turns until A's is done. The broker alternates;
+  // what reaches the gateway can run a few of one download ahead (four workers send in parallel,
+  // and IB's 5-per-2-s rule per contract may hold one download's next request for a moment).
+  // First come, first served would send A's 20 before any of B's.
   int a = 0, b = 0, worst = 0;
   for (size_t i = 60; i < order.size() && a < 20; ++i) {
     if (order[i] == 'A') ++a;
@@ -223,7 +223,9 @@ TEST(HistoricalPacingE2E, TwoHundredJobsFromFourClientsUseTheWindowFairlyAndBrea
     worst = std::max(worst, std::abs(a - b));
   }
   EXPECT_EQ(a, 20) << order;
-  EXPECT_LE(worst, 4) << "the downloads did not take turns: " << order;
+  EXPECT_LE(worst, 6) << "the downloads did not take turns: " << order;
+  // Each download's share while both were downloading (the benchmark's max/min <= 1.25).
+  EXPECT_LE(static_cast<double>(std::max(a, b)) / std::max(1, std::min(a, b)), 1.25) << order;
 
   // Window use while jobs waited: every request after the first 60 took the slot of the request
   // 60 before it, which IB frees one window later. The mean time a slot took to be reused, against
@@ -244,6 +246,8 @@ TEST(HistoricalPacingE2E, TwoHundredJobsFromFourClientsUseTheWindowFairlyAndBrea
       static_cast<double>(t.back() - t.front()) / 1000, use,
       static_cast<double>(reuse) / static_cast<double>(reused), static_cast<long long>(shortest),
       static_cast<long long>(kWindowMs));
+  std::printf("who reached the gateway after the first window (I interactive, A and B bulk): %s\n",
+              order.substr(60).c_str());
   EXPECT_GE(use, 0.95);
   EXPECT_GE(shortest, kWindowMs - 1) << "60 requests within one window";
 
