@@ -326,6 +326,7 @@ TEST(HistoricalPacingE2E, CancelOfAQueuedAndARunningJobTheSimulatorSeesIbsCancel
   auto log = wait_log(sim, [](const json& l) { return requests_in(l).size() == 1; });
   ASSERT_EQ(requests_in(log).size(), 1u) << log.dump();
   const auto sent = requests_in(log)[0];
+  EXPECT_EQ(test::read_gwsim_stats(*sim.process).historical.open_now, 1u) << "not running at IB";
   // The open limit holds the second one in the broker's historical queue.
   client.submit("historical_bars",
                 {{"id", "queued"}, {"deadline_ms", 60000}, {"params", bars(kMsft, end_at(4, 0))}});
