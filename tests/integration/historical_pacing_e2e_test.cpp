@@ -156,8 +156,8 @@ TEST(HistoricalPacingE2E, TwoHundredJobsFromFourClientsUseTheWindowFairlyAndBrea
   ASSERT_EQ(st["charged"], 60) << "a slot freed before the test queued its jobs: " << st.dump();
 
   // A job that cannot wait for the next slot is told so at once.
-  const auto asked = Clock::now();
   JobClient impatient(broker.endpoints.frontend);
+  const auto asked = Clock::now();
   submit(impatient, "impatient", "interactive", bars(kAapl, end_at(2, 0)), {{"deadline_ms", 300}});
   const auto late = impatient.reply(10s);
   ASSERT_TRUE(late.error);
