@@ -10,22 +10,12 @@ std::string_view message_name(const gw::ClientMessage& m) {
   return std::visit(
       [](const auto& r) -> std::string_view {
         using T = std::decay_t<decltype(r)>;
+        // The two messages that are no request spec's request or cancel; the others are named
+        // by their spec.
         if constexpr (std::is_same_v<T, gw::StartApi>) {
           return "startApi";
-        } else if constexpr (std::is_same_v<T, gw::ReqHistoricalData>) {
-          return "reqHistoricalData";
-        } else if constexpr (std::is_same_v<T, gw::CancelHistoricalData>) {
-          return "cancelHistoricalData";
-        } else if constexpr (std::is_same_v<T, gw::ReqHeadTimestamp>) {
-          return "reqHeadTimestamp";
-        } else if constexpr (std::is_same_v<T, gw::CancelHeadTimestamp>) {
-          return "cancelHeadTimestamp";
         } else if constexpr (std::is_same_v<T, gw::ReqMarketDataType>) {
           return "reqMarketDataType";
-        } else if constexpr (std::is_same_v<T, gw::ReqMktData>) {
-          return "reqMktData";
-        } else if constexpr (std::is_same_v<T, gw::CancelMktData>) {
-          return "cancelMktData";
         } else if constexpr (requires { T::kId; }) {
           auto found = gw::spec_message(T::kId);
           if (!found.spec) return "unknown";

@@ -22,7 +22,7 @@ from .reply import Outcome, Reply
 from . import history
 from .request import Job, check_id, encode
 from .settings import PathLike
-from .sockets import close_monitored, configure, parse_event
+from .sockets import MonitoredSocket, configure, parse_event
 from .subscription import Subscription
 from .wire import (CANCEL_SERVICE, STATS_SERVICE, Incoming, budget_ms, cancel_state, is_code,
                    parse_reply, request_frames)
@@ -60,7 +60,7 @@ class _Request:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class Client:
+class Client(MonitoredSocket):
     """Synchronous intentq client (one per thread).
 
     ``broker`` is the frontend endpoint (default ``INTENTQ_BROKER``, else
@@ -230,19 +230,6 @@ class Client:
             self._context, publish or self.options.publish, prefixes, self.options.curve,
             self.options.max_reply_bytes,
         )
-
-    def close(self) -> None:
-        """Closes the socket. Idempotent."""
-        if self._closed:
-            return
-        self._closed = True
-        close_monitored(self._socket, self._monitor)
-
-    def __enter__(self) -> "Client":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- internals ----------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@ monitor attached before connect() so that no connection event is missed."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, TypeVar
 
 import zmq
 import zmq.utils.monitor
@@ -40,6 +40,31 @@ def close_monitored(socket: Any, monitor: Any) -> None:
     socket.disable_monitor()
     monitor.close(linger=0)
     socket.close(linger=0)
+
+
+_T = TypeVar("_T", bound="MonitoredSocket")
+
+
+class MonitoredSocket:
+    """A socket with its monitor (``_socket``, ``_monitor``), closed once: by :meth:`close` or at
+    the end of a ``with`` block."""
+
+    _socket: Any
+    _monitor: Any
+    _closed: bool
+
+    def close(self) -> None:
+        """Closes the socket. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        close_monitored(self._socket, self._monitor)
+
+    def __enter__(self: _T) -> _T:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def parse_event(frames: list[bytes]) -> tuple[int, int]:

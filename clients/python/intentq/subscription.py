@@ -20,7 +20,7 @@ from .errors import IntentqError, ProtocolError
 from .monitor import ConnectionWatch
 from .reply import Published, decode_published
 from .settings import CurveKeys
-from .sockets import close_monitored, configure, parse_event
+from .sockets import MonitoredSocket, close_monitored, configure, parse_event
 
 log = logging.getLogger("intentq")
 
@@ -62,7 +62,7 @@ class _Base:
             raise self.watch.diagnose(waited_ms, "the subscription", lead="no connection for")
 
 
-class Subscription(_Base):
+class Subscription(_Base, MonitoredSocket):
     """Synchronous subscription (from :meth:`intentq.Client.subscribe`). Iterate it, or call
     :meth:`recv` with a timeout; close it (or use ``with``) when done."""
 
@@ -125,17 +125,6 @@ class Subscription(_Base):
             if published is not None:
                 yield published
 
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        close_monitored(self._socket, self._monitor)
-
-    def __enter__(self) -> "Subscription":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 class AsyncSubscription(_Base):
