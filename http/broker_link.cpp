@@ -24,8 +24,8 @@ struct BrokerLink::Impl {
     subscriber.connect(options.publish);
     client_fd.assign(client.socket().get(zmq::sockopt::fd));
     subscriber_fd.assign(subscriber.get(zmq::sockopt::fd));
-    arm_client();
-    arm_subscriber();
+    arm(client_fd, &Impl::drain_client);
+    arm(subscriber_fd, &Impl::drain_subscriber);
   }
   ~Impl() {
     // The descriptors belong to ZeroMQ: Asio must not close them.
@@ -63,21 +63,15 @@ struct BrokerLink::Impl {
       }
     } while (readable(subscriber));
   }
-  void arm_client() {
-    client_fd.async_wait(asio::posix::descriptor_base::wait_read,
-                         [this](boost::system::error_code ec) {
-                           if (ec) return;
-                           drain_client();
-                           arm_client();
-                         });
-  }
-  void arm_subscriber() {
-    subscriber_fd.async_wait(asio::posix::descriptor_base::wait_read,
-                             [this](boost::system::error_code ec) {
-                               if (ec) return;
-                               drain_subscriber();
-                               arm_subscriber();
-                             });
+  // Calls drain() whenever ZeroMQ's descriptor `fd` signals (ZeroMQ sockets are edge-triggered:
+  // drain reads until nothing is left), until the descriptor is cancelled.
+  void arm(asio::posix::stream_descriptor& fd, void (Impl::*drain)()) {
+    fd.async_wait(asio::posix::descriptor_base::wait_read,
+                  [this, &fd, drain](boost::system::error_code ec) {
+                    if (ec) return;
+                    (this->*drain)();
+                    arm(fd, drain);
+                  });
   }
 
   BrokerLinkOptions options;
