@@ -3,6 +3,8 @@
 #include <type_traits>
 #include <variant>
 
+#include "common/enum_names.hpp"
+
 namespace intentq::sim {
 namespace {
 
@@ -16,20 +18,13 @@ std::string field(const std::string& s) {
 
 }  // namespace
 
+// In declaration order.
+constexpr std::string_view kVerdictNames[] = {"ok", "identical_15s", "same_contract_2s",
+                                              "window_10min", "open_limit_322"};
+static_assert(std::size(kVerdictNames) == enum_count(HistoricalVerdict::kOpenLimit));
+
 std::string verdict_name(HistoricalVerdict v) {
-  switch (v) {
-    case HistoricalVerdict::kOk:
-      return "ok";
-    case HistoricalVerdict::kIdentical:
-      return "identical_15s";
-    case HistoricalVerdict::kSameContract:
-      return "same_contract_2s";
-    case HistoricalVerdict::kWindow:
-      return "window_10min";
-    case HistoricalVerdict::kOpenLimit:
-      return "open_limit_322";
-  }
-  return "unknown";
+  return std::string(name_of(kVerdictNames, v, "unknown"));
 }
 
 std::optional<HistoricalLogEntry> historical_log_entry(const gw::ClientMessage& m) {
