@@ -21,6 +21,7 @@
 
 #include "common/asio.hpp"
 #include "gateway/requests.hpp"
+#include "gateway/session_options.hpp"
 #include "gateway/types.hpp"
 
 namespace intentq::gw {
@@ -40,25 +41,6 @@ struct GatewayError : std::runtime_error {
       : std::runtime_error(std::move(msg)), kind(k), ib_code(code) {}
   Kind kind;
   int ib_code;  // IB's error code when there is one, else 0
-};
-
-struct SessionOptions {
-  std::string host = "127.0.0.1";
-  uint16_t port = 4002;
-  int client_id = 1;
-  std::chrono::milliseconds connect_timeout{5000};
-  int min_version = kMinServerVersion;
-  int max_version = kMaxServerVersion;
-  double max_messages_per_second = 45;  // IB allows 50; stay under it
-  // Bounds on one request's answer; past them the request fails with kTooLarge.
-  size_t max_rows_per_request = 100000;
-  size_t max_bytes_per_request = 64 * 1024 * 1024;
-  // Called on IB's connectivity reports (1100 lost, 1101/1102 restored, 1300 port changed, 2110)
-  // with the code and text; the session also logs them and tracks upstream_connected().
-  std::function<void(int code, const std::string& message)> on_connectivity;
-  // Called with the code of every error message the gateway sends, notices included (the
-  // worker's metrics count them by code). Runs on whichever thread drives the session.
-  std::function<void(int code)> on_error;
 };
 
 class SessionCore;

@@ -18,6 +18,7 @@
 
 #include "common/asio.hpp"
 #include "common/errors.hpp"
+#include "gateway/session_options.hpp"
 
 namespace intentq::gw {
 class DetachedSession;
@@ -26,21 +27,16 @@ class DetachedSession;
 namespace intentq {
 
 // How the worker reaches IB Gateway (or intentq-gwsim); from the command line.
-struct GatewayConfig {
+// The session options every job's session gets (host, port, client id, connect timeout;
+// max_messages_per_second from --gateway-msg-rate, the budget READY announces; the answer bounds
+// --gateway-max-rows / --gateway-max-bytes; on_error, told the IB code of every error message a
+// session of this worker receives, for the metrics: callable from any thread, empty when nobody
+// listens), plus what only the worker needs.
+struct GatewayConfig : gw::SessionOptions {
   // The gateway's id (--gateway-id, default host:port): READY's @gateway, and what a job's
   // `gateway` param must name to run here. Empty when unknown (tests building a config in code).
   std::string id;
-  std::string host = "127.0.0.1";
-  uint16_t port = 4002;
-  int client_id = 1;
-  std::chrono::milliseconds connect_timeout{5000};
-  int msg_rate = 45;  // messages per second this worker's session may send (--gateway-msg-rate)
-  size_t max_rows_per_request = 100000;             // --gateway-max-rows
-  size_t max_bytes_per_request = 64 * 1024 * 1024;  // --gateway-max-bytes
   bool sequential_fetch = false;  // --fetch-mode sequential: an intent's fetches one at a time
-  // Told the IB code of every error message a session of this worker receives (metrics); must
-  // be callable from any thread. Empty: nobody listens.
-  std::function<void(int code)> on_ib_error;
 };
 
 // Thrown by an intent to end its job with an error reply.

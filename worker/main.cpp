@@ -104,7 +104,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--gateway-id", options.gateway_id,
                  "name of the gateway for the broker's budget and routing (default HOST:PORT)");
-  app.add_option("--gateway-msg-rate", options.gateway.msg_rate,
+  int msg_rate = static_cast<int>(options.gateway.max_messages_per_second);  // a whole number
+  app.add_option("--gateway-msg-rate", msg_rate,
                  "the gateway's message budget per second (announced to the broker; this "
                  "worker's own pacer never exceeds it either)")
       ->check(CLI::Range(1, 1000))
@@ -153,6 +154,7 @@ int main(int argc, char** argv) {
     options.session_mode = session_mode == "per-job" ? intentq::SessionMode::kPerJob
                                                      : intentq::SessionMode::kPersistent;
     options.gateway.sequential_fetch = fetch_mode == "sequential";
+    options.gateway.max_messages_per_second = msg_rate;
     if (options.gateway_id.empty())
       options.gateway_id = options.gateway.host + ":" + std::to_string(options.gateway.port);
     intentq::check_gateway_id(options.gateway_id);
@@ -176,7 +178,7 @@ int main(int argc, char** argv) {
       options.metrics = std::make_shared<intentq::WorkerMetrics>(
           metrics, intentq::intent_catalog(),
           options.session_mode == intentq::SessionMode::kPersistent);
-      options.gateway.on_ib_error = [m = options.metrics](int code) { m->ib_error(code); };
+      options.gateway.on_error = [m = options.metrics](int code) { m->ib_error(code); };
     }
     intentq::WorkerLoop loop(options, intentq::intent_catalog(),
                              name.empty() ? worker_name() : name);

@@ -92,7 +92,7 @@ mdp::ReadyInfo WorkerLoop::ready_info() {
   // Gateway session, budget and routing (CONTRACT; docs/protocol.md "READY options").
   ready.gateway = options_.gateway_id;
   ready.session_up = session_up;
-  ready.budget = static_cast<uint32_t>(options_.gateway.msg_rate);
+  ready.budget = static_cast<uint32_t>(options_.gateway.max_messages_per_second);
   // Intents whose requests IB counts as historical: the broker paces them by IB's rules.
   for (const auto& intent : catalog_)
     if (intent.historical && offered(intent)) ready.historical.push_back(intent.name);

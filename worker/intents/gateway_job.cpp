@@ -69,16 +69,7 @@ uint64_t elapsed_ms(Clock::time_point start) {
 }
 
 gw::SessionOptions session_options_for(const GatewayConfig& gateway) {
-  gw::SessionOptions options;
-  options.host = gateway.host;
-  options.port = gateway.port;
-  options.client_id = gateway.client_id;
-  options.connect_timeout = gateway.connect_timeout;
-  options.max_messages_per_second = gateway.msg_rate;
-  options.max_rows_per_request = gateway.max_rows_per_request;
-  options.max_bytes_per_request = gateway.max_bytes_per_request;
-  options.on_error = gateway.on_ib_error;
-  return options;
+  return gateway;  // the session options part of the worker's gateway config
 }
 
 gw::SessionOptions session_options(const JobContext& job) {
