@@ -13,6 +13,33 @@ bool replaced_by_broker(std::string_view key) {
   return key == "id" || key == "deadline_ms" || key == "queued_ms";
 }
 
+// The request map `body` without the keys `drop` accepts, followed by `added` entries `append`
+// writes. Kept fields pass through as their encoded bytes (params and unknown fields are not
+// re-encoded). The body passed parse_request when it was accepted, so these reads only find
+// entries (the limits are the defaults: nothing here is newly trusted).
+template <typename Drop, typename Append>
+std::string rewrite_map(std::string_view body, size_t extra_bytes, Drop drop, uint32_t added,
+                        Append append) {
+  // Count the fields kept first: a map header carries its size up front.
+  uint32_t kept = 0;
+  mc::read_map(body, {}, [&](std::string_view key, const mc::Value&) {
+    if (!drop(key)) ++kept;
+    return true;
+  });
+  std::string out;
+  out.reserve(body.size() + extra_bytes);
+  mc::Writer w(out);
+  w.map_header(kept + added);
+  mc::read_map(body, {}, [&](std::string_view key, const mc::Value& value) {
+    if (drop(key)) return true;
+    w.str(key);
+    w.raw(value.raw);
+    return true;
+  });
+  append(w);
+  return out;
+}
+
 }  // namespace
 
 RequestFields parse_request(std::string_view body) {
@@ -38,52 +65,22 @@ std::string readable_id(std::string_view body) {
 
 std::string reencode_request(std::string_view body, std::string_view id, uint64_t deadline_ms,
                              uint64_t queued_ms) {
-  // Count the fields kept first: a map header carries its size up front. The body passed
-  // parse_request when it was accepted, so these reads only find entries (the limits are the
-  // defaults: nothing here is newly trusted).
-  uint32_t kept = 0;
-  mc::read_map(body, {}, [&](std::string_view key, const mc::Value&) {
-    if (!replaced_by_broker(key)) ++kept;
-    return true;
+  return rewrite_map(body, id.size() + 40, replaced_by_broker, 3, [&](mc::Writer& w) {
+    w.str("id");
+    w.str(id);
+    w.str("deadline_ms");
+    w.uint(deadline_ms);
+    w.str("queued_ms");
+    w.uint(queued_ms);
   });
-  std::string out;
-  out.reserve(body.size() + id.size() + 40);
-  mc::Writer w(out);
-  w.map_header(kept + 3);
-  mc::read_map(body, {}, [&](std::string_view key, const mc::Value& value) {
-    if (replaced_by_broker(key)) return true;
-    w.str(key);
-    w.raw(value.raw);  // params and unknown fields pass through without a re-encode
-    return true;
-  });
-  w.str("id");
-  w.str(id);
-  w.str("deadline_ms");
-  w.uint(deadline_ms);
-  w.str("queued_ms");
-  w.uint(queued_ms);
-  return out;
 }
 
 std::string replace_params(std::string_view body, std::string_view params) {
-  uint32_t kept = 0;
-  mc::read_map(body, {}, [&](std::string_view key, const mc::Value&) {
-    if (key != "params") ++kept;
-    return true;
+  auto is_params = [](std::string_view key) { return key == "params"; };
+  return rewrite_map(body, params.size() + 8, is_params, 1, [&](mc::Writer& w) {
+    w.str("params");
+    w.raw(params);
   });
-  std::string out;
-  out.reserve(body.size() + params.size() + 8);
-  mc::Writer w(out);
-  w.map_header(kept + 1);
-  mc::read_map(body, {}, [&](std::string_view key, const mc::Value& value) {
-    if (key == "params") return true;
-    w.str(key);
-    w.raw(value.raw);
-    return true;
-  });
-  w.str("params");
-  w.raw(params);
-  return out;
 }
 
 ReplyFields parse_reply(std::string_view body) {
