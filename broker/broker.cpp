@@ -606,11 +606,17 @@ void Broker::handle_ready(const std::string& identity, Frames& frames, Clock::ti
   std::sort(info.services.begin(), info.services.end());
   info.services.erase(std::unique(info.services.begin(), info.services.end()), info.services.end());
   size_t new_services = 0;
-  for (const auto& name : info.services) {
+  // A name a worker may announce (served or waiting), or why not.
+  auto name_refused = [](const std::string& name,
+                         std::string_view where) -> std::optional<std::string> {
     if (name.compare(0, mdp::kMmiPrefix.size(), mdp::kMmiPrefix) == 0)
-      return refuse("service '" + name + "' is reserved for the broker (mmi.*)");
+      return "service '" + name + "' is reserved for the broker (mmi.*)";
     if (auto problem = service_name_problem(name))
-      return refuse("invalid service name (" + *problem + ")");
+      return "invalid service name" + std::string(where) + " (" + *problem + ")";
+    return std::nullopt;
+  };
+  for (const auto& name : info.services) {
+    if (auto why = name_refused(name, "")) return refuse(*why);
     auto* s = registry_.find_service(name);
     if (s && s->intentq != info.intentq && (s->workers > 0 || s->queued > 0))
       return refuse("service '" + name + "' is served by " +
@@ -620,10 +626,7 @@ void Broker::handle_ready(const std::string& identity, Frames& frames, Clock::ti
   if (info.waiting.size() > kMaxServicesPerWorker) return refuse("too many services in @waiting");
   size_t new_waiting = 0;
   for (const auto& name : info.waiting) {
-    if (name.compare(0, mdp::kMmiPrefix.size(), mdp::kMmiPrefix) == 0)
-      return refuse("service '" + name + "' is reserved for the broker (mmi.*)");
-    if (auto problem = service_name_problem(name))
-      return refuse("invalid service name in @waiting (" + *problem + ")");
+    if (auto why = name_refused(name, " in @waiting")) return refuse(*why);
     if (!waiting_.count(name)) ++new_waiting;
   }
   if (waiting_.size() + new_waiting > config_.max_services)

@@ -196,6 +196,20 @@ void parse_option(std::string_view f, ReadyInfo& info) {
     info.unknown_options.emplace_back(f.substr(0, kMaxServiceNameBytes));  // newer workers
   }
 }
+// A list option ("@accounts=A,B", "@waiting=..."), split into frames of at most kMaxOptionBytes
+// (a reader adds the frames up).
+void push_list(Frames& f, std::string_view option, const std::vector<std::string>& items) {
+  std::string text;
+  for (const auto& item : items) {
+    if (!text.empty() && text.size() + 1 + item.size() > kMaxOptionBytes) {
+      f.push_back(frame(text));
+      text.clear();
+    }
+    text += text.empty() ? std::string(option) + item : "," + item;
+  }
+  if (!text.empty()) f.push_back(frame(text));
+}
+
 }  // namespace
 
 ReadyInfo parse_ready(const Frames& frames, size_t first) {
@@ -232,16 +246,7 @@ Frames worker_ready(const ReadyInfo& info) {
   if (info.budget) f.push_back(frame(std::string(kOptBudget) + std::to_string(*info.budget)));
   for (const auto& [s, n] : info.costs)
     f.push_back(frame(std::string(kOptCost) + s + ":" + std::to_string(n)));
-  // Accounts are split into frames of at most kMaxOptionBytes.
-  std::string accounts;
-  for (const auto& a : info.accounts) {
-    if (!accounts.empty() && accounts.size() + 1 + a.size() > kMaxOptionBytes) {
-      f.push_back(frame(accounts));
-      accounts.clear();
-    }
-    accounts += accounts.empty() ? std::string(kOptAccounts) + a : "," + a;
-  }
-  if (!accounts.empty()) f.push_back(frame(accounts));
+  push_list(f, kOptAccounts, info.accounts);
   if (info.client_id)
     f.push_back(frame(std::string(kOptClientId) + std::to_string(*info.client_id)));
   if (info.reconnects)
@@ -249,16 +254,7 @@ Frames worker_ready(const ReadyInfo& info) {
   if (info.session_age_ms)
     f.push_back(frame(std::string(kOptSessionAge) + std::to_string(*info.session_age_ms)));
   if (info.name) f.push_back(frame(std::string(kOptName) + *info.name));
-  // Like accounts, the waiting list is split into frames of at most kMaxOptionBytes.
-  std::string waiting;
-  for (const auto& s : info.waiting) {
-    if (!waiting.empty() && waiting.size() + 1 + s.size() > kMaxOptionBytes) {
-      f.push_back(frame(waiting));
-      waiting.clear();
-    }
-    waiting += waiting.empty() ? std::string(kOptWaiting) + s : "," + s;
-  }
-  if (!waiting.empty()) f.push_back(frame(waiting));
+  push_list(f, kOptWaiting, info.waiting);
   if (info.session_error) f.push_back(frame(std::string(kOptSessionError) + *info.session_error));
   if (info.session_down_ms)
     f.push_back(frame(std::string(kOptSessionDown) + std::to_string(*info.session_down_ms)));
