@@ -3,6 +3,9 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <ranges>
+
+#include "common/strings.hpp"
 
 namespace intentq::params::market_data {
 namespace {
@@ -126,12 +129,7 @@ std::optional<int64_t> clock_seconds(std::string_view t) {
 }
 
 std::string join_bar_sizes() {
-  std::string out;
-  for (const auto& b : kBarSizes) {
-    if (!out.empty()) out += ", ";
-    out += b.name;
-  }
-  return out;
+  return join(kBarSizes | std::views::transform(&BarSize::name), ", ");
 }
 
 std::string seconds_text(int64_t s) {

@@ -3,6 +3,9 @@
 #include <array>
 #include <charconv>
 #include <cstdio>
+#include <ranges>
+
+#include "common/strings.hpp"
 
 namespace intentq::sim {
 namespace {
@@ -139,12 +142,7 @@ std::optional<BarSize> parse_bar_size(std::string_view s) {
 }
 
 std::string legal_bar_sizes() {
-  std::string out;
-  for (const auto& e : kBarSizes) {
-    if (!out.empty()) out += ", ";
-    out += e.name;
-  }
-  return out;
+  return join(kBarSizes | std::views::transform(&BarSizeEntry::name), ", ");
 }
 
 int64_t bar_seconds(std::string_view bar_size) {
