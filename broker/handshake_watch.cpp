@@ -57,8 +57,7 @@ HandshakeWatch::HandshakeWatch(zmq::context_t& context, std::vector<Watched> soc
                                std::chrono::milliseconds interval, int other_events,
                                Forward forward)
     : sockets_(std::move(sockets)),
-      stop_send_(context, zmq::socket_type::pair),
-      stop_recv_(context, zmq::socket_type::pair),
+      stop_(context, endpoint_for(this, 1000)),
       counts_(sockets_.size()),
       interval_(interval),
       window_start_(std::chrono::steady_clock::now()),
@@ -81,18 +80,11 @@ HandshakeWatch::HandshakeWatch(zmq::context_t& context, std::vector<Watched> soc
     events_.back().set(zmq::sockopt::linger, 0);
     events_.back().connect(endpoint);
   }
-  for (auto* s : {&stop_send_, &stop_recv_}) s->set(zmq::sockopt::linger, 0);
-  const auto stop = endpoint_for(this, 1000);
-  stop_recv_.bind(stop);
-  stop_send_.connect(stop);
   thread_ = std::thread([this] { run(); });
 }
 
 HandshakeWatch::~HandshakeWatch() {
-  try {
-    stop_send_.send(zmq::str_buffer("stop"), zmq::send_flags::none);
-  } catch (const zmq::error_t&) {
-  }
+  stop_.signal();
   if (thread_.joinable()) thread_.join();
   flush_summary();
   for (auto& w : sockets_)
@@ -140,7 +132,7 @@ void HandshakeWatch::flush_summary() {
 void HandshakeWatch::run() {
   std::vector<zmq::pollitem_t> items;
   for (auto& s : events_) items.push_back({s.handle(), 0, ZMQ_POLLIN, 0});
-  items.push_back({stop_recv_.handle(), 0, ZMQ_POLLIN, 0});
+  items.push_back({stop_.receiver().handle(), 0, ZMQ_POLLIN, 0});
   zmq::message_t head, address;
   while (true) {
     // Wake at the end of the window too, so a summary is not held back until the next refusal.

@@ -28,6 +28,7 @@
 #include <zmq.hpp>
 
 #include "common/log_budget.hpp"
+#include "common/stop_pair.hpp"
 
 namespace intentq::broker {
 
@@ -69,7 +70,7 @@ class HandshakeWatch {
   std::vector<Watched> sockets_;
   std::vector<std::string> domains_;
   std::vector<zmq::socket_t> events_;  // PAIR per socket, read by the thread
-  zmq::socket_t stop_send_, stop_recv_;
+  StopPair stop_;
   // [socket][reason]; only the thread writes.
   std::vector<std::array<std::atomic<uint64_t>, kRefusedReasons>> counts_;
   // The thread's rate limit state: a budget per [socket][reason], and the summary's window.

@@ -27,33 +27,27 @@ ZapHandler::ZapHandler(zmq::context_t& context, std::filesystem::path allow_dir,
     : allow_dir_(std::move(allow_dir)),
       domains_(std::move(domains)),
       socket_(context, zmq::socket_type::rep),
-      stop_send_(context, zmq::socket_type::pair),
-      stop_recv_(context, zmq::socket_type::pair) {
+      stop_(context, stop_endpoint(this)) {
   for (const auto& domain : domains_) denied_by_domain_[domain];
   const auto report = reload();
   for (const auto& [domain, n] : report.keys)
     spdlog::info("CURVE allowlist {}: {} key(s) from {}", domain, n,
                  (allow_dir_ / domain).string());
   for (const auto& p : report.problems) spdlog::warn("CURVE allowlist: {}", p);
-  for (auto* s : {&socket_, &stop_send_, &stop_recv_}) s->set(zmq::sockopt::linger, 0);
+  socket_.set(zmq::sockopt::linger, 0);
   try {
     socket_.bind(kZapEndpoint);
   } catch (const zmq::error_t& e) {
     throw std::runtime_error(std::string("cannot start the ZAP handler on ") + kZapEndpoint + ": " +
                              e.what());
   }
-  stop_recv_.bind(stop_endpoint(this));
-  stop_send_.connect(stop_endpoint(this));
   // The sockets move to the thread here; std::thread's start is the memory barrier ZeroMQ asks
   // for when a socket changes threads.
   thread_ = std::thread([this] { run(); });
 }
 
 ZapHandler::~ZapHandler() {
-  try {
-    stop_send_.send(zmq::str_buffer("stop"), zmq::send_flags::none);
-  } catch (const zmq::error_t&) {
-  }
+  stop_.signal();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -129,7 +123,7 @@ std::vector<std::string> ZapHandler::answer(const std::vector<std::string>& requ
 
 void ZapHandler::run() {
   zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
-                             {stop_recv_.handle(), 0, ZMQ_POLLIN, 0}};
+                             {stop_.receiver().handle(), 0, ZMQ_POLLIN, 0}};
   std::vector<std::string> request;
   while (true) {
     try {

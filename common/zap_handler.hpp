@@ -26,6 +26,7 @@
 #include <zmq.hpp>
 
 #include "common/log_budget.hpp"
+#include "common/stop_pair.hpp"
 
 namespace intentq::curve {
 
@@ -70,8 +71,7 @@ class ZapHandler {
   // One counter per domain, all created by the constructor: the thread only increments them.
   std::map<std::string, std::atomic<uint64_t>> denied_by_domain_;
   zmq::socket_t socket_;          // REP on inproc://zeromq.zap.01, used by the thread only
-  zmq::socket_t stop_send_;       // PAIR: the destructor's stop message
-  zmq::socket_t stop_recv_;       // PAIR: polled by the thread with socket_
+  StopPair stop_;                 // the destructor's stop message; polled with socket_
   std::set<std::string> warned_;  // "domain key" already logged at warn (thread only, bounded)
   // At most 10 denial warnings a minute, whatever the number of keys (thread only).
   LogBudget warn_budget_{10, std::chrono::seconds(60)};
