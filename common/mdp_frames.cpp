@@ -80,21 +80,30 @@ bool valid_account(std::string_view a) {
   return true;
 }
 
-void parse_accounts(std::string_view frame, std::string_view list, ReadyInfo& info) {
+// A comma-separated list option into `out`: every item `valid` (else the option is refused with
+// `bad_item`), duplicates dropped, at most `max` items (`noun` names them in the refusal). Several
+// frames of the option add up.
+template <typename Valid>
+void parse_list(std::string_view frame, std::string_view list, std::vector<std::string>& out,
+                size_t max, std::string_view noun, Valid valid, const std::string& bad_item) {
   while (true) {
     const auto comma = list.find(',');
-    const auto account = list.substr(0, comma);
-    if (!valid_account(account))
-      bad_option(frame, "needs comma-separated account ids (1.." +
-                            std::to_string(kMaxAccountBytes) + " printable bytes each, no spaces)");
-    if (std::find(info.accounts.begin(), info.accounts.end(), account) == info.accounts.end()) {
-      if (info.accounts.size() >= kMaxAccountsPerWorker)
-        bad_option(frame, "lists more than " + std::to_string(kMaxAccountsPerWorker) + " accounts");
-      info.accounts.emplace_back(account);
+    const auto item = list.substr(0, comma);
+    if (!valid(item)) bad_option(frame, bad_item);
+    if (std::find(out.begin(), out.end(), item) == out.end()) {
+      if (out.size() >= max)
+        bad_option(frame, "lists more than " + std::to_string(max) + " " + std::string(noun));
+      out.emplace_back(item);
     }
     if (comma == std::string_view::npos) return;
     list.remove_prefix(comma + 1);
   }
+}
+
+void parse_accounts(std::string_view frame, std::string_view list, ReadyInfo& info) {
+  parse_list(frame, list, info.accounts, kMaxAccountsPerWorker, "accounts", valid_account,
+             "needs comma-separated account ids (1.." + std::to_string(kMaxAccountBytes) +
+                 " printable bytes each, no spaces)");
 }
 
 // A name list as in "@waiting=positions,summary": service names, no empty entries, duplicates
@@ -102,19 +111,10 @@ void parse_accounts(std::string_view frame, std::string_view list, ReadyInfo& in
 constexpr size_t kMaxWaitingServices = 256;
 
 void parse_waiting(std::string_view frame, std::string_view list, ReadyInfo& info) {
-  while (true) {
-    const auto comma = list.find(',');
-    const auto name = list.substr(0, comma);
-    if (name.empty() || name.size() > kMaxServiceNameBytes)
-      bad_option(frame, "needs comma-separated service names");
-    if (std::find(info.waiting.begin(), info.waiting.end(), name) == info.waiting.end()) {
-      if (info.waiting.size() >= kMaxWaitingServices)
-        bad_option(frame, "lists more than " + std::to_string(kMaxWaitingServices) + " services");
-      info.waiting.emplace_back(name);
-    }
-    if (comma == std::string_view::npos) return;
-    list.remove_prefix(comma + 1);
-  }
+  parse_list(
+      frame, list, info.waiting, kMaxWaitingServices, "services",
+      [](std::string_view name) { return !name.empty() && name.size() <= kMaxServiceNameBytes; },
+      "needs comma-separated service names");
 }
 
 bool printable(std::string_view s) {
