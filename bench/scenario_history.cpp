@@ -280,14 +280,23 @@ std::pair<json, json> per_window(const std::vector<Sample>& samples, double wind
           *std::min_element(counts.begin(), counts.end())};
 }
 
-// Per service, the times in `times` up to the earliest of the services' last times, and the
-// largest count over the smallest (null when one is 0).
+// Per service, the times in `times` before the earliest of the services' last times, and the
+// largest count over the smallest (null when one is 0). The requests go out in bursts as the
+// window frees (a quarter window or more apart): counting up to the last quiet gap before then
+// compares whole bursts, not a burst cut anywhere.
 std::pair<json, json> shares(const std::vector<ServiceResult>& services,
-                             std::vector<double> ServiceResult::*times) {
-  double cutoff = 1e18;
-  for (const auto& r : services)
+                             std::vector<double> ServiceResult::*times, double window_s) {
+  double last = 1e18;
+  std::vector<double> all;
+  for (const auto& r : services) {
     if (!(r.*times).empty())
-      cutoff = std::min(cutoff, *std::max_element((r.*times).begin(), (r.*times).end()));
+      last = std::min(last, *std::max_element((r.*times).begin(), (r.*times).end()));
+    all.insert(all.end(), (r.*times).begin(), (r.*times).end());
+  }
+  std::sort(all.begin(), all.end());
+  double cutoff = last;
+  for (size_t i = 0; i + 1 < all.size() && all[i + 1] <= last; ++i)
+    if (all[i + 1] - all[i] >= window_s / 4) cutoff = (all[i] + all[i + 1]) / 2;
   json counts = json::object();
   double most = 0, least = 1e18;
   for (const auto& r : services) {
@@ -365,10 +374,10 @@ nlohmann::json run_history(const Settings& s, nlohmann::json& skipped) {
   f["answers_minus_sim_requests"] =
       answered_all - static_cast<int64_t>(f["sim_requests"].get<uint64_t>());
   // Shares while all four download: per service, the requests the broker dispatched for it
-  // until the first service's last one (svc-b's ride on svc-a's), and the answers received
-  // until the first service had all of its.
-  const auto dispatched = shares(iq.run.services, &ServiceResult::dispatch_s);
-  const auto received = shares(iq.run.services, &ServiceResult::answer_s);
+  // (svc-b's ride on svc-a's) and the answers it received, until a window before the first
+  // service was done.
+  const auto dispatched = shares(iq.run.services, &ServiceResult::dispatch_s, window_s);
+  const auto received = shares(iq.run.services, &ServiceResult::answer_s, window_s);
   f["shares_dispatched"] = dispatched.first;
   f["share_max_over_min"] = dispatched.second;
   f["shares_received"] = received.first;
