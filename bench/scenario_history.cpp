@@ -101,6 +101,7 @@ struct IntentqRun {
   std::vector<double> bulk_run_ms;          // worker run time of each bulk answer
   std::vector<double> interactive_next_ms;  // next_slot_ms when each chart was asked
   uint64_t coalesced = 0, reuse_hits = 0;
+  json broker_counters;  // what the broker did besides dispatching once (deltas over the run)
   json historical_end;
 };
 
@@ -247,6 +248,9 @@ IntentqRun run_intentq(const Settings& s, const HistoryLoad& load) {
 
   const json after = broker_stats(ctx, broker.frontend);
   out.coalesced = counter(after, "coalesced") - counter(before, "coalesced");
+  for (const char* name : {"dispatched", "requeued", "workers_expired", "worker_lost", "timeouts",
+                           "historical_deferrals", "historical_timeouts"})
+    out.broker_counters[name] = counter(after, name) - counter(before, name);
   out.reuse_hits = counter(after, "reuse_hits") - counter(before, "reuse_hits");
   out.historical_end = historical_of(after);
   const auto sim_stats = test::request_gwsim_stats(*sim.process, 5s);
@@ -399,6 +403,7 @@ nlohmann::json run_history(const Settings& s, nlohmann::json& skipped) {
   f["interactive"]["bound_p99_ms"] = round_to(pct(bounds, 0.99), 1);
   f["interactive"]["within_bound"] = within;
   f["broker_historical_end"] = iq.historical_end;
+  f["broker_counters"] = iq.broker_counters;
 
   // The baselines side by side: each is one login of its own (a simulator each), and they are
   // light (one request at a time per service); together they take the longest one's time.
