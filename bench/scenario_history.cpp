@@ -167,9 +167,12 @@ IntentqRun run_intentq(const Settings& s, const HistoryLoad& load) {
           // (accepted counter): its chunks ride on svc-a's (coalesced or reused answers).
           const auto others = static_cast<uint64_t>(3 * service.chunks.size());
           const auto until = Clock::now() + 60s;
-          while (counter(broker_stats(ctx, broker.frontend), "accepted") < accepted_before + others)
+          while (counter(broker_stats(ctx, broker.frontend), "accepted") <
+                 accepted_before + others) {
             if (Clock::now() > until)
               throw std::runtime_error("the broker did not accept the first services' chunks");
+            std::this_thread::sleep_for(10ms);  // polling a bounded wait
+          }
         }
         const double submitted = seconds_since(t0);
         for (size_t k = 0; k < service.chunks.size(); ++k) {
