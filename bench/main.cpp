@@ -105,6 +105,10 @@ int main(int argc, char** argv) {
                  "history: IB's windows x this, simulator and broker alike (0.01: 10 min = 6 s)")
       ->check(CLI::Range(0.001, 1.0))
       ->capture_default_str();
+  app.add_option("--history-stall-at", s.history_stall_at,
+                 "history: stop half the workers (SIGSTOP) for 4.5 s this many seconds into the "
+                 "intentq run, so the broker declares them lost while they hold jobs (0: never)")
+      ->check(CLI::Range(0.0, 3600.0));
   app.add_option("--history-scenario", s.history_scenario_path,
                  "history: simulator scenario with AAPL, MSFT and BTC market data")
       ->capture_default_str();

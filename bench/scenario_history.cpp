@@ -14,6 +14,8 @@
 // served without a request, each service's share while all four download, the interactive
 // requests' queue wait against (next slot when asked + one answer); and what a year of one-minute
 // bars costs at IB's real rules (computed from the step limits).
+#include <signal.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -141,6 +143,17 @@ IntentqRun run_intentq(const Settings& s, const HistoryLoad& load) {
   std::atomic<size_t> bulk_left{n_bulk};
   std::atomic<bool> done{false};
   const auto t0 = Clock::now();
+  // --history-stall-at: half the workers stopped (SIGSTOP) for 4.5 s from then on, longer than
+  // the broker's 3 missed heartbeats: they are declared lost while they hold jobs, and resume.
+  std::thread stall;
+  if (s.history_stall_at > 0)
+    stall = std::thread([&] {
+      std::this_thread::sleep_until(
+          t0 + std::chrono::milliseconds(static_cast<int64_t>(s.history_stall_at * 1000)));
+      for (int w = 0; w < kWorkers / 2; ++w) workers[static_cast<size_t>(w)]->signal(SIGSTOP);
+      std::this_thread::sleep_for(4500ms);
+      for (int w = 0; w < kWorkers / 2; ++w) workers[static_cast<size_t>(w)]->signal(SIGCONT);
+    });
 
   std::vector<std::thread> threads;
   // mmi.stats every window/60 (at most every 100 ms): the requests in the window, the queue.
@@ -246,6 +259,7 @@ IntentqRun run_intentq(const Settings& s, const HistoryLoad& load) {
   for (size_t i = 1; i < threads.size(); ++i) threads[i].join();
   done = true;
   threads[0].join();
+  if (stall.joinable()) stall.join();
   if (failure) std::rethrow_exception(failure);
   for (const auto& r : out.run.services) out.run.seconds = std::max(out.run.seconds, r.finish_s);
 
@@ -363,6 +377,7 @@ nlohmann::json run_history(const Settings& s, nlohmann::json& skipped) {
   j["interactive_every_ms"] = load.interactive_every.count();
   j["answer_latency_ms"] = kAnswerLatencyMs;
   j["workers"] = kWorkers;
+  j["stall_at_s"] = s.history_stall_at;
 
   json& f = j["intentq"] = run_figures(iq.run);
   const auto [mean, min] = per_window(iq.samples, window_s);

@@ -39,6 +39,7 @@ struct Settings {
   int history_chunks = 80;            // one-week chunks of 1-min bars per bulk service
   double history_time_scale = 0.01;   // IB's windows x this: 10 minutes last 6 s
   std::string history_scenario_path;  // simulator scenario with AAPL, MSFT, BTC market data
+  double history_stall_at = 0;        // > 0: half the workers stopped for 4.5 s from then (seconds)
   // profiling aids
   std::string attach;  // tool attached to the relay process (relay scenario, most workers)
   std::string attach_variant = "intentq";  // ... during this variant: raw, intentq or opaque
