@@ -80,8 +80,9 @@ target_link_libraries(cancel_integration_tests PRIVATE intentq_test_cluster inte
 add_dependencies(cancel_integration_tests intentq-broker intentq-worker intentq-gwsim intentq)
 gtest_discover_tests(cancel_integration_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
 intentq_test_labels(cancel_integration_tests integration intents)
-# IB's historical pacing on real processes (issue 20): broker, workers and the simulator enforcing
-# IB's rules, time-scaled.
+# IB's historical pacing on real processes (issue 20 must-show 1): broker, workers and the simulator
+# enforcing IB's rules, time-scaled; 200 jobs from four clients judged by the simulator's log of
+# what reached it (--historical-log), and cancels of queued and running historical jobs.
 add_executable(historical_pacing_e2e_test
   ${CMAKE_CURRENT_SOURCE_DIR}/integration/historical_pacing_e2e_test.cpp)
 target_link_libraries(historical_pacing_e2e_test PRIVATE intentq_test_cluster GTest::gtest_main)
