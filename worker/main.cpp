@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
       options.gateway.host + ":" + std::to_string(static_cast<int>(options.gateway.port));
   int heartbeat_ms = static_cast<int>(options.heartbeat.count());
   int connect_timeout_ms = static_cast<int>(options.gateway.connect_timeout.count());
-  app.add_option("--broker", options.broker, "broker backend endpoint")->capture_default_str();
+  app.add_option("--broker", options.endpoint, "broker backend endpoint")->capture_default_str();
   std::string name;
   app.add_option("--name", name,
                  "this worker's name in replies, logs and the broker's stats (default host:pid)")
@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
     options.log_level = log.level;
     options.heartbeat = std::chrono::milliseconds(heartbeat_ms);
     options.gateway.connect_timeout = std::chrono::milliseconds(connect_timeout_ms);
-    intentq::check_endpoint("--broker", options.broker, intentq::EndpointUse::kConnect);
+    intentq::check_endpoint("--broker", options.endpoint, intentq::EndpointUse::kConnect);
     intentq::parse_gateway(gateway, options.gateway);
     if (!metrics.empty()) intentq::check_metrics_bind(metrics, metrics_public);
     options.curve = curve_options.load();
@@ -185,7 +185,7 @@ int main(int argc, char** argv) {
     intentq::SystemdReporter systemd;
     loop.set_tick([&](const intentq::WorkerStatus& s) { systemd.report(s); }, systemd.every());
     return loop.run(stop.fd(), [&] {
-      std::cout << "intentq-worker ready broker=" << options.broker << " "
+      std::cout << "intentq-worker ready broker=" << options.endpoint << " "
                 << registered_text(loop.last_ready())
                 << (options.metrics ? " metrics=" + options.metrics->url() : std::string())
                 << std::endl;

@@ -22,17 +22,6 @@ using namespace std::chrono_literals;
 
 constexpr std::chrono::milliseconds kDefaultDeadline{30000};
 
-mdp::WorkerOptions socket_options(const WorkerOptions& options) {
-  mdp::WorkerOptions o;
-  o.endpoint = options.broker;
-  o.curve = options.curve;
-  o.heartbeat = options.heartbeat;
-  o.liveness = options.liveness;
-  o.reconnect_min = options.reconnect_min;
-  o.reconnect_max = options.reconnect_max;
-  return o;
-}
-
 }  // namespace
 
 WorkerLoop::WorkerLoop(WorkerOptions options, const std::vector<IntentInfo>& catalog,
@@ -40,7 +29,7 @@ WorkerLoop::WorkerLoop(WorkerOptions options, const std::vector<IntentInfo>& cat
     : options_(std::move(options)),
       catalog_(catalog),
       worker_name_(std::move(worker_name)),
-      broker_(context_, socket_options(options_)) {
+      broker_(context_, options_) {
   if (options_.session_mode == SessionMode::kPersistent) {
     GatewayLink::Options link;
     link.session = intents::session_options_for(options_.gateway);
@@ -68,7 +57,7 @@ void WorkerLoop::connect() {
   last_ready_ = ready_info();
   const size_t frames = broker_.connect(last_ready_);
   spdlog::info("connected to broker {} and sent READY ({} frames, gateway session {})",
-               options_.broker, frames,
+               options_.endpoint, frames,
                !link_        ? "per-job"
                : link_->up() ? "up"
                              : "down");

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "common/curve_socket.hpp"
+#include "common/mdp_worker.hpp"
 #include "worker/intent.hpp"
 
 namespace intentq {
@@ -23,20 +24,17 @@ inline constexpr int64_t kDefaultMaxMessageBytes = 4 * 1024 * 1024;
 
 enum class SessionMode { kPersistent, kPerJob };
 
-struct WorkerOptions {
-  std::string broker{kDefaultWorkerBroker};
+// The broker side is the worker socket's own options (mdp::WorkerOptions: `endpoint`, the
+// broker's backend, --broker; curve; heartbeat, liveness, reconnect_min/max), then the worker's.
+struct WorkerOptions : mdp::WorkerOptions {
+  WorkerOptions() { endpoint = kDefaultWorkerBroker; }
   GatewayConfig gateway;
   SessionMode session_mode = SessionMode::kPersistent;  // --gateway-session
   std::string gateway_id;                               // --gateway-id; default HOST:PORT
   std::chrono::milliseconds gateway_reconnect_min{250};
   std::chrono::milliseconds gateway_reconnect_max{30000};
   int64_t max_message_bytes = kDefaultMaxMessageBytes;  // --max-message-bytes
-  std::chrono::milliseconds heartbeat{1000};
-  int liveness = 3;  // heartbeats missed before the broker counts as gone
-  std::chrono::milliseconds reconnect_min{1000};
-  std::chrono::milliseconds reconnect_max{32000};
   std::string log_level = "info";
-  std::optional<curve::ClientKeys> curve;  // set: connect to the broker as a CURVE client
   std::shared_ptr<WorkerMetrics> metrics;  // --metrics; null: off
 };
 
