@@ -10,7 +10,7 @@ add_executable(intentq-reliability
   ${CMAKE_CURRENT_SOURCE_DIR}/reliability/round2.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/reliability/raw_zmtp.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/reliability/netns.cpp)
-target_link_libraries(intentq-reliability PRIVATE intentq_common intentq_gateway intentq_test_cluster
+target_link_libraries(intentq-reliability PRIVATE intentq_common intentq_gateway intentq_test_support
   CLI11::CLI11)
 target_compile_definitions(intentq-reliability PRIVATE INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 add_dependencies(intentq-reliability intentq-broker intentq-worker intentq-gwsim)

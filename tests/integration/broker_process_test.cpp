@@ -13,7 +13,7 @@
 #include <set>
 #include <thread>
 
-#include "tests/integration/e2e_cluster.hpp"
+#include "tests/support/e2e_cluster.hpp"
 
 namespace intentq::e2e {
 namespace {
@@ -100,26 +100,6 @@ TEST(BrokerProcess, NotifiesSystemdReadyWatchdogStopping) {
   ::unlink(path.c_str());
 }
 
-// GET path from 127.0.0.1:port with a plain socket; returns the whole response.
-std::string http_get(int port, const std::string& path) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::string out;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    const std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    [[maybe_unused]] auto w = ::write(fd, req.data(), req.size());
-    char buf[4096];
-    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
-
 TEST(BrokerProcess, PrometheusMetricsFollowCounters) {
   Broker broker({"--metrics", "127.0.0.1:0", "--startup-grace-ms", "0"});
   const auto line = broker.process->output_text();
@@ -135,7 +115,7 @@ TEST(BrokerProcess, PrometheusMetricsFollowCounters) {
   const auto end = std::chrono::steady_clock::now() + 5s;
   while (std::chrono::steady_clock::now() < end &&
          body.find(R"(intentq_broker_events_total{event="unknown_intent"} 1)") == std::string::npos)
-    body = http_get(port, "/metrics");
+    body = test::http_get(port, "/metrics");
   EXPECT_NE(body.find(R"(intentq_broker_events_total{event="unknown_intent"} 1)"),
             std::string::npos)
       << body;

@@ -2,7 +2,7 @@
 // (its log has one "job <id> start" line), and every submitter gets the one result.
 #include <gtest/gtest.h>
 
-#include "tests/integration/e2e_cluster.hpp"
+#include "tests/support/e2e_cluster.hpp"
 
 namespace intentq::e2e {
 namespace {

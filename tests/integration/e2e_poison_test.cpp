@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "common/mdp_worker.hpp"
-#include "tests/integration/e2e_cluster.hpp"
+#include "tests/support/e2e_cluster.hpp"
 
 namespace intentq::e2e {
 namespace {

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "tests/integration/e2e_cluster.hpp"
-#include "tests/integration/intents_cluster.hpp"
+#include "tests/support/e2e_cluster.hpp"
 #include "tests/support/gwsim_stats.hpp"
+#include "tests/support/intents_cluster.hpp"
 
 namespace intentq::intents_test {
 namespace {

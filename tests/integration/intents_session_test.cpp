@@ -4,8 +4,6 @@
 #include <signal.h>
 
 #include <atomic>
-#include <filesystem>
-#include <fstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -13,31 +11,16 @@
 #include "common/asio.hpp"
 #include "gateway/messages.hpp"
 #include "gateway/wire.hpp"
-#include "tests/integration/intents_cluster.hpp"
 #include "tests/support/gwsim_stats.hpp"
+#include "tests/support/intents_cluster.hpp"
 
 namespace intentq::intents_test {
 namespace {
 
-size_t entries(const std::string& dir) {
-  size_t n = 0;
-  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(dir)) ++n;
-  return n;
-}
-
-size_t count_lines(const Process& p, const std::string& needle) {
-  size_t n = 0;
-  for (const auto& line : p.output())
-    if (line.find(needle) != std::string::npos) ++n;
-  return n;
-}
+using test::dir_entries;
 
 long rss_kib(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
+  return static_cast<long>(test::rss_mib(pid) * 1024);
 }
 
 // Issue 10: 10,000 jobs on one worker use ONE gateway connection (the simulator counts the
@@ -63,7 +46,7 @@ TEST(IntentsSession, ManyJobsShareOneGatewayConnectionAndFdsStayFlat) {
     return reply->second;
   };
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(one("warm-" + std::to_string(i)).ok);
-  const size_t fds = entries(proc + "/fd");
+  const size_t fds = dir_entries(proc + "/fd");
   const long rss_before = rss_kib(worker->pid());
 
   auto start = Clock::now();
@@ -71,11 +54,11 @@ TEST(IntentsSession, ManyJobsShareOneGatewayConnectionAndFdsStayFlat) {
     auto reply = one("many-" + std::to_string(i));
     ASSERT_TRUE(reply.ok) << "job " << i << ": " << describe(reply);
     if (i % 500 == 0) {
-      ASSERT_EQ(entries(proc + "/fd"), fds) << "after job " << i;
+      ASSERT_EQ(dir_entries(proc + "/fd"), fds) << "after job " << i;
     }
   }
   auto seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  EXPECT_EQ(entries(proc + "/fd"), fds);
+  EXPECT_EQ(dir_entries(proc + "/fd"), fds);
   const auto counters = test::read_gwsim_stats(*sim.process);
   EXPECT_EQ(counters.connections, 1u) << "the worker opened more than one gateway connection";
   EXPECT_EQ(counters.clients_now, 1u);
@@ -280,7 +263,7 @@ TEST(IntentsSession, UnmatchedErrorFloodIsRateLimitedInTheLog) {
   while (gateway.sent < 200000 && Clock::now() - start < 20s)
     std::this_thread::sleep_for(50ms);  // bounded wait for the flood to reach its size
   auto seconds = std::chrono::duration<double>(Clock::now() - start).count() + 2;
-  size_t lines = count_lines(*worker, "matches no request");
+  size_t lines = e2e::count_lines(*worker, "matches no request");
   EXPECT_GE(gateway.sent.load(), 200000u);
   EXPECT_GT(lines, 0u);
   EXPECT_LE(lines, static_cast<size_t>(10 * seconds + 20))

@@ -5,7 +5,7 @@
 
 #include <regex>
 
-#include "tests/integration/ops_support.hpp"
+#include "tests/support/ops_support.hpp"
 
 namespace intentq::ops_test {
 namespace {

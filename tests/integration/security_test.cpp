@@ -20,7 +20,7 @@
 #include "common/curve_keys.hpp"
 #include "common/curve_socket.hpp"
 #include "common/mdp.hpp"
-#include "tests/integration/e2e_cluster.hpp"
+#include "tests/support/e2e_cluster.hpp"
 
 namespace intentq::e2e {
 namespace {

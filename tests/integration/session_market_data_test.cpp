@@ -24,6 +24,7 @@
 #include "sim/historical_bars.hpp"
 #include "sim/market_data_answers.hpp"
 #include "sim/scenario.hpp"
+#include "tests/support/daemons.hpp"
 #include "tests/support/process.hpp"
 
 namespace intentq::gw {
@@ -76,15 +77,13 @@ GatewayError run_error(asio::io_context& io, awaitable<T> task) {
 
 // ---- The simulator ----
 
-struct Sim {
-  std::unique_ptr<test::Process> process;
-  uint16_t port = 0;
-
+struct Sim : test::GwsimProcess {
   // The simulator's counters, as its SIGUSR1 line prints them.
   nlohmann::json stats() {
-    process->signal(SIGUSR1);
-    auto m = process->expect_line(std::regex(R"((\{"gwsim_stats".*))"), 10s);
-    return nlohmann::json::parse(m[1].str())["gwsim_stats"];
+    auto stats = test::request_gwsim_stats(*process, 10s);
+    if (!stats)
+      throw std::runtime_error("no gwsim_stats line within 10 s:\n" + process->output_text());
+    return *stats;
   }
   static int64_t sent(const nlohmann::json& stats, const std::string& message) {
     return stats["requests"].value(message, int64_t{0});
@@ -103,13 +102,8 @@ struct Sim {
 };
 
 Sim start_sim(std::vector<std::string> args) {
-  args.insert(args.begin(), {test::bin_dir() + "/intentq-gwsim", "--listen", "127.0.0.1:0",
-                             "--log-level", "warn"});
-  Sim sim;
-  sim.process = std::make_unique<test::Process>(args);
-  auto m = sim.process->expect_line(std::regex(R"(listening on 127\.0\.0\.1:(\d+))"), 10s);
-  sim.port = static_cast<uint16_t>(std::stoi(m[1]));
-  return sim;
+  args.insert(args.begin(), {"--log-level", "warn"});
+  return Sim{test::start_gwsim(test::Launch{std::move(args), {}, {}, "", 10s})};
 }
 
 std::shared_ptr<Session> connect(asio::io_context& io, uint16_t port, int max_version) {

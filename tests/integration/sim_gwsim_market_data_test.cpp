@@ -16,6 +16,7 @@
 #include "sim/historical_bars.hpp"
 #include "sim/market_data_answers.hpp"
 #include "sim/scenario.hpp"
+#include "tests/support/daemons.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/raw_tws_client.hpp"
 
@@ -25,19 +26,11 @@ namespace {
 using namespace std::chrono_literals;
 using test::RawClient;
 
-struct Sim {
-  std::unique_ptr<test::Process> process;
-  uint16_t port = 0;
-};
+using Sim = test::GwsimProcess;
 
 Sim start_sim(std::vector<std::string> args) {
-  args.insert(args.begin(), {test::bin_dir() + "/intentq-gwsim", "--listen", "127.0.0.1:0",
-                             "--log-level", "warn"});
-  Sim sim;
-  sim.process = std::make_unique<test::Process>(args);
-  auto m = sim.process->expect_line(std::regex(R"(listening on 127\.0\.0\.1:(\d+))"), 10s);
-  sim.port = static_cast<uint16_t>(std::stoi(m[1]));
-  return sim;
+  args.insert(args.begin(), {"--log-level", "warn"});
+  return test::start_gwsim(test::Launch{std::move(args), {}, {}, "", 10s});
 }
 
 std::unique_ptr<RawClient> client_at(uint16_t port, int max_version, int client_id) {

@@ -13,7 +13,7 @@
 
 #include "common/envelope.hpp"
 #include "common/errors.hpp"
-#include "tests/integration/e2e_cluster.hpp"
+#include "tests/support/e2e_cluster.hpp"
 
 namespace intentq::reliability {
 namespace {

@@ -7,10 +7,11 @@
 
 #include <zmq.hpp>
 
-#include "tests/integration/e2e_cluster.hpp"
 #include "tests/reliability/cluster.hpp"
 #include "tests/reliability/driver.hpp"
 #include "tests/reliability/raw_zmtp.hpp"
+#include "tests/support/e2e_cluster.hpp"
+#include "tests/support/wait.hpp"
 
 namespace intentq::reliability {
 namespace {
@@ -43,14 +44,7 @@ std::string fmt(const char* format, double a, double b = 0, double c = 0) {
   return buf;
 }
 
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  const auto end = Clock::now() + timeout;
-  while (Clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);  // polling interval of a bounded wait
-  }
-  return done();
-}
+using test::wait_until;
 
 Row run_case(const Mode& mode, const Case& c) {
   Row row;

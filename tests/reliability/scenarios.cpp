@@ -12,13 +12,13 @@
 #include <sstream>
 #include <thread>
 
-#include "tests/integration/e2e_cluster.hpp"
-#include "tests/integration/intents_cluster.hpp"
 #include "tests/reliability/cluster.hpp"
 #include "tests/reliability/driver.hpp"
 #include "tests/reliability/hostile.hpp"
 #include "tests/reliability/netns.hpp"
+#include "tests/support/e2e_cluster.hpp"
 #include "tests/support/gwsim_stats.hpp"
+#include "tests/support/intents_cluster.hpp"
 
 namespace intentq::reliability {
 namespace {

@@ -59,6 +59,15 @@ T client_as(int sv, std::string_view payload) {
 
 }  // namespace intentq::gw::test
 
+// The codec tests live in intentq::gw and use these helpers unqualified.
+namespace intentq::gw {
+using test::client_as;
+using test::field_count;
+using test::nul;
+using test::pipes;
+using test::server_as;
+}  // namespace intentq::gw
+
 // gtest printers: show a value as its sv-200 wire form, so a failed comparison reads like a frame
 // instead of a byte dump.
 namespace intentq::gw {

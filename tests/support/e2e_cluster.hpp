@@ -18,7 +18,9 @@
 #include "common/envelope.hpp"
 #include "common/mdp_client.hpp"
 #include "common/mdp_worker.hpp"
+#include "tests/support/daemons.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/readers.hpp"
 
 namespace intentq::e2e {
 
@@ -26,11 +28,10 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using test::bin_dir;
 using test::Process;
+using test::regex_escape;
 using Msg = std::vector<std::string>;
 
-struct Endpoints {
-  std::string frontend, backend, publish;
-};
+using Endpoints = test::BrokerEndpoints;
 
 // The broker; on wildcard ports unless `fixed` gives the endpoints (to restart on the same ports).
 struct Broker {
@@ -148,8 +149,5 @@ bool saw_line(Process& process, const std::string& needle, std::chrono::millisec
 
 // How many lines of `process`'s output so far contain `needle`.
 size_t count_lines(Process& process, const std::string& needle);
-
-// Escapes regex metacharacters.
-std::string regex_escape(const std::string& text);
 
 }  // namespace intentq::e2e
