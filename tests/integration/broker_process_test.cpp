@@ -22,6 +22,21 @@ using nlohmann::json;
 
 const Msg kIntentqEcho = {"echo", "@intentq=1"};
 
+// A broker started with `args`, one fake echo worker registered with it, and a client that
+// waited until the broker knows that worker.
+struct EchoRig {
+  explicit EchoRig(std::vector<std::string> args = {})
+      : broker(std::move(args)),
+        worker(ctx, broker.endpoints.backend, kIntentqEcho),
+        client(broker.endpoints.frontend) {
+    client.wait_service("echo");
+  }
+  Broker broker;
+  zmq::context_t ctx;
+  FakeWorker worker;
+  JobClient client;
+};
+
 TEST(BrokerProcess, MmiServiceStatsAndUnknownMmi) {
   Broker broker;
   zmq::context_t ctx;
@@ -150,11 +165,8 @@ TEST(BrokerProcess, RoundTripPublishesTheReply) {
 }
 
 TEST(BrokerProcess, QueueBoundGivesBusy) {
-  Broker broker({"--max-queue", "2"});
-  zmq::context_t ctx;
-  FakeWorker worker(ctx, broker.endpoints.backend, kIntentqEcho);
-  JobClient client(broker.endpoints.frontend);
-  client.wait_service("echo");
+  EchoRig rig({"--max-queue", "2"});
+  auto& [broker, ctx, worker, client] = rig;
   client.submit("echo", {{"id", "held"}});
   auto held = worker.next_request(5s);  // the worker takes it and holds it
   ASSERT_TRUE(held);
@@ -171,11 +183,8 @@ TEST(BrokerProcess, QueueBoundGivesBusy) {
 }
 
 TEST(BrokerProcess, DeadlineTimeoutOnceAndLateReplyDropped) {
-  Broker broker;
-  zmq::context_t ctx;
-  FakeWorker worker(ctx, broker.endpoints.backend, kIntentqEcho);
-  JobClient client(broker.endpoints.frontend);
-  client.wait_service("echo");
+  EchoRig rig;
+  auto& [broker, ctx, worker, client] = rig;
   const auto t0 = std::chrono::steady_clock::now();
   client.submit("echo", {{"id", "slow"}, {"deadline_ms", 300}});
   auto req = worker.next_request(5s);
@@ -237,11 +246,8 @@ TEST(BrokerProcess, UnknownIntentIsAnsweredAtOnce) {
 // Raw TCP connections writing random bytes, and ZeroMQ peers writing malformed MDP, on both
 // ports: the broker stays up and valid traffic is unaffected.
 TEST(BrokerProcess, GarbageOnBothPortsLeavesValidTrafficUnaffected) {
-  Broker broker({"--max-message-bytes", "65536"});
-  zmq::context_t ctx;
-  FakeWorker worker(ctx, broker.endpoints.backend, kIntentqEcho);
-  JobClient client(broker.endpoints.frontend);
-  client.wait_service("echo");
+  EchoRig rig({"--max-message-bytes", "65536"});
+  auto& [broker, ctx, worker, client] = rig;
   std::mt19937 rng(99);
   auto port_of = [](const std::string& ep) { return std::stoi(ep.substr(ep.rfind(':') + 1)); };
   for (const auto& ep : {broker.endpoints.frontend, broker.endpoints.backend}) {

@@ -17,16 +17,14 @@
 #include <zmq_addon.hpp>
 
 #include "tests/support/intents_cluster.hpp"
+#include "tests/support/msgpack_json.hpp"
 
 namespace intentq::intents_test {
 namespace {
 
 using nlohmann::json;
 
-std::string mp(const json& j) {
-  auto b = json::to_msgpack(j);
-  return {b.begin(), b.end()};
-}
+using test::mp;
 
 json stats(const Broker& broker) {
   return broker_stats(broker);

@@ -240,17 +240,9 @@ TEST(SessionMarketData, HeadTimestampIsAlwaysCancelled) {
   EXPECT_EQ(stats["historical"]["open_now"], 0) << stats.dump();
 }
 
-std::string snapshot_scenario() {
-  auto path = std::filesystem::temp_directory_path() /
-              ("session-md-scenario-" + std::to_string(::getpid()) + ".json");
-  std::ofstream(path) << R"({"accounts": ["DU1"], "contracts": [
-    {"contract": {"con_id": 1, "symbol": "LIVE", "sec_type": "STK", "exchange": "SMART", "currency": "USD"},
-     "min_tick": 0.01, "market_data": {"hours": "always", "base_price": 50}},
-    {"contract": {"con_id": 2, "symbol": "LATE", "sec_type": "STK", "exchange": "SMART", "currency": "USD"},
-     "market_data": {"hours": "always", "permission": "delayed"}},
-    {"contract": {"con_id": 3, "symbol": "NONE", "sec_type": "STK", "exchange": "SMART", "currency": "USD"},
-     "market_data": {"permission": "none"}}]})";
-  return path.string();
+// Three contracts: live data (LIVE), delayed only (LATE), no permission (NONE).
+std::string permissions_scenario() {
+  return std::string(INTENTQ_SOURCE_DIR) + "/tests/data/market_data_permissions_scenario.json";
 }
 
 MarketDataRequest quote(int64_t con_id) {
@@ -262,7 +254,7 @@ MarketDataRequest quote(int64_t con_id) {
 
 TEST(SessionMarketData, SnapshotsLiveDelayedRefusedAndTheTypePerConnection) {
   // Time scale 0.1: a snapshot ends after 1.1 s instead of 11 s.
-  const auto path = snapshot_scenario();
+  const auto path = permissions_scenario();
   Sim sim = start_sim({"--scenario", path, "--time-scale", "0.1"});
   asio::io_context io;
   auto session = connect(io, sim.port, 200);
@@ -309,11 +301,10 @@ TEST(SessionMarketData, SnapshotsLiveDelayedRefusedAndTheTypePerConnection) {
   EXPECT_EQ(sim.sent(stats, "reqMarketDataType"), 3);
   EXPECT_EQ(sim.sent(stats, "reqMktData"), 8);
   EXPECT_EQ(sim.sent(stats, "cancelMktData"), 0) << "a complete snapshot needs no cancel";
-  std::filesystem::remove(path);
 }
 
 TEST(SessionMarketData, AnAbandonedSnapshotIsCancelled) {
-  const auto path = snapshot_scenario();
+  const auto path = permissions_scenario();
   Sim sim = start_sim({"--scenario", path, "--time-scale", "0.1"});
   asio::io_context io;
   auto session = connect(io, sim.port, 200);
@@ -327,7 +318,6 @@ TEST(SessionMarketData, AnAbandonedSnapshotIsCancelled) {
   EXPECT_TRUE(gave_up);
   EXPECT_EQ(sim.wait_sent("cancelMktData", 1), 1);
   EXPECT_EQ(sim.sent(sim.stats(), "reqMktData"), 1);
-  std::filesystem::remove(path);
 }
 
 }  // namespace

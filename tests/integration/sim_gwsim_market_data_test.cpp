@@ -172,17 +172,9 @@ TEST(SimMarketData, HeadTimestamp) {
   c->send(gw::encode_cancel_head_timestamp(200, 5));
 }
 
-std::string temp_scenario() {
-  auto path = std::filesystem::temp_directory_path() /
-              ("md-scenario-" + std::to_string(::getpid()) + ".json");
-  std::ofstream(path) << R"({"accounts": ["DU1"], "contracts": [
-    {"contract": {"con_id": 1, "symbol": "LIVE", "sec_type": "STK", "exchange": "SMART", "currency": "USD"},
-     "min_tick": 0.01, "market_data": {"hours": "always", "base_price": 50}},
-    {"contract": {"con_id": 2, "symbol": "LATE", "sec_type": "STK", "exchange": "SMART", "currency": "USD"},
-     "market_data": {"hours": "always", "permission": "delayed"}},
-    {"contract": {"con_id": 3, "symbol": "NONE", "sec_type": "STK", "exchange": "SMART", "currency": "USD"},
-     "market_data": {"permission": "none"}}]})";
-  return path.string();
+// Three contracts: live data (LIVE), delayed only (LATE), no permission (NONE).
+std::string permissions_scenario() {
+  return std::string(INTENTQ_SOURCE_DIR) + "/tests/data/market_data_permissions_scenario.json";
 }
 
 struct Snapshot {
@@ -209,7 +201,7 @@ Snapshot snapshot(RawClient& c, int id, int64_t con_id) {
 
 TEST(SimMarketData, SnapshotsLiveDelayedAndRefused) {
   // Time scale 0.1: the snapshot ends after 1.1 s instead of 11 s.
-  Sim sim = start_sim({"--scenario", temp_scenario(), "--time-scale", "0.1"});
+  Sim sim = start_sim({"--scenario", permissions_scenario(), "--time-scale", "0.1"});
   auto c = client_at(sim.port, 200, 1);
   c->send(gw::encode_req_market_data_type(200, gw::market_data_type::kLive));
 
@@ -278,7 +270,9 @@ TEST(SimMarketData, SnapshotsLiveDelayedAndRefused) {
   c->send(gw::encode_cancel_mkt_data(200, 4));
   auto after = snapshot(*c, 5, 1);
   for (const auto& m : after.messages) {
-    if (auto* e = std::get_if<gw::TickSnapshotEnd>(&m)) EXPECT_EQ(e->req_id, 5);
+    if (auto* e = std::get_if<gw::TickSnapshotEnd>(&m)) {
+      EXPECT_EQ(e->req_id, 5);
+    }
   }
 }
 

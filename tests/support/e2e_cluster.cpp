@@ -1,4 +1,5 @@
 #include "tests/support/e2e_cluster.hpp"
+#include "tests/support/msgpack_json.hpp"
 
 #include <algorithm>
 
@@ -182,8 +183,7 @@ mdp::ReadyInfo intentq_ready(std::vector<std::string> services,
 }
 
 std::string pack(const nlohmann::json& j) {
-  const auto b = nlohmann::json::to_msgpack(j);
-  return {b.begin(), b.end()};
+  return test::mp(j);
 }
 
 void send_frames(zmq::socket_t& socket, const Msg& frames, bool dontwait) {

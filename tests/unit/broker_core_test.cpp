@@ -28,10 +28,8 @@ class BrokerTest : public BrokerCoreTest {
   BrokerTest()
       : BrokerCoreTest(
             [] {
-              Config c;
+              Config c = quick_config();  // the grace has its own test below
               c.max_queue = 3;
-              c.default_deadline = Ms(5000);
-              c.startup_grace = Ms(0);  // the grace has its own test below
               return c;
             }(),
             "echo") {}

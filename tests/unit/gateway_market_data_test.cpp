@@ -13,7 +13,6 @@
 namespace intentq::gw {
 namespace {
 
-
 const std::vector<int> kVersions = {176, 195, 196, 200};
 
 Contract stock() {

@@ -12,7 +12,6 @@
 namespace intentq::gw {
 namespace {
 
-
 // Live IB Gateway capture at sv 200 (ibkr-go, 2026-04-14, sanitized): a bracket take-profit
 // child, LMT SELL 1 AAPL, parentId 210, PreSubmitted, submitter "papertrader". 156 fields.
 const std::string kLiveSv200 =

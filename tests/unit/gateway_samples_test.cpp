@@ -13,7 +13,6 @@
 namespace intentq::gw {
 namespace {
 
-
 constexpr double kDblMax = 1.7976931348623157E308;
 
 TEST(Samples, HandshakeAnswers) {
