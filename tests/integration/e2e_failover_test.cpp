@@ -19,12 +19,9 @@ constexpr auto kSlack = 1000ms;
 struct Pool {
   Broker broker{
       {"--heartbeat-ms", std::to_string(kHeartbeatMs), "--liveness", std::to_string(kLiveness)}};
-  std::vector<std::unique_ptr<Process>> workers;
-  Pool() {
-    for (int i = 0; i < 2; ++i)
-      workers.push_back(start_worker(broker.endpoints.backend, kHeartbeatMs, kLiveness, "debug"));
-    wait_for_service(broker.endpoints.frontend, "echo");
-  }
+  std::vector<std::unique_ptr<Process>> workers =
+      start_workers(broker.endpoints.backend, 2, kHeartbeatMs, kLiveness, "debug");
+  Pool() { wait_for_service(broker.endpoints.frontend, "echo"); }
   // The worker that logged "job <id> start", within `timeout`.
   Process* holder(const std::string& id, std::chrono::milliseconds timeout) {
     auto deadline = Clock::now() + timeout;
@@ -38,10 +35,7 @@ struct Pool {
 TEST(E2eFailover, KilledWorkersRetryableJobIsAnsweredOnceByAnother) {
   Pool pool;
   JobClient client(pool.broker.endpoints.frontend);
-  JobRequest request;
-  request.id = "failover-1";
-  request.params = {{"delay_ms", 2000}};
-  request.deadline_ms = 20000;
+  auto request = make_request("failover-1", {{"delay_ms", 2000}}, 20000);
   client.send("echo", request);
 
   Process* victim = pool.holder(*request.id, 5s);
@@ -69,10 +63,7 @@ TEST(E2eFailover, KilledWorkersRetryableJobIsAnsweredOnceByAnother) {
 TEST(E2eFailover, KilledWorkersNonRetryableJobIsAnsweredWorkerLost) {
   Pool pool;
   JobClient client(pool.broker.endpoints.frontend);
-  JobRequest request;
-  request.id = "once-1";
-  request.params = {{"delay_ms", 2000}};
-  request.deadline_ms = 20000;
+  auto request = make_request("once-1", {{"delay_ms", 2000}}, 20000);
   client.send("echo_once", request);
 
   Process* victim = pool.holder(*request.id, 5s);

@@ -19,9 +19,7 @@ TEST(E2eResources, WorkerFdsAndThreadsReturnToBaselineAfterManyJobs) {
   JobClient client(broker.endpoints.frontend);
   auto run_jobs = [&](int first, int count, nlohmann::json params) {
     for (int i = first; i < first + count; ++i) {
-      JobRequest r;
-      r.id = "res-" + std::to_string(i);
-      r.params = params;
+      auto r = make_request("res-" + std::to_string(i), params);
       client.send("echo", r);
       auto reply = client.receive(10s);
       ASSERT_TRUE(reply) << "job " << i << " unanswered";
@@ -35,10 +33,7 @@ TEST(E2eResources, WorkerFdsAndThreadsReturnToBaselineAfterManyJobs) {
     // Mix plain jobs, delayed jobs and jobs cut at their deadline.
     run_jobs(100 + batch * 100, 40, {{"n", batch}});
     run_jobs(100 + batch * 100 + 50, 3, {{"delay_ms", 20}});
-    JobRequest cut;
-    cut.id = "res-cut-" + std::to_string(batch);
-    cut.params = {{"delay_ms", 5000}};
-    cut.deadline_ms = 50;
+    auto cut = make_request("res-cut-" + std::to_string(batch), {{"delay_ms", 5000}}, 50);
     client.send("echo", cut);
     auto reply = client.receive(5s);
     ASSERT_TRUE(reply);

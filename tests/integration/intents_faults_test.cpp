@@ -27,10 +27,9 @@ struct FaultyGateway {
 
 TEST(IntentsFaults, GatewayDownIsUnreachableWithinTheConnectTimeout) {
   uint16_t port = free_port();
-  Broker broker;
-  auto worker = start_gateway_worker(broker, "127.0.0.1:" + std::to_string(port), 21,
-                                     {"--gateway-session", "per-job"});
-  e2e::wait_for_service(broker.endpoints.frontend, "current_time");
+  GatewayCluster cluster("127.0.0.1:" + std::to_string(port), 21, "current_time",
+                         {"--gateway-session", "per-job"});
+  auto& [broker, worker] = cluster;
 
   auto start = Clock::now();
   auto down = run(broker, "current_time");
@@ -47,9 +46,8 @@ TEST(IntentsFaults, GatewayDownIsUnreachableWithinTheConnectTimeout) {
 
 TEST(IntentsFaults, ClientIdInUseIsRefusedWith326) {
   Sim sim({"--log-level", "info"});  // its "closed" line tells when clientId 42 is free again
-  Broker broker;
-  auto worker = start_gateway_worker(broker, sim.address(), 42, {"--gateway-session", "per-job"});
-  e2e::wait_for_service(broker.endpoints.frontend, "positions");
+  GatewayCluster cluster(sim.address(), 42, "positions", {"--gateway-session", "per-job"});
+  auto& [broker, worker] = cluster;
 
   // Another API client already holds clientId 42.
   auto io = std::make_unique<asio::io_context>();
@@ -122,11 +120,11 @@ TEST_P(IntentsFaultyGateway, EndsInItsErrorThenTheWorkerRecovers) {
 INSTANTIATE_TEST_SUITE_P(
     Faults, IntentsFaultyGateway,
     ::testing::Values(Fault{"CloseMidAnswerIsConnectionLost", "close-mid-answer", "summary", 22,
-                            ErrorCode::kGatewayError, "connection lost"},
+                            ErrorCode::kGatewayError, "connection lost", 20000, std::nullopt},
                       Fault{"GarbageIsAProtocolError", "garbage", "summary", 23,
-                            ErrorCode::kGatewayError, "protocol"},
+                            ErrorCode::kGatewayError, "protocol", 20000, std::nullopt},
                       Fault{"CloseAfterHandshakeIsRefused", "close-after-handshake", "positions",
-                            24, ErrorCode::kGatewayRefused, "refused"},
+                            24, ErrorCode::kGatewayRefused, "refused", 20000, std::nullopt},
                       Fault{"SilentGatewayTimesOutAtTheDeadline", "silence", "summary", 25,
                             ErrorCode::kTimeout, "", 1500, 1400ms}),
     [](const ::testing::TestParamInfo<Fault>& info) { return info.param.name; });

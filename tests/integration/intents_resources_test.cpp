@@ -12,9 +12,8 @@ using test::dir_entries;
 
 TEST(IntentsResources, WorkerFdsAndThreadsReturnToBaselineAfterEachJob) {
   Sim sim;
-  Broker broker;
-  auto worker = start_gateway_worker(broker, sim.address(), 31);
-  e2e::wait_for_service(broker.endpoints.frontend, "summary");
+  GatewayCluster cluster(sim.address(), 31, "summary");
+  auto& [broker, worker] = cluster;
   const std::string proc = "/proc/" + std::to_string(worker->pid());
 
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(run(broker, "summary").ok);  // warm up

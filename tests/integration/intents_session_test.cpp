@@ -31,15 +31,12 @@ TEST(IntentsSession, ManyJobsShareOneGatewayConnectionAndFdsStayFlat) {
   int jobs = 10000;
   if (const char* env = std::getenv("INTENTQ_SESSION_JOBS")) jobs = std::atoi(env);
   Sim sim({"--pacing", "off"});
-  Broker broker;
-  auto worker = start_gateway_worker(broker, sim.address(), 41, {"--gateway-msg-rate", "1000"});
-  e2e::wait_for_service(broker.endpoints.frontend, "current_time");
+  GatewayCluster cluster(sim.address(), 41, "current_time", {"--gateway-msg-rate", "1000"});
+  auto& [broker, worker] = cluster;
   const std::string proc = "/proc/" + std::to_string(worker->pid());
   JobClient client(broker.endpoints.frontend);
   auto one = [&](const std::string& id) {
-    JobRequest r;
-    r.id = id;
-    r.deadline_ms = 10000;
+    auto r = make_request(id, nlohmann::json::object(), 10000);
     client.send("current_time", r);
     auto reply = client.receive(15s);
     if (!reply) throw std::runtime_error("no reply to " + id + " within 15 s");
@@ -74,9 +71,8 @@ TEST(IntentsSession, ManyJobsShareOneGatewayConnectionAndFdsStayFlat) {
 // account summary subscription; the next summary returns exactly what an undisturbed one does.
 TEST(IntentsSession, TimedOutSummaryLeavesNothingForTheNextJob) {
   Sim sim({"--latency-ms", "300"});
-  Broker broker;
-  auto worker = start_gateway_worker(broker, sim.address(), 42);
-  e2e::wait_for_service(broker.endpoints.frontend, "summary");
+  GatewayCluster cluster(sim.address(), 42, "summary");
+  auto& [broker, worker] = cluster;
   auto reference = run(broker, "summary");
   ASSERT_TRUE(reference.ok) << describe(reference);
 
@@ -96,9 +92,8 @@ TEST(IntentsSession, TimedOutSummaryLeavesNothingForTheNextJob) {
 TEST(IntentsSession, GatewayRestartIsSurvivedWithoutRestartingTheWorker) {
   auto sim = std::make_unique<Sim>();
   const uint16_t port = sim->port;
-  Broker broker;
-  auto worker = start_gateway_worker(broker, sim->address(), 43, {}, "info");
-  e2e::wait_for_service(broker.endpoints.frontend, "summary");
+  GatewayCluster cluster(sim->address(), 43, "summary", {}, "info");
+  auto& [broker, worker] = cluster;
   ASSERT_TRUE(run(broker, "summary").ok);
 
   sim->stop();
@@ -117,10 +112,9 @@ TEST(IntentsSession, GatewayRestartIsSurvivedWithoutRestartingTheWorker) {
 // RESULT_TOO_LARGE by the worker; the worker stays registered and serves the next job. (The limit
 // is 1 MiB here so that the request itself passes the broker's 4 MiB frame limit with room.)
 TEST(IntentsSession, OversizedReplyIsResultTooLargeAndTheWorkerStays) {
-  Broker broker;
-  auto worker = start_gateway_worker(broker, "127.0.0.1:" + std::to_string(free_port()), 44,
-                                     {"--max-message-bytes", "1048576"});
-  e2e::wait_for_service(broker.endpoints.frontend, "echo");
+  GatewayCluster cluster("127.0.0.1:" + std::to_string(free_port()), 44, "echo",
+                         {"--max-message-bytes", "1048576"});
+  auto& [broker, worker] = cluster;
   std::string big(1024 * 1024 - 20, 'x');
   auto reply = run(broker, "echo", {{"blob", big}}, 20000, 20s);
   ASSERT_FALSE(reply.ok);
@@ -230,9 +224,8 @@ class HostileGateway {
 // (not at the deadline, not after gigabytes), and the worker's memory stays small.
 TEST(IntentsSession, EndlessAnswerFailsAtTheRowBound) {
   HostileGateway gateway(HostileGateway::Mode::kEndlessPositions);
-  Broker broker;
-  auto worker = start_gateway_worker(broker, gateway.address(), 45);
-  e2e::wait_for_service(broker.endpoints.frontend, "positions");
+  GatewayCluster cluster(gateway.address(), 45, "positions");
+  auto& [broker, worker] = cluster;
   auto start = Clock::now();
   auto reply = run(broker, "positions", {}, 60000, 70s);
   auto took = Clock::now() - start;
@@ -256,9 +249,8 @@ TEST(IntentsSession, EndlessAnswerFailsAtTheRowBound) {
 // log lines (10 a second plus a "suppressed" count), not one per message.
 TEST(IntentsSession, UnmatchedErrorFloodIsRateLimitedInTheLog) {
   HostileGateway gateway(HostileGateway::Mode::kUnmatchedErrors);
-  Broker broker;
-  auto worker = start_gateway_worker(broker, gateway.address(), 46);
-  e2e::wait_for_service(broker.endpoints.frontend, "current_time");
+  GatewayCluster cluster(gateway.address(), 46, "current_time");
+  auto& [broker, worker] = cluster;
   auto start = Clock::now();
   while (gateway.sent < 200000 && Clock::now() - start < 20s)
     std::this_thread::sleep_for(50ms);  // bounded wait for the flood to reach its size

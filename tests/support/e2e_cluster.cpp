@@ -35,6 +35,31 @@ std::unique_ptr<Process> start_worker(const std::string& backend, int heartbeat_
   return test::start_worker(backend, launch, " intents=\\S*echo");
 }
 
+std::vector<std::unique_ptr<Process>> start_workers(const std::string& backend, int n,
+                                                    int heartbeat_ms, int liveness,
+                                                    const std::string& log_level,
+                                                    std::vector<std::string> extra_args) {
+  std::vector<std::unique_ptr<Process>> workers;
+  for (int i = 0; i < n; ++i)
+    workers.push_back(start_worker(backend, heartbeat_ms, liveness, log_level, extra_args));
+  return workers;
+}
+
+JobRequest make_request(std::string id, nlohmann::json params,
+                        std::optional<uint64_t> deadline_ms) {
+  JobRequest r;
+  r.id = std::move(id);
+  r.params = std::move(params);
+  r.deadline_ms = deadline_ms;
+  return r;
+}
+
+SilentRouter::SilentRouter() : socket(ctx, zmq::socket_type::router) {
+  socket.set(zmq::sockopt::linger, 0);
+  socket.bind("tcp://127.0.0.1:*");
+  endpoint = socket.get(zmq::sockopt::last_endpoint);
+}
+
 void wait_for_service(const std::string& frontend, const std::string& service,
                       std::chrono::milliseconds timeout) {
   JobClient(frontend).wait_service(service, timeout);

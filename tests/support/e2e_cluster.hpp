@@ -49,6 +49,25 @@ std::unique_ptr<Process> start_worker(const std::string& backend, int heartbeat_
                                       std::vector<std::string> extra_args = {},
                                       const std::string& program = "intentq-worker");
 
+// `n` workers as start_worker() starts them (same arguments), each ready.
+std::vector<std::unique_ptr<Process>> start_workers(const std::string& backend, int n,
+                                                    int heartbeat_ms = 1000, int liveness = 3,
+                                                    const std::string& log_level = "info",
+                                                    std::vector<std::string> extra_args = {});
+
+// A job request with an id, params and (when given) a deadline; the rest as JobRequest has it.
+JobRequest make_request(std::string id, nlohmann::json params = nlohmann::json::object(),
+                        std::optional<uint64_t> deadline_ms = std::nullopt);
+
+// A peer that completes the ZMTP handshake and never answers (a bound ROUTER), standing in for a
+// hung broker or one the test drives frame by frame.
+struct SilentRouter {
+  SilentRouter();
+  zmq::context_t ctx{1};
+  zmq::socket_t socket;
+  std::string endpoint;  // where it is bound (tcp://127.0.0.1:PORT)
+};
+
 // Waits until the broker answers mmi.service <service> with "200" (workers registered): READY is
 // asynchronous, so "worker printed ready" does not yet mean "broker knows it".
 void wait_for_service(const std::string& frontend, const std::string& service,

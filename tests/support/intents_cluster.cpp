@@ -41,6 +41,13 @@ std::unique_ptr<Process> start_gateway_worker(const Broker& broker, const std::s
   return e2e::start_worker(broker.endpoints.backend, 1000, 3, log_level, std::move(args));
 }
 
+GatewayCluster::GatewayCluster(const std::string& gateway, int client_id,
+                               const std::string& service, std::vector<std::string> worker_args,
+                               const std::string& log_level)
+    : worker(start_gateway_worker(broker, gateway, client_id, std::move(worker_args), log_level)) {
+  e2e::wait_for_service(broker.endpoints.frontend, service);
+}
+
 JobReply run(const Broker& broker, const std::string& intent, nlohmann::json params,
              uint64_t deadline_ms, std::chrono::milliseconds timeout) {
   static std::atomic<int> counter{0};

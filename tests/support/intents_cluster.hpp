@@ -19,6 +19,7 @@ using namespace std::chrono_literals;
 using e2e::Broker;
 using e2e::Clock;
 using e2e::JobClient;
+using e2e::make_request;
 using test::Process;
 
 // The scenario every intents test serves (tests/data/intents_scenario.json).
@@ -41,6 +42,15 @@ std::unique_ptr<Process> start_gateway_worker(const Broker& broker, const std::s
                                               int client_id,
                                               std::vector<std::string> extra_args = {},
                                               const std::string& log_level = "warn");
+
+// A broker and one gateway worker of `gateway` (start_gateway_worker()) that the broker knows
+// as serving `service` (waited for).
+struct GatewayCluster {
+  GatewayCluster(const std::string& gateway, int client_id, const std::string& service,
+                 std::vector<std::string> worker_args = {}, const std::string& log_level = "warn");
+  Broker broker;
+  std::unique_ptr<Process> worker;
+};
 
 // The broker's mmi.stats answer (throws after 5 s without one).
 nlohmann::json broker_stats(const Broker& broker);
