@@ -13,4 +13,4 @@ intentq_gtest(session_test SOURCES integration/session_test.cpp
 # expected bars).
 intentq_gtest(session_market_data_test SOURCES integration/session_market_data_test.cpp
   LIBS intentq_gateway intentq_sim intentq_test_support nlohmann_json::nlohmann_json
-  DEPENDS intentq-gwsim SOURCE_DIR TIMEOUT 120 LABELS integration)
+  DEPENDS intentq-gwsim TIMEOUT 120 LABELS integration)

@@ -140,10 +140,7 @@ TEST(BrokerProcess, PrometheusMetricsFollowCounters) {
 TEST(BrokerProcess, RoundTripPublishesTheReply) {
   Broker broker;
   zmq::context_t ctx;
-  zmq::socket_t sub(ctx, zmq::socket_type::sub);
-  sub.set(zmq::sockopt::linger, 0);
-  sub.set(zmq::sockopt::subscribe, "result.echo.");
-  sub.connect(broker.endpoints.publish);
+  auto sub = subscriber(ctx, broker.endpoints.publish, "result.echo.");
   FakeWorker worker(ctx, broker.endpoints.backend, kIntentqEcho);
   JobClient client(broker.endpoints.frontend);
   client.wait_service("echo");
@@ -432,10 +429,7 @@ TEST(BrokerProcess, ReadyForTwoServicesThenGoneWhileJobsQueuedDoesNotCrash) {
 TEST(BrokerProcess, MadeUpServiceNamesNeverReachAnotherServicesSubscribers) {
   Broker broker;
   zmq::context_t ctx;
-  zmq::socket_t sub(ctx, zmq::socket_type::sub);
-  sub.set(zmq::sockopt::linger, 0);
-  sub.set(zmq::sockopt::subscribe, "result.summary.ok");
-  sub.connect(broker.endpoints.publish);
+  auto sub = subscriber(ctx, broker.endpoints.publish, "result.summary.ok");
   FakeWorker worker(ctx, broker.endpoints.backend, {"summary", "@intentq=1"});
   JobClient client(broker.endpoints.frontend);
   client.wait_service("summary");

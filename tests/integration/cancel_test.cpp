@@ -58,10 +58,22 @@ test::GwsimStats wait_stats(Sim& sim, const std::function<bool(const test::Gwsim
   return s;
 }
 
+// A simulator that answers account summaries after `latency_ms`, a broker, and one gateway
+// worker (client id `client_id`) the broker knows as serving account_summary.
+struct SlowSummaries {
+  SlowSummaries(int latency_ms, int client_id)
+      : sim({"--pacing", "off"}, 0, slow_summary_scenario(latency_ms)),
+        worker(start_gateway_worker(broker, sim.address(), client_id)) {
+    e2e::wait_for_service(broker.endpoints.frontend, "account_summary");
+  }
+  Sim sim;
+  Broker broker;
+  std::unique_ptr<Process> worker;
+};
+
 TEST(Cancel, QueuedAndRunningJobsAndSomeoneElsesId) {
-  Sim sim({"--pacing", "off"}, 0, slow_summary_scenario(120000));
-  GatewayCluster cluster(sim.address(), 61, "account_summary");
-  auto& [broker, worker] = cluster;
+  SlowSummaries rig(120000, 61);
+  auto& [sim, broker, worker] = rig;
   JobClient owner(broker.endpoints.frontend);
   JobClient other(broker.endpoints.frontend);
 
@@ -129,9 +141,8 @@ TEST(Cancel, QueuedAndRunningJobsAndSomeoneElsesId) {
 }
 
 TEST(Cancel, ASharedJobStillAnswersTheSubmitterWhoDidNotCancel) {
-  Sim sim({"--pacing", "off"}, 0, slow_summary_scenario(1500));
-  GatewayCluster cluster(sim.address(), 62, "account_summary");
-  auto& [broker, worker] = cluster;
+  SlowSummaries rig(1500, 62);
+  auto& [sim, broker, worker] = rig;
   JobClient a(broker.endpoints.frontend);
   JobClient b(broker.endpoints.frontend);
   a.send("account_summary", request("from-a"));

@@ -23,8 +23,7 @@ namespace {
 using json = nlohmann::json;
 namespace md = params::market_data;
 
-const std::string kScenario =
-    std::string(INTENTQ_SOURCE_DIR) + "/tests/data/market_data_scenario.json";
+const std::string kScenario = test::data_file("market_data_scenario.json");
 constexpr int64_t kAapl = 265598, kMsft = 272093, kNoPermission = 999001;
 
 int64_t now_seconds() {

@@ -242,7 +242,7 @@ TEST(SessionMarketData, HeadTimestampIsAlwaysCancelled) {
 
 // Three contracts: live data (LIVE), delayed only (LATE), no permission (NONE).
 std::string permissions_scenario() {
-  return std::string(INTENTQ_SOURCE_DIR) + "/tests/data/market_data_permissions_scenario.json";
+  return test::data_file("market_data_permissions_scenario.json");
 }
 
 MarketDataRequest quote(int64_t con_id) {

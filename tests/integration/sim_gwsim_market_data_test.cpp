@@ -174,7 +174,7 @@ TEST(SimMarketData, HeadTimestamp) {
 
 // Three contracts: live data (LIVE), delayed only (LATE), no permission (NONE).
 std::string permissions_scenario() {
-  return std::string(INTENTQ_SOURCE_DIR) + "/tests/data/market_data_permissions_scenario.json";
+  return test::data_file("market_data_permissions_scenario.json");
 }
 
 struct Snapshot {

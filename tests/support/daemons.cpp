@@ -78,4 +78,8 @@ Exited run_to_end(const std::string& program, std::vector<std::string> args,
   return e;
 }
 
+std::string data_file(const std::string& name) {
+  return std::string(INTENTQ_SOURCE_DIR) + "/tests/data/" + name;
+}
+
 }  // namespace intentq::test

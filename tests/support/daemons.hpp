@@ -74,4 +74,7 @@ Exited run_to_end(const std::string& program, std::vector<std::string> args,
                   std::vector<std::string> env = {},
                   std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
+// A file of the source tree's tests/data/ (scenarios and configurations the tests read).
+std::string data_file(const std::string& name);
+
 }  // namespace intentq::test

@@ -218,6 +218,15 @@ void send_frames(zmq::socket_t& socket, const Msg& frames, bool dontwait) {
     throw std::runtime_error("test send failed");
 }
 
+zmq::socket_t subscriber(zmq::context_t& ctx, const std::string& publish,
+                         const std::string& topic) {
+  zmq::socket_t sub(ctx, zmq::socket_type::sub);
+  sub.set(zmq::sockopt::linger, 0);
+  sub.set(zmq::sockopt::subscribe, topic);
+  sub.connect(publish);
+  return sub;
+}
+
 std::optional<Msg> recv_within(zmq::socket_t& socket, std::chrono::milliseconds timeout) {
   zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
   const auto end = Clock::now() + timeout;

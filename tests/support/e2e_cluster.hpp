@@ -146,6 +146,9 @@ std::string pack(const nlohmann::json& j);
 // blocking send fails. With `dontwait`, a full or closed pipe drops the message silently.
 void send_frames(zmq::socket_t& socket, const Msg& frames, bool dontwait = false);
 
+// A SUB socket connected to `publish`, subscribed to `topic` (a prefix of "result.<service>...").
+zmq::socket_t subscriber(zmq::context_t& ctx, const std::string& publish, const std::string& topic);
+
 // The next whole message on any socket (e.g. a SUB), or nullopt after `timeout`.
 std::optional<Msg> recv_within(zmq::socket_t& socket, std::chrono::milliseconds timeout);
 

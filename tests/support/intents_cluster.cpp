@@ -11,7 +11,7 @@
 namespace intentq::intents_test {
 
 std::string scenario_path() {
-  return std::string(INTENTQ_SOURCE_DIR) + "/tests/data/intents_scenario.json";
+  return test::data_file("intents_scenario.json");
 }
 
 nlohmann::json load_scenario() {
