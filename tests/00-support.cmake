@@ -3,14 +3,10 @@
 # of the broker, workers and simulator, the readers of their stats (mmi.stats, /metrics, the
 # simulator's counters, /proc), the cluster kits built on them (a broker, workers and a simulator
 # on loopback), and bounded waits.
-add_library(intentq_test_support STATIC
-  ${CMAKE_CURRENT_SOURCE_DIR}/support/process.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/support/gwsim_stats.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/support/daemons.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/support/readers.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/support/e2e_cluster.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/support/intents_cluster.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/support/ops_support.cpp)
+set(support_sources process gwsim_stats daemons readers e2e_cluster intents_cluster ops_support)
+list(TRANSFORM support_sources PREPEND ${CMAKE_CURRENT_SOURCE_DIR}/support/)
+list(TRANSFORM support_sources APPEND .cpp)
+add_library(intentq_test_support STATIC ${support_sources})
 target_include_directories(intentq_test_support PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(intentq_test_support PUBLIC intentq_common nlohmann_json::nlohmann_json)
 target_compile_definitions(intentq_test_support PRIVATE INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
