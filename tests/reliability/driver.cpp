@@ -197,4 +197,18 @@ Tally run_jobs(const DriverOptions& opts, uint64_t jobs) {
   return total;
 }
 
+DriverOptions echo_until_stopped(const std::string& frontend, size_t clients, size_t window,
+                                 const std::string& id_prefix, const std::atomic<bool>* stop) {
+  DriverOptions o;
+  o.frontend = frontend;
+  o.service = "echo";
+  o.clients = clients;
+  o.window = window;
+  o.deadline_ms = 30000;
+  o.verify_echo = true;
+  o.stop = stop;
+  o.id_prefix = id_prefix;
+  return o;
+}
+
 }  // namespace intentq::reliability

@@ -97,15 +97,7 @@ Row run_case(const Mode& mode, const Case& c) {
   Tally t;
   std::string failure;
   std::thread honest([&] {
-    DriverOptions o;
-    o.frontend = broker.endpoints.frontend;
-    o.service = "echo";
-    o.clients = 1;
-    o.window = 4;
-    o.deadline_ms = 30000;
-    o.verify_echo = true;
-    o.stop = &stop;
-    o.id_prefix = "honest";
+    auto o = echo_until_stopped(broker.endpoints.frontend, 1, 4, "honest", &stop);
     const size_t pad = c.honest_bytes;
     o.params = [pad](uint64_t i) {
       nlohmann::json p{{"n", i}};

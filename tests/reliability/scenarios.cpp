@@ -430,15 +430,7 @@ Row hostile_input(const Mode& mode) {
   Tally t;
   std::string failure;
   std::thread valid([&] {
-    DriverOptions o;
-    o.frontend = broker.endpoints.frontend;
-    o.service = "echo";
-    o.clients = 2;
-    o.window = 8;
-    o.deadline_ms = 30000;
-    o.verify_echo = true;
-    o.stop = &stop;
-    o.id_prefix = "valid";
+    auto o = echo_until_stopped(broker.endpoints.frontend, 2, 8, "valid", &stop);
     try {
       t = run_jobs(o, UINT64_MAX / 2);
     } catch (const std::exception& e) {

@@ -33,6 +33,12 @@ class BrokerTest : public BrokerCoreTest {
               return c;
             }(),
             "echo") {}
+  // A fresh broker with this startup grace (the rest of the config as the fixture has it).
+  void restart_with_startup_grace(Ms grace) {
+    Config c = config;
+    c.startup_grace = grace;
+    reset(c);
+  }
 
   void ready(const std::string& w, std::vector<std::string> extra = {"echo", "@intentq=1"}) {
     Msg m{w, "", "MDPW01", kReady};
@@ -441,9 +447,7 @@ TEST_F(BrokerTest, ARefusedEnvelopeCarriesItsId) {
 }
 
 TEST_F(BrokerTest, StartupGraceHoldsRequestsForServicesNotYetRegistered) {
-  Config c = config;
-  c.startup_grace = Ms(3000);
-  reset(c);
+  restart_with_startup_grace(Ms(3000));
   // A client retrying against a restarted broker, before the workers re-registered.
   submit("c", {{"id", "early"}});
   EXPECT_TRUE(replies_to("c").empty());
@@ -672,9 +676,7 @@ TEST_F(BrokerTest, RegistryAttributesFollowLiveWorkersAndStayBounded) {
 
 // Issue 7 defect 9: requests held for the startup grace get BUSY when the broker stops.
 TEST_F(BrokerTest, HeldRequestsGetBusyWhenTheBrokerStops) {
-  Config c = config;
-  c.startup_grace = Ms(3000);
-  reset(c);
+  restart_with_startup_grace(Ms(3000));
   submit("c", {{"id", "early"}});
   EXPECT_TRUE(replies_to("c").empty());
   broker->begin_drain(now);
