@@ -1,8 +1,8 @@
 // intentq-bench: starts intentq-broker, intentq-worker and intentq-gwsim on loopback, runs the
-// scenarios (relay, rtt, summary, soak, curve), each against a baseline measured
+// scenarios (relay, rtt, summary, soak, curve, http, history), each against a baseline measured
 // in the same run, prints a table per scenario and writes every figure with --json.
 //
-//   intentq-bench [--quick] [--json FILE] [--only relay,rtt,summary,soak]
+//   intentq-bench [--quick] [--json FILE] [--only relay,rtt,summary,soak,curve,http,history]
 //
 // docs/benchmarks.md explains the scenarios, the figures and their targets.
 #include <cstdio>
@@ -69,16 +69,19 @@ int main(int argc, char** argv) {
   CLI::App app{"intentq-bench: intentq against raw ZeroMQ baselines, on loopback"};
   Settings s;
   bool quick = false;
-  std::string json_path, only = "relay,rtt,summary,soak,curve,http";
+  std::string json_path, only = "relay,rtt,summary,soak,curve,http,history";
   std::string bin_dir = intentq::test::bin_dir();
   std::string broker_prefix;
   s.scenario_path = INTENTQ_BENCH_SCENARIO;
+  s.history_scenario_path = INTENTQ_BENCH_HISTORY_SCENARIO;
   long relay_jobs = 0, rtt_jobs = 0, soak_jobs = 0;
+  int history_chunks = 0;
   int repeats = 0;
   double scaling_seconds = 0, budget_seconds = 0, reuse_seconds = 0;
   app.add_flag("--quick", quick, "every scenario small (under a minute); for tests");
   app.add_option("--json", json_path, "write every figure to this file");
-  app.add_option("--only", only, "comma-separated scenarios: relay,rtt,summary,soak,curve,http")
+  app.add_option("--only", only,
+                 "comma-separated scenarios: relay,rtt,summary,soak,curve,http,history")
       ->capture_default_str();
   app.add_option("--bin-dir", bin_dir, "where intentq-broker/-worker/-gwsim are")
       ->capture_default_str();
@@ -95,6 +98,20 @@ int main(int argc, char** argv) {
   app.add_option("--scaling-seconds", scaling_seconds, "length of each summary scaling run");
   app.add_option("--budget-seconds", budget_seconds, "length of the summary budget run");
   app.add_option("--reuse-seconds", reuse_seconds, "length of each summary reuse run");
+  app.add_option("--history-chunks", history_chunks,
+                 "history: one-week chunks of 1-min bars each bulk service downloads")
+      ->check(CLI::Range(1, 2000));
+  app.add_option("--history-time-scale", s.history_time_scale,
+                 "history: IB's windows x this, simulator and broker alike (0.01: 10 min = 6 s)")
+      ->check(CLI::Range(0.001, 1.0))
+      ->capture_default_str();
+  app.add_option("--history-stall-at", s.history_stall_at,
+                 "history: stop half the workers (SIGSTOP) for 4.5 s this many seconds into the "
+                 "intentq run, so the broker declares them lost while they hold jobs (0: never)")
+      ->check(CLI::Range(0.0, 3600.0));
+  app.add_option("--history-scenario", s.history_scenario_path,
+                 "history: simulator scenario with AAPL, MSFT and BTC market data")
+      ->capture_default_str();
   app.add_option("--scenario", s.scenario_path, "gateway simulator scenario (4 accounts)")
       ->capture_default_str();
   app.add_option("--attach", s.attach,
@@ -122,10 +139,12 @@ int main(int argc, char** argv) {
     s.budget_seconds = 2;
     s.reuse_seconds = 2;
     s.soak_jobs = 5000;
+    s.history_chunks = 40;
   }
   if (relay_jobs > 0) s.relay_jobs = relay_jobs;
   if (rtt_jobs > 0) s.rtt_jobs = rtt_jobs;
   if (soak_jobs > 0) s.soak_jobs = soak_jobs;
+  if (history_chunks > 0) s.history_chunks = history_chunks;
   if (repeats > 0) s.repeats = repeats;
   if (scaling_seconds > 0) s.scaling_seconds = scaling_seconds;
   if (budget_seconds > 0) s.budget_seconds = budget_seconds;
@@ -177,6 +196,7 @@ int main(int argc, char** argv) {
   scenario("soak", run_soak);
   scenario("curve", run_curve);
   scenario("http", run_http);
+  scenario("history", run_history);
   out["machine"]["load_average_end"] = load_average();
   out["skipped"] = skipped;
   write_json(json_path, out);

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Renders the benchmark charts (PNG) from an intentq-bench --json file with gnuplot:
-#   bench/plot.sh FIGURES.json [OUTDIR]     (OUTDIR defaults to docs/img)
+#   bench/plot.sh FIGURES.json [OUTDIR] [history]     (OUTDIR defaults to docs/img)
 # relay.png (jobs/s vs workers against the raw relay), latency.png (round-trip percentiles),
 # soak_rss.png (resident memory over the soak), summary_scaling.png (summary jobs/s vs workers,
-# budget off) and budget.png (summary jobs/s under the gateway budget, with and without reuse).
+# budget off), budget.png (summary jobs/s under the gateway budget, with and without reuse) and
+# history.png (IB's historical rules: violations and useful bars/s, intentq against the peers).
 # A figure the run could not measure (null) is left out of its chart.
 set -euo pipefail
-json=${1:?usage: bench/plot.sh FIGURES.json [OUTDIR]}
+json=${1:?usage: bench/plot.sh FIGURES.json [OUTDIR] [history]}
 out=${2:-docs/img}
+only=${3:-all}  # "history": only history.png (from a `--only history` run's file)
 command -v gnuplot >/dev/null || { echo "plot.sh: gnuplot not found (Debian: gnuplot-nox)" >&2; exit 1; }
 mkdir -p "$out"
 data=$(mktemp -d)
@@ -56,9 +58,24 @@ with open(os.path.join(d, "budget.dat"), "w") as f:
     # gnuplot cannot plot a histogram without one number: say so on the chart instead.
     open(os.path.join(d, "budget_measured"), "w").write(
         "1" if any(isinstance(x, (int, float)) for _, x in rows[1:]) else "0")
+with open(os.path.join(d, "history.dat"), "w") as f:
+    f.write("# run violations bars_per_s answered_pct\n")
+    runs = [("intentq", get(j, "history", "intentq")),
+            ("no-pacing", get(j, "history", "baselines", "none")),
+            ("Lean-58/window", get(j, "history", "baselines", "lean")),
+            ("0.5s-gap", get(j, "history", "baselines", "gap"))]
+    for label, r in runs:
+        r = r if isinstance(r, dict) else {}
+        chunks, answered = r.get("chunks"), r.get("chunks_answered")
+        pct = 100.0 * answered / chunks if isinstance(chunks, int) and chunks and isinstance(answered, int) else None
+        f.write(f"{label} {v(r.get('violations'))} {v(r.get('useful_bars_per_s'))} {v(pct)}\n")
+    # A file from a run without the history scenario leaves history.png as it is.
+    open(os.path.join(d, "history_measured"), "w").write(
+        "1" if isinstance(get(j, "history", "intentq", "violations"), (int, float)) else "0")
 PY
 budget_measured=$(cat "$data/budget_measured")
 
+if [ "$only" != history ]; then
 gnuplot <<GP
 set terminal pngcairo size 900,520 font "sans,10" noenhanced
 set datafile missing "NaN"
@@ -121,4 +138,40 @@ if ($budget_measured) {
   plot [0:1] [0:1] NaN notitle
 }
 GP
-echo "plot.sh: wrote $out/relay.png latency.png soak_rss.png summary_scaling.png budget.png"
+fi
+
+if [ "$(cat "$data/history_measured")" = 1 ]; then
+gnuplot <<GP
+set datafile missing "NaN"
+set grid ytics
+set terminal pngcairo size 1100,460 font "sans,10" noenhanced
+set output "$out/history.png"
+set multiplot layout 1,3 title "history: 4 services downloading one-minute bars on one IB login (IB's historical rules, time-scaled)"
+unset logscale y
+set yrange [0:*]
+set style data histogram
+set style histogram clustered
+set style fill solid 0.8 border -1
+set key off
+set xtics rotate by -20
+set title "pacing violations (simulator)"
+set ylabel "requests refused (162)"
+plot "$data/history.dat" using 2:xtic(1) linecolor rgb "#c0392b", \
+     "" using 0:2:(sprintf("%.0f", \$2)) with labels offset 0,0.8
+set title "chunks answered"
+set ylabel "% of the chunks"
+set yrange [0:112]
+plot "$data/history.dat" using 4:xtic(1) linecolor rgb "#2c7fb8", \
+     "" using 0:4:(sprintf("%.0f %%", \$4)) with labels offset 0,0.8
+set title "useful bars/s (until done or given up)"
+set ylabel "bars/s"
+set yrange [0:*]
+plot "$data/history.dat" using 3:xtic(1) linecolor rgb "#27ae60"
+unset multiplot
+GP
+fi
+
+written=""
+[ "$only" = history ] || written="relay.png latency.png soak_rss.png summary_scaling.png budget.png"
+[ "$(cat "$data/history_measured")" = 1 ] && written="$written history.png"
+echo "plot.sh: wrote in $out:$written"

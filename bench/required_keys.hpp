@@ -41,6 +41,17 @@ inline const std::vector<std::vector<std::string>> kRequiredKeys = {
     {"curve", "jobs_per_s_ratio"},
     {"curve", "cpu_ratio"},
     {"curve", "p50_ratio"},
+    {"history", "intentq", "violations"},
+    {"history", "intentq", "chunks_answered"},
+    {"history", "intentq", "requests_per_window_ratio"},
+    {"history", "intentq", "served_without_request"},
+    {"history", "intentq", "share_max_over_min"},
+    {"history", "intentq", "interactive", "wait_p99_ms"},
+    {"history", "intentq", "interactive", "bound_p99_ms"},
+    {"history", "baselines", "none", "violations"},
+    {"history", "baselines", "lean", "violations"},
+    {"history", "baselines", "gap", "violations"},
+    {"history", "year_1min_one_stock", "chunks"},
 };
 
 }  // namespace intentq::bench

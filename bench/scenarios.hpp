@@ -35,6 +35,11 @@ struct Settings {
   std::string scenario_path;  // gateway simulator scenario with 4 accounts
   // soak
   long soak_jobs = 1000000;
+  // history (issue 20)
+  int history_chunks = 80;            // one-week chunks of 1-min bars per bulk service
+  double history_time_scale = 0.01;   // IB's windows x this: 10 minutes last 6 s
+  std::string history_scenario_path;  // simulator scenario with AAPL, MSFT, BTC market data
+  double history_stall_at = 0;        // > 0: half the workers stopped for 4.5 s from then (seconds)
   // profiling aids
   std::string attach;  // tool attached to the relay process (relay scenario, most workers)
   std::string attach_variant = "intentq";  // ... during this variant: raw, intentq or opaque
@@ -49,6 +54,7 @@ nlohmann::json run_summary(const Settings& s, nlohmann::json& skipped);
 nlohmann::json run_soak(const Settings& s, nlohmann::json& skipped);
 nlohmann::json run_curve(const Settings& s, nlohmann::json& skipped);
 nlohmann::json run_http(const Settings& s, nlohmann::json& skipped);
+nlohmann::json run_history(const Settings& s, nlohmann::json& skipped);
 
 // The median of the values (0 for none).
 double median(std::vector<double> values);

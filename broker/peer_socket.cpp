@@ -37,13 +37,16 @@ std::optional<uint64_t> kernel_taken(int fd) {
 
 std::optional<uint64_t> kernel_read(int fd) {
   if (fd < 0) return std::nullopt;
+  // The unread queue first, then the bytes received: bytes arriving between the two calls make
+  // the figure larger than what libzmq has read, never smaller, so an unfinished message is
+  // never undercounted (broker/inbound_watch.hpp).
+  int unread = 0;  // received but not yet read by libzmq
+  if (ioctl(fd, SIOCINQ, &unread) != 0 || unread < 0) return std::nullopt;
   tcp_info info{};
   socklen_t len = sizeof info;
   if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0 ||
       len < offsetof(tcp_info, tcpi_bytes_received) + sizeof info.tcpi_bytes_received)
     return std::nullopt;
-  int unread = 0;  // received but not yet read by libzmq
-  if (ioctl(fd, SIOCINQ, &unread) != 0 || unread < 0) return std::nullopt;
   if (info.tcpi_bytes_received < static_cast<uint64_t>(unread)) return std::nullopt;
   return info.tcpi_bytes_received - static_cast<uint64_t>(unread);
 }

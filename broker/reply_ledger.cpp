@@ -29,7 +29,7 @@ void ReplyLedger::on_disconnected(int fd) {
 void ReplyLedger::erase(const std::string& client) {
   auto it = clients_.find(client);
   if (it == clients_.end()) return;
-  if (it->second.tracked) stale_total_ -= it->second.held();
+  stale_total_ -= it->second.held();
   if (auto f = by_fd_.find(it->second.fd); f != by_fd_.end() && f->second == client)
     by_fd_.erase(f);
   clients_.erase(it);
@@ -37,11 +37,14 @@ void ReplyLedger::erase(const std::string& client) {
 
 bool ReplyLedger::refresh(Record& r) {
   const auto now = probe_(r.fd);
+  // No figure, or one below what was known, is not a sign of another connection (a reused
+  // descriptor is seen by on_message or on_disconnected first): the kernel's two figures come
+  // from two calls and can dip while data moves, and a probe can fail for a moment. What the
+  // kernel took never shrinks, so the last figure stands; the client stays accounted (giving
+  // up accounting on a dip let one client's unread replies grow without bound).
+  if (!now) return false;
+  if (*now < r.base + r.taken) return true;
   stale_total_ -= r.held();
-  if (!now || *now < r.base) {
-    r.tracked = false;  // not the connection we knew: stop accounting it
-    return false;
-  }
   r.taken = *now - r.base;
   // Our count of bytes sent leaves out protocol overhead (frame headers over 2 bytes, CURVE
   // boxes), so the kernel may have taken more than we counted: that means everything was taken.
@@ -56,7 +59,7 @@ bool ReplyLedger::refresh(Record& r) {
 ReplyLedger::Decision ReplyLedger::before_send(const std::string& client, size_t bytes) {
   Decision d;
   auto it = clients_.find(client);
-  if (it == clients_.end() || !it->second.tracked) return d;
+  if (it == clients_.end()) return d;
   Record& r = it->second;
   if (r.held() + bytes > per_client_ && refresh(r) && r.held() + bytes > per_client_) {
     d.send = false;
@@ -65,17 +68,14 @@ ReplyLedger::Decision ReplyLedger::before_send(const std::string& client, size_t
     erase(client);
     return d;
   }
-  if (!r.tracked) return d;
   if (stale_total_ + bytes > total_) {
-    for (auto& [name, other] : clients_)
-      if (other.tracked) refresh(other);
+    for (auto& [name, other] : clients_) refresh(other);
     while (stale_total_ + bytes > total_) {
       // Cut the largest holder (possibly this client) until the reply fits the total.
       auto largest = std::max_element(clients_.begin(), clients_.end(), [](auto& a, auto& b) {
-        return (a.second.tracked ? a.second.held() : 0) < (b.second.tracked ? b.second.held() : 0);
+        return a.second.held() < b.second.held();
       });
-      if (largest == clients_.end() || !largest->second.tracked || largest->second.held() == 0)
-        break;
+      if (largest == clients_.end() || largest->second.held() == 0) break;
       d.cut.push_back(largest->second.fd);
       ++cuts_;
       const bool self = largest->first == client;
@@ -86,7 +86,7 @@ ReplyLedger::Decision ReplyLedger::before_send(const std::string& client, size_t
       }
     }
     it = clients_.find(client);
-    if (it == clients_.end() || !it->second.tracked) return d;
+    if (it == clients_.end()) return d;
   }
   it->second.sent += bytes;
   stale_total_ += bytes;

@@ -54,10 +54,9 @@ class ReplyLedger {
     uint64_t sent = 0;   // bytes handed to libzmq
     uint64_t base = 0;   // kernel bytes at the first look (greeting, handshake)
     uint64_t taken = 0;  // kernel bytes since base, at the last look
-    bool tracked = true;
     uint64_t held() const { return sent - taken; }  // an upper bound until refreshed
   };
-  // Asks the kernel; false when the connection cannot be accounted (then untracked).
+  // Asks the kernel; false when it gave no figure this time (the record keeps its last one).
   bool refresh(Record& r);
   void erase(const std::string& client);
 
@@ -65,7 +64,7 @@ class ReplyLedger {
   Probe probe_;
   std::unordered_map<std::string, Record> clients_;
   std::unordered_map<int, std::string> by_fd_;
-  uint64_t stale_total_ = 0;  // sum of held() over tracked records
+  uint64_t stale_total_ = 0;  // sum of held() over the records
   uint64_t cuts_ = 0;
 };
 

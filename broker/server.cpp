@@ -442,7 +442,12 @@ int Server::run() {
         if (frames.size() >= 2 && backend_port_ >= 0)
           backend_in_.on_delivered(source_fd(frames.back()),
                                    wire_bytes(frames) - frames[0].size() - 2);
-        broker_.on_worker_message(frames, now);
+        // Each reply at its own read time, not the poll's: a historical charge settles then and
+        // frees its slot a window later. The gateway got the request before this reply was
+        // sent, but maybe after the poll returned (the batches above take time): a settle stamped
+        // with the poll's time could free the slot before IB's window ends (by up to one loop
+        // pass; a violation of IB's 2-second rule scaled to 20 ms in tests).
+        broker_.on_worker_message(frames, Clock::now());
       }
     if (now >= next_inbound_check_) {
       check_inbound();

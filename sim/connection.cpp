@@ -8,6 +8,7 @@
 #include "gateway/wire.hpp"
 #include "sim/answers.hpp"
 #include "sim/historical_bars.hpp"
+#include "sim/historical_log.hpp"
 #include "sim/market_data_answers.hpp"
 #include "sim/server.hpp"
 
@@ -482,6 +483,22 @@ HistoricalRequestKey pacing_key(const R& r) {
   return k;
 }
 
+// Adds a historical request (with its verdict; none: pacing is off) or cancel to the simulator's
+// log when it keeps one; other messages are not logged.
+void log_historical(Server& server, uint64_t conn, const gw::ClientMessage& message,
+                    std::optional<HistoricalVerdict> verdict) {
+  auto& log = server.stats().historical_log;
+  if (!log.enabled()) return;
+  auto entry = historical_log_entry(message);
+  if (!entry) return;
+  entry->t_ms = server.uptime_ms();
+  entry->conn = conn;
+  const bool request = !std::holds_alternative<gw::CancelHistoricalData>(message) &&
+                       !std::holds_alternative<gw::CancelHeadTimestamp>(message);
+  if (request) entry->verdict = verdict ? verdict_name(*verdict) : "unpaced";
+  log.add(std::move(*entry));
+}
+
 }  // namespace
 
 bool Connection::on_market_data(const gw::ClientMessage& message) {
@@ -499,10 +516,12 @@ bool Connection::on_market_data(const gw::ClientMessage& message) {
   }
   if (auto* c = std::get_if<gw::CancelHistoricalData>(&message)) {
     hist.close(id_, c->req_id);
+    log_historical(server_, id_, message, std::nullopt);
     return true;
   }
   if (auto* c = std::get_if<gw::CancelHeadTimestamp>(&message)) {
     hist.close(id_, c->req_id);
+    log_historical(server_, id_, message, std::nullopt);
     return true;
   }
   if (auto* c = std::get_if<gw::CancelMktData>(&message)) {
@@ -520,7 +539,10 @@ bool Connection::on_market_data(const gw::ClientMessage& message) {
   }
   std::optional<HistoricalVerdict> verdict;
   int req_id = -1;
-  if (!server_.options().historical_pacing) return false;
+  if (!server_.options().historical_pacing) {
+    log_historical(server_, id_, message, std::nullopt);
+    return false;
+  }
   if (auto* r = std::get_if<gw::ReqHistoricalData>(&message)) {
     req_id = r->req_id;
     verdict = hist.on_request(id_, req_id, pacing_key(r->request), PacingClock::now());
@@ -528,6 +550,7 @@ bool Connection::on_market_data(const gw::ClientMessage& message) {
     req_id = h->req_id;
     verdict = hist.on_request(id_, req_id, pacing_key(h->request), PacingClock::now());
   }
+  log_historical(server_, id_, message, verdict);
   if (!verdict || *verdict == HistoricalVerdict::kOk) return false;
   if (*verdict == HistoricalVerdict::kOpenLimit) {
     send(error_payload(sv_, req_id, 322,

@@ -75,6 +75,7 @@ int main(int argc, char** argv) {
   int max_clients = 32;
   std::string historical_pacing = "all";
   double time_scale = 1.0;
+  size_t historical_log = 0;
   std::string market_time;
   app.add_option("--listen", listen, "HOST:PORT to listen on (port 0 = pick a free one)")
       ->capture_default_str();
@@ -145,6 +146,11 @@ int main(int argc, char** argv) {
                  "11 s snapshot end) by this factor, e.g. 0.01 for tests")
       ->check(CLI::Range(0.0001, 100.0))
       ->capture_default_str();
+  app.add_option("--historical-log", historical_log,
+                 "keep the last N historical requests and cancels received (time, connection, "
+                 "request id, verdict, fields) in the counters' line, for tests (0 = none)")
+      ->check(CLI::Range(size_t{0}, size_t{100000}))
+      ->capture_default_str();
   app.add_option("--market-time", market_time,
                  "serve market data as of this UTC time, frozen (yyyy-mm-ddThh:mm:ssZ or epoch "
                  "seconds; default: the real clock)");
@@ -173,6 +179,7 @@ int main(int argc, char** argv) {
   options.historical_pacing = historical_pacing != "off";
   options.historical_small_bars_only = historical_pacing == "small";
   options.time_scale = time_scale;
+  options.historical_log = historical_log;
   if (!market_time.empty()) {
     auto t = sim::parse_utc_time(market_time);
     if (!t)

@@ -16,6 +16,7 @@ Server::Server(asio::io_context& io, Scenario scenario, ServerOptions options)
           HistoricalPacingOptions{.small_bars_only = options_.historical_small_bars_only,
                                   .time_scale = options_.time_scale}),
       rng_(std::random_device{}()) {
+  stats_.historical_log = HistoricalLog(options_.historical_log);
   faults_ = scenario_.faults;
   if (options_.fault_cycle_ms > 0) {
     cycled_faults_.assign(options_.faults.begin(), options_.faults.end());

@@ -58,6 +58,9 @@ struct ServerOptions {
   // Multiplies every market-data time rule: the pacing windows (15 s, 2 s, 10 min) and the 11 s
   // after which a snapshot ends. Tests use e.g. 0.01 to run the 10-minute window in 6 s.
   double time_scale = 1.0;
+  // Keep the last N historical requests and cancels received in the counters' line
+  // (historical_log.hpp); 0 = none.
+  size_t historical_log = 0;
   // Market data as of this UTC second, frozen (bars end there, snapshots show it): answers that do
   // not depend on when a test runs. Unset: the real clock.
   std::optional<int64_t> market_time;
@@ -88,6 +91,12 @@ class Server {
   // The combined pacing budget (used when options().pacing is kCombined).
   CombinedPacing& combined_pacing() { return combined_pacing_; }
   Stats& stats() { return stats_; }
+  // Milliseconds since the server started (the historical log's clock).
+  int64_t uptime_ms() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 started_)
+        .count();
+  }
   // The counters as one JSON line (see stats.hpp).
   std::string stats_line() const {
     return stats_.json_line(client_ids_.size(), historical_pacing_);

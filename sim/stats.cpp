@@ -55,6 +55,10 @@ std::string Stats::json_line(size_t clients_now, const HistoricalPacing& histori
                                       {"window_10min", h.window},
                                       {"bid_ask_double", h.bid_ask_double}}},
                                     {"open_limit_322", h.open_limit}};
+  if (historical_log.enabled()) {
+    historical_json["log"] = historical_log.to_json();
+    historical_json["log_dropped"] = historical_log.dropped();
+  }
   nlohmann::json requests_json = nlohmann::json::object();
   for (const auto& [name, n] : requests) requests_json[name] = n;
   nlohmann::json j = {{"gwsim_stats",

@@ -5,7 +5,8 @@
 //                    "clients_now": 1}}
 // "historical" holds IB's historical-data pacing counters: {"requests": N, "open_now": N,
 // "violations": {"identical_15s": N, "same_contract_2s": N, "window_10min": N,
-// "bid_ask_double": N}, "open_limit_322": N}.
+// "bid_ask_double": N}, "open_limit_322": N}, and with --historical-log N also "log" (the
+// historical requests and cancels received, historical_log.hpp) and "log_dropped".
 // "requests" counts every message a client sent after the handshake, by its TWS API name
 // (startApi and cancels included, refused ones too: it is what the gateway received).
 #pragma once
@@ -16,6 +17,7 @@
 #include <string_view>
 
 #include "gateway/messages.hpp"
+#include "sim/historical_log.hpp"
 #include "sim/historical_pacing.hpp"
 
 namespace intentq::sim {
@@ -31,6 +33,7 @@ struct Stats {
   uint64_t requests_total = 0;
   uint64_t pacing_errors = 0;       // error 100 sent
   uint64_t pacing_disconnects = 0;  // connections closed for sustained violation
+  HistoricalLog historical_log;     // off unless --historical-log N
 
   void count_request(const gw::ClientMessage& m);
   // The JSON line (no newline); `clients_now` = API clients connected at this moment (startApi

@@ -54,8 +54,9 @@ intentq_gtest(cancel_integration_tests SOURCES integration/cancel_test.cpp
   LIBS intentq_test_support intentq_common DEPENDS ${cluster_programs} intentq TIMEOUT 120
   LABELS integration intents)
 
-# IB's historical pacing on real processes (issue 20): broker, workers and the simulator enforcing
-# IB's rules, time-scaled.
+# IB's historical pacing on real processes (issue 20 must-show 1): broker, workers and the simulator
+# enforcing IB's rules, time-scaled; 200 jobs from four clients judged by the simulator's log of
+# what reached it (--historical-log), and cancels of queued and running historical jobs.
 intentq_gtest(historical_pacing_e2e_test SOURCES integration/historical_pacing_e2e_test.cpp
   LIBS intentq_test_support DEPENDS ${cluster_programs} SOURCE_DIR TIMEOUT 120
   LABELS integration intents)

@@ -43,17 +43,31 @@ std::optional<GwsimStats> parse_gwsim_stats(const std::string& line) {
   }
 }
 
+namespace {
+
+// The line's start only: std::regex recurses once per character a `.*` matches, and a line with
+// the simulator's historical log (--historical-log) is tens of KB: the stack would overflow.
+std::regex stats_line_start() {
+  return std::regex(R"(\{"gwsim_stats")");
+}
+
+std::string whole_line(const std::smatch& m) {
+  return m.prefix().str() + m.str(0) + m.suffix().str();
+}
+
+}  // namespace
+
 std::optional<nlohmann::json> request_gwsim_stats(Process& sim, std::chrono::milliseconds timeout) {
   sim.signal(SIGUSR1);
-  const auto m = sim.wait_for_line(std::regex(R"(\{"gwsim_stats".*\})"), timeout);
+  const auto m = sim.wait_for_line(stats_line_start(), timeout);
   if (!m) return std::nullopt;
-  return gwsim_stats_object(m->str(0));
+  return gwsim_stats_object(whole_line(*m));
 }
 
 GwsimStats read_gwsim_stats(Process& sim, std::chrono::milliseconds timeout) {
   sim.signal(SIGUSR1);
-  auto m = sim.expect_line(std::regex(R"(\{"gwsim_stats".*\})"), timeout);
-  return *parse_gwsim_stats(m[0].str());
+  auto m = sim.expect_line(stats_line_start(), timeout);
+  return *parse_gwsim_stats(whole_line(m));
 }
 
 std::optional<GwsimStats> last_gwsim_stats(Process& sim) {
