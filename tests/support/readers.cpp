@@ -19,6 +19,11 @@ namespace intentq::test {
 
 nlohmann::json broker_stats(const std::string& frontend, std::chrono::milliseconds timeout) {
   zmq::context_t ctx{1};
+  return broker_stats(ctx, frontend, timeout);
+}
+
+nlohmann::json broker_stats(zmq::context_t& ctx, const std::string& frontend,
+                            std::chrono::milliseconds timeout) {
   mdp::Client client(ctx, frontend);
   client.send("mmi.stats", std::vector<std::string>{});
   const auto reply = client.receive(timeout);

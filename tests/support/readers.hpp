@@ -11,11 +11,14 @@
 #include <string>
 
 #include <nlohmann/json.hpp>
+#include <zmq.hpp>
 
 namespace intentq::test {
 
-// The broker's mmi.stats map, asked on a fresh client socket. Throws std::runtime_error when no
-// answer comes within `timeout`.
+// The broker's mmi.stats map, asked on a fresh client socket (of `ctx`, or of a context of its
+// own). Throws std::runtime_error when no answer comes within `timeout`.
+nlohmann::json broker_stats(zmq::context_t& ctx, const std::string& frontend,
+                            std::chrono::milliseconds timeout = std::chrono::seconds(5));
 nlohmann::json broker_stats(const std::string& frontend,
                             std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
