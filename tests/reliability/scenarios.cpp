@@ -28,6 +28,21 @@ using Clock = std::chrono::steady_clock;
 using test::Process;
 using Workers = std::vector<std::unique_ptr<Process>>;
 
+// run_jobs while `side` (a chaos, killer or cutter thread) runs; however run_jobs ends, `stop`
+// (when given) is set and `side` joined before this returns or throws.
+Tally run_jobs_beside(const DriverOptions& o, uint64_t jobs, std::thread& side,
+                      std::atomic<bool>* stop = nullptr) {
+  struct Join {
+    std::thread& side;
+    std::atomic<bool>* stop;
+    ~Join() {
+      if (stop) *stop = true;
+      side.join();
+    }
+  } join{side, stop};
+  return run_jobs(o, jobs);
+}
+
 // The memory ceiling the broker must stay under whatever its peers do (issue 7, defect 7).
 constexpr double kBrokerCeilingMib = 512;
 
@@ -201,16 +216,7 @@ Row summary_worker_chaos(const Mode& mode) {
   o.window = 8;
   o.deadline_ms = 60000;
   o.id_prefix = "sum";
-  Tally t;
-  try {
-    t = run_jobs(o, mode.summary_jobs);
-  } catch (...) {
-    stop = true;
-    chaos.join();
-    throw;
-  }
-  stop = true;
-  chaos.join();
+  const Tally t = run_jobs_beside(o, mode.summary_jobs, chaos, &stop);
 
   fill(row, t);
   uint64_t requeued = 0;
@@ -275,16 +281,7 @@ Row broker_restart(const Mode& mode) {
   o.verify_echo = true;
   o.progress = &progress;
   o.id_prefix = "restart";
-  Tally t;
-  try {
-    t = run_jobs(o, mode.restart_jobs);
-  } catch (...) {
-    done = true;
-    killer.join();
-    throw;
-  }
-  done = true;
-  killer.join();
+  const Tally t = run_jobs_beside(o, mode.restart_jobs, killer, &done);
 
   fill(row, t);
   row.notes += "; workers back " +
@@ -518,14 +515,7 @@ Row multi_host(const Mode& mode) {
   o.max_run = mode.quick ? std::chrono::milliseconds(180s) : std::chrono::milliseconds(30min);
   o.progress = &progress;
   o.id_prefix = "netns";
-  Tally t;
-  try {
-    t = run_jobs(o, mode.netns_jobs);
-  } catch (...) {
-    cutter.join();
-    throw;
-  }
-  cutter.join();
+  const Tally t = run_jobs_beside(o, mode.netns_jobs, cutter);
   fill(row, t);
   uint64_t requeued = counter(broker_stats(b + ":5555", net.ns("client")), "requeued");
   row.notes += "; requeued " + std::to_string(requeued) + "; w1's workers back " +

@@ -101,14 +101,18 @@ class HistoricalBrokerTest : public BrokerCoreTest {
   std::vector<std::string> live_;
 };
 
+// The default historical rules with one limit changed.
+template <typename Field, typename Value>
+HistoricalConfig historical_config(Field HistoricalConfig::*field, Value value) {
+  HistoricalConfig h;
+  h.*field = value;
+  return h;
+}
+
 class HistoricalWindowTest : public HistoricalBrokerTest {
  protected:
   HistoricalWindowTest()
-      : HistoricalBrokerTest([] {
-          HistoricalConfig h;
-          h.requests = 6;
-          return h;
-        }()) {}
+      : HistoricalBrokerTest(historical_config(&HistoricalConfig::requests, 6)) {}
 };
 
 TEST_F(HistoricalWindowTest, AtMostTheWindowsRequestsGoAndTheRestWaitVisibly) {
@@ -174,12 +178,7 @@ TEST_F(HistoricalBrokerTest, AtMostFivePerContractInTwoSeconds) {
 
 class HistoricalOpenTest : public HistoricalBrokerTest {
  protected:
-  HistoricalOpenTest()
-      : HistoricalBrokerTest([] {
-          HistoricalConfig h;
-          h.open = 2;
-          return h;
-        }()) {}
+  HistoricalOpenTest() : HistoricalBrokerTest(historical_config(&HistoricalConfig::open, 2)) {}
 };
 
 TEST_F(HistoricalOpenTest, AtMostOpenRunAtOnceAndAnEndLetsTheNextGo) {
@@ -228,12 +227,7 @@ TEST_F(HistoricalBrokerTest,
 
 class HistoricalLateTest : public HistoricalBrokerTest {
  protected:
-  HistoricalLateTest()
-      : HistoricalBrokerTest([] {
-          HistoricalConfig h;
-          h.requests = 2;
-          return h;
-        }()) {}
+  HistoricalLateTest() : HistoricalBrokerTest(historical_config(&HistoricalConfig::requests, 2)) {}
 };
 
 TEST_F(HistoricalLateTest, AJobWhoseSlotComesAfterItsDeadlineIsATimeoutAtOnceSayingWhyAndWhen) {
