@@ -296,9 +296,7 @@ TEST_F(HistoricalBrokerTest, SubmittersTakeTurnsWithinAPriorityClass) {
 }
 
 TEST_F(HistoricalBrokerTest, InteractiveGoesBeforeNormalBeforeBulk) {
-  HistoricalConfig h;
-  h.open = 1;
-  reset(hist_config(h));
+  reset(hist_config(historical_config(&HistoricalConfig::open, 1)));
   workers(1);
   submit("dl", {{"id", "running"}, {"priority", "bulk"}, {"params", bars(1)}});
   for (int i = 1; i <= 3; ++i)
@@ -335,9 +333,7 @@ TEST_F(HistoricalBrokerTest, BadPriorityOrClientIsABadRequestForEveryService) {
 }
 
 TEST_F(HistoricalBrokerTest, EachGatewayHasItsOwnHistoricalBudget) {
-  HistoricalConfig h;
-  h.requests = 1;
-  reset(hist_config(h));
+  reset(hist_config(historical_config(&HistoricalConfig::requests, 1)));
   hist_ready("a", "ga");
   hist_ready("b", "gb");
   for (int i = 0; i < 3; ++i)
@@ -365,9 +361,7 @@ TEST_F(HistoricalBrokerTest, JobsQueuedBeforeTheServiceWasKnownHistoricalAreSche
 }
 
 TEST_F(HistoricalBrokerTest, ARequeuedJobWaitsForItsIdenticalWindowWhileOthersGo) {
-  HistoricalConfig h;
-  h.open = 1;
-  reset(hist_config(h));
+  reset(hist_config(historical_config(&HistoricalConfig::open, 1)));
   workers(2);
   submit("c", {{"id", "x"}, {"params", bars(1)}});
   submit("c", {{"id", "y"}, {"params", bars(2)}});
@@ -388,9 +382,7 @@ TEST_F(HistoricalBrokerTest, ARequeuedJobWaitsForItsIdenticalWindowWhileOthersGo
 }
 
 TEST_F(HistoricalBrokerTest, ACancelledQueuedJobLeavesTheFairQueue) {
-  HistoricalConfig h;
-  h.open = 1;
-  reset(hist_config(h));
+  reset(hist_config(historical_config(&HistoricalConfig::open, 1)));
   workers(1);
   submit("c", {{"id", "running"}, {"params", bars(1)}});
   submit("c", {{"id", "gone"}, {"params", bars(2)}});
