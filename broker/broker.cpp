@@ -50,6 +50,8 @@ std::string join(const std::vector<std::string>& names) {
   return out;
 }
 
+// A stalled worker that resumes may send a request its deadline timer has not stopped yet.
+constexpr Ms kStalledWorkerMargin{1000};
 constexpr size_t kMaxServiceName = 255;
 constexpr size_t kMaxServicesPerWorker = 256;
 // Deadlines beyond a day are clamped: no job should sit longer, and time arithmetic stays safe.
@@ -821,6 +823,16 @@ void Broker::delete_worker(Worker& worker, bool send_disconnect, std::string_vie
   // Whether its job may run again is decided with the worker still counted: retiring it
   // recomputes the service's attributes from the workers that remain.
   const bool nonretryable = worker.job && worker.job->service->nonretryable;
+  // A worker removed while it may still be running its job (it stopped heartbeating or
+  // misbehaves; it did not say DISCONNECT and the job did reach it) can send the job's IB
+  // requests when it resumes, until the job's deadline (the worker starts nothing after it):
+  // the job's gateway charges count as running until then, so a stalled worker cannot make the
+  // broker's count of IB's windows end before IB's does (issue 20; a 4.5 s stall of 4 workers
+  // let 1-4 window violations through). A crashed worker looks the same, so the hold is capped
+  // at one historical window: a slot is not lost for a day-long deadline.
+  Clock::time_point settle_at = now;
+  if (send_disconnect && worker.job)
+    settle_at = std::clamp(worker.job->deadline + kStalledWorkerMargin, now, now + hist_.window());
   registry_.retire(worker);
   remove_waiting(worker);
   Service* requeued_to = nullptr;
@@ -841,7 +853,7 @@ void Broker::delete_worker(Worker& worker, bool send_disconnect, std::string_vie
       finish_job(*job);
     }
   }
-  unregister_gateway(worker, now);  // may answer queued jobs UNKNOWN_ACCOUNT
+  unregister_gateway(worker, now, settle_at);  // may answer queued jobs UNKNOWN_ACCOUNT
   if (requeued_to) dispatch(*requeued_to, now);
   // Services it was the last worker of: GATEWAY_UNREACHABLE at once, or NO_WORKER after the grace.
   for (auto* s : worker.services)

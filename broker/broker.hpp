@@ -219,9 +219,11 @@ class Broker {
 
   // Gateway services (broker_gateway.cpp)
   void register_gateway(Worker& worker, const mdp::ReadyInfo& info);
-  void unregister_gateway(Worker& worker, Clock::time_point now);
+  // `settle_at`: when the charges of the job it held end (now, unless it may still send).
+  void unregister_gateway(Worker& worker, Clock::time_point now, Clock::time_point settle_at);
   // The worker's job ended (reply or loss): its budget charge starts its last second.
-  void settle_charge(Worker& worker, Clock::time_point now);
+  void settle_charge(Worker& worker, Clock::time_point now) { settle_charge(worker, now, now); }
+  void settle_charge(Worker& worker, Clock::time_point now, Clock::time_point settle_at);
   void dispatch_gateway(Service& service, Clock::time_point now);
   Worker* pick_worker(Service& service, Job& job, Clock::time_point now, std::string& blocked_on);
   bool account_known(const Service& service, const std::string& account) const;

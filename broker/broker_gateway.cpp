@@ -47,24 +47,25 @@ void Broker::register_gateway(Worker& worker, const mdp::ReadyInfo& info) {
   }
 }
 
-void Broker::settle_charge(Worker& worker, Clock::time_point now) {
+void Broker::settle_charge(Worker& worker, Clock::time_point now, Clock::time_point settle_at) {
   if (worker.hist_charge) {
-    hist_.settle(worker.gateway, worker.hist_charge, now);
+    hist_.settle(worker.gateway, worker.hist_charge, settle_at);
     worker.hist_charge = 0;
     // A historical job ended: the open limit has room now, and historical jobs of services this
     // worker does not serve may go. Looked at on the next timer pass.
     budget_wakeup_ = std::min(budget_wakeup_, now);
   }
   if (!worker.charge) return;
-  budgets_.settle(worker.gateway, worker.charge, now);
+  budgets_.settle(worker.gateway, worker.charge, settle_at);
   worker.charge = 0;
   // Jobs blocked only by running charges got no wake-up time (room_at); this one frees its share
   // a second from now.
   budget_wakeup_ = std::min(budget_wakeup_, now + GatewayBudget::kWindow);
 }
 
-void Broker::unregister_gateway(Worker& worker, Clock::time_point now) {
-  settle_charge(worker, now);
+void Broker::unregister_gateway(Worker& worker, Clock::time_point now,
+                                Clock::time_point settle_at) {
+  settle_charge(worker, now, settle_at);
   unregister_historical(worker, now);
   if (!worker.gateway.empty()) budgets_.remove_worker(worker.gateway, worker.budget, now);
   const bool grace_over = now >= started_ + config_.startup_grace;

@@ -166,7 +166,8 @@ void HistoricalBudget::settle(const std::string& gateway, uint64_t ticket, Clock
     if (c.settled == Clock::time_point::max()) c.settled = now;
     break;
   }
-  expire(it->second, now);
+  // No expire() here: `now` may be a moment to come (a lost worker's charge counts until its
+  // job's deadline), and expiring at it would drop charges that still count today.
 }
 
 void HistoricalBudget::add_worker(const std::string& gateway) {

@@ -50,7 +50,8 @@ class HistoricalBudget {
   // Records an open charge (after check() said yes); returns its ticket for settle().
   uint64_t charge(const std::string& gateway, const historical::Request& request,
                   Clock::time_point now);
-  // The job of `ticket` ended at `now`: its charge leaves each window a window's length later.
+  // The job of `ticket` ended at `now` (or will have ended by then: a moment to come is allowed):
+  // its charge leaves each window a window's length later.
   void settle(const std::string& gateway, uint64_t ticket, Clock::time_point now);
 
   void add_worker(const std::string& gateway);

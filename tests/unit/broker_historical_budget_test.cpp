@@ -125,6 +125,27 @@ TEST(HistoricalBudget, SlotIsACertainLowerBound) {
   EXPECT_EQ(v.slot, now + Ms(600001));
 }
 
+// A lost worker's charge is settled at a moment to come (its job's deadline): that must not
+// drop the other charges still in the window (once it expired them as of that moment, and the
+// broker sent 100 requests in a 60-request window).
+TEST(HistoricalBudget, SettlingAtAMomentToComeKeepsTodaysCharges) {
+  HistoricalConfig c;
+  c.requests = 2;
+  HistoricalBudget b(c);
+  b.add_worker("g");
+  const uint64_t first = b.charge("g", req(1, 1), t0);
+  b.settle("g", first, t0 + Ms(1000));  // leaves at 601 s
+  const uint64_t lost = b.charge("g", req(2, 2), t0 + Ms(2000));
+  b.settle("g", lost, t0 + Ms(700000));  // counts until 1,300 s
+  const auto now = t0 + Ms(3000);
+  auto v = b.check("g", req(3, 3), now);
+  EXPECT_FALSE(v.ok) << "both charges still count at 3 s";
+  EXPECT_EQ(v.slot, t0 + Ms(601000));
+  EXPECT_EQ(b.view("g", now).used, 2u);
+  EXPECT_TRUE(b.check("g", req(3, 3), t0 + Ms(601000)).ok);
+  EXPECT_FALSE(b.check("g", req(3, 3, 2), t0 + Ms(601000)).ok);  // the lost one still counts
+}
+
 TEST(HistoricalBudget, ExemptBarsCountOnlyAsOpenWithSmallBarsOnly) {
   HistoricalConfig c;
   c.requests = 1;

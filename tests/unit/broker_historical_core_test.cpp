@@ -4,6 +4,7 @@
 // wait, and the order of service (priority classes, round-robin by submitter).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
@@ -62,6 +63,8 @@ class HistoricalBrokerTest : public BrokerCoreTest {
       if (m.size() > 4 && m[3] == kRequest) r.emplace_back(m[0], decode_request(m.back()).params);
     return r;
   }
+  // The worker stops heartbeating (a stalled process): the broker expires it.
+  void stall(const std::string& w) { live_.erase(std::find(live_.begin(), live_.end(), w)); }
   std::vector<std::string> sent_ids() {
     std::vector<std::string> r;
     for (auto& m : out.workers)
@@ -143,6 +146,38 @@ TEST_F(HistoricalWindowTest, AtMostTheWindowsRequestsGoAndTheRestWaitVisibly) {
   // A job of a free service on the same workers never waits for the historical budget.
   submit("c", {{"id", "e"}}, "echo");
   EXPECT_EQ(sent().size(), 11u);
+}
+
+class HistoricalOneSlotTest : public HistoricalBrokerTest {
+ protected:
+  HistoricalOneSlotTest()
+      : HistoricalBrokerTest([] {
+          HistoricalConfig h;
+          h.requests = 1;
+          return h;
+        }()) {}
+};
+
+// A worker the broker declares lost may only be stalled: when it resumes it can still send its
+// job's request to IB, until the job's deadline. Its charge counts until then (not from the
+// loss), or the broker's count of IB's window ends before IB's does.
+TEST_F(HistoricalOneSlotTest, ALostWorkersChargeCountsUntilItsJobsDeadline) {
+  workers(2);
+  submit("c", {{"id", "a"}, {"deadline_ms", 60000}, {"params", bars(1)}});
+  ASSERT_EQ(sent().size(), 1u);
+  const std::string holder = sent()[0].first;
+  stall(holder);
+  wait(Ms(20000));  // the broker expires the stalled worker well within this
+  EXPECT_GE(broker->counters().requeued + broker->counters().worker_lost, 1u);
+  submit("c", {{"id", "b"}, {"params", bars(2)}});
+  const size_t before = sent().size();
+  // Settled at the loss, the charge would leave the window 600 s after it (by 620 s); the
+  // stalled worker may send until the job's deadline (60 s) and a margin, so not before 661 s.
+  wait(Ms(630000 - 20000));
+  EXPECT_EQ(sent().size(), before) << "a slot was given back before the lost job's deadline";
+  wait(Ms(32000));
+  ASSERT_GT(sent().size(), before);
+  EXPECT_EQ(sent().back().second["con_id"], 2);
 }
 
 TEST_F(HistoricalWindowTest, BidAskCountsTwiceAndHeadTimestampCounts) {
