@@ -11,13 +11,14 @@
 #include <stdexcept>
 #include <thread>
 
-#include "common/mdp_client.hpp"
+#include "tests/support/daemons.hpp"
+#include "tests/support/readers.hpp"
+#include "tests/support/wait.hpp"
 
 namespace intentq::bench {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
 
 std::string help_text(const std::string& program) {
   Process p({program, "--help"});
@@ -70,20 +71,19 @@ bool Programs::gwsim_has(std::string_view flag) const {
 
 BrokerChild start_broker(const Programs& p, const std::vector<std::string>& extra,
                          const std::vector<std::string>& prefix, const std::string& transport) {
-  const std::string any = transport == "ipc" ? "ipc://*" : "tcp://127.0.0.1:*";
-  std::vector<std::string> argv = prefix;
-  argv.insert(argv.end(), {p.broker, "--frontend", any, "--backend", any, "--publish", any,
-                           "--log-level", "warn"});
-  argv.insert(argv.end(), extra.begin(), extra.end());
+  test::Launch launch;
+  launch.program = p.broker;
+  launch.prefix = prefix;
+  launch.args = {"--log-level", "warn"};
+  launch.args.insert(launch.args.end(), extra.begin(), extra.end());
+  launch.ready_timeout = prefix.empty() ? 15s : 120s;  // under valgrind it needs far longer
+  auto started = test::start_broker(launch, std::nullopt,
+                                    transport == "ipc" ? "ipc://*" : "tcp://127.0.0.1:*");
   BrokerChild b;
-  b.process = std::make_unique<Process>(argv);
-  // Under valgrind the broker needs far longer to come up.
-  const auto m = b.process->expect_line(
-      std::regex(R"(intentq-broker ready frontend=(\S+) backend=(\S+) publish=(\S+))"),
-      prefix.empty() ? 15s : 120s);
-  b.frontend = m[1];
-  b.backend = m[2];
-  b.publish = m[3];
+  b.process = std::move(started.process);
+  b.frontend = started.endpoints.frontend;
+  b.backend = started.endpoints.backend;
+  b.publish = started.endpoints.publish;
   return b;
 }
 
@@ -108,32 +108,28 @@ RawEchoChild start_raw_echo(const Programs& p) {
 }
 
 SimChild start_gwsim(const Programs& p, const std::vector<std::string>& extra) {
-  std::vector<std::string> argv{p.gwsim, "--listen", "127.0.0.1:0", "--log-level", "warn"};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  SimChild s;
-  s.process = std::make_unique<Process>(argv);
-  const auto m = s.process->expect_line(std::regex(R"(listening on (127\.0\.0\.1:\d+))"), 15s);
-  s.address = m[1];
-  return s;
+  test::Launch launch;
+  launch.program = p.gwsim;
+  launch.args = {"--log-level", "warn"};
+  launch.args.insert(launch.args.end(), extra.begin(), extra.end());
+  auto started = test::start_gwsim(launch);
+  return SimChild{std::move(started.process), started.address()};
 }
 
 std::unique_ptr<Process> start_worker(const Programs& p, const std::string& backend,
                                       const std::vector<std::string>& extra) {
-  std::vector<std::string> argv{p.worker, "--broker", backend, "--log-level", "warn"};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  auto w = std::make_unique<Process>(argv);
-  w->expect_line(std::regex("intentq-worker ready"), 30s);
-  return w;
+  test::Launch launch;
+  launch.program = p.worker;
+  launch.args = {"--log-level", "warn"};
+  launch.args.insert(launch.args.end(), extra.begin(), extra.end());
+  launch.ready_timeout = 30s;
+  return test::start_worker(backend, launch);
 }
 
 nlohmann::json broker_stats(zmq::context_t& ctx, const std::string& frontend,
                             std::chrono::milliseconds timeout) {
   try {
-    mdp::Client c(ctx, frontend);
-    c.send("mmi.stats", std::vector<std::string>{});
-    const auto reply = c.receive(timeout);
-    if (!reply || reply->body.size() != 1) return nullptr;
-    return nlohmann::json::from_msgpack(reply->body[0]);
+    return test::broker_stats(ctx, frontend, timeout);
   } catch (const std::exception&) {
     return nullptr;
   }
@@ -141,18 +137,18 @@ nlohmann::json broker_stats(zmq::context_t& ctx, const std::string& frontend,
 
 void wait_workers(zmq::context_t& ctx, const std::string& frontend, const std::string& service,
                   int n, std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
   nlohmann::json stats;
-  while (Clock::now() < deadline) {
-    stats = broker_stats(ctx, frontend);
-    if (stats.is_object()) {
-      const auto& services = stats.value("services", nlohmann::json::object());
-      if (services.contains(service) && services[service].value("workers", 0) >= n) return;
-    }
-    std::this_thread::sleep_for(20ms);  // polling a bounded wait, not synchronising on time
-  }
-  throw std::runtime_error("timed out waiting for " + std::to_string(n) + " workers of '" +
-                           service + "'; last mmi.stats: " + stats.dump());
+  const bool ready = test::wait_until(
+      [&] {
+        stats = broker_stats(ctx, frontend);
+        if (!stats.is_object()) return false;
+        const auto& services = stats.value("services", nlohmann::json::object());
+        return services.contains(service) && services[service].value("workers", 0) >= n;
+      },
+      timeout);
+  if (!ready)
+    throw std::runtime_error("timed out waiting for " + std::to_string(n) + " workers of '" +
+                             service + "'; last mmi.stats: " + stats.dump());
 }
 
 Attached::Attached(const std::string& command, pid_t pid) : command_(command) {

@@ -33,6 +33,7 @@
 #include "common/envelope.hpp"
 #include "common/mdp_client.hpp"
 #include "common/version.hpp"
+#include "tests/support/daemons.hpp"
 #include "tests/support/process.hpp"
 
 namespace {
@@ -66,16 +67,10 @@ struct Setup {
 std::optional<Result> run(const std::string& broker_path, const Setup& setup,
                           std::vector<std::string> broker_args, const Keys& client_keys,
                           const Keys& worker_keys) {
-  std::vector<std::string> argv{
-      broker_path, "--frontend",        "tcp://127.0.0.1:*", "--backend", "tcp://127.0.0.1:*",
-      "--publish", "tcp://127.0.0.1:*", "--log-level",       "warn",      "--max-queue",
-      "1000000"};
-  argv.insert(argv.end(), broker_args.begin(), broker_args.end());
-  test::Process broker(argv);
-  const auto m = broker.expect_line(
-      std::regex(R"(intentq-broker ready frontend=(\S+) backend=(\S+) publish=(\S+))"),
-      std::chrono::seconds(10));
-  const std::string frontend = m[1], backend = m[2];
+  broker_args.insert(broker_args.begin(), {"--log-level", "warn", "--max-queue", "1000000"});
+  const auto broker = test::start_broker(
+      test::Launch{std::move(broker_args), {}, {}, broker_path, std::chrono::seconds(10)});
+  const std::string frontend = broker.endpoints.frontend, backend = broker.endpoints.backend;
 
   JobRequest req;
   req.params = {{"data", std::string(static_cast<size_t>(setup.payload), 'x')}};
@@ -131,7 +126,7 @@ std::optional<Result> run(const std::string& broker_path, const Setup& setup,
     }
   };
   Result r;
-  const double cpu0 = cpu_seconds(broker.pid());
+  const double cpu0 = cpu_seconds(broker.process->pid());
   const auto t0 = Clock::now();
   std::vector<std::thread> clients;
   const long per_client = setup.jobs / setup.clients;
@@ -141,7 +136,7 @@ std::optional<Result> run(const std::string& broker_path, const Setup& setup,
   const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   const double done = static_cast<double>(per_client * setup.clients);
   r.jobs_per_s = done / secs;
-  r.cpu_us_per_job = (cpu_seconds(broker.pid()) - cpu0) * 1e6 / done;
+  r.cpu_us_per_job = (cpu_seconds(broker.process->pid()) - cpu0) * 1e6 / done;
   std::vector<double> lat;
   if (setup.latency_jobs > 0) client_run(setup.latency_jobs, &lat, 1);
   std::sort(lat.begin(), lat.end());

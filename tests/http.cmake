@@ -23,10 +23,7 @@ add_test(NAME http_hostile
 set_tests_properties(http_hostile PROPERTIES TIMEOUT 300 LABELS "integration;http;security")
 
 # The pieces without sockets: job bodies and status mapping, the job store, tokens.
-add_executable(http_unit_tests ${CMAKE_CURRENT_SOURCE_DIR}/unit/http_test.cpp)
-target_link_libraries(http_unit_tests PRIVATE intentq_http_lib GTest::gtest_main)
-gtest_discover_tests(http_unit_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 60)
-intentq_test_labels(http_unit_tests unit http)
+intentq_gtest(http_unit_tests SOURCES unit/http_test.cpp LIBS intentq_http_lib LABELS unit http)
 
 # DELETE /v1/jobs/{id} (mmi.cancel) with two token callers: own jobs cancelled, others' not.
 add_test(NAME http_cancel

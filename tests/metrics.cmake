@@ -2,16 +2,11 @@
 # jobs sent and by `promtool check metrics`; the alert rules and scrape config shipped in
 # docs/prometheus/ checked by promtool (Debian's prometheus package, scripts/setup.sh), and the
 # rules' behaviour by `promtool test rules`.
-add_executable(metrics_integration_tests
-  ${CMAKE_CURRENT_SOURCE_DIR}/integration/metrics_test.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/integration/metrics_hostile_test.cpp)
-target_link_libraries(metrics_integration_tests PRIVATE intentq_test_cluster intentq_gateway
-  intentq_broker_lib intentq_common GTest::gtest_main)
-target_compile_definitions(metrics_integration_tests PRIVATE
-  INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
-add_dependencies(metrics_integration_tests intentq-broker intentq-worker intentq-gwsim)
-gtest_discover_tests(metrics_integration_tests DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
-intentq_test_labels(metrics_integration_tests integration metrics)
+intentq_gtest(metrics_integration_tests
+  SOURCES integration/metrics_test.cpp integration/metrics_hostile_test.cpp
+  LIBS intentq_test_support intentq_gateway intentq_broker_lib intentq_common
+  DEPENDS intentq-broker intentq-worker intentq-gwsim SOURCE_DIR TIMEOUT 120
+  LABELS integration metrics)
 
 find_program(PROMTOOL promtool)
 if(NOT PROMTOOL)

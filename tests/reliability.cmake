@@ -1,16 +1,11 @@
 # The reliability suite of issue 7 (tests/reliability/, docs/reliability.md): one program that
 # drives the real broker, workers, simulator and clients. ctest runs its quick mode (label
 # `reliability`); the full mode is run by hand: build/bin/intentq-reliability.
-add_executable(intentq-reliability
-  ${CMAKE_CURRENT_SOURCE_DIR}/reliability/main.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/reliability/scenarios.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/reliability/driver.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/reliability/cluster.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/reliability/hostile.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/reliability/round2.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/reliability/raw_zmtp.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/reliability/netns.cpp)
-target_link_libraries(intentq-reliability PRIVATE intentq_common intentq_gateway intentq_test_cluster
+set(reliability_sources main scenarios driver cluster hostile round2 raw_zmtp netns)
+list(TRANSFORM reliability_sources PREPEND ${CMAKE_CURRENT_SOURCE_DIR}/reliability/)
+list(TRANSFORM reliability_sources APPEND .cpp)
+add_executable(intentq-reliability ${reliability_sources})
+target_link_libraries(intentq-reliability PRIVATE intentq_common intentq_gateway intentq_test_support
   CLI11::CLI11)
 target_compile_definitions(intentq-reliability PRIVATE INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 add_dependencies(intentq-reliability intentq-broker intentq-worker intentq-gwsim)

@@ -5,21 +5,17 @@ file(GLOB SIM_UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/unit/sim_
 set(SIM_PROCESS_TESTS ${CMAKE_CURRENT_SOURCE_DIR}/integration/sim_gwsim_test.cpp
                       ${CMAKE_CURRENT_SOURCE_DIR}/integration/sim_gwsim_market_data_test.cpp
                       ${CMAKE_CURRENT_SOURCE_DIR}/integration/sim_gwsim_historical_pacing_test.cpp)
+# Process-level tests start build/bin/intentq-gwsim (built first); tests read the example
+# scenarios from the source tree.
 foreach(test_source ${SIM_UNIT_TESTS} ${SIM_PROCESS_TESTS})
   get_filename_component(test_name ${test_source} NAME_WE)
-  add_executable(${test_name} ${test_source})
-  target_link_libraries(${test_name} PRIVATE intentq_sim intentq_test_support GTest::gtest_main)
-  # Process-level tests start build/bin/intentq-gwsim: build it first.
-  add_dependencies(${test_name} intentq-gwsim)
-  # Tests read the example scenarios from the source tree.
-  target_compile_definitions(${test_name} PRIVATE INTENTQ_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
-  gtest_discover_tests(${test_name}
-    PROPERTIES TIMEOUT 120 ENVIRONMENT "INTENTQ_BIN_DIR=${CMAKE_BINARY_DIR}/bin")
+  set(kind unit)
   if(test_source IN_LIST SIM_PROCESS_TESTS)
-    intentq_test_labels(${test_name} integration sim)
-  else()
-    intentq_test_labels(${test_name} unit sim)
+    set(kind integration)
   endif()
+  intentq_gtest(${test_name} SOURCES ${test_source} LIBS intentq_sim intentq_test_support
+    DEPENDS intentq-gwsim SOURCE_DIR TIMEOUT 120 ENV "INTENTQ_BIN_DIR=${CMAKE_BINARY_DIR}/bin"
+    LABELS ${kind} sim)
 endforeach()
 
 # intentq's side of the market-data conformance check: the gateway session's decoded answers as

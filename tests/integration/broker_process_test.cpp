@@ -13,7 +13,7 @@
 #include <set>
 #include <thread>
 
-#include "tests/integration/e2e_cluster.hpp"
+#include "tests/support/e2e_cluster.hpp"
 
 namespace intentq::e2e {
 namespace {
@@ -21,6 +21,21 @@ namespace {
 using nlohmann::json;
 
 const Msg kIntentqEcho = {"echo", "@intentq=1"};
+
+// A broker started with `args`, one fake echo worker registered with it, and a client that
+// waited until the broker knows that worker.
+struct EchoRig {
+  explicit EchoRig(std::vector<std::string> args = {})
+      : broker(std::move(args)),
+        worker(ctx, broker.endpoints.backend, kIntentqEcho),
+        client(broker.endpoints.frontend) {
+    client.wait_service("echo");
+  }
+  Broker broker;
+  zmq::context_t ctx;
+  FakeWorker worker;
+  JobClient client;
+};
 
 TEST(BrokerProcess, MmiServiceStatsAndUnknownMmi) {
   Broker broker;
@@ -100,26 +115,6 @@ TEST(BrokerProcess, NotifiesSystemdReadyWatchdogStopping) {
   ::unlink(path.c_str());
 }
 
-// GET path from 127.0.0.1:port with a plain socket; returns the whole response.
-std::string http_get(int port, const std::string& path) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::string out;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    const std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    [[maybe_unused]] auto w = ::write(fd, req.data(), req.size());
-    char buf[4096];
-    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
-
 TEST(BrokerProcess, PrometheusMetricsFollowCounters) {
   Broker broker({"--metrics", "127.0.0.1:0", "--startup-grace-ms", "0"});
   const auto line = broker.process->output_text();
@@ -135,7 +130,7 @@ TEST(BrokerProcess, PrometheusMetricsFollowCounters) {
   const auto end = std::chrono::steady_clock::now() + 5s;
   while (std::chrono::steady_clock::now() < end &&
          body.find(R"(intentq_broker_events_total{event="unknown_intent"} 1)") == std::string::npos)
-    body = http_get(port, "/metrics");
+    body = test::http_get(port, "/metrics");
   EXPECT_NE(body.find(R"(intentq_broker_events_total{event="unknown_intent"} 1)"),
             std::string::npos)
       << body;
@@ -145,10 +140,7 @@ TEST(BrokerProcess, PrometheusMetricsFollowCounters) {
 TEST(BrokerProcess, RoundTripPublishesTheReply) {
   Broker broker;
   zmq::context_t ctx;
-  zmq::socket_t sub(ctx, zmq::socket_type::sub);
-  sub.set(zmq::sockopt::linger, 0);
-  sub.set(zmq::sockopt::subscribe, "result.echo.");
-  sub.connect(broker.endpoints.publish);
+  auto sub = subscriber(ctx, broker.endpoints.publish, "result.echo.");
   FakeWorker worker(ctx, broker.endpoints.backend, kIntentqEcho);
   JobClient client(broker.endpoints.frontend);
   client.wait_service("echo");
@@ -170,11 +162,8 @@ TEST(BrokerProcess, RoundTripPublishesTheReply) {
 }
 
 TEST(BrokerProcess, QueueBoundGivesBusy) {
-  Broker broker({"--max-queue", "2"});
-  zmq::context_t ctx;
-  FakeWorker worker(ctx, broker.endpoints.backend, kIntentqEcho);
-  JobClient client(broker.endpoints.frontend);
-  client.wait_service("echo");
+  EchoRig rig({"--max-queue", "2"});
+  auto& [broker, ctx, worker, client] = rig;
   client.submit("echo", {{"id", "held"}});
   auto held = worker.next_request(5s);  // the worker takes it and holds it
   ASSERT_TRUE(held);
@@ -191,11 +180,8 @@ TEST(BrokerProcess, QueueBoundGivesBusy) {
 }
 
 TEST(BrokerProcess, DeadlineTimeoutOnceAndLateReplyDropped) {
-  Broker broker;
-  zmq::context_t ctx;
-  FakeWorker worker(ctx, broker.endpoints.backend, kIntentqEcho);
-  JobClient client(broker.endpoints.frontend);
-  client.wait_service("echo");
+  EchoRig rig;
+  auto& [broker, ctx, worker, client] = rig;
   const auto t0 = std::chrono::steady_clock::now();
   client.submit("echo", {{"id", "slow"}, {"deadline_ms", 300}});
   auto req = worker.next_request(5s);
@@ -257,11 +243,8 @@ TEST(BrokerProcess, UnknownIntentIsAnsweredAtOnce) {
 // Raw TCP connections writing random bytes, and ZeroMQ peers writing malformed MDP, on both
 // ports: the broker stays up and valid traffic is unaffected.
 TEST(BrokerProcess, GarbageOnBothPortsLeavesValidTrafficUnaffected) {
-  Broker broker({"--max-message-bytes", "65536"});
-  zmq::context_t ctx;
-  FakeWorker worker(ctx, broker.endpoints.backend, kIntentqEcho);
-  JobClient client(broker.endpoints.frontend);
-  client.wait_service("echo");
+  EchoRig rig({"--max-message-bytes", "65536"});
+  auto& [broker, ctx, worker, client] = rig;
   std::mt19937 rng(99);
   auto port_of = [](const std::string& ep) { return std::stoi(ep.substr(ep.rfind(':') + 1)); };
   for (const auto& ep : {broker.endpoints.frontend, broker.endpoints.backend}) {
@@ -446,10 +429,7 @@ TEST(BrokerProcess, ReadyForTwoServicesThenGoneWhileJobsQueuedDoesNotCrash) {
 TEST(BrokerProcess, MadeUpServiceNamesNeverReachAnotherServicesSubscribers) {
   Broker broker;
   zmq::context_t ctx;
-  zmq::socket_t sub(ctx, zmq::socket_type::sub);
-  sub.set(zmq::sockopt::linger, 0);
-  sub.set(zmq::sockopt::subscribe, "result.summary.ok");
-  sub.connect(broker.endpoints.publish);
+  auto sub = subscriber(ctx, broker.endpoints.publish, "result.summary.ok");
   FakeWorker worker(ctx, broker.endpoints.backend, {"summary", "@intentq=1"});
   JobClient client(broker.endpoints.frontend);
   client.wait_service("summary");

@@ -14,8 +14,8 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/integration/intents_cluster.hpp"
 #include "tests/support/gwsim_stats.hpp"
+#include "tests/support/intents_cluster.hpp"
 
 namespace intentq::intents_test {
 namespace {
@@ -32,10 +32,7 @@ std::string slow_summary_scenario(int latency_ms) {
 }
 
 JobRequest request(const std::string& id, nlohmann::json params = nlohmann::json::object()) {
-  JobRequest r;
-  r.id = id;
-  r.params = std::move(params);
-  r.deadline_ms = 60000;
+  auto r = make_request(id, std::move(params), 60000);
   return r;
 }
 
@@ -61,11 +58,22 @@ test::GwsimStats wait_stats(Sim& sim, const std::function<bool(const test::Gwsim
   return s;
 }
 
-TEST(Cancel, QueuedAndRunningJobsAndSomeoneElsesId) {
-  Sim sim({"--pacing", "off"}, 0, slow_summary_scenario(120000));
+// A simulator that answers account summaries after `latency_ms`, a broker, and one gateway
+// worker (client id `client_id`) the broker knows as serving account_summary.
+struct SlowSummaries {
+  SlowSummaries(int latency_ms, int client_id)
+      : sim({"--pacing", "off"}, 0, slow_summary_scenario(latency_ms)),
+        worker(start_gateway_worker(broker, sim.address(), client_id)) {
+    e2e::wait_for_service(broker.endpoints.frontend, "account_summary");
+  }
+  Sim sim;
   Broker broker;
-  auto worker = start_gateway_worker(broker, sim.address(), 61);
-  e2e::wait_for_service(broker.endpoints.frontend, "account_summary");
+  std::unique_ptr<Process> worker;
+};
+
+TEST(Cancel, QueuedAndRunningJobsAndSomeoneElsesId) {
+  SlowSummaries rig(120000, 61);
+  auto& [sim, broker, worker] = rig;
   JobClient owner(broker.endpoints.frontend);
   JobClient other(broker.endpoints.frontend);
 
@@ -133,10 +141,8 @@ TEST(Cancel, QueuedAndRunningJobsAndSomeoneElsesId) {
 }
 
 TEST(Cancel, ASharedJobStillAnswersTheSubmitterWhoDidNotCancel) {
-  Sim sim({"--pacing", "off"}, 0, slow_summary_scenario(1500));
-  Broker broker;
-  auto worker = start_gateway_worker(broker, sim.address(), 62);
-  e2e::wait_for_service(broker.endpoints.frontend, "account_summary");
+  SlowSummaries rig(1500, 62);
+  auto& [sim, broker, worker] = rig;
   JobClient a(broker.endpoints.frontend);
   JobClient b(broker.endpoints.frontend);
   a.send("account_summary", request("from-a"));
@@ -163,11 +169,9 @@ TEST(Cancel, ASharedJobStillAnswersTheSubmitterWhoDidNotCancel) {
 // ended, read in one burst with a new REQUEST reusing its id (a resubmission after the cancel),
 // does not stop the new job; a cancel after the REQUEST does. The broker here is a bare ROUTER.
 TEST(Cancel, AWorkerAppliesCancelsInTheOrderTheyCame) {
-  zmq::context_t ctx(1);
-  zmq::socket_t router(ctx, zmq::socket_type::router);
-  router.set(zmq::sockopt::linger, 0);
-  router.bind("tcp://127.0.0.1:*");
-  const std::string endpoint = router.get(zmq::sockopt::last_endpoint);
+  e2e::SilentRouter bare;  // answers only what the test sends on it
+  zmq::socket_t& router = bare.socket;
+  const std::string endpoint = bare.endpoint;
   auto worker = e2e::start_worker(endpoint, 1000, 3, "warn");
   const std::string kReadyCmd(1, '\x01'), kRequestCmd(1, '\x02'), kReplyCmd(1, '\x03'),
       kHeartbeatCmd(1, '\x04');
@@ -183,10 +187,7 @@ TEST(Cancel, AWorkerAppliesCancelsInTheOrderTheyCame) {
   const std::string peer = ready[0];
   EXPECT_NE(std::find(ready.begin(), ready.end(), "@cancel=1"), ready.end());
   auto request = [&](const std::string& token, int delay_ms) {
-    JobRequest r;
-    r.id = "dup";
-    r.params = {{"delay_ms", delay_ms}};
-    r.deadline_ms = 20000;
+    auto r = make_request("dup", {{"delay_ms", delay_ms}}, 20000);
     e2e::send_frames(router,
                      {peer, "", "MDPW01", kRequestCmd, token, "", "echo", encode_request(r)});
   };

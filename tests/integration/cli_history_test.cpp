@@ -20,8 +20,8 @@
 #include "sim/historical_bars.hpp"
 #include "sim/market_data_answers.hpp"
 #include "sim/scenario.hpp"
-#include "tests/integration/intents_cluster.hpp"
 #include "tests/support/gwsim_stats.hpp"
+#include "tests/support/intents_cluster.hpp"
 
 namespace intentq::intents_test {
 namespace {
@@ -29,8 +29,7 @@ namespace {
 namespace md = params::market_data;
 namespace fs = std::filesystem;
 
-const std::string kScenario =
-    std::string(INTENTQ_SOURCE_DIR) + "/tests/data/market_data_scenario.json";
+const std::string kScenario = test::data_file("market_data_scenario.json");
 constexpr int64_t kAapl = 265598;
 // A Friday after the close: the session 14:30-21:00 UTC is all in the past.
 const std::string kMarketTime = "2026-12-04T21:00:00Z";
@@ -77,6 +76,17 @@ std::vector<std::string> simulated_csv(int64_t from, int64_t to) {
     }
   }
   return out;
+}
+
+// The CSV file `out` holds, after its header, exactly the simulator's bars from `from` to `to`
+// (ISO UTC times).
+void expect_simulated_bars(const fs::path& out, const std::string& from, const std::string& to) {
+  const auto lines = read_lines(out);
+  ASSERT_FALSE(lines.empty());
+  const std::vector<std::string> bars(lines.begin() + 1, lines.end());
+  const auto want = simulated_csv(md::parse_iso_utc(from).value(), md::parse_iso_utc(to).value());
+  ASSERT_EQ(bars.size(), want.size());
+  for (size_t i = 0; i < bars.size(); ++i) ASSERT_EQ(bars[i], want[i]) << "bar " << i;
 }
 
 class CliHistory : public ::testing::Test {
@@ -213,12 +223,7 @@ TEST_F(CliHistory, InterruptedDownloadIsCompletedByARerunWithoutRepeatingWritten
   // The rerun asked for the chunks not in the file, each once, and nothing already written.
   EXPECT_EQ(s2.requests_of("reqHistoricalData") - s1.requests_of("reqHistoricalData"),
             8u - written);
-  const auto lines = read_lines(out);
-  const std::vector<std::string> bars(lines.begin() + 1, lines.end());
-  const auto want = simulated_csv(md::parse_iso_utc("2026-12-04T15:00:00Z").value(),
-                                  md::parse_iso_utc("2026-12-04T19:00:00Z").value());
-  ASSERT_EQ(bars.size(), want.size());
-  for (size_t i = 0; i < bars.size(); ++i) ASSERT_EQ(bars[i], want[i]) << "bar " << i;
+  expect_simulated_bars(out, "2026-12-04T15:00:00Z", "2026-12-04T19:00:00Z");
 }
 
 TEST_F(CliHistory, BrokerRestartMidDownloadLosesNothing) {
@@ -243,12 +248,7 @@ TEST_F(CliHistory, BrokerRestartMidDownloadLosesNothing) {
 
   ASSERT_EQ(finish(*p, 90s), 0) << p->output_text();
   EXPECT_NE(p->output_text().find("sent again"), std::string::npos) << p->output_text();
-  const auto lines = read_lines(out);
-  const std::vector<std::string> bars(lines.begin() + 1, lines.end());
-  const auto want = simulated_csv(md::parse_iso_utc("2026-12-04T15:00:00Z").value(),
-                                  md::parse_iso_utc("2026-12-04T19:00:00Z").value());
-  ASSERT_EQ(bars.size(), want.size());
-  for (size_t i = 0; i < bars.size(); ++i) ASSERT_EQ(bars[i], want[i]) << "bar " << i;
+  expect_simulated_bars(out, "2026-12-04T15:00:00Z", "2026-12-04T19:00:00Z");
 }
 
 TEST_F(CliHistory, AChunkWhoseSlotIsPastItsDeadlineIsRetriedWithALongerOne) {
@@ -262,12 +262,7 @@ TEST_F(CliHistory, AChunkWhoseSlotIsPastItsDeadlineIsRetriedWithALongerOne) {
   EXPECT_NE(p->output_text().find("retried after TIMEOUT"), std::string::npos) << p->output_text();
   const auto counters = broker_stats(*broker).at("counters");
   EXPECT_GE(counters.at("historical_timeouts").get<uint64_t>(), 1u) << counters.dump();
-  const auto lines = read_lines(out);
-  const std::vector<std::string> bars(lines.begin() + 1, lines.end());
-  const auto want = simulated_csv(md::parse_iso_utc("2026-12-04T15:00:00Z").value(),
-                                  md::parse_iso_utc("2026-12-04T17:00:00Z").value());
-  ASSERT_EQ(bars.size(), want.size());
-  for (size_t i = 0; i < bars.size(); ++i) ASSERT_EQ(bars[i], want[i]) << "bar " << i;
+  expect_simulated_bars(out, "2026-12-04T15:00:00Z", "2026-12-04T17:00:00Z");
 }
 
 TEST_F(CliHistory, BadInputIsRefusedBeforeAnythingIsSubmitted) {

@@ -9,7 +9,7 @@
 #include <map>
 #include <set>
 
-#include "tests/integration/e2e_cluster.hpp"
+#include "tests/support/e2e_cluster.hpp"
 
 namespace intentq::e2e {
 namespace {
@@ -31,9 +31,7 @@ TEST(E2eBrokerChurn, WorkersStoppedWhileJobsAreQueuedNeverCrashTheBroker) {
   int sent = 0;
   auto send_batch = [&](int n) {
     for (int i = 0; i < n; ++i, ++sent) {
-      JobRequest r;
-      r.id = "churn-" + std::to_string(sent);
-      r.deadline_ms = 60000;
+      auto r = make_request("churn-" + std::to_string(sent), nlohmann::json::object(), 60000);
       // Short echo jobs keep every worker busy and the queue long; account_summary jobs (no
       // gateway here: they fail fast) exercise a second service of the same workers.
       if (sent % 3 == 0) {

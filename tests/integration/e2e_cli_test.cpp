@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/integration/e2e_cluster.hpp"
+#include "tests/support/e2e_cluster.hpp"
 
 namespace intentq::e2e {
 namespace {
@@ -115,11 +115,8 @@ TEST_F(E2eCli, ConnectedButUnansweredWaitsOutTheDeadline) {
   // A peer that completes the ZMTP handshake but never answers (a ROUTER that never replies)
   // stands in for a hung broker: the CLI must wait out the job's deadline, then say it was
   // connected and got no reply.
-  zmq::context_t ctx(1);
-  zmq::socket_t silent(ctx, zmq::socket_type::router);
-  silent.set(zmq::sockopt::linger, 0);
-  silent.bind("tcp://127.0.0.1:*");
-  const std::string endpoint = silent.get(zmq::sockopt::last_endpoint);
+  SilentRouter silent;
+  const std::string endpoint = silent.endpoint;
   const auto start = Clock::now();
   auto run = run_cli({"submit", "echo", "--broker", endpoint, "--deadline-ms", "1500",
                       "--timeout-ms", "300", "--retries", "1"});
@@ -265,15 +262,13 @@ TEST_F(E2eCli, WatchSeesEveryPublishedResult) {
   // warm-up results count towards --count, so the run below tops up to kJobs.
   int warmups = 0, seen = 0;
   while (seen == 0 && warmups < 40) {
-    JobRequest w;
-    w.id = "warm-" + std::to_string(warmups++);
+    auto w = make_request("warm-" + std::to_string(warmups++));
     ASSERT_TRUE(submit(ep().frontend, "echo", w).ok);
     if (saw_line(watch, "\"warm-", 500ms)) seen = 1;
   }
   ASSERT_EQ(seen, 1) << "watch never saw a result";
   for (int i = 0; i < kJobs - 1; ++i) {
-    JobRequest r;
-    r.id = "watched-" + std::to_string(i);
+    auto r = make_request("watched-" + std::to_string(i));
     auto reply = submit(ep().frontend, "echo", r);
     ASSERT_TRUE(reply.ok);
   }
@@ -314,8 +309,7 @@ TEST_F(E2eCli, PythonExampleWatchReceivesAPublishedResult) {
   // The subscription propagates asynchronously: submit until the watcher has printed a result.
   bool seen = false;
   for (int i = 0; i < 40 && !seen; ++i) {
-    JobRequest r;
-    r.id = "py-watch-" + std::to_string(i);
+    auto r = make_request("py-watch-" + std::to_string(i));
     ASSERT_TRUE(submit(ep().frontend, "echo", r).ok);
     seen = saw_line(py, "\"py-watch-", 500ms);
   }
@@ -337,8 +331,7 @@ TEST_F(E2eCli, PythonExampleStopsQuietlyOnAClosedPipe) {
                   " watch --topic result.echo. | head -n 1 >/dev/null; "
                   "echo \"python-status=${PIPESTATUS[0]}\""});
   for (int i = 0; i < 100 && py.running(); ++i) {
-    JobRequest r;
-    r.id = "py-pipe-" + std::to_string(i);
+    auto r = make_request("py-pipe-" + std::to_string(i));
     ASSERT_TRUE(submit(ep().frontend, "echo", r).ok);
     saw_line(py, "python-status=", 200ms);
   }

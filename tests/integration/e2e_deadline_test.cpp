@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/integration/e2e_cluster.hpp"
+#include "tests/support/e2e_cluster.hpp"
 
 namespace intentq::e2e {
 namespace {
@@ -14,10 +14,7 @@ TEST(E2eDeadline, ShortDeadlineGivesOneTimeoutAndTheWorkerServesTheNextJob) {
   wait_for_service(broker.endpoints.frontend, "echo");
 
   JobClient client(broker.endpoints.frontend);
-  JobRequest slow;
-  slow.id = "deadline-1";
-  slow.params = {{"delay_ms", 3000}};
-  slow.deadline_ms = 400;
+  auto slow = make_request("deadline-1", {{"delay_ms", 3000}}, 400);
   auto sent = Clock::now();
   client.send("echo", slow);
   auto reply = client.receive(5s);
@@ -30,9 +27,7 @@ TEST(E2eDeadline, ShortDeadlineGivesOneTimeoutAndTheWorkerServesTheNextJob) {
   // The worker stops the job at its deadline (it does not sit out the 3 s delay)...
   EXPECT_TRUE(saw_line(*worker, "job deadline-1 end status=error", 2s)) << worker->output_text();
   // ...and serves the next job right away.
-  JobRequest next;
-  next.id = "deadline-2";
-  next.params = {{"x", 1}};
+  auto next = make_request("deadline-2", {{"x", 1}});
   auto next_sent = Clock::now();
   client.send("echo", next);
   auto second = client.receive(5s);
@@ -53,9 +48,7 @@ TEST(E2eDeadline, FullQueueAnswersBusy) {
   JobClient client(broker.endpoints.frontend);
   // One job runs (holding the only worker), two wait in the queue, the fourth is refused.
   for (int i = 0; i < 4; ++i) {
-    JobRequest r;
-    r.id = "q-" + std::to_string(i);
-    r.params = {{"delay_ms", i == 0 ? 1500 : 10}};
+    auto r = make_request("q-" + std::to_string(i), {{"delay_ms", i == 0 ? 1500 : 10}});
     client.send("echo", r);
     // Make sure the first job is running before the others queue behind it.
     if (i == 0) {
@@ -84,9 +77,7 @@ TEST(E2eDeadline, UnknownIntentGetsAnErrorReplyNotAHang) {
   Broker broker;
   auto worker = start_worker(broker.endpoints.backend);
   wait_for_service(broker.endpoints.frontend, "echo");
-  JobRequest r;
-  r.id = "nobody-serves-this";
-  r.deadline_ms = 20000;
+  auto r = make_request("nobody-serves-this", nlohmann::json::object(), 20000);
   // The broker may hold requests for a few seconds after its start so that workers can
   // re-register after a restart; the answer must still come well before the deadline.
   auto reply = submit(broker.endpoints.frontend, "no_such_intent", r, 10s);

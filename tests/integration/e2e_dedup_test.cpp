@@ -2,21 +2,17 @@
 // (its log has one "job <id> start" line), and every submitter gets the one result.
 #include <gtest/gtest.h>
 
-#include "tests/integration/e2e_cluster.hpp"
+#include "tests/support/e2e_cluster.hpp"
 
 namespace intentq::e2e {
 namespace {
 
 TEST(E2eDedup, SameIdDuringAndAfterTheRunExecutesOnce) {
   Broker broker;
-  std::vector<std::unique_ptr<Process>> workers;
-  for (int i = 0; i < 2; ++i)
-    workers.push_back(start_worker(broker.endpoints.backend, 1000, 3, "debug"));
+  auto workers = start_workers(broker.endpoints.backend, 2, 1000, 3, "debug");
   wait_for_service(broker.endpoints.frontend, "echo");
 
-  JobRequest request;
-  request.id = "dedup-1";
-  request.params = {{"delay_ms", 800}, {"tag", "first"}};
+  auto request = make_request("dedup-1", {{"delay_ms", 800}, {"tag", "first"}});
   JobClient first(broker.endpoints.frontend), second(broker.endpoints.frontend);
   first.send("echo", request);
   // Resubmit while it runs (second worker is idle, so a broker without dedup would run it).

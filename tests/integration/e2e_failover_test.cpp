@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/integration/e2e_cluster.hpp"
+#include "tests/support/e2e_cluster.hpp"
 
 namespace intentq::e2e {
 namespace {
@@ -19,12 +19,9 @@ constexpr auto kSlack = 1000ms;
 struct Pool {
   Broker broker{
       {"--heartbeat-ms", std::to_string(kHeartbeatMs), "--liveness", std::to_string(kLiveness)}};
-  std::vector<std::unique_ptr<Process>> workers;
-  Pool() {
-    for (int i = 0; i < 2; ++i)
-      workers.push_back(start_worker(broker.endpoints.backend, kHeartbeatMs, kLiveness, "debug"));
-    wait_for_service(broker.endpoints.frontend, "echo");
-  }
+  std::vector<std::unique_ptr<Process>> workers =
+      start_workers(broker.endpoints.backend, 2, kHeartbeatMs, kLiveness, "debug");
+  Pool() { wait_for_service(broker.endpoints.frontend, "echo"); }
   // The worker that logged "job <id> start", within `timeout`.
   Process* holder(const std::string& id, std::chrono::milliseconds timeout) {
     auto deadline = Clock::now() + timeout;
@@ -33,28 +30,30 @@ struct Pool {
         if (saw_line(*w, "job " + id + " start", 20ms)) return w.get();
     return nullptr;
   }
+  // Sends a 2 s echo job `id` to `service` on `client` and kills (SIGKILL) the worker that starts
+  // it; returns that worker (nullptr when none started it within 5 s).
+  Process* kill_holder_of(JobClient& client, const std::string& service, const std::string& id) {
+    client.send(service, make_request(id, {{"delay_ms", 2000}}, 20000));
+    Process* victim = holder(id, 5s);
+    if (victim) victim->signal(SIGKILL);
+    return victim;
+  }
 };
 
 TEST(E2eFailover, KilledWorkersRetryableJobIsAnsweredOnceByAnother) {
   Pool pool;
   JobClient client(pool.broker.endpoints.frontend);
-  JobRequest request;
-  request.id = "failover-1";
-  request.params = {{"delay_ms", 2000}};
-  request.deadline_ms = 20000;
-  client.send("echo", request);
-
-  Process* victim = pool.holder(*request.id, 5s);
+  const std::string id = "failover-1";
+  Process* victim = pool.kill_holder_of(client, "echo", id);
+  auto killed_at = Clock::now();
   ASSERT_NE(victim, nullptr) << "no worker started the job";
   const std::string victim_pid = std::to_string(victim->pid());
-  victim->signal(SIGKILL);
-  auto killed_at = Clock::now();
 
   auto reply = client.receive(15s);
   auto elapsed = Clock::now() - killed_at;
   ASSERT_TRUE(reply) << "the job was lost with its worker";
   ASSERT_TRUE(reply->second.ok) << reply->second.error->message;
-  EXPECT_EQ(reply->second.id, *request.id);
+  EXPECT_EQ(reply->second.id, id);
   EXPECT_EQ(reply->second.result.value("delay_ms", 0), 2000);
   EXPECT_FALSE(reply->second.worker.ends_with(":" + victim_pid)) << reply->second.worker;
   EXPECT_LE(elapsed, std::chrono::milliseconds(kHeartbeatMs * kLiveness) + 2s + kSlack)
@@ -69,16 +68,9 @@ TEST(E2eFailover, KilledWorkersRetryableJobIsAnsweredOnceByAnother) {
 TEST(E2eFailover, KilledWorkersNonRetryableJobIsAnsweredWorkerLost) {
   Pool pool;
   JobClient client(pool.broker.endpoints.frontend);
-  JobRequest request;
-  request.id = "once-1";
-  request.params = {{"delay_ms", 2000}};
-  request.deadline_ms = 20000;
-  client.send("echo_once", request);
-
-  Process* victim = pool.holder(*request.id, 5s);
-  ASSERT_NE(victim, nullptr) << "no worker started the job";
-  victim->signal(SIGKILL);
+  Process* victim = pool.kill_holder_of(client, "echo_once", "once-1");
   auto killed_at = Clock::now();
+  ASSERT_NE(victim, nullptr) << "no worker started the job";
   auto reply = client.receive(15s);
   auto elapsed = Clock::now() - killed_at;
   ASSERT_TRUE(reply);

@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "common/mdp.hpp"
-#include "tests/integration/e2e_cluster.hpp"
+#include "tests/support/e2e_cluster.hpp"
 
 namespace intentq::e2e {
 namespace {
@@ -44,8 +44,7 @@ std::string random_bytes(std::mt19937& rng, size_t max) {
 
 TEST(E2eGarbage, BrokerSurvivesGarbageOnBothPortsAndJobsKeepFlowing) {
   Broker broker({"--max-message-bytes", "65536"});
-  std::vector<std::unique_ptr<Process>> workers;
-  for (int i = 0; i < 2; ++i) workers.push_back(start_worker(broker.endpoints.backend));
+  auto workers = start_workers(broker.endpoints.backend, 2);
   wait_for_service(broker.endpoints.frontend, "echo");
 
   std::mt19937 rng(12345);
@@ -87,9 +86,7 @@ TEST(E2eGarbage, BrokerSurvivesGarbageOnBothPortsAndJobsKeepFlowing) {
     }
     // Valid traffic in between.
     for (int i = 0; i < 20; ++i, ++jobs) {
-      JobRequest r;
-      r.id = "valid-" + std::to_string(jobs);
-      r.params = {{"n", jobs}};
+      auto r = make_request("valid-" + std::to_string(jobs), {{"n", jobs}});
       client.send("echo", r);
     }
   }
@@ -112,8 +109,7 @@ TEST(E2eGarbage, BrokerSurvivesGarbageOnBothPortsAndJobsKeepFlowing) {
   EXPECT_TRUE(broker.process->running()) << broker.process->output_text();
   for (auto& w : workers) EXPECT_TRUE(w->running()) << w->output_text();
   // And still serving after the storm.
-  JobRequest last;
-  last.id = "after-garbage";
+  auto last = make_request("after-garbage");
   EXPECT_TRUE(submit(broker.endpoints.frontend, "echo", last).ok);
 }
 

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/integration/e2e_cluster.hpp"
+#include "tests/support/e2e_cluster.hpp"
 
 namespace intentq::e2e {
 namespace {
@@ -14,15 +14,10 @@ namespace {
 TEST(E2eLifecycle, JobLongerThanTheLivenessWindowIsNotRequeued) {
   // 500 ms x 3: a worker that did not beat while busy would be declared dead after 1.5 s.
   Broker broker({"--heartbeat-ms", "500", "--liveness", "3"});
-  std::vector<std::unique_ptr<Process>> workers;
-  for (int i = 0; i < 2; ++i)
-    workers.push_back(start_worker(broker.endpoints.backend, 500, 3, "debug"));
+  auto workers = start_workers(broker.endpoints.backend, 2, 500, 3, "debug");
   wait_for_service(broker.endpoints.frontend, "echo");
 
-  JobRequest request;
-  request.id = "long-1";
-  request.params = {{"delay_ms", 3000}};
-  request.deadline_ms = 20000;
+  auto request = make_request("long-1", {{"delay_ms", 3000}}, 20000);
   auto reply = submit(broker.endpoints.frontend, "echo", request, 15s);
   ASSERT_TRUE(reply.ok) << reply.error->message;
   size_t starts = 0;
@@ -42,9 +37,7 @@ TEST(E2eLifecycle, SigtermFinishesTheRunningJobThenExits) {
   wait_for_service(broker.endpoints.frontend, "echo");
 
   JobClient client(broker.endpoints.frontend);
-  JobRequest request;
-  request.id = "drain-1";
-  request.params = {{"delay_ms", 800}};
+  auto request = make_request("drain-1", {{"delay_ms", 800}});
   client.send("echo", request);
   ASSERT_TRUE(saw_line(*worker, "job drain-1 start", 5s)) << worker->output_text();
   worker->signal(SIGTERM);
@@ -81,9 +74,7 @@ TEST(E2eLifecycle, SilentBrokerIsLeftWithBackoffAndRejoinedWhenItWakes) {
   broker.process->signal(SIGCONT);
 
   // Awake again: the worker's pending READY (or its next reconnect) registers it, jobs flow.
-  JobRequest request;
-  request.id = "after-freeze";
-  request.deadline_ms = 20000;
+  auto request = make_request("after-freeze", nlohmann::json::object(), 20000);
   auto reply = submit(broker.endpoints.frontend, "echo", request, 20s);
   EXPECT_TRUE(reply.ok) << (reply.error ? reply.error->message : "");
 }

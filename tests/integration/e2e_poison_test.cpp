@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "common/mdp_worker.hpp"
-#include "tests/integration/e2e_cluster.hpp"
+#include "tests/support/e2e_cluster.hpp"
 
 namespace intentq::e2e {
 namespace {
@@ -122,8 +122,7 @@ TEST_F(E2ePoison, EveryConsumerSurvivesInvalidUtf8InAResult) {
   // Subscriptions propagate asynchronously: submit until both have printed a result.
   bool cli_saw = false, py_saw = false;
   for (int i = 0; i < 60 && !(cli_saw && py_saw); ++i) {
-    JobRequest r;
-    r.id = "poison-" + std::to_string(i);
+    auto r = make_request("poison-" + std::to_string(i));
     ASSERT_TRUE(submit(ep().frontend, "poison", r).ok);
     cli_saw = cli_saw || saw_line(watch, "\"poison-", 250ms);
     py_saw = py_saw || saw_line(py, "\"poison-", 250ms);

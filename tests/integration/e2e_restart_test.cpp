@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/integration/e2e_cluster.hpp"
+#include "tests/support/e2e_cluster.hpp"
 
 namespace intentq::e2e {
 namespace {
@@ -16,11 +16,9 @@ namespace {
 TEST(E2eRestart, WorkersReRegisterAndAPendingSubmitCompletes) {
   auto broker = std::make_unique<Broker>(std::vector<std::string>{});
   const Endpoints endpoints = broker->endpoints;
-  std::vector<std::unique_ptr<Process>> workers;
-  for (int i = 0; i < 2; ++i) workers.push_back(start_worker(endpoints.backend));
+  auto workers = start_workers(endpoints.backend, 2);
   wait_for_service(endpoints.frontend, "echo");
-  JobRequest before;
-  before.id = "before-restart";
+  auto before = make_request("before-restart");
   ASSERT_TRUE(submit(endpoints.frontend, "echo", before).ok);
 
   broker->process->signal(SIGKILL);
@@ -56,9 +54,8 @@ TEST(E2eRestart, WorkersReRegisterAndAPendingSubmitCompletes) {
   const auto until = Clock::now() + 20s;
   for (int round = 0; served_by.size() < 2 && Clock::now() < until; ++round) {
     for (int i = 0; i < 2; ++i) {
-      JobRequest r;
-      r.id = "after-" + std::to_string(round) + "-" + std::to_string(i);
-      r.params = {{"delay_ms", 300}};
+      auto r = make_request("after-" + std::to_string(round) + "-" + std::to_string(i),
+                            {{"delay_ms", 300}});
       client.send("echo", r);
     }
     for (int i = 0; i < 2; ++i) {

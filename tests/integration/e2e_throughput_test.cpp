@@ -7,15 +7,14 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/integration/e2e_cluster.hpp"
+#include "tests/support/e2e_cluster.hpp"
 
 namespace intentq::e2e {
 namespace {
 
 TEST(E2eThroughput, TenThousandEchoJobsFromFourClientsAnsweredExactlyOnce) {
   Broker broker;
-  std::vector<std::unique_ptr<Process>> workers;
-  for (int i = 0; i < 4; ++i) workers.push_back(start_worker(broker.endpoints.backend));
+  auto workers = start_workers(broker.endpoints.backend, 4);
   wait_for_service(broker.endpoints.frontend, "echo");
 
   constexpr int kClients = 4, kJobsPerClient = 2500, kWindow = 64;
@@ -34,9 +33,8 @@ TEST(E2eThroughput, TenThousandEchoJobsFromFourClientsAnsweredExactlyOnce) {
     };
     while (received < kJobsPerClient) {
       while (sent < kJobsPerClient && sent - received < kWindow) {
-        JobRequest request;
-        request.id = "c" + std::to_string(c) + "-" + std::to_string(sent);
-        request.params = {{"n", sent}, {"client", c}};
+        auto request = make_request("c" + std::to_string(c) + "-" + std::to_string(sent),
+                                    {{"n", sent}, {"client", c}});
         client.send("echo", request);
         ++sent;
       }

@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/integration/intents_cluster.hpp"
+#include "tests/support/intents_cluster.hpp"
 
 namespace intentq::intents_test {
 namespace {

@@ -12,7 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/integration/intents_cluster.hpp"
+#include "tests/support/intents_cluster.hpp"
+#include "tests/support/msgpack_json.hpp"
 #include "tests/support/raw_msgpack.hpp"
 
 namespace intentq::intents_test {
@@ -29,10 +30,7 @@ std::string envelope(const std::string& id, const std::string& params, uint64_t 
   return m.str("params").raw(params).bytes();
 }
 
-std::string mp(const json& j) {
-  auto b = json::to_msgpack(j);
-  return {b.begin(), b.end()};
-}
+using test::mp;
 
 struct Case {
   std::string name;

@@ -16,17 +16,15 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
-#include "tests/integration/intents_cluster.hpp"
+#include "tests/support/intents_cluster.hpp"
+#include "tests/support/msgpack_json.hpp"
 
 namespace intentq::intents_test {
 namespace {
 
 using nlohmann::json;
 
-std::string mp(const json& j) {
-  auto b = json::to_msgpack(j);
-  return {b.begin(), b.end()};
-}
+using test::mp;
 
 json stats(const Broker& broker) {
   return broker_stats(broker);
@@ -34,11 +32,8 @@ json stats(const Broker& broker) {
 
 // Subscribes to every result before the test submits anything.
 struct Subscriber {
-  explicit Subscriber(const std::string& endpoint) : socket(context, zmq::socket_type::sub) {
-    socket.set(zmq::sockopt::subscribe, "result.");
-    socket.set(zmq::sockopt::linger, 0);
-    socket.connect(endpoint);
-  }
+  explicit Subscriber(const std::string& endpoint)
+      : socket(e2e::subscriber(context, endpoint, "result.")) {}
   // Envelopes published within `for_how_long` (stops early once `want` arrived).
   std::vector<json> collect(size_t want, std::chrono::milliseconds for_how_long) {
     std::vector<json> got;

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "tests/integration/e2e_cluster.hpp"
+#include "tests/support/e2e_cluster.hpp"
 #include "tests/support/process.hpp"
 
 namespace intentq::e2e {
@@ -36,26 +36,6 @@ const Msg kHistReady = {"historical_bars",
 
 json bars(int con_id) {
   return {{"con_id", con_id}, {"exchange", "SMART"}, {"duration", "1 D"}, {"bar_size", "1 min"}};
-}
-
-// GET path from 127.0.0.1:port with a plain socket; returns the whole response.
-std::string http_get(int port, const std::string& path) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::string out;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    const std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    [[maybe_unused]] auto w = ::write(fd, req.data(), req.size());
-    char buf[4096];
-    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return out;
 }
 
 TEST(HistoricalBroker, RefusesWindowsLongerThanTheRequestWindow) {
@@ -172,7 +152,7 @@ TEST(HistoricalBroker, DispatchOrderIsPriorityThenSubmittersInTurn) {
   std::string body;
   for (const auto end = Clock::now() + 5s;
        Clock::now() < end && body.find(queued) == std::string::npos;)
-    body = http_get(port, "/metrics");
+    body = test::http_get(port, "/metrics");
   EXPECT_NE(body.find(queued), std::string::npos) << body;
   EXPECT_NE(body.find(R"(intentq_gateway{gateway="gw-1",what="hist_open"} 1)"), std::string::npos);
   EXPECT_NE(body.find(R"(intentq_gateway{gateway="gw-1",what="hist_requests"} 1)"),

@@ -34,9 +34,9 @@
 
 #include <unistd.h>
 
-#include "tests/integration/e2e_cluster.hpp"
-#include "tests/integration/intents_cluster.hpp"
+#include "tests/support/e2e_cluster.hpp"
 #include "tests/support/gwsim_stats.hpp"
+#include "tests/support/intents_cluster.hpp"
 
 namespace intentq::intents_test {
 namespace {

@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/integration/intents_cluster.hpp"
+#include "tests/support/intents_cluster.hpp"
 
 namespace intentq::intents_test {
 namespace {
@@ -270,9 +270,8 @@ TEST_F(IntentsE2e, BadParamsAreRejectedNamingTheField) {
 TEST(IntentsTiming, SummaryFetchesOverlap) {
   // Every answer of the simulator waits 100 ms: sequential fetches would cost >= 400 ms.
   Sim sim({"--latency-ms", "100"});
-  Broker broker;
-  auto worker = start_gateway_worker(broker, sim.address(), 3);
-  e2e::wait_for_service(broker.endpoints.frontend, "summary");
+  GatewayCluster cluster(sim.address(), 3, "summary");
+  auto& [broker, worker] = cluster;
   for (int i = 0; i < 3; ++i) {
     auto reply = run(broker, "summary");
     ASSERT_TRUE(reply.ok) << describe(reply);
@@ -306,9 +305,7 @@ TEST(IntentsLoad, EightWorkersServe200ConcurrentSummaries) {
   const int kJobs = 200;
   auto start = Clock::now();
   for (int i = 0; i < kJobs; ++i) {
-    JobRequest r;
-    r.id = "load-" + std::to_string(i);
-    r.deadline_ms = 90000;
+    auto r = make_request("load-" + std::to_string(i), nlohmann::json::object(), 90000);
     client.send("summary", r);
   }
   std::set<std::string> ids, workers_seen;

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/integration/intents_cluster.hpp"
+#include "tests/support/intents_cluster.hpp"
 #include "tests/support/raw_msgpack.hpp"
 
 namespace intentq::intents_test {

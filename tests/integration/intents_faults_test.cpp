@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "gateway/session.hpp"
-#include "tests/integration/intents_cluster.hpp"
+#include "tests/support/intents_cluster.hpp"
 
 namespace intentq::intents_test {
 namespace {
@@ -23,23 +25,11 @@ struct FaultyGateway {
   std::unique_ptr<Sim> healthy;
 };
 
-void expect_then_recover(const Broker& broker, FaultyGateway& gateway, const std::string& intent,
-                         ErrorCode code, const std::string& message_part) {
-  auto failed = run(broker, intent);
-  ASSERT_FALSE(failed.ok) << "fault did not surface";
-  EXPECT_EQ(failed.error->code, code) << describe(failed);
-  EXPECT_NE(failed.error->message.find(message_part), std::string::npos) << describe(failed);
-  gateway.heal();
-  auto ok = run(broker, intent);
-  EXPECT_TRUE(ok.ok) << "the worker did not recover: " << describe(ok);
-}
-
 TEST(IntentsFaults, GatewayDownIsUnreachableWithinTheConnectTimeout) {
   uint16_t port = free_port();
-  Broker broker;
-  auto worker = start_gateway_worker(broker, "127.0.0.1:" + std::to_string(port), 21,
-                                     {"--gateway-session", "per-job"});
-  e2e::wait_for_service(broker.endpoints.frontend, "current_time");
+  GatewayCluster cluster("127.0.0.1:" + std::to_string(port), 21, "current_time",
+                         {"--gateway-session", "per-job"});
+  auto& [broker, worker] = cluster;
 
   auto start = Clock::now();
   auto down = run(broker, "current_time");
@@ -56,9 +46,8 @@ TEST(IntentsFaults, GatewayDownIsUnreachableWithinTheConnectTimeout) {
 
 TEST(IntentsFaults, ClientIdInUseIsRefusedWith326) {
   Sim sim({"--log-level", "info"});  // its "closed" line tells when clientId 42 is free again
-  Broker broker;
-  auto worker = start_gateway_worker(broker, sim.address(), 42, {"--gateway-session", "per-job"});
-  e2e::wait_for_service(broker.endpoints.frontend, "positions");
+  GatewayCluster cluster(sim.address(), 42, "positions", {"--gateway-session", "per-job"});
+  auto& [broker, worker] = cluster;
 
   // Another API client already holds clientId 42.
   auto io = std::make_unique<asio::io_context>();
@@ -88,52 +77,57 @@ TEST(IntentsFaults, ClientIdInUseIsRefusedWith326) {
   EXPECT_TRUE(ok.ok) << describe(ok);
 }
 
-TEST(IntentsFaults, CloseMidAnswerIsConnectionLost) {
-  FaultyGateway gateway("close-mid-answer");
-  Broker broker;
-  auto worker =
-      start_gateway_worker(broker, gateway.sim.address(), 22, {"--gateway-session", "per-job"});
-  e2e::wait_for_service(broker.endpoints.frontend, "summary");
-  expect_then_recover(broker, gateway, "summary", ErrorCode::kGatewayError, "connection lost");
-}
+// One fault of the simulator (--fault), the job that meets it and the error reply it must get;
+// then the gateway heals and the SAME worker serves that job.
+struct Fault {
+  std::string name;  // test name
+  std::string fault;
+  std::string intent;
+  int client_id;
+  ErrorCode code;
+  std::string message_part;  // in the error message ("" for none)
+  uint64_t deadline_ms = 20000;
+  // The fault ends at the job's deadline: the reply comes after at least min_took and before 5 s.
+  std::optional<std::chrono::milliseconds> min_took;
+};
 
-TEST(IntentsFaults, GarbageIsAProtocolError) {
-  FaultyGateway gateway("garbage");
-  Broker broker;
-  auto worker =
-      start_gateway_worker(broker, gateway.sim.address(), 23, {"--gateway-session", "per-job"});
-  e2e::wait_for_service(broker.endpoints.frontend, "summary");
-  expect_then_recover(broker, gateway, "summary", ErrorCode::kGatewayError, "protocol");
-}
+class IntentsFaultyGateway : public ::testing::TestWithParam<Fault> {};
 
-TEST(IntentsFaults, CloseAfterHandshakeIsRefused) {
-  FaultyGateway gateway("close-after-handshake");
+TEST_P(IntentsFaultyGateway, EndsInItsErrorThenTheWorkerRecovers) {
+  const Fault& f = GetParam();
+  FaultyGateway gateway(f.fault);
   Broker broker;
-  auto worker =
-      start_gateway_worker(broker, gateway.sim.address(), 24, {"--gateway-session", "per-job"});
-  e2e::wait_for_service(broker.endpoints.frontend, "positions");
-  expect_then_recover(broker, gateway, "positions", ErrorCode::kGatewayRefused, "refused");
-}
+  auto worker = start_gateway_worker(broker, gateway.sim.address(), f.client_id,
+                                     {"--gateway-session", "per-job"});
+  e2e::wait_for_service(broker.endpoints.frontend, f.intent);
 
-TEST(IntentsFaults, SilentGatewayTimesOutAtTheDeadline) {
-  FaultyGateway gateway("silence");
-  Broker broker;
-  auto worker =
-      start_gateway_worker(broker, gateway.sim.address(), 25, {"--gateway-session", "per-job"});
-  e2e::wait_for_service(broker.endpoints.frontend, "summary");
-
-  auto start = Clock::now();
-  auto silent = run(broker, "summary", {}, 1500);
-  auto took = Clock::now() - start;
-  ASSERT_FALSE(silent.ok);
-  EXPECT_EQ(silent.error->code, ErrorCode::kTimeout) << describe(silent);
-  EXPECT_GE(took, 1400ms);
-  EXPECT_LT(took, 5s);
+  const auto start = Clock::now();
+  auto failed = run(broker, f.intent, {}, f.deadline_ms);
+  const auto took = Clock::now() - start;
+  ASSERT_FALSE(failed.ok) << "fault did not surface";
+  EXPECT_EQ(failed.error->code, f.code) << describe(failed);
+  EXPECT_NE(failed.error->message.find(f.message_part), std::string::npos) << describe(failed);
+  if (f.min_took) {
+    EXPECT_GE(took, *f.min_took);
+    EXPECT_LT(took, 5s);
+  }
 
   gateway.heal();
-  auto ok = run(broker, "summary");
+  auto ok = run(broker, f.intent);
   EXPECT_TRUE(ok.ok) << "the worker did not recover: " << describe(ok);
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    Faults, IntentsFaultyGateway,
+    ::testing::Values(Fault{"CloseMidAnswerIsConnectionLost", "close-mid-answer", "summary", 22,
+                            ErrorCode::kGatewayError, "connection lost", 20000, std::nullopt},
+                      Fault{"GarbageIsAProtocolError", "garbage", "summary", 23,
+                            ErrorCode::kGatewayError, "protocol", 20000, std::nullopt},
+                      Fault{"CloseAfterHandshakeIsRefused", "close-after-handshake", "positions",
+                            24, ErrorCode::kGatewayRefused, "refused", 20000, std::nullopt},
+                      Fault{"SilentGatewayTimesOutAtTheDeadline", "silence", "summary", 25,
+                            ErrorCode::kTimeout, "", 1500, 1400ms}),
+    [](const ::testing::TestParamInfo<Fault>& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace intentq::intents_test

@@ -13,8 +13,8 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/integration/intents_cluster.hpp"
 #include "tests/support/gwsim_stats.hpp"
+#include "tests/support/intents_cluster.hpp"
 
 namespace intentq::intents_test {
 namespace {
@@ -65,9 +65,8 @@ TEST(GatewayBudget, EightWorkersAndSixteenClientsNeverExceedTheCombinedBudget) {
     clients.emplace_back([&, c] {
       JobClient client(broker.endpoints.frontend);
       for (long n = 0; Clock::now() < stop_at; ++n) {
-        JobRequest r;
-        r.id = "budget-" + std::to_string(c) + "-" + std::to_string(n);
-        r.deadline_ms = 30000;
+        auto r = make_request("budget-" + std::to_string(c) + "-" + std::to_string(n),
+                              nlohmann::json::object(), 30000);
         r.params = {{"group", "bench-" + std::to_string(c + 1)}};
         client.send("summary", r);
         auto reply = client.receive(40s);
@@ -113,9 +112,7 @@ TEST(GatewayBudget, EightWorkersAndSixteenClientsNeverExceedTheCombinedBudget) {
 
 // A job for `account`: positions filtered to it. Returns the reply.
 JobRequest positions_job(const std::string& id, const std::string& account) {
-  JobRequest r;
-  r.id = id;
-  r.deadline_ms = 20000;
+  auto r = make_request(id, nlohmann::json::object(), 20000);
   r.params = {{"account", account}};
   return r;
 }

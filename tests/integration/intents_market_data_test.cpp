@@ -15,7 +15,7 @@
 #include "sim/historical_bars.hpp"
 #include "sim/market_data_answers.hpp"
 #include "sim/scenario.hpp"
-#include "tests/integration/intents_cluster.hpp"
+#include "tests/support/intents_cluster.hpp"
 
 namespace intentq::intents_test {
 namespace {
@@ -23,8 +23,7 @@ namespace {
 using json = nlohmann::json;
 namespace md = params::market_data;
 
-const std::string kScenario =
-    std::string(INTENTQ_SOURCE_DIR) + "/tests/data/market_data_scenario.json";
+const std::string kScenario = test::data_file("market_data_scenario.json");
 constexpr int64_t kAapl = 265598, kMsft = 272093, kNoPermission = 999001;
 
 int64_t now_seconds() {
@@ -57,15 +56,17 @@ class IntentsMarketData : public ::testing::Test {
   }
   Sim sim{{"--time-scale", "0.05"}, 0, kScenario};
   Broker broker{{"--startup-grace-ms", "0"}};
+  // historical_bars of AAPL ending at `end` (ISO UTC).
+  JobReply aapl_bars(const std::string& end, const std::string& duration,
+                     const std::string& bar_size) {
+    return run(broker, "historical_bars",
+               {{"con_id", kAapl}, {"end", end}, {"duration", duration}, {"bar_size", bar_size}});
+  }
   std::unique_ptr<Process> worker;
 };
 
 TEST_F(IntentsMarketData, HistoricalBarsAreTheSimulatorsSeriesInUtc) {
-  auto reply = run(broker, "historical_bars",
-                   {{"con_id", kAapl},
-                    {"end", "2026-12-04T21:00:00Z"},
-                    {"duration", "1 D"},
-                    {"bar_size", "1 hour"}});
+  auto reply = aapl_bars("2026-12-04T21:00:00Z", "1 D", "1 hour");
   ASSERT_TRUE(reply.ok) << describe(reply);
   const auto want = simulated("20261204-21:00:00", "1 D", "1 hour", "TRADES");
   ASSERT_FALSE(want.error);
@@ -117,11 +118,7 @@ TEST_F(IntentsMarketData, HistoricalBarsAreTheSimulatorsSeriesInUtc) {
 
 TEST_F(IntentsMarketData, NoDataInRangeIsAnOkResultThatSaysSo) {
   // IB keeps bars of 30 s or less for six months only: 162 "HMDS query returned no data".
-  auto reply = run(broker, "historical_bars",
-                   {{"con_id", kAapl},
-                    {"end", "2020-01-06T15:00:00Z"},
-                    {"duration", "1800 S"},
-                    {"bar_size", "1 secs"}});
+  auto reply = aapl_bars("2020-01-06T15:00:00Z", "1800 S", "1 secs");
   ASSERT_TRUE(reply.ok) << describe(reply);
   EXPECT_EQ(reply.result.at("bars"), json::array());
   EXPECT_EQ(reply.result.at("no_data"), true);

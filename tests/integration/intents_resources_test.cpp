@@ -1,29 +1,23 @@
 // One worker, many gateway jobs: after EVERY job its open file descriptors and thread count are
 // back at their baseline (each job's io_context, session socket and thread are gone).
-#include <filesystem>
 
 #include <gtest/gtest.h>
 
-#include "tests/integration/intents_cluster.hpp"
+#include "tests/support/intents_cluster.hpp"
 
 namespace intentq::intents_test {
 namespace {
 
-size_t entries(const std::string& dir) {
-  size_t n = 0;
-  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(dir)) ++n;
-  return n;
-}
+using test::dir_entries;
 
 TEST(IntentsResources, WorkerFdsAndThreadsReturnToBaselineAfterEachJob) {
   Sim sim;
-  Broker broker;
-  auto worker = start_gateway_worker(broker, sim.address(), 31);
-  e2e::wait_for_service(broker.endpoints.frontend, "summary");
+  GatewayCluster cluster(sim.address(), 31, "summary");
+  auto& [broker, worker] = cluster;
   const std::string proc = "/proc/" + std::to_string(worker->pid());
 
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(run(broker, "summary").ok);  // warm up
-  const size_t fds = entries(proc + "/fd"), threads = entries(proc + "/task");
+  const size_t fds = dir_entries(proc + "/fd"), threads = dir_entries(proc + "/task");
 
   struct Job {
     std::string intent;
@@ -44,9 +38,9 @@ TEST(IntentsResources, WorkerFdsAndThreadsReturnToBaselineAfterEachJob) {
       auto reply = run(broker, job.intent, job.params);
       ASSERT_EQ(reply.ok, job.ok) << job.intent << ": " << describe(reply);
       ++jobs;
-      ASSERT_EQ(entries(proc + "/fd"), fds)
+      ASSERT_EQ(dir_entries(proc + "/fd"), fds)
           << "fd count changed after job " << jobs << " (" << job.intent << ")";
-      ASSERT_EQ(entries(proc + "/task"), threads)
+      ASSERT_EQ(dir_entries(proc + "/task"), threads)
           << "thread count changed after job " << jobs << " (" << job.intent << ")";
     }
   }

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/integration/intents_cluster.hpp"
 #include "tests/support/gwsim_stats.hpp"
+#include "tests/support/intents_cluster.hpp"
 
 namespace intentq::intents_test {
 namespace {
@@ -84,9 +84,8 @@ TEST(IntentsSessionRecovery, SlowFrameOfAnAnswerWithIdCostsOneReconnect) {
 // log lines rate-limited) and the jobs are answered meanwhile, on the first connection.
 TEST(IntentsSessionRecovery, ErrorFloodLeavesTheSessionUsable) {
   Sim sim({"--fault", "error-flood", "--fault-connections", "1", "--flood-seconds", "60"});
-  Broker broker;
-  auto worker = start_gateway_worker(broker, sim.address(), 54, {}, "info");
-  e2e::wait_for_service(broker.endpoints.frontend, "summary");
+  GatewayCluster cluster(sim.address(), 54, "summary", {}, "info");
+  auto& [broker, worker] = cluster;
   for (int i = 0; i < 5; ++i) {
     const auto reply = run(broker, "summary", {}, 5000);
     EXPECT_TRUE(reply.ok) << "summary " << i << " during an error flood: " << describe(reply);

@@ -4,8 +4,6 @@
 #include <signal.h>
 
 #include <atomic>
-#include <filesystem>
-#include <fstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -13,31 +11,16 @@
 #include "common/asio.hpp"
 #include "gateway/messages.hpp"
 #include "gateway/wire.hpp"
-#include "tests/integration/intents_cluster.hpp"
 #include "tests/support/gwsim_stats.hpp"
+#include "tests/support/intents_cluster.hpp"
 
 namespace intentq::intents_test {
 namespace {
 
-size_t entries(const std::string& dir) {
-  size_t n = 0;
-  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(dir)) ++n;
-  return n;
-}
-
-size_t count_lines(const Process& p, const std::string& needle) {
-  size_t n = 0;
-  for (const auto& line : p.output())
-    if (line.find(needle) != std::string::npos) ++n;
-  return n;
-}
+using test::dir_entries;
 
 long rss_kib(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
+  return static_cast<long>(test::rss_mib(pid) * 1024);
 }
 
 // Issue 10: 10,000 jobs on one worker use ONE gateway connection (the simulator counts the
@@ -48,22 +31,19 @@ TEST(IntentsSession, ManyJobsShareOneGatewayConnectionAndFdsStayFlat) {
   int jobs = 10000;
   if (const char* env = std::getenv("INTENTQ_SESSION_JOBS")) jobs = std::atoi(env);
   Sim sim({"--pacing", "off"});
-  Broker broker;
-  auto worker = start_gateway_worker(broker, sim.address(), 41, {"--gateway-msg-rate", "1000"});
-  e2e::wait_for_service(broker.endpoints.frontend, "current_time");
+  GatewayCluster cluster(sim.address(), 41, "current_time", {"--gateway-msg-rate", "1000"});
+  auto& [broker, worker] = cluster;
   const std::string proc = "/proc/" + std::to_string(worker->pid());
   JobClient client(broker.endpoints.frontend);
   auto one = [&](const std::string& id) {
-    JobRequest r;
-    r.id = id;
-    r.deadline_ms = 10000;
+    auto r = make_request(id, nlohmann::json::object(), 10000);
     client.send("current_time", r);
     auto reply = client.receive(15s);
     if (!reply) throw std::runtime_error("no reply to " + id + " within 15 s");
     return reply->second;
   };
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(one("warm-" + std::to_string(i)).ok);
-  const size_t fds = entries(proc + "/fd");
+  const size_t fds = dir_entries(proc + "/fd");
   const long rss_before = rss_kib(worker->pid());
 
   auto start = Clock::now();
@@ -71,11 +51,11 @@ TEST(IntentsSession, ManyJobsShareOneGatewayConnectionAndFdsStayFlat) {
     auto reply = one("many-" + std::to_string(i));
     ASSERT_TRUE(reply.ok) << "job " << i << ": " << describe(reply);
     if (i % 500 == 0) {
-      ASSERT_EQ(entries(proc + "/fd"), fds) << "after job " << i;
+      ASSERT_EQ(dir_entries(proc + "/fd"), fds) << "after job " << i;
     }
   }
   auto seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  EXPECT_EQ(entries(proc + "/fd"), fds);
+  EXPECT_EQ(dir_entries(proc + "/fd"), fds);
   const auto counters = test::read_gwsim_stats(*sim.process);
   EXPECT_EQ(counters.connections, 1u) << "the worker opened more than one gateway connection";
   EXPECT_EQ(counters.clients_now, 1u);
@@ -91,9 +71,8 @@ TEST(IntentsSession, ManyJobsShareOneGatewayConnectionAndFdsStayFlat) {
 // account summary subscription; the next summary returns exactly what an undisturbed one does.
 TEST(IntentsSession, TimedOutSummaryLeavesNothingForTheNextJob) {
   Sim sim({"--latency-ms", "300"});
-  Broker broker;
-  auto worker = start_gateway_worker(broker, sim.address(), 42);
-  e2e::wait_for_service(broker.endpoints.frontend, "summary");
+  GatewayCluster cluster(sim.address(), 42, "summary");
+  auto& [broker, worker] = cluster;
   auto reference = run(broker, "summary");
   ASSERT_TRUE(reference.ok) << describe(reference);
 
@@ -113,9 +92,8 @@ TEST(IntentsSession, TimedOutSummaryLeavesNothingForTheNextJob) {
 TEST(IntentsSession, GatewayRestartIsSurvivedWithoutRestartingTheWorker) {
   auto sim = std::make_unique<Sim>();
   const uint16_t port = sim->port;
-  Broker broker;
-  auto worker = start_gateway_worker(broker, sim->address(), 43, {}, "info");
-  e2e::wait_for_service(broker.endpoints.frontend, "summary");
+  GatewayCluster cluster(sim->address(), 43, "summary", {}, "info");
+  auto& [broker, worker] = cluster;
   ASSERT_TRUE(run(broker, "summary").ok);
 
   sim->stop();
@@ -134,10 +112,9 @@ TEST(IntentsSession, GatewayRestartIsSurvivedWithoutRestartingTheWorker) {
 // RESULT_TOO_LARGE by the worker; the worker stays registered and serves the next job. (The limit
 // is 1 MiB here so that the request itself passes the broker's 4 MiB frame limit with room.)
 TEST(IntentsSession, OversizedReplyIsResultTooLargeAndTheWorkerStays) {
-  Broker broker;
-  auto worker = start_gateway_worker(broker, "127.0.0.1:" + std::to_string(free_port()), 44,
-                                     {"--max-message-bytes", "1048576"});
-  e2e::wait_for_service(broker.endpoints.frontend, "echo");
+  GatewayCluster cluster("127.0.0.1:" + std::to_string(free_port()), 44, "echo",
+                         {"--max-message-bytes", "1048576"});
+  auto& [broker, worker] = cluster;
   std::string big(1024 * 1024 - 20, 'x');
   auto reply = run(broker, "echo", {{"blob", big}}, 20000, 20s);
   ASSERT_FALSE(reply.ok);
@@ -247,9 +224,8 @@ class HostileGateway {
 // (not at the deadline, not after gigabytes), and the worker's memory stays small.
 TEST(IntentsSession, EndlessAnswerFailsAtTheRowBound) {
   HostileGateway gateway(HostileGateway::Mode::kEndlessPositions);
-  Broker broker;
-  auto worker = start_gateway_worker(broker, gateway.address(), 45);
-  e2e::wait_for_service(broker.endpoints.frontend, "positions");
+  GatewayCluster cluster(gateway.address(), 45, "positions");
+  auto& [broker, worker] = cluster;
   auto start = Clock::now();
   auto reply = run(broker, "positions", {}, 60000, 70s);
   auto took = Clock::now() - start;
@@ -273,14 +249,13 @@ TEST(IntentsSession, EndlessAnswerFailsAtTheRowBound) {
 // log lines (10 a second plus a "suppressed" count), not one per message.
 TEST(IntentsSession, UnmatchedErrorFloodIsRateLimitedInTheLog) {
   HostileGateway gateway(HostileGateway::Mode::kUnmatchedErrors);
-  Broker broker;
-  auto worker = start_gateway_worker(broker, gateway.address(), 46);
-  e2e::wait_for_service(broker.endpoints.frontend, "current_time");
+  GatewayCluster cluster(gateway.address(), 46, "current_time");
+  auto& [broker, worker] = cluster;
   auto start = Clock::now();
   while (gateway.sent < 200000 && Clock::now() - start < 20s)
     std::this_thread::sleep_for(50ms);  // bounded wait for the flood to reach its size
   auto seconds = std::chrono::duration<double>(Clock::now() - start).count() + 2;
-  size_t lines = count_lines(*worker, "matches no request");
+  size_t lines = e2e::count_lines(*worker, "matches no request");
   EXPECT_GE(gateway.sent.load(), 200000u);
   EXPECT_GT(lines, 0u);
   EXPECT_LE(lines, static_cast<size_t>(10 * seconds + 20))

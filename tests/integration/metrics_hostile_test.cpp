@@ -28,51 +28,20 @@
 
 #include "broker/metrics.hpp"
 #include "common/mdp_frames.hpp"
-#include "tests/integration/intents_cluster.hpp"
+#include "tests/support/intents_cluster.hpp"
 
 namespace intentq::intents_test {
 namespace {
 
-int connect_loopback(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::runtime_error("socket failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
+using test::connect_loopback;
 
 // One GET /metrics; the body, or an exception after `timeout` without a whole answer.
 std::string scrape(int port, std::chrono::milliseconds timeout = 5s) {
-  const int fd = connect_loopback(port);
-  if (fd < 0) throw std::runtime_error("cannot connect to the metrics port");
-  timeval tv{static_cast<time_t>(timeout.count() / 1000),
-             static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-  (void)!::write(fd, request.data(), request.size());
-  std::string response;
-  char buf[65536];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) response.append(buf, n);
-  ::close(fd);
-  const auto body = response.find("\r\n\r\n");
-  if (response.find(" 200 ") == std::string::npos || body == std::string::npos)
-    throw std::runtime_error("no whole metrics answer within the timeout: '" +
-                             response.substr(0, 100) + "'");
-  return response.substr(body + 4);
+  return test::http_body(port, "/metrics", timeout);
 }
 
 int metrics_port(Process& process) {
-  const auto text = process.output_text();
-  std::smatch m;
-  if (!std::regex_search(text, m, std::regex(R"(metrics=http://127\.0\.0\.1:(\d+)/metrics)")))
-    throw std::runtime_error("no metrics URL in the readiness line:\n" + text);
-  return std::stoi(m[1]);
+  return test::metrics_port(process.output_text());
 }
 
 size_t count_series(const std::string& body, const std::string& prefix) {

@@ -17,46 +17,13 @@
 #include <sstream>
 #include <string>
 
-#include "tests/integration/intents_cluster.hpp"
+#include "tests/support/intents_cluster.hpp"
 
 namespace intentq::intents_test {
 namespace {
 
-// GET http://127.0.0.1:port/metrics (HTTP/1.0: the server closes after the body).
-std::string http_get(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error("socket failed");
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    throw std::runtime_error("cannot connect to the metrics port " + std::to_string(port));
-  }
-  const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-  (void)!::write(fd, request.data(), request.size());
-  std::string response;
-  char buf[8192];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) response.append(buf, n);
-  ::close(fd);
-  const auto body = response.find("\r\n\r\n");
-  if (response.rfind("HTTP/1.", 0) != 0 || response.find(" 200 ") == std::string::npos ||
-      body == std::string::npos)
-    throw std::runtime_error("bad metrics response: " + response.substr(0, 200));
-  return response.substr(body + 4);
-}
-
-// The value of the series written exactly as `series` (name and labels), or nullopt.
-std::optional<double> value(const std::string& body, const std::string& series) {
-  std::istringstream lines(body);
-  for (std::string line; std::getline(lines, line);)
-    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
-        line[series.size()] == ' ')
-      return std::stod(line.substr(series.size() + 1));
-  return std::nullopt;
+int metrics_port(Process& process) {
+  return test::metrics_port(process.output_text());
 }
 
 std::string show(const std::optional<double>& v) {
@@ -68,25 +35,17 @@ std::string scrape_until(int port, const std::vector<std::pair<std::string, doub
   std::string body;
   const auto end = Clock::now() + 10s;
   do {
-    body = http_get(port);
+    body = test::http_body(port, "/metrics");
     bool all = true;
-    for (const auto& [series, want] : expected) all = all && value(body, series) == want;
+    for (const auto& [series, want] : expected)
+      all = all && test::metric_value(body, series) == want;
     if (all) return body;
     std::this_thread::sleep_for(50ms);  // polling a condition, bounded above
   } while (Clock::now() < end);
   for (const auto& [series, want] : expected)
-    ADD_FAILURE() << series << ": want " << want << ", got " << show(value(body, series));
+    ADD_FAILURE() << series << ": want " << want << ", got "
+                  << show(test::metric_value(body, series));
   return body;
-}
-
-// The port of the "metrics=http://127.0.0.1:PORT/metrics" in the process's readiness line (the kit
-// already waited for that line).
-int metrics_port(Process& process) {
-  const auto text = process.output_text();
-  std::smatch m;
-  if (!std::regex_search(text, m, std::regex(R"(metrics=http://127\.0\.0\.1:(\d+)/metrics)")))
-    throw std::runtime_error("no metrics URL in the readiness line:\n" + text);
-  return std::stoi(m[1]);
 }
 
 // `promtool check metrics` on `body`; returns (exit status, output).

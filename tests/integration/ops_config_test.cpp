@@ -5,7 +5,7 @@
 
 #include <regex>
 
-#include "tests/integration/ops_support.hpp"
+#include "tests/support/ops_support.hpp"
 
 namespace intentq::ops_test {
 namespace {
@@ -49,36 +49,39 @@ TEST(OpsConfig, BrokerPrecedenceFlagOverEnvOverFileOverDefault) {
   EXPECT_NE(help.output.find("--config"), std::string::npos) << help.output;
 }
 
+// How a program is run for one refusal: its name, arguments and extra environment.
+struct Run {
+  std::string program;
+  std::vector<std::string> args;
+  std::vector<std::string> env = {};
+};
+
+// The program refuses to start (exit 78, EX_CONFIG) with a message holding every `mention` (the
+// option and where its value came from).
+void expect_refusal(const Run& r, const std::vector<std::string>& mentions) {
+  const auto run = run_to_end(r.program, r.args, r.env);
+  EXPECT_EQ(run.code, 78) << run.output;
+  for (const auto& m : mentions)
+    EXPECT_NE(run.output.find(m), std::string::npos) << "'" << m << "' not in:\n" << run.output;
+}
+
 TEST(OpsConfig, BrokerRefusesBadValuesNamingOptionAndSource) {
   ScratchDir dir;
-  const auto env = run_to_end("intentq-broker", {}, {"INTENTQ_HEARTBEAT_MS=5"});
-  EXPECT_EQ(env.code, 78) << env.output;
-  EXPECT_NE(env.output.find("--heartbeat-ms"), std::string::npos) << env.output;
-  EXPECT_NE(env.output.find("environment variable INTENTQ_HEARTBEAT_MS"), std::string::npos)
-      << env.output;
+  expect_refusal({"intentq-broker", {}, {"INTENTQ_HEARTBEAT_MS=5"}},
+                 {"--heartbeat-ms", "environment variable INTENTQ_HEARTBEAT_MS"});
 
   const auto conf = dir.write("bad.conf", "max-queue = lots\n");
-  const auto file = run_to_end("intentq-broker", {"--config", conf});
-  EXPECT_EQ(file.code, 78) << file.output;
-  EXPECT_NE(file.output.find("--max-queue"), std::string::npos) << file.output;
-  EXPECT_NE(file.output.find(conf + ": key max-queue"), std::string::npos) << file.output;
+  expect_refusal({"intentq-broker", {"--config", conf}}, {"--max-queue", conf + ": key max-queue"});
 
-  const auto flag = run_to_end("intentq-broker", {"--liveness", "0"});
-  EXPECT_EQ(flag.code, 78) << flag.output;
-  EXPECT_NE(flag.output.find("--liveness"), std::string::npos) << flag.output;
-  EXPECT_NE(flag.output.find("the command line"), std::string::npos) << flag.output;
+  expect_refusal({"intentq-broker", {"--liveness", "0"}}, {"--liveness", "the command line"});
 
   const auto typo = dir.write("typo.conf", "heartbeat = 1000\n");
-  const auto unknown = run_to_end("intentq-broker", {"--config", typo});
-  EXPECT_EQ(unknown.code, 78) << unknown.output;
-  EXPECT_NE(unknown.output.find("unknown key 'heartbeat'"), std::string::npos) << unknown.output;
+  expect_refusal({"intentq-broker", {"--config", typo}}, {"unknown key 'heartbeat'"});
 
   // A refusal found after parsing (the bind policy) names the source too.
   ScratchDir dir2;
   const auto pub = dir2.write("public.conf", "frontend = \"tcp://0.0.0.0:*\"\n");
-  const auto policy = run_to_end("intentq-broker", {"--config", pub});
-  EXPECT_EQ(policy.code, 78) << policy.output;
-  EXPECT_NE(policy.output.find(pub + ": key frontend"), std::string::npos) << policy.output;
+  expect_refusal({"intentq-broker", {"--config", pub}}, {pub + ": key frontend"});
 }
 
 // The worker prints its broker endpoint in its readiness line; per-job sessions need no gateway.
@@ -104,38 +107,26 @@ TEST(OpsConfig, WorkerPrecedenceFlagOverEnvOverFileOverDefault) {
 
 TEST(OpsConfig, WorkerRefusesBadValuesNamingOptionAndSource) {
   ScratchDir dir;
-  const auto env = run_to_end("intentq-worker", {}, {"INTENTQ_GATEWAY=no-port-here"});
-  EXPECT_EQ(env.code, 78) << env.output;
-  EXPECT_NE(env.output.find("--gateway"), std::string::npos) << env.output;
-  EXPECT_NE(env.output.find("environment variable INTENTQ_GATEWAY"), std::string::npos)
-      << env.output;
+  expect_refusal({"intentq-worker", {}, {"INTENTQ_GATEWAY=no-port-here"}},
+                 {"--gateway", "environment variable INTENTQ_GATEWAY"});
 
   const auto conf = dir.write("worker.conf", "gateway-msg-rate = 0\n");
-  const auto file = run_to_end("intentq-worker", {"--config", conf});
-  EXPECT_EQ(file.code, 78) << file.output;
-  EXPECT_NE(file.output.find("--gateway-msg-rate"), std::string::npos) << file.output;
-  EXPECT_NE(file.output.find(conf + ": key gateway-msg-rate"), std::string::npos) << file.output;
+  expect_refusal({"intentq-worker", {"--config", conf}},
+                 {"--gateway-msg-rate", conf + ": key gateway-msg-rate"});
 
-  const auto flag = run_to_end("intentq-worker", {"--gateway-session", "sometimes"},
-                               {"INTENTQ_GATEWAY_SESSION=per-job"});
-  EXPECT_EQ(flag.code, 78) << flag.output;
-  EXPECT_NE(flag.output.find("--gateway-session"), std::string::npos) << flag.output;
-  EXPECT_NE(flag.output.find("the command line"), std::string::npos) << flag.output;
+  expect_refusal(
+      {"intentq-worker", {"--gateway-session", "sometimes"}, {"INTENTQ_GATEWAY_SESSION=per-job"}},
+      {"--gateway-session", "the command line"});
 
   // The name the broker shows for this worker (issue 18): printable, at most READY's bound.
-  const auto name = run_to_end("intentq-worker", {}, {"INTENTQ_NAME=" + std::string(129, 'n')});
-  EXPECT_EQ(name.code, 78) << name.output;
-  EXPECT_NE(name.output.find("--name: needs 1..128 characters"), std::string::npos) << name.output;
-  EXPECT_NE(name.output.find("environment variable INTENTQ_NAME"), std::string::npos)
-      << name.output;
+  expect_refusal({"intentq-worker", {}, {"INTENTQ_NAME=" + std::string(129, 'n')}},
+                 {"--name: needs 1..128 characters", "environment variable INTENTQ_NAME"});
 }
 
 TEST(OpsConfig, SimulatorAndCliTakeTheSameSources) {
   ScratchDir dir;
-  const auto bad = run_to_end("intentq-gwsim", {}, {"INTENTQ_MSG_RATE=0"});
-  EXPECT_EQ(bad.code, 78) << bad.output;
-  EXPECT_NE(bad.output.find("environment variable INTENTQ_MSG_RATE"), std::string::npos)
-      << bad.output;
+  expect_refusal({"intentq-gwsim", {}, {"INTENTQ_MSG_RATE=0"}},
+                 {"environment variable INTENTQ_MSG_RATE"});
   // The CLI: a [submit] section, and the environment over it.
   const auto conf = dir.write("cli.conf", "[submit]\nretries = 0\ntimeout-ms = 100\n");
   const auto cli =

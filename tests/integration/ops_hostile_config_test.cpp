@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/integration/ops_support.hpp"
+#include "tests/support/ops_support.hpp"
 
 namespace intentq::ops_test {
 namespace {

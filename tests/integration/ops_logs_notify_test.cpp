@@ -9,7 +9,7 @@
 #include <regex>
 #include <sstream>
 
-#include "tests/integration/ops_support.hpp"
+#include "tests/support/ops_support.hpp"
 
 namespace intentq::ops_test {
 namespace {

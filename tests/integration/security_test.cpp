@@ -20,7 +20,7 @@
 #include "common/curve_keys.hpp"
 #include "common/curve_socket.hpp"
 #include "common/mdp.hpp"
-#include "tests/integration/e2e_cluster.hpp"
+#include "tests/support/e2e_cluster.hpp"
 
 namespace intentq::e2e {
 namespace {
@@ -218,10 +218,7 @@ TEST_F(CurveCluster, TheSubmittersKeyCancelsItsJobFromAnotherProcess) {
   for (int i = 0; i < 100 && echo_stat("workers") < 1; ++i)
     std::this_thread::sleep_for(50ms);  // polling mmi.stats until the worker registered, bounded
   ClientPeer alice(ep().frontend, keys().client("alice"));
-  JobRequest slow;
-  slow.id = "curve-slow";
-  slow.params = {{"delay_ms", 20000}};
-  slow.deadline_ms = 30000;
+  auto slow = make_request("curve-slow", {{"delay_ms", 20000}}, 30000);
   alice.client.send("echo", encode_request(slow));
   // Until the worker holds it (a cancel before that finds it queued; both are fine, but the
   // worker's stop is what this test shows).

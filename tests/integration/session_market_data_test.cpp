@@ -24,6 +24,7 @@
 #include "sim/historical_bars.hpp"
 #include "sim/market_data_answers.hpp"
 #include "sim/scenario.hpp"
+#include "tests/support/daemons.hpp"
 #include "tests/support/process.hpp"
 
 namespace intentq::gw {
@@ -76,15 +77,13 @@ GatewayError run_error(asio::io_context& io, awaitable<T> task) {
 
 // ---- The simulator ----
 
-struct Sim {
-  std::unique_ptr<test::Process> process;
-  uint16_t port = 0;
-
+struct Sim : test::GwsimProcess {
   // The simulator's counters, as its SIGUSR1 line prints them.
   nlohmann::json stats() {
-    process->signal(SIGUSR1);
-    auto m = process->expect_line(std::regex(R"((\{"gwsim_stats".*))"), 10s);
-    return nlohmann::json::parse(m[1].str())["gwsim_stats"];
+    auto stats = test::request_gwsim_stats(*process, 10s);
+    if (!stats)
+      throw std::runtime_error("no gwsim_stats line within 10 s:\n" + process->output_text());
+    return *stats;
   }
   static int64_t sent(const nlohmann::json& stats, const std::string& message) {
     return stats["requests"].value(message, int64_t{0});
@@ -103,13 +102,8 @@ struct Sim {
 };
 
 Sim start_sim(std::vector<std::string> args) {
-  args.insert(args.begin(), {test::bin_dir() + "/intentq-gwsim", "--listen", "127.0.0.1:0",
-                             "--log-level", "warn"});
-  Sim sim;
-  sim.process = std::make_unique<test::Process>(args);
-  auto m = sim.process->expect_line(std::regex(R"(listening on 127\.0\.0\.1:(\d+))"), 10s);
-  sim.port = static_cast<uint16_t>(std::stoi(m[1]));
-  return sim;
+  args.insert(args.begin(), {"--log-level", "warn"});
+  return Sim{test::start_gwsim(test::Launch{std::move(args), {}, {}, "", 10s})};
 }
 
 std::shared_ptr<Session> connect(asio::io_context& io, uint16_t port, int max_version) {
@@ -246,17 +240,9 @@ TEST(SessionMarketData, HeadTimestampIsAlwaysCancelled) {
   EXPECT_EQ(stats["historical"]["open_now"], 0) << stats.dump();
 }
 
-std::string snapshot_scenario() {
-  auto path = std::filesystem::temp_directory_path() /
-              ("session-md-scenario-" + std::to_string(::getpid()) + ".json");
-  std::ofstream(path) << R"({"accounts": ["DU1"], "contracts": [
-    {"contract": {"con_id": 1, "symbol": "LIVE", "sec_type": "STK", "exchange": "SMART", "currency": "USD"},
-     "min_tick": 0.01, "market_data": {"hours": "always", "base_price": 50}},
-    {"contract": {"con_id": 2, "symbol": "LATE", "sec_type": "STK", "exchange": "SMART", "currency": "USD"},
-     "market_data": {"hours": "always", "permission": "delayed"}},
-    {"contract": {"con_id": 3, "symbol": "NONE", "sec_type": "STK", "exchange": "SMART", "currency": "USD"},
-     "market_data": {"permission": "none"}}]})";
-  return path.string();
+// Three contracts: live data (LIVE), delayed only (LATE), no permission (NONE).
+std::string permissions_scenario() {
+  return test::data_file("market_data_permissions_scenario.json");
 }
 
 MarketDataRequest quote(int64_t con_id) {
@@ -268,7 +254,7 @@ MarketDataRequest quote(int64_t con_id) {
 
 TEST(SessionMarketData, SnapshotsLiveDelayedRefusedAndTheTypePerConnection) {
   // Time scale 0.1: a snapshot ends after 1.1 s instead of 11 s.
-  const auto path = snapshot_scenario();
+  const auto path = permissions_scenario();
   Sim sim = start_sim({"--scenario", path, "--time-scale", "0.1"});
   asio::io_context io;
   auto session = connect(io, sim.port, 200);
@@ -315,11 +301,10 @@ TEST(SessionMarketData, SnapshotsLiveDelayedRefusedAndTheTypePerConnection) {
   EXPECT_EQ(sim.sent(stats, "reqMarketDataType"), 3);
   EXPECT_EQ(sim.sent(stats, "reqMktData"), 8);
   EXPECT_EQ(sim.sent(stats, "cancelMktData"), 0) << "a complete snapshot needs no cancel";
-  std::filesystem::remove(path);
 }
 
 TEST(SessionMarketData, AnAbandonedSnapshotIsCancelled) {
-  const auto path = snapshot_scenario();
+  const auto path = permissions_scenario();
   Sim sim = start_sim({"--scenario", path, "--time-scale", "0.1"});
   asio::io_context io;
   auto session = connect(io, sim.port, 200);
@@ -333,7 +318,6 @@ TEST(SessionMarketData, AnAbandonedSnapshotIsCancelled) {
   EXPECT_TRUE(gave_up);
   EXPECT_EQ(sim.wait_sent("cancelMktData", 1), 1);
   EXPECT_EQ(sim.sent(sim.stats(), "reqMktData"), 1);
-  std::filesystem::remove(path);
 }
 
 }  // namespace

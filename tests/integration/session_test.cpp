@@ -23,6 +23,7 @@
 #include "gateway/messages.hpp"
 #include "gateway/session.hpp"
 #include "gateway/wire.hpp"
+#include "tests/support/daemons.hpp"
 #include "tests/support/process.hpp"
 
 namespace intentq::gw {
@@ -125,14 +126,12 @@ GatewayError run_error(asio::io_context& io, awaitable<T> task, ms limit = 20s) 
 
 // ---- The simulator --------------------------------------------------------------------------
 
-struct Sim {
+struct Sim : test::GwsimProcess {
   explicit Sim(std::vector<std::string> extra = {}, bool with_scenario = true)
-      : proc(argv(extra, with_scenario)) {
-    auto m = proc.expect_line(std::regex(R"(listening on 127\.0\.0\.1:(\d+))"), 15s);
-    port = static_cast<uint16_t>(std::stoi(m[1].str()));
-  }
-  static std::vector<std::string> argv(const std::vector<std::string>& extra, bool scenario) {
-    std::vector<std::string> a{test::bin_dir() + "/intentq-gwsim", "--listen", "127.0.0.1:0"};
+      : GwsimProcess(test::start_gwsim(test::Launch{args(extra, with_scenario), {}, {}, "", 15s})),
+        proc(*process) {}
+  static std::vector<std::string> args(const std::vector<std::string>& extra, bool scenario) {
+    std::vector<std::string> a;
     if (scenario) {
       a.push_back("--scenario");
       a.push_back(INTENTQ_SESSION_SCENARIO);
@@ -148,8 +147,7 @@ struct Sim {
     o.connect_timeout = 5s;
     return o;
   }
-  test::Process proc;
-  uint16_t port = 0;
+  test::Process& proc;
 };
 
 std::shared_ptr<Session> connect(asio::io_context& io, const SessionOptions& o) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gateway/messages.hpp"
+#include "tests/support/daemons.hpp"
 #include "tests/support/gwsim_stats.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/raw_tws_client.hpp"
@@ -23,23 +24,17 @@ using namespace std::chrono_literals;
 using test::RawClient;
 constexpr int kSv = 200;
 
-struct Sim {
-  std::unique_ptr<test::Process> process;
-  uint16_t port = 0;
-  test::GwsimStats::Historical stats() { return test::read_gwsim_stats(*process).historical; }
+// stats(): the historical-pacing part of the simulator's counters.
+struct Sim : test::GwsimProcess {
+  test::GwsimStats::Historical stats() { return GwsimProcess::stats().historical; }
 };
 
 Sim start_sim(std::vector<std::string> extra = {}) {
-  std::vector<std::string> args{test::bin_dir() + "/intentq-gwsim", "--listen", "127.0.0.1:0",
-                                "--log-level", "warn", "--time-scale", "0.1",
+  std::vector<std::string> args{"--log-level", "warn", "--time-scale", "0.1",
                                 // IB's 50 messages/s rule is another matter (sim_gwsim_test).
                                 "--pacing", "off"};
   args.insert(args.end(), extra.begin(), extra.end());
-  Sim sim;
-  sim.process = std::make_unique<test::Process>(args);
-  auto m = sim.process->expect_line(std::regex(R"(listening on 127\.0\.0\.1:(\d+))"), 10s);
-  sim.port = static_cast<uint16_t>(std::stoi(m[1]));
-  return sim;
+  return Sim{test::start_gwsim(test::Launch{std::move(args), {}, {}, "", 10s})};
 }
 
 // The default scenario's contracts (stocks, a future, an option) and three exchanges: 15

@@ -16,6 +16,7 @@
 #include "sim/historical_bars.hpp"
 #include "sim/market_data_answers.hpp"
 #include "sim/scenario.hpp"
+#include "tests/support/daemons.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/raw_tws_client.hpp"
 
@@ -25,19 +26,11 @@ namespace {
 using namespace std::chrono_literals;
 using test::RawClient;
 
-struct Sim {
-  std::unique_ptr<test::Process> process;
-  uint16_t port = 0;
-};
+using Sim = test::GwsimProcess;
 
 Sim start_sim(std::vector<std::string> args) {
-  args.insert(args.begin(), {test::bin_dir() + "/intentq-gwsim", "--listen", "127.0.0.1:0",
-                             "--log-level", "warn"});
-  Sim sim;
-  sim.process = std::make_unique<test::Process>(args);
-  auto m = sim.process->expect_line(std::regex(R"(listening on 127\.0\.0\.1:(\d+))"), 10s);
-  sim.port = static_cast<uint16_t>(std::stoi(m[1]));
-  return sim;
+  args.insert(args.begin(), {"--log-level", "warn"});
+  return test::start_gwsim(test::Launch{std::move(args), {}, {}, "", 10s});
 }
 
 std::unique_ptr<RawClient> client_at(uint16_t port, int max_version, int client_id) {
@@ -179,17 +172,9 @@ TEST(SimMarketData, HeadTimestamp) {
   c->send(gw::encode_cancel_head_timestamp(200, 5));
 }
 
-std::string temp_scenario() {
-  auto path = std::filesystem::temp_directory_path() /
-              ("md-scenario-" + std::to_string(::getpid()) + ".json");
-  std::ofstream(path) << R"({"accounts": ["DU1"], "contracts": [
-    {"contract": {"con_id": 1, "symbol": "LIVE", "sec_type": "STK", "exchange": "SMART", "currency": "USD"},
-     "min_tick": 0.01, "market_data": {"hours": "always", "base_price": 50}},
-    {"contract": {"con_id": 2, "symbol": "LATE", "sec_type": "STK", "exchange": "SMART", "currency": "USD"},
-     "market_data": {"hours": "always", "permission": "delayed"}},
-    {"contract": {"con_id": 3, "symbol": "NONE", "sec_type": "STK", "exchange": "SMART", "currency": "USD"},
-     "market_data": {"permission": "none"}}]})";
-  return path.string();
+// Three contracts: live data (LIVE), delayed only (LATE), no permission (NONE).
+std::string permissions_scenario() {
+  return test::data_file("market_data_permissions_scenario.json");
 }
 
 struct Snapshot {
@@ -216,7 +201,7 @@ Snapshot snapshot(RawClient& c, int id, int64_t con_id) {
 
 TEST(SimMarketData, SnapshotsLiveDelayedAndRefused) {
   // Time scale 0.1: the snapshot ends after 1.1 s instead of 11 s.
-  Sim sim = start_sim({"--scenario", temp_scenario(), "--time-scale", "0.1"});
+  Sim sim = start_sim({"--scenario", permissions_scenario(), "--time-scale", "0.1"});
   auto c = client_at(sim.port, 200, 1);
   c->send(gw::encode_req_market_data_type(200, gw::market_data_type::kLive));
 
@@ -285,7 +270,9 @@ TEST(SimMarketData, SnapshotsLiveDelayedAndRefused) {
   c->send(gw::encode_cancel_mkt_data(200, 4));
   auto after = snapshot(*c, 5, 1);
   for (const auto& m : after.messages) {
-    if (auto* e = std::get_if<gw::TickSnapshotEnd>(&m)) EXPECT_EQ(e->req_id, 5);
+    if (auto* e = std::get_if<gw::TickSnapshotEnd>(&m)) {
+      EXPECT_EQ(e->req_id, 5);
+    }
   }
 }
 

@@ -25,6 +25,7 @@
 
 #include "gateway/messages.hpp"
 #include "gateway/wire.hpp"
+#include "tests/support/daemons.hpp"
 #include "tests/support/gwsim_stats.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/raw_tws_client.hpp"
@@ -38,18 +39,10 @@ using test::RawClient;
 constexpr auto kWait = 5s;  // bound for every single read
 using test::ready_client;
 
-struct Sim {
-  std::unique_ptr<test::Process> process;
-  uint16_t port = 0;
-};
+using Sim = test::GwsimProcess;
 
 Sim start_sim(std::vector<std::string> args) {
-  args.insert(args.begin(), {test::bin_dir() + "/intentq-gwsim", "--listen", "127.0.0.1:0"});
-  Sim sim;
-  sim.process = std::make_unique<test::Process>(args);
-  auto m = sim.process->expect_line(std::regex(R"(listening on 127\.0\.0\.1:(\d+))"), 10s);
-  sim.port = static_cast<uint16_t>(std::stoi(m[1]));
-  return sim;
+  return test::start_gwsim(test::Launch{std::move(args), {}, {}, "", 10s});
 }
 
 int error_code(const gw::ServerMessage& m) {

@@ -5,27 +5,15 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <regex>
 #include <stdexcept>
 #include <thread>
 
-#include <zmq.hpp>
-
-#include "tests/integration/e2e_cluster.hpp"
+#include "tests/support/daemons.hpp"
+#include "tests/support/readers.hpp"
 
 namespace intentq::reliability {
 
 using namespace std::chrono_literals;
-
-double rss_mib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;  // kB
-  }
-  return -1;
-}
 
 std::vector<std::string> in_netns(const std::string& ns, std::vector<std::string> argv) {
   if (ns.empty()) return argv;
@@ -50,8 +38,7 @@ nlohmann::json broker_stats(const std::string& frontend, const std::string& netn
         if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) throw std::runtime_error("setns failed");
         ::close(fd);
       }
-      e2e::JobClient client(frontend);
-      out = client.stats(5s);
+      out = test::broker_stats(frontend, 5s);
     } catch (const std::exception& e) {
       error = e.what();
     }
@@ -63,12 +50,9 @@ nlohmann::json broker_stats(const std::string& frontend, const std::string& netn
 
 std::unique_ptr<test::Process> start_worker_in(const std::string& ns, const std::string& backend,
                                                std::vector<std::string> extra_args) {
-  std::vector<std::string> argv{program("intentq-worker"), "--broker", backend, "--log-level",
-                                "warn"};
-  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  auto p = std::make_unique<test::Process>(in_netns(ns, argv));
-  p->expect_line(std::regex("intentq-worker ready broker="), 15s);
-  return p;
+  extra_args.insert(extra_args.begin(), {"--log-level", "warn"});
+  return test::start_worker(backend,
+                            test::Launch{std::move(extra_args), {}, in_netns(ns, {}), "", 15s});
 }
 
 }  // namespace intentq::reliability

@@ -11,11 +11,11 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/process.hpp"
+#include "tests/support/readers.hpp"
 
 namespace intentq::reliability {
 
-// Resident set size of a running process in MiB (VmRSS), or -1 when it is gone.
-double rss_mib(pid_t pid);
+using test::rss_mib;  // tests/support/readers.hpp
 
 // argv run through `ip netns exec <ns>` when ns is not empty.
 std::vector<std::string> in_netns(const std::string& ns, std::vector<std::string> argv);

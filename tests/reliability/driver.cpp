@@ -13,7 +13,7 @@
 
 #include "common/envelope.hpp"
 #include "common/errors.hpp"
-#include "tests/integration/e2e_cluster.hpp"
+#include "tests/support/e2e_cluster.hpp"
 
 namespace intentq::reliability {
 namespace {
@@ -195,6 +195,20 @@ Tally run_jobs(const DriverOptions& opts, uint64_t jobs) {
     total.merge(tallies[i]);
   }
   return total;
+}
+
+DriverOptions echo_until_stopped(const std::string& frontend, size_t clients, size_t window,
+                                 const std::string& id_prefix, const std::atomic<bool>* stop) {
+  DriverOptions o;
+  o.frontend = frontend;
+  o.service = "echo";
+  o.clients = clients;
+  o.window = window;
+  o.deadline_ms = 30000;
+  o.verify_echo = true;
+  o.stop = stop;
+  o.id_prefix = id_prefix;
+  return o;
 }
 
 }  // namespace intentq::reliability

@@ -41,6 +41,11 @@ struct DriverOptions {
   std::chrono::milliseconds late_margin{1000};
 };
 
+// Echo jobs sent until `stop` turns true (honest traffic beside an attack): `clients` sockets
+// with `window` jobs in flight each, 30 s deadlines, every ok result checked against its params.
+DriverOptions echo_until_stopped(const std::string& frontend, size_t clients, size_t window,
+                                 const std::string& id_prefix, const std::atomic<bool>* stop);
+
 struct Tally {
   uint64_t sent = 0;         // distinct job ids submitted
   uint64_t submissions = 0;  // sends, resubmissions included

@@ -12,7 +12,7 @@
 
 #include <zmq.hpp>
 
-#include "tests/integration/e2e_cluster.hpp"
+#include "tests/support/e2e_cluster.hpp"
 
 namespace intentq::reliability {
 namespace {

@@ -7,10 +7,11 @@
 
 #include <zmq.hpp>
 
-#include "tests/integration/e2e_cluster.hpp"
 #include "tests/reliability/cluster.hpp"
 #include "tests/reliability/driver.hpp"
 #include "tests/reliability/raw_zmtp.hpp"
+#include "tests/support/e2e_cluster.hpp"
+#include "tests/support/wait.hpp"
 
 namespace intentq::reliability {
 namespace {
@@ -43,14 +44,7 @@ std::string fmt(const char* format, double a, double b = 0, double c = 0) {
   return buf;
 }
 
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  const auto end = Clock::now() + timeout;
-  while (Clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);  // polling interval of a bounded wait
-  }
-  return done();
-}
+using test::wait_until;
 
 Row run_case(const Mode& mode, const Case& c) {
   Row row;
@@ -103,15 +97,7 @@ Row run_case(const Mode& mode, const Case& c) {
   Tally t;
   std::string failure;
   std::thread honest([&] {
-    DriverOptions o;
-    o.frontend = broker.endpoints.frontend;
-    o.service = "echo";
-    o.clients = 1;
-    o.window = 4;
-    o.deadline_ms = 30000;
-    o.verify_echo = true;
-    o.stop = &stop;
-    o.id_prefix = "honest";
+    auto o = echo_until_stopped(broker.endpoints.frontend, 1, 4, "honest", &stop);
     const size_t pad = c.honest_bytes;
     o.params = [pad](uint64_t i) {
       nlohmann::json p{{"n", i}};

@@ -12,13 +12,13 @@
 #include <sstream>
 #include <thread>
 
-#include "tests/integration/e2e_cluster.hpp"
-#include "tests/integration/intents_cluster.hpp"
 #include "tests/reliability/cluster.hpp"
 #include "tests/reliability/driver.hpp"
 #include "tests/reliability/hostile.hpp"
 #include "tests/reliability/netns.hpp"
+#include "tests/support/e2e_cluster.hpp"
 #include "tests/support/gwsim_stats.hpp"
+#include "tests/support/intents_cluster.hpp"
 
 namespace intentq::reliability {
 namespace {
@@ -27,6 +27,21 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using test::Process;
 using Workers = std::vector<std::unique_ptr<Process>>;
+
+// run_jobs while `side` (a chaos, killer or cutter thread) runs; however run_jobs ends, `stop`
+// (when given) is set and `side` joined before this returns or throws.
+Tally run_jobs_beside(const DriverOptions& o, uint64_t jobs, std::thread& side,
+                      std::atomic<bool>* stop = nullptr) {
+  struct Join {
+    std::thread& side;
+    std::atomic<bool>* stop;
+    ~Join() {
+      if (stop) *stop = true;
+      side.join();
+    }
+  } join{side, stop};
+  return run_jobs(o, jobs);
+}
 
 // The memory ceiling the broker must stay under whatever its peers do (issue 7, defect 7).
 constexpr double kBrokerCeilingMib = 512;
@@ -201,16 +216,7 @@ Row summary_worker_chaos(const Mode& mode) {
   o.window = 8;
   o.deadline_ms = 60000;
   o.id_prefix = "sum";
-  Tally t;
-  try {
-    t = run_jobs(o, mode.summary_jobs);
-  } catch (...) {
-    stop = true;
-    chaos.join();
-    throw;
-  }
-  stop = true;
-  chaos.join();
+  const Tally t = run_jobs_beside(o, mode.summary_jobs, chaos, &stop);
 
   fill(row, t);
   uint64_t requeued = 0;
@@ -275,16 +281,7 @@ Row broker_restart(const Mode& mode) {
   o.verify_echo = true;
   o.progress = &progress;
   o.id_prefix = "restart";
-  Tally t;
-  try {
-    t = run_jobs(o, mode.restart_jobs);
-  } catch (...) {
-    done = true;
-    killer.join();
-    throw;
-  }
-  done = true;
-  killer.join();
+  const Tally t = run_jobs_beside(o, mode.restart_jobs, killer, &done);
 
   fill(row, t);
   row.notes += "; workers back " +
@@ -430,15 +427,7 @@ Row hostile_input(const Mode& mode) {
   Tally t;
   std::string failure;
   std::thread valid([&] {
-    DriverOptions o;
-    o.frontend = broker.endpoints.frontend;
-    o.service = "echo";
-    o.clients = 2;
-    o.window = 8;
-    o.deadline_ms = 30000;
-    o.verify_echo = true;
-    o.stop = &stop;
-    o.id_prefix = "valid";
+    auto o = echo_until_stopped(broker.endpoints.frontend, 2, 8, "valid", &stop);
     try {
       t = run_jobs(o, UINT64_MAX / 2);
     } catch (const std::exception& e) {
@@ -526,14 +515,7 @@ Row multi_host(const Mode& mode) {
   o.max_run = mode.quick ? std::chrono::milliseconds(180s) : std::chrono::milliseconds(30min);
   o.progress = &progress;
   o.id_prefix = "netns";
-  Tally t;
-  try {
-    t = run_jobs(o, mode.netns_jobs);
-  } catch (...) {
-    cutter.join();
-    throw;
-  }
-  cutter.join();
+  const Tally t = run_jobs_beside(o, mode.netns_jobs, cutter);
   fill(row, t);
   uint64_t requeued = counter(broker_stats(b + ":5555", net.ns("client")), "requeued");
   row.notes += "; requeued " + std::to_string(requeued) + "; w1's workers back " +

@@ -11,6 +11,7 @@
 #include <climits>
 #include <cstring>
 #include <filesystem>
+#include <regex>
 #include <stdexcept>
 
 extern char** environ;
@@ -186,6 +187,11 @@ std::string bin_dir() {
   if (n <= 0) return ".";
   buf[n] = '\0';
   return std::filesystem::path(buf).parent_path().string();
+}
+
+std::string regex_escape(const std::string& text) {
+  static const std::regex special(R"([.^$|()\[\]{}*+?\\])");
+  return std::regex_replace(text, special, R"(\$&)");
 }
 
 }  // namespace intentq::test

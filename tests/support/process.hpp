@@ -70,4 +70,7 @@ class Process {
 // directory of the running test binary.
 std::string bin_dir();
 
+// Escapes regex metacharacters (to wait for a line containing a literal text).
+std::string regex_escape(const std::string& text);
+
 }  // namespace intentq::test

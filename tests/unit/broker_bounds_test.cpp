@@ -199,9 +199,13 @@ TEST(InboundWatch, AnUnfinishedMessageOverTheLimitIsCutOnceNothingArrivesWhole) 
     k.taken[6] += 600;
     w.on_delivered(6, 600);
     const auto cut = w.check();
-    if (round == 0) EXPECT_TRUE(cut.empty());  // 600 held: under the limit
-    if (round == 1) EXPECT_EQ(cut, std::vector<int>{5});
-    if (round == 2) EXPECT_TRUE(cut.empty());
+    if (round == 0) {
+      EXPECT_TRUE(cut.empty());  // 600 held: under the limit
+    } else if (round == 1) {
+      EXPECT_EQ(cut, std::vector<int>{5});
+    } else if (round == 2) {
+      EXPECT_TRUE(cut.empty());
+    }
   }
   EXPECT_EQ(w.cut_count(), 1u);
   EXPECT_EQ(w.connections(), 1u);

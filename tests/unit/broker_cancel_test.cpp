@@ -19,15 +19,7 @@ using namespace core_test;
 
 class CancelTest : public BrokerCoreTest {
  protected:
-  CancelTest()
-      : BrokerCoreTest(
-            [] {
-              Config c;
-              c.default_deadline = Ms(5000);
-              c.startup_grace = Ms(0);
-              return c;
-            }(),
-            "summary") {}
+  CancelTest() : BrokerCoreTest(quick_config(), "summary") {}
 
   // A gateway worker serving summary (shared by identical requests) and echo.
   void ready(const std::string& w, bool cancels = true) {

@@ -22,6 +22,7 @@
 #include "common/params_schema.hpp"
 #include "tests/support/raw_msgpack.hpp"
 #ifdef INTENTQ_HAVE_WORKER_LIB
+#include "tests/support/msgpack_json.hpp"
 #include "worker/intents/market_data.hpp"
 #include "worker/intents/params.hpp"
 #endif
@@ -31,10 +32,8 @@ namespace {
 
 using nlohmann::json;
 
-std::string mp(const json& j) {
-  auto b = json::to_msgpack(j);
-  return {b.begin(), b.end()};
-}
+using test::mp;
+
 RequestFields fields_with(std::string_view params) {
   RequestFields f;
   f.params = params;

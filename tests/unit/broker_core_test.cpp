@@ -28,13 +28,17 @@ class BrokerTest : public BrokerCoreTest {
   BrokerTest()
       : BrokerCoreTest(
             [] {
-              Config c;
+              Config c = quick_config();  // the grace has its own test below
               c.max_queue = 3;
-              c.default_deadline = Ms(5000);
-              c.startup_grace = Ms(0);  // the grace has its own test below
               return c;
             }(),
             "echo") {}
+  // A fresh broker with this startup grace (the rest of the config as the fixture has it).
+  void restart_with_startup_grace(Ms grace) {
+    Config c = config;
+    c.startup_grace = grace;
+    reset(c);
+  }
 
   void ready(const std::string& w, std::vector<std::string> extra = {"echo", "@intentq=1"}) {
     Msg m{w, "", "MDPW01", kReady};
@@ -443,9 +447,7 @@ TEST_F(BrokerTest, ARefusedEnvelopeCarriesItsId) {
 }
 
 TEST_F(BrokerTest, StartupGraceHoldsRequestsForServicesNotYetRegistered) {
-  Config c = config;
-  c.startup_grace = Ms(3000);
-  reset(c);
+  restart_with_startup_grace(Ms(3000));
   // A client retrying against a restarted broker, before the workers re-registered.
   submit("c", {{"id", "early"}});
   EXPECT_TRUE(replies_to("c").empty());
@@ -674,9 +676,7 @@ TEST_F(BrokerTest, RegistryAttributesFollowLiveWorkersAndStayBounded) {
 
 // Issue 7 defect 9: requests held for the startup grace get BUSY when the broker stops.
 TEST_F(BrokerTest, HeldRequestsGetBusyWhenTheBrokerStops) {
-  Config c = config;
-  c.startup_grace = Ms(3000);
-  reset(c);
+  restart_with_startup_grace(Ms(3000));
   submit("c", {{"id", "early"}});
   EXPECT_TRUE(replies_to("c").empty());
   broker->begin_drain(now);

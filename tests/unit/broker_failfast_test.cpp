@@ -19,9 +19,7 @@ namespace {
 using namespace core_test;
 
 Config failfast_config(Ms grace = Ms(2000)) {
-  Config c;
-  c.default_deadline = Ms(5000);
-  c.startup_grace = Ms(0);
+  Config c = quick_config();
   c.no_worker_grace = grace;
   return c;
 }

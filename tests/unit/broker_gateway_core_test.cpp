@@ -21,15 +21,7 @@ using namespace core_test;
 
 class GatewayBrokerTest : public BrokerCoreTest {
  protected:
-  GatewayBrokerTest()
-      : BrokerCoreTest(
-            [] {
-              Config c;
-              c.default_deadline = Ms(5000);
-              c.startup_grace = Ms(0);
-              return c;
-            }(),
-            "summary") {}
+  GatewayBrokerTest() : BrokerCoreTest(quick_config(), "summary") {}
 
   // A gateway worker: summary costs 6, positions 2; echo is free.
   void gw_ready(const std::string& w, const std::string& gateway, const std::string& accounts,

@@ -11,6 +11,7 @@
 
 #include "broker/historical_budget.hpp"
 #include "common/historical_rules.hpp"
+#include "tests/support/msgpack_json.hpp"
 
 namespace intentq::broker {
 namespace {
@@ -18,10 +19,7 @@ namespace {
 using historical::describe;
 using nlohmann::json;
 
-std::string mp(const json& j) {
-  auto b = json::to_msgpack(j);
-  return {b.begin(), b.end()};
-}
+using test::mp;
 
 const Clock::time_point t0 = Clock::time_point() + std::chrono::hours(1);
 

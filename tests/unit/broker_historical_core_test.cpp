@@ -104,14 +104,18 @@ class HistoricalBrokerTest : public BrokerCoreTest {
   std::vector<std::string> live_;
 };
 
+// The default historical rules with one limit changed.
+template <typename Field, typename Value>
+HistoricalConfig historical_config(Field HistoricalConfig::*field, Value value) {
+  HistoricalConfig h;
+  h.*field = value;
+  return h;
+}
+
 class HistoricalWindowTest : public HistoricalBrokerTest {
  protected:
   HistoricalWindowTest()
-      : HistoricalBrokerTest([] {
-          HistoricalConfig h;
-          h.requests = 6;
-          return h;
-        }()) {}
+      : HistoricalBrokerTest(historical_config(&HistoricalConfig::requests, 6)) {}
 };
 
 TEST_F(HistoricalWindowTest, AtMostTheWindowsRequestsGoAndTheRestWaitVisibly) {
@@ -209,12 +213,7 @@ TEST_F(HistoricalBrokerTest, AtMostFivePerContractInTwoSeconds) {
 
 class HistoricalOpenTest : public HistoricalBrokerTest {
  protected:
-  HistoricalOpenTest()
-      : HistoricalBrokerTest([] {
-          HistoricalConfig h;
-          h.open = 2;
-          return h;
-        }()) {}
+  HistoricalOpenTest() : HistoricalBrokerTest(historical_config(&HistoricalConfig::open, 2)) {}
 };
 
 TEST_F(HistoricalOpenTest, AtMostOpenRunAtOnceAndAnEndLetsTheNextGo) {
@@ -263,12 +262,7 @@ TEST_F(HistoricalBrokerTest,
 
 class HistoricalLateTest : public HistoricalBrokerTest {
  protected:
-  HistoricalLateTest()
-      : HistoricalBrokerTest([] {
-          HistoricalConfig h;
-          h.requests = 2;
-          return h;
-        }()) {}
+  HistoricalLateTest() : HistoricalBrokerTest(historical_config(&HistoricalConfig::requests, 2)) {}
 };
 
 TEST_F(HistoricalLateTest, AJobWhoseSlotComesAfterItsDeadlineIsATimeoutAtOnceSayingWhyAndWhen) {
@@ -337,9 +331,7 @@ TEST_F(HistoricalBrokerTest, SubmittersTakeTurnsWithinAPriorityClass) {
 }
 
 TEST_F(HistoricalBrokerTest, InteractiveGoesBeforeNormalBeforeBulk) {
-  HistoricalConfig h;
-  h.open = 1;
-  reset(hist_config(h));
+  reset(hist_config(historical_config(&HistoricalConfig::open, 1)));
   workers(1);
   submit("dl", {{"id", "running"}, {"priority", "bulk"}, {"params", bars(1)}});
   for (int i = 1; i <= 3; ++i)
@@ -376,9 +368,7 @@ TEST_F(HistoricalBrokerTest, BadPriorityOrClientIsABadRequestForEveryService) {
 }
 
 TEST_F(HistoricalBrokerTest, EachGatewayHasItsOwnHistoricalBudget) {
-  HistoricalConfig h;
-  h.requests = 1;
-  reset(hist_config(h));
+  reset(hist_config(historical_config(&HistoricalConfig::requests, 1)));
   hist_ready("a", "ga");
   hist_ready("b", "gb");
   for (int i = 0; i < 3; ++i)
@@ -406,9 +396,7 @@ TEST_F(HistoricalBrokerTest, JobsQueuedBeforeTheServiceWasKnownHistoricalAreSche
 }
 
 TEST_F(HistoricalBrokerTest, ARequeuedJobWaitsForItsIdenticalWindowWhileOthersGo) {
-  HistoricalConfig h;
-  h.open = 1;
-  reset(hist_config(h));
+  reset(hist_config(historical_config(&HistoricalConfig::open, 1)));
   workers(2);
   submit("c", {{"id", "x"}, {"params", bars(1)}});
   submit("c", {{"id", "y"}, {"params", bars(2)}});
@@ -429,9 +417,7 @@ TEST_F(HistoricalBrokerTest, ARequeuedJobWaitsForItsIdenticalWindowWhileOthersGo
 }
 
 TEST_F(HistoricalBrokerTest, ACancelledQueuedJobLeavesTheFairQueue) {
-  HistoricalConfig h;
-  h.open = 1;
-  reset(hist_config(h));
+  reset(hist_config(historical_config(&HistoricalConfig::open, 1)));
   workers(1);
   submit("c", {{"id", "running"}, {"params", bars(1)}});
   submit("c", {{"id", "gone"}, {"params", bars(2)}});

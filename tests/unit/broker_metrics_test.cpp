@@ -13,6 +13,7 @@
 #include "broker/broker.hpp"
 #include "broker/job_metrics.hpp"
 #include "common/envelope.hpp"
+#include "tests/support/msgpack_json.hpp"
 
 namespace intentq::broker {
 namespace {
@@ -59,8 +60,7 @@ Frames frames(const Msg& m) {
 }
 
 std::string body(const json& j) {
-  auto b = json::to_msgpack(j);
-  return {b.begin(), b.end()};
+  return test::mp(j);
 }
 
 class BrokerObserverTest : public ::testing::Test {

@@ -15,6 +15,7 @@
 
 #include "broker/broker.hpp"
 #include "common/envelope.hpp"
+#include "tests/support/msgpack_json.hpp"
 
 namespace intentq::broker::core_test {
 
@@ -51,8 +52,16 @@ inline Frames frames(const Msg& m) {
 }
 
 inline std::string body(const json& j) {
-  auto b = json::to_msgpack(j);
-  return {b.begin(), b.end()};
+  return test::mp(j);
+}
+
+// The broker's config in most core tests: 5 s default deadline, no startup grace (the grace has
+// tests of its own).
+inline Config quick_config() {
+  Config c;
+  c.default_deadline = Ms(5000);
+  c.startup_grace = Ms(0);
+  return c;
 }
 
 class BrokerCoreTest : public ::testing::Test {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/msgpack_codec.hpp"
+#include "tests/support/msgpack_json.hpp"
 
 namespace intentq {
 namespace {
@@ -14,8 +15,7 @@ namespace {
 using nlohmann::json;
 
 std::string to_mp(const json& j) {
-  const auto bytes = json::to_msgpack(j);
-  return std::string(bytes.begin(), bytes.end());
+  return test::mp(j);
 }
 
 // Runs `fn` and returns the EnvelopeError message, failing the test if nothing was thrown.

@@ -11,19 +11,14 @@
 #include "gateway/requests.hpp"
 #include "gateway/session_core.hpp"
 #include "gateway/wire.hpp"
+#include "tests/unit/gateway_test_util.hpp"
 
 namespace intentq::gw {
 namespace {
 
 using Kind = GatewayError::Kind;
 
-ErrorMessage error(int64_t id, int code, std::string text) {
-  ErrorMessage e;
-  e.id = id;
-  e.code = code;
-  e.message = std::move(text);
-  return e;
-}
+using test::error;
 
 std::vector<Bar> bars(int n, int from = 0) {
   std::vector<Bar> out;

@@ -13,12 +13,6 @@
 namespace intentq::gw {
 namespace {
 
-using test::client_as;
-using test::field_count;
-using test::nul;
-using test::pipes;
-using test::server_as;
-
 const std::vector<int> kVersions = {176, 195, 196, 200};
 
 Contract stock() {

@@ -12,12 +12,6 @@
 namespace intentq::gw {
 namespace {
 
-using test::client_as;
-using test::field_count;
-using test::nul;
-using test::pipes;
-using test::server_as;
-
 // The versions where some layout changes, plus the ends of the range.
 const std::vector<int> kVersions = {164, 173, 176, 177, 178, 179, 181, 182, 183, 185,
                                     186, 189, 193, 194, 195, 197, 198, 199, 200};

@@ -12,11 +12,6 @@
 namespace intentq::gw {
 namespace {
 
-using test::field_count;
-using test::nul;
-using test::pipes;
-using test::server_as;
-
 // Live IB Gateway capture at sv 200 (ibkr-go, 2026-04-14, sanitized): a bracket take-profit
 // child, LMT SELL 1 AAPL, parentId 210, PreSubmitted, submitter "papertrader". 156 fields.
 const std::string kLiveSv200 =

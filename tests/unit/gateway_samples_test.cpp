@@ -13,12 +13,6 @@
 namespace intentq::gw {
 namespace {
 
-using test::client_as;
-using test::field_count;
-using test::nul;
-using test::pipes;
-using test::server_as;
-
 constexpr double kDblMax = 1.7976931348623157E308;
 
 TEST(Samples, HandshakeAnswers) {

@@ -34,10 +34,9 @@ inline size_t field_count(std::string_view payload) {
   return n;
 }
 
-// Decodes a server payload and insists on the expected alternative.
-template <class T>
-T server_as(int sv, std::string_view payload) {
-  ServerMessage m = decode_server_message(sv, payload);
+// The alternative T of a decoded message, or a test failure (and T{}) when it is another.
+template <class T, class Message>
+T alternative_as(const Message& m, std::string_view payload) {
   const T* p = std::get_if<T>(&m);
   if (p == nullptr) {
     ADD_FAILURE() << "decoded to alternative #" << m.index() << ": " << pipes(payload);
@@ -46,18 +45,35 @@ T server_as(int sv, std::string_view payload) {
   return *p;
 }
 
+// Decodes a server (client) payload and insists on the expected alternative.
+template <class T>
+T server_as(int sv, std::string_view payload) {
+  return alternative_as<T>(decode_server_message(sv, payload), payload);
+}
 template <class T>
 T client_as(int sv, std::string_view payload) {
-  ClientMessage m = decode_client_message(sv, payload);
-  const T* p = std::get_if<T>(&m);
-  if (p == nullptr) {
-    ADD_FAILURE() << "decoded to alternative #" << m.index() << ": " << pipes(payload);
-    return T{};
-  }
-  return *p;
+  return alternative_as<T>(decode_client_message(sv, payload), payload);
+}
+
+// An error message as the gateway sends it (id -1 for one about no request).
+inline ErrorMessage error(int64_t id, int code, std::string text) {
+  ErrorMessage e;
+  e.id = id;
+  e.code = code;
+  e.message = std::move(text);
+  return e;
 }
 
 }  // namespace intentq::gw::test
+
+// The codec tests live in intentq::gw and use these helpers unqualified.
+namespace intentq::gw {
+using test::client_as;
+using test::field_count;
+using test::nul;
+using test::pipes;
+using test::server_as;
+}  // namespace intentq::gw
 
 // gtest printers: show a value as its sv-200 wire form, so a failed comparison reads like a frame
 // instead of a byte dump.

@@ -126,6 +126,18 @@ std::optional<JobFailure> run_with_session(JobContext& job, bool* body_ran) {
   return failure;
 }
 
+// run_with_session against a listener that never accepts: the TCP connect succeeds (backlog),
+// the handshake never gets an answer.
+std::optional<JobFailure> run_against_silent_listener(Clock::time_point deadline,
+                                                      std::chrono::milliseconds connect_timeout,
+                                                      bool* body_ran) {
+  asio::io_context listener_io;
+  tcp::acceptor silent(listener_io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  auto job = job_with(deadline, connect_timeout);
+  job.gateway.port = silent.local_endpoint().port();
+  return run_with_session(job, body_ran);
+}
+
 TEST(IntentsGatewayJob, NothingListeningIsGatewayUnreachable) {
   // A port that was free a moment ago: bind, read the port, close.
   uint16_t port = 0;
@@ -150,13 +162,9 @@ TEST(IntentsGatewayJob, NothingListeningIsGatewayUnreachable) {
 TEST(IntentsGatewayJob, ConnectCutByTheDeadlineIsTimeout) {
   // A listener that never accepts: the TCP connect succeeds (backlog), the handshake never gets
   // an answer, so only the (deadline-shortened) connect timeout ends the wait.
-  asio::io_context listener_io;
-  tcp::acceptor silent(listener_io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  auto job = job_with(Clock::now() + 300ms, 5000ms);
-  job.gateway.port = silent.local_endpoint().port();
   bool body_ran = false;
   auto start = Clock::now();
-  auto failure = run_with_session(job, &body_ran);
+  auto failure = run_against_silent_listener(Clock::now() + 300ms, 5000ms, &body_ran);
   ASSERT_TRUE(failure);
   EXPECT_EQ(failure->code, ErrorCode::kTimeout) << failure->what();
   EXPECT_FALSE(body_ran);
@@ -164,13 +172,9 @@ TEST(IntentsGatewayJob, ConnectCutByTheDeadlineIsTimeout) {
 }
 
 TEST(IntentsGatewayJob, SilentListenerWithinTheDeadlineIsUnreachable) {
-  asio::io_context listener_io;
-  tcp::acceptor silent(listener_io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  auto job = job_with(Clock::now() + 10s, 300ms);
-  job.gateway.port = silent.local_endpoint().port();
   bool body_ran = false;
   auto start = Clock::now();
-  auto failure = run_with_session(job, &body_ran);
+  auto failure = run_against_silent_listener(Clock::now() + 10s, 300ms, &body_ran);
   ASSERT_TRUE(failure);
   EXPECT_EQ(failure->code, ErrorCode::kGatewayUnreachable) << failure->what();
   EXPECT_GE(Clock::now() - start, 250ms);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/params_schema.hpp"
+#include "tests/support/msgpack_json.hpp"
 
 namespace intentq::params {
 namespace {
@@ -18,10 +19,7 @@ namespace {
 using nlohmann::json;
 namespace md = market_data;
 
-std::string mp(const json& j) {
-  auto b = json::to_msgpack(j);
-  return {b.begin(), b.end()};
-}
+using test::mp;
 
 Parsed parse_as(std::string_view intent, const json& params) {
   return parse(*find_intent(intent), mp(params), intent);

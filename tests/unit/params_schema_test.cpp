@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/msgpack_json.hpp"
 #include "tests/support/raw_msgpack.hpp"
 
 namespace intentq::params {
@@ -19,10 +20,7 @@ namespace {
 using nlohmann::json;
 using test::RawMsgpack;
 
-std::string mp(const json& j) {
-  auto b = json::to_msgpack(j);
-  return {b.begin(), b.end()};
-}
+using test::mp;
 
 Parsed parse_as(std::string_view intent, const std::string& bytes) {
   const auto* schema = find_intent(intent);

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "gateway/request_table.hpp"
+#include "tests/unit/gateway_test_util.hpp"
 
 namespace intentq::gw {
 namespace {
@@ -62,13 +63,7 @@ OrderStatus order_status(int64_t order_id, std::string status, double filled) {
   return s;
 }
 
-ErrorMessage error(int64_t id, int code, std::string text) {
-  ErrorMessage e;
-  e.id = id;
-  e.code = code;
-  e.message = std::move(text);
-  return e;
-}
+using test::error;
 
 TEST(SessionRequestTable, PositionsCollectUntilEndThenLeaveTheTable) {
   RequestTable t;

@@ -1,6 +1,4 @@
-#include "tests/integration/intents_cluster.hpp"
-
-#include <signal.h>
+#include "tests/support/intents_cluster.hpp"
 
 #include <unistd.h>
 #include <algorithm>
@@ -10,13 +8,10 @@
 #include <regex>
 #include <stdexcept>
 
-#include "common/asio.hpp"
-#include "common/mdp.hpp"
-
 namespace intentq::intents_test {
 
 std::string scenario_path() {
-  return std::string(INTENTQ_SOURCE_DIR) + "/tests/data/intents_scenario.json";
+  return test::data_file("intents_scenario.json");
 }
 
 nlohmann::json load_scenario() {
@@ -26,28 +21,15 @@ nlohmann::json load_scenario() {
 }
 
 Sim::Sim(std::vector<std::string> extra_args, uint16_t want_port, std::string scenario) {
-  std::vector<std::string> argv{test::bin_dir() + "/intentq-gwsim", "--listen",
-                                "127.0.0.1:" + std::to_string(want_port), "--scenario",
-                                std::move(scenario)};
+  test::Launch launch;
+  launch.args = {"--scenario", std::move(scenario)};
   // The test reads a child's output only while it waits for a line; a chatty child would fill
   // the pipe and block on its next log line. So: warnings only, unless the test asks for more.
   if (std::find(extra_args.begin(), extra_args.end(), "--log-level") == extra_args.end())
-    argv.insert(argv.end(), {"--log-level", "warn"});
-  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  process = std::make_unique<Process>(argv);
-  auto m = process->expect_line(std::regex(R"(listening on 127\.0\.0\.1:(\d+))"), 10s);
-  port = static_cast<uint16_t>(std::stoi(m[1].str()));
-}
-
-void Sim::stop() {
-  process->signal(SIGTERM);
-  if (!process->wait_exit(10s)) throw std::runtime_error("intentq-gwsim did not exit on SIGTERM");
-}
-
-uint16_t free_port() {
-  asio::io_context io;
-  tcp::acceptor probe(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return probe.local_endpoint().port();
+    launch.args.insert(launch.args.end(), {"--log-level", "warn"});
+  launch.args.insert(launch.args.end(), extra_args.begin(), extra_args.end());
+  launch.ready_timeout = 10s;
+  static_cast<test::GwsimProcess&>(*this) = test::start_gwsim(launch, want_port);
 }
 
 std::unique_ptr<Process> start_gateway_worker(const Broker& broker, const std::string& gateway,
@@ -57,6 +39,13 @@ std::unique_ptr<Process> start_gateway_worker(const Broker& broker, const std::s
   std::vector<std::string> args{"--gateway", gateway, "--client-id", std::to_string(client_id)};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   return e2e::start_worker(broker.endpoints.backend, 1000, 3, log_level, std::move(args));
+}
+
+GatewayCluster::GatewayCluster(const std::string& gateway, int client_id,
+                               const std::string& service, std::vector<std::string> worker_args,
+                               const std::string& log_level)
+    : worker(start_gateway_worker(broker, gateway, client_id, std::move(worker_args), log_level)) {
+  e2e::wait_for_service(broker.endpoints.frontend, service);
 }
 
 JobReply run(const Broker& broker, const std::string& intent, nlohmann::json params,
@@ -70,7 +59,7 @@ JobReply run(const Broker& broker, const std::string& intent, nlohmann::json par
 }
 
 nlohmann::json broker_stats(const Broker& broker) {
-  return JobClient(broker.endpoints.frontend).stats(5s);
+  return test::broker_stats(broker.endpoints.frontend, 5s);
 }
 
 std::string describe(const JobReply& reply) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/daemons.hpp"
 #include "tests/support/process.hpp"
 
 namespace intentq::ops_test {
@@ -48,14 +49,8 @@ class NotifySocket {
   std::vector<std::string> seen_;
 };
 
-// The result of a program that ran to its end.
-struct Exited {
-  int code = -1;
-  std::string output;
-};
-// Runs bin_dir()/program with args and extra environment to its end (bounded).
-Exited run_to_end(const std::string& program, std::vector<std::string> args,
-                  std::vector<std::string> env = {}, std::chrono::milliseconds timeout = 20s);
+using test::Exited;
+using test::run_to_end;
 
 // A broker on wildcard loopback ports; `frontend`/`backend` are the bound endpoints.
 struct Broker {

@@ -1,14 +1,12 @@
-#include "tests/integration/ops_support.hpp"
+#include "tests/support/ops_support.hpp"
 
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <stdexcept>
 #include <thread>
 
@@ -72,57 +70,24 @@ std::optional<std::string> NotifySocket::until(const std::string& text,
   }
 }
 
-Exited run_to_end(const std::string& program, std::vector<std::string> args,
-                  std::vector<std::string> env, std::chrono::milliseconds timeout) {
-  args.insert(args.begin(), test::bin_dir() + "/" + program);
-  Process p(args, env);
-  const auto status = p.wait_exit(timeout);
-  if (!status)
-    throw std::runtime_error(program + " did not exit in time; output:\n" + p.output_text());
-  p.drain();
-  Exited e;
-  e.code = WIFEXITED(*status) ? WEXITSTATUS(*status) : 128 + WTERMSIG(*status);
-  e.output = p.output_text();
-  return e;
-}
-
 Broker start_broker(std::vector<std::string> extra_args, std::vector<std::string> env) {
-  std::vector<std::string> args = {test::bin_dir() + "/intentq-broker",
-                                   "--frontend",
-                                   "tcp://127.0.0.1:*",
-                                   "--backend",
-                                   "tcp://127.0.0.1:*",
-                                   "--publish",
-                                   "tcp://127.0.0.1:*"};
-  args.insert(args.end(), extra_args.begin(), extra_args.end());
-  Broker b;
-  b.process = std::make_unique<Process>(args, env);
-  const auto m = b.process->expect_line(
-      std::regex(R"(intentq-broker ready frontend=(\S+) backend=(\S+))"), 20s);
-  b.frontend = m[1];
-  b.backend = m[2];
-  return b;
+  test::Launch launch{std::move(extra_args), std::move(env), {}, "", 20s};
+  auto started = test::start_broker(launch);
+  return Broker{std::move(started.process), started.endpoints.frontend, started.endpoints.backend};
 }
 
 Gwsim start_gwsim(std::vector<std::string> extra_args) {
-  std::vector<std::string> args = {test::bin_dir() + "/intentq-gwsim", "--listen", "127.0.0.1:0"};
-  args.insert(args.end(), extra_args.begin(), extra_args.end());
-  Gwsim g;
-  g.process = std::make_unique<Process>(args);
-  const auto m = g.process->expect_line(std::regex(R"(listening on (127\.0\.0\.1:\d+))"), 20s);
-  g.address = m[1];
-  return g;
+  test::Launch launch{std::move(extra_args), {}, {}, "", 20s};
+  auto started = test::start_gwsim(launch);
+  return Gwsim{std::move(started.process), started.address()};
 }
 
 std::unique_ptr<Process> start_worker(const std::string& backend, const std::string& gateway,
                                       std::vector<std::string> extra_args,
                                       std::vector<std::string> env) {
-  std::vector<std::string> args = {test::bin_dir() + "/intentq-worker", "--broker", backend,
-                                   "--gateway", gateway};
-  args.insert(args.end(), extra_args.begin(), extra_args.end());
-  auto w = std::make_unique<Process>(args, env);
-  w->expect_line(std::regex("intentq-worker ready"), 30s);
-  return w;
+  extra_args.insert(extra_args.begin(), {"--gateway", gateway});
+  return test::start_worker(backend,
+                            test::Launch{std::move(extra_args), std::move(env), {}, "", 30s});
 }
 
 Exited submit(const std::string& frontend, const std::string& intent, const std::string& id) {

@@ -1,8 +1,7 @@
-#include "tests/integration/e2e_cluster.hpp"
+#include "tests/support/e2e_cluster.hpp"
+#include "tests/support/msgpack_json.hpp"
 
 #include <algorithm>
-
-#include <sys/wait.h>
 
 #include <regex>
 #include <sstream>
@@ -11,49 +10,54 @@
 
 namespace intentq::e2e {
 
-std::string regex_escape(const std::string& text) {
-  static const std::regex special(R"([.^$|()\[\]{}*+?\\])");
-  return std::regex_replace(text, special, R"(\$&)");
-}
-
 Broker::Broker(std::vector<std::string> extra_args, std::optional<Endpoints> fixed) {
-  std::vector<std::string> argv{test::bin_dir() + "/intentq-broker"};
-  const std::string any = "tcp://127.0.0.1:*";
-  argv.insert(argv.end(),
-              {"--frontend", fixed ? fixed->frontend : any, "--backend",
-               fixed ? fixed->backend : any, "--publish", fixed ? fixed->publish : any});
-  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  process = std::make_unique<Process>(argv);
-  auto m = process->expect_line(
-      std::regex(R"(intentq-broker ready frontend=(\S+) backend=(\S+) publish=(\S+))"), 15s);
-  endpoints = Endpoints{m[1], m[2], m[3]};
+  test::Launch launch;
+  launch.args = std::move(extra_args);
+  auto started = test::start_broker(launch, fixed);
+  process = std::move(started.process);
+  endpoints = std::move(started.endpoints);
 }
 
 std::unique_ptr<Process> start_worker(const std::string& backend, int heartbeat_ms, int liveness,
                                       const std::string& log_level,
                                       std::vector<std::string> extra_args,
                                       const std::string& program) {
-  std::vector<std::string> argv{test::bin_dir() + "/" + program,
-                                "--broker",
-                                backend,
-                                "--heartbeat-ms",
-                                std::to_string(heartbeat_ms),
-                                "--liveness",
-                                std::to_string(liveness),
-                                "--log-level",
-                                log_level};
-  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  test::Launch launch;
+  launch.program = test::bin_dir() + "/" + program;
+  launch.args = {"--heartbeat-ms", std::to_string(heartbeat_ms),
+                 "--liveness",     std::to_string(liveness),
+                 "--log-level",    log_level};
+  launch.args.insert(launch.args.end(), extra_args.begin(), extra_args.end());
   // A worker without a gateway (the echo tests): per-job sessions, so it does not keep trying to
   // reach a gateway that is not there (reconnect threads would disturb the fd/thread counts).
-  if (std::find(extra_args.begin(), extra_args.end(), "--gateway") == extra_args.end()) {
-    argv.push_back("--gateway-session");
-    argv.push_back("per-job");
-  }
-  auto worker = std::make_unique<Process>(argv);
-  worker->expect_line(
-      std::regex("intentq-worker ready broker=" + regex_escape(backend) + " intents=\\S*echo"),
-      15s);
-  return worker;
+  if (std::find(extra_args.begin(), extra_args.end(), "--gateway") == extra_args.end())
+    launch.args.insert(launch.args.end(), {"--gateway-session", "per-job"});
+  return test::start_worker(backend, launch, " intents=\\S*echo");
+}
+
+std::vector<std::unique_ptr<Process>> start_workers(const std::string& backend, int n,
+                                                    int heartbeat_ms, int liveness,
+                                                    const std::string& log_level,
+                                                    std::vector<std::string> extra_args) {
+  std::vector<std::unique_ptr<Process>> workers;
+  for (int i = 0; i < n; ++i)
+    workers.push_back(start_worker(backend, heartbeat_ms, liveness, log_level, extra_args));
+  return workers;
+}
+
+JobRequest make_request(std::string id, nlohmann::json params,
+                        std::optional<uint64_t> deadline_ms) {
+  JobRequest r;
+  r.id = std::move(id);
+  r.params = std::move(params);
+  r.deadline_ms = deadline_ms;
+  return r;
+}
+
+SilentRouter::SilentRouter() : socket(ctx, zmq::socket_type::router) {
+  socket.set(zmq::sockopt::linger, 0);
+  socket.bind("tcp://127.0.0.1:*");
+  endpoint = socket.get(zmq::sockopt::last_endpoint);
 }
 
 void wait_for_service(const std::string& frontend, const std::string& service,
@@ -204,8 +208,7 @@ mdp::ReadyInfo intentq_ready(std::vector<std::string> services,
 }
 
 std::string pack(const nlohmann::json& j) {
-  const auto b = nlohmann::json::to_msgpack(j);
-  return {b.begin(), b.end()};
+  return test::mp(j);
 }
 
 void send_frames(zmq::socket_t& socket, const Msg& frames, bool dontwait) {
@@ -213,6 +216,15 @@ void send_frames(zmq::socket_t& socket, const Msg& frames, bool dontwait) {
   for (const auto& p : frames) f.push_back(mdp::frame(p));
   if (mdp::send_frames(socket, f, dontwait) != mdp::SendResult::kOk && !dontwait)
     throw std::runtime_error("test send failed");
+}
+
+zmq::socket_t subscriber(zmq::context_t& ctx, const std::string& publish,
+                         const std::string& topic) {
+  zmq::socket_t sub(ctx, zmq::socket_type::sub);
+  sub.set(zmq::sockopt::linger, 0);
+  sub.set(zmq::sockopt::subscribe, topic);
+  sub.connect(publish);
+  return sub;
 }
 
 std::optional<Msg> recv_within(zmq::socket_t& socket, std::chrono::milliseconds timeout) {
@@ -243,16 +255,8 @@ JobReply submit(const std::string& frontend, const std::string& service, JobRequ
 }
 
 CliRun run_cli(std::vector<std::string> args, std::chrono::milliseconds timeout) {
-  args.insert(args.begin(), test::bin_dir() + "/intentq");
-  Process cli(args);
-  auto status = cli.wait_exit(timeout);
-  if (!status)
-    throw std::runtime_error("intentq did not exit within " + std::to_string(timeout.count()) +
-                             " ms; output:\n" + cli.output_text());
-  CliRun run;
-  run.exit_code = WIFEXITED(*status) ? WEXITSTATUS(*status) : 128 + WTERMSIG(*status);
-  run.output = cli.output_text();
-  return run;
+  const auto run = test::run_to_end("intentq", std::move(args), {}, timeout);
+  return CliRun{run.code, run.output};
 }
 
 std::optional<nlohmann::json> first_json_line(const std::string& output) {

@@ -18,7 +18,9 @@
 #include "common/envelope.hpp"
 #include "common/mdp_client.hpp"
 #include "common/mdp_worker.hpp"
+#include "tests/support/daemons.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/readers.hpp"
 
 namespace intentq::e2e {
 
@@ -26,11 +28,10 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using test::bin_dir;
 using test::Process;
+using test::regex_escape;
 using Msg = std::vector<std::string>;
 
-struct Endpoints {
-  std::string frontend, backend, publish;
-};
+using Endpoints = test::BrokerEndpoints;
 
 // The broker; on wildcard ports unless `fixed` gives the endpoints (to restart on the same ports).
 struct Broker {
@@ -47,6 +48,25 @@ std::unique_ptr<Process> start_worker(const std::string& backend, int heartbeat_
                                       int liveness = 3, const std::string& log_level = "info",
                                       std::vector<std::string> extra_args = {},
                                       const std::string& program = "intentq-worker");
+
+// `n` workers as start_worker() starts them (same arguments), each ready.
+std::vector<std::unique_ptr<Process>> start_workers(const std::string& backend, int n,
+                                                    int heartbeat_ms = 1000, int liveness = 3,
+                                                    const std::string& log_level = "info",
+                                                    std::vector<std::string> extra_args = {});
+
+// A job request with an id, params and (when given) a deadline; the rest as JobRequest has it.
+JobRequest make_request(std::string id, nlohmann::json params = nlohmann::json::object(),
+                        std::optional<uint64_t> deadline_ms = std::nullopt);
+
+// A peer that completes the ZMTP handshake and never answers (a bound ROUTER), standing in for a
+// hung broker or one the test drives frame by frame.
+struct SilentRouter {
+  SilentRouter();
+  zmq::context_t ctx{1};
+  zmq::socket_t socket;
+  std::string endpoint;  // where it is bound (tcp://127.0.0.1:PORT)
+};
 
 // Waits until the broker answers mmi.service <service> with "200" (workers registered): READY is
 // asynchronous, so "worker printed ready" does not yet mean "broker knows it".
@@ -126,6 +146,9 @@ std::string pack(const nlohmann::json& j);
 // blocking send fails. With `dontwait`, a full or closed pipe drops the message silently.
 void send_frames(zmq::socket_t& socket, const Msg& frames, bool dontwait = false);
 
+// A SUB socket connected to `publish`, subscribed to `topic` (a prefix of "result.<service>...").
+zmq::socket_t subscriber(zmq::context_t& ctx, const std::string& publish, const std::string& topic);
+
 // The next whole message on any socket (e.g. a SUB), or nullopt after `timeout`.
 std::optional<Msg> recv_within(zmq::socket_t& socket, std::chrono::milliseconds timeout);
 
@@ -148,8 +171,5 @@ bool saw_line(Process& process, const std::string& needle, std::chrono::millisec
 
 // How many lines of `process`'s output so far contain `needle`.
 size_t count_lines(Process& process, const std::string& needle);
-
-// Escapes regex metacharacters.
-std::string regex_escape(const std::string& text);
 
 }  // namespace intentq::e2e
