@@ -21,6 +21,7 @@
 #include "common/curve_socket.hpp"
 #include "common/mdp.hpp"
 #include "tests/support/e2e_cluster.hpp"
+#include "tests/support/readers.hpp"
 
 namespace intentq::e2e {
 namespace {
@@ -107,22 +108,8 @@ class CurveCluster : public ::testing::Test {
     const auto text = broker_->process->output_text();
     if (!std::regex_search(text, m, std::regex(R"(metrics=http://127\.0\.0\.1:(\d+)/metrics)")))
       return {};
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<uint16_t>(std::stoi(m[1])));
-    std::string body;
-    timeval tv{5, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-      const std::string get = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-      (void)!::write(fd, get.data(), get.size());
-      char buf[4096];
-      for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) body.append(buf, n);
-    }
-    ::close(fd);
-    return body;
+    // Bounded: the connect, each read and the whole answer.
+    return test::http_get(std::stoi(m[1]), "/metrics");
   }
   std::unique_ptr<Process> worker_as(const std::string& name) {
     return start_worker(ep().backend, 200, 3, "info", keys().args(name));

@@ -38,6 +38,10 @@ int connect_loopback(int port) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  // Linux bounds a blocking connect by the send timeout: a listener whose backlog is full drops
+  // the SYN and the kernel would retry for about two minutes (past ctest's timeout).
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     ::close(fd);
     return -1;
@@ -55,7 +59,11 @@ std::string http_get(int port, const std::string& path, std::chrono::millisecond
   (void)!::write(fd, request.data(), request.size());
   std::string response;
   char buf[65536];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;)
+  // Each read waits at most `timeout` of silence, and the whole answer at most 4 x `timeout`
+  // (a server trickling bytes cannot hold the test).
+  const auto until = std::chrono::steady_clock::now() + 4 * timeout;
+  for (ssize_t n;
+       std::chrono::steady_clock::now() < until && (n = ::read(fd, buf, sizeof buf)) > 0;)
     response.append(buf, static_cast<size_t>(n));
   ::close(fd);
   return response;
