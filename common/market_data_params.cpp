@@ -128,10 +128,6 @@ std::optional<int64_t> clock_seconds(std::string_view t) {
   return *h * 3600 + *m * 60 + *s;
 }
 
-std::string join_bar_sizes() {
-  return join(kBarSizes | std::views::transform(&BarSize::name), ", ");
-}
-
 std::string seconds_text(int64_t s) {
   return std::to_string(s) + " S";
 }

@@ -13,13 +13,14 @@ namespace {
 awaitable<nlohmann::json> fetch(JobContext& job, HistoricalBarsParams p,
                                 std::shared_ptr<gw::Session> session) {
   // formatDate 2, epoch seconds: UTC whatever the gateway's time zone.
-  gw::HistoricalDataRequest request{.contract = p.contract,
-                                    .end_date_time = p.end_date_time,
-                                    .bar_size = p.bar_size,
-                                    .duration = p.duration,
-                                    .use_rth = p.use_rth,
-                                    .what_to_show = p.what_to_show,
-                                    .format_date = 2};
+  gw::HistoricalDataRequest request;
+  request.contract = p.contract;
+  request.end_date_time = p.end_date_time;
+  request.bar_size = p.bar_size;
+  request.duration = p.duration;
+  request.use_rth = p.use_rth;
+  request.what_to_show = p.what_to_show;
+  request.format_date = 2;
   job.timeout_note = "while waiting for historical bars (" + p.duration + " of " + p.bar_size +
                      "; the gateway may be pacing historical requests)";
   auto fetch = timed(job, "historical_data", session->historical_data(std::move(request)));
