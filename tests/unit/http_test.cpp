@@ -3,15 +3,42 @@
 #include <gtest/gtest.h>
 
 #include "common/msgpack_codec.hpp"
+#include "common/params_schema.hpp"
 #include "http/job_request.hpp"
 #include "http/job_store.hpp"
 #include "http/live_view.hpp"
+#include "http/static_content.hpp"
 #include "http/tokens.hpp"
 
 namespace intentq::http {
 namespace {
 
 using namespace std::chrono_literals;
+
+// GET /v1/intents lists every intent the shared params schema knows, with the schema's own
+// params, allowed values and defaults (it was a hand-kept copy that missed the market-data
+// intents), plus the worker's echo services.
+TEST(HttpIntentsTable, ComesFromTheSharedParamsSchema) {
+  const auto& t = intents_table();
+  for (const auto& intent : params::intents()) {
+    const std::string name(intent.intent);
+    ASSERT_TRUE(t.contains(name)) << name;
+    EXPECT_FALSE(t[name]["doc"].get<std::string>().empty()) << name;
+    EXPECT_TRUE(t[name]["gateway"].get<bool>()) << name;
+    EXPECT_EQ(t[name]["params"].size(), intent.params.size()) << name;
+    for (const auto& p : intent.params)
+      EXPECT_TRUE(t[name]["params"].contains(std::string(p.name))) << name << "." << p.name;
+  }
+  for (const char* name : {"historical_bars", "head_timestamp", "quote"})
+    EXPECT_TRUE(t.contains(name)) << name;
+  EXPECT_EQ(t["quote"]["params"]["market_data_type"]["default"], "live");
+  EXPECT_EQ(t["executions"]["params"]["side"]["allowed"], nlohmann::json({"BUY", "SELL"}));
+  EXPECT_NE(t["executions"]["params"]["side"]["doc"].get<std::string>().find("BOT = BUY"),
+            std::string::npos);
+  EXPECT_EQ(t["executions"]["params"]["last_n_days"]["doc"], "1..365");
+  EXPECT_EQ(t["summary"]["params"]["tags"]["type"], "string|string[]");
+  EXPECT_FALSE(t["echo"]["gateway"].get<bool>());
+}
 
 TEST(HttpJobRequest, ParsesEveryFieldIntoTheEnvelope) {
   const auto job = parse_submission(
