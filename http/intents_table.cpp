@@ -4,11 +4,13 @@
 // written here. The broker knows which services have live workers (mmi.stats), not their params,
 // so GET /v1/intents joins the two.
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <string>
 #include <string_view>
 #include <variant>
 
+#include "common/enum_names.hpp"
 #include "common/params_schema.hpp"
 #include "http/static_content.hpp"
 
@@ -44,21 +46,10 @@ std::string_view doc_of(std::string_view intent) {
   return "";
 }
 
-const char* type_name(params::Kind kind) {
-  switch (kind) {
-    case params::Kind::kString:
-      return "string";
-    case params::Kind::kInteger:
-      return "integer";
-    case params::Kind::kNumber:
-      return "number";
-    case params::Kind::kBoolean:
-      return "boolean";
-    case params::Kind::kStringList:
-      return "string|string[]";
-  }
-  return "any";
-}
+// By params::Kind, in its order.
+constexpr std::string_view kTypeNames[] = {"string", "integer", "number", "boolean",
+                                           "string|string[]"};
+static_assert(std::size(kTypeNames) == enum_count(params::Kind::kStringList));
 
 nlohmann::json value_json(const params::Value& v) {
   return std::visit([](const auto& x) { return nlohmann::json(x); }, v);
@@ -66,7 +57,7 @@ nlohmann::json value_json(const params::Value& v) {
 
 // What a caller must know beyond the type: allowed values, accepted spellings, range, default.
 nlohmann::json param_json(const params::Param& p) {
-  nlohmann::json j{{"type", type_name(p.kind)}};
+  nlohmann::json j{{"type", name_of<params::Kind>(kTypeNames, p.kind, "any")}};
   std::string doc;
   auto add = [&](const std::string& s) { doc += (doc.empty() ? "" : "; ") + s; };
   if (!p.allowed.empty()) {

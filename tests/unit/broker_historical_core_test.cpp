@@ -151,11 +151,7 @@ TEST_F(HistoricalWindowTest, AtMostTheWindowsRequestsGoAndTheRestWaitVisibly) {
 class HistoricalOneSlotTest : public HistoricalBrokerTest {
  protected:
   HistoricalOneSlotTest()
-      : HistoricalBrokerTest([] {
-          HistoricalConfig h;
-          h.requests = 1;
-          return h;
-        }()) {}
+      : HistoricalBrokerTest(historical_config(&HistoricalConfig::requests, 1)) {}
 };
 
 // A worker the broker declares lost may only be stalled: when it resumes it can still send its
