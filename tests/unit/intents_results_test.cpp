@@ -22,14 +22,26 @@ gw::Contract stock(int64_t con_id, std::string symbol) {
   return c;
 }
 
+// Each member of `want` is in `got` with the same value (`got` may hold more).
+void expect_members(const json& got, const json& want) {
+  for (const auto& [key, value] : want.items()) {
+    ASSERT_TRUE(got.contains(key)) << key << " missing from " << got.dump();
+    EXPECT_EQ(got.at(key), value) << key;
+  }
+}
+
+// None of `keys` is in `got`: what IB left unset is omitted, not sent as null or a sentinel.
+void expect_absent(const json& got, std::initializer_list<const char*> keys) {
+  for (const char* key : keys) EXPECT_FALSE(got.contains(key)) << key;
+}
+
 TEST(IntentsResults, ContractOmitsWhatIbLeftUnset) {
   auto j = contract_json(stock(265598, "AAPL"));
   EXPECT_EQ(j.at("con_id"), 265598);
   EXPECT_EQ(j.at("symbol"), "AAPL");
   EXPECT_EQ(j.at("sec_type"), "STK");
   EXPECT_EQ(j.at("primary_exchange"), "NASDAQ");
-  for (const char* key : {"strike", "right", "multiplier", "last_trade_date"})
-    EXPECT_FALSE(j.contains(key)) << key;
+  expect_absent(j, {"strike", "right", "multiplier", "last_trade_date"});
 
   gw::Contract zero_strike = stock(1, "X");
   zero_strike.strike = 0.0;
@@ -85,12 +97,8 @@ TEST(IntentsResults, OpenOrderMergesLatestStatus) {
   o.open_order.state.status = "PreSubmitted";
 
   auto without = open_order_json(o);
-  EXPECT_EQ(without.at("status"), "PreSubmitted");
-  EXPECT_FALSE(without.contains("filled"));
-  EXPECT_FALSE(without.contains("aux_price"));
-  EXPECT_FALSE(without.contains("parent_id"));
-  EXPECT_FALSE(without.contains("commission"));
-  EXPECT_EQ(without.at("lmt_price"), 170.25);
+  expect_members(without, {{"status", "PreSubmitted"}, {"lmt_price", 170.25}});
+  expect_absent(without, {"filled", "aux_price", "parent_id", "commission"});
 
   gw::OrderStatus s;
   s.order_id = 12;
@@ -101,20 +109,19 @@ TEST(IntentsResults, OpenOrderMergesLatestStatus) {
   s.perm_id = 99001;
   o.status = s;
   auto with = open_order_json(o);
-  EXPECT_EQ(with.at("order_id"), 12);
-  EXPECT_EQ(with.at("client_id"), 3);
-  EXPECT_EQ(with.at("perm_id"), 99001);
-  EXPECT_EQ(with.at("account"), "DU111");
-  EXPECT_EQ(with.at("action"), "BUY");
-  EXPECT_EQ(with.at("total_quantity"), 100.0);
-  EXPECT_EQ(with.at("status"), "Submitted");
-  EXPECT_EQ(with.at("filled"), 40.0);
-  EXPECT_EQ(with.at("remaining"), 60.0);
-  EXPECT_EQ(with.at("avg_fill_price"), 170.1);
-  EXPECT_FALSE(with.contains("last_fill_price"));
-  EXPECT_FALSE(with.contains("mkt_cap_price"));
+  expect_members(with, {{"order_id", 12},
+                        {"client_id", 3},
+                        {"perm_id", 99001},
+                        {"account", "DU111"},
+                        {"action", "BUY"},
+                        {"total_quantity", 100.0},
+                        {"status", "Submitted"},
+                        {"filled", 40.0},
+                        {"remaining", 60.0},
+                        {"avg_fill_price", 170.1},
+                        {"outside_rth", false}});
+  expect_absent(with, {"last_fill_price", "mkt_cap_price"});
   EXPECT_EQ(with.at("contract").at("con_id"), 265598);
-  EXPECT_EQ(with.at("outside_rth"), false);
 }
 
 TEST(IntentsResults, FillJoinsCommissionReport) {
@@ -135,14 +142,12 @@ TEST(IntentsResults, FillJoinsCommissionReport) {
   f.execution.last_liquidity = 2;
 
   auto bare = fill_json(f);
-  EXPECT_EQ(bare.at("exec_id"), "0000e0d5.6571b1a1.01.01");
-  EXPECT_EQ(bare.at("side"), "BOT");
-  EXPECT_EQ(bare.at("shares"), 50.0);
-  EXPECT_EQ(bare.at("price"), 181.5);
-  EXPECT_EQ(bare.at("last_liquidity"), 2);
-  EXPECT_FALSE(bare.contains("commission"));
-  EXPECT_FALSE(bare.contains("ev_multiplier"));
-  EXPECT_FALSE(bare.contains("order_ref"));
+  expect_members(bare, {{"exec_id", "0000e0d5.6571b1a1.01.01"},
+                        {"side", "BOT"},
+                        {"shares", 50.0},
+                        {"price", 181.5},
+                        {"last_liquidity", 2}});
+  expect_absent(bare, {"commission", "ev_multiplier", "order_ref"});
 
   gw::CommissionReport c;
   c.exec_id = f.execution.exec_id;
@@ -151,11 +156,8 @@ TEST(IntentsResults, FillJoinsCommissionReport) {
   // realized_pnl unset (IB sends 1.7976931348623157E308 for an opening fill)
   f.commission = c;
   auto joined = fill_json(f);
-  EXPECT_EQ(joined.at("commission"), 1.0);
-  EXPECT_EQ(joined.at("commission_currency"), "USD");
-  EXPECT_FALSE(joined.contains("realized_pnl"));
-  EXPECT_FALSE(joined.contains("yield"));
-  EXPECT_FALSE(joined.contains("yield_redemption_date"));
+  expect_members(joined, {{"commission", 1.0}, {"commission_currency", "USD"}});
+  expect_absent(joined, {"realized_pnl", "yield", "yield_redemption_date"});
 }
 
 TEST(IntentsResults, AccountSummaryValuesBecomeNumbersWhenNumeric) {
@@ -188,9 +190,8 @@ TEST(IntentsResults, ContractDetailsOmitUnset) {
   EXPECT_EQ(j.at("min_tick"), 0.01);
   EXPECT_EQ(j.at("long_name"), "APPLE INC");
   EXPECT_EQ(j.at("sec_id_list"), (json{{"ISIN", "US0378331005"}}));
-  for (const char* key :
-       {"under_con_id", "ev_multiplier", "min_size", "industry", "ineligibility_reasons"})
-    EXPECT_FALSE(j.contains(key)) << key;
+  expect_absent(j,
+                {"under_con_id", "ev_multiplier", "min_size", "industry", "ineligibility_reasons"});
 }
 
 TEST(IntentsResults, ListsFilterByAccount) {
