@@ -25,6 +25,7 @@
 #include "sim/market_data_answers.hpp"
 #include "sim/scenario.hpp"
 #include "tests/support/daemons.hpp"
+#include "tests/support/historical_samples.hpp"
 #include "tests/support/process.hpp"
 
 namespace intentq::gw {
@@ -115,36 +116,9 @@ std::shared_ptr<Session> connect(asio::io_context& io, uint16_t port, int max_ve
   return s;
 }
 
-Contract aapl() {
-  Contract c;
-  c.con_id = 265598;
-  c.exchange = "SMART";
-  return c;
-}
-
+// Two days of hourly bars up to a Friday's close.
 HistoricalDataRequest hourly() {
-  HistoricalDataRequest r;
-  r.contract = aapl();
-  r.end_date_time = "20261204-21:00:00";
-  r.duration = "2 D";
-  r.bar_size = "1 hour";
-  r.what_to_show = "TRADES";
-  r.use_rth = true;
-  r.format_date = 2;
-  return r;
-}
-
-// What the simulator's series gives for `r` (the default scenario's AAPL).
-sim::HistoricalAnswer expected(const HistoricalDataRequest& r) {
-  static const sim::Scenario s = sim::default_scenario();
-  auto found = sim::find_market_contract(s, r.contract);
-  sim::HistoricalRequest q{r.end_date_time, r.duration, r.bar_size,
-                           r.what_to_show,  r.use_rth,  r.format_date};
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
-  return sim::answer_historical(s.market_data[static_cast<size_t>(found.index)], q, now,
-                                "AAPL@SMART");
+  return test::hourly_bars("20261204-21:00:00", "2 D");
 }
 
 std::optional<double> as_value(double sim_value) {
@@ -163,7 +137,7 @@ TEST(SessionMarketData, HistoricalBarsAtBothLayoutsEqualTheSeries) {
       auto r = hourly();
       r.what_to_show = what;
       auto got = run(io, session->historical_data(r));
-      auto want = expected(r);
+      auto want = test::expected_bars(r);
       ASSERT_FALSE(want.error);
       EXPECT_FALSE(got.no_data);
       EXPECT_EQ(got.start, want.start);
@@ -230,7 +204,7 @@ TEST(SessionMarketData, HeadTimestampIsAlwaysCancelled) {
   asio::io_context io;
   auto session = connect(io, sim.port, 200);
   HeadTimestampRequest r;
-  r.contract = aapl();
+  r.contract = test::aapl_by_id();
   EXPECT_EQ(run(io, session->head_timestamp(r)), "1073053800");  // 2004-01-02 09:30 EST
   // The cancel was queued with the answer: once a later answer is back, the simulator has it.
   run(io, session->current_time());

@@ -17,6 +17,7 @@
 #include "sim/market_data_answers.hpp"
 #include "sim/scenario.hpp"
 #include "tests/support/daemons.hpp"
+#include "tests/support/historical_samples.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/raw_tws_client.hpp"
 
@@ -40,36 +41,9 @@ std::unique_ptr<RawClient> client_at(uint16_t port, int max_version, int client_
   return c;
 }
 
-gw::Contract aapl() {
-  gw::Contract c;
-  c.con_id = 265598;
-  c.exchange = "SMART";
-  return c;
-}
-
+// One day of hourly bars up to `end`.
 gw::HistoricalDataRequest hourly(std::string end = "20261204-21:00:00") {
-  gw::HistoricalDataRequest r;
-  r.contract = aapl();
-  r.end_date_time = std::move(end);
-  r.duration = "1 D";
-  r.bar_size = "1 hour";
-  r.what_to_show = "TRADES";
-  r.use_rth = true;
-  r.format_date = 2;
-  return r;
-}
-
-// What the simulator's series gives for the request (the default scenario's AAPL).
-HistoricalAnswer expected(const gw::HistoricalDataRequest& r) {
-  static const Scenario s = default_scenario();
-  auto found = find_market_contract(s, r.contract);
-  HistoricalRequest q{r.end_date_time, r.duration, r.bar_size,
-                      r.what_to_show,  r.use_rth,  r.format_date};
-  return answer_historical(s.market_data[static_cast<size_t>(found.index)], q,
-                           std::chrono::duration_cast<std::chrono::seconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count(),
-                           "AAPL@SMART");
+  return test::hourly_bars(std::move(end), "1 D");
 }
 
 void expect_bars(const std::vector<gw::Bar>& got, const std::vector<SimBar>& want) {
@@ -89,7 +63,7 @@ void expect_bars(const std::vector<gw::Bar>& got, const std::vector<SimBar>& wan
 
 TEST(SimMarketData, HistoricalBarsInBothLayouts) {
   Sim sim = start_sim({"--historical-pacing", "off"});
-  const auto want = expected(hourly());
+  const auto want = test::expected_bars(hourly());
   ASSERT_FALSE(want.error);
   ASSERT_EQ(want.bars.size(), 7u);
 
@@ -122,7 +96,7 @@ TEST(SimMarketData, HistoricalBarsInBothLayouts) {
   EXPECT_EQ(mids.bars[0].volume, "-1");
   EXPECT_EQ(mids.bars[0].wap, "-1");
   EXPECT_EQ(mids.bars[0].count, -1);
-  expect_bars(mids.bars, expected(mid).bars);
+  expect_bars(mids.bars, test::expected_bars(mid).bars);
   std::get<gw::HistoricalDataEnd>(now->message(200));
 }
 
@@ -160,7 +134,7 @@ TEST(SimMarketData, HeadTimestamp) {
   Sim sim = start_sim({});
   auto c = client_at(sim.port, 200, 1);
   gw::HeadTimestampRequest h;
-  h.contract = aapl();
+  h.contract = test::aapl_by_id();
   h.what_to_show = "TRADES";
   h.use_rth = true;
   h.format_date = 2;
@@ -338,7 +312,7 @@ TEST(SimMarketData, AtMostAHundredSnapshotsOpenPerConnection) {
   Sim sim = start_sim({"--pacing", "off"});
   auto c = client_at(sim.port, 200, 1);
   gw::MarketDataRequest r;
-  r.contract = aapl();
+  r.contract = test::aapl_by_id();
   for (int id = 1; id <= 101; ++id) c->send(gw::encode_req_mkt_data(200, id, r));
   while (true) {
     auto m = c->message(200);
