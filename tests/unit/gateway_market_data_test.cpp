@@ -15,29 +15,40 @@ namespace {
 
 const std::vector<int> kVersions = {176, 195, 196, 200};
 
-Contract stock() {
-  Contract c;
-  c.symbol = "AAPL";
-  c.sec_type = "STK";
-  c.exchange = "SMART";
-  c.primary_exchange = "NASDAQ";
-  c.currency = "USD";
-  return c;
+// Encodes request `r` (id `req_id`) at every version: `check_frame` looks at the frame, which
+// decodes back to the same id and request.
+template <class Decoded, class Request, class CheckFrame>
+void expect_round_trips(std::string (*encode)(int, int, const Request&), int req_id,
+                        const Request& r, CheckFrame check_frame) {
+  for (int sv : kVersions) {
+    SCOPED_TRACE(sv);
+    auto p = encode(sv, req_id, r);
+    check_frame(p);
+    auto m = client_as<Decoded>(sv, p);
+    EXPECT_EQ(m.req_id, req_id);
+    EXPECT_EQ(m.request, r);
+  }
 }
 
-Contract option() {
-  Contract c = stock();
-  c.con_id = 812345678;
-  c.sec_type = "OPT";
-  c.last_trade_date = "20260619";
-  c.strike = 210.5;
-  c.right = "C";
-  c.multiplier = "100";
-  c.primary_exchange.clear();
-  c.local_symbol = "AAPL  260619C00210500";
-  c.trading_class = "AAPL";
-  c.include_expired = true;
-  return c;
+// What a recorded reqHistoricalData asks for: the contract's symbol and type and the bars.
+struct BarsAsked {
+  std::string symbol;
+  std::string sec_type;
+  std::string end_date_time;
+  std::string bar_size;
+  std::string duration;
+  std::string what_to_show;
+  bool use_rth;
+};
+
+void expect_asked(const HistoricalDataRequest& r, const BarsAsked& want) {
+  EXPECT_EQ(r.contract.symbol, want.symbol);
+  EXPECT_EQ(r.contract.sec_type, want.sec_type);
+  EXPECT_EQ(r.end_date_time, want.end_date_time);
+  EXPECT_EQ(r.bar_size, want.bar_size);
+  EXPECT_EQ(r.duration, want.duration);
+  EXPECT_EQ(r.what_to_show, want.what_to_show);
+  EXPECT_EQ(r.use_rth, want.use_rth);
 }
 
 std::vector<Bar> some_bars() {
@@ -52,27 +63,23 @@ std::vector<Bar> some_bars() {
 
 TEST(MarketDataRequests, HistoricalDataRoundTrips) {
   HistoricalDataRequest r;
-  r.contract = option();
+  r.contract = aapl_call();
+  r.contract.include_expired = true;
   r.end_date_time = "20250413-21:56:00";
   r.bar_size = "1 min";
   r.duration = "2 D";
   r.use_rth = false;
   r.what_to_show = "BID_ASK";
-  for (int sv : kVersions) {
-    SCOPED_TRACE(sv);
-    auto p = encode_req_historical_data(sv, 41, r);
+  expect_round_trips<ReqHistoricalData>(encode_req_historical_data, 41, r, [](const auto& p) {
     // id, reqId, 12 contract fields, includeExpired, end, bar, duration, rth, what, format,
     // keepUpToDate, chartOptions
     EXPECT_EQ(field_count(p), 23u) << pipes(p);
-    auto m = client_as<ReqHistoricalData>(sv, p);
-    EXPECT_EQ(m.req_id, 41);
-    EXPECT_EQ(m.request, r);
-  }
+  });
 }
 
 TEST(MarketDataRequests, HistoricalDataBagLegsRoundTrip) {
   HistoricalDataRequest r;
-  r.contract = stock();
+  r.contract = aapl_stock();
   r.contract.sec_type = "BAG";
   r.legs = {{111, 1, "BUY", "SMART"}, {222, 2, "SELL", "SMART"}};
   auto p = encode_req_historical_data(200, 7, r);
@@ -88,16 +95,11 @@ TEST(MarketDataRequests, CapturedHistoricalRequestsDecodeAndReencode) {
       "20|2|0|MNQ|CONTFUT||0.0|||GLOBEX||USD|||0|20220701 00:00:00|1 secs|1 D|0|TRADES|1|0||";
   auto m = client_as<ReqHistoricalData>(200, nul(mnq));
   EXPECT_EQ(m.req_id, 2);
-  EXPECT_EQ(m.request.contract.symbol, "MNQ");
-  EXPECT_EQ(m.request.contract.sec_type, "CONTFUT");
+  expect_asked(m.request,
+               {"MNQ", "CONTFUT", "20220701 00:00:00", "1 secs", "1 D", "TRADES", false});
   EXPECT_FALSE(m.request.contract.strike);
   EXPECT_EQ(m.request.contract.exchange, "GLOBEX");
   EXPECT_EQ(m.request.contract.currency, "USD");
-  EXPECT_EQ(m.request.end_date_time, "20220701 00:00:00");
-  EXPECT_EQ(m.request.bar_size, "1 secs");
-  EXPECT_EQ(m.request.duration, "1 D");
-  EXPECT_FALSE(m.request.use_rth);
-  EXPECT_EQ(m.request.what_to_show, "TRADES");
   EXPECT_EQ(m.request.format_date, 1);
   EXPECT_FALSE(m.request.keep_up_to_date);
   EXPECT_EQ(pipes(encode_req_historical_data(200, m.req_id, m.request)), mnq);
@@ -106,13 +108,8 @@ TEST(MarketDataRequests, CapturedHistoricalRequestsDecodeAndReencode) {
       "20|1|0|US912797PA95|BOND||0.0|||SMART||USD|||0|20250413 21:56:00 UTC|1 day|8 D|1|"
       "MIDPOINT|1|0||";
   auto b = client_as<ReqHistoricalData>(178, nul(bond));
-  EXPECT_EQ(b.request.contract.symbol, "US912797PA95");
-  EXPECT_EQ(b.request.contract.sec_type, "BOND");
-  EXPECT_EQ(b.request.end_date_time, "20250413 21:56:00 UTC");
-  EXPECT_EQ(b.request.bar_size, "1 day");
-  EXPECT_EQ(b.request.duration, "8 D");
-  EXPECT_TRUE(b.request.use_rth);
-  EXPECT_EQ(b.request.what_to_show, "MIDPOINT");
+  expect_asked(b.request,
+               {"US912797PA95", "BOND", "20250413 21:56:00 UTC", "1 day", "8 D", "MIDPOINT", true});
   EXPECT_EQ(pipes(encode_req_historical_data(178, b.req_id, b.request)), bond);
 }
 
@@ -124,12 +121,8 @@ TEST(MarketDataRequests, RecordedSv195ExchangeDecodes) {
   auto q = client_as<ReqHistoricalData>(
       195, nul("20|1001|0|AAPL|STK||0|||SMART||USD|||0||1 hour|1 D|1|TRADES|1|0||"));
   EXPECT_EQ(q.req_id, 1001);
-  EXPECT_EQ(q.request.contract.symbol, "AAPL");
+  expect_asked(q.request, {"AAPL", "STK", "", "1 hour", "1 D", "TRADES", true});
   EXPECT_FALSE(q.request.contract.strike);
-  EXPECT_EQ(q.request.end_date_time, "");
-  EXPECT_EQ(q.request.bar_size, "1 hour");
-  EXPECT_EQ(q.request.duration, "1 D");
-  EXPECT_TRUE(q.request.use_rth);
   EXPECT_EQ(q.request.format_date, 1);
   auto a = server_as<HistoricalDataMsg>(
       195, nul("17|1001|20260709 16:35:03 US/Eastern|20260710 16:35:03 US/Eastern|1|"
@@ -147,31 +140,21 @@ TEST(MarketDataRequests, RecordedSv195ExchangeDecodes) {
 
 TEST(MarketDataRequests, HeadTimestampRoundTrips) {
   HeadTimestampRequest r;
-  r.contract = stock();
+  r.contract = aapl_stock();
   r.use_rth = false;
   r.what_to_show = "MIDPOINT";
-  for (int sv : kVersions) {
-    SCOPED_TRACE(sv);
-    auto p = encode_req_head_timestamp(sv, 9, r);
+  expect_round_trips<ReqHeadTimestamp>(encode_req_head_timestamp, 9, r, [](const auto& p) {
     EXPECT_EQ(pipes(p), "87|9|0|AAPL|STK||0.0|||SMART|NASDAQ|USD|||0|0|MIDPOINT|2|");
-    auto m = client_as<ReqHeadTimestamp>(sv, p);
-    EXPECT_EQ(m.req_id, 9);
-    EXPECT_EQ(m.request, r);
-  }
+  });
 }
 
 TEST(MarketDataRequests, MktDataSnapshotRoundTrips) {
   MarketDataRequest r;
-  r.contract = stock();
+  r.contract = aapl_stock();
   r.contract.con_id = 265598;
-  for (int sv : kVersions) {
-    SCOPED_TRACE(sv);
-    auto p = encode_req_mkt_data(sv, 12, r);
+  expect_round_trips<ReqMktData>(encode_req_mkt_data, 12, r, [](const auto& p) {
     EXPECT_EQ(pipes(p), "1|11|12|265598|AAPL|STK||0.0|||SMART|NASDAQ|USD|||0||1|0||");
-    auto m = client_as<ReqMktData>(sv, p);
-    EXPECT_EQ(m.req_id, 12);
-    EXPECT_EQ(m.request, r);
-  }
+  });
   // The delta-neutral group and BAG legs are read when present.
   r.contract.sec_type = "BAG";
   r.legs = {{1, 1, "BUY", "SMART"}};

@@ -16,22 +16,6 @@ namespace {
 const std::vector<int> kVersions = {164, 173, 176, 177, 178, 179, 181, 182, 183, 185,
                                     186, 189, 193, 194, 195, 197, 198, 199, 200};
 
-Contract option_contract() {
-  Contract c;
-  c.con_id = 812345678;
-  c.symbol = "AAPL";
-  c.sec_type = "OPT";
-  c.last_trade_date = "20260619";
-  c.strike = 210.5;
-  c.right = "C";
-  c.multiplier = "100";
-  c.exchange = "SMART";
-  c.currency = "USD";
-  c.local_symbol = "AAPL  260619C00210500";
-  c.trading_class = "AAPL";
-  return c;
-}
-
 TEST(ServerVersion, RoundTripsAndRejectsRedirect) {
   std::string p = encode_server_version(200, "20260405 23:49:26 Central European Standard Time");
   EXPECT_EQ(pipes(p), "200|20260405 23:49:26 Central European Standard Time|");
@@ -105,7 +89,7 @@ TEST(Messages, ErrorTextCarriesUnicodeEscapes) {
 TEST(Messages, PositionRoundTrips) {
   Position p;
   p.account = "DU9000001";
-  p.contract = option_contract();
+  p.contract = aapl_call();
   p.position = -3.5;
   p.avg_cost = 412.25;
   Position no_cost = p;
@@ -133,7 +117,7 @@ TEST(Messages, AccountSummaryRoundTrips) {
 Execution sample_execution() {
   Execution e;
   e.order_id = 5;
-  e.contract = option_contract();
+  e.contract = aapl_call();
   e.exec_id = "0000e0d5.67fe667b.01.01";
   e.time = "20260413 15:27:04 US/Eastern";
   e.account = "DU9000001";
@@ -338,7 +322,7 @@ TEST(Requests, ReqExecutionsGainsDaysAt200) {
 }
 
 TEST(Requests, ReqContractDetailsGainsIssuerIdAt176) {
-  Contract c = option_contract();
+  Contract c = aapl_call();
   c.primary_exchange = "CBOE";
   c.include_expired = true;
   c.sec_id_type = "ISIN";

@@ -55,6 +55,31 @@ T client_as(int sv, std::string_view payload) {
   return alternative_as<T>(decode_client_message(sv, payload), payload);
 }
 
+// The sample contracts of the codec tests: AAPL stock as a client asks for it (no contract id),
+// and an AAPL call option with every field an option carries.
+inline Contract aapl_stock() {
+  Contract c;
+  c.symbol = "AAPL";
+  c.sec_type = "STK";
+  c.exchange = "SMART";
+  c.primary_exchange = "NASDAQ";
+  c.currency = "USD";
+  return c;
+}
+inline Contract aapl_call() {
+  Contract c = aapl_stock();
+  c.con_id = 812345678;
+  c.sec_type = "OPT";
+  c.last_trade_date = "20260619";
+  c.strike = 210.5;
+  c.right = "C";
+  c.multiplier = "100";
+  c.primary_exchange.clear();
+  c.local_symbol = "AAPL  260619C00210500";
+  c.trading_class = "AAPL";
+  return c;
+}
+
 // An error message as the gateway sends it (id -1 for one about no request).
 inline ErrorMessage error(int64_t id, int code, std::string text) {
   ErrorMessage e;
@@ -68,6 +93,8 @@ inline ErrorMessage error(int64_t id, int code, std::string text) {
 
 // The codec tests live in intentq::gw and use these helpers unqualified.
 namespace intentq::gw {
+using test::aapl_call;
+using test::aapl_stock;
 using test::client_as;
 using test::field_count;
 using test::nul;
