@@ -23,6 +23,23 @@ std::string be32(uint32_t n) {
   return s;
 }
 
+// The client's first bytes: "API\0", then `text` with its length prefix.
+std::string api_hello(const std::string& text) {
+  return std::string("API\0", 4) + be32(text.size()) + text;
+}
+
+// `bytes` hold a complete handshake offering min..max with `options`, `used` bytes long.
+void expect_handshake(std::string_view bytes, int min, int max, const std::string& options,
+                      size_t used) {
+  size_t consumed = 0;
+  auto h = parse_handshake(bytes, consumed);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->min_version, min);
+  EXPECT_EQ(h->max_version, max);
+  EXPECT_EQ(h->options, options);
+  EXPECT_EQ(consumed, used);
+}
+
 TEST(Handshake, EncodesRangeAndSingleVersion) {
   EXPECT_EQ(encode_handshake(176, 200), std::string("API\0", 4) + be32(9) + "v176..200");
   EXPECT_EQ(encode_handshake(200, 200), std::string("API\0", 4) + be32(4) + "v200");
@@ -39,36 +56,22 @@ TEST(Handshake, ParsesOnlyWhenComplete) {
     EXPECT_FALSE(parse_handshake(std::string_view(bytes).substr(0, n), consumed)) << n;
     EXPECT_EQ(consumed, 0u);
   }
-  size_t consumed = 0;
-  auto h = parse_handshake(bytes, consumed);
-  ASSERT_TRUE(h);
-  EXPECT_EQ(h->min_version, 176);
-  EXPECT_EQ(h->max_version, 200);
-  EXPECT_EQ(h->options, "");
-  EXPECT_EQ(consumed, full);
+  expect_handshake(bytes, 176, 200, "", full);
 }
 
 TEST(Handshake, SingleVersionAndOptions) {
-  std::string text = "v200 +PACEAPI";
-  std::string bytes = std::string("API\0", 4) + be32(text.size()) + text;
-  size_t consumed = 0;
-  auto h = parse_handshake(bytes, consumed);
-  ASSERT_TRUE(h);
-  EXPECT_EQ(h->min_version, 200);
-  EXPECT_EQ(h->max_version, 200);
-  EXPECT_EQ(h->options, "+PACEAPI");
-  EXPECT_EQ(consumed, bytes.size());
+  std::string bytes = api_hello("v200 +PACEAPI");
+  expect_handshake(bytes, 200, 200, "+PACEAPI", bytes.size());
 }
 
 TEST(Handshake, RejectsGarbage) {
   size_t consumed = 0;
   EXPECT_THROW(parse_handshake("GET / HTTP/1.1\r\n", consumed), CodecError);
   EXPECT_THROW(parse_handshake(std::string("AP\x01", 3), consumed), CodecError);
-  auto with = [](std::string text) { return std::string("API\0", 4) + be32(text.size()) + text; };
-  EXPECT_THROW(parse_handshake(with("176..200"), consumed), CodecError);
-  EXPECT_THROW(parse_handshake(with("vabc"), consumed), CodecError);
-  EXPECT_THROW(parse_handshake(with("v200..176"), consumed), CodecError);
-  EXPECT_THROW(parse_handshake(with("v176.."), consumed), CodecError);
+  EXPECT_THROW(parse_handshake(api_hello("176..200"), consumed), CodecError);
+  EXPECT_THROW(parse_handshake(api_hello("vabc"), consumed), CodecError);
+  EXPECT_THROW(parse_handshake(api_hello("v200..176"), consumed), CodecError);
+  EXPECT_THROW(parse_handshake(api_hello("v176.."), consumed), CodecError);
   EXPECT_THROW(parse_handshake(std::string("API\0", 4) + be32(0), consumed), CodecError);
   EXPECT_THROW(parse_handshake(std::string("API\0", 4) + be32(1u << 30), consumed), CodecError);
 }
