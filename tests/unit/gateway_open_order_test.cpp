@@ -74,25 +74,13 @@ OpenOrder option_lmt_order() {
 }
 
 TEST(OpenOrder, LiveSv200FrameDecodes) {
-  const std::string payload = nul(kLiveSv200);
-  ASSERT_EQ(field_count(payload), 156u);
-  OpenOrder o = server_as<OpenOrder>(200, payload);
-  EXPECT_EQ(o.order.order_id, 211);
-  EXPECT_EQ(o.contract.symbol, "AAPL");
-  EXPECT_EQ(o.contract.right, "");
-  EXPECT_EQ(o.order.action, "SELL");
-  EXPECT_EQ(o.order.total_quantity, 1);
-  EXPECT_EQ(o.order.order_type, "LMT");
-  EXPECT_EQ(o.order.lmt_price, 2000.0);
+  OpenOrder o = recorded_order(
+      200, kLiveSv200, 156,
+      "#211 SELL 1 AAPL LMT 2000 PreSubmitted (client 1, perm 900211, parent 210, cash 0)");
   EXPECT_EQ(o.order.oca_group, "1571710075");
   EXPECT_EQ(o.order.order_ref, "ibkrgo-sanitized-20260414T183644Z-001");
-  EXPECT_EQ(o.order.client_id, 1);
-  EXPECT_EQ(o.order.perm_id, 900211);
-  EXPECT_EQ(o.order.parent_id, 210);
-  EXPECT_EQ(o.state.status, "PreSubmitted");
   EXPECT_EQ(o.order.trail_stop_price, 2001.0);
-  EXPECT_EQ(o.order.cash_qty, 0.0);
-  OpenOrderFull full = decode_open_order_full(200, payload);
+  OpenOrderFull full = decode_open_order_full(200, nul(kLiveSv200));
   EXPECT_EQ(full.extras.submitter, "papertrader");
   EXPECT_FALSE(full.extras.imbalance_only);
   EXPECT_FALSE(full.extras.manual_order_indicator);  // 2147483647
@@ -101,13 +89,9 @@ TEST(OpenOrder, LiveSv200FrameDecodes) {
 }
 
 TEST(OpenOrder, LiveSv200FrameEncodesByteExactly) {
-  OpenOrderFull full = decode_open_order_full(200, nul(kLiveSv200));
-  EXPECT_EQ(pipes(encode_open_order_full(200, full.open_order, full.extras)), kLiveSv200);
   // The model-only encoder: default extras mirror this gateway except the free-text fields.
-  std::string expected = kLiveSv200;
-  expected.replace(expected.find("900211.0/DU9000001/100"), 22, "");
-  expected.replace(expected.find("papertrader"), 11, "");
-  EXPECT_EQ(pipes(encode_open_order(200, full.open_order)), expected);
+  expect_order_frame_reencodes(200, kLiveSv200,
+                               {{"900211.0/DU9000001/100", ""}, {"papertrader", ""}});
 }
 
 TEST(OpenOrder, SingleLegLmtOptionAt200Has156Fields) {

@@ -91,15 +91,9 @@ TEST(Samples, PositionsSv173) {
       "201.8829709|";
   Position p = server_as<PositionMsg>(173, nul(aapl)).position;
   EXPECT_EQ(p.account, "ACCOUNT_ID");
-  EXPECT_EQ(p.contract.con_id, 265598);
-  EXPECT_EQ(p.contract.symbol, "AAPL");
-  EXPECT_EQ(p.contract.sec_type, "STK");
-  EXPECT_FALSE(p.contract.strike);
-  EXPECT_EQ(p.contract.right, "");
-  EXPECT_EQ(p.contract.exchange, "NASDAQ");
-  EXPECT_EQ(p.contract.currency, "USD");
-  EXPECT_EQ(p.contract.local_symbol, "AAPL");
-  EXPECT_EQ(p.contract.trading_class, "NMS");
+  EXPECT_EQ(contract_line(p.contract),
+            "con_id=265598 symbol=AAPL sec_type=STK exchange=NASDAQ currency=USD "
+            "local_symbol=AAPL trading_class=NMS");
   EXPECT_EQ(p.position, -110);
   EXPECT_EQ(p.avg_cost, 201.8829709);
   EXPECT_EQ(encode_position(173, p), nul(aapl));
@@ -108,10 +102,9 @@ TEST(Samples, PositionsSv173) {
       "61|3|ACCOUNT_ID|637533641|ES|FUT|20250919|0.0||50||USD|ESU5|ES|1|"
       "315114.75|";
   Position f = server_as<PositionMsg>(173, nul(es)).position;
-  EXPECT_EQ(f.contract.last_trade_date, "20250919");
-  EXPECT_EQ(f.contract.multiplier, "50");
-  EXPECT_EQ(f.contract.exchange, "");
-  EXPECT_EQ(f.contract.local_symbol, "ESU5");
+  EXPECT_EQ(contract_line(f.contract),
+            "con_id=637533641 symbol=ES sec_type=FUT last_trade_date=20250919 multiplier=50 "
+            "currency=USD local_symbol=ESU5 trading_class=ES");
   EXPECT_EQ(f.position, 1);
   EXPECT_EQ(f.avg_cost, 315114.75);
   EXPECT_EQ(encode_position(173, f), nul(es));
@@ -166,35 +159,22 @@ const std::string kOpenOrderSv173 =
     "100|0.02|||";
 
 TEST(Samples, OpenOrderSv173DecodesToItsValues) {
-  const std::string payload = nul(kOpenOrderSv173);
-  EXPECT_EQ(field_count(payload), 136u);
-  OpenOrder o = server_as<OpenOrder>(173, payload);
-  EXPECT_EQ(o.order.order_id, 5);
-  EXPECT_EQ(o.contract.con_id, 265598);
-  EXPECT_EQ(o.contract.symbol, "AAPL");
-  EXPECT_EQ(o.contract.sec_type, "STK");
-  EXPECT_FALSE(o.contract.strike);
-  EXPECT_EQ(o.contract.right, "");  // "?" on the wire
-  EXPECT_EQ(o.contract.exchange, "SMART");
-  EXPECT_EQ(o.contract.trading_class, "NMS");
-  EXPECT_EQ(o.order.action, "BUY");
-  EXPECT_EQ(o.order.total_quantity, 100);
-  EXPECT_EQ(o.order.order_type, "MKT");
-  EXPECT_EQ(o.order.lmt_price, 0.0);
+  // No right: "?" on the wire.
+  OpenOrder o = recorded_order(
+      173, kOpenOrderSv173, 136,
+      "#5 BUY 100 AAPL MKT 0 PreSubmitted (client 100, perm 600745656, parent 0, cash 0)");
+  EXPECT_EQ(contract_line(o.contract),
+            "con_id=265598 symbol=AAPL sec_type=STK exchange=SMART currency=USD local_symbol=AAPL "
+            "trading_class=NMS");
   EXPECT_EQ(o.order.tif, "DAY");
   EXPECT_EQ(o.order.account, "DU1234567");
-  EXPECT_EQ(o.order.client_id, 100);
-  EXPECT_EQ(o.order.perm_id, 600745656);
-  EXPECT_EQ(o.order.parent_id, 0);
   EXPECT_FALSE(o.order.trail_stop_price);  // "" and later DBL_MAX: both unset
   EXPECT_EQ(o.order.algo_strategy, "");
   EXPECT_FALSE(o.order.what_if);
-  EXPECT_EQ(o.state.status, "PreSubmitted");
   EXPECT_FALSE(o.state.commission);
   EXPECT_EQ(o.state.warning_text, "");
-  EXPECT_EQ(o.order.cash_qty, 0.0);
 
-  OpenOrderFull full = decode_open_order_full(173, payload);
+  OpenOrderFull full = decode_open_order_full(173, nul(kOpenOrderSv173));
   EXPECT_EQ(full.open_order, o);
   EXPECT_EQ(full.extras.shares_allocation, "600745656.0/DU1234567/100");
   EXPECT_EQ(full.extras.delta_neutral_order_type, "None");
@@ -210,15 +190,10 @@ TEST(Samples, OpenOrderSv173DecodesToItsValues) {
 }
 
 TEST(Samples, OpenOrderSv173EncodesByteExactly) {
-  const std::string payload = nul(kOpenOrderSv173);
-  OpenOrderFull full = decode_open_order_full(173, payload);
-  EXPECT_EQ(pipes(encode_open_order_full(173, full.open_order, full.extras)), kOpenOrderSv173);
   // The plain encoder's defaults mirror the sv-200 gateway: they differ from this older
   // recording only in the free-text shares allocation and the PEG BEST defaults (100 / 0.02).
-  std::string expected = kOpenOrderSv173;
-  expected.replace(expected.find("600745656.0/DU1234567/100"), 25, "");
-  expected.replace(expected.rfind("|100|0.02|||"), 12, "|||||");
-  EXPECT_EQ(pipes(encode_open_order(173, full.open_order)), expected);
+  expect_order_frame_reencodes(173, kOpenOrderSv173,
+                               {{"600745656.0/DU1234567/100", ""}, {"|100|0.02|||", "|||||"}});
 }
 
 TEST(Samples, OrderStatus) {
@@ -243,46 +218,37 @@ TEST(Samples, OrderStatus) {
   EXPECT_EQ(server_as<OpenOrderEnd>(200, nul("53|1|")), OpenOrderEnd{});
 }
 
-TEST(Samples, ExecDetailsSv173) {
-  const std::string exec =
-      "11|-1|5|265598|AAPL|STK||0.0|||IEX|USD|AAPL|NMS|0000e0d5.67fe667b.01.01|"
-      "20250415  19:38:31|DU1234567|IEX|BOT|100|201.94|600745656|100|0|100|"
-      "201.94|||||2|";
-  ExecDetailsMsg m = server_as<ExecDetailsMsg>(173, nul(exec));
-  EXPECT_EQ(m.req_id, -1);
-  const Execution& e = m.execution;
-  EXPECT_EQ(e.order_id, 5);
-  EXPECT_EQ(e.contract.symbol, "AAPL");
-  EXPECT_EQ(e.exec_id, "0000e0d5.67fe667b.01.01");
-  EXPECT_EQ(e.time, "20250415  19:38:31");
-  EXPECT_EQ(e.account, "DU1234567");
-  EXPECT_EQ(e.exchange, "IEX");
-  EXPECT_EQ(e.side, "BOT");
-  EXPECT_EQ(e.shares, 100);
-  EXPECT_EQ(e.price, 201.94);
-  EXPECT_EQ(e.perm_id, 600745656);
-  EXPECT_EQ(e.client_id, 100);
-  EXPECT_EQ(e.cum_qty, 100);
-  EXPECT_EQ(e.avg_price, 201.94);
-  EXPECT_FALSE(e.ev_multiplier);
-  EXPECT_EQ(e.last_liquidity, 2);
-  EXPECT_EQ(encode_exec_details(173, m.req_id, e), nul(exec));
-}
-
-TEST(Samples, ExecDetailsSv200LiveCapture) {
-  // ibkr-go live capture 2026-04-13 (sv 200): pendingPriceRevision and submitter present.
-  const std::string exec =
-      "11|-1|1|265598|AAPL|STK||0.0|||IEX|USD|AAPL|NMS|0000e0d5.69dd7411.01.01|"
-      "20260413 15:27:04 US/Eastern|DUP770846|IEX|BOT|1|257.95|389211034|94|"
-      "0|1|257.95|||||2|0||";
-  ExecDetailsMsg m = server_as<ExecDetailsMsg>(200, nul(exec));
-  EXPECT_EQ(m.execution.time, "20260413 15:27:04 US/Eastern");
-  EXPECT_EQ(m.execution.shares, 1);
-  EXPECT_EQ(m.execution.price, 257.95);
-  EXPECT_EQ(m.execution.client_id, 94);
-  EXPECT_FALSE(m.execution.pending_price_revision);
-  EXPECT_EQ(m.execution.submitter, "");
-  EXPECT_EQ(encode_exec_details(200, m.req_id, m.execution), nul(exec));
+TEST(Samples, ExecDetailsRecordings) {
+  const struct {
+    int sv;
+    std::string frame;
+    std::string line;  // see execution_line
+  } recordings[] = {
+      // rust-ibapi recording.
+      {173,
+       "11|-1|5|265598|AAPL|STK||0.0|||IEX|USD|AAPL|NMS|0000e0d5.67fe667b.01.01|"
+       "20250415  19:38:31|DU1234567|IEX|BOT|100|201.94|600745656|100|0|100|"
+       "201.94|||||2|",
+       "0000e0d5.67fe667b.01.01 20250415  19:38:31 DU1234567 BOT 100 AAPL @ 201.94 on IEX "
+       "(order 5, perm 600745656, client 100, cum 100 @ 201.94, liquidity 2)"},
+      // ibkr-go live capture 2026-04-13: pendingPriceRevision and submitter present.
+      {200,
+       "11|-1|1|265598|AAPL|STK||0.0|||IEX|USD|AAPL|NMS|0000e0d5.69dd7411.01.01|"
+       "20260413 15:27:04 US/Eastern|DUP770846|IEX|BOT|1|257.95|389211034|94|"
+       "0|1|257.95|||||2|0||",
+       "0000e0d5.69dd7411.01.01 20260413 15:27:04 US/Eastern DUP770846 BOT 1 AAPL @ 257.95 "
+       "on IEX (order 1, perm 389211034, client 94, cum 1 @ 257.95, liquidity 2)"},
+  };
+  for (const auto& r : recordings) {
+    SCOPED_TRACE(r.sv);
+    ExecDetailsMsg m = server_as<ExecDetailsMsg>(r.sv, nul(r.frame));
+    EXPECT_EQ(m.req_id, -1);
+    EXPECT_EQ(execution_line(m.execution), r.line);
+    EXPECT_FALSE(m.execution.ev_multiplier);
+    EXPECT_FALSE(m.execution.pending_price_revision);
+    EXPECT_EQ(m.execution.submitter, "");
+    EXPECT_EQ(encode_exec_details(r.sv, m.req_id, m.execution), nul(r.frame));
+  }
 }
 
 TEST(Samples, ExecutionFixtureAndCommissions) {
