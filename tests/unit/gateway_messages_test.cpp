@@ -197,15 +197,10 @@ TEST(Messages, OrderStatusRoundTrips) {
 
 ContractDetails sample_details() {
   ContractDetails d;
+  d.contract = aapl_stock();
   d.contract.con_id = 265598;
-  d.contract.symbol = "AAPL";
-  d.contract.sec_type = "STK";
-  d.contract.exchange = "SMART";
-  d.contract.primary_exchange = "NASDAQ";
-  d.contract.currency = "USD";
   d.contract.local_symbol = "AAPL";
   d.contract.trading_class = "NMS";
-  d.contract.multiplier = "";
   d.market_name = "NMS";
   d.min_tick = 0.01;
   d.order_types = "ACTIVETIM,AD,ADJUST,LMT,MKT";

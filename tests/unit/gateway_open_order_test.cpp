@@ -36,17 +36,7 @@ size_t plain_field_count(int sv) {
 
 OpenOrder option_lmt_order() {
   OpenOrder o;
-  o.contract.con_id = 853200900;
-  o.contract.symbol = "OBDC";
-  o.contract.sec_type = "OPT";
-  o.contract.last_trade_date = "20261120";
-  o.contract.strike = 10;
-  o.contract.right = "P";
-  o.contract.multiplier = "100";
-  o.contract.exchange = "SMART";
-  o.contract.currency = "USD";
-  o.contract.local_symbol = "OBDC  261120P00010000";
-  o.contract.trading_class = "OBDC";
+  o.contract = aapl_call();
   o.order.order_id = 7;
   o.order.client_id = 3;
   o.order.perm_id = 1518189976;
