@@ -102,11 +102,19 @@ struct Kernel {
   }
 };
 
-TEST(ReplyLedger, AClientThatDoesNotReadIsCutAtItsBudget) {
+// One client "c" on connection 5, from which the kernel has taken 100 bytes (greeting and
+// handshake) before any reply; 1,000 bytes held per client at most, 10,000 in all.
+class ReplyLedgerOneClient : public ::testing::Test {
+ protected:
+  ReplyLedgerOneClient() {
+    k.taken[5] = 100;
+    l.on_message("c", 5);
+  }
   Kernel k;
-  k.taken[5] = 100;  // greeting and handshake, before any reply
-  ReplyLedger l(1000, 10000, k.probe());
-  l.on_message("c", 5);
+  ReplyLedger l{1000, 10000, k.probe()};
+};
+
+TEST_F(ReplyLedgerOneClient, AClientThatDoesNotReadIsCutAtItsBudget) {
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(l.before_send("c", 300).send);
   auto d = l.before_send("c", 300);  // 1,200 > 1,000 and the kernel took nothing
   EXPECT_FALSE(d.send);
@@ -116,11 +124,7 @@ TEST(ReplyLedger, AClientThatDoesNotReadIsCutAtItsBudget) {
   EXPECT_EQ(l.clients(), 0u);
 }
 
-TEST(ReplyLedger, AClientThatReadsIsNeverCutWhateverItReceives) {
-  Kernel k;
-  k.taken[5] = 100;
-  ReplyLedger l(1000, 10000, k.probe());
-  l.on_message("c", 5);
+TEST_F(ReplyLedgerOneClient, AClientThatReadsIsNeverCutWhateverItReceives) {
   for (int i = 0; i < 1000; ++i) {
     ASSERT_TRUE(l.before_send("c", 300).send) << i;
     // The kernel takes what we sent, plus a few bytes of framing we did not count.
@@ -130,11 +134,7 @@ TEST(ReplyLedger, AClientThatReadsIsNeverCutWhateverItReceives) {
   EXPECT_LE(l.held_upper_bound(), 1000u);
 }
 
-TEST(ReplyLedger, ADipOrAMissingFigureKeepsTheClientAccounted) {
-  Kernel k;
-  k.taken[5] = 100;
-  ReplyLedger l(1000, 10000, k.probe());
-  l.on_message("c", 5);
+TEST_F(ReplyLedgerOneClient, ADipOrAMissingFigureKeepsTheClientAccounted) {
   EXPECT_TRUE(l.before_send("c", 900).send);
   k.taken[5] = 100 + 900 + 50;  // all read, plus framing: the base moves up to cover it
   EXPECT_TRUE(l.before_send("c", 900).send);  // 900 held now
