@@ -60,6 +60,16 @@ class FailFastTest : public BrokerCoreTest {
     return r.error ? std::string(to_string(r.error->code)) : std::string("ok");
   }
   json stats() { return json::from_msgpack(broker->stats_body(now)); }
+  // `client` has exactly one reply: job `id` failed with `code` and `message`.
+  void expect_one_failure(const std::string& client, const std::string& id, const std::string& code,
+                          const std::string& message) {
+    auto got = replies_to(client);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].id, id);
+    EXPECT_EQ(code_of(got[0]), code);
+    ASSERT_TRUE(got[0].error);
+    EXPECT_EQ(got[0].error->message, message);
+  }
 };
 
 // ---- GATEWAY_UNREACHABLE -----------------------------------------------------------------------
@@ -68,13 +78,10 @@ TEST_F(FailFastTest, GatewayDownIsAnsweredAtOnceWithTheWorkersConnectError) {
   down_ready("w1", "connect failed: Connection refused", 41000);
   down_ready("w2", "connect failed: Connection refused", 40000);
   submit("c", {{"id", "p1"}});
-  auto got = replies_to("c");
-  ASSERT_EQ(got.size(), 1u) << "answered at once, not queued";
-  EXPECT_EQ(code_of(got[0]), "GATEWAY_UNREACHABLE");
-  EXPECT_EQ(got[0].error->message,
-            "gateway 127.0.0.1:4002 unreachable for 41 s: connect failed: Connection refused; "
-            "2 workers waiting for it");
-  EXPECT_EQ(got[0].id, "p1");
+  // Answered at once, not queued.
+  expect_one_failure("c", "p1", "GATEWAY_UNREACHABLE",
+                     "gateway 127.0.0.1:4002 unreachable for 41 s: connect failed: Connection "
+                     "refused; 2 workers waiting for it");
   EXPECT_EQ(broker->counters().gateway_unreachable, 1u);
   // The intents that need no gateway still run.
   submit("c", {{"id", "e1"}}, "echo");
@@ -85,12 +92,10 @@ TEST_F(FailFastTest, EachGatewayIsNamedWithItsOwnError) {
   down_ready("w1", "connect failed: Connection refused", 5000, "gw-a");
   down_ready("w2", "connect timed out", 12000, "gw-b");
   submit("c", {{"id", "p1"}}, "summary");
-  auto got = replies_to("c");
-  ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(got[0].error->message,
-            "gateway gw-a unreachable for 5.0 s: connect failed: Connection refused; 1 worker "
-            "waiting for it; gateway gw-b unreachable for 12 s: connect timed out; 1 worker "
-            "waiting for it");
+  expect_one_failure("c", "p1", "GATEWAY_UNREACHABLE",
+                     "gateway gw-a unreachable for 5.0 s: connect failed: Connection refused; 1 "
+                     "worker waiting for it; gateway gw-b unreachable for 12 s: connect timed "
+                     "out; 1 worker waiting for it");
 }
 
 TEST_F(FailFastTest, ASessionUpdateOnAHeartbeatChangesTheCauseWithoutANewReady) {
@@ -100,11 +105,9 @@ TEST_F(FailFastTest, ASessionUpdateOnAHeartbeatChangesTheCauseWithoutANewReady) 
               "@session-error=handshake: server version 150 outside 176..200",
               "@session-down-ms=1500"});
   submit("c", {{"id", "p1"}});
-  auto got = replies_to("c");
-  ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(got[0].error->message,
-            "gateway 127.0.0.1:4002 unreachable for 1.5 s: handshake: server version 150 "
-            "outside 176..200; 1 worker waiting for it");
+  expect_one_failure("c", "p1", "GATEWAY_UNREACHABLE",
+                     "gateway 127.0.0.1:4002 unreachable for 1.5 s: handshake: server version "
+                     "150 outside 176..200; 1 worker waiting for it");
   EXPECT_TRUE(out.workers.empty() ||
               std::none_of(out.workers.begin(), out.workers.end(),
                            [](const Msg& m) { return m.size() > 3 && m[3] == kDisconnect; }))
@@ -170,12 +173,9 @@ TEST_F(FailFastTest, AnAccountOfADownGatewayIsGatewayUnreachableNotUnknown) {
   worker_msg({"wa", "", "MDPW01", kDisconnect});
   down_ready("wa2", "cannot connect to the gateway at gw-a: Connection refused", 700, "gw-a");
   submit("c", {{"id", "p1"}, {"params", {{"account", "DU1"}}}});
-  auto got = replies_to("c");
-  ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(code_of(got[0]), "GATEWAY_UNREACHABLE");
-  EXPECT_EQ(got[0].error->message,
-            "gateway gw-a unreachable for 0.7 s: cannot connect to the gateway at gw-a: Connection "
-            "refused; 1 worker waiting for it (it manages account 'DU1')");
+  expect_one_failure("c", "p1", "GATEWAY_UNREACHABLE",
+                     "gateway gw-a unreachable for 0.7 s: cannot connect to the gateway at gw-a: "
+                     "Connection refused; 1 worker waiting for it (it manages account 'DU1')");
   submit("c", {{"id", "p2"}, {"params", {{"account", "DU2"}}}});  // gw-b is fine
   EXPECT_EQ(requests_to("wb").size(), 1u);
 }
@@ -243,12 +243,10 @@ TEST_F(FailFastTest, AServiceWhoseWorkersLeftIsAnsweredNoWorkerAfterTheGrace) {
   advance(Ms(1999));
   EXPECT_TRUE(replies_to("c").empty());
   advance(Ms(1));
-  auto got = replies_to("c");
-  ASSERT_EQ(got.size(), 1u) << "answered when the grace ends, not at its deadline";
-  EXPECT_EQ(code_of(got[0]), "NO_WORKER");
-  EXPECT_EQ(got[0].error->message,
-            "no worker has served 'positions' for 2.0 s; start a worker for it, or check why its "
-            "workers left");
+  // Answered when the grace ends, not at its deadline.
+  expect_one_failure("c", "p1", "NO_WORKER",
+                     "no worker has served 'positions' for 2.0 s; start a worker for it, or check "
+                     "why its workers left");
   // After the grace a new request is answered on arrival.
   submit("d", {{"id", "p2"}});
   ASSERT_EQ(replies_to("d").size(), 1u);
@@ -267,10 +265,9 @@ TEST_F(FailFastTest, NoWorkerNamesTheWallClockTimeTheServiceWasLastServed) {
   worker_msg({"w1", "", "MDPW01", kDisconnect});
   advance(Ms(3000));
   submit("c", {{"id", "p1"}});
-  ASSERT_EQ(replies_to("c").size(), 1u);
-  EXPECT_EQ(replies_to("c")[0].error->message,
-            "no worker has served 'positions' since 12:01:07 UTC (3.0 s); start a worker for it, "
-            "or check why its workers left");
+  expect_one_failure("c", "p1", "NO_WORKER",
+                     "no worker has served 'positions' since 12:01:07 UTC (3.0 s); start a worker "
+                     "for it, or check why its workers left");
 }
 
 TEST_F(FailFastTest, AWorkerBackWithinTheGraceRunsTheQueuedJob) {
