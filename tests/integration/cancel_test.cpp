@@ -16,6 +16,7 @@
 
 #include "tests/support/gwsim_stats.hpp"
 #include "tests/support/intents_cluster.hpp"
+#include "tests/support/wait.hpp"
 
 namespace intentq::intents_test {
 namespace {
@@ -58,8 +59,8 @@ test::GwsimStats wait_stats(Sim& sim, const std::function<bool(const test::Gwsim
   return s;
 }
 
-// A simulator that answers account summaries after `latency_ms`, a broker, and one gateway
-// worker (client id `client_id`) the broker knows as serving account_summary.
+// A simulator that answers account summaries after `latency_ms`, a broker, one gateway worker
+// (client id `client_id`) the broker knows as serving account_summary, and two clients.
 struct SlowSummaries {
   SlowSummaries(int latency_ms, int client_id)
       : sim({"--pacing", "off"}, 0, slow_summary_scenario(latency_ms)),
@@ -69,13 +70,13 @@ struct SlowSummaries {
   Sim sim;
   Broker broker;
   std::unique_ptr<Process> worker;
+  JobClient first{broker.endpoints.frontend};
+  JobClient second{broker.endpoints.frontend};
 };
 
 TEST(Cancel, QueuedAndRunningJobsAndSomeoneElsesId) {
   SlowSummaries rig(120000, 61);
-  auto& [sim, broker, worker] = rig;
-  JobClient owner(broker.endpoints.frontend);
-  JobClient other(broker.endpoints.frontend);
+  auto& [sim, broker, worker, owner, other] = rig;
 
   // The one worker takes the summary (the simulator holds its answer); the positions job queues.
   owner.send("account_summary", request("held"));
@@ -83,13 +84,9 @@ TEST(Cancel, QueuedAndRunningJobsAndSomeoneElsesId) {
                 return s.requests_of("reqAccountSummary") == 1;
               }).requests_of("reqAccountSummary") == 1);
   owner.send("positions", request("queued"));
-  {
-    const auto until = Clock::now() + 10s;
-    while (Clock::now() < until &&
-           broker_stats(broker)["services"]["positions"]["queued"].get<int>() != 1)
-      std::this_thread::sleep_for(20ms);
-    ASSERT_EQ(broker_stats(broker)["services"]["positions"]["queued"], 1);
-  }
+  ASSERT_TRUE(test::wait_until(
+      [&] { return broker_stats(broker)["services"]["positions"]["queued"] == 1; }, 10s))
+      << broker_stats(broker).dump();
 
   // Someone else's id and an id nobody used: the same UNKNOWN_JOB, and nothing happens.
   other.request("mmi.cancel", {"held"});
@@ -142,17 +139,12 @@ TEST(Cancel, QueuedAndRunningJobsAndSomeoneElsesId) {
 
 TEST(Cancel, ASharedJobStillAnswersTheSubmitterWhoDidNotCancel) {
   SlowSummaries rig(1500, 62);
-  auto& [sim, broker, worker] = rig;
-  JobClient a(broker.endpoints.frontend);
-  JobClient b(broker.endpoints.frontend);
+  auto& [sim, broker, worker, a, b] = rig;
   a.send("account_summary", request("from-a"));
   b.send("account_summary", request("from-b"));  // identical: coalesced onto from-a
-  {
-    const auto until = Clock::now() + 10s;
-    while (Clock::now() < until && broker_stats(broker)["counters"]["coalesced"] != 1)
-      std::this_thread::sleep_for(20ms);
-    ASSERT_EQ(broker_stats(broker)["counters"]["coalesced"], 1);
-  }
+  ASSERT_TRUE(
+      test::wait_until([&] { return broker_stats(broker)["counters"]["coalesced"] == 1; }, 10s))
+      << broker_stats(broker).dump();
   a.request("mmi.cancel", {"from-a"});
   EXPECT_EQ(next(a, "account_summary").error->code, ErrorCode::kCancelled);
   EXPECT_EQ(next(a, "mmi.cancel").result["state"], "detached");
