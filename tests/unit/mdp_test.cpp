@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 namespace intentq::mdp {
@@ -27,6 +28,32 @@ std::vector<std::string> strings(const Frames& f) {
   std::vector<std::string> s;
   for (auto& m : f) s.emplace_back(view(m));
   return s;
+}
+
+// Every field of a READY, to compare a round trip whole (a field added to ReadyInfo belongs here).
+auto all_fields(const ReadyInfo& r) {
+  return std::tie(r.services, r.intentq, r.cancel, r.heartbeat_ms, r.nonretryable, r.historical,
+                  r.gateway, r.session_up, r.budget, r.costs, r.accounts, r.client_id, r.reconnects,
+                  r.session_age_ms, r.name, r.waiting, r.session_error, r.session_down_ms,
+                  r.unknown_options);
+}
+
+// Builds the READY of `in`, whose long lists split over frames of at most kMaxOptionBytes each,
+// and reads it back as a broker does.
+ReadyInfo ready_round_trip(const ReadyInfo& in) {
+  const auto f = worker_ready(in);
+  for (const auto& m : f) EXPECT_LE(m.size(), kMaxOptionBytes);
+  return parse_ready(f, 3);
+}
+
+// The READY of an intentq worker for `service` whose session with 127.0.0.1:4002 is down.
+ReadyInfo gateway_worker_down(std::string service) {
+  ReadyInfo in;
+  in.services = {std::move(service)};
+  in.intentq = true;
+  in.gateway = "127.0.0.1:4002";
+  in.session_up = false;
+  return in;
 }
 
 TEST(MdpReady, PlainRfc7Ready) {
@@ -168,28 +195,15 @@ TEST(MdpReady, RejectsMalformedGatewayOptions) {
 }
 
 TEST(MdpBuild, ReadyRoundTripsGatewayOptions) {
-  ReadyInfo in;
-  in.services = {"summary"};
-  in.intentq = true;
-  in.gateway = "127.0.0.1:4002";
-  in.session_up = false;
+  ReadyInfo in = gateway_worker_down("summary");
   in.budget = 45;
   in.costs = {{"summary", 6}, {"positions", 2}};
   for (int i = 0; i < 300; ++i) in.accounts.push_back("DU" + std::to_string(1000000 + i));
   in.client_id = 7;
   in.reconnects = 3;
   in.session_age_ms = 99;
-  const auto f = worker_ready(in);
-  for (const auto& m : f) EXPECT_LE(m.size(), kMaxOptionBytes);  // accounts split over frames
-  const auto out = parse_ready(f, 3);
-  EXPECT_EQ(out.gateway, in.gateway);
-  EXPECT_EQ(out.session_up, in.session_up);
-  EXPECT_EQ(out.budget, in.budget);
-  EXPECT_EQ(out.costs, in.costs);
-  EXPECT_EQ(out.accounts, in.accounts);
-  EXPECT_EQ(out.client_id, in.client_id);
-  EXPECT_EQ(out.reconnects, in.reconnects);
-  EXPECT_EQ(out.session_age_ms, in.session_age_ms);
+  const auto out = ready_round_trip(in);  // the accounts split over frames
+  EXPECT_EQ(all_fields(out), all_fields(in));
 }
 
 // Issue 20: historical-class services, announced once each, round-tripping.
@@ -204,30 +218,21 @@ TEST(MdpReady, HistoricalServices) {
   Frames many = frames({"a"});
   for (int i = 0; i < 300; ++i) many.push_back(frame("@historical=s" + std::to_string(i)));
   EXPECT_THROW(parse_ready(many, 0), MdpError);  // bounded like @waiting
-  const auto out = parse_ready(worker_ready(info), 3);
-  EXPECT_EQ(out.historical, info.historical);
+  const auto out = ready_round_trip(info);
+  EXPECT_EQ(all_fields(out), all_fields(info));
 }
 
 // Issue 18: the worker's name, the intents waiting for its gateway and why its session is down,
 // in READY and in a session update riding on a HEARTBEAT.
 TEST(MdpBuild, ReadyAndSessionUpdatesCarryNameWaitingAndCause) {
-  ReadyInfo in;
-  in.services = {"echo"};
-  in.intentq = true;
-  in.gateway = "127.0.0.1:4002";
-  in.session_up = false;
+  ReadyInfo in = gateway_worker_down("echo");
   in.name = "host:4711";
   for (int i = 0; i < 120; ++i)
     in.waiting.push_back("intent_with_a_long_name_" + std::to_string(i));
   in.session_error = "cannot connect to the gateway at 127.0.0.1:4002: Connection refused";
   in.session_down_ms = 41000;
-  const auto f = worker_ready(in);
-  for (const auto& m : f) EXPECT_LE(m.size(), kMaxOptionBytes);  // waiting split over frames
-  const auto out = parse_ready(f, 3);
-  EXPECT_EQ(out.name, in.name);
-  EXPECT_EQ(out.waiting, in.waiting);
-  EXPECT_EQ(out.session_error, in.session_error);
-  EXPECT_EQ(out.session_down_ms, in.session_down_ms);
+  const auto out = ready_round_trip(in);  // the waiting intents split over frames
+  EXPECT_EQ(all_fields(out), all_fields(in));
   EXPECT_TRUE(out.unknown_options.empty());
 
   const auto update = worker_session_update(in);
