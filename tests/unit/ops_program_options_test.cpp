@@ -86,6 +86,17 @@ struct Program {
   }
 };
 
+// A fresh Program refuses `args` with its configuration-error status (78), and what it wrote on
+// stderr names every `needle` (the option, and where its value came from).
+void expect_refused(const std::vector<std::string>& args,
+                    std::initializer_list<std::string> needles) {
+  Program p;
+  CaptureCerr err;
+  EXPECT_EQ(p.parse(args), 78);
+  for (const auto& n : needles)
+    EXPECT_NE(err.text().find(n), std::string::npos) << "'" << n << "' not in: " << err.text();
+}
+
 TEST(ProgramOptions, EveryOptionGetsAnEnvironmentVariableAndHelpShowsIt) {
   Program p;
   const auto help = p.app.help();
@@ -146,54 +157,24 @@ TEST(ProgramOptions, ConfigFileFromTheEnvironment) {
 
 TEST(ProgramOptions, BadValueFromTheEnvironmentNamesOptionAndVariable) {
   ScopedEnv env("INTENTQ_HEARTBEAT_MS", "5");
-  Program p;
-  CaptureCerr err;
-  EXPECT_EQ(p.parse({}), 78);
-  EXPECT_NE(err.text().find("--heartbeat-ms"), std::string::npos) << err.text();
-  EXPECT_NE(err.text().find("environment variable INTENTQ_HEARTBEAT_MS"), std::string::npos)
-      << err.text();
+  expect_refused({}, {"--heartbeat-ms", "environment variable INTENTQ_HEARTBEAT_MS"});
 }
 
 TEST(ProgramOptions, BadValueFromTheFileNamesOptionFileAndKey) {
   TempFile file("# a comment\nmode = sometimes\n");
-  Program p;
-  CaptureCerr err;
-  EXPECT_EQ(p.parse({"--config", file.path()}), 78);
-  EXPECT_NE(err.text().find("--mode"), std::string::npos) << err.text();
-  EXPECT_NE(err.text().find(file.path() + ": key mode"), std::string::npos) << err.text();
+  expect_refused({"--config", file.path()}, {"--mode", file.path() + ": key mode"});
 }
 
 TEST(ProgramOptions, BadValueOnTheCommandLineSaysSo) {
-  Program p;
-  CaptureCerr err;
-  EXPECT_EQ(p.parse({"--heartbeat-ms", "abc"}), 78);
-  EXPECT_NE(err.text().find("--heartbeat-ms"), std::string::npos) << err.text();
-  EXPECT_NE(err.text().find("the command line"), std::string::npos) << err.text();
+  expect_refused({"--heartbeat-ms", "abc"}, {"--heartbeat-ms", "the command line"});
 }
 
 TEST(ProgramOptions, UnknownKeyAndMissingFileAreRefused) {
   TempFile file("heartbeat = 5\n");
-  {
-    Program p;
-    CaptureCerr err;
-    EXPECT_EQ(p.parse({"--config", file.path()}), 78);
-    EXPECT_NE(err.text().find("unknown key 'heartbeat'"), std::string::npos) << err.text();
-    EXPECT_NE(err.text().find(file.path()), std::string::npos) << err.text();
-  }
-  {
-    Program p;
-    CaptureCerr err;
-    EXPECT_EQ(p.parse({"--config", file.path() + ".missing"}), 78);
-    EXPECT_NE(err.text().find("--config"), std::string::npos) << err.text();
-  }
-  {
-    ScopedEnv env("INTENTQ_CONFIG", file.path() + ".missing");
-    Program p;
-    CaptureCerr err;
-    EXPECT_EQ(p.parse({}), 78);
-    EXPECT_NE(err.text().find("environment variable INTENTQ_CONFIG"), std::string::npos)
-        << err.text();
-  }
+  expect_refused({"--config", file.path()}, {"unknown key 'heartbeat'", file.path()});
+  expect_refused({"--config", file.path() + ".missing"}, {"--config"});
+  ScopedEnv env("INTENTQ_CONFIG", file.path() + ".missing");
+  expect_refused({}, {"environment variable INTENTQ_CONFIG"});
 }
 
 // Hostile config files: refused before CLI11 reads them (a device would be read without end, a
