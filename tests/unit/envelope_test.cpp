@@ -316,17 +316,20 @@ TEST(MsgpackCodec, WriterUsesShortestEncodingsThatTheReaderReads) {
                                        65535, 65536, 4294967295ull, 4294967296ull, UINT64_MAX};
   const std::vector<int64_t> ints = {-1,     -32,    -33,       -128,     -129,
                                      -32768, -32769, INT32_MIN, INT64_MIN};
-  for (auto u : uints) {
+  // What the reader makes of the bytes `write` puts out.
+  auto read_back = [](const auto& write) {
     std::string out;
-    msgpack_codec::Writer(out).uint(u);
-    const auto v = msgpack_codec::read_value(out);
+    msgpack_codec::Writer w(out);
+    write(w);
+    return msgpack_codec::read_value(out);
+  };
+  for (auto u : uints) {
+    const auto v = read_back([u](msgpack_codec::Writer& w) { w.uint(u); });
     EXPECT_EQ(v.type, msgpack_codec::Type::kUint);
     EXPECT_EQ(v.uint, u);
   }
   for (auto i : ints) {
-    std::string out;
-    msgpack_codec::Writer(out).integer(i);
-    const auto v = msgpack_codec::read_value(out);
+    const auto v = read_back([i](msgpack_codec::Writer& w) { w.integer(i); });
     EXPECT_EQ(v.type, msgpack_codec::Type::kInt);
     EXPECT_EQ(v.integer, i);
   }
