@@ -101,41 +101,55 @@ TEST(IntentsGatewayJob, ConnectTimeoutNeverOutlastsTheDeadline) {
   }
 }
 
-// Runs with_session on a fresh io_context; returns the JobFailure it ended with, if any.
-std::optional<JobFailure> run_with_session(JobContext& job, bool* body_ran) {
-  asio::io_context io;
+// How a run of with_session ended: the JobFailure, if any, whether the body ran, how long it took.
+struct Run {
   std::optional<JobFailure> failure;
-  asio::co_spawn(
-      io,
-      with_session(job,
-                   [body_ran](std::shared_ptr<gw::Session>) -> awaitable<nlohmann::json> {
-                     *body_ran = true;
-                     co_return nlohmann::json::object();
-                   }),
-      [&](std::exception_ptr e, nlohmann::json) {
-        if (!e) return;
-        try {
-          std::rethrow_exception(e);
-        } catch (const JobFailure& f) {
-          failure = f;
-        } catch (const std::exception& other) {
-          ADD_FAILURE() << "unexpected exception: " << other.what();
-        }
-      });
+  bool body_ran = false;
+  Clock::duration took{};
+};
+
+// Runs with_session on a fresh io_context.
+Run run_with_session(JobContext& job) {
+  asio::io_context io;
+  Run run;
+  const auto start = Clock::now();
+  asio::co_spawn(io,
+                 with_session(job,
+                              [&run](std::shared_ptr<gw::Session>) -> awaitable<nlohmann::json> {
+                                run.body_ran = true;
+                                co_return nlohmann::json::object();
+                              }),
+                 [&](std::exception_ptr e, nlohmann::json) {
+                   if (!e) return;
+                   try {
+                     std::rethrow_exception(e);
+                   } catch (const JobFailure& f) {
+                     run.failure = f;
+                   } catch (const std::exception& other) {
+                     ADD_FAILURE() << "unexpected exception: " << other.what();
+                   }
+                 });
   io.run();
-  return failure;
+  run.took = Clock::now() - start;
+  return run;
 }
 
 // run_with_session against a listener that never accepts: the TCP connect succeeds (backlog),
 // the handshake never gets an answer.
-std::optional<JobFailure> run_against_silent_listener(Clock::time_point deadline,
-                                                      std::chrono::milliseconds connect_timeout,
-                                                      bool* body_ran) {
+Run run_against_silent_listener(Clock::time_point deadline,
+                                std::chrono::milliseconds connect_timeout) {
   asio::io_context listener_io;
   tcp::acceptor silent(listener_io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   auto job = job_with(deadline, connect_timeout);
   job.gateway.port = silent.local_endpoint().port();
-  return run_with_session(job, body_ran);
+  return run_with_session(job);
+}
+
+// The run failed with `code` before its body ran.
+void expect_failed_before_the_body(const Run& run, ErrorCode code) {
+  ASSERT_TRUE(run.failure);
+  EXPECT_EQ(run.failure->code, code) << run.failure->what();
+  EXPECT_FALSE(run.body_ran);
 }
 
 TEST(IntentsGatewayJob, NothingListeningIsGatewayUnreachable) {
@@ -148,37 +162,26 @@ TEST(IntentsGatewayJob, NothingListeningIsGatewayUnreachable) {
   }
   auto job = job_with(Clock::now() + 10s, 2000ms);
   job.gateway.port = port;
-  bool body_ran = false;
-  auto start = Clock::now();
-  auto failure = run_with_session(job, &body_ran);
-  ASSERT_TRUE(failure);
-  EXPECT_EQ(failure->code, ErrorCode::kGatewayUnreachable) << failure->what();
-  EXPECT_EQ(failure->gateway_code, 502);
-  EXPECT_FALSE(body_ran);
-  EXPECT_LT(Clock::now() - start, 2s);
+  auto run = run_with_session(job);
+  expect_failed_before_the_body(run, ErrorCode::kGatewayUnreachable);
+  EXPECT_EQ(run.failure->gateway_code, 502);
+  EXPECT_LT(run.took, 2s);
   EXPECT_FALSE(job.timings_ms.contains("connect"));
 }
 
 TEST(IntentsGatewayJob, ConnectCutByTheDeadlineIsTimeout) {
   // A listener that never accepts: the TCP connect succeeds (backlog), the handshake never gets
   // an answer, so only the (deadline-shortened) connect timeout ends the wait.
-  bool body_ran = false;
-  auto start = Clock::now();
-  auto failure = run_against_silent_listener(Clock::now() + 300ms, 5000ms, &body_ran);
-  ASSERT_TRUE(failure);
-  EXPECT_EQ(failure->code, ErrorCode::kTimeout) << failure->what();
-  EXPECT_FALSE(body_ran);
-  EXPECT_LT(Clock::now() - start, 2s);
+  auto run = run_against_silent_listener(Clock::now() + 300ms, 5000ms);
+  expect_failed_before_the_body(run, ErrorCode::kTimeout);
+  EXPECT_LT(run.took, 2s);
 }
 
 TEST(IntentsGatewayJob, SilentListenerWithinTheDeadlineIsUnreachable) {
-  bool body_ran = false;
-  auto start = Clock::now();
-  auto failure = run_against_silent_listener(Clock::now() + 10s, 300ms, &body_ran);
-  ASSERT_TRUE(failure);
-  EXPECT_EQ(failure->code, ErrorCode::kGatewayUnreachable) << failure->what();
-  EXPECT_GE(Clock::now() - start, 250ms);
-  EXPECT_LT(Clock::now() - start, 3s);
+  auto run = run_against_silent_listener(Clock::now() + 10s, 300ms);
+  expect_failed_before_the_body(run, ErrorCode::kGatewayUnreachable);
+  EXPECT_GE(run.took, 250ms);
+  EXPECT_LT(run.took, 3s);
 }
 
 }  // namespace
