@@ -84,18 +84,24 @@ TEST(CurveKeys, SaveWritesZcertFilesWithSafeModesAndLoadsBack) {
   EXPECT_THROW(save(dir, ".hidden", generate()), std::runtime_error);
 }
 
+// Why load_secret refuses `file` (a test failure, and "", when it accepts it).
+std::string refusal_of(const fs::path& file) {
+  try {
+    load_secret(file);
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << file << " was accepted as a secret key file";
+  return "";
+}
+
 TEST(CurveKeys, SecretFileReadableByOthersOrMismatchedIsRefused) {
   TempDir tmp;
   const auto keys = generate();
   save(tmp.path, "w", keys);
   const auto secret = tmp.path / "w.key_secret";
   ::chmod(secret.c_str(), 0640);
-  try {
-    load_secret(secret);
-    FAIL() << "a group-readable secret key was accepted";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("chmod 600"), std::string::npos) << e.what();
-  }
+  EXPECT_PRED_FORMAT2(::testing::IsSubstring, "chmod 600", refusal_of(secret));
   // A secret file whose public key belongs to another pair.
   const auto other = generate();
   const auto forged = tmp.path / "forged.key_secret";
@@ -114,25 +120,15 @@ TEST(CurveKeys, PublicFilePassedAsSecretIsNamedBeforeItsPermissions) {
   save(tmp.path, "w", generate());
   // keygen leaves the public file 0644: the first thing to say is which file to pass instead,
   // not to chmod a file that holds no secret.
-  try {
-    load_secret(tmp.path / "w.key");
-    FAIL() << "a public key file was accepted as a secret one";
-  } catch (const std::runtime_error& e) {
-    const std::string what = e.what();
-    EXPECT_NE(what.find("is a public key file"), std::string::npos) << what;
-    EXPECT_NE(what.find("pass the .key_secret file"), std::string::npos) << what;
-    EXPECT_EQ(what.find("chmod"), std::string::npos) << what;
-  }
+  const std::string what = refusal_of(tmp.path / "w.key");
+  EXPECT_NE(what.find("is a public key file"), std::string::npos) << what;
+  EXPECT_NE(what.find("pass the .key_secret file"), std::string::npos) << what;
+  EXPECT_EQ(what.find("chmod"), std::string::npos) << what;
   // A file that holds no key at all says so, also before any chmod advice.
   const auto junk = tmp.path / "junk.key_secret";
   std::ofstream(junk) << "not a certificate\n";
   ::chmod(junk.c_str(), 0644);
-  try {
-    load_secret(junk);
-    FAIL() << "a file without a key was accepted";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("no valid secret-key"), std::string::npos) << e.what();
-  }
+  EXPECT_PRED_FORMAT2(::testing::IsSubstring, "no valid secret-key", refusal_of(junk));
 }
 
 TEST(CurveKeys, ReadsCertificatesWrittenByCzmqAndPyzmq) {
