@@ -303,6 +303,18 @@ JobReply next_reply(JobClient& client, const std::string& service) {
 }
 
 // Reads the simulator's log until `pred` holds (bounded; the last log).
+// Cancels historical_bars job `id`: its submitter gets CANCELLED, and the cancel's answer names
+// the state the job was in.
+void expect_cancelled(JobClient& client, const std::string& id, const std::string& state) {
+  SCOPED_TRACE("cancel of " + id);
+  client.request("mmi.cancel", {id});
+  auto cancelled = next_reply(client, "historical_bars");
+  EXPECT_EQ(cancelled.id, id);
+  ASSERT_TRUE(cancelled.error);
+  EXPECT_EQ(cancelled.error->code, ErrorCode::kCancelled) << describe(cancelled);
+  EXPECT_EQ(next_reply(client, "mmi.cancel").result["state"], state);
+}
+
 json wait_log(Sim& sim, const std::function<bool(const json&)>& pred) {
   json log = sim_log(sim);
   for (const auto end = Clock::now() + 10s; !pred(log) && Clock::now() < end;) {
@@ -335,19 +347,8 @@ TEST(HistoricalPacingE2E, CancelOfAQueuedAndARunningJobTheSimulatorSeesIbsCancel
   ASSERT_EQ(st["queued"], 1) << st.dump();
   ASSERT_EQ(st["open"], 1) << st.dump();
 
-  client.request("mmi.cancel", {"queued"});
-  auto cancelled = next_reply(client, "historical_bars");
-  EXPECT_EQ(cancelled.id, "queued");
-  ASSERT_TRUE(cancelled.error);
-  EXPECT_EQ(cancelled.error->code, ErrorCode::kCancelled) << describe(cancelled);
-  EXPECT_EQ(next_reply(client, "mmi.cancel").result["state"], "queued");
-
-  client.request("mmi.cancel", {"running"});
-  auto stopped = next_reply(client, "historical_bars");
-  EXPECT_EQ(stopped.id, "running");
-  ASSERT_TRUE(stopped.error);
-  EXPECT_EQ(stopped.error->code, ErrorCode::kCancelled) << describe(stopped);
-  EXPECT_EQ(next_reply(client, "mmi.cancel").result["state"], "running");
+  ASSERT_NO_FATAL_FAILURE(expect_cancelled(client, "queued", "queued"));
+  ASSERT_NO_FATAL_FAILURE(expect_cancelled(client, "running", "running"));
 
   // The worker's session sent IB's cancel (msg 25) for the very request it had sent; the queued
   // job never reached the gateway.
