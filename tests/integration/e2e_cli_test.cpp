@@ -292,10 +292,7 @@ TEST_F(E2eCli, PythonExampleClientRoundTripsAJob) {
               std::string(INTENTQ_SOURCE_DIR) + "/examples/python/intentq_client.py", "--broker",
               ep().frontend, "--publish", ep().publish, "submit", "echo", "--param",
               "greeting=hello", "--id", "py-1"});
-  auto status = py.wait_exit(30s);
-  ASSERT_TRUE(status) << py.output_text();
-  ASSERT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << py.output_text();
-  auto reply = first_json_line(py.output_text());
+  auto reply = reply_printed(py, 30s);
   ASSERT_TRUE(reply) << py.output_text();
   EXPECT_EQ(reply->value("id", ""), "py-1");
   EXPECT_EQ(reply->value("status", ""), "ok");

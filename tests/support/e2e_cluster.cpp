@@ -1,6 +1,8 @@
 #include "tests/support/e2e_cluster.hpp"
 #include "tests/support/msgpack_json.hpp"
 
+#include <sys/wait.h>
+
 #include <algorithm>
 
 #include <regex>
@@ -268,6 +270,12 @@ std::optional<nlohmann::json> first_json_line(const std::string& output) {
     if (!j.is_discarded() && j.is_object()) return j;
   }
   return std::nullopt;
+}
+
+std::optional<nlohmann::json> reply_printed(Process& client, std::chrono::milliseconds timeout) {
+  auto status = client.wait_exit(timeout);
+  if (!status || !WIFEXITED(*status) || WEXITSTATUS(*status) != 0) return std::nullopt;
+  return first_json_line(client.output_text());
 }
 
 bool saw_line(Process& process, const std::string& needle, std::chrono::milliseconds timeout) {

@@ -166,6 +166,11 @@ CliRun run_cli(std::vector<std::string> args, std::chrono::milliseconds timeout 
 // The first line of `output` that parses as a JSON object.
 std::optional<nlohmann::json> first_json_line(const std::string& output);
 
+// The job reply a client program (intentq submit, an example client) printed as its first JSON
+// line, once it exited with status 0 within `timeout`; nullopt when it did not exit in time,
+// exited otherwise, or printed no reply.
+std::optional<nlohmann::json> reply_printed(Process& client, std::chrono::milliseconds timeout);
+
 // Waits until `process` prints a line containing `needle` and returns true, or false on timeout.
 bool saw_line(Process& process, const std::string& needle, std::chrono::milliseconds timeout);
 
