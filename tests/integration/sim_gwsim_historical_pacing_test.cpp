@@ -93,6 +93,17 @@ std::string answer_of(RawClient& c, int id) {
   }
 }
 
+// Sends reqHistoricalData `id` for `r` (reqHeadTimestamp for `h`) and returns how the simulator
+// answered it (see answer_of).
+std::string ask(RawClient& c, int id, const gw::HistoricalDataRequest& r) {
+  c.send(gw::encode_req_historical_data(kSv, id, r));
+  return answer_of(c, id);
+}
+std::string ask(RawClient& c, int id, const gw::HeadTimestampRequest& h) {
+  c.send(gw::encode_req_head_timestamp(kSv, id, h));
+  return answer_of(c, id);
+}
+
 // Everything sent before it has been handled once reqCurrentTime is answered (one connection is
 // served in order); also shows that a refused request got nothing after its error.
 void sync(RawClient& c) {
@@ -119,17 +130,11 @@ TEST(SimHistoricalPacingWire, WithinTheRulesEveryCounterStaysZero) {
   Sim sim = start_sim();
   auto c = client(sim);
   int id = 1;
-  for (int i = 0; i < 20; ++i, ++id) {
-    c->send(gw::encode_req_historical_data(kSv, id, bars(i)));
-    ASSERT_EQ(answer_of(*c, id), "bars") << i;
-  }
-  for (int i = 0; i < 4; ++i, ++id) {  // BID_ASK counts twice: 28 of 60
-    c->send(gw::encode_req_historical_data(kSv, id, bars(20 + i, "BID_ASK")));
-    ASSERT_EQ(answer_of(*c, id), "bars") << i;
-  }
+  for (int i = 0; i < 20; ++i, ++id) ASSERT_EQ(ask(*c, id, bars(i)), "bars") << i;
+  for (int i = 0; i < 4; ++i, ++id)  // BID_ASK counts twice: 28 of 60
+    ASSERT_EQ(ask(*c, id, bars(20 + i, "BID_ASK")), "bars") << i;
   for (int i = 0; i < 10; ++i, ++id) {  // head timestamps, cancelled after their answer
-    c->send(gw::encode_req_head_timestamp(kSv, id, head(i)));
-    ASSERT_EQ(answer_of(*c, id), "head") << i;
+    ASSERT_EQ(ask(*c, id, head(i)), "head") << i;
     c->send(gw::encode_cancel_head_timestamp(kSv, id));
   }
   sync(*c);
@@ -142,8 +147,7 @@ TEST(SimHistoricalPacingWire, WithinTheRulesEveryCounterStaysZero) {
 TEST(SimHistoricalPacingWire, IdenticalRequestWithinFifteenSeconds) {
   Sim sim = start_sim();
   auto c = client(sim);
-  c->send(gw::encode_req_historical_data(kSv, 1, bars(0)));
-  ASSERT_EQ(answer_of(*c, 1), "bars");
+  ASSERT_EQ(ask(*c, 1, bars(0)), "bars");
   c->send(gw::encode_req_historical_data(kSv, 2, bars(0)));
   auto m = std::get<gw::ErrorMessage>(c->message(kSv));
   EXPECT_EQ(m.id, 2);
@@ -166,41 +170,39 @@ TEST(SimHistoricalPacingWire, SixForOneContractWithinTwoSeconds) {
   expect_counters(sim.stats(), 0, 1, 0, 0, 0);
 }
 
-TEST(SimHistoricalPacingWire, SixtyOneWithinTenMinutes) {
+// IB's 60 requests in ten minutes: `answered` requests of `what_to_show` fill the window (BID_ASK
+// counts twice), and the next plain TRADES request is refused with 162.
+struct WindowCase {
+  const char* name;
+  int answered;
+  const char* what_to_show;
+  uint64_t bid_ask_violations;  // the refused request is one when the window holds BID_ASK
+};
+
+class SimHistoricalWindow : public ::testing::TestWithParam<WindowCase> {};
+
+TEST_P(SimHistoricalWindow, TheRequestAfterAFullWindowGets162) {
+  const WindowCase& w = GetParam();
   Sim sim = start_sim();
   auto c = client(sim);
-  for (int id = 1; id <= 60; ++id) {
-    c->send(gw::encode_req_historical_data(kSv, id, bars(id)));
-    ASSERT_EQ(answer_of(*c, id), "bars") << id;
-  }
-  c->send(gw::encode_req_historical_data(kSv, 61, bars(61)));
-  EXPECT_EQ(answer_of(*c, 61), "error 162");
+  for (int id = 1; id <= w.answered; ++id)
+    ASSERT_EQ(ask(*c, id, bars(id, w.what_to_show)), "bars") << id;
+  EXPECT_EQ(ask(*c, w.answered + 1, bars(w.answered + 1)), "error 162");
   sync(*c);
-  expect_counters(sim.stats(), 0, 0, 1, 0, 0);
+  expect_counters(sim.stats(), 0, 0, 1, w.bid_ask_violations, 0);
 }
 
-TEST(SimHistoricalPacingWire, BidAskCountsTwice) {
-  Sim sim = start_sim();
-  auto c = client(sim);
-  for (int id = 1; id <= 30; ++id) {
-    c->send(gw::encode_req_historical_data(kSv, id, bars(id, "BID_ASK")));
-    ASSERT_EQ(answer_of(*c, id), "bars") << id;
-  }
-  // The 31st request: 61 counted of 60.
-  c->send(gw::encode_req_historical_data(kSv, 31, bars(31)));
-  EXPECT_EQ(answer_of(*c, 31), "error 162");
-  sync(*c);
-  expect_counters(sim.stats(), 0, 0, 1, 1, 0);
-}
+INSTANTIATE_TEST_SUITE_P(SimHistoricalPacingWire, SimHistoricalWindow,
+                         ::testing::Values(WindowCase{"SixtyOneWithinTenMinutes", 60, "TRADES", 0},
+                                           // the 31st request: 61 counted of 60
+                                           WindowCase{"BidAskCountsTwice", 30, "BID_ASK", 1}),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 TEST(SimHistoricalPacingWire, HeadTimestampsCountAndTheFiftyFirstOpenGets322) {
   Sim sim = start_sim();
   auto c = client(sim);
   // Head timestamps stay open until cancelled (IB counts them): 50 answered, none cancelled.
-  for (int id = 1; id <= 50; ++id) {
-    c->send(gw::encode_req_head_timestamp(kSv, id, head(id - 1)));
-    ASSERT_EQ(answer_of(*c, id), "head") << id;
-  }
+  for (int id = 1; id <= 50; ++id) ASSERT_EQ(ask(*c, id, head(id - 1)), "head") << id;
   c->send(gw::encode_req_historical_data(kSv, 51, bars(0)));
   auto e = std::get<gw::ErrorMessage>(c->message(kSv));
   EXPECT_EQ(e.id, 51);
@@ -211,8 +213,7 @@ TEST(SimHistoricalPacingWire, HeadTimestampsCountAndTheFiftyFirstOpenGets322) {
   expect_counters(h, 0, 0, 0, 0, 1);
   // Cancelling one makes room.
   c->send(gw::encode_cancel_head_timestamp(kSv, 1));
-  c->send(gw::encode_req_historical_data(kSv, 52, bars(1)));
-  EXPECT_EQ(answer_of(*c, 52), "bars");
+  EXPECT_EQ(ask(*c, 52, bars(1)), "bars");
   // A closed connection's requests are no longer open.
   c.reset();
   auto other = client(sim, 2);
@@ -223,16 +224,13 @@ TEST(SimHistoricalPacingWire, HeadTimestampsCountAndTheFiftyFirstOpenGets322) {
 TEST(SimHistoricalPacingWire, SmallBarsOnlyLeavesLargeBarsAlone) {
   Sim sim = start_sim({"--historical-pacing", "small"});
   auto c = client(sim);
-  c->send(gw::encode_req_historical_data(kSv, 1, bars(0)));
-  ASSERT_EQ(answer_of(*c, 1), "bars");
+  ASSERT_EQ(ask(*c, 1, bars(0)), "bars");
   c->send(gw::encode_req_historical_data(kSv, 2, bars(0)));  // identical, but 1-minute bars
   EXPECT_EQ(answer_of(*c, 2), "bars");
   auto small = bars(0);
   small.bar_size = "30 secs";
-  c->send(gw::encode_req_historical_data(kSv, 3, small));
-  ASSERT_EQ(answer_of(*c, 3), "bars");
-  c->send(gw::encode_req_historical_data(kSv, 4, small));
-  EXPECT_EQ(answer_of(*c, 4), "error 162");
+  ASSERT_EQ(ask(*c, 3, small), "bars");
+  EXPECT_EQ(ask(*c, 4, small), "error 162");
   sync(*c);
   expect_counters(sim.stats(), 1, 0, 0, 0, 0);
 }
