@@ -179,6 +179,10 @@ struct WindowCase {
   uint64_t bid_ask_violations;  // the refused request is one when the window holds BID_ASK
 };
 
+void PrintTo(const WindowCase& w, std::ostream* os) {
+  *os << w.name;
+}
+
 class SimHistoricalWindow : public ::testing::TestWithParam<WindowCase> {};
 
 TEST_P(SimHistoricalWindow, TheRequestAfterAFullWindowGets162) {

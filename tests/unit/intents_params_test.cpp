@@ -197,6 +197,10 @@ const Refused kRefused[] = {
     {"NulInTags", "account_summary", {{"tags", {"NetLiquidation", kNulSymbol}}}, {"tags", "NUL"}},
 };
 
+void PrintTo(const Refused& r, std::ostream* os) {
+  *os << r.intent << " " << r.params.dump();
+}
+
 class IntentsParamsRefused : public ::testing::TestWithParam<Refused> {};
 
 TEST_P(IntentsParamsRefused, IsABadRequestNamingTheField) {
