@@ -1,6 +1,6 @@
 // The historical-bars request the market-data tests send to the simulator, and the answer the
 // simulator's series computes for it: the session tests and the simulator's own wire tests compare
-// what came back with the same expectation.
+// what came back with the same expectation. Header-only: the tests that use it link intentq_sim.
 #pragma once
 
 #include <chrono>
