@@ -1,8 +1,10 @@
 #include "bench/history_load.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "bench/scenarios.hpp"
+#include "bench/zmq_load.hpp"
 #include "common/market_data_params.hpp"
 
 namespace intentq::bench {
@@ -48,11 +50,19 @@ int64_t chart_end(int64_t first, int k) {
   return first - (k / 12) * kWeek - (k % 12) * 1800;
 }
 
-double pct(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
-}
+// The counts a run reports per service and summed over its services, by their keys.
+struct SummedCount {
+  const char* per_service;
+  const char* total;
+  int ServiceResult::*member;
+};
+constexpr SummedCount kSummedCounts[] = {
+    {"chunks", "chunks", &ServiceResult::chunks},
+    {"requests_sent", "requests_sent", &ServiceResult::asked},
+    {"answered", "chunks_answered", &ServiceResult::answered},
+    {"first_pass_answered", "first_pass_answered", &ServiceResult::first_pass_answered},
+    {"missing", "chunks_missing", &ServiceResult::missing},
+};
 
 }  // namespace
 
@@ -117,35 +127,28 @@ json run_figures(const HistoryRun& run) {
   j["violations_by_rule"] = v;
   j["open_limit_322"] = run.sim_historical.value("open_limit_322", uint64_t{0});
   j["sim_requests"] = run.sim_historical.value("requests", uint64_t{0});
-  int asked = 0, answered = 0, first_pass = 0, missing = 0, passes = 0, chunks = 0;
+  // Each service's counts, and their sums over the services.
+  std::array<int, std::size(kSummedCounts)> sums{};
+  int passes = 0;
   uint64_t bars = 0;
   json services = json::object();
   for (const auto& s : run.services) {
-    asked += s.asked;
-    answered += s.answered;
-    first_pass += s.first_pass_answered;
-    chunks += s.chunks;
-    missing += s.missing;
+    json& figures = services[s.name];
+    for (size_t k = 0; k < sums.size(); ++k) {
+      figures[kSummedCounts[k].per_service] = s.*kSummedCounts[k].member;
+      sums[k] += s.*kSummedCounts[k].member;
+    }
+    figures["passes"] = s.passes;
+    figures["bars"] = s.bars;
+    figures["finish_s"] = round_to(s.finish_s, 2);
+    figures["errors"] = s.errors;
     passes = std::max(passes, s.passes);
     bars += s.bars;
-    services[s.name] = {{"chunks", s.chunks},
-                        {"requests_sent", s.asked},
-                        {"answered", s.answered},
-                        {"bars", s.bars},
-                        {"first_pass_answered", s.first_pass_answered},
-                        {"passes", s.passes},
-                        {"missing", s.missing},
-                        {"finish_s", round_to(s.finish_s, 2)},
-                        {"errors", s.errors}};
   }
   j["services"] = services;
-  j["chunks"] = chunks;
-  j["requests_sent"] = asked;
-  j["chunks_answered"] = answered;
-  j["first_pass_answered"] = first_pass;
+  for (size_t k = 0; k < sums.size(); ++k) j[kSummedCounts[k].total] = sums[k];
   j["passes"] = passes;
-  j["chunks_missing"] = missing;
-  j["complete"] = missing == 0;
+  j["complete"] = j["chunks_missing"].get<int>() == 0;
   j["bars"] = bars;
   j["seconds"] = round_to(run.seconds, 2);
   j["useful_bars_per_s"] =
@@ -153,8 +156,8 @@ json run_figures(const HistoryRun& run) {
   const auto& i = run.interactive;
   j["interactive"] = {{"asked", i.asked},
                       {"answered", i.answered},
-                      {"latency_p50_ms", round_to(pct(i.latency_ms, 0.5), 1)},
-                      {"latency_p99_ms", round_to(pct(i.latency_ms, 0.99), 1)},
+                      {"latency_p50_ms", round_to(percentile(i.latency_ms, 0.5), 1)},
+                      {"latency_p99_ms", round_to(percentile(i.latency_ms, 0.99), 1)},
                       {"errors", i.errors}};
   return j;
 }

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "bench/scenarios.hpp"
+#include "common/enum_names.hpp"
 #include "gateway/messages.hpp"
 #include "tests/support/raw_tws_client.hpp"
 
@@ -14,14 +16,9 @@ namespace intentq::bench {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
 
 // How long one answer may take before the run gives up (the simulator answers in milliseconds).
 constexpr auto kAnswerWait = 20s;
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 // A peer's pacing: wait() before each request.
 class Gate {
@@ -91,16 +88,12 @@ uint16_t port_of(const std::string& address) {
 
 }  // namespace
 
+// In declaration order.
+constexpr std::string_view kStrategyNames[] = {"none", "lean", "gap"};
+static_assert(std::size(kStrategyNames) == enum_count(PeerStrategy::kGap));
+
 std::string to_string(PeerStrategy s) {
-  switch (s) {
-    case PeerStrategy::kNone:
-      return "none";
-    case PeerStrategy::kLean:
-      return "lean";
-    case PeerStrategy::kGap:
-      return "gap";
-  }
-  return "?";
+  return std::string(name_of(kStrategyNames, s));
 }
 
 HistoryRun run_peers(const HistoryLoad& load, PeerStrategy strategy, const std::string& sim_address,

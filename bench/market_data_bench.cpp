@@ -25,6 +25,7 @@
 
 #include "bench/children.hpp"
 #include "bench/proc_stats.hpp"
+#include "bench/zmq_load.hpp"
 #include "common/envelope.hpp"
 #include "common/mdp_client.hpp"
 #include "gateway/messages.hpp"
@@ -52,12 +53,6 @@ double thread_cpu_ms() {
 double median_of(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v[v.size() / 2];
-}
-
-double pct(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  if (v.empty()) return 0;
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
 }
 
 // A HISTORICAL_DATA payload of `n` one-minute TRADES bars as a gateway at sv 200 sends it.
@@ -221,14 +216,14 @@ json run_quote(const Programs& p, int quotes, double scale, int latency_ms) {
   std::printf(
       "quote: %d quotes, snapshot end %.0f ms + answer latency %d ms = %.0f ms; client "
       "p50 %.1f ms, p95 %.1f ms\n",
-      quotes, snapshot_end, latency_ms, target, pct(ms, 0.5), pct(ms, 0.95));
+      quotes, snapshot_end, latency_ms, target, percentile(ms, 0.5), percentile(ms, 0.95));
   return {{"quotes", quotes},
           {"time_scale", scale},
           {"snapshot_end_ms", snapshot_end},
           {"answer_latency_ms", latency_ms},
           {"target_ms", target},
-          {"p50_ms", pct(ms, 0.5)},
-          {"p95_ms", pct(ms, 0.95)}};
+          {"p50_ms", percentile(ms, 0.5)},
+          {"p95_ms", percentile(ms, 0.95)}};
 }
 
 }  // namespace

@@ -29,6 +29,7 @@
 #include "bench/history_peers.hpp"
 #include "bench/scenarios.hpp"
 #include "bench/table.hpp"
+#include "bench/zmq_load.hpp"
 #include "common/envelope.hpp"
 #include "common/errors.hpp"
 #include "common/market_data_params.hpp"
@@ -39,7 +40,6 @@ namespace intentq::bench {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
 using json = nlohmann::json;
 
 constexpr int kWorkers = 8;
@@ -49,16 +49,6 @@ constexpr uint64_t kBulkDeadlineMs = 3600000;
 constexpr uint64_t kBulkMaxAgeMs = 3600000;
 // A reply may take as long as the whole download at worst.
 constexpr auto kReplyWait = 300s;
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-double pct(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
-}
 
 std::string scale_text(double scale) {
   char b[32];
@@ -406,7 +396,7 @@ nlohmann::json run_history(const Settings& s, nlohmann::json& skipped) {
   f["received_max_over_min"] = received.second;
   // Interactive: its queue wait against the next slot when asked + one bulk answer (a worker
   // busy with a chunk frees within one).
-  const double one_answer = pct(iq.bulk_run_ms, 0.99);
+  const double one_answer = percentile(iq.bulk_run_ms, 0.99);
   const auto& it = iq.run.interactive;
   int within = 0;
   std::vector<double> bounds;
@@ -414,11 +404,11 @@ nlohmann::json run_history(const Settings& s, nlohmann::json& skipped) {
     bounds.push_back(iq.interactive_next_ms[k] + one_answer);
     if (it.wait_ms[k] <= bounds.back()) ++within;
   }
-  f["interactive"]["wait_p50_ms"] = round_to(pct(it.wait_ms, 0.5), 1);
-  f["interactive"]["wait_p99_ms"] = round_to(pct(it.wait_ms, 0.99), 1);
-  f["interactive"]["next_slot_p99_ms"] = round_to(pct(iq.interactive_next_ms, 0.99), 1);
+  f["interactive"]["wait_p50_ms"] = round_to(percentile(it.wait_ms, 0.5), 1);
+  f["interactive"]["wait_p99_ms"] = round_to(percentile(it.wait_ms, 0.99), 1);
+  f["interactive"]["next_slot_p99_ms"] = round_to(percentile(iq.interactive_next_ms, 0.99), 1);
   f["interactive"]["one_answer_ms"] = round_to(one_answer, 1);
-  f["interactive"]["bound_p99_ms"] = round_to(pct(bounds, 0.99), 1);
+  f["interactive"]["bound_p99_ms"] = round_to(percentile(bounds, 0.99), 1);
   f["interactive"]["within_bound"] = within;
   f["broker_historical_end"] = iq.historical_end;
   f["broker_counters"] = iq.broker_counters;

@@ -28,7 +28,6 @@ namespace intentq::bench {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
 
 struct HttpChild {
   std::unique_ptr<Process> process;
@@ -134,7 +133,7 @@ LoadResult http_load(uint16_t port, int connections, long jobs, size_t payload_b
   LoadResult r;
   r.jobs = ok;
   r.errors = errors;
-  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  r.seconds = seconds_since(start);
   return r;
 }
 
@@ -298,7 +297,7 @@ nlohmann::json run_http(const Settings& s, nlohmann::json& skipped) {
     });
     const auto start = Clock::now();
     const long published = paced_http_load(st->http.port, 4, 1000, seconds, s.payload_bytes);
-    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    const double elapsed = seconds_since(start);
     sampling = false;
     sampler.join();
     const long expected_bytes = streams.bytes();

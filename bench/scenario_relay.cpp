@@ -15,6 +15,7 @@
 #include "bench/scenarios.hpp"
 #include "bench/table.hpp"
 #include "bench/zmq_load.hpp"
+#include "common/enum_names.hpp"
 
 namespace intentq::bench {
 namespace {
@@ -23,16 +24,12 @@ using namespace std::chrono_literals;
 const std::string kService = "bench";
 
 enum class Variant { kRaw, kIntentq, kOpaque };
+// In declaration order.
+constexpr std::string_view kVariantNames[] = {"raw", "intentq", "opaque"};
+static_assert(std::size(kVariantNames) == enum_count(Variant::kOpaque));
+
 const char* name(Variant v) {
-  switch (v) {
-    case Variant::kRaw:
-      return "raw";
-    case Variant::kIntentq:
-      return "intentq";
-    case Variant::kOpaque:
-      return "opaque";
-  }
-  return "?";
+  return name_of(kVariantNames, v).data();  // the names are literals: NUL-terminated
 }
 
 struct Run {
@@ -164,6 +161,10 @@ nlohmann::json run_relay(const Settings& s, nlohmann::json& skipped) {
   t.print();
   (void)skipped;
   return j;
+}
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
 double median(std::vector<double> values) {

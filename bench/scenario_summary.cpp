@@ -27,7 +27,6 @@ namespace intentq::bench {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
 using json = nlohmann::json;
 
 // Messages one summary job sends to the gateway (docs/gateway.md): positions, open orders,
@@ -37,18 +36,41 @@ constexpr int kCostPerJob = 7;
 constexpr int kSimBudget = 50;     // IB's combined budget, enforced by the simulator
 constexpr int kWorkerBudget = 45;  // what workers announce (--gateway-msg-rate default)
 
+// The flags the scenario needs that an older build may lack, found in the programs' --help.
 struct Features {
-  bool fetch_mode, session, worker_rate, sim_rate, sim_pacing, sim_handshake, reuse, gateway_id;
-  explicit Features(const Programs& p)
-      : fetch_mode(p.worker_has("--fetch-mode")),
-        session(p.worker_has("--gateway-session")),
-        worker_rate(p.worker_has("--gateway-msg-rate")),
-        sim_rate(p.gwsim_has("--msg-rate")),
-        sim_pacing(p.gwsim_has("--pacing")),
-        sim_handshake(p.gwsim_has("--handshake-latency-ms")),
-        reuse(p.broker_has("--reuse-max-bytes")),
-        gateway_id(p.worker_has("--gateway-id")) {}
+  bool fetch_mode = false, session = false, worker_rate = false, sim_rate = false,
+       sim_pacing = false, sim_handshake = false, reuse = false, gateway_id = false;
+  explicit Features(const Programs& p);
 };
+
+struct FeatureFlag {
+  bool Features::*member;
+  const char* program;                                 // as the JSON names it
+  bool (Programs::*has)(std::string_view flag) const;  // asks that program's --help
+  const char* flag;
+};
+
+// Each flag once: how it is detected and its key under "features" ("<program> <flag>").
+const FeatureFlag kFeatureFlags[] = {
+    {&Features::fetch_mode, "worker", &Programs::worker_has, "--fetch-mode"},
+    {&Features::session, "worker", &Programs::worker_has, "--gateway-session"},
+    {&Features::worker_rate, "worker", &Programs::worker_has, "--gateway-msg-rate"},
+    {&Features::sim_rate, "gwsim", &Programs::gwsim_has, "--msg-rate"},
+    {&Features::sim_pacing, "gwsim", &Programs::gwsim_has, "--pacing"},
+    {&Features::sim_handshake, "gwsim", &Programs::gwsim_has, "--handshake-latency-ms"},
+    {&Features::reuse, "broker", &Programs::broker_has, "--reuse-max-bytes"},
+    {&Features::gateway_id, "worker", &Programs::worker_has, "--gateway-id"},
+};
+
+Features::Features(const Programs& p) {
+  for (const auto& x : kFeatureFlags) this->*x.member = (p.*x.has)(x.flag);
+}
+
+json features_json(const Features& f) {
+  json j = json::object();
+  for (const auto& x : kFeatureFlags) j[std::string(x.program) + " " + x.flag] = f.*x.member;
+  return j;
+}
 
 struct LoopSpec {
   int clients = 1;
@@ -151,7 +173,7 @@ LoopResult closed_loop(zmq::context_t& ctx, const std::string& frontend, const L
   for (auto& t : threads) t.join();
   // Throughput runs: the measured span starts after warm-up; closed loops make the warm-up short,
   // so the span is taken from the start of the run for simplicity and stated in the JSON.
-  total.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  total.seconds = seconds_since(t0);
   std::sort(total.latency_ms.begin(), total.latency_ms.end());
   std::sort(total.fetch_ms.begin(), total.fetch_ms.end());
   return total;
@@ -236,14 +258,7 @@ nlohmann::json run_summary(const Settings& s, nlohmann::json& skipped) {
   zmq::context_t ctx(1);
   json j;
   j["answer_ms"] = s.answer_ms;
-  j["features"] = {{"worker --fetch-mode", f.fetch_mode},
-                   {"worker --gateway-session", f.session},
-                   {"worker --gateway-msg-rate", f.worker_rate},
-                   {"gwsim --msg-rate", f.sim_rate},
-                   {"gwsim --pacing", f.sim_pacing},
-                   {"gwsim --handshake-latency-ms", f.sim_handshake},
-                   {"broker --reuse-max-bytes", f.reuse},
-                   {"worker --gateway-id", f.gateway_id}};
+  j["features"] = features_json(f);
   auto skip = [&](const std::string& what, const std::string& why) {
     skipped.push_back("summary." + what + ": " + why);
     std::fprintf(stderr, "summary: skipped %s: %s\n", what.c_str(), why.c_str());

@@ -3,6 +3,7 @@
 // is null, with a line in `skipped` saying why.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,10 @@ nlohmann::json run_curve(const Settings& s, nlohmann::json& skipped);
 nlohmann::json run_http(const Settings& s, nlohmann::json& skipped);
 nlohmann::json run_history(const Settings& s, nlohmann::json& skipped);
 
+using Clock = std::chrono::steady_clock;
+
+// Seconds from `t0` until now.
+double seconds_since(Clock::time_point t0);
 // The median of the values (0 for none).
 double median(std::vector<double> values);
 // a / b, or null when b is 0 or either is not a number.

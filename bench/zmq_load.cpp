@@ -171,10 +171,11 @@ std::vector<double> run_sync(zmq::context_t& ctx, const std::string& frontend,
   return lat;
 }
 
-double percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  const auto i = static_cast<size_t>(p * static_cast<double>(sorted.size()));
-  return sorted[std::min(sorted.size() - 1, i)];
+double percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const auto i = static_cast<size_t>(p * static_cast<double>(values.size()));
+  return values[std::min(values.size() - 1, i)];
 }
 
 }  // namespace intentq::bench

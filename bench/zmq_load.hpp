@@ -71,7 +71,8 @@ std::vector<double> run_sync(zmq::context_t& ctx, const std::string& frontend,
                              const std::string& service, long count, long warmup, bool intentq,
                              size_t payload_bytes, bool check_status = true);
 
-// The p-quantile (0..1) of sorted values; 0 for none.
-double percentile(const std::vector<double>& sorted, double p);
+// The p-quantile (0..1) of the values, by nearest rank; 0 for none. Sorts its copy (cheap when
+// already sorted).
+double percentile(std::vector<double> values, double p);
 
 }  // namespace intentq::bench

@@ -128,6 +128,11 @@ function collect(api, item, end, pred = () => true, endPred = () => true) {
   );
 }
 
+// Collects the `item` events of request `reqId` until its `end` event.
+function collectFor(api, item, end, reqId) {
+  return collect(api, item, end, (id) => id === reqId, (id) => id === reqId);
+}
+
 // An error or info event (id -1 errors arrive as "info" in @stoqey/ib) with this code.
 function waitForCode(api, code, what) {
   return Promise.race([
@@ -226,13 +231,7 @@ async function checkPositions(api) {
 async function checkAccountSummary(api) {
   const reqId = 9001;
   const tags = [...new Set(scenario.account_values.map((v) => v.tag))].join(",");
-  const rows = collect(
-    api,
-    EventName.accountSummary,
-    EventName.accountSummaryEnd,
-    (id) => id === reqId,
-    (id) => id === reqId,
-  );
+  const rows = collectFor(api, EventName.accountSummary, EventName.accountSummaryEnd, reqId);
   api.reqAccountSummary(reqId, "All", tags);
   const got = (await rows).map(([, account, tag, value, currency]) => ({ account, tag, value, currency }));
   const key = (v) => `${v.account}|${v.tag}|${v.currency}`;
@@ -241,13 +240,7 @@ async function checkAccountSummary(api) {
     assert.deepEqual(sortRows(got), sortRows(scenario.account_values)),
   );
 
-  const oneTag = collect(
-    api,
-    EventName.accountSummary,
-    EventName.accountSummaryEnd,
-    (id) => id === reqId + 1,
-    (id) => id === reqId + 1,
-  );
+  const oneTag = collectFor(api, EventName.accountSummary, EventName.accountSummaryEnd, reqId + 1);
   api.reqAccountSummary(reqId + 1, "All", "NetLiquidation");
   const net = (await oneTag).map(([, account, tag, value]) => ({ account, tag, value }));
   check("account summary tag filter returns only NetLiquidation rows", () =>
@@ -266,13 +259,7 @@ async function requestExecutions(api, reqId, filter) {
   const commissions = new Map();
   const onCommission = (report) => commissions.set(report.execId, report);
   api.on(EventName.commissionReport, onCommission);
-  const rows = collect(
-    api,
-    EventName.execDetails,
-    EventName.execDetailsEnd,
-    (id) => id === reqId,
-    (id) => id === reqId,
-  );
+  const rows = collectFor(api, EventName.execDetails, EventName.execDetailsEnd, reqId);
   api.reqExecutions(reqId, filter);
   try {
     return { execs: await rows, commissions };
@@ -411,13 +398,7 @@ function expectedDetails(d) {
 }
 
 async function requestContractDetails(api, reqId, contract) {
-  const rows = collect(
-    api,
-    EventName.contractDetails,
-    EventName.contractDetailsEnd,
-    (id) => id === reqId,
-    (id) => id === reqId,
-  );
+  const rows = collectFor(api, EventName.contractDetails, EventName.contractDetailsEnd, reqId);
   api.reqContractDetails(reqId, contract);
   return (await rows).map(([, details]) => details);
 }

@@ -17,6 +17,14 @@ MDPW01 = b"MDPW01"
 READY, REQUEST, REPLY, HEARTBEAT, DISCONNECT = (bytes([c]) for c in range(1, 6))
 
 
+def connect(ctx, kind, endpoint):
+    """A new socket of `kind` connected to `endpoint`, dropping unsent messages on close."""
+    socket = ctx.socket(kind)
+    socket.setsockopt(zmq.LINGER, 0)
+    socket.connect(endpoint)
+    return socket
+
+
 class SyncClient:
     """RFC 7 client on REQ: sends [MDPC01, service, body...]; REQ adds the empty delimiter."""
 
@@ -29,9 +37,7 @@ class SyncClient:
     def _connect(self):
         if self.socket is not None:
             self.socket.close(linger=0)
-        self.socket = self.ctx.socket(zmq.REQ)
-        self.socket.setsockopt(zmq.LINGER, 0)
-        self.socket.connect(self.endpoint)
+        self.socket = connect(self.ctx, zmq.REQ, self.endpoint)
 
     def send(self, service, *body):
         """Returns the reply body frames, or None after all retries timed out."""
@@ -57,9 +63,7 @@ class AsyncClient:
     """RFC 7 client on DEALER: the empty delimiter is sent explicitly."""
 
     def __init__(self, ctx, endpoint):
-        self.socket = ctx.socket(zmq.DEALER)
-        self.socket.setsockopt(zmq.LINGER, 0)
-        self.socket.connect(endpoint)
+        self.socket = connect(ctx, zmq.DEALER, endpoint)
 
     def send(self, service, *body):
         self.socket.send_multipart([b"", MDPC01, service] + list(body))
@@ -97,9 +101,7 @@ class Worker:
     def _connect(self):
         if self.socket is not None:
             self.socket.close(linger=0)
-        self.socket = self.ctx.socket(zmq.DEALER)
-        self.socket.setsockopt(zmq.LINGER, 0)
-        self.socket.connect(self.endpoint)
+        self.socket = connect(self.ctx, zmq.DEALER, self.endpoint)
         self._send(READY, self.service)
         self.connects += 1
         self.liveness = self.LIVENESS

@@ -48,6 +48,27 @@ nlohmann::json broker_stats(const std::string& frontend, const std::string& netn
   return out;
 }
 
+std::optional<std::chrono::milliseconds> wait_workers(const std::string& frontend, size_t n,
+                                                      std::chrono::milliseconds timeout,
+                                                      const std::string& netns) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  while (Clock::now() - start < timeout) {
+    try {
+      if (broker_stats(frontend, netns).value("workers", 0u) >= n)
+        return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+    } catch (const std::exception&) {
+      // not up yet
+    }
+    std::this_thread::sleep_for(50ms);  // polling interval of a bounded wait
+  }
+  return std::nullopt;
+}
+
+void require_workers(const std::string& frontend, size_t n, const std::string& netns) {
+  if (!wait_workers(frontend, n, 15s, netns)) throw std::runtime_error("workers did not register");
+}
+
 std::unique_ptr<test::Process> start_worker_in(const std::string& ns, const std::string& backend,
                                                std::vector<std::string> extra_args) {
   extra_args.insert(extra_args.begin(), {"--log-level", "warn"});

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
 #include <random>
 #include <thread>
 #include <vector>
@@ -35,12 +36,6 @@ std::string junk_name(std::mt19937& rng) {
   return "junk-" + std::to_string(rng() % 100000);
 }
 
-// Malformed on purpose, so raw frames; at the high-water mark they are dropped (we are not a
-// real peer).
-void send_frames(zmq::socket_t& s, const std::vector<std::string>& frames) {
-  e2e::send_frames(s, frames, true);
-}
-
 void tcp_garbage(const std::string& endpoint, const std::atomic<bool>& stop, uint64_t& count) {
   // "tcp://127.0.0.1:PORT"
   auto colon = endpoint.rfind(':');
@@ -64,33 +59,23 @@ void tcp_garbage(const std::string& endpoint, const std::atomic<bool>& stop, uin
   }
 }
 
-void frontend_junk(const std::string& frontend, const std::atomic<bool>& stop, uint64_t& count) {
+using Frames = std::vector<std::string>;
+
+// Sends messages made by `junk` from DEALER sockets at `endpoint` until `stop`, about one a
+// millisecond, a fresh socket (a new identity, so a new peer to the broker) every `per_socket`
+// messages. Malformed on purpose, so raw frames; at the high-water mark they are dropped (we are
+// not a real peer).
+void junk_peer(const std::string& endpoint, int per_socket,
+               const std::function<Frames(std::mt19937&)>& junk, const std::atomic<bool>& stop,
+               uint64_t& count) {
   zmq::context_t ctx(1);
   std::mt19937 rng(std::random_device{}());
   while (!stop) {
     zmq::socket_t s(ctx, zmq::socket_type::dealer);
     s.set(zmq::sockopt::linger, 0);
-    s.connect(frontend);
-    for (int i = 0; i < 500 && !stop; ++i, ++count) {
-      switch (rng() % 6) {
-        case 0:  // frames of random bytes
-          send_frames(s, {random_bytes(rng, 64), random_bytes(rng, 512)});
-          break;
-        case 1:  // a request to a junk service with a junk body
-          send_frames(s, {"", "MDPC01", junk_name(rng), random_bytes(rng, 256)});
-          break;
-        case 2:  // echo with a body that is not msgpack (or not a map)
-          send_frames(s, {"", "MDPC01", "echo", random_bytes(rng, 128)});
-          break;
-        case 3:  // the wrong protocol header
-          send_frames(s, {"", "MDPW01", "echo", "x"});
-          break;
-        case 4:  // mmi with garbage
-          send_frames(s, {"", "MDPC01", "mmi." + random_bytes(rng, 8)});
-          break;
-        default:  // an empty message
-          send_frames(s, {""});
-      }
+    s.connect(endpoint);
+    for (int i = 0; i < per_socket && !stop; ++i, ++count) {
+      e2e::send_frames(s, junk(rng), true);
       // Drain what the broker answers so its queue towards us never fills.
       zmq::message_t m;
       while (s.recv(m, zmq::recv_flags::dontwait)) {
@@ -100,43 +85,48 @@ void frontend_junk(const std::string& frontend, const std::atomic<bool>& stop, u
   }
 }
 
-void backend_junk(const std::string& backend, const std::atomic<bool>& stop, uint64_t& count) {
-  zmq::context_t ctx(1);
-  std::mt19937 rng(std::random_device{}());
-  while (!stop) {
-    // A fresh identity every few messages: each is a new "worker" to the broker.
-    zmq::socket_t s(ctx, zmq::socket_type::dealer);
-    s.set(zmq::sockopt::linger, 0);
-    s.connect(backend);
-    for (int i = 0; i < 20 && !stop; ++i, ++count) {
-      switch (rng() % 6) {
-        case 0: {  // READY for several junk services (then the socket may vanish at once)
-          std::vector<std::string> f{"", "MDPW01", "\x01"};
-          for (int k = 0; k < 1 + static_cast<int>(rng() % 8); ++k) f.push_back(junk_name(rng));
-          send_frames(s, f);
-          break;
-        }
-        case 1:  // READY with absurd extension frames
-          send_frames(s, {"", "MDPW01", "\x01", junk_name(rng), "@heartbeat=4000000000",
-                          "@nonretryable=" + junk_name(rng), "@intentq"});
-          break;
-        case 2:  // a REPLY for a client that does not exist
-          send_frames(s, {"", "MDPW01", "\x03", random_bytes(rng, 16), "", random_bytes(rng, 64)});
-          break;
-        case 3:  // heartbeat / disconnect from a stranger
-          send_frames(s, {"", "MDPW01", rng() % 2 ? "\x04" : "\x05"});
-          break;
-        case 4:  // an unknown command
-          send_frames(s, {"", "MDPW01", random_bytes(rng, 2), random_bytes(rng, 32)});
-          break;
-        default:  // not MDP at all
-          send_frames(s, {random_bytes(rng, 32)});
-      }
-      zmq::message_t m;
-      while (s.recv(m, zmq::recv_flags::dontwait)) {
-      }
-      std::this_thread::sleep_for(1ms);
+// A malformed client message for the frontend.
+Frames client_junk(std::mt19937& rng) {
+  switch (rng() % 6) {
+    case 0:  // frames of random bytes
+      return {random_bytes(rng, 64), random_bytes(rng, 512)};
+    case 1:  // a request to a junk service with a junk body
+      return {"", "MDPC01", junk_name(rng), random_bytes(rng, 256)};
+    case 2:  // echo with a body that is not msgpack (or not a map)
+      return {"", "MDPC01", "echo", random_bytes(rng, 128)};
+    case 3:  // the wrong protocol header
+      return {"", "MDPW01", "echo", "x"};
+    case 4:  // mmi with garbage
+      return {"", "MDPC01", "mmi." + random_bytes(rng, 8)};
+    default:  // an empty message
+      return {""};
+  }
+}
+
+// A junk worker message for the backend.
+Frames worker_junk(std::mt19937& rng) {
+  switch (rng() % 6) {
+    case 0: {  // READY for several junk services (then the socket may vanish at once)
+      Frames f{"", "MDPW01", "\x01"};
+      for (int k = 0; k < 1 + static_cast<int>(rng() % 8); ++k) f.push_back(junk_name(rng));
+      return f;
     }
+    case 1:  // READY with absurd extension frames
+      return {"",
+              "MDPW01",
+              "\x01",
+              junk_name(rng),
+              "@heartbeat=4000000000",
+              "@nonretryable=" + junk_name(rng),
+              "@intentq"};
+    case 2:  // a REPLY for a client that does not exist
+      return {"", "MDPW01", "\x03", random_bytes(rng, 16), "", random_bytes(rng, 64)};
+    case 3:  // heartbeat / disconnect from a stranger
+      return {"", "MDPW01", rng() % 2 ? "\x04" : "\x05"};
+    case 4:  // an unknown command
+      return {"", "MDPW01", random_bytes(rng, 2), random_bytes(rng, 32)};
+    default:  // not MDP at all
+      return {random_bytes(rng, 32)};
   }
 }
 
@@ -149,8 +139,9 @@ HostileCounts run_hostile(const std::string& frontend, const std::string& backen
   std::vector<std::thread> threads;
   threads.emplace_back([&] { tcp_garbage(frontend, stop, tcp_front); });
   threads.emplace_back([&] { tcp_garbage(backend, stop, tcp_back); });
-  threads.emplace_back([&] { frontend_junk(frontend, stop, c.frontend_messages); });
-  threads.emplace_back([&] { backend_junk(backend, stop, c.backend_messages); });
+  // Clients: a fresh socket every 500 messages; workers: every 20, each a new "worker".
+  threads.emplace_back([&] { junk_peer(frontend, 500, client_junk, stop, c.frontend_messages); });
+  threads.emplace_back([&] { junk_peer(backend, 20, worker_junk, stop, c.backend_messages); });
   for (auto& t : threads) t.join();
   c.tcp_connections = tcp_front + tcp_back;
   return c;

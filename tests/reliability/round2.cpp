@@ -18,7 +18,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-using Workers = std::vector<std::unique_ptr<test::Process>>;
 
 constexpr double kCeilingMib = 512;
 // A broker past this is stopped early (the unbounded brokers before issue 16 grew for ever).
@@ -50,19 +49,8 @@ Row run_case(const Mode& mode, const Case& c) {
   Row row;
   row.scenario = "7 " + c.name;
   e2e::Broker broker({"--log-level", "error"});
-  Workers workers;
-  for (int i = 0; i < 2; ++i)
-    workers.push_back(e2e::start_worker(broker.endpoints.backend, 1000, 3, "warn"));
-  if (!wait_until(
-          [&] {
-            try {
-              return broker_stats(broker.endpoints.frontend).value("workers", 0u) >= 2;
-            } catch (const std::exception&) {
-              return false;
-            }
-          },
-          15s))
-    throw std::runtime_error("workers did not register");
+  Workers workers = e2e::start_workers(broker.endpoints.backend, 2, 1000, 3, "warn");
+  require_workers(broker.endpoints.frontend, workers.size());
   const pid_t pid = broker.process->pid();
   const double b0 = rss_mib(pid);
 
@@ -130,11 +118,7 @@ Row run_case(const Mode& mode, const Case& c) {
   watch_stop = true;
   watcher.join();
   if (!failure.empty()) throw std::runtime_error(failure);
-  row.sent = t.sent;
-  row.answered = t.answered;
-  row.lost = t.lost;
-  row.duplicated = t.duplicated;
-  row.max_latency_ms = t.max_latency_ms;
+  fill_counts(row, t);
   std::string counters;
   try {
     const auto stats = broker_stats(broker.endpoints.frontend);
@@ -161,6 +145,16 @@ Row run_case(const Mode& mode, const Case& c) {
 }
 
 // ---- the attacks ----
+
+// A socket that never reads what it is sent: one message in its own queue and a small kernel
+// buffer, then the broker holds the rest. Not connected yet (options that count come first).
+zmq::socket_t unread_socket(zmq::context_t& ctx, zmq::socket_type type) {
+  zmq::socket_t s(ctx, type);
+  s.set(zmq::sockopt::linger, 0);
+  s.set(zmq::sockopt::rcvhwm, 1);
+  s.set(zmq::sockopt::rcvbuf, 4096);
+  return s;
+}
 
 // Connects as `type` and runs `send` (false: the broker cut the connection) until `stop`,
 // reconnecting 100 ms after every cut. Returns the connections the broker cut.
@@ -225,13 +219,7 @@ void idle_subscribers(const std::string&, const std::string&, const std::string&
   zmq::context_t ctx(1);
   std::vector<zmq::socket_t> subs;
   for (int i = 0; i < 50; ++i) {
-    subs.emplace_back(ctx, zmq::socket_type::sub);
-    auto& s = subs.back();
-    s.set(zmq::sockopt::linger, 0);
-    // Never read: one message in our own queue and a small kernel buffer, then the broker holds
-    // the rest.
-    s.set(zmq::sockopt::rcvhwm, 1);
-    s.set(zmq::sockopt::rcvbuf, 4096);
+    auto& s = subs.emplace_back(unread_socket(ctx, zmq::socket_type::sub));
     s.set(zmq::sockopt::subscribe, "");
     s.connect(publish);
   }
@@ -245,8 +233,7 @@ void stats_flood(const std::string& frontend, const std::string& backend, const 
   zmq::context_t ctx(1);
   std::vector<zmq::socket_t> workers;
   for (int w = 0; w < 16; ++w) {
-    workers.emplace_back(ctx, zmq::socket_type::dealer);
-    auto& s = workers.back();
+    auto& s = workers.emplace_back(ctx, zmq::socket_type::dealer);
     s.set(zmq::sockopt::linger, 0);
     s.connect(backend);
     e2e::Msg ready{"", "MDPW01", "\x01"};
@@ -257,10 +244,7 @@ void stats_flood(const std::string& frontend, const std::string& backend, const 
     }
     e2e::send_frames(s, ready);
   }
-  zmq::socket_t client(ctx, zmq::socket_type::dealer);
-  client.set(zmq::sockopt::linger, 0);
-  client.set(zmq::sockopt::rcvhwm, 1);
-  client.set(zmq::sockopt::rcvbuf, 4096);
+  zmq::socket_t client = unread_socket(ctx, zmq::socket_type::dealer);
   client.connect(frontend);
   std::this_thread::sleep_for(300ms);  // the fake workers' READYs are in (no reply to wait for)
   int sent = 0;
@@ -282,10 +266,7 @@ void stats_flood(const std::string& frontend, const std::string& backend, const 
 void unread_echo(const std::string& frontend, const std::string&, const std::string&,
                  const std::atomic<bool>& stop, std::string& notes) {
   zmq::context_t ctx(1);
-  zmq::socket_t client(ctx, zmq::socket_type::dealer);
-  client.set(zmq::sockopt::linger, 0);
-  client.set(zmq::sockopt::rcvhwm, 1);
-  client.set(zmq::sockopt::rcvbuf, 4096);
+  zmq::socket_t client = unread_socket(ctx, zmq::socket_type::dealer);
   client.set(zmq::sockopt::sndhwm, 8);
   client.connect(frontend);
   int sent = 0;

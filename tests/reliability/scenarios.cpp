@@ -26,7 +26,6 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using test::Process;
-using Workers = std::vector<std::unique_ptr<Process>>;
 
 // run_jobs while `side` (a chaos, killer or cutter thread) runs; however run_jobs ends, `stop`
 // (when given) is set and `side` joined before this returns or throws.
@@ -62,12 +61,9 @@ nlohmann::json no_params(uint64_t) {
   return nlohmann::json::object();
 }
 
+// The counts and the notes: outcomes by code and what went wrong.
 void fill(Row& row, const Tally& t) {
-  row.sent = t.sent;
-  row.answered = t.answered;
-  row.lost = t.lost;
-  row.duplicated = t.duplicated;
-  row.max_latency_ms = t.max_latency_ms;
+  fill_counts(row, t);
   std::ostringstream n;
   n << "ok " << t.ok;
   for (auto& [code, count] : t.errors) n << ", " << code << " " << count;
@@ -86,26 +82,6 @@ double max_rss(const Workers& workers) {
   double m = 0;
   for (auto& w : workers) m = std::max(m, rss_mib(w->pid()));
   return m;
-}
-
-// Polls mmi.stats until the broker counts `n` workers (bounded); returns how long it took, or
-// nullopt on timeout.
-std::optional<std::chrono::milliseconds> wait_workers(const std::string& frontend, size_t n,
-                                                      std::chrono::milliseconds timeout,
-                                                      const std::string& netns = "") {
-  auto start = Clock::now();
-  while (Clock::now() - start < timeout) {
-    try {
-      auto stats = broker_stats(frontend, netns);
-      if (stats.value("workers", 0u) >= n) {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-      }
-    } catch (const std::exception&) {
-      // not up yet
-    }
-    std::this_thread::sleep_for(50ms);  // polling interval of a bounded wait
-  }
-  return std::nullopt;
 }
 
 uint64_t counter(const nlohmann::json& stats, const char* name) {
@@ -132,14 +108,19 @@ std::string note_broker(e2e::Broker& broker) {
 
 }  // namespace
 
+void fill_counts(Row& row, const Tally& t) {
+  row.sent = t.sent;
+  row.answered = t.answered;
+  row.lost = t.lost;
+  row.duplicated = t.duplicated;
+  row.max_latency_ms = t.max_latency_ms;
+}
+
 Row echo_volume(const Mode& mode) {
   Row row = named("1 echo volume (8 pipelined clients, 4 workers)");
   e2e::Broker broker({"--log-level", "warn"});
-  Workers workers;
-  for (int i = 0; i < 4; ++i)
-    workers.push_back(e2e::start_worker(broker.endpoints.backend, 1000, 3, "warn"));
-  if (!wait_workers(broker.endpoints.frontend, 4, 15s))
-    throw std::runtime_error("workers did not register");
+  Workers workers = e2e::start_workers(broker.endpoints.backend, 4, 1000, 3, "warn");
+  require_workers(broker.endpoints.frontend, workers.size());
   double b0 = rss_mib(broker.process->pid()), w0 = max_rss(workers);
 
   DriverOptions o;
@@ -175,8 +156,7 @@ Row summary_worker_chaos(const Mode& mode) {
   };
   Workers workers;
   for (int i = 0; i < 4; ++i) workers.push_back(start());
-  if (!wait_workers(broker.endpoints.frontend, 4, 15s))
-    throw std::runtime_error("workers did not register");
+  require_workers(broker.endpoints.frontend, workers.size());
   double b0 = rss_mib(broker.process->pid());
 
   std::atomic<bool> stop{false};
@@ -237,9 +217,8 @@ Row broker_restart(const Mode& mode) {
   const std::vector<std::string> args{"--log-level", "warn", "--heartbeat-ms", "250"};
   auto broker = std::make_unique<e2e::Broker>(args);
   const auto ep = broker->endpoints;
-  Workers workers;
-  for (int i = 0; i < 4; ++i) workers.push_back(e2e::start_worker(ep.backend, 250, 3, "warn"));
-  if (!wait_workers(ep.frontend, 4, 15s)) throw std::runtime_error("workers did not register");
+  Workers workers = e2e::start_workers(ep.backend, 4, 250, 3, "warn");
+  require_workers(ep.frontend, workers.size());
 
   std::atomic<uint64_t> progress{0};
   std::optional<std::chrono::milliseconds> back;
@@ -328,8 +307,7 @@ ChaosPhase gateway_chaos_phase(const std::string& session, int seconds) {
                           {"--gateway", sim.address(), "--gateway-msg-rate", "1000",
                            "--gateway-session", session, "--client-id", std::to_string(21 + i)}));
   }
-  if (!wait_workers(broker.endpoints.frontend, 2, 15s))
-    throw std::runtime_error("workers did not register");
+  require_workers(broker.endpoints.frontend, workers.size());
   std::vector<pid_t> pids;
   for (auto& w : workers) pids.push_back(w->pid());
 
@@ -413,11 +391,8 @@ Row gateway_chaos(const Mode& mode) {
 Row hostile_input(const Mode& mode) {
   Row row = named("5 hostile input on both broker ports while valid clients work");
   e2e::Broker broker({"--log-level", "error"});
-  Workers workers;
-  for (int i = 0; i < 2; ++i)
-    workers.push_back(e2e::start_worker(broker.endpoints.backend, 1000, 3, "warn"));
-  if (!wait_workers(broker.endpoints.frontend, 2, 15s))
-    throw std::runtime_error("workers did not register");
+  Workers workers = e2e::start_workers(broker.endpoints.backend, 2, 1000, 3, "warn");
+  require_workers(broker.endpoints.frontend, workers.size());
   double b0 = rss_mib(broker.process->pid());
 
   std::atomic<bool> stop{false};
@@ -485,8 +460,7 @@ Row multi_host(const Mode& mode) {
         {"--heartbeat-ms", "500", "--liveness", "3", "--gateway", net.ip("sim") + ":4002",
          "--gateway-msg-rate", "1000", "--client-id", std::to_string(id++)}));
   }
-  if (!wait_workers(b + ":5555", 4, 15s, net.ns("client")))
-    throw std::runtime_error("workers did not register");
+  require_workers(b + ":5555", workers.size(), net.ns("client"));
 
   std::atomic<uint64_t> progress{0};
   std::string cut_error;

@@ -40,6 +40,10 @@ struct Row {
   double seconds = 0;  // wall time of the scenario
 };
 
+struct Tally;
+// The row's job counts (sent, answered, lost, duplicated, latency) from a run's tally.
+void fill_counts(Row& row, const Tally& t);
+
 Row echo_volume(const Mode& mode);           // 1
 Row summary_worker_chaos(const Mode& mode);  // 2
 Row broker_restart(const Mode& mode);        // 3

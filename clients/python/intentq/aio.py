@@ -11,20 +11,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Iterable, Mapping, Optional, Union
+from typing import Any, Coroutine, Iterable, Optional, Union
 
 import zmq
 import zmq.asyncio
 
-from . import options as defaults
+from .base import ClientBase, Plan
 from .client import JobSpec, as_job
 from .errors import Cancelled, IntentqError, ProtocolError
-from .monitor import ConnectionWatch
-from .options import ClientOptions
 from .reply import Outcome, Reply
 from . import history
 from .request import Job, check_id, encode
-from .settings import PathLike
 from .sockets import close_monitored, configure, parse_event
 from .subscription import AsyncSubscription
 from .wire import (CANCEL_SERVICE, STATS_SERVICE, budget_ms, cancel_state, is_code, parse_reply,
@@ -43,7 +40,8 @@ class _Waiter:
         self.future = future
 
 
-class AsyncClient:
+class AsyncClient(ClientBase[zmq.asyncio.Context, Coroutine[Any, Any, Reply],
+                             Coroutine[Any, Any, list[dict[str, Any]]]]):
     """asyncio intentq client; safe for any number of concurrent coroutines of one event loop.
 
     Options as :class:`intentq.Client`. Use ``async with AsyncClient(...) as client:`` or call
@@ -51,56 +49,18 @@ class AsyncClient:
     :class:`~intentq.Cancelled`.
     """
 
-    def __init__(
-        self,
-        broker: Optional[str] = None,
-        *,
-        publish: Optional[str] = None,
-        curve_server_key: Optional[PathLike] = None,
-        curve_secret: Optional[PathLike] = None,
-        timeout_ms: Optional[int] = None,
-        connect_timeout_ms: int = defaults.CONNECT_TIMEOUT_MS,
-        default_deadline_ms: int = defaults.DEFAULT_DEADLINE_MS,
-        margin_ms: int = defaults.MARGIN_MS,
-        max_reply_bytes: int = defaults.MAX_REPLY_BYTES,
-        max_request_bytes: int = defaults.MAX_REQUEST_BYTES,
-        context: Optional[zmq.asyncio.Context] = None,
-    ) -> None:
-        self.options = ClientOptions.resolve(
-            broker, publish, curve_server_key, curve_secret, timeout_ms, connect_timeout_ms,
-            default_deadline_ms, margin_ms, max_reply_bytes, max_request_bytes,
-        )
-        self._context = context if context is not None else zmq.asyncio.Context.instance()
+    def _default_context(self) -> zmq.asyncio.Context:
+        return zmq.asyncio.Context.instance()
+
+    def _setup(self) -> None:
         self._socket: Any = None
         self._monitor: Any = None
         self._tasks: list["asyncio.Task[None]"] = []
         self._waiters: dict[str, list[_Waiter]] = {}
         self._stats_waiters: list["asyncio.Future[_Result]"] = []
         self._cancel_waiters: dict[str, list["asyncio.Future[_Result]"]] = {}
-        self._closed = False
-        self._watch = ConnectionWatch(
-            self.options.broker, self.options.curve is not None, "broker", "INTENTQ_BROKER",
-            "clients",
-        )
 
     # -- public API ---------------------------------------------------------------------------
-
-    async def submit(
-        self,
-        intent: str,
-        params: Optional[Mapping[str, Any]] = None,
-        *,
-        id: Optional[str] = None,
-        deadline_ms: Optional[int] = None,
-        max_age_ms: Optional[int] = None,
-        priority: Optional[str] = None,
-    ) -> Reply:
-        """As :meth:`intentq.Client.submit`, awaitable; many may run at once."""
-        outcome = await self._submit(Job(intent, params, id, deadline_ms, max_age_ms, priority),
-                                     "")
-        if isinstance(outcome, IntentqError):
-            raise outcome
-        return outcome
 
     async def submit_many(self, jobs: Iterable[JobSpec]) -> list[Outcome]:
         """As :meth:`intentq.Client.submit_many`: all sent at once, a list of Reply or exception
@@ -120,45 +80,6 @@ class AsyncClient:
         return list(await asyncio.gather(
             *(self._run(job, job_id, body) for job, (job_id, body) in zip(batch, encoded))
         ))
-
-    async def download_bars(
-        self,
-        contract: Mapping[str, Any],
-        start: history.TimeLike,
-        end: history.TimeLike,
-        bar_size: str,
-        *,
-        what_to_show: str = "TRADES",
-        use_rth: bool = False,
-        deadline_ms: Optional[int] = None,
-        in_flight: int = 4,
-        csv: Optional[history.CsvTarget] = None,
-    ) -> list[dict[str, Any]]:
-        """As :meth:`intentq.Client.download_bars` (same arguments, same result), awaitable: at
-        most ``in_flight`` chunks run at once (a bounded number of coroutines wait for a turn),
-        merged in time order."""
-        chunks = history.plan(contract, start, end, bar_size, what_to_show, use_rth, deadline_ms,
-                              in_flight)
-        history.check_csv_target(csv)
-        turn = asyncio.Semaphore(in_flight)
-
-        async def fetch(c: history.Chunk) -> Reply:
-            async with turn:
-                return await self.submit("historical_bars", c.params, deadline_ms=deadline_ms,
-                                         priority="bulk")
-
-        tasks = [asyncio.ensure_future(fetch(c)) for c in chunks]
-        rows: list[dict[str, Any]] = []
-        try:
-            for c, task in zip(chunks, tasks):
-                history.keep(c, (await task).result, rows)
-        finally:
-            for task in tasks:  # a chunk failed: the rest are not needed
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-        if csv is not None:
-            history.write_csv(rows, csv)
-        return rows
 
     async def stats(self) -> dict[str, Any]:
         """The broker's ``mmi.stats`` map (docs/protocol.md section 4)."""
@@ -265,10 +186,36 @@ class AsyncClient:
             asyncio.get_running_loop().create_task(self._read_monitor(), name="intentq-monitor"),
         ]
 
-    async def _submit(self, job: Job, prefix: str) -> Outcome:
-        job_id, body = encode(job, max_request_bytes=self.options.max_request_bytes,
-                              prefix=prefix)
-        return await self._run(job, job_id, body)
+    async def _submit_job(self, job: Job) -> Reply:
+        job_id, body = encode(job, max_request_bytes=self.options.max_request_bytes, prefix="")
+        outcome = await self._run(job, job_id, body)
+        if isinstance(outcome, IntentqError):
+            raise outcome
+        return outcome
+
+    async def _download(self, plan: Plan, deadline_ms: Optional[int], in_flight: int,
+                        csv: Optional[history.CsvTarget]) -> list[dict[str, Any]]:
+        chunks = plan()
+        history.check_csv_target(csv)
+        turn = asyncio.Semaphore(in_flight)
+
+        async def fetch(c: history.Chunk) -> Reply:
+            async with turn:
+                return await self.submit("historical_bars", c.params, deadline_ms=deadline_ms,
+                                         priority="bulk")
+
+        tasks = [asyncio.ensure_future(fetch(c)) for c in chunks]
+        rows: list[dict[str, Any]] = []
+        try:
+            for c, task in zip(chunks, tasks):
+                history.keep(c, (await task).result, rows)
+        finally:
+            for task in tasks:  # a chunk failed: the rest are not needed
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if csv is not None:
+            history.write_csv(rows, csv)
+        return rows
 
     async def _run(self, job: Job, job_id: str, body: bytes) -> Outcome:
         self._open()

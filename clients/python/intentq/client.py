@@ -14,15 +14,12 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
 import zmq
 
-from . import options as defaults
+from .base import ClientBase, Plan
 from .errors import Cancelled, IntentqError, ProtocolError
-from .monitor import ConnectionWatch
-from .options import ClientOptions
 from .reply import Outcome, Reply
 from . import history
 from .request import Job, check_id, encode
-from .settings import PathLike
-from .sockets import MonitoredSocket, configure, parse_event
+from .sockets import MonitoredSocket, configure, drain_events
 from .subscription import Subscription
 from .wire import (CANCEL_SERVICE, STATS_SERVICE, Incoming, budget_ms, cancel_state, is_code,
                    parse_reply, request_frames)
@@ -60,7 +57,8 @@ class _Request:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class Client(MonitoredSocket):
+class Client(ClientBase["zmq.Context[Any]", Reply, list[dict[str, Any]]],
+             MonitoredSocket):
     """Synchronous intentq client (one per thread).
 
     ``broker`` is the frontend endpoint (default ``INTENTQ_BROKER``, else
@@ -77,61 +75,19 @@ class Client(MonitoredSocket):
     connection for ``connect_timeout_ms`` it gives up sooner.
     """
 
-    def __init__(
-        self,
-        broker: Optional[str] = None,
-        *,
-        publish: Optional[str] = None,
-        curve_server_key: Optional[PathLike] = None,
-        curve_secret: Optional[PathLike] = None,
-        timeout_ms: Optional[int] = None,
-        connect_timeout_ms: int = defaults.CONNECT_TIMEOUT_MS,
-        default_deadline_ms: int = defaults.DEFAULT_DEADLINE_MS,
-        margin_ms: int = defaults.MARGIN_MS,
-        max_reply_bytes: int = defaults.MAX_REPLY_BYTES,
-        max_request_bytes: int = defaults.MAX_REQUEST_BYTES,
-        context: Optional["zmq.Context[Any]"] = None,
-    ) -> None:
-        self.options = ClientOptions.resolve(
-            broker, publish, curve_server_key, curve_secret, timeout_ms, connect_timeout_ms,
-            default_deadline_ms, margin_ms, max_reply_bytes, max_request_bytes,
-        )
-        self._context = context if context is not None else zmq.Context.instance()
+    def _default_context(self) -> "zmq.Context[Any]":
+        return zmq.Context.instance()
+
+    def _setup(self) -> None:
         self._socket: Any = self._context.socket(zmq.DEALER)
-        self._watch = ConnectionWatch(
-            self.options.broker, self.options.curve is not None, "broker", "INTENTQ_BROKER",
-            "clients",
-        )
         self._monitor: Any = configure(
             self._socket, self.options.broker, self.options.curve, self.options.max_reply_bytes
         )
         self._poller = zmq.Poller()
         self._poller.register(self._socket, zmq.POLLIN)
         self._poller.register(self._monitor, zmq.POLLIN)
-        self._closed = False
 
     # -- public API ---------------------------------------------------------------------------
-
-    def submit(
-        self,
-        intent: str,
-        params: Optional[Mapping[str, Any]] = None,
-        *,
-        id: Optional[str] = None,
-        deadline_ms: Optional[int] = None,
-        max_age_ms: Optional[int] = None,
-        priority: Optional[str] = None,
-    ) -> Reply:
-        """Runs one job and returns its :class:`Reply`, or raises the exception of its error
-        code (:class:`~intentq.IntentqError` subclasses). ``id`` defaults to a fresh UUID-based
-        id; ``deadline_ms`` to the broker's default; ``max_age_ms`` > 0 accepts an answer up to
-        that old from an identical recent job; ``priority`` is ``interactive``, ``normal`` or
-        ``bulk`` (brokers without priorities ignore it)."""
-        job = Job(intent, params, id, deadline_ms, max_age_ms, priority)
-        outcome = self._run([job], "")[0]
-        if isinstance(outcome, IntentqError):
-            raise outcome
-        return outcome
 
     def submit_many(self, jobs: Iterable[JobSpec]) -> list[Outcome]:
         """Sends every job at once and waits for all: a list, in the order of ``jobs``, holding
@@ -141,52 +97,6 @@ class Client(MonitoredSocket):
             raise TypeError("jobs must be an iterable of intentq.Job or (intent, params) tuples")
         batch = [as_job(spec, i) for i, spec in enumerate(jobs)]
         return self._run(batch, "jobs[{}].")
-
-    def download_bars(
-        self,
-        contract: Mapping[str, Any],
-        start: history.TimeLike,
-        end: history.TimeLike,
-        bar_size: str,
-        *,
-        what_to_show: str = "TRADES",
-        use_rth: bool = False,
-        deadline_ms: Optional[int] = None,
-        in_flight: int = 4,
-        csv: Optional[history.CsvTarget] = None,
-    ) -> list[dict[str, Any]]:
-        """Downloads the bars of [start, end) as ``historical_bars`` chunks within IB's step
-        limits, submitted with priority ``bulk``, ``in_flight`` at a time, merged in time order
-        (intentq.history explains the cut).
-
-        ``contract``: the contract params of ``historical_bars`` (``{"con_id": 265598}``, or
-        ``symbol``/``sec_type``/``exchange``/``currency``/...; ``gateway`` pins the chunks to one
-        gateway). ``start``/``end``: an aware ``datetime``, ``"YYYY-MM-DDThh:mm:ssZ"`` or epoch
-        seconds; for bars of one hour or less the range is narrowed to whole bars. ``bar_size``
-        and ``what_to_show``: IB's values (docs/protocol.md 9.9). ``in_flight``: chunks submitted
-        at once (1..64). ``deadline_ms``: each chunk's deadline (historical requests may wait for
-        IB's pacing: give it room). ``csv``: a path or an open text file to write the rows to as
-        CSV (``time,open,high,low,close,volume,wap,count``) as well.
-
-        Returns the bars in time order, each bar once (dicts ``t, o, h, l, c, v, wap, n`` as the
-        intent gives them). Bad arguments raise TypeError/ValueError before anything is sent; a
-        chunk's error raises its exception (``GatewayPacing``, ``Timeout``, ...)."""
-        chunks = history.plan(contract, start, end, bar_size, what_to_show, use_rth, deadline_ms,
-                              in_flight)
-        history.check_csv_target(csv)
-        rows: list[dict[str, Any]] = []
-        for i in range(0, len(chunks), in_flight):
-            batch = chunks[i:i + in_flight]
-            outcomes = self.submit_many(
-                [Job("historical_bars", c.params, deadline_ms=deadline_ms, priority="bulk")
-                 for c in batch])
-            for c, outcome in zip(batch, outcomes):
-                if isinstance(outcome, IntentqError):
-                    raise outcome
-                history.keep(c, outcome.result, rows)
-        if csv is not None:
-            history.write_csv(rows, csv)
-        return rows
 
     def stats(self) -> dict[str, Any]:
         """The broker's ``mmi.stats`` map (docs/protocol.md section 4)."""
@@ -237,6 +147,30 @@ class Client(MonitoredSocket):
         if self._closed:
             raise Cancelled("the client is closed")
 
+    def _submit_job(self, job: Job) -> Reply:
+        outcome = self._run([job], "")[0]
+        if isinstance(outcome, IntentqError):
+            raise outcome
+        return outcome
+
+    def _download(self, plan: Plan, deadline_ms: Optional[int], in_flight: int,
+                  csv: Optional[history.CsvTarget]) -> list[dict[str, Any]]:
+        chunks = plan()
+        history.check_csv_target(csv)
+        rows: list[dict[str, Any]] = []
+        for i in range(0, len(chunks), in_flight):
+            batch = chunks[i:i + in_flight]
+            outcomes = self.submit_many(
+                [Job("historical_bars", c.params, deadline_ms=deadline_ms, priority="bulk")
+                 for c in batch])
+            for c, outcome in zip(batch, outcomes):
+                if isinstance(outcome, IntentqError):
+                    raise outcome
+                history.keep(c, outcome.result, rows)
+        if csv is not None:
+            history.write_csv(rows, csv)
+        return rows
+
     def _ask(self, service: str, body: bytes, answers: Callable[[Incoming], bool]) -> Incoming:
         """Sends a request to the broker's ``service`` (again after ``timeout_ms``: both mmi
         services are harmless to repeat) and returns its first reply that ``answers`` accepts;
@@ -266,11 +200,7 @@ class Client(MonitoredSocket):
         wait_ms = max(0, int((until - time.monotonic()) * 1000) + 1)
         events = dict(self._poller.poll(wait_ms))
         if self._monitor in events:
-            while True:
-                try:
-                    self._watch.feed(*parse_event(self._monitor.recv_multipart(zmq.NOBLOCK)))
-                except zmq.Again:
-                    break
+            drain_events(self._monitor, self._watch)
         out: list[list[bytes]] = []
         if self._socket in events:
             while len(out) < 10_000:

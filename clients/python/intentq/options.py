@@ -12,11 +12,7 @@ from .request import DEFAULT_MAX_REQUEST_BYTES
 
 
 def _positive(value: object, name: str, maximum: int = 2**62) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-    if not 1 <= value <= maximum:
-        raise ValueError(f"{name} must be in 1..{maximum}, got {value}")
-    return value
+    return settings.int_in(value, name, 1, maximum)
 
 
 @dataclass(frozen=True)

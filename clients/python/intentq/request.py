@@ -15,6 +15,8 @@ from typing import Any, Mapping, Optional
 
 import msgpack
 
+from .settings import int_in
+
 #: Longest job id the broker accepts (bytes of UTF-8).
 MAX_ID_BYTES = 256
 #: Longest deadline the broker honours (24 h); larger values would be clamped.
@@ -69,13 +71,7 @@ def check_intent(intent: object, name: str = "intent") -> str:
 
 
 def _check_int(value: object, name: str, minimum: int, maximum: int) -> Optional[int]:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-    if not minimum <= value <= maximum:
-        raise ValueError(f"{name} must be in {minimum}..{maximum}, got {value}")
-    return value
+    return None if value is None else int_in(value, name, minimum, maximum)
 
 
 def check_deadline_ms(value: object, name: str = "deadline_ms") -> Optional[int]:

@@ -52,6 +52,16 @@ def endpoint(value: Optional[str], variable: str, default: str, name: str,
     return value
 
 
+def int_in(value: object, name: str, minimum: int, maximum: int) -> int:
+    """``value`` when it is an int (a bool is not) in ``minimum..maximum``; otherwise the
+    TypeError or ValueError that names ``name``. The one check of every integer argument."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if not minimum <= value <= maximum:
+        raise ValueError(f"{name} must be in {minimum}..{maximum}, got {value}")
+    return value
+
+
 def timeout_ms(value: Optional[int], environ: Optional[Mapping[str, str]] = None) -> int:
     name = "timeout_ms"
     if value is None:
@@ -63,11 +73,7 @@ def timeout_ms(value: Optional[int], environ: Optional[Mapping[str, str]] = None
             value = int(text)
         except ValueError:
             raise ValueError(f"INTENTQ_TIMEOUT_MS must be an integer, got {text!r}") from None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-    if not 1 <= value <= 3_600_000:
-        raise ValueError(f"{name} must be in 1..3600000, got {value}")
-    return value
+    return int_in(value, name, 1, 3_600_000)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any, Optional, TypeVar
 import zmq
 import zmq.utils.monitor
 
-from .monitor import EVENTS
+from .monitor import EVENTS, ConnectionWatch
 from .settings import CurveKeys
 from .wire import HWM
 
@@ -71,3 +71,12 @@ def parse_event(frames: list[bytes]) -> tuple[int, int]:
     """(event, value) of a monitor message (libzmq's two-frame v1 format)."""
     info = zmq.utils.monitor.parse_monitor_message(frames)
     return int(info["event"]), int(info["value"])
+
+
+def drain_events(monitor: Any, watch: ConnectionWatch) -> None:
+    """Feeds every event waiting on ``monitor`` to ``watch``, without blocking."""
+    while True:
+        try:
+            watch.feed(*parse_event(monitor.recv_multipart(zmq.NOBLOCK)))
+        except zmq.Again:
+            return

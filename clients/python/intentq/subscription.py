@@ -20,7 +20,8 @@ from .errors import IntentqError, ProtocolError
 from .monitor import ConnectionWatch
 from .reply import Published, decode_published
 from .settings import CurveKeys
-from .sockets import MonitoredSocket, close_monitored, configure, parse_event
+from .sockets import (MonitoredSocket, close_monitored, configure, drain_events,
+                      parse_event)
 
 log = logging.getLogger("intentq")
 
@@ -107,11 +108,7 @@ class Subscription(_Base, MonitoredSocket):
         ms = None if wait_s is None else int(wait_s * 1000) + 1
         events = dict(self._poller.poll(ms))
         if self._monitor in events:
-            while True:
-                try:
-                    self.watch.feed(*parse_event(self._monitor.recv_multipart(zmq.NOBLOCK)))
-                except zmq.Again:
-                    break
+            drain_events(self._monitor, self.watch)
         if monitor_only or self._socket not in events:
             return []
         try:
