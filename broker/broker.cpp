@@ -583,16 +583,22 @@ void Broker::on_worker_message(Frames& frames, Clock::time_point now) {
   }
 }
 
-void Broker::handle_ready(const std::string& identity, Frames& frames, Clock::time_point now) {
-  mdp::ReadyInfo info;
+std::optional<mdp::ReadyInfo> Broker::read_worker_info(
+    mdp::ReadyInfo (*parse)(const Frames&, size_t), const Frames& frames, const std::string& what,
+    Clock::time_point now) {
   try {
-    info = mdp::parse_ready(frames, 4);
+    return parse(frames, 4);
   } catch (const mdp::MdpError& e) {
     ++counters_.bad_worker_messages;
-    warn_limited(std::string("refusing worker: ") + e.what(), now);
-    disconnect_peer(identity);
-    return;
+    warn_limited(what + ": " + e.what(), now);
+    return std::nullopt;
   }
+}
+
+void Broker::handle_ready(const std::string& identity, Frames& frames, Clock::time_point now) {
+  auto parsed = read_worker_info(mdp::parse_ready, frames, "refusing worker", now);
+  if (!parsed) return disconnect_peer(identity);
+  mdp::ReadyInfo& info = *parsed;
   auto refuse = [&](const std::string& why) {
     ++counters_.bad_worker_messages;
     warn_limited("refusing worker: " + why, now);

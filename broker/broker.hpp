@@ -148,6 +148,12 @@ class Broker {
   void handle_session_update(Worker& worker, Frames& frames, Clock::time_point now);
   // Session state, error and down time of a READY or HEARTBEAT update.
   void apply_session(Worker& worker, const mdp::ReadyInfo& info, Clock::time_point now);
+  // A worker's READY or session update as `parse` reads it (mdp::parse_ready,
+  // mdp::parse_session_update); nullopt when it is malformed: a bad worker message, warned as
+  // "<what>: <why>".
+  std::optional<mdp::ReadyInfo> read_worker_info(mdp::ReadyInfo (*parse)(const Frames&, size_t),
+                                                 const Frames& frames, const std::string& what,
+                                                 Clock::time_point now);
   static std::string printable_error(std::string_view text);  // printable ASCII, cut
 
   // Fail fast (issue 18, broker/broker_failfast.cpp). A service without a live worker is answered

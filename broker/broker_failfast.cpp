@@ -200,16 +200,10 @@ void Broker::remember_gone_services(Clock::time_point now) {
 }
 
 void Broker::handle_session_update(Worker& worker, Frames& frames, Clock::time_point now) {
-  mdp::ReadyInfo update;
-  try {
-    update = mdp::parse_session_update(frames, 4);
-  } catch (const mdp::MdpError& e) {
-    // A HEARTBEAT still counts as one; a malformed update is only ignored.
-    ++counters_.bad_worker_messages;
-    warn_limited(std::string("ignoring a worker's session update: ") + e.what(), now);
-    return;
-  }
-  apply_session(worker, update, now);
+  // A HEARTBEAT still counts as one; a malformed update is only ignored.
+  const auto update = read_worker_info(mdp::parse_session_update, frames,
+                                       "ignoring a worker's session update", now);
+  if (update) apply_session(worker, *update, now);
 }
 
 void Broker::apply_session(Worker& worker, const mdp::ReadyInfo& info, Clock::time_point now) {

@@ -3,6 +3,7 @@
 #include <zmq.h>
 
 #include <cstring>
+#include <string_view>
 
 #include <spdlog/spdlog.h>
 
@@ -31,21 +32,19 @@ RefusedReason reason_of(uint16_t event, int32_t value) {
   return RefusedReason::kOther;
 }
 
+// What the reasons with a fixed text mean, in RefusedReason order (kNoKey .. kKeyNotAllowed).
+constexpr std::array<std::string_view, 3> kExplanations{
+    "the peer has no CURVE keys (or another mechanism)",
+    "the peer's HELLO is not for our public key (it uses a wrong server key)",
+    "the peer's key is not in the allow directory (ZAP 400; the ZAP line names it)"};
+
 std::string explain(RefusedReason reason, uint16_t event, int32_t value) {
-  switch (reason) {
-    case RefusedReason::kNoKey:
-      return "the peer has no CURVE keys (or another mechanism)";
-    case RefusedReason::kWrongServerKey:
-      return "the peer's HELLO is not for our public key (it uses a wrong server key)";
-    case RefusedReason::kKeyNotAllowed:
-      return "the peer's key is not in the allow directory (ZAP 400; the ZAP line names it)";
-    case RefusedReason::kHungUp:
-      return "the peer closed the connection during the handshake (" +
-             std::string(std::strerror(value)) +
-             "; most often a peer without CURVE keys, which sees our CURVE greeting and leaves)";
-    case RefusedReason::kOther:
-      break;
-  }
+  if (reason == RefusedReason::kHungUp)
+    return "the peer closed the connection during the handshake (" +
+           std::string(std::strerror(value)) +
+           "; most often a peer without CURVE keys, which sees our CURVE greeting and leaves)";
+  if (const auto i = static_cast<size_t>(reason); i < kExplanations.size())
+    return std::string(kExplanations[i]);
   char text[64];
   std::snprintf(text, sizeof text, "event 0x%x, value 0x%x", event, static_cast<unsigned>(value));
   return text;

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "broker/broker.hpp"
+#include "common/prometheus_family.hpp"
 
 namespace intentq::broker {
 namespace {
@@ -25,27 +26,17 @@ constexpr std::string_view kOther = "(other)";
 }  // namespace
 
 JobMetrics::JobMetrics(prometheus::Registry& registry)
-    : jobs_(prometheus::BuildCounter()
-                .Name("intentq_broker_jobs_total")
-                .Help("Jobs (and requests the broker refused) answered, by intent and outcome "
-                      "(ok or the error code)")
-                .Register(registry)),
-      wait_(prometheus::BuildHistogram()
-                .Name("intentq_broker_queue_wait_seconds")
-                .Help("Time from accepting a job to handing it to a worker the first time")
-                .Register(registry)),
-      run_(prometheus::BuildHistogram()
-               .Name("intentq_broker_job_duration_seconds")
-               .Help("Time from dispatching a job to its worker's reply")
-               .Register(registry)),
-      queued_(prometheus::BuildGauge()
-                  .Name("intentq_broker_queue_depth")
-                  .Help("Jobs waiting for a worker, by intent")
-                  .Register(registry)),
-      workers_(prometheus::BuildGauge()
-                   .Name("intentq_broker_workers")
-                   .Help("Registered workers by intent and state (idle or busy)")
-                   .Register(registry)) {}
+    : jobs_(add_family(registry, prometheus::BuildCounter(), "intentq_broker_jobs_total",
+                       "Jobs (and requests the broker refused) answered, by intent and outcome "
+                       "(ok or the error code)")),
+      wait_(add_family(registry, prometheus::BuildHistogram(), "intentq_broker_queue_wait_seconds",
+                       "Time from accepting a job to handing it to a worker the first time")),
+      run_(add_family(registry, prometheus::BuildHistogram(), "intentq_broker_job_duration_seconds",
+                      "Time from dispatching a job to its worker's reply")),
+      queued_(add_family(registry, prometheus::BuildGauge(), "intentq_broker_queue_depth",
+                         "Jobs waiting for a worker, by intent")),
+      workers_(add_family(registry, prometheus::BuildGauge(), "intentq_broker_workers",
+                          "Registered workers by intent and state (idle or busy)")) {}
 
 std::string_view JobMetrics::label(std::string_view intent) {
   if (intent.empty()) intent = kUnregistered;

@@ -66,10 +66,9 @@ int main(int argc, char** argv) {
                        "request bytes held during the startup grace", size_t{0}, size_t{1} << 40);
   intentq::add_bounded(app, "--max-workers", config.max_workers, "workers registered at once",
                        size_t{1}, size_t{1000000});
-  app.add_option("--io-threads", config.io_threads,
-                 "libzmq I/O threads (1 suits up to ~10,000 jobs/s; docs/benchmarks.md)")
-      ->check(CLI::Range(1, 16))
-      ->capture_default_str();
+  intentq::add_bounded(app, "--io-threads", config.io_threads,
+                       "libzmq I/O threads (1 suits up to ~10,000 jobs/s; docs/benchmarks.md)", 1,
+                       16);
   int64_t reuse_ttl_ms = config.reuse_ttl.count();
   intentq::add_bounded(app, "--reuse-max-bytes", config.reuse_max_bytes,
                        "bytes of recent answers kept for requests with max_age_ms (0 = no reuse)",
@@ -90,23 +89,21 @@ int main(int argc, char** argv) {
                        "largest frame accepted from a peer (ZMQ_MAXMSGSIZE)", int64_t{256},
                        int64_t{1} << 40);
   // Outbound and subscription paths in bytes (issue 16; docs/operations.md "Broker memory").
-  app.add_option("--max-subscription-bytes", config.max_subscription_bytes,
-                 "longest subscription (topic prefix) a subscriber may send; longer: disconnected")
-      ->check(CLI::Range(size_t{16}, size_t{65536}))
-      ->capture_default_str();
-  app.add_option("--max-subscription-topics", config.max_subscription_topics,
-                 "distinct topics one subscriber connection may hold; more: disconnected")
-      ->check(CLI::Range(size_t{1}, size_t{100000}))
-      ->capture_default_str();
-  app.add_option("--max-subscribers", config.max_subscribers,
-                 "connections to the publish socket at once; more are disconnected")
-      ->check(CLI::Range(size_t{1}, size_t{100000}))
-      ->capture_default_str();
-  app.add_option("--subscriber-queue-bytes", config.subscriber_queue_bytes,
-                 "result bytes a subscriber may fall behind (at least 2 x --max-message-bytes); "
-                 "past it that subscriber is disconnected")
-      ->check(CLI::Range(size_t{1}, size_t{1} << 40))
-      ->capture_default_str();
+  intentq::add_bounded(
+      app, "--max-subscription-bytes", config.max_subscription_bytes,
+      "longest subscription (topic prefix) a subscriber may send; longer: disconnected", size_t{16},
+      size_t{65536});
+  intentq::add_bounded(app, "--max-subscription-topics", config.max_subscription_topics,
+                       "distinct topics one subscriber connection may hold; more: disconnected",
+                       size_t{1}, size_t{100000});
+  intentq::add_bounded(app, "--max-subscribers", config.max_subscribers,
+                       "connections to the publish socket at once; more are disconnected",
+                       size_t{1}, size_t{100000});
+  intentq::add_bounded(
+      app, "--subscriber-queue-bytes", config.subscriber_queue_bytes,
+      "result bytes a subscriber may fall behind (at least 2 x --max-message-bytes); "
+      "past it that subscriber is disconnected",
+      size_t{1}, size_t{1} << 40);
   intentq::add_bounded(app, "--client-unread-bytes", config.client_unread_bytes,
                        "reply bytes one client may leave unread before it is disconnected",
                        size_t{1}, size_t{1} << 40);
@@ -114,10 +111,10 @@ int main(int argc, char** argv) {
                        "reply bytes all clients together may leave unread (the largest holder is "
                        "disconnected)",
                        size_t{1}, size_t{1} << 40);
-  app.add_option("--stats-per-second", config.stats_per_second,
-                 "mmi.stats answers per second per client (10x for all clients; 0 = unlimited)")
-      ->check(CLI::Range(0.0, 1000000.0))
-      ->capture_default_str();
+  intentq::add_bounded(
+      app, "--stats-per-second", config.stats_per_second,
+      "mmi.stats answers per second per client (10x for all clients; 0 = unlimited)", 0.0,
+      1000000.0);
   // IB's historical pacing per gateway (issue 20; docs/protocol.md §6.11, docs/operations.md).
   auto& hist = config.historical;
   intentq::add_bounded(app, "--hist-requests", hist.requests,

@@ -13,6 +13,7 @@
 #include "broker/broker.hpp"
 #include "broker/job_metrics.hpp"
 #include "common/metrics_http.hpp"
+#include "common/prometheus_family.hpp"
 
 namespace intentq::broker {
 namespace {
@@ -91,47 +92,35 @@ MetricsExporter::MetricsExporter(const std::string& bind) : impl_(std::make_uniq
   } catch (const std::exception& e) {
     throw std::runtime_error("cannot serve metrics on " + bind + ": " + e.what());
   }
-  auto& events = prometheus::BuildCounter()
-                     .Name("intentq_broker_events_total")
-                     .Help("Broker counters, by event (see docs/protocol.md, mmi.stats)")
-                     .Register(*impl_->registry);
+  auto& events =
+      add_family(*impl_->registry, prometheus::BuildCounter(), "intentq_broker_events_total",
+                 "Broker counters, by event (see docs/protocol.md, mmi.stats)");
   Counters zero;
   zero.for_each([&](std::string_view name, uint64_t) {
     impl_->counters[std::string(name)] = &events.Add({{"event", std::string(name)}});
   });
-  auto& gauges = prometheus::BuildGauge()
-                     .Name("intentq_broker_state")
-                     .Help("Current broker state: workers, jobs held, jobs unanswered")
-                     .Register(*impl_->registry);
+  auto& gauges = add_family(*impl_->registry, prometheus::BuildGauge(), "intentq_broker_state",
+                            "Current broker state: workers, jobs held, jobs unanswered");
   impl_->workers = &gauges.Add({{"what", "workers"}});
   impl_->jobs = &gauges.Add({{"what", "jobs"}});
   impl_->unanswered = &gauges.Add({{"what", "unanswered"}});
   impl_->reuse_entries = &gauges.Add({{"what", "reuse_entries"}});
   impl_->reuse_bytes = &gauges.Add({{"what", "reuse_bytes"}});
   impl_->reuse_hit_ratio = &gauges.Add({{"what", "reuse_hit_ratio"}});
-  impl_->gateway = &prometheus::BuildGauge()
-                        .Name("intentq_gateway")
-                        .Help(
-                            "Per gateway id: message budget (msg/s), messages charged in the "
-                            "last second, jobs waiting for budget")
-                        .Register(*impl_->registry);
-  impl_->worker = &prometheus::BuildGauge()
-                       .Name("intentq_broker_worker")
-                       .Help(
-                           "Per live worker (by its announced name, host:pid): busy (1/0), and "
-                           "session_up (1/0) for workers with a gateway session")
-                       .Register(*impl_->registry);
+  impl_->gateway = &add_family(*impl_->registry, prometheus::BuildGauge(), "intentq_gateway",
+                               "Per gateway id: message budget (msg/s), messages charged in the "
+                               "last second, jobs waiting for budget");
+  impl_->worker = &add_family(*impl_->registry, prometheus::BuildGauge(), "intentq_broker_worker",
+                              "Per live worker (by its announced name, host:pid): busy (1/0), and "
+                              "session_up (1/0) for workers with a gateway session");
   impl_->per_intent = std::make_unique<JobMetrics>(*impl_->registry);
-  impl_->zap = &prometheus::BuildCounter()
-                    .Name("intentq_broker_zap_denied_total")
-                    .Help("CURVE handshakes refused by the ZAP allowlist, by socket domain")
-                    .Register(*impl_->registry);
-  impl_->refused = &prometheus::BuildCounter()
-                        .Name("intentq_broker_handshakes_refused_total")
-                        .Help(
-                            "CURVE handshakes refused, by socket domain and reason (no_key, "
-                            "wrong_server_key, key_not_allowed, other)")
-                        .Register(*impl_->registry);
+  impl_->zap =
+      &add_family(*impl_->registry, prometheus::BuildCounter(), "intentq_broker_zap_denied_total",
+                  "CURVE handshakes refused by the ZAP allowlist, by socket domain");
+  impl_->refused = &add_family(*impl_->registry, prometheus::BuildCounter(),
+                               "intentq_broker_handshakes_refused_total",
+                               "CURVE handshakes refused, by socket domain and reason (no_key, "
+                               "wrong_server_key, key_not_allowed, other)");
   impl_->exposer->RegisterCollectable(impl_->registry);
 }
 

@@ -1,7 +1,7 @@
 #include "broker/stats.hpp"
 
 #include "broker/worker_registry.hpp"
-#include "common/msgpack_codec.hpp"
+#include "common/msgpack_entry.hpp"
 
 namespace intentq::broker {
 namespace {
@@ -59,20 +59,13 @@ std::string encode_stats(const WorkerRegistry& registry, const Counters& counter
     services.add([&](mp::Writer& w) {
       w.str(s.name);
       w.map_header(7);
-      w.str("kind");
-      w.str(s.intentq ? "intentq" : "opaque");
-      w.str("queued");
-      w.uint(s.queued);
-      w.str("queued_bytes");
-      w.uint(s.queued_bytes);
-      w.str("workers");
-      w.uint(s.workers);
-      w.str("idle");
-      w.uint(s.idle.size());
-      w.str("busy");
-      w.uint(s.workers - s.idle.size());
-      w.str("retryable");
-      w.boolean(!s.nonretryable);
+      mp::entry(w, "kind", s.intentq ? "intentq" : "opaque");
+      mp::entry(w, "queued", s.queued);
+      mp::entry(w, "queued_bytes", s.queued_bytes);
+      mp::entry(w, "workers", s.workers);
+      mp::entry(w, "idle", s.idle.size());
+      mp::entry(w, "busy", s.workers - s.idle.size());
+      mp::entry(w, "retryable", !s.nonretryable);
     });
   });
   Section gateways;
@@ -80,36 +73,23 @@ std::string encode_stats(const WorkerRegistry& registry, const Counters& counter
     gateways.add([&](mp::Writer& w) {
       w.str(g.id);
       w.map_header(g.historical ? 6 : 5);
-      w.str("budget");
-      w.uint(g.view.budget);
-      w.str("used_last_second");
-      w.uint(g.view.used);
-      w.str("waiting");
-      w.uint(g.waiting);
-      w.str("workers");
-      w.uint(g.view.workers);
-      w.str("charged");
-      w.uint(g.view.charged);
+      mp::entry(w, "budget", g.view.budget);
+      mp::entry(w, "used_last_second", g.view.used);
+      mp::entry(w, "waiting", g.waiting);
+      mp::entry(w, "workers", g.view.workers);
+      mp::entry(w, "charged", g.view.charged);
       if (g.historical) {
         // IB's historical pacing for this gateway (docs/protocol.md §6.11).
         w.str("historical");
         w.map_header(8);
-        w.str("requests");
-        w.uint(g.hist.used);
-        w.str("limit");
-        w.uint(g.hist_limit);
-        w.str("window_ms");
-        w.uint(g.hist_window_ms);
-        w.str("open");
-        w.uint(g.hist.open);
-        w.str("open_limit");
-        w.uint(g.hist_open_limit);
-        w.str("queued");
-        w.uint(g.hist_queued);
-        w.str("next_slot_ms");
-        w.uint(g.hist_next_slot_ms);
-        w.str("charged");
-        w.uint(g.hist.charged);
+        mp::entry(w, "requests", g.hist.used);
+        mp::entry(w, "limit", g.hist_limit);
+        mp::entry(w, "window_ms", g.hist_window_ms);
+        mp::entry(w, "open", g.hist.open);
+        mp::entry(w, "open_limit", g.hist_open_limit);
+        mp::entry(w, "queued", g.hist_queued);
+        mp::entry(w, "next_slot_ms", g.hist_next_slot_ms);
+        mp::entry(w, "charged", g.hist.charged);
       }
     });
   }
@@ -118,40 +98,27 @@ std::string encode_stats(const WorkerRegistry& registry, const Counters& counter
     if (wk.gateway.empty()) return;
     gateway_workers.add([&](mp::Writer& w) {
       w.map_header(13);
-      w.str("name");
-      w.str(wk.name);
-      w.str("jobs_done");
-      w.uint(wk.jobs_done);
-      w.str("gateway");
-      w.str(wk.gateway);
-      w.str("session");
-      w.str(!wk.session_up ? "unknown" : *wk.session_up ? "up" : "down");
-      w.str("session_age_ms");
-      w.uint(wk.session_up.value_or(false)
-                 ? wk.session_age_ms + ms_since(wk.registered, summary.now)
-                 : 0);
+      mp::entry(w, "name", wk.name);
+      mp::entry(w, "jobs_done", wk.jobs_done);
+      mp::entry(w, "gateway", wk.gateway);
+      mp::entry(w, "session", !wk.session_up ? "unknown" : *wk.session_up ? "up" : "down");
+      mp::entry(w, "session_age_ms",
+                wk.session_up.value_or(false)
+                    ? wk.session_age_ms + ms_since(wk.registered, summary.now)
+                    : 0);
       w.str("client_id");
       if (wk.client_id)
         w.integer(*wk.client_id);
       else
         w.nil();
-      w.str("accounts");
-      w.array_header(static_cast<uint32_t>(wk.accounts.size()));
-      for (const auto& a : wk.accounts) w.str(a);
-      w.str("reconnects");
-      w.uint(wk.reconnects.value_or(0));
-      w.str("budget");
-      w.uint(wk.budget);
-      w.str("busy");
-      w.boolean(wk.job != nullptr);
+      mp::entry(w, "accounts", wk.accounts);
+      mp::entry(w, "reconnects", wk.reconnects.value_or(0));
+      mp::entry(w, "budget", wk.budget);
+      mp::entry(w, "busy", wk.job != nullptr);
       // While the session is down (issue 18): what it waits to serve, why, for how long.
-      w.str("waiting");
-      w.array_header(static_cast<uint32_t>(wk.waiting.size()));
-      for (const auto& name : wk.waiting) w.str(name);
-      w.str("session_error");
-      w.str(wk.session_error);
-      w.str("session_down_ms");
-      w.uint(wk.down_since ? ms_since(*wk.down_since, summary.now) : 0);
+      mp::entry(w, "waiting", wk.waiting);
+      mp::entry(w, "session_error", wk.session_error);
+      mp::entry(w, "session_down_ms", wk.down_since ? ms_since(*wk.down_since, summary.now) : 0);
     });
   });
   // Every live worker by the name it announced (host:pid or --name; hex routing id without one).
@@ -159,18 +126,12 @@ std::string encode_stats(const WorkerRegistry& registry, const Counters& counter
   registry.for_each([&](const Worker& wk) {
     worker_list.add([&](mp::Writer& w) {
       w.map_header(6);
-      w.str("name");
-      w.str(wk.name);
-      w.str("jobs_done");
-      w.uint(wk.jobs_done);
-      w.str("services");
-      w.uint(wk.services.size());
-      w.str("busy");
-      w.boolean(wk.job != nullptr);
-      w.str("gateway");
-      w.str(wk.gateway);
-      w.str("uptime_ms");
-      w.uint(ms_since(wk.registered, summary.now));
+      mp::entry(w, "name", wk.name);
+      mp::entry(w, "jobs_done", wk.jobs_done);
+      mp::entry(w, "services", wk.services.size());
+      mp::entry(w, "busy", wk.job != nullptr);
+      mp::entry(w, "gateway", wk.gateway);
+      mp::entry(w, "uptime_ms", ms_since(wk.registered, summary.now));
     });
   });
 
@@ -180,26 +141,16 @@ std::string encode_stats(const WorkerRegistry& registry, const Counters& counter
   w.str("services");
   w.map_header(services.count());
   w.raw(services.bytes());
-  w.str("workers");
-  w.uint(summary.workers);
-  w.str("jobs");
-  w.uint(summary.jobs);
-  w.str("unanswered");
-  w.uint(summary.unanswered);
-  w.str("dedup_entries");
-  w.uint(summary.dedup_entries);
-  w.str("dedup_bytes");
-  w.uint(summary.dedup_bytes);
-  w.str("jobs_bytes");
-  w.uint(summary.jobs_bytes);
-  w.str("held");
-  w.uint(summary.held);
-  w.str("held_bytes");
-  w.uint(summary.held_bytes);
-  w.str("draining");
-  w.boolean(summary.draining);
-  w.str("uptime_ms");
-  w.uint(summary.uptime_ms);
+  mp::entry(w, "workers", summary.workers);
+  mp::entry(w, "jobs", summary.jobs);
+  mp::entry(w, "unanswered", summary.unanswered);
+  mp::entry(w, "dedup_entries", summary.dedup_entries);
+  mp::entry(w, "dedup_bytes", summary.dedup_bytes);
+  mp::entry(w, "jobs_bytes", summary.jobs_bytes);
+  mp::entry(w, "held", summary.held);
+  mp::entry(w, "held_bytes", summary.held_bytes);
+  mp::entry(w, "draining", summary.draining);
+  mp::entry(w, "uptime_ms", summary.uptime_ms);
   // Gateway sessions, budgets and answer reuse (issues 10 and 11).
   w.str("gateways");
   w.map_header(gateways.count());
@@ -210,34 +161,26 @@ std::string encode_stats(const WorkerRegistry& registry, const Counters& counter
   w.str("worker_list");
   w.array_header(worker_list.count());
   w.raw(worker_list.bytes());
-  w.str("truncated");
-  w.boolean(services.truncated() || gateways.truncated() || gateway_workers.truncated() ||
-            worker_list.truncated());
+  mp::entry(w, "truncated",
+            services.truncated() || gateways.truncated() || gateway_workers.truncated() ||
+                worker_list.truncated());
   w.str("reuse");
   w.map_header(6);
   const ReuseCache empty(0, Ms(0));
   const ReuseCache& reuse = summary.reuse ? *summary.reuse : empty;
-  w.str("entries");
-  w.uint(reuse.size());
-  w.str("bytes");
-  w.uint(reuse.bytes());
-  w.str("max_bytes");
-  w.uint(reuse.max_bytes());
-  w.str("hits");
-  w.uint(reuse.hits());
-  w.str("misses");
-  w.uint(reuse.misses());
-  w.str("hit_ratio");
+  mp::entry(w, "entries", reuse.size());
+  mp::entry(w, "bytes", reuse.bytes());
+  mp::entry(w, "max_bytes", reuse.max_bytes());
+  mp::entry(w, "hits", reuse.hits());
+  mp::entry(w, "misses", reuse.misses());
   const auto lookups = reuse.hits() + reuse.misses();
-  w.real(lookups ? static_cast<double>(reuse.hits()) / static_cast<double>(lookups) : 0.0);
+  mp::entry(w, "hit_ratio",
+            lookups ? static_cast<double>(reuse.hits()) / static_cast<double>(lookups) : 0.0);
   w.str("counters");
   uint32_t n = 0;
   counters.for_each([&](std::string_view, uint64_t) { ++n; });
   w.map_header(n);
-  counters.for_each([&](std::string_view name, uint64_t v) {
-    w.str(name);
-    w.uint(v);
-  });
+  counters.for_each([&](std::string_view name, uint64_t v) { mp::entry(w, name, v); });
   return out;
 }
 

@@ -98,28 +98,17 @@ struct Counters {
 
   // Counts a request the broker answered with an error of its own (BUSY, BAD_REQUEST, ...).
   void count_reject(ErrorCode code) {
-    switch (code) {
-      case ErrorCode::kBusy:
-        ++busy_rejects;
-        break;
-      case ErrorCode::kBadRequest:
-        ++bad_requests;
-        break;
-      case ErrorCode::kUnknownIntent:
-        ++unknown_intent;
-        break;
-      case ErrorCode::kUnknownAccount:
-        ++unknown_account;
-        break;
-      case ErrorCode::kGatewayUnreachable:
-        ++gateway_unreachable;
-        break;
-      case ErrorCode::kNoWorker:
-        ++no_worker;
-        break;
-      default:
-        break;
-    }
+    // The counter of each error the broker answers on its own; other codes are not counted here.
+    static constexpr std::pair<ErrorCode, uint64_t Counters::*> kRejects[] = {
+        {ErrorCode::kBusy, &Counters::busy_rejects},
+        {ErrorCode::kBadRequest, &Counters::bad_requests},
+        {ErrorCode::kUnknownIntent, &Counters::unknown_intent},
+        {ErrorCode::kUnknownAccount, &Counters::unknown_account},
+        {ErrorCode::kGatewayUnreachable, &Counters::gateway_unreachable},
+        {ErrorCode::kNoWorker, &Counters::no_worker},
+    };
+    for (const auto& [rejected, counter] : kRejects)
+      if (rejected == code) ++(this->*counter);
   }
 };
 

@@ -16,8 +16,6 @@ namespace intentq::cli {
 // silent).
 std::optional<std::string> ask_broker(
     const std::string& command, const std::string& service, const std::vector<std::string>& body,
-    const std::string& broker, const RetryPolicy& retry,
-    const std::optional<curve::ClientKeys>& curve,
-    const std::function<bool(const std::vector<std::string>&)>& accept = {});
+    const BrokerLink& to, const std::function<bool(const std::vector<std::string>&)>& accept = {});
 
 }  // namespace intentq::cli

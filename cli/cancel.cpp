@@ -28,8 +28,7 @@ int run_cancel(const CancelOptions& options) {
     }
   };
   // Cancelling twice is harmless (the second is UNKNOWN_JOB), so a lost reply is simply resent.
-  auto frame = ask_broker("cancel", std::string(mdp::kMmiCancel), {options.id}, options.broker,
-                          options.retry, options.curve, accept);
+  auto frame = ask_broker("cancel", std::string(mdp::kMmiCancel), {options.id}, options, accept);
   if (!frame) return 1;
   try {
     auto reply = decode_reply(*frame);

@@ -26,8 +26,15 @@ inline constexpr std::chrono::milliseconds kBrokerDefaultDeadline{30000};
 // Beyond the deadline, time for the broker's TIMEOUT answer to come back.
 inline constexpr std::chrono::milliseconds kAnswerMargin{2000};
 
-struct SubmitOptions {
+// What a subcommand that asks the broker needs to reach it: the frontend endpoint, the retries
+// and the CURVE keys (when CURVE is on).
+struct BrokerLink {
   std::string broker;
+  RetryPolicy retry;
+  std::optional<curve::ClientKeys> curve;
+};
+
+struct SubmitOptions : BrokerLink {
   std::string intent;
   std::vector<std::string> params;  // key=value
   std::string params_json;
@@ -37,9 +44,7 @@ struct SubmitOptions {
   // Scheduling in a historical queue (docs/protocol.md §6.11); empty = not sent.
   std::string priority;  // interactive | normal | bulk
   std::string client;    // who submits, for fair shares
-  RetryPolicy retry;
   bool compact = false;
-  std::optional<curve::ClientKeys> curve;
 };
 int run_submit(const SubmitOptions& options);
 
@@ -54,21 +59,14 @@ struct WatchOptions {
 };
 int run_watch(const WatchOptions& options);
 
-struct StatsOptions {
-  std::string broker;
-  RetryPolicy retry;
-  std::optional<curve::ClientKeys> curve;
-};
+struct StatsOptions : BrokerLink {};
 int run_stats(const StatsOptions& options);
 
 // `intentq cancel ID`: 0 cancelled, 2 an error reply (UNKNOWN_JOB: not a job of this client),
 // 1 connection problems.
-struct CancelOptions {
-  std::string broker;
+struct CancelOptions : BrokerLink {
   std::string id;
-  RetryPolicy retry;
   bool compact = false;
-  std::optional<curve::ClientKeys> curve;
 };
 int run_cancel(const CancelOptions& options);
 

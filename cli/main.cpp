@@ -35,42 +35,41 @@
 namespace {
 
 void add_connect_timeout(CLI::App& cmd, int64_t& connect_timeout_ms) {
-  cmd.add_option("--connect-timeout-ms", connect_timeout_ms,
-                 "give up when no connection to the broker is up for this long (nothing "
-                 "listens, host unreachable); raise it to ride out a long broker outage")
-      ->check(CLI::Range(int64_t{1}, int64_t{3600000}))
-      ->capture_default_str();
+  intentq::add_bounded(cmd, "--connect-timeout-ms", connect_timeout_ms,
+                       "give up when no connection to the broker is up for this long (nothing "
+                       "listens, host unreachable); raise it to ride out a long broker outage",
+                       int64_t{1}, int64_t{3600000});
 }
 
 // The options of a subcommand that asks the broker: --broker, --compact (for a `compact` flag to
 // set), --timeout-ms, --retries and --connect-timeout-ms. CLI11 parses the times as milliseconds
 // into this; apply() sets them.
 struct BrokerOptions {
-  BrokerOptions(CLI::App& cmd, std::string& broker, intentq::cli::RetryPolicy& retry,
-                int64_t default_timeout_ms, bool* compact = nullptr)
-      : retry_(retry),
+  BrokerOptions(CLI::App& cmd, intentq::cli::BrokerLink& link, int64_t default_timeout_ms,
+                bool* compact = nullptr)
+      : link_(link),
         timeout_ms_(default_timeout_ms),
-        connect_timeout_ms_(retry.connect_timeout.count()) {
-    cmd.add_option("--broker", broker, "broker frontend endpoint")->capture_default_str();
+        connect_timeout_ms_(link.retry.connect_timeout.count()) {
+    cmd.add_option("--broker", link.broker, "broker frontend endpoint")->capture_default_str();
     if (compact) cmd.add_flag("--compact", *compact, "print the reply on one line");
     intentq::add_bounded(cmd, "--timeout-ms", timeout_ms_,
                          "wait this long for a reply before resending", int64_t{1},
                          int64_t{3600000});
-    intentq::add_bounded(cmd, "--retries", retry.retries, "resends (same id) before giving up", 0,
-                         100);
+    intentq::add_bounded(cmd, "--retries", link.retry.retries, "resends (same id) before giving up",
+                         0, 100);
     add_connect_timeout(cmd, connect_timeout_ms_);
   }
   BrokerOptions(const BrokerOptions&) = delete;  // CLI11 holds pointers to the members
 
   // Checks the endpoint, sets the retry times.
-  void apply(const std::string& broker) const {
-    intentq::check_endpoint("--broker", broker, intentq::EndpointUse::kConnect);
-    retry_.timeout = std::chrono::milliseconds(timeout_ms_);
-    retry_.connect_timeout = std::chrono::milliseconds(connect_timeout_ms_);
+  void apply() const {
+    intentq::check_endpoint("--broker", link_.broker, intentq::EndpointUse::kConnect);
+    link_.retry.timeout = std::chrono::milliseconds(timeout_ms_);
+    link_.retry.connect_timeout = std::chrono::milliseconds(connect_timeout_ms_);
   }
 
  private:
-  intentq::cli::RetryPolicy& retry_;
+  intentq::cli::BrokerLink& link_;
   int64_t timeout_ms_;
   int64_t connect_timeout_ms_;
 };
@@ -135,8 +134,7 @@ int main(int argc, char** argv) {
                                                        "characters without spaces");
           },
           "NAME"));
-  BrokerOptions submit_broker(*submit_cmd, submit.broker, submit.retry,
-                              submit.retry.timeout.count(), &submit.compact);
+  BrokerOptions submit_broker(*submit_cmd, submit, submit.retry.timeout.count(), &submit.compact);
 
   WatchOptions watch;
   watch.publish = publish;
@@ -155,7 +153,7 @@ int main(int argc, char** argv) {
   stats.broker = broker;
   stats.retry.retries = 1;
   auto* stats_cmd = app.add_subcommand("stats", "print the broker's mmi.stats as JSON");
-  BrokerOptions stats_broker(*stats_cmd, stats.broker, stats.retry, 2500);
+  BrokerOptions stats_broker(*stats_cmd, stats, 2500);
 
   CancelOptions cancel;
   cancel.broker = broker;
@@ -165,7 +163,7 @@ int main(int argc, char** argv) {
       "cancel a queued or running job you submitted (mmi.cancel); its submitter gets CANCELLED. "
       "Only the submitter may: with CURVE, the same key; without, only the submitting connection");
   cancel_cmd->add_option("id", cancel.id, "the job id")->required();
-  BrokerOptions cancel_broker(*cancel_cmd, cancel.broker, cancel.retry, 2500, &cancel.compact);
+  BrokerOptions cancel_broker(*cancel_cmd, cancel, 2500, &cancel.compact);
 
   HistoryOptions history;
   history.broker = broker;
@@ -230,7 +228,7 @@ int main(int argc, char** argv) {
     const auto curve_keys = curve_options.load();
     submit.curve = watch.curve = stats.curve = cancel.curve = history.curve = curve_keys;
     if (submit_cmd->parsed()) {
-      submit_broker.apply(submit.broker);
+      submit_broker.apply();
       // 0 is the broker's default: not sent (the wire format has no 0 deadline).
       if (deadline_opt->count() > 0 && deadline_ms > 0)
         submit.deadline_ms = static_cast<uint64_t>(deadline_ms);
@@ -243,11 +241,11 @@ int main(int argc, char** argv) {
       return run_watch(watch);
     }
     if (stats_cmd->parsed()) {
-      stats_broker.apply(stats.broker);
+      stats_broker.apply();
       return run_stats(stats);
     }
     if (cancel_cmd->parsed()) {
-      cancel_broker.apply(cancel.broker);
+      cancel_broker.apply();
       return run_cancel(cancel);
     }
     if (history_cmd->parsed()) {

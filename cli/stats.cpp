@@ -10,7 +10,7 @@
 namespace intentq::cli {
 
 int run_stats(const StatsOptions& options) {
-  auto frame = ask_broker("stats", "mmi.stats", {""}, options.broker, options.retry, options.curve);
+  auto frame = ask_broker("stats", "mmi.stats", {""}, options);
   if (!frame) return 1;
   nlohmann::json stats;
   try {

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "common/msgpack_codec.hpp"
+#include "common/msgpack_entry.hpp"
 
 namespace intentq {
 namespace {
@@ -28,6 +28,11 @@ std::string_view string_field(const mc::Value& v, std::string_view field) {
 uint64_t uint_field(const mc::Value& v, std::string_view field) {
   expect(v, field, mc::Type::kUint, "an unsigned integer");
   return v.uint;
+}
+
+bool bool_field(const mc::Value& v, std::string_view field) {
+  expect(v, field, mc::Type::kBool, "a boolean");
+  return v.boolean;
 }
 
 // Requests: what the broker checks at the door. Strings must be UTF-8 (they end up in replies,
@@ -122,8 +127,7 @@ RequestFields read_request_fields(std::string_view body) {
       if (ms == 0) field_error("deadline_ms", "must be greater than 0");
       f.deadline_ms = ms;
     } else if (key == "reply") {
-      expect(v, "reply", mc::Type::kBool, "a boolean");
-      f.reply = v.boolean;
+      f.reply = bool_field(v, "reply");
     } else if (key == "queued_ms") {
       f.queued_ms = uint_field(v, "queued_ms");
     } else if (key == "max_age_ms") {
@@ -161,35 +165,18 @@ std::string encode_request(const JobRequest& request) {
   w.map_header(2 + (request.id ? 1 : 0) + (request.deadline_ms ? 1 : 0) +
                (request.queued_ms ? 1 : 0) + (request.max_age_ms > 0 ? 1 : 0) +
                (request.priority ? 1 : 0) + (request.client ? 1 : 0));
-  if (request.id) {
-    w.str("id");
-    w.str(*request.id);
-  }
+  if (request.id) mc::entry(w, "id", *request.id);
   w.str("params");
   write_json_map(w, request.params);
-  if (request.deadline_ms) {
-    w.str("deadline_ms");
-    w.uint(*request.deadline_ms);
-  }
-  w.str("reply");
-  w.boolean(request.reply);
-  if (request.queued_ms) {
-    w.str("queued_ms");
-    w.uint(*request.queued_ms);
-  }
-  if (request.max_age_ms > 0) {
-    w.str("max_age_ms");
-    w.uint(request.max_age_ms);
-  }
+  if (request.deadline_ms) mc::entry(w, "deadline_ms", *request.deadline_ms);
+  mc::entry(w, "reply", request.reply);
+  if (request.queued_ms) mc::entry(w, "queued_ms", *request.queued_ms);
+  if (request.max_age_ms > 0) mc::entry(w, "max_age_ms", request.max_age_ms);
   if (request.priority) {
     static constexpr std::string_view kNames[] = {"interactive", "normal", "bulk"};
-    w.str("priority");
-    w.str(kNames[static_cast<size_t>(*request.priority)]);
+    mc::entry(w, "priority", kNames[static_cast<size_t>(*request.priority)]);
   }
-  if (request.client) {
-    w.str("client");
-    w.str(*request.client);
-  }
+  if (request.client) mc::entry(w, "client", *request.client);
   return out;
 }
 
@@ -211,12 +198,9 @@ std::string encode_reply(const JobReply& reply) {
   mc::Writer w(out);
   w.map_header(6 + (reply.cached ? 1 : 0) + (reply.age_ms ? 1 : 0) + (reply.source_id ? 1 : 0) +
                (reply.dedup ? 1 : 0) + (reply.dedup_age_ms ? 1 : 0));
-  w.str("id");
-  w.str(reply.id);
-  w.str("intent");
-  w.str(reply.intent);
-  w.str("status");
-  w.str(reply.ok ? "ok" : "error");
+  mc::entry(w, "id", reply.id);
+  mc::entry(w, "intent", reply.intent);
+  mc::entry(w, "status", reply.ok ? "ok" : "error");
   if (reply.ok) {
     w.str("result");
     write_json_map(w, reply.result);
@@ -225,43 +209,19 @@ std::string encode_reply(const JobReply& reply) {
     const JobError& e = reply.error ? *reply.error : fallback;
     w.str("error");
     w.map_header(2 + (e.gateway_code ? 1 : 0) + (e.gateway_message ? 1 : 0));
-    w.str("code");
-    w.str(to_string(e.code));
-    w.str("message");
-    w.str(e.message);
-    if (e.gateway_code) {
-      w.str("gateway_code");
-      w.integer(*e.gateway_code);
-    }
-    if (e.gateway_message) {
-      w.str("gateway_message");
-      w.str(*e.gateway_message);
-    }
+    mc::entry(w, "code", to_string(e.code));
+    mc::entry(w, "message", e.message);
+    if (e.gateway_code) mc::entry(w, "gateway_code", *e.gateway_code);
+    if (e.gateway_message) mc::entry(w, "gateway_message", *e.gateway_message);
   }
   w.str("timings_ms");
   write_json_map(w, reply.timings_ms);
-  w.str("worker");
-  w.str(reply.worker);
-  if (reply.cached) {
-    w.str("cached");
-    w.boolean(true);
-  }
-  if (reply.age_ms) {
-    w.str("age_ms");
-    w.uint(*reply.age_ms);
-  }
-  if (reply.source_id) {
-    w.str("source_id");
-    w.str(*reply.source_id);
-  }
-  if (reply.dedup) {
-    w.str("dedup");
-    w.boolean(true);
-  }
-  if (reply.dedup_age_ms) {
-    w.str("dedup_age_ms");
-    w.uint(*reply.dedup_age_ms);
-  }
+  mc::entry(w, "worker", reply.worker);
+  if (reply.cached) mc::entry(w, "cached", true);
+  if (reply.age_ms) mc::entry(w, "age_ms", *reply.age_ms);
+  if (reply.source_id) mc::entry(w, "source_id", *reply.source_id);
+  if (reply.dedup) mc::entry(w, "dedup", true);
+  if (reply.dedup_age_ms) mc::entry(w, "dedup_age_ms", *reply.dedup_age_ms);
   return out;
 }
 
@@ -291,15 +251,13 @@ JobReply decode_reply(std::string_view body) {
     } else if (key == "worker") {
       rep.worker = string_field(v, "worker");
     } else if (key == "cached") {
-      expect(v, "cached", mc::Type::kBool, "a boolean");
-      rep.cached = v.boolean;
+      rep.cached = bool_field(v, "cached");
     } else if (key == "age_ms") {
       rep.age_ms = uint_field(v, "age_ms");
     } else if (key == "source_id") {
       rep.source_id = std::string(string_field(v, "source_id"));
     } else if (key == "dedup") {
-      expect(v, "dedup", mc::Type::kBool, "a boolean");
-      rep.dedup = v.boolean;
+      rep.dedup = bool_field(v, "dedup");
     } else if (key == "dedup_age_ms") {
       rep.dedup_age_ms = uint_field(v, "dedup_age_ms");
     }

@@ -129,25 +129,32 @@ Param sec_type() {
   // Upper-cased but not trimmed, as the worker always did: " STK" is refused, not guessed.
   return {.name = "sec_type", .upper = true, .allowed = kSecTypes};
 }
+// A trimmed, upper-cased choice among `allowed`; `aliases` take other spellings to them.
+Param choice(std::string_view name,
+             std::vector<std::pair<std::string_view, std::string_view>> aliases,
+             std::vector<std::string_view> allowed, std::string_view not_allowed = {}) {
+  return {.name = name,
+          .trim = true,
+          .upper = true,
+          .aliases = std::move(aliases),
+          .allowed = std::move(allowed),
+          .not_allowed = not_allowed};
+}
 // The contract fields conId .. tradingClass, in the order contract_details lists them.
 std::vector<Param> contract_fields() {
-  return {{.name = "con_id", .kind = Kind::kInteger, .min = 1, .max = kInt64Max},
-          text("symbol"),
-          sec_type(),
-          text("last_trade_date"),
-          {.name = "strike", .kind = Kind::kNumber, .positive = true},
-          {.name = "right",
-           .trim = true,
-           .upper = true,
-           .aliases = {{"CALL", "C"}, {"PUT", "P"}},
-           .allowed = {"C", "P"},
-           .not_allowed = "must be C or P (or CALL/PUT)"},
-          text("multiplier"),
-          text("exchange"),
-          text("primary_exchange"),
-          text("currency"),
-          text("local_symbol"),
-          text("trading_class")};
+  return {
+      {.name = "con_id", .kind = Kind::kInteger, .min = 1, .max = kInt64Max},
+      text("symbol"),
+      sec_type(),
+      text("last_trade_date"),
+      {.name = "strike", .kind = Kind::kNumber, .positive = true},
+      choice("right", {{"CALL", "C"}, {"PUT", "P"}}, {"C", "P"}, "must be C or P (or CALL/PUT)"),
+      text("multiplier"),
+      text("exchange"),
+      text("primary_exchange"),
+      text("currency"),
+      text("local_symbol"),
+      text("trading_class")};
 }
 Param include_expired() {
   return {.name = "include_expired", .kind = Kind::kBoolean, .default_value = Value(false)};
@@ -175,11 +182,20 @@ Param bar_size() {
 }
 Param what_to_show() {
   const auto values = market_data::what_to_show_values();
-  return {.name = "what_to_show",
-          .trim = true,
-          .upper = true,
-          .allowed = {values.begin(), values.end()},
-          .default_value = Value("TRADES")};
+  auto p = choice("what_to_show", {}, {values.begin(), values.end()});
+  p.default_value = Value("TRADES");
+  return p;
+}
+// IB's names (LIVE, ...) are taken too; the canonical form is lower case.
+Param market_data_type() {
+  auto p = choice("market_data_type",
+                  {{"LIVE", "live"},
+                   {"FROZEN", "frozen"},
+                   {"DELAYED", "delayed"},
+                   {"DELAYED_FROZEN", "delayed_frozen"}},
+                  {"live", "frozen", "delayed", "delayed_frozen"});
+  p.default_value = Value("live");
+  return p;
 }
 Param use_rth() {
   return {.name = "use_rth", .kind = Kind::kBoolean, .default_value = Value(true)};
@@ -253,12 +269,8 @@ const std::vector<IntentParams>& intents() {
                   sec_type(),
                   text("exchange"),
                   // IB's filter takes BUY/SELL; executions report BOT/SLD. Both spellings work.
-                  {.name = "side",
-                   .trim = true,
-                   .upper = true,
-                   .aliases = {{"BOT", "BUY"}, {"SLD", "SELL"}},
-                   .allowed = {"BUY", "SELL"},
-                   .not_allowed = "must be BUY or SELL (or BOT/SLD)"},
+                  choice("side", {{"BOT", "BUY"}, {"SLD", "SELL"}}, {"BUY", "SELL"},
+                         "must be BUY or SELL (or BOT/SLD)"),
                   {.name = "time", .check = check_filter_time},
                   {.name = "client_id",
                    .kind = Kind::kInteger,
@@ -285,17 +297,7 @@ const std::vector<IntentParams>& intents() {
        .params = with(market_contract(), {what_to_show(), use_rth(), gateway()}),
        .check = check_head_timestamp},
       {.intent = "quote",
-       .params =
-           with(market_contract(), {{.name = "market_data_type",
-                                     .trim = true,
-                                     .upper = true,
-                                     .aliases = {{"LIVE", "live"},
-                                                 {"FROZEN", "frozen"},
-                                                 {"DELAYED", "delayed"},
-                                                 {"DELAYED_FROZEN", "delayed_frozen"}},
-                                     .allowed = {"live", "frozen", "delayed", "delayed_frozen"},
-                                     .default_value = Value("live")},
-                                    gateway()}),
+       .params = with(market_contract(), {market_data_type(), gateway()}),
        .check = check_quote},
   };
   return all;

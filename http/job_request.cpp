@@ -3,7 +3,7 @@
 #include <random>
 
 #include "common/envelope.hpp"
-#include "common/msgpack_codec.hpp"
+#include "common/msgpack_entry.hpp"
 
 namespace intentq::http {
 namespace {
@@ -128,22 +128,12 @@ JobSubmission parse_submission(std::string_view intent, std::string_view body) {
   std::string out;
   msgpack_codec::Writer w(out);
   w.map_header(2 + (job.deadline_ms ? 1 : 0) + (job.max_age_ms ? 1 : 0) + (job.priority ? 1 : 0));
-  w.str("id");
-  w.str(job.id);
+  msgpack_codec::entry(w, "id", job.id);
   w.str("params");
   w.json(job.params);
-  if (job.deadline_ms) {
-    w.str("deadline_ms");
-    w.uint(*job.deadline_ms);
-  }
-  if (job.max_age_ms) {
-    w.str("max_age_ms");
-    w.uint(job.max_age_ms);
-  }
-  if (job.priority) {
-    w.str("priority");
-    w.str(*job.priority);
-  }
+  if (job.deadline_ms) msgpack_codec::entry(w, "deadline_ms", *job.deadline_ms);
+  if (job.max_age_ms) msgpack_codec::entry(w, "max_age_ms", job.max_age_ms);
+  if (job.priority) msgpack_codec::entry(w, "priority", *job.priority);
   job.envelope = std::move(out);
   job.params_key = json_text(job.params);
   return job;

@@ -9,46 +9,35 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include "common/prometheus_family.hpp"
+
 namespace intentq::http {
 
 struct Metrics::Impl {
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
   prometheus::Family<prometheus::Counter>& requests =
-      prometheus::BuildCounter()
-          .Name("intentq_http_requests_total")
-          .Help("HTTP requests answered, by route and status")
-          .Register(*registry);
+      add_family(*registry, prometheus::BuildCounter(), "intentq_http_requests_total",
+                 "HTTP requests answered, by route and status");
   prometheus::Family<prometheus::Counter>& refused =
-      prometheus::BuildCounter()
-          .Name("intentq_http_auth_refused_total")
-          .Help("requests refused 401 for a missing or wrong bearer token")
-          .Register(*registry);
+      add_family(*registry, prometheus::BuildCounter(), "intentq_http_auth_refused_total",
+                 "requests refused 401 for a missing or wrong bearer token");
   prometheus::Family<prometheus::Counter>& events =
-      prometheus::BuildCounter()
-          .Name("intentq_http_server_events_total")
-          .Help(
-              "connection-level events: accepted, refused over the cap, request timeouts, "
-              "malformed requests, bodies/headers too large, TLS failures, SSE refusals/drops")
-          .Register(*registry);
-  prometheus::Counter& results = prometheus::BuildCounter()
-                                     .Name("intentq_http_results_received_total")
-                                     .Help("results received from the broker's publish socket")
-                                     .Register(*registry)
-                                     .Add({});
+      add_family(*registry, prometheus::BuildCounter(), "intentq_http_server_events_total",
+                 "connection-level events: accepted, refused over the cap, request timeouts, "
+                 "malformed requests, bodies/headers too large, TLS failures, SSE refusals/drops");
+  prometheus::Counter& results =
+      add_family(*registry, prometheus::BuildCounter(), "intentq_http_results_received_total",
+                 "results received from the broker's publish socket")
+          .Add({});
   prometheus::Histogram& job_seconds =
-      prometheus::BuildHistogram()
-          .Name("intentq_http_job_seconds")
-          .Help("POST /v1/jobs: time from submission to the reply")
-          .Register(*registry)
+      add_family(*registry, prometheus::BuildHistogram(), "intentq_http_job_seconds",
+                 "POST /v1/jobs: time from submission to the reply")
           .Add({}, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,
                                                            0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30});
   prometheus::Family<prometheus::Gauge>& state =
-      prometheus::BuildGauge()
-          .Name("intentq_http_state")
-          .Help(
-              "current state: connections, sse_clients, jobs_pending, store_entries, "
-              "store_bytes, broker_up")
-          .Register(*registry);
+      add_family(*registry, prometheus::BuildGauge(), "intentq_http_state",
+                 "current state: connections, sse_clients, jobs_pending, store_entries, "
+                 "store_bytes, broker_up");
   std::map<std::pair<std::string, int>, prometheus::Counter*> request_counters;
 };
 

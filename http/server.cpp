@@ -41,6 +41,12 @@ std::string error_json(std::string_view code, std::string_view message) {
   return out;
 }
 
+// An error answer of the server's own, with error_json's body.
+Response error_response(int status, std::string_view code, std::string_view message,
+                        std::vector<std::pair<std::string, std::string>> headers = {}) {
+  return {status, "application/json", std::move(headers), error_json(code, message)};
+}
+
 class SessionBase {
  public:
   virtual ~SessionBase() = default;
@@ -155,12 +161,10 @@ class Session : public SessionBase,
     if (server_->sse_clients >= server_->options.max_sse_clients) {
       server_->count(ServerEvent::kSseRefused);
       keep_alive_ = false;
-      write_response(
-          {503,
-           "application/json",
-           {{"Retry-After", "5"}},
-           error_json("BUSY", "too many event streams open (--max-sse-clients " +
-                                  std::to_string(server_->options.max_sse_clients) + ")")});
+      write_response(error_response(503, "BUSY",
+                                    "too many event streams open (--max-sse-clients " +
+                                        std::to_string(server_->options.max_sse_clients) + ")",
+                                    {{"Retry-After", "5"}}));
       return nullptr;
     }
     ++server_->sse_clients;
@@ -258,33 +262,25 @@ class Session : public SessionBase,
                     server_->options.request_timeout.count());
       return close();
     }
-    if (ec == bhttp::error::body_limit) {
-      server_->count(ServerEvent::kBodyTooLarge);
-      return write_response(
-          {413,
-           "application/json",
-           {},
-           error_json("BAD_REQUEST", "request body larger than " +
-                                         std::to_string(server_->options.max_body_bytes) +
-                                         " bytes (--max-body-bytes)")});
-    }
-    if (ec == bhttp::error::header_limit) {
-      server_->count(ServerEvent::kHeaderTooLarge);
-      return write_response(
-          {431,
-           "application/json",
-           {},
-           error_json("BAD_REQUEST", "request headers larger than " +
-                                         std::to_string(server_->options.max_header_bytes) +
-                                         " bytes (--max-header-bytes)")});
-    }
+    // A request past one of our size limits: counted, refused with the status for it.
+    auto too_large = [&](ServerEvent event, int status, const std::string& what, size_t limit,
+                         const std::string& option) {
+      server_->count(event);
+      write_response(error_response(
+          status, "BAD_REQUEST",
+          what + " larger than " + std::to_string(limit) + " bytes (" + option + ")"));
+    };
+    if (ec == bhttp::error::body_limit)
+      return too_large(ServerEvent::kBodyTooLarge, 413, "request body",
+                       server_->options.max_body_bytes, "--max-body-bytes");
+    if (ec == bhttp::error::header_limit)
+      return too_large(ServerEvent::kHeaderTooLarge, 431, "request headers",
+                       server_->options.max_header_bytes, "--max-header-bytes");
     if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
       server_->count(ServerEvent::kMalformed);
-      return write_response({400,
-                             "application/json",
-                             {},
-                             error_json("BAD_REQUEST", "malformed HTTP request: " + ec.message())});
+      return write_response(
+          error_response(400, "BAD_REQUEST", "malformed HTTP request: " + ec.message()));
     }
     close();  // the peer left, or TLS ended
   }
@@ -356,8 +352,7 @@ class SessionExchange : public Exchange {
       : session_(std::move(session)) {}
   ~SessionExchange() override {
     if (session_)
-      session_->write_response(
-          {500, "application/json", {}, error_json("INTERNAL", "the request was not answered")});
+      session_->write_response(error_response(500, "INTERNAL", "the request was not answered"));
   }
   void respond(Response response) override {
     if (!session_) return;

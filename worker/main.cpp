@@ -91,11 +91,11 @@ int main(int argc, char** argv) {
   app.get_option("--client-id")->check(CLI::Range(0, std::numeric_limits<int>::max()));
   app.add_option("--gateway", gateway, "IB Gateway / TWS / intentq-gwsim as HOST:PORT")
       ->capture_default_str();
-  app.add_option("--gateway-timeout-ms", connect_timeout_ms,
-                 "bound on connecting to the gateway (TCP, handshake, ready); the job's deadline "
-                 "bounds it too")
-      ->check(CLI::Range(50, 600000))
-      ->capture_default_str();
+  intentq::add_bounded(
+      app, "--gateway-timeout-ms", connect_timeout_ms,
+      "bound on connecting to the gateway (TCP, handshake, ready); the job's deadline "
+      "bounds it too",
+      50, 600000);
   std::string session_mode = "persistent";
   app.add_option("--gateway-session", session_mode,
                  "persistent: one gateway session for the worker's life, lent to each job; "
@@ -105,21 +105,19 @@ int main(int argc, char** argv) {
   app.add_option("--gateway-id", options.gateway_id,
                  "name of the gateway for the broker's budget and routing (default HOST:PORT)");
   int msg_rate = static_cast<int>(options.gateway.max_messages_per_second);  // a whole number
-  app.add_option("--gateway-msg-rate", msg_rate,
-                 "the gateway's message budget per second (announced to the broker; this "
-                 "worker's own pacer never exceeds it either)")
-      ->check(CLI::Range(1, 1000))
-      ->capture_default_str();
+  intentq::add_bounded(app, "--gateway-msg-rate", msg_rate,
+                       "the gateway's message budget per second (announced to the broker; this "
+                       "worker's own pacer never exceeds it either)",
+                       1, 1000);
   std::string fetch_mode = "parallel";
   app.add_option("--fetch-mode", fetch_mode,
                  "parallel: an intent's fetches at once; sequential: one after another")
       ->check(CLI::IsMember({"parallel", "sequential"}))
       ->capture_default_str();
-  app.add_option("--max-message-bytes", options.max_message_bytes,
-                 "largest reply body sent to the broker (keep it at or below the broker's "
-                 "--max-message-bytes); larger results are answered RESULT_TOO_LARGE")
-      ->check(CLI::Range(int64_t{1024}, int64_t{1} << 31))
-      ->capture_default_str();
+  intentq::add_bounded(app, "--max-message-bytes", options.max_message_bytes,
+                       "largest reply body sent to the broker (keep it at or below the broker's "
+                       "--max-message-bytes); larger results are answered RESULT_TOO_LARGE",
+                       int64_t{1024}, int64_t{1} << 31);
   intentq::add_bounded(app, "--gateway-max-rows", options.gateway.max_rows_per_request,
                        "rows one gateway request may return before it fails (GATEWAY_ERROR)",
                        size_t{1}, size_t{100000000});

@@ -9,6 +9,7 @@
 #include <prometheus/registry.h>
 
 #include "common/metrics_http.hpp"
+#include "common/prometheus_family.hpp"
 #include "gateway/request_specs.hpp"
 
 namespace intentq {
@@ -37,49 +38,36 @@ WorkerMetrics::WorkerMetrics(const std::string& bind, const std::vector<IntentIn
     throw std::runtime_error("cannot serve metrics on " + bind + ": " + e.what());
   }
   auto& r = *registry_;
-  jobs_ = &prometheus::BuildCounter()
-               .Name("intentq_worker_jobs_total")
-               .Help("Replies sent to the broker, by intent and outcome (ok or the error code)")
-               .Register(r);
-  run_ = &prometheus::BuildHistogram()
-              .Name("intentq_worker_job_duration_seconds")
-              .Help("Time a job ran on this worker, by intent")
-              .Register(r);
+  jobs_ = &add_family(r, prometheus::BuildCounter(), "intentq_worker_jobs_total",
+                      "Replies sent to the broker, by intent and outcome (ok or the error code)");
+  run_ = &add_family(r, prometheus::BuildHistogram(), "intentq_worker_job_duration_seconds",
+                     "Time a job ran on this worker, by intent");
   for (const auto& intent : catalog) intent_series(intent.name);
-  auto& requests = prometheus::BuildHistogram()
-                       .Name("intentq_worker_gateway_request_seconds")
-                       .Help("Latency of successful gateway requests, by request kind")
-                       .Register(r);
+  auto& requests =
+      add_family(r, prometheus::BuildHistogram(), "intentq_worker_gateway_request_seconds",
+                 "Latency of successful gateway requests, by request kind");
   for (auto kind : gw::request_families())
     requests_[std::string(kind)] = &requests.Add({{"request", std::string(kind)}}, buckets());
-  connect_seconds_ = &prometheus::BuildHistogram()
-                          .Name("intentq_worker_gateway_connect_seconds")
-                          .Help("Time to open a gateway session (TCP, handshake, ready)")
-                          .Register(r)
-                          .Add({}, buckets());
-  auto& connects = prometheus::BuildCounter()
-                       .Name("intentq_worker_gateway_connects_total")
-                       .Help("Attempts to open the persistent gateway session, by outcome")
-                       .Register(r);
+  connect_seconds_ =
+      &add_family(r, prometheus::BuildHistogram(), "intentq_worker_gateway_connect_seconds",
+                  "Time to open a gateway session (TCP, handshake, ready)")
+           .Add({}, buckets());
+  auto& connects =
+      add_family(r, prometheus::BuildCounter(), "intentq_worker_gateway_connects_total",
+                 "Attempts to open the persistent gateway session, by outcome");
   connects_ok_ = &connects.Add({{"outcome", "ok"}});
   connects_failed_ = &connects.Add({{"outcome", "failed"}});
-  reconnects_ = &prometheus::BuildCounter()
-                     .Name("intentq_worker_gateway_session_reconnects_total")
-                     .Help("Persistent gateway sessions opened after the first one")
-                     .Register(r)
-                     .Add({});
+  reconnects_ =
+      &add_family(r, prometheus::BuildCounter(), "intentq_worker_gateway_session_reconnects_total",
+                  "Persistent gateway sessions opened after the first one")
+           .Add({});
   if (persistent_)
-    session_up_ = &prometheus::BuildGauge()
-                       .Name("intentq_worker_gateway_session_up")
-                       .Help("1 while the persistent gateway session is up, else 0")
-                       .Register(r)
+    session_up_ = &add_family(r, prometheus::BuildGauge(), "intentq_worker_gateway_session_up",
+                              "1 while the persistent gateway session is up, else 0")
                        .Add({});
-  ib_errors_ = &prometheus::BuildCounter()
-                    .Name("intentq_worker_gateway_errors_total")
-                    .Help(
-                        "Error messages the gateway sent, by IB code (notices included; codes "
-                        "past the first 64 distinct ones count as \"other\")")
-                    .Register(r);
+  ib_errors_ = &add_family(r, prometheus::BuildCounter(), "intentq_worker_gateway_errors_total",
+                           "Error messages the gateway sent, by IB code (notices included; codes "
+                           "past the first 64 distinct ones count as \"other\")");
   exposer_->RegisterCollectable(registry_);
 }
 

@@ -10,28 +10,31 @@ std::string text(const params::Parsed& p, std::string_view name) {
   return p.string(name).value_or("");
 }
 
+// The fields every historical query reads from its params.
+void read_query(const params::Parsed& p, HistoricalQuery& out) {
+  out.contract = contract_fields(p);
+  out.what_to_show = text(p, "what_to_show");
+  out.use_rth = p.boolean("use_rth").value_or(true);
+  out.gateway = p.string("gateway");
+}
+
 }  // namespace
 
 HistoricalBarsParams parse_historical_bars_params(const JobContext& job) {
   const auto p = parsed_params(job, "historical_bars");
   HistoricalBarsParams out;
-  out.contract = contract_fields(p);
+  read_query(p, out);
   out.end = p.string("end");
   out.end_date_time = params::market_data::ib_end_date_time(out.end);
   out.duration = text(p, "duration");
   out.bar_size = text(p, "bar_size");
-  out.what_to_show = text(p, "what_to_show");
-  out.use_rth = p.boolean("use_rth").value_or(true);
-  out.gateway = p.string("gateway");
   return out;
 }
 
 HeadTimestampParams parse_head_timestamp_params(const JobContext& job) {
-  const auto p = parsed_params(job, "head_timestamp");
-  return {.contract = contract_fields(p),
-          .what_to_show = text(p, "what_to_show"),
-          .use_rth = p.boolean("use_rth").value_or(true),
-          .gateway = p.string("gateway")};
+  HeadTimestampParams out;
+  read_query(parsed_params(job, "head_timestamp"), out);
+  return out;
 }
 
 QuoteParams parse_quote_params(const JobContext& job) {

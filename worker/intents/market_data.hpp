@@ -12,28 +12,29 @@
 
 namespace intentq::intents {
 
-// historical_bars: reqHistoricalData, always formatDate 2 (epoch seconds), keepUpToDate 0.
-struct HistoricalBarsParams {
+// What reqHistoricalData and reqHeadTimestamp both ask about: the contract's data of one kind
+// (what_to_show: TRADES, MIDPOINT, ...), within regular trading hours or not; `gateway` pins the
+// job.
+struct HistoricalQuery {
   gw::Contract contract;
+  std::string what_to_show;
+  bool use_rth = true;
+  std::optional<std::string> gateway;
+  bool operator==(const HistoricalQuery&) const = default;
+};
+
+// historical_bars: reqHistoricalData, always formatDate 2 (epoch seconds), keepUpToDate 0.
+struct HistoricalBarsParams : HistoricalQuery {
   std::optional<std::string> end;  // ISO-8601 UTC as given (normalised); nullopt = now
   std::string end_date_time;       // IB's endDateTime: "" (now) or "yyyymmdd-hh:mm:ss" (UTC)
   std::string duration;            // "<n> S|D|W|M|Y"
   std::string bar_size;            // IB's spelling ("1 min", "1 day", "1W")
-  std::string what_to_show;
-  bool use_rth = true;
-  std::optional<std::string> gateway;
   bool operator==(const HistoricalBarsParams&) const = default;
 };
 HistoricalBarsParams parse_historical_bars_params(const JobContext& job);
 
 // head_timestamp: reqHeadTimestamp, formatDate 2.
-struct HeadTimestampParams {
-  gw::Contract contract;
-  std::string what_to_show;
-  bool use_rth = true;
-  std::optional<std::string> gateway;
-  bool operator==(const HeadTimestampParams&) const = default;
-};
+struct HeadTimestampParams : HistoricalQuery {};
 HeadTimestampParams parse_head_timestamp_params(const JobContext& job);
 
 // quote: reqMktData snapshot after reqMarketDataType when the session's type differs.

@@ -2,33 +2,51 @@
 
 #include <charconv>
 #include <cmath>
+#include <type_traits>
+#include <variant>
 
 namespace intentq::intents {
 namespace {
 
 using json = nlohmann::json;
+using Pairs = std::vector<std::pair<std::string, std::string>>;
 
-// Builds one result map, leaving out what IB left unset.
+// Builds one result map, leaving out what IB left unset. The key order of the map is its own
+// (nlohmann::json sorts keys), not the order of the calls.
 class Map {
  public:
-  Map& text(const char* key, const std::string& v) {
+  // A member written as its type says: text only when not empty, optionals only when set (and
+  // finite), numbers, integers and booleans always, (key, value) pairs as a map when any.
+  Map& put(const char* key, const std::string& v) {
     if (!v.empty()) j_[key] = v;
     return *this;
   }
-  Map& num(const char* key, double v) {
+  Map& put(const char* key, double v) {
     j_[key] = v;
     return *this;
   }
-  Map& opt(const char* key, const std::optional<double>& v) {
+  Map& put(const char* key, const std::optional<double>& v) {
     if (v && std::isfinite(*v)) j_[key] = *v;
     return *this;
   }
-  Map& opt(const char* key, const std::optional<int>& v) {
+  Map& put(const char* key, const std::optional<int>& v) {
     if (v) j_[key] = *v;
     return *this;
   }
-  Map& integer(const char* key, int64_t v) {
+  Map& put(const char* key, int64_t v) {
     j_[key] = v;
+    return *this;
+  }
+  Map& put(const char* key, int v) { return put(key, int64_t{v}); }
+  Map& put(const char* key, bool v) {
+    j_[key] = v;
+    return *this;
+  }
+  Map& put(const char* key, const Pairs& v) {
+    if (v.empty()) return *this;
+    json m = json::object();
+    for (const auto& [k, val] : v) m[k] = val;
+    j_[key] = std::move(m);
     return *this;
   }
   // IB uses 0 for "no such id" (parent_id, under_con_id, con_id of a request by symbol).
@@ -36,168 +54,170 @@ class Map {
     if (v != 0) j_[key] = v;
     return *this;
   }
-  Map& flag(const char* key, bool v) {
-    j_[key] = v;
-    return *this;
-  }
-  Map& pairs(const char* key, const std::vector<std::pair<std::string, std::string>>& v) {
-    if (v.empty()) return *this;
-    json m = json::object();
-    for (const auto& [k, val] : v) m[k] = val;
-    j_[key] = std::move(m);
-    return *this;
-  }
   Map& sub(const char* key, json v) {
     j_[key] = std::move(v);
     return *this;
   }
+
+  // One member of T, written under the key of its name; `id`: an IB id, left out when 0.
+  template <typename T>
+  struct Field {
+    const char* key;
+    std::variant<std::string T::*, double T::*, std::optional<double> T::*, std::optional<int> T::*,
+                 int64_t T::*, int T::*, bool T::*, Pairs T::*>
+        member;
+    bool id = false;
+  };
+  // The members of `from` that `fields` lists.
+  template <typename T>
+  Map& fields(const T& from, std::initializer_list<Field<T>> fields) {
+    for (const auto& f : fields) {
+      std::visit(
+          [&](auto member) {
+            if constexpr (std::is_same_v<decltype(member), int64_t T::*>) {
+              if (f.id) {
+                id(f.key, from.*member);
+                return;
+              }
+            }
+            put(f.key, from.*member);
+          },
+          f.member);
+    }
+    return *this;
+  }
+
   json done() { return std::move(j_); }
 
  private:
   json j_ = json::object();
 };
 
+// The field lists below name their struct S: FIELD(x) writes S::x under "x", ID(x) an IB id.
+// clang-format off
+#define FIELD(name) Map::Field<S>{#name, &S::name, false}
+#define ID(name) Map::Field<S>{#name, &S::name, true}
+// clang-format on
+
 }  // namespace
 
 json contract_json(const gw::Contract& c) {
+  using S = gw::Contract;
   Map m;
-  m.id("con_id", c.con_id).text("symbol", c.symbol).text("sec_type", c.sec_type);
-  m.text("last_trade_date", c.last_trade_date);
+  m.fields(c, {ID(con_id), FIELD(symbol), FIELD(sec_type), FIELD(last_trade_date)});
   // IB sends strike 0 for contracts that have none; no real option has a zero strike.
-  if (c.strike && *c.strike != 0) m.opt("strike", c.strike);
-  if (c.right != "?" && c.right != "0") m.text("right", c.right);
-  m.text("multiplier", c.multiplier)
-      .text("exchange", c.exchange)
-      .text("primary_exchange", c.primary_exchange)
-      .text("currency", c.currency)
-      .text("local_symbol", c.local_symbol)
-      .text("trading_class", c.trading_class);
+  if (c.strike && *c.strike != 0) m.put("strike", c.strike);
+  if (c.right != "?" && c.right != "0") m.put("right", c.right);
+  m.fields(c, {FIELD(multiplier), FIELD(exchange), FIELD(primary_exchange), FIELD(currency),
+               FIELD(local_symbol), FIELD(trading_class)});
   return m.done();
 }
 
 json position_json(const gw::Position& p) {
+  using S = gw::Position;
   Map m;
-  m.text("account", p.account).sub("contract", contract_json(p.contract));
-  m.num("position", p.position).opt("avg_cost", p.avg_cost);
+  m.sub("contract", contract_json(p.contract));
+  m.fields(p, {FIELD(account), FIELD(position), FIELD(avg_cost)});
   return m.done();
 }
 
 json open_order_json(const gw::OpenOrderWithStatus& o) {
-  const auto& order = o.open_order.order;
-  const auto& state = o.open_order.state;
   Map m;
-  m.integer("order_id", order.order_id)
-      .integer("client_id", order.client_id)
-      .id("perm_id", order.perm_id)
-      .id("parent_id", order.parent_id)
-      .text("account", order.account)
-      .sub("contract", contract_json(o.open_order.contract))
-      .text("action", order.action)
-      .num("total_quantity", order.total_quantity)
-      .text("order_type", order.order_type)
-      .opt("lmt_price", order.lmt_price)
-      .opt("aux_price", order.aux_price)
-      .text("tif", order.tif)
-      .text("oca_group", order.oca_group)
-      .text("open_close", order.open_close)
-      .integer("origin", order.origin)
-      .text("order_ref", order.order_ref)
-      .flag("outside_rth", order.outside_rth)
-      .flag("hidden", order.hidden)
-      .text("good_after_time", order.good_after_time)
-      .text("good_till_date", order.good_till_date)
-      .text("model_code", order.model_code)
-      .opt("trail_stop_price", order.trail_stop_price)
-      .opt("trailing_percent", order.trailing_percent)
-      .text("algo_strategy", order.algo_strategy)
-      .pairs("algo_params", order.algo_params)
-      .flag("what_if", order.what_if)
-      .opt("cash_qty", order.cash_qty);
-  // The latest orderStatus is fresher than the state that came with openOrder.
-  m.text("status", o.status && !o.status->status.empty() ? o.status->status : state.status);
-  if (o.status) {
-    const auto& s = *o.status;
-    m.num("filled", s.filled)
-        .num("remaining", s.remaining)
-        .opt("avg_fill_price", s.avg_fill_price)
-        .opt("last_fill_price", s.last_fill_price)
-        .text("why_held", s.why_held)
-        .opt("mkt_cap_price", s.mkt_cap_price);
+  {
+    using S = gw::Order;
+    m.fields(o.open_order.order,
+             {FIELD(order_id),         FIELD(client_id),     ID(perm_id),
+              ID(parent_id),           FIELD(account),       FIELD(action),
+              FIELD(total_quantity),   FIELD(order_type),    FIELD(lmt_price),
+              FIELD(aux_price),        FIELD(tif),           FIELD(oca_group),
+              FIELD(open_close),       FIELD(origin),        FIELD(order_ref),
+              FIELD(outside_rth),      FIELD(hidden),        FIELD(good_after_time),
+              FIELD(good_till_date),   FIELD(model_code),    FIELD(trail_stop_price),
+              FIELD(trailing_percent), FIELD(algo_strategy), FIELD(algo_params),
+              FIELD(what_if),          FIELD(cash_qty)});
   }
-  m.opt("commission", state.commission)
-      .opt("min_commission", state.min_commission)
-      .opt("max_commission", state.max_commission)
-      .text("commission_currency", state.commission_currency)
-      .text("warning_text", state.warning_text);
+  m.sub("contract", contract_json(o.open_order.contract));
+  const auto& state = o.open_order.state;
+  // The latest orderStatus is fresher than the state that came with openOrder.
+  m.put("status", o.status && !o.status->status.empty() ? o.status->status : state.status);
+  if (o.status) {
+    using S = gw::OrderStatus;
+    m.fields(*o.status, {FIELD(filled), FIELD(remaining), FIELD(avg_fill_price),
+                         FIELD(last_fill_price), FIELD(why_held), FIELD(mkt_cap_price)});
+  }
+  using S = gw::OrderState;
+  m.fields(state, {FIELD(commission), FIELD(min_commission), FIELD(max_commission),
+                   FIELD(commission_currency), FIELD(warning_text)});
   return m.done();
 }
 
 json fill_json(const gw::Fill& f) {
-  const auto& e = f.execution;
   Map m;
-  m.text("exec_id", e.exec_id)
-      .integer("order_id", e.order_id)
-      .id("perm_id", e.perm_id)
-      .integer("client_id", e.client_id)
-      .text("account", e.account)
-      .sub("contract", contract_json(e.contract))
-      .text("time", e.time)
-      .text("exchange", e.exchange)
-      .text("side", e.side)
-      .num("shares", e.shares)
-      .num("price", e.price)
-      .num("cum_qty", e.cum_qty)
-      .num("avg_price", e.avg_price)
-      .integer("liquidation", e.liquidation)
-      .text("order_ref", e.order_ref)
-      .text("ev_rule", e.ev_rule)
-      .opt("ev_multiplier", e.ev_multiplier)
-      .text("model_code", e.model_code)
-      .opt("last_liquidity", e.last_liquidity)
-      .flag("pending_price_revision", e.pending_price_revision)
-      .text("submitter", e.submitter);
+  {
+    using S = gw::Execution;
+    m.fields(f.execution, {FIELD(exec_id),
+                           FIELD(order_id),
+                           ID(perm_id),
+                           FIELD(client_id),
+                           FIELD(account),
+                           FIELD(time),
+                           FIELD(exchange),
+                           FIELD(side),
+                           FIELD(shares),
+                           FIELD(price),
+                           FIELD(cum_qty),
+                           FIELD(avg_price),
+                           FIELD(liquidation),
+                           FIELD(order_ref),
+                           FIELD(ev_rule),
+                           FIELD(ev_multiplier),
+                           FIELD(model_code),
+                           FIELD(last_liquidity),
+                           FIELD(pending_price_revision),
+                           FIELD(submitter)});
+  }
+  m.sub("contract", contract_json(f.execution.contract));
   if (f.commission) {
-    const auto& c = *f.commission;
-    m.opt("commission", c.commission)
-        .text("commission_currency", c.currency)
-        .opt("realized_pnl", c.realized_pnl)
-        .opt("yield", c.yield)
-        .opt("yield_redemption_date", c.yield_redemption_date);
+    using S = gw::CommissionReport;
+    m.put("commission_currency", f.commission->currency);
+    m.fields(*f.commission,
+             {FIELD(commission), FIELD(realized_pnl), FIELD(yield), FIELD(yield_redemption_date)});
   }
   return m.done();
 }
 
 json contract_details_json(const gw::ContractDetails& d) {
+  using S = gw::ContractDetails;
   Map m;
-  m.sub("contract", contract_json(d.contract))
-      .text("market_name", d.market_name)
-      .opt("min_tick", d.min_tick)
-      .text("order_types", d.order_types)
-      .text("valid_exchanges", d.valid_exchanges)
-      .integer("price_magnifier", d.price_magnifier)
-      .id("under_con_id", d.under_con_id)
-      .text("long_name", d.long_name)
-      .text("contract_month", d.contract_month)
-      .text("industry", d.industry)
-      .text("category", d.category)
-      .text("subcategory", d.subcategory)
-      .text("time_zone_id", d.time_zone_id)
-      .text("trading_hours", d.trading_hours)
-      .text("liquid_hours", d.liquid_hours)
-      .text("ev_rule", d.ev_rule)
-      .opt("ev_multiplier", d.ev_multiplier)
-      .pairs("sec_id_list", d.sec_id_list)
-      .integer("agg_group", d.agg_group)
-      .text("under_symbol", d.under_symbol)
-      .text("under_sec_type", d.under_sec_type)
-      .text("market_rule_ids", d.market_rule_ids)
-      .text("real_expiration_date", d.real_expiration_date)
-      .text("last_trade_date", d.last_trade_date)
-      .text("stock_type", d.stock_type)
-      .opt("min_size", d.min_size)
-      .opt("size_increment", d.size_increment)
-      .opt("suggested_size_increment", d.suggested_size_increment)
-      .pairs("ineligibility_reasons", d.ineligibility_reasons);
+  m.sub("contract", contract_json(d.contract));
+  m.fields(d, {FIELD(market_name),
+               FIELD(min_tick),
+               FIELD(order_types),
+               FIELD(valid_exchanges),
+               FIELD(price_magnifier),
+               ID(under_con_id),
+               FIELD(long_name),
+               FIELD(contract_month),
+               FIELD(industry),
+               FIELD(category),
+               FIELD(subcategory),
+               FIELD(time_zone_id),
+               FIELD(trading_hours),
+               FIELD(liquid_hours),
+               FIELD(ev_rule),
+               FIELD(ev_multiplier),
+               FIELD(sec_id_list),
+               FIELD(agg_group),
+               FIELD(under_symbol),
+               FIELD(under_sec_type),
+               FIELD(market_rule_ids),
+               FIELD(real_expiration_date),
+               FIELD(last_trade_date),
+               FIELD(stock_type),
+               FIELD(min_size),
+               FIELD(size_increment),
+               FIELD(suggested_size_increment),
+               FIELD(ineligibility_reasons)});
   return m.done();
 }
 
@@ -211,12 +231,14 @@ std::optional<json> account_value(const std::string& text) {
 }
 
 json account_value_json(const gw::AccountValue& v) {
+  using S = gw::AccountValue;
   Map m;
-  m.text("account", v.account).text("tag", v.tag);
-  json out = m.done();
-  if (auto value = account_value(v.value)) out["value"] = std::move(*value);
-  if (!v.currency.empty()) out["currency"] = v.currency;
-  return out;
+  m.fields(v, {FIELD(account), FIELD(tag), FIELD(currency)});
+  if (auto value = account_value(v.value)) m.sub("value", std::move(*value));
+  return m.done();
 }
+
+#undef FIELD
+#undef ID
 
 }  // namespace intentq::intents
