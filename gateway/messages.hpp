@@ -78,6 +78,30 @@ inline constexpr int kReqHeadTimestamp = 87;
 inline constexpr int kCancelHeadTimestamp = 90;  // same number as the incoming historicalDataUpdate
 }  // namespace msg_id
 
+// The many messages whose body is only a version field (the field-less requests, the id-less end
+// markers) or a version and a request id (most cancels and end markers): one template each, the
+// message id keeping the types apart. No two messages of one direction share an id, so each
+// variant below holds distinct types. Their type alone says how to decode them.
+template <int Id>
+struct IdOnly {
+  static constexpr int kId = Id;
+  bool operator==(const IdOnly&) const = default;
+};
+template <int Id>
+struct ReqIdOnly {
+  static constexpr int kId = Id;
+  int req_id = 0;
+  bool operator==(const ReqIdOnly&) const = default;
+};
+// A request message carrying a request id and the request's parameters.
+template <int Id, class Request>
+struct ReqWith {
+  static constexpr int kId = Id;
+  int req_id = 0;
+  Request request;
+  bool operator==(const ReqWith&) const = default;
+};
+
 // ---- Client -> server encoders (payloads) ----
 std::string encode_start_api(int sv, int client_id, std::string_view optional_capabilities = "");
 std::string encode_req_positions(int sv);
@@ -107,14 +131,8 @@ struct StartApi {
   std::string optional_capabilities;
   bool operator==(const StartApi&) const = default;
 };
-struct ReqPositions {
-  static constexpr int kId = msg_id::kReqPositions;
-  bool operator==(const ReqPositions&) const = default;
-};
-struct CancelPositions {
-  static constexpr int kId = msg_id::kCancelPositions;
-  bool operator==(const CancelPositions&) const = default;
-};
+using ReqPositions = IdOnly<msg_id::kReqPositions>;
+using CancelPositions = IdOnly<msg_id::kCancelPositions>;
 struct ReqAccountSummary {
   static constexpr int kId = msg_id::kReqAccountSummary;
   int req_id = 0;
@@ -122,53 +140,26 @@ struct ReqAccountSummary {
   std::string tags;
   bool operator==(const ReqAccountSummary&) const = default;
 };
-struct CancelAccountSummary {
-  static constexpr int kId = msg_id::kCancelAccountSummary;
-  int req_id = 0;
-  bool operator==(const CancelAccountSummary&) const = default;
-};
+using CancelAccountSummary = ReqIdOnly<msg_id::kCancelAccountSummary>;
 struct ReqExecutions {
   static constexpr int kId = msg_id::kReqExecutions;
   int req_id = 0;
   ExecutionFilter filter;
   bool operator==(const ReqExecutions&) const = default;
 };
-struct ReqAllOpenOrders {
-  static constexpr int kId = msg_id::kReqAllOpenOrders;
-  bool operator==(const ReqAllOpenOrders&) const = default;
-};
-struct ReqOpenOrders {
-  static constexpr int kId = msg_id::kReqOpenOrders;
-  bool operator==(const ReqOpenOrders&) const = default;
-};
-struct ReqCurrentTime {
-  static constexpr int kId = msg_id::kReqCurrentTime;
-  bool operator==(const ReqCurrentTime&) const = default;
-};
+using ReqAllOpenOrders = IdOnly<msg_id::kReqAllOpenOrders>;
+using ReqOpenOrders = IdOnly<msg_id::kReqOpenOrders>;
+using ReqCurrentTime = IdOnly<msg_id::kReqCurrentTime>;
 struct ReqContractDetails {
   static constexpr int kId = msg_id::kReqContractData;
   int req_id = 0;
   Contract contract;
   bool operator==(const ReqContractDetails&) const = default;
 };
-struct ReqHistoricalData {
-  static constexpr int kId = msg_id::kReqHistoricalData;
-  int req_id = 0;
-  HistoricalDataRequest request;
-  bool operator==(const ReqHistoricalData&) const = default;
-};
-struct CancelHistoricalData {
-  static constexpr int kId = msg_id::kCancelHistoricalData;
-  int req_id = 0;
-  bool operator==(const CancelHistoricalData&) const = default;
-};
-struct ReqHeadTimestamp {
-  static constexpr int kId = msg_id::kReqHeadTimestamp;
-  int req_id = 0;
-  HeadTimestampRequest request;
-  bool operator==(const ReqHeadTimestamp&) const = default;
-};
-struct CancelHeadTimestamp {
+using ReqHistoricalData = ReqWith<msg_id::kReqHistoricalData, HistoricalDataRequest>;
+using CancelHistoricalData = ReqIdOnly<msg_id::kCancelHistoricalData>;
+using ReqHeadTimestamp = ReqWith<msg_id::kReqHeadTimestamp, HeadTimestampRequest>;
+struct CancelHeadTimestamp {  // a request id with no version field before it
   static constexpr int kId = msg_id::kCancelHeadTimestamp;
   int req_id = 0;
   bool operator==(const CancelHeadTimestamp&) const = default;
@@ -178,17 +169,8 @@ struct ReqMarketDataType {  // a connection setting: no request id, no answer of
   int type = market_data_type::kLive;
   bool operator==(const ReqMarketDataType&) const = default;
 };
-struct ReqMktData {
-  static constexpr int kId = msg_id::kReqMktData;
-  int req_id = 0;
-  MarketDataRequest request;
-  bool operator==(const ReqMktData&) const = default;
-};
-struct CancelMktData {
-  static constexpr int kId = msg_id::kCancelMktData;
-  int req_id = 0;
-  bool operator==(const CancelMktData&) const = default;
-};
+using ReqMktData = ReqWith<msg_id::kReqMktData, MarketDataRequest>;
+using CancelMktData = ReqIdOnly<msg_id::kCancelMktData>;
 struct UnknownRequest {
   int id = 0;
   bool operator==(const UnknownRequest&) const = default;
@@ -219,6 +201,7 @@ std::string encode_current_time(int sv, int64_t epoch_seconds);
 std::string encode_contract_data(int sv, int req_id, const ContractDetails& d);
 std::string encode_contract_data_end(int sv, int req_id);
 // Market data: the message structs below, encoded whole (gateway/messages_market_data.cpp).
+using TickSnapshotEnd = ReqIdOnly<msg_id::kTickSnapshotEnd>;  // TICK_SNAPSHOT_END (57)
 struct HistoricalDataMsg;
 struct HistoricalDataEnd;
 struct HistoricalDataUpdate;
@@ -229,7 +212,6 @@ struct TickPrice;
 struct TickSize;
 struct TickGeneric;
 struct TickString;
-struct TickSnapshotEnd;
 // Below sv 196 the start/end of `m` go inside the message (and end the answer); from 196 they
 // are left out and encode_historical_data_end() sends them.
 std::string encode_historical_data(int sv, const HistoricalDataMsg& m);
@@ -263,30 +245,20 @@ struct PositionMsg {
   Position position;
   bool operator==(const PositionMsg&) const = default;
 };
-struct PositionEnd {
-  bool operator==(const PositionEnd&) const = default;
-};
+using PositionEnd = IdOnly<msg_id::kPositionEnd>;
 struct AccountSummaryMsg {
   int req_id = 0;
   AccountValue value;
   bool operator==(const AccountSummaryMsg&) const = default;
 };
-struct AccountSummaryEnd {
-  int req_id = 0;
-  bool operator==(const AccountSummaryEnd&) const = default;
-};
+using AccountSummaryEnd = ReqIdOnly<msg_id::kAccountSummaryEnd>;
 struct ExecDetailsMsg {
   int req_id = 0;
   Execution execution;
   bool operator==(const ExecDetailsMsg&) const = default;
 };
-struct ExecDetailsEnd {
-  int req_id = 0;
-  bool operator==(const ExecDetailsEnd&) const = default;
-};
-struct OpenOrderEnd {
-  bool operator==(const OpenOrderEnd&) const = default;
-};
+using ExecDetailsEnd = ReqIdOnly<msg_id::kExecutionDataEnd>;
+using OpenOrderEnd = IdOnly<msg_id::kOpenOrderEnd>;
 struct CurrentTime {
   int64_t epoch_seconds = 0;
   bool operator==(const CurrentTime&) const = default;
@@ -296,10 +268,7 @@ struct ContractDataMsg {
   ContractDetails details;
   bool operator==(const ContractDataMsg&) const = default;
 };
-struct ContractDataEnd {
-  int req_id = 0;
-  bool operator==(const ContractDataEnd&) const = default;
-};
+using ContractDataEnd = ReqIdOnly<msg_id::kContractDataEnd>;
 // HISTORICAL_DATA (17). Below sv 196 it carries the answered range and is the whole answer
 // (`ends_answer`); from 196 the range comes in HISTORICAL_DATA_END (108).
 struct HistoricalDataMsg {
@@ -367,10 +336,6 @@ struct TickString {  // TICK_STRING (46)
   int tick_type = 0;
   std::string value;
   bool operator==(const TickString&) const = default;
-};
-struct TickSnapshotEnd {  // TICK_SNAPSHOT_END (57)
-  int req_id = 0;
-  bool operator==(const TickSnapshotEnd&) const = default;
 };
 struct UnknownMessage {  // skipped by length, never fatal
   int id = 0;

@@ -33,7 +33,7 @@ void req_account_summary_fields(V& v, ReqAccountSummary& m) {
 }  // namespace
 
 PositionMsg decode_position(int sv, FieldReader& r) {
-  return PositionMsg{decode_with<Position>(sv, r, [](auto& v, auto& m) { position_fields(v, m); })};
+  return PositionMsg{decode_with<Position>(sv, r, position_fields<Reader>)};
 }
 
 AccountSummaryMsg decode_account_summary(int sv, FieldReader& r) {
@@ -42,12 +42,7 @@ AccountSummaryMsg decode_account_summary(int sv, FieldReader& r) {
 }
 
 ReqAccountSummary decode_req_account_summary(int sv, FieldReader& r) {
-  return decode_with<ReqAccountSummary>(sv, r,
-                                        [](auto& v, auto& m) { req_account_summary_fields(v, m); });
-}
-
-CancelAccountSummary decode_cancel_account_summary(int sv, FieldReader& r) {
-  return CancelAccountSummary{decode_version_and_req_id(r)};
+  return decode_with<ReqAccountSummary>(sv, r, req_account_summary_fields<Reader>);
 }
 
 }  // namespace detail
@@ -64,10 +59,9 @@ std::string encode_cancel_positions(int sv) {
 
 std::string encode_req_account_summary(int sv, int req_id, std::string_view group,
                                        std::string_view tags) {
-  detail::check_server_version(sv);
-  ReqAccountSummary m{req_id, std::string(group), std::string(tags)};
-  return detail::encode_with(sv, msg_id::kReqAccountSummary, m,
-                             [](auto& v, auto& m) { detail::req_account_summary_fields(v, m); });
+  return detail::encode_with(sv, msg_id::kReqAccountSummary,
+                             ReqAccountSummary{req_id, std::string(group), std::string(tags)},
+                             detail::req_account_summary_fields<detail::Writer>);
 }
 
 std::string encode_cancel_account_summary(int sv, int req_id) {
@@ -75,9 +69,7 @@ std::string encode_cancel_account_summary(int sv, int req_id) {
 }
 
 std::string encode_position(int sv, const Position& p) {
-  detail::check_server_version(sv);
-  return detail::encode_with(sv, msg_id::kPositionData, p,
-                             [](auto& v, auto& m) { detail::position_fields(v, m); });
+  return detail::encode_with(sv, msg_id::kPositionData, p, detail::position_fields<detail::Writer>);
 }
 
 std::string encode_position_end(int sv) {
@@ -85,11 +77,9 @@ std::string encode_position_end(int sv) {
 }
 
 std::string encode_account_summary(int sv, int req_id, const AccountValue& a) {
-  detail::check_server_version(sv);
-  AccountSummaryMsg m{req_id, a};
-  return detail::encode_with(sv, msg_id::kAccountSummary, m, [](auto& v, auto& m) {
-    detail::account_summary_fields(v, m.req_id, m.value);
-  });
+  return detail::encode_with(
+      sv, msg_id::kAccountSummary, AccountSummaryMsg{req_id, a},
+      [](auto& v, auto& m) { detail::account_summary_fields(v, m.req_id, m.value); });
 }
 
 std::string encode_account_summary_end(int sv, int req_id) {

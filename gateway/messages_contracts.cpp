@@ -60,28 +60,23 @@ void contract_data_fields(V& v, ContractDataMsg& m) {
 }  // namespace
 
 ReqContractDetails decode_req_contract_details(int sv, FieldReader& r) {
-  return decode_with<ReqContractDetails>(
-      sv, r, [](auto& v, auto& m) { req_contract_details_fields(v, m); });
+  return decode_with<ReqContractDetails>(sv, r, req_contract_details_fields<Reader>);
 }
 
 ContractDataMsg decode_contract_data(int sv, FieldReader& r) {
-  return decode_with<ContractDataMsg>(sv, r, [](auto& v, auto& m) { contract_data_fields(v, m); });
+  return decode_with<ContractDataMsg>(sv, r, contract_data_fields<Reader>);
 }
 
 }  // namespace detail
 
 std::string encode_req_contract_details(int sv, int req_id, const Contract& contract) {
-  detail::check_server_version(sv);
-  ReqContractDetails m{req_id, contract};
-  return detail::encode_with(sv, msg_id::kReqContractData, m,
-                             [](auto& v, auto& m) { detail::req_contract_details_fields(v, m); });
+  return detail::encode_with(sv, msg_id::kReqContractData, ReqContractDetails{req_id, contract},
+                             detail::req_contract_details_fields<detail::Writer>);
 }
 
 std::string encode_contract_data(int sv, int req_id, const ContractDetails& d) {
-  detail::check_server_version(sv);
-  ContractDataMsg m{req_id, d};
-  return detail::encode_with(sv, msg_id::kContractData, m,
-                             [](auto& v, auto& m) { detail::contract_data_fields(v, m); });
+  return detail::encode_with(sv, msg_id::kContractData, ContractDataMsg{req_id, d},
+                             detail::contract_data_fields<detail::Writer>);
 }
 
 std::string encode_contract_data_end(int sv, int req_id) {

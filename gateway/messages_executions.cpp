@@ -59,38 +59,32 @@ void commission_report_fields(V& v, CommissionReport& c) {
 }  // namespace
 
 ReqExecutions decode_req_executions(int sv, FieldReader& r) {
-  return decode_with<ReqExecutions>(sv, r, [](auto& v, auto& m) { req_executions_fields(v, m); });
+  return decode_with<ReqExecutions>(sv, r, req_executions_fields<Reader>);
 }
 
 ExecDetailsMsg decode_exec_details(int sv, FieldReader& r) {
-  return decode_with<ExecDetailsMsg>(sv, r, [](auto& v, auto& m) { exec_details_fields(v, m); });
+  return decode_with<ExecDetailsMsg>(sv, r, exec_details_fields<Reader>);
 }
 
 CommissionReport decode_commission_report(int sv, FieldReader& r) {
-  return decode_with<CommissionReport>(sv, r,
-                                       [](auto& v, auto& m) { commission_report_fields(v, m); });
+  return decode_with<CommissionReport>(sv, r, commission_report_fields<Reader>);
 }
 
 }  // namespace detail
 
 std::string encode_req_executions(int sv, int req_id, const ExecutionFilter& filter) {
-  detail::check_server_version(sv);
-  ReqExecutions m{req_id, filter};
-  return detail::encode_with(sv, msg_id::kReqExecutions, m,
-                             [](auto& v, auto& m) { detail::req_executions_fields(v, m); });
+  return detail::encode_with(sv, msg_id::kReqExecutions, ReqExecutions{req_id, filter},
+                             detail::req_executions_fields<detail::Writer>);
 }
 
 std::string encode_exec_details(int sv, int req_id, const Execution& e) {
-  detail::check_server_version(sv);
-  ExecDetailsMsg m{req_id, e};
-  return detail::encode_with(sv, msg_id::kExecutionData, m,
-                             [](auto& v, auto& m) { detail::exec_details_fields(v, m); });
+  return detail::encode_with(sv, msg_id::kExecutionData, ExecDetailsMsg{req_id, e},
+                             detail::exec_details_fields<detail::Writer>);
 }
 
 std::string encode_commission_report(int sv, const CommissionReport& c) {
-  detail::check_server_version(sv);
   return detail::encode_with(sv, msg_id::kCommissionReport, c,
-                             [](auto& v, auto& m) { detail::commission_report_fields(v, m); });
+                             detail::commission_report_fields<detail::Writer>);
 }
 
 std::string encode_exec_details_end(int sv, int req_id) {

@@ -74,20 +74,10 @@ class Writer {
 
  private:
   void unset(Unset u) {
-    switch (u) {
-      case Unset::kEmpty:
-        w_.str("");
-        break;
-      case Unset::kMaxInt:
-        w_.str("2147483647");
-        break;
-      case Unset::kMaxDbl:
-        w_.str("1.7976931348623157E308");
-        break;
-      case Unset::kMinLong:
-        w_.str("-9223372036854775808");
-        break;
-    }
+    // Each Unset's spelling, in the enum's order.
+    static constexpr std::string_view kSpellings[] = {"", "2147483647", "1.7976931348623157E308",
+                                                      "-9223372036854775808"};
+    w_.str(kSpellings[static_cast<size_t>(u)]);
   }
   int sv_;
   FieldWriter w_;
@@ -209,9 +199,14 @@ void tag_values(V& v, std::vector<std::pair<std::string, std::string>>& items) {
   }
 }
 
-// Runs `fields` over a copy of `m` and returns the payload.
+// Throws CodecError unless sv is a layout this codec knows
+// (kOldestLayoutVersion..kMaxServerVersion).
+void check_server_version(int sv);
+
+// Runs `fields` over a copy of `m` and returns the payload; throws for an unknown sv.
 template <class T, class F>
 std::string encode_with(int sv, int msg_id, const T& m, F&& fields) {
+  check_server_version(sv);
   Writer w(sv, msg_id);
   T copy = m;
   fields(w, copy);
@@ -226,10 +221,6 @@ T decode_with(int sv, FieldReader& r, F&& fields) {
   fields(rd, m);
   return m;
 }
-
-// Throws CodecError unless sv is a layout this codec knows
-// (kOldestLayoutVersion..kMaxServerVersion).
-void check_server_version(int sv);
 
 // The many messages that are just "id, version 1 [, req id]".
 inline std::string version_only(int sv, int id) {
@@ -251,7 +242,6 @@ StartApi decode_start_api(int sv, FieldReader& r);
 PositionMsg decode_position(int sv, FieldReader& r);
 AccountSummaryMsg decode_account_summary(int sv, FieldReader& r);
 ReqAccountSummary decode_req_account_summary(int sv, FieldReader& r);
-CancelAccountSummary decode_cancel_account_summary(int sv, FieldReader& r);
 ExecDetailsMsg decode_exec_details(int sv, FieldReader& r);
 CommissionReport decode_commission_report(int sv, FieldReader& r);
 ReqExecutions decode_req_executions(int sv, FieldReader& r);

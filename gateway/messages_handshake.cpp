@@ -37,7 +37,7 @@ void error_fields(V& v, ErrorMessage& e) {
 }  // namespace
 
 StartApi decode_start_api(int sv, FieldReader& r) {
-  return decode_with<StartApi>(sv, r, [](auto& v, auto& m) { start_api_fields(v, m); });
+  return decode_with<StartApi>(sv, r, start_api_fields<Reader>);
 }
 
 ManagedAccounts decode_managed_accounts(int sv, FieldReader& r) {
@@ -56,7 +56,7 @@ NextValidId decode_next_valid_id(int sv, FieldReader& r) {
 }
 
 ErrorMessage decode_error(int sv, FieldReader& r) {
-  return decode_with<ErrorMessage>(sv, r, [](auto& v, auto& m) { error_fields(v, m); });
+  return decode_with<ErrorMessage>(sv, r, error_fields<Reader>);
 }
 
 CurrentTime decode_current_time(int sv, FieldReader& r) {
@@ -74,10 +74,9 @@ int decode_version_and_req_id(FieldReader& r) {
 using detail::Writer;
 
 std::string encode_start_api(int sv, int client_id, std::string_view optional_capabilities) {
-  detail::check_server_version(sv);
-  StartApi m{client_id, std::string(optional_capabilities)};
-  return detail::encode_with(sv, msg_id::kStartApi, m,
-                             [](auto& v, auto& m) { detail::start_api_fields(v, m); });
+  return detail::encode_with(sv, msg_id::kStartApi,
+                             StartApi{client_id, std::string(optional_capabilities)},
+                             detail::start_api_fields<detail::Writer>);
 }
 
 std::string encode_req_current_time(int sv) {
@@ -114,9 +113,7 @@ std::string encode_next_valid_id(int sv, int64_t order_id) {
 }
 
 std::string encode_error(int sv, const ErrorMessage& e) {
-  detail::check_server_version(sv);
-  return detail::encode_with(sv, msg_id::kErrMsg, e,
-                             [](auto& v, auto& m) { detail::error_fields(v, m); });
+  return detail::encode_with(sv, msg_id::kErrMsg, e, detail::error_fields<detail::Writer>);
 }
 
 std::string encode_current_time(int sv, int64_t epoch_seconds) {

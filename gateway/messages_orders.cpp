@@ -276,7 +276,7 @@ OpenOrder decode_open_order(int sv, FieldReader& r) {
 }
 
 OrderStatus decode_order_status(int sv, FieldReader& r) {
-  return decode_with<OrderStatus>(sv, r, [](auto& v, auto& m) { order_status_fields(v, m); });
+  return decode_with<OrderStatus>(sv, r, order_status_fields<Reader>);
 }
 
 }  // namespace detail
@@ -304,9 +304,8 @@ std::string encode_open_order(int sv, const OpenOrder& o) {
 }
 
 std::string encode_order_status(int sv, const OrderStatus& s) {
-  detail::check_server_version(sv);
   return detail::encode_with(sv, msg_id::kOrderStatus, s,
-                             [](auto& v, auto& m) { detail::order_status_fields(v, m); });
+                             detail::order_status_fields<detail::Writer>);
 }
 
 std::string encode_open_order_end(int sv) {

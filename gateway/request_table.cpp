@@ -258,23 +258,17 @@ void RequestTable::add_commission(const CommissionReport& report) {
   }
 }
 
-void RequestTable::store(PendingRequest& r, const PositionMsg& m) {
+namespace {
+
+// The data each answer message carries, stored in its request (one overload per row message of
+// the specs, and the ends that carry data).
+void store(PendingRequest& r, const PositionMsg& m) {
   r.positions.push_back(m.position);
 }
-void RequestTable::store(PendingRequest& r, const AccountSummaryMsg& m) {
+void store(PendingRequest& r, const AccountSummaryMsg& m) {
   r.account_values.push_back(m.value);
 }
-void RequestTable::store(PendingRequest& r, const ExecDetailsMsg& m) {
-  Fill fill{m.execution, std::nullopt};
-  auto early = std::find_if(early_commissions_.begin(), early_commissions_.end(),
-                            [&](const auto& c) { return c.exec_id == m.execution.exec_id; });
-  if (early != early_commissions_.end()) {
-    fill.commission = *early;
-    early_commissions_.erase(early);
-  }
-  r.fills.push_back(std::move(fill));
-}
-void RequestTable::store(PendingRequest& r, const OpenOrder& m) {
+void store(PendingRequest& r, const OpenOrder& m) {
   auto id = m.order.order_id;
   auto at = r.order_index.find(id);
   if (at != r.order_index.end()) {
@@ -284,21 +278,17 @@ void RequestTable::store(PendingRequest& r, const OpenOrder& m) {
     r.orders.push_back({m, std::nullopt});
   }
 }
-void RequestTable::store(PendingRequest& r, const OrderStatus& m) {
+void store(PendingRequest& r, const OrderStatus& m) {
   r.statuses[m.order_id] = m;  // the latest status per order wins (merged at the end)
 }
-void RequestTable::store(PendingRequest& r, const ContractDataMsg& m) {
+void store(PendingRequest& r, const ContractDataMsg& m) {
   r.contracts.push_back(m.details);
 }
-void RequestTable::store(PendingRequest& r, const CurrentTime& m) {
+void store(PendingRequest& r, const CurrentTime& m) {
   r.current_time = m.epoch_seconds;
 }
 
-void RequestTable::store(PendingRequest& r, const HistoricalDataMsg& m) {
-  HistoricalDataMsg copy = m;
-  store(r, copy);
-}
-void RequestTable::store(PendingRequest& r, HistoricalDataMsg& m) {
+void store(PendingRequest& r, HistoricalDataMsg& m) {
   auto& h = r.historical;
   if (h.bars.empty()) {
     h.bars = std::move(m.bars);
@@ -312,30 +302,33 @@ void RequestTable::store(PendingRequest& r, HistoricalDataMsg& m) {
     h.end = m.end;
   }
 }
-void RequestTable::store(PendingRequest& r, const HistoricalDataEnd& m) {
+// A message the caller keeps: its bars are copied (defined after the overload it calls).
+void store(PendingRequest& r, const HistoricalDataMsg& m) {
+  HistoricalDataMsg copy = m;
+  store(r, copy);
+}
+void store(PendingRequest& r, const HistoricalDataEnd& m) {
   r.historical.start = m.start;
   r.historical.end = m.end;
 }
-void RequestTable::store(PendingRequest& r, const HeadTimestampMsg& m) {
+void store(PendingRequest& r, const HeadTimestampMsg& m) {
   r.head_timestamp = m.timestamp;
 }
 
-namespace {
 void saw_tick(MarketDataSnapshot& s, int tick_type) {
   if (std::find(s.tick_types.begin(), s.tick_types.end(), tick_type) == s.tick_types.end())
     s.tick_types.push_back(tick_type);
 }
-}  // namespace
 
-void RequestTable::store(PendingRequest& r, const TickReqParams& m) {
+void store(PendingRequest& r, const TickReqParams& m) {
   r.snapshot.min_tick = m.min_tick;
   r.snapshot.bbo_exchange = m.bbo_exchange;
   r.snapshot.snapshot_permissions = m.snapshot_permissions;
 }
-void RequestTable::store(PendingRequest& r, const MarketDataTypeMsg& m) {
+void store(PendingRequest& r, const MarketDataTypeMsg& m) {
   r.snapshot.market_data_type = m.type;
 }
-void RequestTable::store(PendingRequest& r, const TickPrice& m) {
+void store(PendingRequest& r, const TickPrice& m) {
   auto& s = r.snapshot;
   s.prices[m.tick_type] = PriceTick{m.price, m.size, m.attr_mask};
   saw_tick(s, m.tick_type);
@@ -344,17 +337,44 @@ void RequestTable::store(PendingRequest& r, const TickPrice& m) {
   int size_tick = size_tick_for_price(m.tick_type);
   if (size_tick >= 0 && !m.size.empty() && !s.sizes.count(size_tick)) s.sizes[size_tick] = m.size;
 }
-void RequestTable::store(PendingRequest& r, const TickSize& m) {
+void store(PendingRequest& r, const TickSize& m) {
   r.snapshot.sizes[m.tick_type] = m.size;
   saw_tick(r.snapshot, m.tick_type);
 }
-void RequestTable::store(PendingRequest& r, const TickGeneric& m) {
+void store(PendingRequest& r, const TickGeneric& m) {
   r.snapshot.generics[m.tick_type] = m.value;
   saw_tick(r.snapshot, m.tick_type);
 }
-void RequestTable::store(PendingRequest& r, const TickString& m) {
+void store(PendingRequest& r, const TickString& m) {
   r.snapshot.strings[m.tick_type] = m.value;
   saw_tick(r.snapshot, m.tick_type);
+}
+
+// Whether an answer message of type T carries data for its request (most end markers do not).
+template <class T>
+constexpr bool kCarriesData = std::is_same_v<T, ExecDetailsMsg> ||
+                              requires(PendingRequest& r, T& m) {
+  store(r, m);
+};
+
+}  // namespace
+
+void RequestTable::store_execution(PendingRequest& r, const ExecDetailsMsg& m) {
+  Fill fill{m.execution, std::nullopt};
+  auto early = std::find_if(early_commissions_.begin(), early_commissions_.end(),
+                            [&](const auto& c) { return c.exec_id == m.execution.exec_id; });
+  if (early != early_commissions_.end()) {
+    fill.commission = *early;
+    early_commissions_.erase(early);
+  }
+  r.fills.push_back(std::move(fill));
+}
+template <class Message>
+void RequestTable::keep(PendingRequest& r, Message& m) {
+  if constexpr (std::is_same_v<std::remove_const_t<Message>, ExecDetailsMsg>)
+    store_execution(r, m);
+  else
+    store(r, m);
 }
 
 void RequestTable::end(PendingRequest& r) {
@@ -395,23 +415,23 @@ bool RequestTable::route_message(Message& message, size_t bytes) {
           auto r = route(s->kind, id);
           if (!r) return false;
           if (s->ending == Ending::kSingleAnswer) {  // the answer is its own end
-            if constexpr (requires { store(*r, m); })
-              if (!r->orphan) store(*r, m);
+            if constexpr (kCarriesData<T>)
+              if (!r->orphan) keep(*r, m);
             complete(*r);
             return true;
           }
           if (is_end) {
             // An end that comes twice (commissions awaited) belongs to nobody the second time.
             if (s->late_commissions && r->state != PendingRequest::State::kActive) return false;
-            if constexpr (requires { store(*r, m); })  // ends that carry data (historical range)
-              if (!r->orphan) store(*r, m);
+            if constexpr (kCarriesData<T>)  // ends that carry data (historical range)
+              if (!r->orphan) keep(*r, m);
             end(*r);
             return true;
           }
           size_t rows = 1;
           if constexpr (requires { m.bars; }) rows = std::max<size_t>(1, m.bars.size());
-          if constexpr (requires { store(*r, m); })
-            if (count_row(r, bytes, rows)) store(*r, m);
+          if constexpr (kCarriesData<T>)
+            if (count_row(r, bytes, rows)) keep(*r, m);
           // A row message that is the whole answer (HISTORICAL_DATA below sv 196; the spec's
           // row_ends_answer_below_sv) ends it.
           if constexpr (requires { m.ends_answer; })

@@ -190,24 +190,12 @@ class RequestTable {
   // sharing group on the wire, or the oldest of the kind.
   std::shared_ptr<PendingRequest> route(RequestKind kind, int64_t id = -1) const;
   void add_commission(const CommissionReport& report);
-  // An answer's row stored in its request (one overload per row message of the specs).
-  void store(PendingRequest& r, const PositionMsg& m);
-  void store(PendingRequest& r, const AccountSummaryMsg& m);
-  void store(PendingRequest& r, const ExecDetailsMsg& m);
-  void store(PendingRequest& r, const OpenOrder& m);
-  void store(PendingRequest& r, const OrderStatus& m);
-  void store(PendingRequest& r, const ContractDataMsg& m);
-  void store(PendingRequest& r, const CurrentTime& m);
-  void store(PendingRequest& r, const HistoricalDataMsg& m);
-  void store(PendingRequest& r, HistoricalDataMsg& m);  // moves the bars out of m
-  void store(PendingRequest& r, const HistoricalDataEnd& m);
-  void store(PendingRequest& r, const HeadTimestampMsg& m);
-  void store(PendingRequest& r, const TickReqParams& m);
-  void store(PendingRequest& r, const MarketDataTypeMsg& m);
-  void store(PendingRequest& r, const TickPrice& m);
-  void store(PendingRequest& r, const TickSize& m);
-  void store(PendingRequest& r, const TickGeneric& m);
-  void store(PendingRequest& r, const TickString& m);
+  // An execution stored in its request, joined with its commission report if that came first.
+  // (The other answers' data is stored by request_table.cpp's store() overloads.)
+  void store_execution(PendingRequest& r, const ExecDetailsMsg& m);
+  // Stores the data an answer message carries in its request.
+  template <class Message>
+  void keep(PendingRequest& r, Message& m);
   // Its end marker arrived (executions may then wait for commission reports).
   void end(PendingRequest& r);
   // Counts `rows` rows of `bytes` for `request` (a HISTORICAL_DATA message counts each of its

@@ -93,6 +93,25 @@ bool parse_double(std::string_view s, double& out) {
   return ec == std::errc{} && p == s.data() + s.size() && !std::isnan(out);
 }
 
+// The error for field #`index` whose text `f` is not `what` ("an integer", "a number", ...).
+CodecError not_a(size_t index, const char* what, std::string_view f) {
+  return CodecError("field #" + std::to_string(index) + " is not " + what + ": " + describe(f));
+}
+
+// `v` as an int; field #`index` is out of range otherwise.
+int narrow_to_int(int64_t v, size_t index) {
+  if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
+    throw CodecError("field #" + std::to_string(index) + " out of int range");
+  return static_cast<int>(v);
+}
+
+// The value of a non-empty floating-point field; `what` names its kind in the error.
+double floating(std::string_view f, size_t index, const char* what) {
+  double v = 0;
+  if (!parse_double(f, v)) throw not_a(index, what, f);
+  return v;
+}
+
 }  // namespace
 
 std::string format_double(double v) {
@@ -391,7 +410,7 @@ std::optional<int64_t> FieldReader::opt_i64() {
     // Be lenient with integral decimals ("5.0"): official decoders use atoi-like parsing.
     double d = 0;
     if (!parse_double(f, d) || d != std::floor(d) || std::fabs(d) > 9.2e18)
-      throw CodecError("field #" + std::to_string(index_) + " is not an integer: " + describe(f));
+      throw not_a(index_, "an integer", f);
     v = static_cast<int64_t>(d);
   }
   if (v == kUnsetInt || v == kUnsetLong) return std::nullopt;
@@ -407,30 +426,23 @@ int64_t FieldReader::i64() {
   double d = 0;
   if (parse_double(f, d) && d == std::floor(d) && std::fabs(d) < 9.2e18)
     return static_cast<int64_t>(d);
-  throw CodecError("field #" + std::to_string(index_) + " is not an integer: " + describe(f));
+  throw not_a(index_, "an integer", f);
 }
 
 int FieldReader::i32() {
-  int64_t v = i64();
-  if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
-    throw CodecError("field #" + std::to_string(index_) + " out of int range");
-  return static_cast<int>(v);
+  return narrow_to_int(i64(), index_);
 }
 
 std::optional<int> FieldReader::opt_i32() {
   auto v = opt_i64();
   if (!v) return std::nullopt;
-  if (*v < std::numeric_limits<int>::min() || *v > std::numeric_limits<int>::max())
-    throw CodecError("field #" + std::to_string(index_) + " out of int range");
-  return static_cast<int>(*v);
+  return narrow_to_int(*v, index_);
 }
 
 std::optional<double> FieldReader::opt_dbl() {
   std::string_view f = str();
   if (f.empty()) return std::nullopt;
-  double v = 0;
-  if (!parse_double(f, v))
-    throw CodecError("field #" + std::to_string(index_) + " is not a number: " + describe(f));
+  const double v = floating(f, index_, "a number");
   if (v == std::numeric_limits<double>::max()) return std::nullopt;
   return v;
 }
@@ -442,9 +454,7 @@ double FieldReader::dbl() {
 std::optional<double> FieldReader::opt_decimal() {
   std::string_view f = str();
   if (f.empty()) return std::nullopt;
-  double v = 0;
-  if (!parse_double(f, v))
-    throw CodecError("field #" + std::to_string(index_) + " is not a decimal: " + describe(f));
+  const double v = floating(f, index_, "a decimal");
   // IB's unset Decimal has been seen as the long sentinels and as DBL_MAX text.
   if (f == "9223372036854775807" || f == "-9223372036854775808" || f == "2147483647" ||
       v == std::numeric_limits<double>::max())
@@ -462,7 +472,7 @@ bool FieldReader::boolean() {
   if (f == "1" || f == "true") return true;
   int64_t v = 0;
   if (parse_int(f, v)) return v != 0;  // official decoders read bools as ints
-  throw CodecError("field #" + std::to_string(index_) + " is not a boolean: " + describe(f));
+  throw not_a(index_, "a boolean", f);
 }
 
 bool FieldReader::at_end() const {

@@ -26,8 +26,10 @@ struct BarSizeEntry {
 // the simulator's work per request (a minute of any range costs O(1)).
 constexpr int64_t kWeek = 7 * kDay, kYear = 366 * kDay;
 constexpr int64_t kMaxBars = 100000;
-constexpr int64_t intraday(int64_t seconds) {
-  return kMaxBars * seconds < kYear ? kMaxBars * seconds : kYear;
+// A bar of a minute .. 8 hours: at most kMaxBars of them and one year.
+constexpr BarSizeEntry intraday(std::string_view name, int64_t seconds) {
+  return {name, BarSize::Unit::kSeconds, seconds,
+          kMaxBars * seconds < kYear ? kMaxBars * seconds : kYear};
 }
 constexpr std::array<BarSizeEntry, 21> kBarSizes{{
     {"1 secs", BarSize::Unit::kSeconds, 1, 2000},
@@ -35,19 +37,19 @@ constexpr std::array<BarSizeEntry, 21> kBarSizes{{
     {"10 secs", BarSize::Unit::kSeconds, 10, 14400},
     {"15 secs", BarSize::Unit::kSeconds, 15, 14400},
     {"30 secs", BarSize::Unit::kSeconds, 30, 28800},
-    {"1 min", BarSize::Unit::kSeconds, 60, intraday(60)},
-    {"2 mins", BarSize::Unit::kSeconds, 120, intraday(120)},
-    {"3 mins", BarSize::Unit::kSeconds, 180, intraday(180)},
-    {"5 mins", BarSize::Unit::kSeconds, 300, intraday(300)},
-    {"10 mins", BarSize::Unit::kSeconds, 600, intraday(600)},
-    {"15 mins", BarSize::Unit::kSeconds, 900, intraday(900)},
-    {"20 mins", BarSize::Unit::kSeconds, 1200, intraday(1200)},
-    {"30 mins", BarSize::Unit::kSeconds, 1800, intraday(1800)},
-    {"1 hour", BarSize::Unit::kSeconds, 3600, intraday(3600)},
-    {"2 hours", BarSize::Unit::kSeconds, 7200, intraday(7200)},
-    {"3 hours", BarSize::Unit::kSeconds, 10800, intraday(10800)},
-    {"4 hours", BarSize::Unit::kSeconds, 14400, intraday(14400)},
-    {"8 hours", BarSize::Unit::kSeconds, 28800, intraday(28800)},
+    intraday("1 min", 60),
+    intraday("2 mins", 120),
+    intraday("3 mins", 180),
+    intraday("5 mins", 300),
+    intraday("10 mins", 600),
+    intraday("15 mins", 900),
+    intraday("20 mins", 1200),
+    intraday("30 mins", 1800),
+    intraday("1 hour", 3600),
+    intraday("2 hours", 7200),
+    intraday("3 hours", 10800),
+    intraday("4 hours", 14400),
+    intraday("8 hours", 28800),
     {"1 day", BarSize::Unit::kDay, kDay, 30 * kYear},
     {"1W", BarSize::Unit::kWeek, kWeek, 30 * kYear},
     {"1M", BarSize::Unit::kMonth, 31 * kDay, 30 * kYear},

@@ -51,6 +51,14 @@ void print_line(const std::string& line) {
   std::fflush(stdout);
 }
 
+// A string option that must be one of `choices`, its default shown in --help.
+CLI::Option* add_choice(CLI::App& app, const std::string& name, std::string& value,
+                        const std::string& help, std::vector<std::string> choices) {
+  return app.add_option(name, value, help)
+      ->check(CLI::IsMember(std::move(choices)))
+      ->capture_default_str();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -91,11 +99,10 @@ int main(int argc, char** argv) {
   intentq::add_bounded(app, "--msg-rate", msg_rate,
                        "pacing budget: messages per sliding second (all clients, or per client)", 1,
                        1000000);
-  app.add_option("--pacing", pacing,
-                 "combined: one budget shared by all clients, as IB; per-connection: one budget "
-                 "per client; off")
-      ->check(CLI::IsMember({"combined", "per-connection", "off"}))
-      ->capture_default_str();
+  add_choice(app, "--pacing", pacing,
+             "combined: one budget shared by all clients, as IB; per-connection: one budget "
+             "per client; off",
+             {"combined", "per-connection", "off"});
   intentq::add_bounded(app, "--pacing-close-after", pacing_close_after,
                        "combined pacing: a client refused more than N times within one second is "
                        "disconnected",
@@ -130,21 +137,20 @@ int main(int argc, char** argv) {
                        gw::kMaxServerVersion);
   intentq::add_bounded(app, "--max-clients", max_clients, "simultaneous API clients allowed", 1,
                        1024);
-  app.add_option("--historical-pacing", historical_pacing,
-                 "IB's historical-data pacing rules: all (every bar size), small (bars of 30 s or "
-                 "less and head timestamps only), off (the 50-open limit too)")
-      ->check(CLI::IsMember({"all", "small", "off"}))
-      ->capture_default_str();
-  app.add_option("--time-scale", time_scale,
-                 "multiply the market-data time rules (pacing windows of 15 s, 2 s, 10 min; the "
-                 "11 s snapshot end) by this factor, e.g. 0.01 for tests")
-      ->check(CLI::Range(0.0001, 100.0))
-      ->capture_default_str();
-  app.add_option("--historical-log", historical_log,
-                 "keep the last N historical requests and cancels received (time, connection, "
-                 "request id, verdict, fields) in the counters' line, for tests (0 = none)")
-      ->check(CLI::Range(size_t{0}, size_t{100000}))
-      ->capture_default_str();
+  add_choice(app, "--historical-pacing", historical_pacing,
+             "IB's historical-data pacing rules: all (every bar size), small (bars of 30 s or "
+             "less and head timestamps only), off (the 50-open limit too)",
+             {"all", "small", "off"});
+  intentq::add_bounded(
+      app, "--time-scale", time_scale,
+      "multiply the market-data time rules (pacing windows of 15 s, 2 s, 10 min; the "
+      "11 s snapshot end) by this factor, e.g. 0.01 for tests",
+      0.0001, 100.0);
+  intentq::add_bounded(
+      app, "--historical-log", historical_log,
+      "keep the last N historical requests and cancels received (time, connection, "
+      "request id, verdict, fields) in the counters' line, for tests (0 = none)",
+      size_t{0}, size_t{100000});
   app.add_option("--market-time", market_time,
                  "serve market data as of this UTC time, frozen (yyyy-mm-ddThh:mm:ssZ or epoch "
                  "seconds; default: the real clock)");
