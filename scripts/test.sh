@@ -39,27 +39,30 @@ for t in broker_core_test broker_gateway_core_test broker_gateway_budget_test \
 done
 # The process suites spend most of their time waiting on the processes they start, so they run
 # as three streams at once (intents_integration_tests in two gtest shards): 172 s one after
-# another, about 100 s so (docs/benchmarks.md "Build time"). Each stream's output goes to its
+# another, about 65 s so (docs/benchmarks.md "Build time"). Each stream's output goes to its
 # own log, printed when the stream fails.
-stream() {  # NAME SHARD/SHARDS PROGRAM...: runs the programs one after another in one stream
-  local name=$1 shard=${2%/*} shards=${2#*/} log="build-asan/$1.log" t
-  shift 2
-  for t in "$@"; do
-    if ! GTEST_TOTAL_SHARDS=$shards GTEST_SHARD_INDEX=$shard \
+stream() {  # NAME PROGRAM[@SHARD/SHARDS]...: runs the programs (or one gtest shard of them) in turn
+  local log="build-asan/$1.log" spec t part rc=0
+  shift
+  for spec in "$@"; do
+    t=${spec%@*} part=0/1
+    [[ $spec == *@* ]] && part=${spec#*@}
+    if ! GTEST_TOTAL_SHARDS=${part#*/} GTEST_SHARD_INDEX=${part%/*} \
       INTENTQ_BIN_DIR="$PWD/build-asan/mixed-bin" build/bin/$t --gtest_brief=1 >>"$log" 2>&1; then
-      echo "test: $t (shard $shard of $shards) failed under the sanitized broker:" >&2
+      echo "test: $t (shard $part) failed under the sanitized broker:" >&2
       cat "$log" >&2
-      return 1
+      rc=1
     fi
   done
+  return "$rc"
 }
 rm -f build-asan/stream-*.log
 streams=()
-stream stream-1 0/2 intents_integration_tests &
+stream stream-1 intents_integration_tests@0/2 &
 streams+=($!)
-stream stream-2 1/2 intents_integration_tests &
+stream stream-2 intents_integration_tests@1/2 broker_process_test &
 streams+=($!)
-stream stream-3 0/1 e2e_tests broker_process_test &
+stream stream-3 e2e_tests &
 streams+=($!)
 for pid in "${streams[@]}"; do wait "$pid" || status=1; done
 unset ASAN_OPTIONS UBSAN_OPTIONS
