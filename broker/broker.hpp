@@ -40,9 +40,14 @@
 #include "broker/stats_rate.hpp"
 #include "broker/warn_limiter.hpp"
 #include "broker/worker_registry.hpp"
-#include "common/envelope.hpp"
 #include "common/errors.hpp"
 #include "common/mdp_frames.hpp"
+
+namespace intentq {
+// Named only by reference here: units that read envelopes include common/envelope.hpp (and with
+// it nlohmann/json) themselves, so the broker units that do not stay free of it.
+struct RequestFields;
+}  // namespace intentq
 
 namespace intentq::broker {
 
