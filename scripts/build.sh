@@ -10,7 +10,7 @@ command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=cca
 # header is rebuilt on every clean build, so its time stamp and defines must not count.
 export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:+$CCACHE_SLOPPINESS,}pch_defines,time_macros,include_file_mtime,include_file_ctime"
 # Line tables only (-g1): backtraces, perf and sanitizer reports still name file:line, and the
-# -O2 units compile 15-30 % faster than with full debug info (docs/benchmarks.md "Build time").
+# -O2 units compile 21-33 % faster than with full debug info (docs/benchmarks.md "Build time").
 # INTENTQ_DEBUG_INFO=-g gives gdb the variables too.
 debug_info="${INTENTQ_DEBUG_INFO:--g1}"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
